@@ -1,0 +1,41 @@
+#include "base/error_details.h"
+
+namespace kith {
+namespace {
+constexpr char kDetailsUrl[] = "kith/error-details";
+}  // namespace
+
+Status ErrorWithDetails(absl::StatusCode code, std::string_view message,
+                        const Value& details) {
+  Status status(code, absl::string_view(message.data(), message.size()));
+  if (details.is_object() && !details.empty()) {
+    status.SetPayload(kDetailsUrl, absl::Cord(details.dump()));
+  }
+  return status;
+}
+
+Value ErrorDetails(const Status& status) {
+  auto payload = status.GetPayload(kDetailsUrl);
+  if (!payload) return Value::object();
+  Value parsed = Value::parse(std::string(*payload), nullptr, /*allow_exceptions=*/false);
+  return parsed.is_object() ? parsed : Value::object();
+}
+
+Status InvalidArgument(std::string_view m, const Value& d) {
+  return ErrorWithDetails(absl::StatusCode::kInvalidArgument, m, d);
+}
+Status NotFound(std::string_view m, const Value& d) {
+  return ErrorWithDetails(absl::StatusCode::kNotFound, m, d);
+}
+Status AlreadyExists(std::string_view m, const Value& d) {
+  return ErrorWithDetails(absl::StatusCode::kAlreadyExists, m, d);
+}
+Status PermissionDenied(std::string_view m, const Value& d) {
+  return ErrorWithDetails(absl::StatusCode::kPermissionDenied, m, d);
+}
+Status Unauthenticated(std::string_view m, const Value& d) {
+  return ErrorWithDetails(absl::StatusCode::kUnauthenticated, m, d);
+}
+Status Internal(std::string_view m) { return Status(absl::StatusCode::kInternal, absl::string_view(m.data(), m.size())); }
+
+}  // namespace kith

@@ -1,0 +1,24 @@
+// Small string helpers shared by every module. Pure functions, thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kith {
+
+std::string AsciiLower(std::string_view s);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Parses a whole string as a signed 64-bit decimal integer (optional sign,
+// digits only). std::nullopt for anything else, including overflow.
+std::optional<int64_t> ParseInt64(std::string_view s);
+
+// True when `s` is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
+// Trims ASCII white space at both ends.
+std::string_view TrimAscii(std::string_view s);
+
+}  // namespace kith

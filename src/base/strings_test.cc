@@ -1,0 +1,35 @@
+#include "base/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace kith {
+namespace {
+
+TEST(StringsTest, ParseInt64AcceptsOnlyWholeIntegers) {
+  EXPECT_EQ(ParseInt64("42"), 42);
+  EXPECT_EQ(ParseInt64("-7"), -7);
+  EXPECT_EQ(ParseInt64("+7"), 7);
+  EXPECT_FALSE(ParseInt64(""));
+  EXPECT_FALSE(ParseInt64("4x"));
+  EXPECT_FALSE(ParseInt64(" 4"));
+  EXPECT_FALSE(ParseInt64("99999999999999999999"));
+}
+
+TEST(StringsTest, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8("plain"));
+  EXPECT_TRUE(IsValidUtf8("Zoë 日本 \xF0\x9F\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xC3"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));      // overlong
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xFF"));
+}
+
+TEST(StringsTest, CaseHelpers) {
+  EXPECT_TRUE(EqualsIgnoreCase("GroupContact", "groupcontact"));
+  EXPECT_FALSE(EqualsIgnoreCase("Group", "Groups"));
+  EXPECT_EQ(AsciiLower("AbC"), "abc");
+  EXPECT_EQ(TrimAscii("  x y \n"), "x y");
+}
+
+}  // namespace
+}  // namespace kith

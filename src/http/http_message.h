@@ -1,0 +1,34 @@
+// HttpRequest / HttpResponse: kith's own plain view of one HTTP exchange, so
+// that wire adapters and routing never see Boost.Beast types.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kith::http {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ... as sent
+  std::string path;    // the target up to '?', still percent-encoded
+  std::string query;   // the target after '?', without the '?'
+  // Header names lower-cased, in arrival order; repeated headers repeat.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string remote_address;  // peer IP, for logs only
+
+  // The first header named `lower_name`, or "" when absent.
+  std::string_view Header(std::string_view lower_name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=UTF-8";
+  // Extra headers (Set-Cookie, Allow, ...). Content-Type/Length are set from
+  // the fields above.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+}  // namespace kith::http

@@ -1,0 +1,50 @@
+// HttpServer: an HTTP/1.1 server (Boost.Beast over Asio) that hands each
+// complete request to one handler function and writes back its response.
+//
+// It owns the listening socket and a fixed pool of I/O threads. Keep-alive,
+// pipelining-safe sequential handling per connection, request size limits
+// and graceful shutdown are its business; what a request means is not.
+// Thread-safety: the handler is called concurrently from the I/O threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "http/http_message.h"
+
+namespace kith::http {
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";  // listen address
+  uint16_t port = 8080;            // 0 picks a free port; see HttpServer::port()
+  int threads = 2;                 // I/O threads, >= 1
+  size_t body_limit = 8 * 1024 * 1024;  // larger bodies get 413
+  size_t header_limit = 64 * 1024;      // larger headers get 431
+  int idle_timeout_seconds = 60;        // idle keep-alive connections are closed
+};
+
+class HttpServer {
+ public:
+  // Binds and starts serving in background threads. Errors: kInvalidArgument
+  // for a bad host, kUnavailable when the address cannot be bound.
+  static StatusOr<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
+                                                     HttpHandler handler);
+  virtual ~HttpServer() = default;
+
+  // The bound port (the real one when options.port was 0).
+  virtual uint16_t port() const = 0;
+
+  // Stops accepting, lets in-flight requests finish and their responses be
+  // written, closes idle connections, then joins the threads. Idempotent.
+  virtual void Stop() = 0;
+
+  // Blocks until Stop() has completed (from another thread or a signal).
+  virtual void Wait() = 0;
+};
+
+}  // namespace kith::http

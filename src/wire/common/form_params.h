@@ -1,0 +1,43 @@
+// Parsing of request parameters as PHP builds $_GET/$_POST, because every
+// CiviCRM client was written against PHP's rules:
+//   - application/x-www-form-urlencoded pairs, '+' as space, %XX decoding;
+//   - bracket names build nested objects: a[b][c]=1 -> {"a":{"b":{"c":"1"}}},
+//     a[]=x appends with the next integer key ("0", "1", ...);
+//   - in a top-level name, '.' and ' ' become '_' (PHP's mangling), and an
+//     unbalanced '[' is taken literally as PHP does ("a[b" -> "a_b");
+//   - a later pair with the same name overwrites an earlier one.
+// All values are strings. Objects keep first-insertion key order.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "base/value.h"
+
+namespace kith::wire {
+
+// Splits and percent-decodes a urlencoded string into (name, value) pairs, in
+// order. Errors: kInvalidArgument when a name or value is not valid UTF-8
+// after decoding (message names the parameter), or on a malformed %-escape.
+StatusOr<std::vector<std::pair<std::string, std::string>>> DecodeUrlEncoded(
+    std::string_view encoded);
+
+// Adds `pairs` to `params` (an object) with PHP's bracket and mangling rules.
+// Errors: kInvalidArgument when brackets nest deeper than 16 levels.
+Status MergePhpParams(const std::vector<std::pair<std::string, std::string>>& pairs,
+                      Value& params);
+
+// The parameters of a request as PHP's $_REQUEST would hold them for CiviCRM:
+// the query string, then the urlencoded body on top (body wins).
+// `content_type` decides whether the body is parsed (form-urlencoded only;
+// other bodies are left for the caller).
+StatusOr<Value> ParseRequestParams(std::string_view query, std::string_view content_type,
+                                   std::string_view body);
+
+// Cookie header "a=1; b=2" -> value of `name`, or "" when absent.
+std::string CookieValue(std::string_view cookie_header, std::string_view name);
+
+}  // namespace kith::wire
