@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kith {
 
@@ -20,5 +21,11 @@ bool IsValidUtf8(std::string_view s);
 
 // Trims ASCII white space at both ends.
 std::string_view TrimAscii(std::string_view s);
+
+// Splits `s` at every `sep`; with `skip_empty`, empty pieces are dropped.
+std::vector<std::string_view> Split(std::string_view s, char sep, bool skip_empty = false);
+
+// Joins `parts` with `sep` between them.
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 
 }  // namespace kith

@@ -31,5 +31,11 @@ TEST(StringsTest, CaseHelpers) {
   EXPECT_EQ(TrimAscii("  x y \n"), "x y");
 }
 
+TEST(StringsTest, SplitAndJoin) {
+  EXPECT_EQ(Split("a,,b", ','), (std::vector<std::string_view>{"a", "", "b"}));
+  EXPECT_EQ(Split("a,,b,", ',', true), (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_EQ(Join({"x", "y"}, ", "), "x, y");
+}
+
 }  // namespace
 }  // namespace kith

@@ -1,0 +1,252 @@
+// kith's built-in entities, in CiviCRM's column order (the order of a v4
+// get with no select, and of a v3 create reply).
+#include "schema/entity_builder.h"
+#include "schema/schema.h"
+
+namespace kith::schema {
+namespace {
+
+using FT = FieldType;
+
+ReverseJoin PrimaryOf(std::string name, std::string entity) {
+  return ReverseJoin{std::move(name), std::move(entity), "contact_id", {{"is_primary", 1}}};
+}
+
+Entity Contact() {
+  EntityBuilder b("Contact", "civicrm_contact");
+  b.Str("contact_type", "Contact Type", 64)
+      .Str("external_identifier", "External Identifier", 64).Unique()
+      .Str("display_name", "Display Name", 128).Readonly()
+      .Str("organization_name", "Organization Name", 128)
+      .Str("contact_sub_type", "Contact Subtype").Serialized()
+      .Str("first_name", "First Name", 64)
+      .Str("middle_name", "Middle Name", 64)
+      .Str("last_name", "Last Name", 64)
+      .Bool("do_not_email", "Do Not Email")
+      .Bool("do_not_phone", "Do Not Phone")
+      .Bool("do_not_mail", "Do Not Mail")
+      .Bool("do_not_sms", "Do Not Sms")
+      .Bool("do_not_trade", "Do Not Trade")
+      .Bool("is_opt_out", "No Bulk Emails (User Opt Out)")
+      .Str("legal_identifier", "Legal Identifier", 32)
+      .Str("sort_name", "Sort Name", 128).Readonly()
+      .Str("nick_name", "Nickname", 128)
+      .Str("legal_name", "Legal Name", 128)
+      .Text("image_URL", "Image Url")
+      .Str("preferred_communication_method", "Preferred Communication Method")
+          .Options("preferred_communication_method").Serialized()
+      .Str("preferred_language", "Preferred Language", 5).Default("en_US").Options("languages")
+      .Str("hash", "Contact Hash", 32).Readonly()
+      .Str("source", "Contact Source")
+      .Int("prefix_id", "Individual Prefix").Options("individual_prefix")
+      .Int("suffix_id", "Individual Suffix").Options("individual_suffix")
+      .Str("formal_title", "Formal Title", 64)
+      .Int("communication_style_id", "Communication Style").Default(1).Options("communication_style")
+      .Int("email_greeting_id", "Email Greeting ID").Default(1).Options("email_greeting")
+      .Str("email_greeting_custom", "Email Greeting Custom", 128)
+      .Str("email_greeting_display", "Email Greeting", 255).Readonly()
+      .Int("postal_greeting_id", "Postal Greeting ID").Default(1).Options("postal_greeting")
+      .Str("postal_greeting_custom", "Postal Greeting Custom", 128)
+      .Str("postal_greeting_display", "Postal Greeting", 255).Readonly()
+      .Int("addressee_id", "Addressee ID").Default(1).Options("addressee")
+      .Str("addressee_custom", "Addressee Custom", 128)
+      .Str("addressee_display", "Addressee", 255).Readonly()
+      .Str("job_title", "Job Title")
+      .Int("gender_id", "Gender ID").Options("gender")
+      .Date("birth_date", "Birth Date")
+      .Bool("is_deceased", "Deceased")
+      .Date("deceased_date", "Deceased Date")
+      .Str("household_name", "Household Name", 128)
+      .Int("primary_contact_id", "Household Primary Contact ID").Fk("Contact")
+      .Str("sic_code", "Sic Code", 8)
+      .Str("user_unique_id", "Unique ID (OpenID)")
+      .Int("employer_id", "Current Employer ID").Fk("Contact")
+      .Bool("is_deleted", "Contact is in Trash")
+      .DateTime("created_date", "Created Date").Readonly()
+      .DateTime("modified_date", "Modified Date").Readonly()
+      .Join(PrimaryOf("email_primary", "Email"))
+      .Join(PrimaryOf("phone_primary", "Phone"))
+      .Join(PrimaryOf("address_primary", "Address"))
+      .Index({"sort_name"})
+      .Index({"last_name"})
+      .Index({"first_name"})
+      .Index({"display_name"})
+      .Index({"organization_name"})
+      .Index({"household_name"})
+      .Index({"contact_type"})
+      .Index({"employer_id"})
+      .SoftDelete();
+  return b.Build();
+}
+
+// Email, Phone and Address share the location block columns.
+EntityBuilder LocationBlock(std::string name, std::string table) {
+  EntityBuilder b(std::move(name), std::move(table));
+  b.Int("contact_id", "Contact ID").Fk("Contact").Required()
+      .Int("location_type_id", "Location Type").Fk("LocationType").Options("location_type")
+      .Bool("is_primary", "Is Primary")
+      .Bool("is_billing", "Is Billing");
+  return b;
+}
+
+Entity Email() {
+  EntityBuilder b = LocationBlock("Email", "civicrm_email");
+  b.Str("email", "Email", 254).Required()
+      .Bool("on_hold", "On Hold")
+      .Bool("is_bulkmail", "Use for Bulk Mail")
+      .DateTime("hold_date", "Hold Date")
+      .DateTime("reset_date", "Reset Date")
+      .Text("signature_text", "Signature Text")
+      .Text("signature_html", "Signature Html")
+      .Index({"contact_id", "is_primary"})
+      .Index({"email"});
+  return b.Build();
+}
+
+Entity Phone() {
+  EntityBuilder b = LocationBlock("Phone", "civicrm_phone");
+  b.Str("phone", "Phone", 32).Required()
+      .Str("phone_ext", "Phone Extension", 16)
+      .Str("phone_numeric", "Phone (Numbers Only)", 32).Readonly()
+      .Int("phone_type_id", "Phone Type").Options("phone_type")
+      .Index({"contact_id", "is_primary"})
+      .Index({"phone_numeric"});
+  return b.Build();
+}
+
+Entity Address() {
+  EntityBuilder b = LocationBlock("Address", "civicrm_address");
+  b.Str("street_address", "Street Address", 96)
+      .Str("supplemental_address_1", "Supplemental Address 1", 96)
+      .Str("supplemental_address_2", "Supplemental Address 2", 96)
+      .Str("supplemental_address_3", "Supplemental Address 3", 96)
+      .Str("city", "City", 64)
+      .Str("postal_code_suffix", "Postal Code Suffix", 12)
+      .Str("postal_code", "Postal Code", 64)
+      .Int("state_province_id", "State/Province").Fk("StateProvince")
+      .Int("country_id", "Country").Fk("Country")
+      .Float("geo_code_1", "Latitude")
+      .Float("geo_code_2", "Longitude")
+      .Str("name", "Address Name")
+      .Index({"contact_id", "is_primary"})
+      .Index({"city"})
+      .Index({"postal_code"});
+  return b.Build();
+}
+
+Entity LocationType() {
+  EntityBuilder b("LocationType", "civicrm_location_type");
+  b.Str("name", "Location Type", 64).Required().Unique()
+      .Str("display_name", "Display Name", 64)
+      .Str("vcard_name", "vCard Location Type", 64)
+      .Str("description", "Description")
+      .Bool("is_reserved", "Location Type is Reserved")
+      .Bool("is_active", "Location Type is Active", true)
+      .Bool("is_default", "Default Location Type");
+  return b.Build();
+}
+
+Entity WorldRegion() {
+  EntityBuilder b("WorldRegion", "civicrm_worldregion");
+  b.Str("name", "World Region", 128);
+  return b.Build();
+}
+
+Entity Country() {
+  EntityBuilder b("Country", "civicrm_country");
+  b.Str("name", "Country", 64).Required()
+      .Str("iso_code", "Country ISO Code", 2)
+      .Str("country_code", "Country Phone Prefix", 4)
+      .Int("region_id", "World Region").Fk("WorldRegion")
+      .Bool("is_province_abbreviated", "Abbreviate Province?")
+      .Bool("is_active", "Country Is Active", true)
+      .Index({"iso_code"})
+      .Index({"name"});
+  return b.Build();
+}
+
+Entity StateProvince() {
+  EntityBuilder b("StateProvince", "civicrm_state_province");
+  b.Str("name", "State/Province", 64).Required()
+      .Str("abbreviation", "State/Province Abbreviation", 4)
+      .Int("country_id", "Country").Fk("Country").Required()
+      .Bool("is_active", "StateProvince Is Active", true)
+      .Index({"country_id"})
+      .Index({"name"});
+  return b.Build();
+}
+
+Entity OptionGroup() {
+  EntityBuilder b("OptionGroup", "civicrm_option_group");
+  b.Str("name", "Option Group Name", 64).Required().Unique()
+      .Str("title", "Option Group Title")
+      .Str("data_type", "Data Type", 128)
+      .Bool("is_reserved", "Option Group Is Reserved", true)
+      .Bool("is_active", "Option Group Is Active", true);
+  return b.Build();
+}
+
+Entity OptionValue() {
+  EntityBuilder b("OptionValue", "civicrm_option_value");
+  b.Int("option_group_id", "Option Group ID").Fk("OptionGroup").Required()
+      .Str("label", "Option Label", 512)
+      .Str("value", "Option Value", 512).Required()
+      .Str("name", "Option Name", 255)
+      .Int("weight", "Order").Default(1)
+      .Bool("is_default", "Option is Default?")
+      .Bool("is_reserved", "Option is Reserved?")
+      .Bool("is_active", "Option Is Active", true)
+      .Int("filter", "Filter").Default(0)
+      .Index({"option_group_id", "value"})
+      .Index({"option_group_id", "name"});
+  return b.Build();
+}
+
+// kith's own: login users and their sessions. Secrets are stored hashed and
+// never leave the store through a get (internal fields).
+Entity User() {
+  EntityBuilder b("User", "kith_user");
+  b.Str("name", "User Name", 128).Required().Unique()
+      .Str("password_hash", "Password Hash").Internal()
+      .Str("role", "Role", 16).Required()
+      .Int("contact_id", "Contact ID").Fk("Contact").Required()
+      .Str("api_key_hash", "API Key Hash", 64).Internal().Unique()
+      .Bool("is_active", "Is Active", true)
+      .DateTime("created_date", "Created Date").Readonly()
+      .Index({"contact_id"});
+  return b.Build();
+}
+
+Entity Session() {
+  EntityBuilder b("Session", "kith_session");
+  b.Str("session_hash", "Session ID Hash", 64).Required().Unique().Internal()
+      .Str("api_key_hash", "Session API Key Hash", 64).Unique().Internal()
+      .Int("user_id", "User ID").Fk("User").Required()
+      .Int("last_seen", "Last Seen (Unix seconds)").Required()
+      .Index({"user_id"});
+  return b.Build();
+}
+
+}  // namespace
+
+std::shared_ptr<const Catalog> BuiltinCatalog() {
+  static const std::shared_ptr<const Catalog> catalog = [] {
+    auto c = std::make_shared<Catalog>();
+    c->Add(WorldRegion());
+    c->Add(Country());
+    c->Add(StateProvince());
+    c->Add(LocationType());
+    c->Add(OptionGroup());
+    c->Add(OptionValue());
+    c->Add(Contact());
+    c->Add(Email());
+    c->Add(Phone());
+    c->Add(Address());
+    c->Add(User());
+    c->Add(Session());
+    return std::shared_ptr<const Catalog>(std::move(c));
+  }();
+  return catalog;
+}
+
+}  // namespace kith::schema

@@ -1,0 +1,69 @@
+// EntityBuilder: a compact way to write an entity description. Modifiers
+// after Field(...) apply to that field.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "schema/schema.h"
+
+namespace kith::schema {
+
+class EntityBuilder {
+ public:
+  EntityBuilder(std::string name, std::string table) {
+    entity_.name = std::move(name);
+    entity_.table = std::move(table);
+    Field("id", FieldType::kInt, "ID").Readonly();
+  }
+
+  EntityBuilder& Field(std::string name, FieldType type, std::string title) {
+    schema::Field f;
+    f.name = std::move(name);
+    f.type = type;
+    f.title = std::move(title);
+    entity_.fields.push_back(std::move(f));
+    return *this;
+  }
+  EntityBuilder& Int(std::string n, std::string t) { return Field(std::move(n), FieldType::kInt, std::move(t)); }
+  EntityBuilder& Str(std::string n, std::string t, int max_length = 255) {
+    Field(std::move(n), FieldType::kString, std::move(t));
+    last().max_length = max_length;
+    return *this;
+  }
+  EntityBuilder& Text(std::string n, std::string t) { return Field(std::move(n), FieldType::kText, std::move(t)); }
+  EntityBuilder& Bool(std::string n, std::string t, bool default_value = false) {
+    Field(std::move(n), FieldType::kBool, std::move(t));
+    last().default_value = default_value;
+    return *this;
+  }
+  EntityBuilder& Date(std::string n, std::string t) { return Field(std::move(n), FieldType::kDate, std::move(t)); }
+  EntityBuilder& DateTime(std::string n, std::string t) {
+    return Field(std::move(n), FieldType::kDateTime, std::move(t));
+  }
+  EntityBuilder& Float(std::string n, std::string t) { return Field(std::move(n), FieldType::kFloat, std::move(t)); }
+
+  EntityBuilder& Required() { last().required = true; return *this; }
+  EntityBuilder& Default(Value v) { last().default_value = std::move(v); return *this; }
+  EntityBuilder& Fk(std::string entity) { last().fk_entity = std::move(entity); return *this; }
+  EntityBuilder& Options(std::string group) { last().option_group = std::move(group); return *this; }
+  EntityBuilder& Unique() { last().unique = true; return *this; }
+  EntityBuilder& Readonly() { last().readonly = true; return *this; }
+  EntityBuilder& Internal() { last().internal = true; return *this; }
+  EntityBuilder& Serialized() { last().serialized = true; return *this; }
+  EntityBuilder& SoftDelete() { entity_.soft_delete = true; return *this; }
+  EntityBuilder& Join(ReverseJoin join) { entity_.joins.push_back(std::move(join)); return *this; }
+  EntityBuilder& Index(std::vector<std::string> columns) {
+    entity_.indexes.push_back(std::move(columns));
+    return *this;
+  }
+
+  Entity Build() { return std::move(entity_); }
+
+ private:
+  schema::Field& last() { return entity_.fields.back(); }
+  Entity entity_;
+};
+
+}  // namespace kith::schema

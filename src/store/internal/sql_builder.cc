@@ -1,0 +1,469 @@
+#include "store/internal/sql_builder.h"
+
+#include <map>
+
+#include "base/error_details.h"
+#include "base/strings.h"
+
+namespace kith::store::internal {
+namespace {
+
+using schema::Entity;
+using schema::Field;
+using schema::FieldType;
+
+bool IsTextType(FieldType t) {
+  return t == FieldType::kString || t == FieldType::kText || t == FieldType::kDate ||
+         t == FieldType::kDateTime;
+}
+
+// A resolved path: the SQL expression naming it and its type.
+struct Column {
+  std::string expr;
+  FieldType type = FieldType::kString;
+  const Field* field = nullptr;  // null for computed columns (labels)
+};
+
+// Binds a Value as SQL sees it: booleans become 0/1.
+Value BindValue(const Value& v) {
+  if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
+  return v;
+}
+
+// The column that ":label" / ":name" / ":abbr" names on a linked entity.
+const char* SuffixColumn(const Entity& target, std::string_view suffix) {
+  auto has = [&](const char* n) { return target.FindField(n) != nullptr; };
+  if (suffix == "name") return has("name") ? "name" : nullptr;
+  if (suffix == "abbr") {
+    if (has("iso_code")) return "iso_code";
+    if (has("abbreviation")) return "abbreviation";
+    return nullptr;
+  }
+  if (suffix == "label") {
+    for (const char* n : {"label", "display_name", "title", "name"}) {
+      if (has(n)) return n;
+    }
+  }
+  return nullptr;
+}
+
+class Builder {
+ public:
+  Builder(const schema::Catalog& catalog, Dialect dialect, int* alias_counter)
+      : catalog_(catalog), dialect_(dialect), alias_counter_(alias_counter) {}
+
+  Status Start(const std::string& entity_name) {
+    root_ = catalog_.Find(entity_name);
+    if (root_ == nullptr) return InvalidArgument("Unknown entity: " + entity_name);
+    root_alias_ = NewAlias();
+    return Status();
+  }
+
+  StatusOr<Column> Resolve(const std::string& full_path) {
+    std::string path = full_path;
+    std::string suffix;
+    if (size_t colon = path.find(':'); colon != std::string::npos) {
+      suffix = path.substr(colon + 1);
+      path = path.substr(0, colon);
+    }
+    std::vector<std::string> parts;
+    for (std::string_view p : Split(path, '.')) parts.emplace_back(p);
+    const Entity* entity = root_;
+    std::string alias = root_alias_;
+    std::string prefix;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      const std::string& seg = parts[i];
+      prefix = prefix.empty() ? seg : prefix + "." + seg;
+      auto known = joined_.find(prefix);
+      if (known != joined_.end()) {
+        alias = known->second.first;
+        entity = known->second.second;
+        continue;
+      }
+      std::string next_alias = NewAlias();
+      if (const schema::ReverseJoin* rj = entity->FindJoin(seg)) {
+        const Entity* target = catalog_.Find(rj->entity);
+        if (target == nullptr) return UnknownPath(full_path);
+        std::string on = next_alias + "." + rj->remote_field + " = " + alias + ".id";
+        for (const auto& [col, val] : rj->conditions) {
+          on += " AND " + next_alias + "." + col + " = ?";
+          join_binds_.push_back(BindValue(val));
+        }
+        joins_.push_back("LEFT JOIN " + target->table + " " + next_alias + " ON " + on);
+        entity = target;
+      } else if (const Field* f = entity->FindField(seg); f != nullptr && !f->fk_entity.empty()) {
+        const Entity* target = catalog_.Find(f->fk_entity);
+        if (target == nullptr) return UnknownPath(full_path);
+        joins_.push_back("LEFT JOIN " + target->table + " " + next_alias + " ON " + next_alias +
+                         ".id = " + alias + "." + f->name);
+        entity = target;
+      } else {
+        return UnknownPath(full_path);
+      }
+      alias = next_alias;
+      joined_[prefix] = {alias, entity};
+    }
+    const Field* field = entity->FindField(parts.back());
+    if (field == nullptr) return UnknownPath(full_path);
+    Column column{alias + "." + field->name, field->type, field};
+    if (suffix.empty()) return column;
+    return ResolveSuffix(column, alias, suffix, full_path);
+  }
+
+  StatusOr<std::string> Where(const Condition& c) {
+    switch (c.kind) {
+      case Condition::Kind::kAnd:
+      case Condition::Kind::kOr: {
+        if (c.children.empty()) return std::string(c.kind == Condition::Kind::kAnd ? "1=1" : "1=0");
+        std::vector<std::string> parts;
+        for (const Condition& child : c.children) {
+          KITH_ASSIGN_OR_RETURN(std::string s, Where(child));
+          parts.push_back("(" + s + ")");
+        }
+        return Join(parts, c.kind == Condition::Kind::kAnd ? " AND " : " OR ");
+      }
+      case Condition::Kind::kNot: {
+        if (c.children.size() != 1) return InvalidArgument("NOT takes exactly one condition");
+        KITH_ASSIGN_OR_RETURN(std::string s, Where(c.children[0]));
+        return "NOT (" + s + ")";
+      }
+      case Condition::Kind::kLeaf:
+        return Leaf(c);
+    }
+    return Internal("unreachable condition kind");
+  }
+
+  std::string From() const {
+    std::string from = root_->table + " " + root_alias_;
+    for (const std::string& j : joins_) from += " " + j;
+    return from;
+  }
+
+  const Entity* root() const { return root_; }
+  const std::string& root_alias() const { return root_alias_; }
+  std::vector<Value>& join_binds() { return join_binds_; }
+  std::vector<Value>& where_binds() { return where_binds_; }
+
+ private:
+  std::string NewAlias() { return "t" + std::to_string((*alias_counter_)++); }
+
+  Status UnknownPath(const std::string& path) {
+    return InvalidArgument("Unknown field: " + path, Value{{"error_field", path}});
+  }
+
+  StatusOr<Column> ResolveSuffix(const Column& column, const std::string& alias,
+                                 const std::string& suffix, const std::string& full_path) {
+    const Field* field = column.field;
+    if (!field->option_group.empty()) {
+      std::string ov = NewAlias();
+      std::string og = NewAlias();
+      joins_.push_back("LEFT JOIN civicrm_option_group " + og + " ON " + og + ".name = ?");
+      join_binds_.push_back(field->option_group);
+      joins_.push_back("LEFT JOIN civicrm_option_value " + ov + " ON " + ov +
+                       ".option_group_id = " + og + ".id AND " + ov + ".value = " +
+                       CastToText(alias + "." + field->name));
+      if (suffix == "label" || suffix == "name") {
+        return Column{ov + "." + suffix, FieldType::kString, nullptr};
+      }
+      return UnknownPath(full_path);
+    }
+    if (!field->fk_entity.empty()) {
+      const Entity* target = catalog_.Find(field->fk_entity);
+      const char* col = target ? SuffixColumn(*target, suffix) : nullptr;
+      if (col == nullptr) return UnknownPath(full_path);
+      std::string t = NewAlias();
+      joins_.push_back("LEFT JOIN " + target->table + " " + t + " ON " + t + ".id = " + alias +
+                       "." + field->name);
+      return Column{t + "." + col, FieldType::kString, nullptr};
+    }
+    return UnknownPath(full_path);
+  }
+
+  std::string CastToText(const std::string& expr) const {
+    return dialect_ == Dialect::kPostgres ? "CAST(" + expr + " AS TEXT)" : "CAST(" + expr + " AS TEXT)";
+  }
+
+  std::string Like() const { return dialect_ == Dialect::kPostgres ? " ILIKE " : " LIKE "; }
+  std::string LikeEscape() const { return dialect_ == Dialect::kPostgres ? "" : " ESCAPE '\\'"; }
+
+  static std::string EscapeLike(const std::string& s) {
+    std::string out;
+    for (char ch : s) {
+      if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    return out;
+  }
+
+  StatusOr<std::string> Leaf(const Condition& c) {
+    KITH_ASSIGN_OR_RETURN(Column col, Resolve(c.field));
+    const std::string& e = col.expr;
+    const Value& v = c.value;
+    auto bind = [&](const Value& x) {
+      where_binds_.push_back(BindValue(x));
+      return std::string("?");
+    };
+    if (c.subquery) {
+      KITH_ASSIGN_OR_RETURN(std::string sub, Subquery(*c.subquery));
+      return e + (c.op == Op::kNotIn ? " NOT IN (" : " IN (") + sub + ")";
+    }
+    switch (c.op) {
+      case Op::kEq:
+        if (v.is_null()) return e + " IS NULL";
+        return e + " = " + bind(v);
+      case Op::kNe:
+        if (v.is_null()) return e + " IS NOT NULL";
+        return e + " <> " + bind(v);
+      case Op::kLt: return e + " < " + bind(v);
+      case Op::kGt: return e + " > " + bind(v);
+      case Op::kLe: return e + " <= " + bind(v);
+      case Op::kGe: return e + " >= " + bind(v);
+      case Op::kLike: return e + Like() + bind(v) + LikeEscape();
+      case Op::kNotLike: return e + " NOT" + Like() + bind(v) + LikeEscape();
+      case Op::kIn:
+      case Op::kNotIn: {
+        if (!v.is_array()) return InvalidArgument("IN needs a list of values for " + c.field);
+        if (v.empty()) return std::string(c.op == Op::kIn ? "1=0" : "1=1");
+        std::vector<std::string> marks;
+        for (const Value& x : v) marks.push_back(bind(x));
+        return e + (c.op == Op::kIn ? " IN (" : " NOT IN (") + Join(marks, ",") + ")";
+      }
+      case Op::kBetween:
+      case Op::kNotBetween: {
+        if (!v.is_array() || v.size() != 2) {
+          return InvalidArgument("BETWEEN needs two values for " + c.field);
+        }
+        std::string lo = bind(v[0]);
+        std::string hi = bind(v[1]);
+        return e + (c.op == Op::kBetween ? " BETWEEN " : " NOT BETWEEN ") + lo + " AND " + hi;
+      }
+      case Op::kIsNull: return e + " IS NULL";
+      case Op::kIsNotNull: return e + " IS NOT NULL";
+      case Op::kIsEmpty:
+        if (IsTextType(col.type)) return "(" + e + " IS NULL OR " + e + " = '')";
+        return e + " IS NULL";
+      case Op::kIsNotEmpty:
+        if (IsTextType(col.type)) return "(" + e + " IS NOT NULL AND " + e + " <> '')";
+        return e + " IS NOT NULL";
+      case Op::kContains:
+      case Op::kNotContains: {
+        std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+        std::string pattern = (col.field && col.field->serialized)
+                                  ? "%\x01" + EscapeLike(text) + "\x01%"
+                                  : "%" + EscapeLike(text) + "%";
+        return e + (c.op == Op::kContains ? "" : " NOT") + Like() + bind(pattern) + LikeEscape();
+      }
+      case Op::kRegexp:
+      case Op::kNotRegexp:
+        if (dialect_ == Dialect::kPostgres) {
+          return e + (c.op == Op::kRegexp ? " ~* " : " !~* ") + bind(v);
+        }
+        return std::string(c.op == Op::kRegexp ? "" : "NOT ") + e + " REGEXP " + bind(v);
+    }
+    return Internal("unreachable operator");
+  }
+
+  StatusOr<std::string> Subquery(const Query& q) {
+    Builder sub(catalog_, dialect_, alias_counter_);
+    KITH_RETURN_IF_ERROR(sub.Start(q.entity));
+    if (q.select.size() != 1) return InvalidArgument("a subquery selects exactly one field");
+    KITH_ASSIGN_OR_RETURN(Column col, sub.Resolve(q.select[0]));
+    KITH_ASSIGN_OR_RETURN(std::string where, sub.Where(q.where));
+    std::string sql = "SELECT " + col.expr + " FROM " + sub.From() + " WHERE " + where;
+    for (Value& b : sub.join_binds()) where_binds_.push_back(std::move(b));
+    for (Value& b : sub.where_binds()) where_binds_.push_back(std::move(b));
+    return sql;
+  }
+
+  const schema::Catalog& catalog_;
+  Dialect dialect_;
+  int* alias_counter_;
+  const Entity* root_ = nullptr;
+  std::string root_alias_;
+  std::map<std::string, std::pair<std::string, const Entity*>> joined_;
+  std::vector<std::string> joins_;
+  std::vector<Value> join_binds_;
+  std::vector<Value> where_binds_;
+};
+
+std::string Placeholders(std::string sql, Dialect dialect) {
+  if (dialect != Dialect::kPostgres) return sql;
+  // Values are never in SQL text, so every '?' outside quotes is a placeholder.
+  std::string out;
+  int n = 0;
+  bool quoted = false;
+  for (char ch : sql) {
+    if (ch == '\'') quoted = !quoted;
+    if (ch == '?' && !quoted) {
+      out += "$" + std::to_string(++n);
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& query,
+                                  Dialect dialect, bool count) {
+  int aliases = 0;
+  Builder b(catalog, dialect, &aliases);
+  KITH_RETURN_IF_ERROR(b.Start(query.entity));
+  SqlStatement st;
+  std::vector<std::string> cols;
+  if (!count) {
+    if (query.select.empty()) return InvalidArgument("a query selects at least one field");
+    for (const std::string& path : query.select) {
+      KITH_ASSIGN_OR_RETURN(Column c, b.Resolve(path));
+      cols.push_back(c.expr);
+      st.column_types.push_back(c.type);
+    }
+  }
+  KITH_ASSIGN_OR_RETURN(std::string where, b.Where(query.where));
+  std::vector<std::string> order;
+  if (!count) {
+    for (const OrderBy& o : query.order_by) {
+      KITH_ASSIGN_OR_RETURN(Column c, b.Resolve(o.field));
+      order.push_back(c.expr + (o.descending ? " DESC" : " ASC"));
+    }
+  }
+  std::string sql = "SELECT ";
+  if (count) {
+    sql += query.distinct ? "COUNT(DISTINCT " + b.root_alias() + ".id)" : "COUNT(*)";
+  } else {
+    sql += (query.distinct ? "DISTINCT " : "") + Join(cols, ", ");
+  }
+  sql += " FROM " + b.From();
+  if (where != "1=1") sql += " WHERE " + where;
+  if (!order.empty()) sql += " ORDER BY " + Join(order, ", ");
+  st.binds = std::move(b.join_binds());
+  for (Value& v : b.where_binds()) st.binds.push_back(std::move(v));
+  if (!count && (query.limit > 0 || query.offset > 0)) {
+    sql += " LIMIT ? OFFSET ?";
+    st.binds.push_back(query.limit > 0 ? query.limit : int64_t{-1});
+    st.binds.push_back(query.offset);
+    if (dialect == Dialect::kPostgres && query.limit <= 0) st.binds[st.binds.size() - 2] = nullptr;
+  }
+  st.sql = Placeholders(std::move(sql), dialect);
+  return st;
+}
+
+std::string SqlType(const Field& f, Dialect dialect) {
+  switch (f.type) {
+    case FieldType::kInt: return dialect == Dialect::kPostgres ? "BIGINT" : "INTEGER";
+    case FieldType::kBool: return dialect == Dialect::kPostgres ? "SMALLINT" : "INTEGER";
+    case FieldType::kFloat:
+    case FieldType::kMoney: return dialect == Dialect::kPostgres ? "DOUBLE PRECISION" : "REAL";
+    default: return dialect == Dialect::kPostgres ? "TEXT" : "TEXT COLLATE NOCASE";
+  }
+}
+
+std::string SqlLiteral(const Value& v) {
+  if (v.is_boolean()) return v.get<bool>() ? "1" : "0";
+  if (v.is_number()) return v.dump();
+  if (v.is_string()) {
+    std::string out = "'";
+    for (char ch : v.get<std::string>()) {
+      if (ch == '\'') out += '\'';
+      out += ch;
+    }
+    return out + "'";
+  }
+  return "NULL";
+}
+
+}  // namespace
+
+StatusOr<SqlStatement> BuildSelect(const schema::Catalog& catalog, const Query& query,
+                                   Dialect dialect) {
+  return BuildQuery(catalog, query, dialect, /*count=*/false);
+}
+
+StatusOr<SqlStatement> BuildCount(const schema::Catalog& catalog, const Query& query,
+                                  Dialect dialect) {
+  return BuildQuery(catalog, query, dialect, /*count=*/true);
+}
+
+StatusOr<SqlStatement> BuildInsert(const Entity& entity, const Value& row, Dialect dialect) {
+  SqlStatement st;
+  std::vector<std::string> cols, marks;
+  for (const auto& [name, value] : row.items()) {
+    const Field* f = entity.FindField(name);
+    if (f == nullptr) return InvalidArgument("Unknown field: " + name, {{"error_field", name}});
+    cols.push_back(f->name);
+    marks.push_back("?");
+    // Flags are never NULL: a null flag takes the field's default.
+    if (value.is_null() && f->type == FieldType::kBool) {
+      st.binds.push_back(f->default_value.is_null() ? Value(0) : BindValue(f->default_value));
+      continue;
+    }
+    st.binds.push_back(BindValue(value));
+  }
+  if (cols.empty()) {
+    st.sql = "INSERT INTO " + entity.table + " DEFAULT VALUES";
+  } else {
+    st.sql = "INSERT INTO " + entity.table + " (" + Join(cols, ", ") + ") VALUES (" +
+             Join(marks, ", ") + ")";
+  }
+  if (dialect == Dialect::kPostgres) st.sql += " RETURNING id";
+  st.sql = Placeholders(std::move(st.sql), dialect);
+  return st;
+}
+
+StatusOr<SqlStatement> BuildUpdate(const Entity& entity, int64_t id, const Value& changes,
+                                   Dialect dialect) {
+  SqlStatement st;
+  std::vector<std::string> sets;
+  for (const auto& [name, value] : changes.items()) {
+    const Field* f = entity.FindField(name);
+    if (f == nullptr || f->name == "id") {
+      return InvalidArgument("Unknown field: " + name, {{"error_field", name}});
+    }
+    sets.push_back(f->name + " = ?");
+    st.binds.push_back(BindValue(value));
+  }
+  if (sets.empty()) {
+    sets.push_back("id = id");
+  }
+  st.sql = "UPDATE " + entity.table + " SET " + Join(sets, ", ") + " WHERE id = ?";
+  st.binds.push_back(id);
+  st.sql = Placeholders(std::move(st.sql), dialect);
+  return st;
+}
+
+std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const Entity& entity,
+                                          Dialect dialect) {
+  std::vector<std::string> defs;
+  std::vector<std::string> statements;
+  std::vector<std::vector<std::string>> indexes = entity.indexes;
+  for (const Field& f : entity.fields) {
+    if (f.name == "id") {
+      defs.push_back(dialect == Dialect::kPostgres ? "id BIGSERIAL PRIMARY KEY"
+                                                   : "id INTEGER PRIMARY KEY AUTOINCREMENT");
+      continue;
+    }
+    std::string def = f.name + " " + SqlType(f, dialect);
+    if (f.type == FieldType::kBool) def += " NOT NULL";
+    if (!f.default_value.is_null()) def += " DEFAULT " + SqlLiteral(f.default_value);
+    if (f.unique) def += " UNIQUE";
+    if (!f.fk_entity.empty()) {
+      if (const Entity* target = catalog.Find(f.fk_entity)) {
+        // A required link dies with its target (an email with its contact);
+        // an optional one is cleared (a contact's employer).
+        def += " REFERENCES " + target->table + "(id) ON DELETE " +
+               (f.required ? "CASCADE" : "SET NULL");
+      }
+      bool indexed = false;
+      for (const auto& idx : indexes) indexed = indexed || (!idx.empty() && idx[0] == f.name);
+      if (!indexed) indexes.push_back({f.name});
+    }
+    defs.push_back(def);
+  }
+  statements.push_back("CREATE TABLE " + entity.table + " (" + Join(defs, ", ") + ")");
+  for (const auto& idx : indexes) {
+    statements.push_back("CREATE INDEX idx_" + entity.table + "_" + Join(idx, "_") +
+                         " ON " + entity.table + " (" + Join(idx, ", ") + ")");
+  }
+  return statements;
+}
+
+}  // namespace kith::store::internal

@@ -1,0 +1,46 @@
+// SqlBuilder: turns a Query into SQL text plus bound values, resolving every
+// path through the schema (so only schema names ever reach SQL text). Shared
+// by the SQL backends; `Dialect` covers their differences.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/value.h"
+#include "schema/schema.h"
+#include "store/query.h"
+
+namespace kith::store::internal {
+
+enum class Dialect { kSqlite, kPostgres };
+
+struct SqlStatement {
+  std::string sql;
+  std::vector<Value> binds;  // in placeholder order
+  // For selects: the schema type of each result column, to type the values.
+  std::vector<schema::FieldType> column_types;
+};
+
+// Builds "SELECT ... FROM ... WHERE ... ORDER BY ... LIMIT ..." for `query`.
+// kInvalidArgument (naming the path) for an unknown entity, field or join.
+StatusOr<SqlStatement> BuildSelect(const schema::Catalog& catalog, const Query& query,
+                                   Dialect dialect);
+
+// Builds "SELECT COUNT(*) ..." for `query` (select/order/limit ignored).
+StatusOr<SqlStatement> BuildCount(const schema::Catalog& catalog, const Query& query,
+                                  Dialect dialect);
+
+// Builds an INSERT of the given columns; kInvalidArgument for an unknown one.
+StatusOr<SqlStatement> BuildInsert(const schema::Entity& entity, const Value& row,
+                                   Dialect dialect);
+
+// Builds "UPDATE ... SET ... WHERE id = ?".
+StatusOr<SqlStatement> BuildUpdate(const schema::Entity& entity, int64_t id,
+                                   const Value& changes, Dialect dialect);
+
+// The CREATE TABLE and CREATE INDEX statements of `entity`.
+std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog,
+                                          const schema::Entity& entity, Dialect dialect);
+
+}  // namespace kith::store::internal

@@ -1,0 +1,28 @@
+// Versioned schema migrations. Each migration creates the tables of the
+// entities it introduces (DDL generated from their schema description) and
+// seeds their reference data; the store records the applied version and
+// applies the missing ones, in order, at start.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "schema/schema.h"
+#include "store/store.h"
+
+namespace kith::store {
+
+struct Migration {
+  int version;
+  std::string description;
+  std::vector<std::string> new_entities;  // tables to create, in order
+  // Data to load after the tables exist (runs in the same transaction).
+  std::function<Status(Transaction&)> seed;
+};
+
+// Every migration, in version order.
+const std::vector<Migration>& AllMigrations();
+
+}  // namespace kith::store

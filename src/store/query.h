@@ -1,0 +1,68 @@
+// Query: a structured description of a read, built by the API core and
+// turned into SQL only inside store/. Field references are paths resolved
+// against the schema:
+//   "last_name"                      a column of the queried entity
+//   "email_primary.email"            through a ReverseJoin of the entity
+//   "address_primary.country_id.name" through a foreign key
+//   "gender_id:label", "...:name"    the option label/name of a pseudoconstant
+// Values are always bound as parameters, never pasted into SQL text.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/value.h"
+
+namespace kith::store {
+
+enum class Op {
+  kEq, kNe, kLt, kGt, kLe, kGe,
+  kLike, kNotLike,
+  kIn, kNotIn,
+  kBetween, kNotBetween,
+  kIsNull, kIsNotNull,
+  kIsEmpty, kIsNotEmpty,      // NULL or '' (and 0 for numbers is not empty)
+  kContains, kNotContains,    // serialized multi-value contains one value; strings: substring
+  kRegexp, kNotRegexp,
+};
+
+struct Query;
+
+// A node of a WHERE tree. Leaf: `field op value`, or `field IN (subquery)`
+// when `subquery` is set (op kIn/kNotIn). Groups: kAnd/kOr of `children`,
+// kNot of its single child. An empty kAnd is "true".
+struct Condition {
+  enum class Kind { kLeaf, kAnd, kOr, kNot };
+  Kind kind = Kind::kAnd;
+  std::string field;
+  Op op = Op::kEq;
+  Value value;  // scalar, or array for IN/BETWEEN
+  std::shared_ptr<const Query> subquery;  // selects exactly one path
+  std::vector<Condition> children;
+
+  static Condition Leaf(std::string field, Op op, Value value = nullptr);
+  static Condition InQuery(std::string field, Query subquery, bool negate = false);
+  static Condition And(std::vector<Condition> children = {});
+  static Condition Or(std::vector<Condition> children);
+  static Condition Not(Condition child);
+  bool IsTrue() const { return kind == Kind::kAnd && children.empty(); }
+};
+
+struct OrderBy {
+  std::string field;
+  bool descending = false;
+};
+
+struct Query {
+  std::string entity;               // schema entity name ("Contact")
+  std::vector<std::string> select;  // paths; rows are keyed by these strings
+  Condition where = Condition::And();
+  std::vector<OrderBy> order_by;
+  int64_t limit = 0;   // 0: no limit
+  int64_t offset = 0;
+  bool distinct = false;
+};
+
+}  // namespace kith::store

@@ -1,0 +1,193 @@
+#include "store/sqlite/sqlite_connection.h"
+
+#include <regex>
+#include <string_view>
+
+#include "base/error_details.h"
+
+namespace kith::store::sqlite {
+namespace {
+
+// REGEXP for SQLite: case-insensitive ECMAScript patterns (MySQL's REGEXP is
+// case-insensitive under CiviCRM's collation). A bad pattern is an error.
+void RegexpFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  if (argc != 2 || sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+      sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  const char* pattern = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const char* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+  try {
+    std::regex re(pattern, std::regex::ECMAScript | std::regex::icase);
+    sqlite3_result_int(ctx, std::regex_search(text, re) ? 1 : 0);
+  } catch (const std::regex_error&) {
+    sqlite3_result_error(ctx, "Invalid regular expression", -1);
+  }
+}
+
+Status Bind(sqlite3_stmt* stmt, int index, const Value& v) {
+  int rc;
+  if (v.is_null()) {
+    rc = sqlite3_bind_null(stmt, index);
+  } else if (v.is_boolean()) {
+    rc = sqlite3_bind_int(stmt, index, v.get<bool>() ? 1 : 0);
+  } else if (v.is_number_integer()) {
+    rc = sqlite3_bind_int64(stmt, index, v.get<int64_t>());
+  } else if (v.is_number()) {
+    rc = sqlite3_bind_double(stmt, index, v.get<double>());
+  } else if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  } else {
+    std::string s = v.dump();
+    rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  }
+  return rc == SQLITE_OK ? Status() : Internal("bind failed");
+}
+
+Value ColumnValue(sqlite3_stmt* stmt, int i, const schema::FieldType* type) {
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_NULL: return nullptr;
+    case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(stmt, i));
+    case SQLITE_FLOAT: return sqlite3_column_double(stmt, i);
+    default: {
+      const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+      int n = sqlite3_column_bytes(stmt, i);
+      std::string s(text ? text : "", static_cast<size_t>(n));
+      // Integer-typed columns hold integers even if a text slipped in.
+      if (type && *type == schema::FieldType::kInt) {
+        char* end = nullptr;
+        long long x = std::strtoll(s.c_str(), &end, 10);
+        if (end && *end == '\0' && !s.empty()) return static_cast<int64_t>(x);
+      }
+      return s;
+    }
+  }
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
+                                                                   int busy_timeout_ms) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return absl::UnavailableError("cannot open database " + path + ": " + msg);
+  }
+  std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_create_function(db, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                          &RegexpFunction, nullptr, nullptr);
+  KITH_RETURN_IF_ERROR(conn->Exec(
+      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"));
+  return conn;
+}
+
+SqliteConnection::~SqliteConnection() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+Status SqliteConnection::Error(int rc, const std::string& context) const {
+  std::string msg = sqlite3_errmsg(db_);
+  int primary = rc & 0xff;
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    // "UNIQUE constraint failed: civicrm_contact.external_identifier"
+    std::string field = msg.substr(msg.rfind('.') == std::string::npos ? 0 : msg.rfind('.') + 1);
+    return AlreadyExists("DB Error: already exists", Value{{"error_field", field}});
+  }
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    return InvalidArgument("a linked record does not exist");
+  }
+  if (primary == SQLITE_CONSTRAINT) return InvalidArgument("constraint failed: " + msg);
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return absl::UnavailableError("database busy");
+  }
+  if (primary == SQLITE_ERROR && msg.find("regular expression") != std::string::npos) {
+    return InvalidArgument(msg);
+  }
+  return Internal("database error in " + context + ": " + msg);
+}
+
+Status SqliteConnection::Exec(const std::string& sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : "";
+    sqlite3_free(err);
+    return Error(rc, "exec");
+  }
+  return Status();
+}
+
+StatusOr<sqlite3_stmt*> SqliteConnection::Prepare(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) {
+    sqlite3_reset(it->second);
+    sqlite3_clear_bindings(it->second);
+    return it->second;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return Error(rc, "prepare");
+  if (statements_.size() > 512) {  // bound the cache; shapes repeat
+    for (auto& [s, st] : statements_) sqlite3_finalize(st);
+    statements_.clear();
+  }
+  statements_.emplace(sql, stmt);
+  return stmt;
+}
+
+Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& binds,
+                             const std::vector<std::string>* keys,
+                             const std::vector<schema::FieldType>* types,
+                             std::vector<Value>* rows) {
+  KITH_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+  for (size_t i = 0; i < binds.size(); ++i) {
+    KITH_RETURN_IF_ERROR(Bind(stmt, static_cast<int>(i + 1), binds[i]));
+  }
+  while (true) {
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) {
+      Status s = Error(rc, "step");
+      sqlite3_reset(stmt);
+      return s;
+    }
+    if (rows == nullptr) continue;
+    Value row = Value::object();
+    int n = sqlite3_column_count(stmt);
+    for (int i = 0; i < n; ++i) {
+      const schema::FieldType* t =
+          (types && static_cast<size_t>(i) < types->size()) ? &(*types)[i] : nullptr;
+      std::string key = (keys && static_cast<size_t>(i) < keys->size())
+                            ? (*keys)[i]
+                            : std::string(sqlite3_column_name(stmt, i));
+      row[key] = ColumnValue(stmt, i, t);
+    }
+    rows->push_back(std::move(row));
+  }
+  sqlite3_reset(stmt);
+  return Status();
+}
+
+StatusOr<int64_t> SqliteConnection::RunScalar(const std::string& sql,
+                                              const std::vector<Value>& binds) {
+  std::vector<Value> rows;
+  KITH_RETURN_IF_ERROR(Run(sql, binds, nullptr, nullptr, &rows));
+  if (rows.empty() || rows[0].empty()) return Internal("no scalar result");
+  const Value& v = rows[0].begin().value();
+  return v.is_number_integer() ? v.get<int64_t>() : 0;
+}
+
+int64_t SqliteConnection::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+int SqliteConnection::Changes() const { return sqlite3_changes(db_); }
+
+}  // namespace kith::store::sqlite

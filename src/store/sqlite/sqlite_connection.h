@@ -1,0 +1,52 @@
+// SqliteConnection: one sqlite3 handle with a cache of prepared statements.
+// Not thread-safe: a connection is used by one transaction at a time.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "base/value.h"
+#include "schema/schema.h"
+
+namespace kith::store::sqlite {
+
+class SqliteConnection {
+ public:
+  // Opens `path` (creating it), in WAL mode with foreign keys on.
+  static StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
+                                                          int busy_timeout_ms);
+  ~SqliteConnection();
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  // Runs one or more statements without parameters (DDL, BEGIN, ...).
+  Status Exec(const std::string& sql);
+
+  // Runs `sql` with `binds`; each result row is appended to `rows` as an
+  // object keyed by `keys` (typed by `types` when given). `rows` may be null
+  // for statements without results.
+  Status Run(const std::string& sql, const std::vector<Value>& binds,
+             const std::vector<std::string>* keys, const std::vector<schema::FieldType>* types,
+             std::vector<Value>* rows);
+
+  // Runs a statement that returns one integer (COUNT(*)).
+  StatusOr<int64_t> RunScalar(const std::string& sql, const std::vector<Value>& binds);
+
+  int64_t LastInsertId() const;
+  int Changes() const;
+
+ private:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  StatusOr<sqlite3_stmt*> Prepare(const std::string& sql);
+  Status Error(int rc, const std::string& context) const;
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+}  // namespace kith::store::sqlite

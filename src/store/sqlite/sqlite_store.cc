@@ -1,0 +1,199 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+#include "base/error_details.h"
+#include "store/internal/sql_builder.h"
+#include "store/migrations.h"
+#include "store/sqlite/sqlite_connection.h"
+
+namespace kith::store::sqlite {
+namespace {
+
+using internal::Dialect;
+
+constexpr Dialect kDialect = Dialect::kSqlite;
+
+class SqliteStoreImpl;
+
+class SqliteTransaction final : public Transaction {
+ public:
+  SqliteTransaction(SqliteStoreImpl* store, std::unique_ptr<SqliteConnection> conn, bool write,
+                    std::unique_lock<std::mutex> write_lock)
+      : store_(store), conn_(std::move(conn)), write_(write), write_lock_(std::move(write_lock)) {}
+  ~SqliteTransaction() override;
+
+  StatusOr<int64_t> Insert(std::string_view entity, const Value& row) override;
+  Status Update(std::string_view entity, int64_t id, const Value& changes) override;
+  Status Delete(std::string_view entity, int64_t id) override;
+  StatusOr<std::vector<Value>> Select(const Query& query) override;
+  StatusOr<int64_t> Count(const Query& query) override;
+  Status Commit() override;
+
+  SqliteConnection& connection() { return *conn_; }
+
+ private:
+  StatusOr<const schema::Entity*> Find(std::string_view entity);
+
+  SqliteStoreImpl* store_;
+  std::unique_ptr<SqliteConnection> conn_;
+  bool write_;
+  std::unique_lock<std::mutex> write_lock_;
+  bool done_ = false;
+};
+
+class SqliteStoreImpl final : public Store {
+ public:
+  explicit SqliteStoreImpl(StoreOptions options)
+      : options_(std::move(options)), catalog_(schema::BuiltinCatalog()) {}
+
+  StatusOr<std::unique_ptr<Transaction>> Begin(bool write) override {
+    std::unique_lock<std::mutex> write_lock;
+    if (write) write_lock = std::unique_lock<std::mutex>(write_mutex_);
+    KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
+    Status s = conn->Exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (!s.ok()) {
+      ReturnConnection(std::move(conn));
+      return s;
+    }
+    return std::unique_ptr<Transaction>(
+        new SqliteTransaction(this, std::move(conn), write, std::move(write_lock)));
+  }
+
+  std::shared_ptr<const schema::Catalog> catalog() const override { return catalog_; }
+
+  Status Migrate();
+
+  StatusOr<std::unique_ptr<SqliteConnection>> TakeConnection() {
+    {
+      std::lock_guard<std::mutex> lock(pool_mutex_);
+      if (!pool_.empty()) {
+        auto conn = std::move(pool_.back());
+        pool_.pop_back();
+        return conn;
+      }
+    }
+    return SqliteConnection::Open(options_.sqlite_path, options_.busy_timeout_ms);
+  }
+
+  void ReturnConnection(std::unique_ptr<SqliteConnection> conn) {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    if (pool_.size() < 16) pool_.push_back(std::move(conn));
+  }
+
+ private:
+  StoreOptions options_;
+  std::shared_ptr<const schema::Catalog> catalog_;
+  std::mutex write_mutex_;
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<SqliteConnection>> pool_;
+};
+
+SqliteTransaction::~SqliteTransaction() {
+  if (!done_) (void)conn_->Exec("ROLLBACK");
+  store_->ReturnConnection(std::move(conn_));
+}
+
+StatusOr<const schema::Entity*> SqliteTransaction::Find(std::string_view entity) {
+  const schema::Entity* e = store_->catalog()->Find(entity);
+  if (e == nullptr) return InvalidArgument("Unknown entity: " + std::string(entity));
+  return e;
+}
+
+StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value& row) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildInsert(*e, row, kDialect));
+  KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, nullptr, nullptr, nullptr));
+  return conn_->LastInsertId();
+}
+
+Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Value& changes) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
+  KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, nullptr, nullptr, nullptr));
+  if (conn_->Changes() == 0) {
+    return NotFound(std::string(entity) + " id " + std::to_string(id) + " not found");
+  }
+  return Status();
+}
+
+Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  KITH_RETURN_IF_ERROR(
+      conn_->Run("DELETE FROM " + e->table + " WHERE id = ?", {id}, nullptr, nullptr, nullptr));
+  if (conn_->Changes() == 0) {
+    return NotFound(std::string(entity) + " id " + std::to_string(id) + " not found");
+  }
+  return Status();
+}
+
+StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
+  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*store_->catalog(), query, kDialect));
+  std::vector<Value> rows;
+  KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, &query.select, &st.column_types, &rows));
+  return rows;
+}
+
+StatusOr<int64_t> SqliteTransaction::Count(const Query& query) {
+  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildCount(*store_->catalog(), query, kDialect));
+  return conn_->RunScalar(st.sql, st.binds);
+}
+
+Status SqliteTransaction::Commit() {
+  if (done_) return absl::FailedPreconditionError("transaction already finished");
+  Status s = conn_->Exec("COMMIT");
+  if (!s.ok()) {
+    (void)conn_->Exec("ROLLBACK");
+  }
+  done_ = true;
+  if (write_lock_.owns_lock()) write_lock_.unlock();
+  return s;
+}
+
+Status SqliteStoreImpl::Migrate() {
+  KITH_ASSIGN_OR_RETURN(auto txn_base, Begin(/*write=*/true));
+  auto& txn = static_cast<SqliteTransaction&>(*txn_base);
+  SqliteConnection& conn = txn.connection();
+  KITH_RETURN_IF_ERROR(
+      conn.Exec("CREATE TABLE IF NOT EXISTS kith_schema_version (version INTEGER NOT NULL)"));
+  KITH_ASSIGN_OR_RETURN(int64_t current,
+                        conn.RunScalar("SELECT COALESCE(MAX(version), 0) FROM kith_schema_version", {}));
+  const auto& migrations = AllMigrations();
+  if (!migrations.empty() && current > migrations.back().version) {
+    return absl::FailedPreconditionError(
+        "the database schema (version " + std::to_string(current) +
+        ") is newer than this kith binary understands");
+  }
+  for (const Migration& m : migrations) {
+    if (m.version <= current) continue;
+    for (const std::string& name : m.new_entities) {
+      const schema::Entity* e = catalog_->Find(name);
+      if (e == nullptr) return Internal("migration names unknown entity " + name);
+      for (const std::string& ddl : internal::BuildCreateTable(*catalog_, *e, kDialect)) {
+        KITH_RETURN_IF_ERROR(conn.Exec(ddl));
+      }
+    }
+    if (m.seed) KITH_RETURN_IF_ERROR(m.seed(txn));
+    KITH_RETURN_IF_ERROR(conn.Run("INSERT INTO kith_schema_version (version) VALUES (?)",
+                                  {m.version}, nullptr, nullptr, nullptr));
+  }
+  return txn.Commit();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& options) {
+  auto store = std::make_unique<SqliteStoreImpl>(options);
+  KITH_RETURN_IF_ERROR(store->Migrate());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace kith::store::sqlite
+
+namespace kith::store {
+StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
+  return sqlite::OpenSqliteStore(options);
+}
+}  // namespace kith::store

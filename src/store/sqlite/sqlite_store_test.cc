@@ -1,0 +1,130 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace kith::store {
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/kith-store-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    options_.sqlite_path = dir_ + "/kith.db";
+    auto store = OpenStore(options_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  int64_t InsertContact(Transaction& txn, const std::string& last) {
+    auto id = txn.Insert("Contact", {{"contact_type", "Individual"}, {"last_name", last}});
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.value_or(0);
+  }
+
+  std::string dir_;
+  StoreOptions options_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(SqliteStoreTest, SeedsReferenceDataWithCiviCrmIds) {
+  auto txn = store_->Begin(false).value();
+  Query q;
+  q.entity = "Country";
+  q.select = {"id", "name"};
+  q.where = Condition::Leaf("iso_code", Op::kEq, "US");
+  auto rows = txn->Select(q).value();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["id"], 1228);
+  EXPECT_EQ(rows[0]["name"], "United States");
+  q.entity = "StateProvince";
+  q.where = Condition::Leaf("id", Op::kEq, 1031);
+  EXPECT_EQ(txn->Select(q).value()[0]["name"], "New York");
+}
+
+TEST_F(SqliteStoreTest, JoinsPrimaryEmailAndOptionLabels) {
+  auto txn = store_->Begin(true).value();
+  int64_t id = InsertContact(*txn, "Doe");
+  ASSERT_TRUE(txn->Update("Contact", id, {{"gender_id", 1}}).ok());
+  ASSERT_TRUE(txn->Insert("Email", {{"contact_id", id}, {"email", "a@x.org"}, {"is_primary", 0}}).ok());
+  ASSERT_TRUE(txn->Insert("Email", {{"contact_id", id}, {"email", "b@x.org"}, {"is_primary", 1}}).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+
+  auto read = store_->Begin(false).value();
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id", "email_primary.email", "gender_id:label"};
+  q.where = Condition::Leaf("last_name", Op::kEq, "doe");  // case-insensitive, as MySQL
+  auto rows = read->Select(q).value();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["email_primary.email"], "b@x.org");
+  EXPECT_EQ(rows[0]["gender_id:label"], "Female");
+}
+
+TEST_F(SqliteStoreTest, UncommittedTransactionLeavesNothing) {
+  {
+    auto txn = store_->Begin(true).value();
+    InsertContact(*txn, "Ghost");
+  }
+  auto read = store_->Begin(false).value();
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id"};
+  EXPECT_EQ(read->Count(q).value(), 0);
+}
+
+TEST_F(SqliteStoreTest, UniqueClashIsAlreadyExistsNamingTheField) {
+  auto txn = store_->Begin(true).value();
+  ASSERT_TRUE(txn->Insert("Contact", {{"contact_type", "Individual"}, {"external_identifier", "X1"}}).ok());
+  auto dup = txn->Insert("Contact", {{"contact_type", "Individual"}, {"external_identifier", "X1"}});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(SqliteStoreTest, DeletingAContactDeletesItsEmails) {
+  auto txn = store_->Begin(true).value();
+  int64_t id = InsertContact(*txn, "Gone");
+  ASSERT_TRUE(txn->Insert("Email", {{"contact_id", id}, {"email", "g@x.org"}}).ok());
+  ASSERT_TRUE(txn->Delete("Contact", id).ok());
+  Query q;
+  q.entity = "Email";
+  q.select = {"id"};
+  EXPECT_EQ(txn->Count(q).value(), 0);
+  EXPECT_EQ(txn->Delete("Contact", id).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, ReopeningAppliesNoMigrationTwice) {
+  store_.reset();
+  auto again = OpenStore(options_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  auto txn = (*again)->Begin(false).value();
+  Query q;
+  q.entity = "LocationType";
+  q.select = {"id"};
+  EXPECT_EQ(txn->Count(q).value(), 5);
+}
+
+TEST_F(SqliteStoreTest, RegexpAndContains) {
+  auto txn = store_->Begin(true).value();
+  InsertContact(*txn, "Smithson");
+  InsertContact(*txn, "Jones");
+  Query q;
+  q.entity = "Contact";
+  q.select = {"last_name"};
+  q.where = Condition::Leaf("last_name", Op::kRegexp, "^smi");
+  auto rows = txn->Select(q).value();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["last_name"], "Smithson");
+  q.where = Condition::Leaf("last_name", Op::kContains, "one");
+  EXPECT_EQ(txn->Select(q).value()[0]["last_name"], "Jones");
+}
+
+}  // namespace
+}  // namespace kith::store

@@ -1,0 +1,80 @@
+// Store: the only door to persistent data. Implementations (SQLite now,
+// PostgreSQL next) turn schema-described rows and Queries into SQL; nothing
+// outside store/ speaks SQL.
+//
+// Rows are Value objects keyed by column name (writes) or by selected path
+// (reads), with typed values: integers, doubles, strings, null. Booleans are
+// written as true/false or 0/1 and read back as 0/1 integers.
+//
+// Thread-safety: a Store is shared by all request threads; each Transaction
+// belongs to one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/value.h"
+#include "schema/schema.h"
+#include "store/query.h"
+
+namespace kith::store {
+
+// One unit of work: everything done through it becomes visible atomically
+// on Commit(), or not at all (destroying an uncommitted Transaction rolls it
+// back).
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Inserts a row of `entity` (columns not given take their SQL defaults) and
+  // returns its id. Errors: kAlreadyExists for a unique-key clash (details
+  // name the field), kInvalidArgument for an unknown column or a broken
+  // foreign key, kInternal for storage faults.
+  virtual StatusOr<int64_t> Insert(std::string_view entity, const Value& row) = 0;
+
+  // Sets `changes` on the row `id`. kNotFound when no such row; otherwise as
+  // Insert.
+  virtual Status Update(std::string_view entity, int64_t id, const Value& changes) = 0;
+
+  // Deletes the row `id` (for real; the trash is an API rule). kNotFound
+  // when no such row.
+  virtual Status Delete(std::string_view entity, int64_t id) = 0;
+
+  // Rows matching `query`, keyed by its select paths in order.
+  // kInvalidArgument for a path the schema does not know.
+  virtual StatusOr<std::vector<Value>> Select(const Query& query) = 0;
+
+  // The number of rows matching `query` (its select, limit and order ignored).
+  virtual StatusOr<int64_t> Count(const Query& query) = 0;
+
+  // Makes the work durable. After an error nothing of it is kept.
+  virtual Status Commit() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Starts a transaction. `write` ones are serialised with each other; read
+  // ones see a consistent snapshot. kUnavailable when the database is busy
+  // beyond the store's timeout.
+  virtual StatusOr<std::unique_ptr<Transaction>> Begin(bool write) = 0;
+
+  // The entity descriptions this store serves.
+  virtual std::shared_ptr<const schema::Catalog> catalog() const = 0;
+};
+
+struct StoreOptions {
+  std::string sqlite_path;   // the database file (created when missing)
+  int busy_timeout_ms = 10000;
+};
+
+// Opens (creating and migrating when needed) the store described by
+// `options`. Errors: kUnavailable when the file cannot be opened,
+// kFailedPrecondition when its schema is newer than this binary.
+StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+
+}  // namespace kith::store
