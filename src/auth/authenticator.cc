@@ -1,0 +1,164 @@
+#include "auth/authenticator.h"
+
+#include "auth/secrets.h"
+#include "base/error_details.h"
+
+namespace kith::auth {
+namespace {
+
+using store::Condition;
+using store::Op;
+using store::Query;
+
+constexpr size_t kApiKeyLength = 40;
+constexpr size_t kSessionIdLength = 40;
+// A session's last_seen is written at most this often, to keep reads cheap.
+constexpr int64_t kTouchIntervalSeconds = 30;
+
+Status Rejected() { return Unauthenticated("Invalid credential"); }
+
+}  // namespace
+
+Authenticator::Authenticator(store::Store& store, AuthOptions options, const Clock& clock)
+    : store_(store), options_(std::move(options)), clock_(clock) {}
+
+bool Authenticator::CheckSiteKey(std::string_view given) const {
+  if (given.empty() || options_.site_key.empty()) return false;
+  return ConstantTimeEquals(given, options_.site_key);
+}
+
+StatusOr<Caller> Authenticator::LoadCaller(store::Transaction& txn, int64_t user_id) const {
+  Query q;
+  q.entity = "User";
+  q.select = {"id", "name", "role", "contact_id", "is_active"};
+  q.where = Condition::Leaf("id", Op::kEq, user_id);
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  if (rows.empty() || rows[0]["is_active"] != 1) return Rejected();
+  auto role = ParseRole(rows[0]["role"].get<std::string>());
+  if (!role) return Rejected();
+  Caller c;
+  c.user_id = user_id;
+  c.user_name = rows[0]["name"].get<std::string>();
+  c.contact_id = rows[0]["contact_id"].is_number() ? rows[0]["contact_id"].get<int64_t>() : 0;
+  c.role = *role;
+  return c;
+}
+
+StatusOr<Caller> Authenticator::ByApiKey(std::string_view api_key) const {
+  if (api_key.empty()) return Rejected();
+  std::string hash = HashToken(api_key);
+  KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(false));
+  Query q;
+  q.entity = "User";
+  q.select = {"id"};
+  q.where = Condition::Leaf("api_key_hash", Op::kEq, hash);
+  KITH_ASSIGN_OR_RETURN(auto users, txn->Select(q));
+  if (!users.empty()) return LoadCaller(*txn, users[0]["id"].get<int64_t>());
+  q.entity = "Session";
+  q.select = {"user_id", "last_seen", "session_hash"};
+  KITH_ASSIGN_OR_RETURN(auto sessions, txn->Select(q));
+  if (sessions.empty()) return Rejected();
+  if (clock_.NowSeconds() - sessions[0]["last_seen"].get<int64_t>() > options_.session_idle_seconds) {
+    return Rejected();
+  }
+  return LoadCaller(*txn, sessions[0]["user_id"].get<int64_t>());
+}
+
+StatusOr<Caller> Authenticator::BySession(std::string_view session_id) const {
+  if (session_id.empty()) return Rejected();
+  std::string hash = HashToken(session_id);
+  Query q;
+  q.entity = "Session";
+  q.select = {"id", "user_id", "last_seen"};
+  q.where = Condition::Leaf("session_hash", Op::kEq, hash);
+  int64_t now = clock_.NowSeconds();
+  int64_t session_row = 0;
+  Caller caller;
+  {
+    KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(false));
+    KITH_ASSIGN_OR_RETURN(auto rows, txn->Select(q));
+    if (rows.empty()) return Rejected();
+    int64_t last_seen = rows[0]["last_seen"].get<int64_t>();
+    if (now - last_seen > options_.session_idle_seconds) return Rejected();
+    KITH_ASSIGN_OR_RETURN(caller, LoadCaller(*txn, rows[0]["user_id"].get<int64_t>()));
+    if (now - last_seen < kTouchIntervalSeconds) {
+      caller.session_id = std::string(session_id);
+      return caller;
+    }
+    session_row = rows[0]["id"].get<int64_t>();
+  }
+  KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(true));
+  KITH_RETURN_IF_ERROR(txn->Update("Session", session_row, {{"last_seen", now}}));
+  KITH_RETURN_IF_ERROR(txn->Commit());
+  caller.session_id = std::string(session_id);
+  return caller;
+}
+
+StatusOr<LoginResult> Authenticator::Login(std::string_view name,
+                                           std::string_view password) const {
+  KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(true));
+  Query q;
+  q.entity = "User";
+  q.select = {"id", "password_hash"};
+  q.where = Condition::Leaf("name", Op::kEq, std::string(name));
+  KITH_ASSIGN_OR_RETURN(auto rows, txn->Select(q));
+  if (rows.empty() || !rows[0]["password_hash"].is_string() ||
+      !VerifyPassword(password, rows[0]["password_hash"].get<std::string>())) {
+    return Unauthenticated("Could not authenticate user, invalid name or password.");
+  }
+  KITH_ASSIGN_OR_RETURN(Caller caller, LoadCaller(*txn, rows[0]["id"].get<int64_t>()));
+  LoginResult result;
+  result.session_id = GenerateToken(kSessionIdLength);
+  result.api_key = GenerateToken(kApiKeyLength);
+  KITH_RETURN_IF_ERROR(txn->Insert("Session", {{"session_hash", HashToken(result.session_id)},
+                                               {"api_key_hash", HashToken(result.api_key)},
+                                               {"user_id", caller.user_id},
+                                               {"last_seen", clock_.NowSeconds()}})
+                           .status());
+  KITH_RETURN_IF_ERROR(txn->Commit());
+  caller.session_id = result.session_id;
+  result.caller = caller;
+  return result;
+}
+
+Status Authenticator::Logout(std::string_view session_id) const {
+  KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(true));
+  Query q;
+  q.entity = "Session";
+  q.select = {"id"};
+  q.where = Condition::Leaf("session_hash", Op::kEq, HashToken(session_id));
+  KITH_ASSIGN_OR_RETURN(auto rows, txn->Select(q));
+  for (const Value& row : rows) {
+    KITH_RETURN_IF_ERROR(txn->Delete("Session", row["id"].get<int64_t>()));
+  }
+  return txn->Commit();
+}
+
+StatusOr<std::string> Authenticator::AddUser(store::Transaction& txn, const NewUser& user) const {
+  if (user.name.empty()) return InvalidArgument("a user needs a name");
+  if (user.password.empty()) return InvalidArgument("a user needs a password");
+  Query q;
+  q.entity = "User";
+  q.select = {"id"};
+  q.where = Condition::Leaf("name", Op::kEq, user.name);
+  KITH_ASSIGN_OR_RETURN(auto existing, txn.Select(q));
+  if (!existing.empty()) return AlreadyExists("a user named " + user.name + " already exists");
+  std::string api_key = user.api_key.empty() ? GenerateToken(kApiKeyLength) : user.api_key;
+  KITH_ASSIGN_OR_RETURN(std::string password_hash, HashPassword(user.password));
+  auto id = txn.Insert("User", {{"name", user.name},
+                                {"password_hash", password_hash},
+                                {"role", std::string(RoleName(user.role))},
+                                {"contact_id", user.contact_id},
+                                {"api_key_hash", HashToken(api_key)},
+                                {"is_active", 1},
+                                {"created_date", FormatDateTime(clock_.NowSeconds())}});
+  if (!id.ok()) {
+    if (id.status().code() == absl::StatusCode::kAlreadyExists) {
+      return AlreadyExists("that api key is already in use");
+    }
+    return id.status();
+  }
+  return api_key;
+}
+
+}  // namespace kith::auth

@@ -1,0 +1,75 @@
+// Authenticator: turns credentials (site key, api key, session id, name and
+// password) into a Caller, and keeps users and sessions in the store.
+// Secrets are stored only as hashes; api keys and session ids are compared
+// through their hashes, site keys in constant time.
+// Thread-safe: every method runs its own store transaction, or uses the
+// caller's.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "auth/caller.h"
+#include "base/clock.h"
+#include "base/status.h"
+#include "store/store.h"
+
+namespace kith::auth {
+
+struct AuthOptions {
+  std::string site_key;                    // from kith.toml
+  int64_t session_idle_seconds = 3600;     // sessions expire after this idle time
+};
+
+struct NewUser {
+  std::string name;
+  std::string password;
+  Role role = Role::kViewer;
+  int64_t contact_id = 0;
+  std::string api_key;  // generated when empty
+};
+
+struct LoginResult {
+  std::string session_id;  // the PHPSESSID
+  std::string api_key;     // a fresh key bound to that session
+  Caller caller;
+};
+
+class Authenticator {
+ public:
+  Authenticator(store::Store& store, AuthOptions options, const Clock& clock = Clock::Real());
+
+  // True when `given` equals the site key (constant time). False when either
+  // is empty.
+  bool CheckSiteKey(std::string_view given) const;
+
+  // The caller owning `api_key`: a user's permanent key or a session's key.
+  // kUnauthenticated when unknown, expired or the user is inactive.
+  StatusOr<Caller> ByApiKey(std::string_view api_key) const;
+
+  // The caller of a live session; refreshes its idle timer.
+  // kUnauthenticated when unknown or expired.
+  StatusOr<Caller> BySession(std::string_view session_id) const;
+
+  // Checks name and password; opens a session. kUnauthenticated on a wrong
+  // name or password (one message for both), or an inactive user.
+  StatusOr<LoginResult> Login(std::string_view name, std::string_view password) const;
+
+  // Ends a session; OK when it did not exist.
+  Status Logout(std::string_view session_id) const;
+
+  // Creates a user within `txn`; returns its api key (the only time it is
+  // seen in clear). kAlreadyExists for a taken name, kInvalidArgument for an
+  // empty name or password.
+  StatusOr<std::string> AddUser(store::Transaction& txn, const NewUser& user) const;
+
+ private:
+  StatusOr<Caller> LoadCaller(store::Transaction& txn, int64_t user_id) const;
+
+  store::Store& store_;
+  AuthOptions options_;
+  const Clock& clock_;
+};
+
+}  // namespace kith::auth

@@ -1,0 +1,94 @@
+#include "auth/authenticator.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "auth/secrets.h"
+
+namespace kith::auth {
+namespace {
+
+class FakeClock : public Clock {
+ public:
+  int64_t NowSeconds() const override { return now; }
+  int64_t now = 1'700'000'000;
+};
+
+class AuthenticatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(InitSecrets().ok());
+    char tmpl[] = "/tmp/kith-auth-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    store_ = store::OpenStore({.sqlite_path = dir_ + "/kith.db"}).value();
+    auth_ = std::make_unique<Authenticator>(*store_, AuthOptions{"the-site-key-0123456789", 3600},
+                                            clock_);
+    auto txn = store_->Begin(true).value();
+    int64_t contact = txn->Insert("Contact", {{"contact_type", "Individual"}}).value();
+    api_key_ = auth_->AddUser(*txn, {"ada", "pw", Role::kEditor, contact, ""}).value();
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  void TearDown() override {
+    auth_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string dir_;
+  FakeClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Authenticator> auth_;
+  std::string api_key_;
+};
+
+TEST_F(AuthenticatorTest, ApiKeyIdentifiesTheUserAndIsStoredHashed) {
+  auto caller = auth_->ByApiKey(api_key_);
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  EXPECT_EQ(caller->user_name, "ada");
+  EXPECT_EQ(caller->role, Role::kEditor);
+  EXPECT_EQ(auth_->ByApiKey("wrong").status().code(), absl::StatusCode::kUnauthenticated);
+  auto txn = store_->Begin(false).value();
+  store::Query q;
+  q.entity = "User";
+  q.select = {"api_key_hash"};
+  auto rows = txn->Select(q).value();
+  EXPECT_EQ(rows[0]["api_key_hash"], HashToken(api_key_));
+  EXPECT_NE(rows[0]["api_key_hash"], api_key_);
+}
+
+TEST_F(AuthenticatorTest, LoginOpensASessionThatExpiresWhenIdle) {
+  EXPECT_EQ(auth_->Login("ada", "nope").status().code(), absl::StatusCode::kUnauthenticated);
+  auto login = auth_->Login("ada", "pw");
+  ASSERT_TRUE(login.ok()) << login.status();
+  EXPECT_TRUE(auth_->BySession(login->session_id).ok());
+  EXPECT_TRUE(auth_->ByApiKey(login->api_key).ok());
+  clock_.now += 3000;
+  EXPECT_TRUE(auth_->BySession(login->session_id).ok());  // refreshes the idle timer
+  clock_.now += 3000;
+  EXPECT_TRUE(auth_->BySession(login->session_id).ok());
+  clock_.now += 3601;
+  EXPECT_FALSE(auth_->BySession(login->session_id).ok());
+  EXPECT_FALSE(auth_->ByApiKey(login->api_key).ok());
+}
+
+TEST_F(AuthenticatorTest, LogoutEndsTheSessionAndItsKey) {
+  auto login = auth_->Login("ada", "pw").value();
+  ASSERT_TRUE(auth_->Logout(login.session_id).ok());
+  EXPECT_FALSE(auth_->BySession(login.session_id).ok());
+  EXPECT_FALSE(auth_->ByApiKey(login.api_key).ok());
+  EXPECT_TRUE(auth_->ByApiKey(api_key_).ok()) << "the permanent key survives";
+}
+
+TEST_F(AuthenticatorTest, SiteKeyAndDuplicateUsers) {
+  EXPECT_TRUE(auth_->CheckSiteKey("the-site-key-0123456789"));
+  EXPECT_FALSE(auth_->CheckSiteKey("the-site-key-012345678"));
+  EXPECT_FALSE(auth_->CheckSiteKey(""));
+  auto txn = store_->Begin(true).value();
+  EXPECT_EQ(auth_->AddUser(*txn, {"ada", "x", Role::kViewer, 1, ""}).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+}  // namespace
+}  // namespace kith::auth

@@ -1,0 +1,53 @@
+#include "auth/secrets.h"
+
+#include <sodium.h>
+
+#include "base/error_details.h"
+
+namespace kith::auth {
+
+Status InitSecrets() {
+  if (sodium_init() < 0) return Internal("libsodium could not be initialised");
+  return Status();
+}
+
+std::string GenerateToken(size_t length) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out;
+  out.reserve(length);
+  for (size_t i = 0; i < length; ++i) {
+    out += kAlphabet[randombytes_uniform(sizeof(kAlphabet) - 1)];
+  }
+  return out;
+}
+
+std::string HashToken(std::string_view token) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+StatusOr<std::string> HashPassword(std::string_view password) {
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    return Internal("password hashing ran out of memory");
+  }
+  return std::string(out);
+}
+
+bool VerifyPassword(std::string_view password, const std::string& stored_hash) {
+  if (stored_hash.empty()) return false;
+  return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace kith::auth
