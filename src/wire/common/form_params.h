@@ -4,8 +4,15 @@
 //   - bracket names build nested objects: a[b][c]=1 -> {"a":{"b":{"c":"1"}}},
 //     a[]=x appends with the next integer key ("0", "1", ...);
 //   - in a top-level name, '.' and ' ' become '_' (PHP's mangling), and an
-//     unbalanced '[' is taken literally as PHP does ("a[b" -> "a_b");
-//   - a later pair with the same name overwrites an earlier one.
+//     unbalanced '[' is taken literally as PHP does ("a[b" -> "a_b"; like
+//     PHP 8, ' ', '.' and '[' after it become '_' too: "a[b.c" -> "a_b_c");
+//     inside brackets nothing is mangled ("a[b.c]" keeps its dot);
+//   - text after a closing ']' that is not '[' is ignored ("a[b]x" = "a[b]"),
+//     and an unbalanced '[' after a first segment too ("a[b][c" = "a[b]");
+//   - a later pair with the same name overwrites an earlier one; a string
+//     overwritten by a bracketed name becomes an object;
+//   - leading spaces of a name are dropped, names empty after that are
+//     ignored, and a name is cut at its first NUL byte (PHP's C strings).
 // All values are strings. Objects keep first-insertion key order.
 #pragma once
 
@@ -31,9 +38,13 @@ Status MergePhpParams(const std::vector<std::pair<std::string, std::string>>& pa
                       Value& params);
 
 // The parameters of a request as PHP's $_REQUEST would hold them for CiviCRM:
-// the query string, then the urlencoded body on top (body wins).
-// `content_type` decides whether the body is parsed (form-urlencoded only;
-// other bodies are left for the caller).
+// the query string, then the body on top (body wins; nested objects merge
+// recursively, as PHP merges $_GET and $_POST).
+// `content_type` decides whether the body is parsed: its media type (case-
+// insensitive, parameters such as charset ignored) must be
+// application/x-www-form-urlencoded or multipart/form-data (text fields only;
+// file parts are skipped; a malformed body is kInvalidArgument). Other bodies
+// are left for the caller.
 StatusOr<Value> ParseRequestParams(std::string_view query, std::string_view content_type,
                                    std::string_view body);
 

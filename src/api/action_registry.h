@@ -1,0 +1,64 @@
+// ActionRegistry: the one table of every (version, entity, action) kith
+// serves, with the permission each needs and whether it writes. Built once at
+// start by RegisterBuiltins() (explicit registration, no static
+// initialisers); read-only and thread-safe afterwards.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/api.h"
+#include "schema/schema.h"
+
+namespace kith::api {
+
+// What an action gets to work with.
+struct ActionContext {
+  store::Transaction& txn;
+  const auth::Caller& caller;
+  const Dispatcher& dispatcher;
+  const schema::Catalog& catalog;
+  const ApiCall& call;
+  const Value& params;
+};
+
+using ActionHandler = std::function<StatusOr<Value>(ActionContext&)>;
+
+struct ActionSpec {
+  int version = 3;
+  std::string entity;  // canonical CamelCase name
+  std::string action;  // canonical lower-case name
+  // Every permission listed is required; empty = any authenticated caller.
+  std::vector<std::string> permissions;
+  bool writes = false;
+  std::string description;
+  ActionHandler handler;
+};
+
+class ActionRegistry {
+ public:
+  // Adds `spec`. A second spec for the same (version, entity, action) is a
+  // programming error and aborts in debug builds; in release the first wins.
+  void Register(ActionSpec spec);
+
+  // The spec for an entity/action as a client sent them (entity in any of
+  // CiviCRM's accepted spellings, action case-insensitive), or nullptr.
+  const ActionSpec* Find(int version, std::string_view entity, std::string_view action) const;
+
+  // The actions of one entity, for getactions.
+  std::vector<const ActionSpec*> ActionsOf(int version, std::string_view entity) const;
+
+  // Every canonical entity name registered for `version`.
+  std::vector<std::string> Entities(int version) const;
+
+ private:
+  std::map<std::string, ActionSpec> specs_;  // key: version/entity_lower/action
+};
+
+// CiviCRM's entity-name normalisation: "group_contact", "GroupContact" and
+// "groupContact" give "GroupContact"; "contact" gives "Contact".
+std::string CanonicalEntityName(std::string_view name);
+
+}  // namespace kith::api

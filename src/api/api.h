@@ -1,0 +1,60 @@
+// The API core's public surface — start here.
+//
+// Every request, whichever protocol it arrives in, becomes one ApiCall run by
+// the Dispatcher on behalf of an auth::Caller:
+//
+//     (entity, action, params, version, caller) -> Value | Status
+//
+// `version` selects the dialect whose rules apply (2: CiviCRM 3.2's API v2
+// behind the legacy REST interface; 3: APIv3; 4: APIv4), because the
+// dialects really differ in defaults and result shapes, as they do in
+// CiviCRM. The result Value is the dialect's own result (for v2, what the
+// v2 function returned; for v3, the full envelope); wire adapters only
+// render it. Errors are Statuses with canonical codes plus details
+// (base/error_details.h) that each wire adapter maps to its envelope.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "auth/caller.h"
+#include "base/status.h"
+#include "base/value.h"
+#include "store/store.h"
+
+namespace kith::api {
+
+class ActionRegistry;
+
+struct ApiCall {
+  std::string entity;  // as sent: "contact", "Contact", "group_contact", ...
+  std::string action;  // as sent, matched case-insensitively
+  Value params = Value::object();
+  int version = 3;
+};
+
+class Dispatcher {
+ public:
+  // `store` and `registry` must outlive the dispatcher.
+  Dispatcher(store::Store& store, const ActionRegistry& registry);
+
+  // Runs `call` in one transaction: committed when it succeeds, rolled back
+  // entirely when it fails. Errors: kNotFound for an unknown entity/action
+  // (details error_code "not-found"), kPermissionDenied when the caller lacks
+  // the action's permission, otherwise whatever the action returns.
+  StatusOr<Value> Run(const ApiCall& call, const auth::Caller& caller) const;
+
+  // Runs `call` inside an existing transaction (chained calls, CLI steps
+  // that must commit together). Does not commit.
+  StatusOr<Value> RunIn(store::Transaction& txn, const ApiCall& call,
+                        const auth::Caller& caller) const;
+
+  store::Store& store() const { return store_; }
+  const ActionRegistry& registry() const { return registry_; }
+
+ private:
+  store::Store& store_;
+  const ActionRegistry& registry_;
+};
+
+}  // namespace kith::api

@@ -1,0 +1,40 @@
+#include "api/action_registry.h"
+#include "api/api.h"
+#include "base/error_details.h"
+#include "base/strings.h"
+
+namespace kith::api {
+
+Dispatcher::Dispatcher(store::Store& store, const ActionRegistry& registry)
+    : store_(store), registry_(registry) {}
+
+StatusOr<Value> Dispatcher::Run(const ApiCall& call, const auth::Caller& caller) const {
+  const ActionSpec* spec = registry_.Find(call.version, call.entity, call.action);
+  KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(spec == nullptr || spec->writes));
+  KITH_ASSIGN_OR_RETURN(Value result, RunIn(*txn, call, caller));
+  KITH_RETURN_IF_ERROR(txn->Commit());
+  return result;
+}
+
+StatusOr<Value> Dispatcher::RunIn(store::Transaction& txn, const ApiCall& call,
+                                  const auth::Caller& caller) const {
+  const ActionSpec* spec = registry_.Find(call.version, call.entity, call.action);
+  if (spec == nullptr) {
+    return NotFound("API (" + call.entity + ", " + call.action + ") does not exist",
+                    {{"error_code", "not-found"}});
+  }
+  std::vector<std::string> missing;
+  for (const std::string& p : spec->permissions) {
+    if (!caller.Has(p)) missing.push_back(p);
+  }
+  if (!missing.empty()) {
+    return PermissionDenied("API permission check failed for " + spec->entity + "/" +
+                                spec->action + " call; insufficient permission: require " +
+                                Join(spec->permissions, " and "),
+                            {{"error_code", "unauthorized"}});
+  }
+  ActionContext ctx{txn, caller, *this, *store_.catalog(), call, call.params};
+  return spec->handler(ctx);
+}
+
+}  // namespace kith::api

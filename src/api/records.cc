@@ -1,0 +1,120 @@
+#include "api/records.h"
+
+#include "api/field_values.h"
+#include "base/error_details.h"
+
+namespace kith::api {
+
+using store::Condition;
+using store::Op;
+using store::Query;
+
+RulesRegistry& GlobalRules() {
+  static RulesRegistry rules;
+  return rules;
+}
+
+StatusOr<Value> CoerceRecord(const schema::Entity& entity, const Value& input,
+                             bool ignore_unknown) {
+  Value out = Value::object();
+  for (const auto& [name, raw] : input.items()) {
+    const schema::Field* f = entity.FindField(name);
+    if (f == nullptr) {
+      if (ignore_unknown) continue;
+      return InvalidArgument("Unknown field: " + name, {{"error_field", name}});
+    }
+    if (f->readonly || f->internal) continue;
+    KITH_ASSIGN_OR_RETURN(out[name], CoerceFieldValue(*f, raw));
+  }
+  return out;
+}
+
+namespace {
+
+Status CheckLinks(ActionContext& ctx, const schema::Entity& entity, const Value& changes) {
+  for (const auto& [name, v] : changes.items()) {
+    const schema::Field* f = entity.FindField(name);
+    if (f == nullptr || f->fk_entity.empty() || !v.is_number_integer()) continue;
+    Query q;
+    q.entity = f->fk_entity;
+    q.select = {"id"};
+    q.where = Condition::Leaf("id", Op::kEq, v);
+    KITH_ASSIGN_OR_RETURN(int64_t n, ctx.txn.Count(q));
+    if (n == 0) {
+      return InvalidArgument(name + " is not valid: " + v.dump(),
+                             {{"error_code", 2001}, {"error_field", name}});
+    }
+  }
+  return Status();
+}
+
+Status RunRules(ActionContext& ctx, const std::string& entity, const Value& record,
+                Value& changes, bool creating) {
+  const EntityRules* rules = GlobalRules().Find(entity);
+  if (rules == nullptr || !rules->before_write) return Status();
+  return rules->before_write(ctx, record, changes, creating);
+}
+
+}  // namespace
+
+StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Value values) {
+  const schema::Entity* e = ctx.catalog.Find(entity);
+  if (e == nullptr) return InvalidArgument("Unknown entity: " + entity);
+  Value record = Value::object();
+  for (const schema::Field& f : e->fields) {
+    if (values.contains(f.name)) {
+      record[f.name] = values[f.name];
+    } else if (!f.default_value.is_null()) {
+      record[f.name] = f.default_value;
+    } else {
+      record[f.name] = nullptr;
+    }
+  }
+  KITH_RETURN_IF_ERROR(RunRules(ctx, entity, record, values, /*creating=*/true));
+  KITH_RETURN_IF_ERROR(CheckLinks(ctx, *e, values));
+  return ctx.txn.Insert(entity, values);
+}
+
+Status UpdateRecord(ActionContext& ctx, const std::string& entity, int64_t id, Value changes) {
+  const schema::Entity* e = ctx.catalog.Find(entity);
+  if (e == nullptr) return InvalidArgument("Unknown entity: " + entity);
+  KITH_ASSIGN_OR_RETURN(Value record, LoadRecord(ctx.txn, *e, id));
+  for (const auto& [k, v] : changes.items()) record[k] = v;
+  KITH_RETURN_IF_ERROR(RunRules(ctx, entity, record, changes, /*creating=*/false));
+  KITH_RETURN_IF_ERROR(CheckLinks(ctx, *e, changes));
+  return ctx.txn.Update(entity, id, changes);
+}
+
+StatusOr<Value> LoadRecord(store::Transaction& txn, const schema::Entity& entity, int64_t id) {
+  Query q;
+  q.entity = entity.name;
+  for (const schema::Field& f : entity.fields) {
+    if (!f.internal) q.select.push_back(f.name);
+  }
+  q.where = Condition::Leaf("id", Op::kEq, id);
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  if (rows.empty()) {
+    return NotFound(entity.name + " id " + std::to_string(id) + " not found",
+                    {{"error_code", "not-found"}});
+  }
+  return rows[0];
+}
+
+StatusOr<std::optional<std::string>> ResolveOption(store::Transaction& txn,
+                                                   const std::string& option_group,
+                                                   const std::string& given) {
+  Query q;
+  q.entity = "OptionValue";
+  q.select = {"value"};
+  q.where = Condition::And(
+      {Condition::Leaf("option_group_id.name", Op::kEq, option_group),
+       Condition::Or({Condition::Leaf("value", Op::kEq, given),
+                      Condition::Leaf("name", Op::kEq, given),
+                      Condition::Leaf("label", Op::kEq, given)})});
+  q.limit = 1;
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  if (rows.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(rows[0]["value"].get<std::string>());
+}
+
+}  // namespace kith::api

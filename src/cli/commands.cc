@@ -1,0 +1,131 @@
+#include "cli/commands.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <ostream>
+#include <thread>
+
+#include "api/action_registry.h"
+#include "api/records.h"
+#include "auth/authenticator.h"
+#include "auth/secrets.h"
+#include "base/error_details.h"
+#include "base/strings.h"
+#include "config/kith_config.h"
+#include "entities/register_builtins.h"
+#include "http/http_server.h"
+#include "server/kith_service.h"
+
+namespace kith::cli {
+namespace {
+
+// The running parts of kith over one data directory.
+struct Runtime {
+  config::KithConfig config;
+  std::unique_ptr<store::Store> store;
+  api::ActionRegistry registry;
+  std::unique_ptr<api::Dispatcher> dispatcher;
+  std::unique_ptr<auth::Authenticator> auth;
+};
+
+StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir) {
+  KITH_RETURN_IF_ERROR(auth::InitSecrets());
+  auto rt = std::make_unique<Runtime>();
+  KITH_ASSIGN_OR_RETURN(rt->config, config::LoadConfig(data_dir));
+  KITH_ASSIGN_OR_RETURN(rt->store, store::OpenStore({.sqlite_path = config::DatabasePath(data_dir)}));
+  entities::RegisterBuiltins(rt->registry, api::GlobalRules());
+  rt->dispatcher = std::make_unique<api::Dispatcher>(*rt->store, rt->registry);
+  rt->auth = std::make_unique<auth::Authenticator>(
+      *rt->store, auth::AuthOptions{rt->config.site_key, rt->config.session_idle_seconds});
+  return rt;
+}
+
+StatusOr<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return InvalidArgument("--listen takes HOST:PORT, got " + listen);
+  auto port = ParseInt64(listen.substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) return InvalidArgument("bad port in --listen " + listen);
+  return std::make_pair(listen.substr(0, colon), static_cast<uint16_t>(*port));
+}
+
+}  // namespace
+
+Status RunInit(const InitOptions& options, std::ostream& out) {
+  KITH_RETURN_IF_ERROR(auth::InitSecrets());
+  namespace fs = std::filesystem;
+  const std::string& dir = options.data_dir;
+  std::error_code ec;
+  if (fs::exists(config::ConfigPath(dir)) || fs::exists(config::DatabasePath(dir))) {
+    return AlreadyExists(dir + " already holds a kith data directory; refusing to touch it");
+  }
+  if (fs::exists(dir) && !fs::is_empty(dir, ec)) {
+    return AlreadyExists(dir + " exists and is not empty; refusing to touch it");
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return absl::UnavailableError("cannot create " + dir + ": " + ec.message());
+  chmod(dir.c_str(), 0700);
+  config::KithConfig config;
+  config.site_key = options.site_key.empty() ? auth::GenerateToken(40) : options.site_key;
+  if (config.site_key.size() < 8) return InvalidArgument("--site-key needs at least 8 characters");
+  KITH_RETURN_IF_ERROR(config::WriteConfig(dir, config));
+  KITH_ASSIGN_OR_RETURN(auto store, store::OpenStore({.sqlite_path = config::DatabasePath(dir)}));
+  out << "Created kith data directory " << dir << "\n" << "site key:\n" << config.site_key << "\n";
+  return Status();
+}
+
+Status RunUserAdd(const UserAddOptions& options, std::ostream& out) {
+  auto role = auth::ParseRole(options.role);
+  if (!role) return InvalidArgument("--role must be admin, editor or viewer, not " + options.role);
+  KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
+  KITH_ASSIGN_OR_RETURN(auto txn, rt->store->Begin(true));
+  auth::Caller system = auth::Caller::System();
+  // The user's contact: an Individual named after the user.
+  api::ApiCall call{"Contact", "create", Value::object(), 2};
+  api::ActionContext ctx{*txn, system, *rt->dispatcher, *rt->store->catalog(), call, call.params};
+  KITH_ASSIGN_OR_RETURN(
+      int64_t contact_id,
+      api::CreateRecord(ctx, "Contact", {{"contact_type", "Individual"}, {"first_name", options.name}}));
+  KITH_ASSIGN_OR_RETURN(std::string api_key,
+                        rt->auth->AddUser(*txn, {options.name, options.password, *role, contact_id,
+                                                 options.api_key}));
+  KITH_RETURN_IF_ERROR(txn->Commit());
+  out << "Created " << options.role << " user " << options.name << " (contact " << contact_id
+      << ")\napi key:\n" << api_key << "\n";
+  return Status();
+}
+
+Status RunServe(const ServeOptions& options, std::ostream& out) {
+  KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
+  KITH_ASSIGN_OR_RETURN(auto listen, ParseListen(options.listen));
+  if (options.threads < 1) return InvalidArgument("--threads must be at least 1");
+  server::KithService service(*rt->auth, *rt->dispatcher,
+                              {.honest_http_status = rt->config.honest_http_status});
+  http::HttpServerOptions http_options;
+  http_options.host = listen.first;
+  http_options.port = listen.second;
+  http_options.threads = options.threads;
+  http_options.body_limit = static_cast<size_t>(rt->config.body_limit_bytes);
+
+  // Block the stop signals before any thread starts, and wait for them here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  KITH_ASSIGN_OR_RETURN(auto server,
+                        http::HttpServer::Start(http_options, [&service](const http::HttpRequest& r) {
+                          return service.Handle(r);
+                        }));
+  out << "kith serving on http://" << listen.first << ":" << server->port() << "\n" << std::flush;
+  int received = 0;
+  sigwait(&signals, &received);
+  out << "kith stopping (signal " << received << ")\n" << std::flush;
+  server->Stop();
+  server->Wait();
+  return Status();
+}
+
+}  // namespace kith::cli

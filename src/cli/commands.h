@@ -1,0 +1,39 @@
+// kith's subcommands, each a function from parsed options to a Status, so
+// unit tests can call them and main() maps the Status to an exit code once.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "base/status.h"
+
+namespace kith::cli {
+
+struct InitOptions {
+  std::string data_dir;
+  std::string site_key;  // generated (40 characters) when empty
+};
+// Creates DATA with kith.toml and a migrated database; prints the site key as
+// the last line. kAlreadyExists when DATA already holds a kith.toml or kith.db.
+Status RunInit(const InitOptions& options, std::ostream& out);
+
+struct UserAddOptions {
+  std::string data_dir;
+  std::string name;
+  std::string password;
+  std::string role;     // admin | editor | viewer
+  std::string api_key;  // generated when empty
+};
+// Creates a user linked to a new Individual contact (named after the user);
+// prints the api key as the last line.
+Status RunUserAdd(const UserAddOptions& options, std::ostream& out);
+
+struct ServeOptions {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:8080";
+  int threads = 2;
+};
+// Serves until SIGINT or SIGTERM; in-flight requests finish first.
+Status RunServe(const ServeOptions& options, std::ostream& out);
+
+}  // namespace kith::cli

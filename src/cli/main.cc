@@ -1,0 +1,50 @@
+// kith: a CRM server speaking CiviCRM's REST interfaces. The only file with
+// main(): it parses the command line and hands off to a subcommand.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"kith: a CRM server that speaks CiviCRM's REST interfaces"};
+  app.require_subcommand(1);
+
+  kith::cli::InitOptions init;
+  auto* init_cmd = app.add_subcommand("init", "Create a data directory with a site key and a database");
+  init_cmd->add_option("--data", init.data_dir, "Data directory to create")->required();
+  init_cmd->add_option("--site-key", init.site_key, "Site key (random when not given)");
+
+  kith::cli::UserAddOptions user;
+  auto* user_cmd = app.add_subcommand("user", "Manage login users");
+  user_cmd->require_subcommand(1);
+  auto* user_add = user_cmd->add_subcommand("add", "Add a user linked to a new Individual contact");
+  user_add->add_option("name", user.name, "User name")->required();
+  user_add->add_option("--data", user.data_dir, "Data directory")->required();
+  user_add->add_option("--password", user.password, "Password")->required();
+  user_add->add_option("--role", user.role, "admin, editor or viewer")
+      ->required()
+      ->check(CLI::IsMember({"admin", "editor", "viewer"}));
+  user_add->add_option("--api-key", user.api_key, "api key (random when not given)");
+
+  kith::cli::ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Serve the REST interfaces in the foreground");
+  serve_cmd->add_option("--data", serve.data_dir, "Data directory")->required();
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve_cmd->add_option("--threads", serve.threads, "Server threads (default 2)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  kith::Status status;
+  if (init_cmd->parsed()) {
+    status = kith::cli::RunInit(init, std::cout);
+  } else if (user_add->parsed()) {
+    status = kith::cli::RunUserAdd(user, std::cout);
+  } else if (serve_cmd->parsed()) {
+    status = kith::cli::RunServe(serve, std::cout);
+  }
+  if (!status.ok()) {
+    std::cerr << "kith: " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}

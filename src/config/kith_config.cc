@@ -1,0 +1,75 @@
+#include "config/kith_config.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "base/error_details.h"
+#include "base/strings.h"
+
+namespace kith::config {
+
+std::string ConfigPath(const std::string& data_dir) { return data_dir + "/kith.toml"; }
+std::string DatabasePath(const std::string& data_dir) { return data_dir + "/kith.db"; }
+
+StatusOr<KithConfig> LoadConfig(const std::string& data_dir) {
+  std::ifstream in(ConfigPath(data_dir));
+  if (!in) return NotFound("no kith.toml in " + data_dir + " (run `kith init --data " + data_dir + "`)");
+  KithConfig config;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string_view text = TrimAscii(line);
+    if (text.empty() || text[0] == '#') continue;
+    size_t eq = text.find('=');
+    if (eq == std::string_view::npos) {
+      return InvalidArgument("kith.toml line " + std::to_string(number) + ": expected key = value");
+    }
+    std::string key(TrimAscii(text.substr(0, eq)));
+    std::string value(TrimAscii(text.substr(eq + 1)));
+    auto bad = [&] {
+      return InvalidArgument("kith.toml line " + std::to_string(number) + ": bad value for " + key);
+    };
+    if (key == "site_key") {
+      if (value.size() < 2 || value.front() != '"' || value.back() != '"') return bad();
+      config.site_key = value.substr(1, value.size() - 2);
+    } else if (key == "session_idle_seconds" || key == "body_limit_bytes") {
+      auto n = ParseInt64(value);
+      if (!n || *n <= 0) return bad();
+      (key == "session_idle_seconds" ? config.session_idle_seconds : config.body_limit_bytes) = *n;
+    } else if (key == "honest_http_status") {
+      if (value != "true" && value != "false") return bad();
+      config.honest_http_status = value == "true";
+    } else {
+      return InvalidArgument("kith.toml line " + std::to_string(number) + ": unknown setting " + key);
+    }
+  }
+  if (config.site_key.size() < 8) return InvalidArgument("kith.toml: site_key must have at least 8 characters");
+  return config;
+}
+
+Status WriteConfig(const std::string& data_dir, const KithConfig& config) {
+  std::ostringstream out;
+  out << "# kith settings for this data directory.\n"
+      << "# The site key: clients send it as key= (3.2 and APIv3) or X-Civi-Key (APIv4).\n"
+      << "site_key = \"" << config.site_key << "\"\n"
+      << "# Sessions (PHPSESSID) end after this many idle seconds.\n"
+      << "session_idle_seconds = " << config.session_idle_seconds << "\n"
+      << "# Requests with a larger body are refused with 413.\n"
+      << "body_limit_bytes = " << config.body_limit_bytes << "\n"
+      << "# true: 3.2 and APIv3 errors get honest HTTP statuses instead of CiviCRM's 200.\n"
+      << "honest_http_status = " << (config.honest_http_status ? "true" : "false") << "\n";
+  std::string path = ConfigPath(data_dir);
+  {
+    std::ofstream file(path, std::ios::trunc);
+    if (!file) return absl::UnavailableError("cannot write " + path);
+    file << out.str();
+    if (!file) return absl::UnavailableError("cannot write " + path);
+  }
+  chmod(path.c_str(), 0600);
+  return Status();
+}
+
+}  // namespace kith::config

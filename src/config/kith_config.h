@@ -1,0 +1,31 @@
+// kith.toml: the settings of one data directory. kith reads a small TOML
+// subset (key = "string" | integer | true/false, # comments), enough for
+// its flat settings file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+
+namespace kith::config {
+
+struct KithConfig {
+  std::string site_key;                        // required; >= 32 characters when generated
+  int64_t session_idle_seconds = 3600;         // session idle expiry
+  int64_t body_limit_bytes = 8 * 1024 * 1024;  // larger request bodies get 413
+  bool honest_http_status = false;             // 3.2/v3 errors with 4xx instead of 200
+};
+
+// Paths inside a data directory.
+std::string ConfigPath(const std::string& data_dir);    // DIR/kith.toml
+std::string DatabasePath(const std::string& data_dir);  // DIR/kith.db
+
+// Reads DIR/kith.toml. kNotFound when missing, kInvalidArgument (with the
+// line number) for a line it cannot read or a missing site_key.
+StatusOr<KithConfig> LoadConfig(const std::string& data_dir);
+
+// Writes DIR/kith.toml (mode 0600: it holds the site key).
+Status WriteConfig(const std::string& data_dir, const KithConfig& config);
+
+}  // namespace kith::config

@@ -1,0 +1,274 @@
+#include "entities/contact_rules.h"
+
+#include "api/field_values.h"
+#include "auth/secrets.h"
+#include "base/clock.h"
+#include "base/error_details.h"
+#include "base/strings.h"
+
+namespace kith::entities {
+namespace {
+
+using store::Condition;
+using store::Op;
+using store::Query;
+
+std::string Text(const Value& record, const char* key) {
+  return record.contains(key) ? api::ValueAsText(record[key]) : std::string();
+}
+
+// CiviCRM's token templates drop an empty token together with its separator.
+void AppendToken(std::string& out, const std::string& separator, const std::string& token) {
+  if (token.empty()) return;
+  if (!out.empty()) out += separator;
+  out += token;
+}
+
+StatusOr<std::string> OptionLabel(store::Transaction& txn, const std::string& group,
+                                  const Value& value) {
+  if (value.is_null()) return std::string();
+  Query q;
+  q.entity = "OptionValue";
+  q.select = {"label"};
+  q.where = Condition::And({Condition::Leaf("option_group_id.name", Op::kEq, group),
+                            Condition::Leaf("value", Op::kEq, api::ValueAsText(value))});
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  return rows.empty() ? std::string() : api::ValueAsText(rows[0]["label"]);
+}
+
+StatusOr<std::string> PrimaryEmail(store::Transaction& txn, const Value& contact_id) {
+  if (!contact_id.is_number_integer()) return std::string();
+  Query q;
+  q.entity = "Email";
+  q.select = {"email"};
+  q.where = Condition::And({Condition::Leaf("contact_id", Op::kEq, contact_id),
+                            Condition::Leaf("is_primary", Op::kEq, 1)});
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  return rows.empty() ? std::string() : api::ValueAsText(rows[0]["email"]);
+}
+
+Status ContactBeforeWrite(api::ActionContext& ctx, const Value& record, Value& changes,
+                          bool creating) {
+  std::string type = Text(record, "contact_type");
+  if (creating || changes.contains("contact_type")) {
+    if (!IsContactType(type)) {
+      return InvalidArgument("Invalid Contact Type: " + type,
+                             {{"error_code", 2001}, {"error_field", "contact_type"}});
+    }
+  }
+  KITH_ASSIGN_OR_RETURN(std::string prefix, OptionLabel(ctx.txn, "individual_prefix", record["prefix_id"]));
+  KITH_ASSIGN_OR_RETURN(std::string suffix, OptionLabel(ctx.txn, "individual_suffix", record["suffix_id"]));
+  KITH_ASSIGN_OR_RETURN(std::string email, PrimaryEmail(ctx.txn, record["id"]));
+  auto [display, sort] = BuildContactNames(record, prefix, suffix, email);
+  changes["display_name"] = display;
+  changes["sort_name"] = sort;
+  std::string now = FormatDateTime(Clock::Real().NowSeconds());
+  if (creating) {
+    changes["hash"] = AsciiLower(auth::GenerateToken(32));
+    changes["created_date"] = now;
+  }
+  changes["modified_date"] = now;
+  return Status();
+}
+
+Status LocationBeforeWrite(const std::string& entity, api::ActionContext& ctx,
+                           const Value& record, Value& changes, bool creating) {
+  if (entity == "Email" && changes.contains("email") && changes["email"].is_string()) {
+    std::string email = AsciiLower(TrimAscii(changes["email"].get<std::string>()));
+    size_t at = email.find('@');
+    if (email.empty() || at == std::string::npos || at == 0 || at + 1 == email.size() ||
+        email.find(' ') != std::string::npos) {
+      return InvalidArgument("email is not a valid email address: " + email,
+                             {{"error_code", 2001}, {"error_field", "email"}});
+    }
+    changes["email"] = email;
+  }
+  if (entity == "Phone" && changes.contains("phone")) {
+    std::string digits;
+    for (char c : api::ValueAsText(changes["phone"])) {
+      if (c >= '0' && c <= '9') digits += c;
+    }
+    changes["phone_numeric"] = digits;
+  }
+  // One primary record per contact: the first one, or the one flagged.
+  Value contact_id = record["contact_id"];
+  if (!contact_id.is_number_integer()) return Status();
+  Query q;
+  q.entity = entity;
+  q.select = {"id"};
+  q.where = Condition::And({Condition::Leaf("contact_id", Op::kEq, contact_id),
+                            Condition::Leaf("is_primary", Op::kEq, 1)});
+  KITH_ASSIGN_OR_RETURN(auto primaries, ctx.txn.Select(q));
+  bool wants_primary = record["is_primary"] == true || record["is_primary"] == 1;
+  if (primaries.empty() && creating) {
+    changes["is_primary"] = true;
+  } else if (wants_primary) {
+    for (const Value& p : primaries) {
+      if (p["id"] != record["id"]) {
+        KITH_RETURN_IF_ERROR(ctx.txn.Update(entity, p["id"].get<int64_t>(), {{"is_primary", 0}}));
+      }
+    }
+  }
+  return Status();
+}
+
+Status ResolvePlaceNames(store::Transaction& txn, Value& address);
+
+StatusOr<int64_t> ResolveLocationType(store::Transaction& txn, const Value& given) {
+  Query q;
+  q.entity = "LocationType";
+  q.select = {"id"};
+  if (given.is_null() || (given.is_string() && given.get<std::string>().empty())) {
+    q.where = Condition::Leaf("is_default", Op::kEq, 1);
+  } else if (auto n = given.is_number_integer() ? std::optional<int64_t>(given.get<int64_t>())
+                                                : ParseInt64(api::ValueAsText(given))) {
+    q.where = Condition::Leaf("id", Op::kEq, *n);
+  } else {
+    q.where = Condition::Leaf("name", Op::kEq, api::ValueAsText(given));
+  }
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  if (rows.empty()) {
+    return InvalidArgument("location_type_id is not valid: " + api::ValueAsText(given),
+                           {{"error_code", 2001}, {"error_field", "location_type_id"}});
+  }
+  return rows[0]["id"].get<int64_t>();
+}
+
+// Lets an address name its country by name or ISO code ("country", or a
+// non-numeric country_id) and its state by name or abbreviation.
+Status ResolvePlaceNames(store::Transaction& txn, Value& address) {
+  auto resolve = [&](const char* id_key, const char* name_key, const char* entity,
+                     std::vector<const char*> columns, std::optional<int64_t> country) -> Status {
+    Value given = address.contains(name_key) ? address[name_key] : Value();
+    if (address.contains(id_key) && !ParseInt64(api::ValueAsText(address[id_key]))) {
+      given = address[id_key];
+    }
+    address.erase(name_key);
+    if (given.is_null() || api::ValueAsText(given).empty()) return Status();
+    std::string text = api::ValueAsText(given);
+    if (auto n = ParseInt64(text)) {
+      address[id_key] = *n;
+      return Status();
+    }
+    std::vector<Condition> any;
+    for (const char* c : columns) any.push_back(Condition::Leaf(c, Op::kEq, text));
+    Query q;
+    q.entity = entity;
+    q.select = {"id"};
+    q.where = Condition::Or(std::move(any));
+    if (country) q.where = Condition::And({q.where, Condition::Leaf("country_id", Op::kEq, *country)});
+    q.limit = 1;
+    KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+    if (rows.empty()) {
+      return InvalidArgument(std::string(id_key) + " is not valid: " + text,
+                             {{"error_code", 2001}, {"error_field", id_key}});
+    }
+    address[id_key] = rows[0]["id"];
+    return Status();
+  };
+  KITH_RETURN_IF_ERROR(resolve("country_id", "country", "Country", {"name", "iso_code"}, std::nullopt));
+  std::optional<int64_t> country;
+  if (address.contains("country_id") && address["country_id"].is_number_integer()) {
+    country = address["country_id"].get<int64_t>();
+  }
+  return resolve("state_province_id", "state_province", "StateProvince", {"name", "abbreviation"},
+                 country);
+}
+
+}  // namespace
+
+bool IsContactType(const std::string& type) {
+  return type == "Individual" || type == "Household" || type == "Organization";
+}
+
+std::pair<std::string, std::string> BuildContactNames(const Value& record,
+                                                      const std::string& prefix_label,
+                                                      const std::string& suffix_label,
+                                                      const std::string& primary_email) {
+  std::string type = Text(record, "contact_type");
+  if (type == "Household") {
+    std::string n = Text(record, "household_name");
+    return {n, n};
+  }
+  if (type == "Organization") {
+    std::string n = Text(record, "organization_name");
+    return {n, n};
+  }
+  std::string first = std::string(TrimAscii(Text(record, "first_name")));
+  std::string middle = std::string(TrimAscii(Text(record, "middle_name")));
+  std::string last = std::string(TrimAscii(Text(record, "last_name")));
+  if (first.empty() && middle.empty() && last.empty()) {
+    std::string fallback = primary_email.empty() ? Text(record, "user_unique_id") : primary_email;
+    if (fallback.empty()) fallback = Text(record, "display_name");
+    return {fallback, fallback};
+  }
+  std::string display;
+  AppendToken(display, " ", prefix_label);
+  AppendToken(display, " ", first);
+  AppendToken(display, " ", last);
+  AppendToken(display, " ", suffix_label);
+  std::string sort;
+  AppendToken(sort, ", ", last);
+  AppendToken(sort, ", ", first);
+  AppendToken(sort, " ", suffix_label);
+  return {display, sort};
+}
+
+Status RefreshContactNames(api::ActionContext& ctx, int64_t id) {
+  return api::UpdateRecord(ctx, "Contact", id, Value::object());
+}
+
+StatusOr<int64_t> SaveLocationBlock(api::ActionContext& ctx, const std::string& entity,
+                                    int64_t contact_id, const Value& block) {
+  const schema::Entity* e = ctx.catalog.Find(entity);
+  if (e == nullptr || !block.is_object()) return int64_t{0};
+  static const std::vector<std::string> kAddressData = {
+      "street_address", "supplemental_address_1", "supplemental_address_2",
+      "supplemental_address_3", "city", "postal_code", "state_province_id", "country_id"};
+  bool has_data = false;
+  if (entity == "Address") {
+    for (const std::string& f : kAddressData) {
+      has_data = has_data || (block.contains(f) && !api::ValueAsText(block[f]).empty());
+    }
+  } else {
+    std::string key = entity == "Email" ? "email" : "phone";
+    has_data = block.contains(key) && !api::ValueAsText(block[key]).empty();
+  }
+  if (!has_data) return int64_t{0};
+  Value input = block;
+  if (entity == "Address") KITH_RETURN_IF_ERROR(ResolvePlaceNames(ctx.txn, input));
+  KITH_ASSIGN_OR_RETURN(int64_t location_type,
+                        ResolveLocationType(ctx.txn, block.value("location_type_id", Value())));
+  input["location_type_id"] = location_type;
+  input["contact_id"] = contact_id;
+  input.erase("id");
+  KITH_ASSIGN_OR_RETURN(Value values, api::CoerceRecord(*e, input, /*ignore_unknown=*/true));
+  Query q;
+  q.entity = entity;
+  q.select = {"id"};
+  q.where = Condition::And({Condition::Leaf("contact_id", Op::kEq, contact_id),
+                            Condition::Leaf("location_type_id", Op::kEq, location_type)});
+  KITH_ASSIGN_OR_RETURN(auto existing, ctx.txn.Select(q));
+  int64_t id;
+  if (!existing.empty()) {
+    id = existing[0]["id"].get<int64_t>();
+    KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, entity, id, values));
+  } else {
+    KITH_ASSIGN_OR_RETURN(id, api::CreateRecord(ctx, entity, values));
+  }
+  if (entity == "Email") KITH_RETURN_IF_ERROR(RefreshContactNames(ctx, contact_id));
+  return id;
+}
+
+void RegisterContactRules(api::RulesRegistry& rules) {
+  rules.Set("Contact", {ContactBeforeWrite});
+  for (const char* entity : {"Email", "Phone", "Address"}) {
+    std::string name = entity;
+    rules.Set(name, {[name](api::ActionContext& ctx, const Value& record, Value& changes,
+                            bool creating) {
+                return LocationBeforeWrite(name, ctx, record, changes, creating);
+              }});
+  }
+}
+
+}  // namespace kith::entities

@@ -1,0 +1,406 @@
+#include "entities/contact_v2_actions.h"
+
+#include <set>
+
+#include "api/field_values.h"
+#include "api/records.h"
+#include "base/error_details.h"
+#include "base/strings.h"
+#include "entities/contact_fields.h"
+#include "entities/contact_rules.h"
+
+namespace kith::entities {
+namespace {
+
+using api::ActionContext;
+using store::Condition;
+using store::Op;
+using store::Query;
+
+// Request fields that are never filters or contact fields.
+const std::set<std::string>& ReservedParams() {
+  static const std::set<std::string> reserved = {
+      "q", "json", "key", "api_key", "PHPSESSID", "name", "pass", "fnName", "version",
+      "debug", "sequential", "return", "rowCount", "offset", "sort", "smartGroupCache",
+      "entity", "action", "dupe_check", "contact_id", "id", "prettyprint", "callback"};
+  return reserved;
+}
+
+// 3.2 matches these by substring (LIKE with wildcards on both sides).
+bool IsSubstringField(const std::string& key) {
+  return key == "sort_name" || key == "display_name" || key == "email";
+}
+
+Condition Match(const std::string& path, const std::string& key, const Value& value) {
+  if (value.is_object() || value.is_array()) {
+    Value list = Value::array();
+    for (const auto& [k, v] : value.items()) list.push_back(api::ValueAsText(v));
+    return Condition::Leaf(path, Op::kIn, list);
+  }
+  std::string text = api::ValueAsText(value);
+  if (text.find('%') != std::string::npos) return Condition::Leaf(path, Op::kLike, text);
+  if (IsSubstringField(key)) return Condition::Leaf(path, Op::kContains, text);
+  return Condition::Leaf(path, Op::kEq, text);
+}
+
+Condition AnyOf(const std::string& entity, std::vector<Condition> match) {
+  Query sub;
+  sub.entity = entity;
+  sub.select = {"contact_id"};
+  sub.where = match.size() == 1 ? std::move(match[0]) : Condition::Or(std::move(match));
+  return Condition::InQuery("id", std::move(sub));
+}
+
+// The WHERE of a 3.2 contact search: known fields filter, unknown ones are
+// ignored as 3.2 ignores them.
+Condition LegacyFilter(const schema::Entity& contact, const Value& params, bool& trash_asked) {
+  std::vector<Condition> all;
+  for (const auto& [key, value] : params.items()) {
+    if (key.rfind("return", 0) == 0) continue;
+    if (key == "contact_id" || key == "id") {
+      all.push_back(Match("id", key, value));
+      continue;
+    }
+    if (ReservedParams().count(key)) continue;
+    if (key == "is_deleted" || key == "contact_is_deleted") {
+      trash_asked = true;
+      all.push_back(Condition::Leaf("is_deleted", Op::kEq, api::ValueAsText(value) == "1" ? 1 : 0));
+      continue;
+    }
+    if (key == "email") {
+      all.push_back(AnyOf("Email", {Match("email", key, value)}));
+    } else if (key == "phone") {
+      all.push_back(AnyOf("Phone", {Match("phone", key, value)}));
+    } else if (key == "city" || key == "postal_code" || key == "street_address" ||
+               key == "supplemental_address_1" || key == "postal_code_suffix") {
+      all.push_back(AnyOf("Address", {Match(key, key, value)}));
+    } else if (key == "state_province" || key == "state_province_id") {
+      all.push_back(AnyOf("Address", {Match("state_province_id.name", key, value),
+                                      Match("state_province_id.abbreviation", key, value),
+                                      Match("state_province_id", key, value)}));
+    } else if (key == "country" || key == "country_id") {
+      all.push_back(AnyOf("Address", {Match("country_id.name", key, value),
+                                      Match("country_id.iso_code", key, value),
+                                      Match("country_id", key, value)}));
+    } else if (key == "gender" || key == "individual_prefix" || key == "individual_suffix") {
+      all.push_back(Match(ContactReturnPath(key), key, value));
+    } else if (const schema::Field* f = contact.FindField(key); f && !f->internal) {
+      all.push_back(Match(key, key, value));
+    }
+  }
+  return Condition::And(std::move(all));
+}
+
+// Fields asked for with return.x / return_x / return[x].
+std::vector<std::string> ReturnKeys(const Value& params) {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : params.items()) {
+    if (key == "return" && value.is_object()) {
+      for (const auto& [k, v] : value.items()) keys.push_back(k);
+    } else if (key.rfind("return.", 0) == 0 || key.rfind("return_", 0) == 0) {
+      keys.push_back(key.substr(7));
+    }
+  }
+  return keys;
+}
+
+StatusOr<std::vector<store::OrderBy>> ParseSort(const std::string& sort) {
+  std::vector<store::OrderBy> order;
+  for (std::string_view item : Split(sort, ',', true)) {
+    std::vector<std::string_view> words = Split(TrimAscii(item), ' ', true);
+    if (words.empty()) continue;
+    std::string key(words[0]);
+    const char* path = ContactReturnPath(key);
+    if (path == nullptr || words.size() > 2 ||
+        (words.size() == 2 && !EqualsIgnoreCase(words[1], "asc") &&
+         !EqualsIgnoreCase(words[1], "desc"))) {
+      return InvalidArgument("Unknown field specified for sort. Cannot order by '" +
+                             std::string(TrimAscii(item)) + "'");
+    }
+    order.push_back({path, words.size() == 2 && EqualsIgnoreCase(words[1], "desc")});
+  }
+  return order;
+}
+
+StatusOr<int64_t> NonNegative(const Value& params, const char* key, int64_t fallback) {
+  if (!params.contains(key)) return fallback;
+  auto n = ParseInt64(api::ValueAsText(params[key]));
+  if (!n || *n < 0) {
+    return InvalidArgument(std::string(key) + " is not a valid integer: " +
+                           api::ValueAsText(params[key]));
+  }
+  return *n;
+}
+
+StatusOr<Query> LegacySearchQuery(ActionContext& ctx, bool for_count) {
+  const schema::Entity* contact = ctx.catalog.Find("Contact");
+  bool trash_asked = false;
+  Query q;
+  q.entity = "Contact";
+  q.where = LegacyFilter(*contact, ctx.params, trash_asked);
+  if (!trash_asked) {
+    q.where.children.push_back(Condition::Leaf("is_deleted", Op::kEq, 0));
+  }
+  if (for_count) return q;
+  std::vector<std::string> keys = ReturnKeys(ctx.params);
+  if (keys.empty()) keys = LegacyDefaultReturn();
+  q.select.push_back("id");
+  for (const std::string& k : keys) {
+    const char* path = ContactReturnPath(k);
+    if (path != nullptr && k != "contact_id") q.select.push_back(path);
+  }
+  KITH_ASSIGN_OR_RETURN(q.limit, NonNegative(ctx.params, "rowCount", 25));
+  KITH_ASSIGN_OR_RETURN(q.offset, NonNegative(ctx.params, "offset", 0));
+  if (ctx.params.contains("sort")) {
+    KITH_ASSIGN_OR_RETURN(q.order_by, ParseSort(api::ValueAsText(ctx.params["sort"])));
+  }
+  if (q.order_by.empty()) q.order_by.push_back({"id", false});
+  return q;
+}
+
+StatusOr<Value> LegacyGet(ActionContext& ctx) {
+  KITH_ASSIGN_OR_RETURN(Query q, LegacySearchQuery(ctx, false));
+  KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
+  std::vector<std::string> keys = ReturnKeys(ctx.params);
+  if (keys.empty()) keys = LegacyDefaultReturn();
+  Value result = Value::object();
+  for (const Value& row : rows) {
+    Value out = Value::object();
+    std::string id = api::ValueAsText(row["id"]);
+    out["contact_id"] = id;
+    for (const std::string& k : keys) {
+      const char* path = ContactReturnPath(k);
+      if (path == nullptr || k == "contact_id") continue;
+      const Value& v = row[path];
+      if (v.is_null()) continue;  // 3.2 leaves out NULL columns
+      out[k] = api::ValueAsText(v);
+    }
+    result[id] = std::move(out);
+  }
+  return result;
+}
+
+StatusOr<Value> LegacyCount(ActionContext& ctx) {
+  KITH_ASSIGN_OR_RETURN(Query q, LegacySearchQuery(ctx, true));
+  KITH_ASSIGN_OR_RETURN(int64_t n, ctx.txn.Count(q));
+  return Value(n);
+}
+
+// 3.2's old names for a few fields, and labels accepted for option ids.
+Status ApplyLegacyRenames(store::Transaction& txn, Value& values) {
+  static const std::vector<std::pair<const char*, const char*>> kRenames = {
+      {"individual_prefix", "prefix_id"}, {"prefix", "prefix_id"},
+      {"individual_suffix", "suffix_id"}, {"suffix", "suffix_id"},
+      {"gender", "gender_id"}, {"contact_source", "source"}};
+  for (auto [from, to] : kRenames) {
+    if (values.contains(from) && !values.contains(to)) values[to] = values[from];
+    values.erase(from);
+  }
+  static const std::vector<std::pair<const char*, const char*>> kOptions = {
+      {"prefix_id", "individual_prefix"}, {"suffix_id", "individual_suffix"},
+      {"gender_id", "gender"}};
+  for (auto [field, group] : kOptions) {
+    if (!values.contains(field)) continue;
+    std::string given = api::ValueAsText(values[field]);
+    if (given.empty() || ParseInt64(given)) continue;
+    KITH_ASSIGN_OR_RETURN(auto value, api::ResolveOption(txn, group, given));
+    if (!value) {
+      return InvalidArgument(std::string(field) + " is not valid: " + given,
+                             {{"error_code", 2001}, {"error_field", field}});
+    }
+    values[field] = *value;
+  }
+  return Status();
+}
+
+// The blocks of one location entity in a 3.2 add call: a plain value
+// (`email=`), or numbered blocks (`email[1][email]=`).
+std::vector<Value> LocationBlocks(const Value& params, const char* key) {
+  std::vector<Value> blocks;
+  if (!params.contains(key)) return blocks;
+  const Value& v = params[key];
+  if (v.is_object()) {
+    for (const auto& [n, block] : v.items()) {
+      if (block.is_object()) blocks.push_back(block);
+    }
+    // A flat object ({"email": "...", "location_type_id": ...}) is one block.
+    if (blocks.empty()) blocks.push_back(v);
+  } else if (!v.is_array()) {
+    blocks.push_back(Value{{key, v}, {"is_primary", 1}});
+  }
+  return blocks;
+}
+
+Value PlainAddressBlock(const Value& params) {
+  static const std::vector<const char*> kFields = {
+      "street_address", "supplemental_address_1", "supplemental_address_2",
+      "supplemental_address_3", "city", "postal_code", "postal_code_suffix", "state_province",
+      "state_province_id", "country", "country_id", "geo_code_1", "geo_code_2",
+      "location_type_id"};
+  Value block = Value::object();
+  for (const char* f : kFields) {
+    if (params.contains(f) && !params[f].is_object()) block[f] = params[f];
+  }
+  return block;
+}
+
+Status SaveLegacyLocations(ActionContext& ctx, int64_t contact_id) {
+  for (auto [key, entity] : std::vector<std::pair<const char*, const char*>>{
+           {"email", "Email"}, {"phone", "Phone"}, {"address", "Address"}}) {
+    for (const Value& block : LocationBlocks(ctx.params, key)) {
+      KITH_RETURN_IF_ERROR(SaveLocationBlock(ctx, entity, contact_id, block).status());
+    }
+  }
+  Value address = PlainAddressBlock(ctx.params);
+  if (!address.empty()) {
+    KITH_RETURN_IF_ERROR(SaveLocationBlock(ctx, "Address", contact_id, address).status());
+  }
+  return Status();
+}
+
+bool HasText(const Value& params, const char* key) {
+  return params.contains(key) && !api::ValueAsText(params[key]).empty() &&
+         !params[key].is_object();
+}
+
+bool HasAnyEmail(const Value& params) {
+  for (const Value& b : LocationBlocks(params, "email")) {
+    if (HasText(b, "email")) return true;
+  }
+  return false;
+}
+
+// 3.2's checks, in its order (civicrm_contact_check_params).
+Status CheckLegacyContactParams(const Value& params, bool creating) {
+  bool empty = true;
+  for (const auto& [k, v] : params.items()) empty = empty && ReservedParams().count(k) > 0;
+  if (empty && !params.contains("contact_id")) return InvalidArgument("Input Parameters empty");
+  if (!params.contains("contact_type")) return InvalidArgument("Contact Type not specified");
+  std::string type = api::ValueAsText(params["contact_type"]);
+  if (!IsContactType(type)) return InvalidArgument("Invalid Contact Type: " + type);
+  if (!creating) return Status();
+  if (type == "Individual") {
+    if ((!HasText(params, "first_name") || !HasText(params, "last_name")) && !HasAnyEmail(params)) {
+      std::string missing = HasText(params, "first_name") ? "last_name" : "first_name";
+      return InvalidArgument("Required fields not found for Individual : " + missing);
+    }
+  } else if (type == "Household" && !HasText(params, "household_name")) {
+    return InvalidArgument("Required fields not found for Household : ");
+  } else if (type == "Organization" && !HasText(params, "organization_name")) {
+    return InvalidArgument("Required fields not found for Organization : ");
+  }
+  return Status();
+}
+
+StatusOr<std::vector<int64_t>> FindDuplicates(ActionContext& ctx) {
+  const Value& p = ctx.params;
+  std::string type = api::ValueAsText(p["contact_type"]);
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id"};
+  std::vector<Condition> match = {Condition::Leaf("contact_type", Op::kEq, type),
+                                  Condition::Leaf("is_deleted", Op::kEq, 0)};
+  std::string email;
+  for (const Value& b : LocationBlocks(p, "email")) {
+    if (HasText(b, "email")) email = AsciiLower(api::ValueAsText(b["email"]));
+  }
+  if (type == "Individual" && !email.empty()) {
+    match.push_back(AnyOf("Email", {Condition::Leaf("email", Op::kEq, email)}));
+  } else if (type == "Individual") {
+    match.push_back(Condition::Leaf("first_name", Op::kEq, api::ValueAsText(p.value("first_name", Value()))));
+    match.push_back(Condition::Leaf("last_name", Op::kEq, api::ValueAsText(p.value("last_name", Value()))));
+  } else {
+    const char* key = type == "Household" ? "household_name" : "organization_name";
+    match.push_back(Condition::Leaf(key, Op::kEq, api::ValueAsText(p.value(key, Value()))));
+  }
+  q.where = Condition::And(std::move(match));
+  KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
+  std::vector<int64_t> ids;
+  for (const Value& r : rows) ids.push_back(r["id"].get<int64_t>());
+  return ids;
+}
+
+StatusOr<Value> LegacySave(ActionContext& ctx, bool allow_create, bool allow_update) {
+  const Value& p = ctx.params;
+  std::optional<int64_t> id;
+  if (p.contains("contact_id") && !api::ValueAsText(p["contact_id"]).empty()) {
+    id = ParseInt64(api::ValueAsText(p["contact_id"]));
+    if (!id) return InvalidArgument("contact_id is not valid: " + api::ValueAsText(p["contact_id"]));
+  }
+  if (id && !allow_update) {
+    return InvalidArgument("Cannot create new contact when contact_id is present");
+  }
+  if (!id && !allow_create) return InvalidArgument("Could not find contact_id in input parameters");
+  KITH_RETURN_IF_ERROR(CheckLegacyContactParams(p, !id.has_value()));
+  if (!id && api::ValueAsText(p.value("dupe_check", Value())) == "1") {
+    KITH_ASSIGN_OR_RETURN(auto dupes, FindDuplicates(ctx));
+    if (!dupes.empty()) {
+      std::vector<std::string> ids;
+      for (int64_t d : dupes) ids.push_back(std::to_string(d));
+      return AlreadyExists("Found matching contacts: " + Join(ids, ","),
+                           {{"error_data", Join(ids, ",")}});
+    }
+  }
+  const schema::Entity* contact = ctx.catalog.Find("Contact");
+  Value input = Value::object();
+  for (const auto& [k, v] : p.items()) {
+    if (!ReservedParams().count(k) && k != "email" && k != "phone" && k != "address") input[k] = v;
+  }
+  KITH_RETURN_IF_ERROR(ApplyLegacyRenames(ctx.txn, input));
+  input.erase("is_deleted");
+  KITH_ASSIGN_OR_RETURN(Value values, api::CoerceRecord(*contact, input, /*ignore_unknown=*/true));
+  int64_t contact_id;
+  if (id) {
+    contact_id = *id;
+    KITH_ASSIGN_OR_RETURN(Value existing, api::LoadRecord(ctx.txn, *contact, contact_id));
+    (void)existing;
+    KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, "Contact", contact_id, values));
+  } else {
+    KITH_ASSIGN_OR_RETURN(contact_id, api::CreateRecord(ctx, "Contact", values));
+  }
+  KITH_RETURN_IF_ERROR(SaveLegacyLocations(ctx, contact_id));
+  return Value{{"contact_id", contact_id}, {"is_error", 0}};
+}
+
+StatusOr<Value> LegacyDelete(ActionContext& ctx) {
+  const Value& p = ctx.params;
+  if (!p.contains("contact_id")) return InvalidArgument("Could not find contact_id in input parameters");
+  auto id = ParseInt64(api::ValueAsText(p["contact_id"]));
+  if (!id) return InvalidArgument("Could not delete contact");
+  if (*id == ctx.caller.contact_id) {
+    return InvalidArgument(
+        "This contact record is linked to the currently logged in user account - and cannot be "
+        "deleted.");
+  }
+  const schema::Entity* contact = ctx.catalog.Find("Contact");
+  auto existing = api::LoadRecord(ctx.txn, *contact, *id);
+  if (!existing.ok() || existing->value("is_deleted", 0) == 1) {
+    return InvalidArgument("Could not delete contact");
+  }
+  KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, "Contact", *id, {{"is_deleted", true}}));
+  return Value{{"is_error", 0}, {"result", 1}};
+}
+
+}  // namespace
+
+void RegisterContactV2Actions(api::ActionRegistry& registry) {
+  const std::vector<std::string> kView = {"access CiviCRM", "view all contacts"};
+  auto add = [&](const char* action, std::vector<std::string> perms, bool writes,
+                 const char* description, api::ActionHandler handler) {
+    registry.Register({2, "Contact", action, std::move(perms), writes, description, std::move(handler)});
+  };
+  add("get", kView, false, "Contacts matching the filters, 25 at a time", LegacyGet);
+  add("search", kView, false, "Deprecated alias of get", LegacyGet);
+  add("search_count", kView, false, "The number of contacts matching the filters", LegacyCount);
+  add("add", {"access CiviCRM", "add contacts", "edit all contacts"}, true,
+      "Creates a contact, or updates it when contact_id is given",
+      [](ActionContext& ctx) { return LegacySave(ctx, true, true); });
+  add("create", {"access CiviCRM", "add contacts"}, true, "Creates a contact",
+      [](ActionContext& ctx) { return LegacySave(ctx, true, false); });
+  add("update", {"access CiviCRM", "edit all contacts"}, true, "Updates a contact",
+      [](ActionContext& ctx) { return LegacySave(ctx, false, true); });
+  add("delete", {"access CiviCRM", "delete contacts"}, true, "Moves a contact to the trash",
+      LegacyDelete);
+}
+
+}  // namespace kith::entities

@@ -1,0 +1,600 @@
+// HttpServer over Boost.Beast: one io_context run by a fixed thread pool, one
+// strand per connection, requests read and answered strictly in order.
+//
+// Shutdown model: Stop() marks the server stopping, closes the acceptor and
+// asks every connection (on its strand) to shut down. A connection waiting
+// for a new request is cancelled at once; one that is reading a request,
+// running the handler or writing a response finishes that exchange (the
+// response then says "Connection: close") and closes. When the last
+// connection is gone the io_context runs out of work, the threads return
+// and Stop() joins them.
+#include "http/http_server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "base/strings.h"
+
+namespace kith::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+using BeastRequest = bhttp::request<bhttp::string_body>;
+using BeastResponse = bhttp::response<bhttp::string_body>;
+
+// How long a connection that is being closed after an error response keeps
+// draining what the client still sends (so that the close does not turn into
+// a reset that destroys the response in flight), and how much it drains.
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr size_t kLingerMaxBytes = 1024 * 1024;
+
+Status MakeStatus(absl::StatusCode code, const std::string& message) {
+  return Status(code, absl::string_view(message.data(), message.size()));
+}
+
+bool HasControlChars(std::string_view s) {
+  for (char c : s) {
+    if (c == '\r' || c == '\n' || c == '\0') return true;
+  }
+  return false;
+}
+
+class ServerImpl;
+
+// Set on the I/O threads so that Stop() called from a handler does not try
+// to join the thread it runs on.
+thread_local const ServerImpl* tls_current_server = nullptr;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(ServerImpl* server, uint64_t id, tcp::socket socket);
+  ~Connection();
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Starts reading requests; call once, from any thread.
+  void Start();
+  // Asks the connection to finish the current exchange (if any) and close.
+  // Thread-safe: hops onto the connection's strand.
+  void RequestShutdown();
+
+ private:
+  enum class State { kIdle, kReading, kWriting, kLingering, kClosed };
+
+  void DoReadHeader();
+  void OnReadHeader(beast::error_code ec);
+  void OnContinueWritten(beast::error_code ec);
+  void DoReadBody();
+  void OnReadBody(beast::error_code ec);
+  void HandleReadError(beast::error_code ec);
+  void HandleRequest();
+  void SendError(unsigned status, std::string_view text, bool linger);
+  void DoWrite(bool close_after, bool linger);
+  void OnWrite(bool close_after, bool linger, beast::error_code ec);
+  void StartLinger();
+  void DoLingerRead();
+  void Close();
+  void Shutdown();
+
+  ServerImpl* const server_;
+  const uint64_t id_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::string remote_address_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::empty_body> continue_response_;
+  BeastResponse response_;
+  unsigned request_version_ = 11;
+  State state_ = State::kIdle;
+  size_t lingered_bytes_ = 0;
+  char drain_[4096];
+};
+
+class ServerImpl final : public HttpServer {
+ public:
+  ServerImpl(const HttpServerOptions& options, HttpHandler handler)
+      : options_(options),
+        handler_(std::move(handler)),
+        ioc_(options.threads),
+        accept_strand_(net::make_strand(ioc_)),
+        acceptor_(accept_strand_),
+        accept_retry_timer_(accept_strand_) {}
+
+  ~ServerImpl() override { Stop(); }
+
+  Status Listen(const tcp::endpoint& endpoint) {
+    beast::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    tcp::endpoint local;
+    if (!ec) local = acceptor_.local_endpoint(ec);
+    if (ec) {
+      return MakeStatus(absl::StatusCode::kUnavailable,
+                        "cannot listen on " + endpoint.address().to_string() + ":" +
+                            std::to_string(endpoint.port()) + ": " + ec.message());
+    }
+    port_ = local.port();
+    return Status();
+  }
+
+  Status Run() {
+    DoAccept();
+    try {
+      threads_.reserve(static_cast<size_t>(options_.threads));
+      for (int i = 0; i < options_.threads; ++i) {
+        threads_.emplace_back([this] { RunLoop(); });
+      }
+    } catch (const std::exception& e) {
+      Stop();
+      return MakeStatus(absl::StatusCode::kInternal,
+                        std::string("cannot start HTTP threads: ") + e.what());
+    }
+    return Status();
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void Stop() override {
+    std::vector<std::shared_ptr<Connection>> live;
+    bool first = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!stop_requested_) {
+        stop_requested_ = true;
+        stopping_.store(true, std::memory_order_release);
+        first = true;
+        for (auto& [id, weak] : connections_) {
+          if (auto c = weak.lock()) live.push_back(std::move(c));
+        }
+      }
+      stop_cv_.notify_all();
+    }
+    if (first) {
+      net::post(accept_strand_, [this] {
+        beast::error_code ignored;
+        acceptor_.close(ignored);
+        accept_retry_timer_.cancel();
+      });
+      for (auto& c : live) c->RequestShutdown();
+      live.clear();
+    }
+    // From a handler (an I/O thread) the threads cannot be joined here;
+    // Wait() or the destructor, called from outside, does that.
+    if (tls_current_server == this) return;
+    JoinThreads();
+  }
+
+  void Wait() override {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      stop_cv_.wait(lock, [this] { return stop_requested_; });
+    }
+    if (tls_current_server == this) return;
+    JoinThreads();
+  }
+
+  // For connections.
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+  const HttpServerOptions& options() const { return options_; }
+  const HttpHandler& handler() const { return handler_; }
+
+  void Unregister(uint64_t id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    connections_.erase(id);
+  }
+
+ private:
+  void RunLoop() {
+    tls_current_server = this;
+    for (;;) {
+      try {
+        ioc_.run();
+        break;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "kith http: I/O thread caught: %s\n", e.what());
+      } catch (...) {
+        std::fprintf(stderr, "kith http: I/O thread caught an unknown exception\n");
+      }
+    }
+    tls_current_server = nullptr;
+  }
+
+  void JoinThreads() {
+    std::lock_guard<std::mutex> lock(join_mu_);
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+  // Runs on accept_strand_.
+  void DoAccept() {
+    acceptor_.async_accept(
+        net::make_strand(ioc_),
+        [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
+  }
+
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+      // E.g. out of file descriptors: back off briefly instead of spinning.
+      if (stopping()) return;
+      accept_retry_timer_.expires_after(std::chrono::milliseconds(50));
+      accept_retry_timer_.async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec && !stopping() && acceptor_.is_open()) DoAccept();
+      });
+      return;
+    }
+    std::shared_ptr<Connection> connection;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!stop_requested_) {
+        uint64_t id = next_connection_id_++;
+        connection = std::make_shared<Connection>(this, id, std::move(socket));
+        connections_.emplace(id, connection);
+      }
+    }
+    if (!connection) {
+      beast::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    connection->Start();
+    if (!stopping()) DoAccept();
+  }
+
+  const HttpServerOptions options_;
+  const HttpHandler handler_;
+
+  // Declared before ioc_: connections destroyed while the io_context is torn
+  // down still unregister themselves.
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stop_requested_ = false;
+  std::atomic<bool> stopping_{false};
+  uint64_t next_connection_id_ = 1;
+  std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections_;
+
+  std::mutex join_mu_;
+  std::vector<std::thread> threads_;
+
+  net::io_context ioc_;
+  net::strand<net::io_context::executor_type> accept_strand_;
+  tcp::acceptor acceptor_;
+  net::steady_timer accept_retry_timer_;
+  uint16_t port_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Connection
+
+Connection::Connection(ServerImpl* server, uint64_t id, tcp::socket socket)
+    : server_(server), id_(id), stream_(std::move(socket)) {
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_address_ = endpoint.address().to_string();
+}
+
+Connection::~Connection() { server_->Unregister(id_); }
+
+void Connection::Start() {
+  net::dispatch(stream_.get_executor(),
+                [self = shared_from_this()] { self->DoReadHeader(); });
+}
+
+void Connection::RequestShutdown() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] { self->Shutdown(); });
+}
+
+// On the strand.
+void Connection::Shutdown() {
+  switch (state_) {
+    case State::kReading:
+      // Waiting for a request that has not started: nothing is in flight.
+      // A request already arriving is read and answered ("Connection: close").
+      if (buffer_.size() == 0 && parser_ && !parser_->got_some()) stream_.cancel();
+      break;
+    case State::kLingering:
+      stream_.cancel();
+      break;
+    case State::kIdle:
+    case State::kWriting:
+    case State::kClosed:
+      // Writing: OnWrite sees stopping() and closes.
+      break;
+  }
+}
+
+std::chrono::seconds IdleTimeout(const HttpServerOptions& options) {
+  return std::chrono::seconds(options.idle_timeout_seconds > 0 ? options.idle_timeout_seconds
+                                                               : 1);
+}
+
+void Connection::DoReadHeader() {
+  if (server_->stopping()) {
+    Close();
+    return;
+  }
+  const HttpServerOptions& options = server_->options();
+  parser_.emplace();
+  parser_->body_limit(static_cast<std::uint64_t>(options.body_limit));
+  parser_->header_limit(static_cast<std::uint32_t>(
+      std::min<size_t>(options.header_limit, std::numeric_limits<std::uint32_t>::max())));
+  state_ = State::kReading;
+  stream_.expires_after(IdleTimeout(options));
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, size_t) {
+                             self->OnReadHeader(ec);
+                           });
+}
+
+void Connection::OnReadHeader(beast::error_code ec) {
+  if (ec) {
+    HandleReadError(ec);
+    return;
+  }
+  const auto& header = parser_->get();
+  request_version_ = header.version();
+  if (parser_->is_done()) {
+    HandleRequest();
+    return;
+  }
+  auto expect = header[bhttp::field::expect];
+  if (header.version() >= 11 && EqualsIgnoreCase(std::string_view(expect.data(), expect.size()),
+                                                 "100-continue")) {
+    continue_response_ = {};
+    continue_response_.version(11);
+    continue_response_.result(bhttp::status::continue_);
+    stream_.expires_after(IdleTimeout(server_->options()));
+    bhttp::async_write(stream_, continue_response_,
+                       [self = shared_from_this()](beast::error_code write_ec, size_t) {
+                         self->OnContinueWritten(write_ec);
+                       });
+    return;
+  }
+  DoReadBody();
+}
+
+void Connection::OnContinueWritten(beast::error_code ec) {
+  if (ec) {
+    Close();
+    return;
+  }
+  DoReadBody();
+}
+
+void Connection::DoReadBody() {
+  stream_.expires_after(IdleTimeout(server_->options()));
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                      self->OnReadBody(ec);
+                    });
+}
+
+void Connection::OnReadBody(beast::error_code ec) {
+  if (ec) {
+    HandleReadError(ec);
+    return;
+  }
+  HandleRequest();
+}
+
+void Connection::HandleReadError(beast::error_code ec) {
+  if (ec == bhttp::error::body_limit) {
+    SendError(413, "request body too large\n", /*linger=*/true);
+  } else if (ec == bhttp::error::header_limit) {
+    SendError(431, "request header fields too large\n", /*linger=*/true);
+  } else if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) {
+    // The client closed (between requests, or mid-request): nobody to answer.
+    Close();
+  } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+    // Any other parse error: malformed request line, header or framing.
+    SendError(400, "bad request\n", /*linger=*/true);
+  } else {
+    // Timeout, cancellation, reset, ...
+    Close();
+  }
+}
+
+void Connection::HandleRequest() {
+  BeastRequest beast_request = parser_->release();
+  parser_.reset();
+
+  HttpRequest request;
+  auto method = beast_request.method_string();
+  request.method.assign(method.data(), method.size());
+  auto target_sv = beast_request.target();
+  std::string_view target(target_sv.data(), target_sv.size());
+  size_t question = target.find('?');
+  if (question == std::string_view::npos) {
+    request.path = std::string(target);
+  } else {
+    request.path = std::string(target.substr(0, question));
+    request.query = std::string(target.substr(question + 1));
+  }
+  request.headers.reserve(static_cast<size_t>(
+      std::distance(beast_request.begin(), beast_request.end())));
+  for (const auto& field : beast_request) {
+    auto name = field.name_string();
+    auto value = field.value();
+    request.headers.emplace_back(AsciiLower(std::string_view(name.data(), name.size())),
+                                 std::string(value.data(), value.size()));
+  }
+  request.body = std::move(beast_request.body());
+  request.remote_address = remote_address_;
+  const bool client_keep_alive = beast_request.keep_alive();
+  const bool is_head = beast_request.method() == bhttp::verb::head;
+
+  HttpResponse response;
+  bool ok = false;
+  try {
+    response = server_->handler()(request);
+    ok = true;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kith http: handler threw for %s %s: %s\n", request.method.c_str(),
+                 request.path.c_str(), e.what());
+  } catch (...) {
+    std::fprintf(stderr, "kith http: handler threw a non-standard exception for %s %s\n",
+                 request.method.c_str(), request.path.c_str());
+  }
+  if (ok && (response.status < 200 || response.status > 999)) {
+    std::fprintf(stderr, "kith http: handler returned invalid status %d\n", response.status);
+    ok = false;
+  }
+  if (!ok) {
+    response = HttpResponse();
+    response.status = 500;
+    response.body = "internal error\n";
+  }
+
+  bool close_after = !client_keep_alive || server_->stopping();
+  response_ = {};
+  response_.version(request_version_);
+  response_.result(static_cast<unsigned>(response.status));
+  response_.set(bhttp::field::server, "kith");
+  if (!HasControlChars(response.content_type)) {
+    response_.set(bhttp::field::content_type, response.content_type);
+  }
+  for (const auto& [name, value] : response.headers) {
+    if (name.empty() || HasControlChars(name) || HasControlChars(value)) continue;
+    if (EqualsIgnoreCase(name, "content-type") || EqualsIgnoreCase(name, "content-length") ||
+        EqualsIgnoreCase(name, "transfer-encoding") || EqualsIgnoreCase(name, "server")) {
+      continue;
+    }
+    if (EqualsIgnoreCase(name, "connection")) {
+      if (EqualsIgnoreCase(TrimAscii(value), "close")) close_after = true;
+      continue;
+    }
+    response_.insert(name, value);
+  }
+  const bool bodiless = response.status == 204 || response.status == 304;
+  if (bodiless) {
+    response.body.clear();
+  } else {
+    response_.content_length(response.body.size());
+    if (is_head) response.body.clear();
+  }
+  response_.body() = std::move(response.body);
+  DoWrite(close_after, /*linger=*/false);
+}
+
+void Connection::SendError(unsigned status, std::string_view text, bool linger) {
+  parser_.reset();
+  response_ = {};
+  response_.version(request_version_ == 10 ? 10 : 11);
+  response_.result(status);
+  response_.set(bhttp::field::server, "kith");
+  response_.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
+  response_.body() = std::string(text);
+  response_.content_length(text.size());
+  DoWrite(/*close_after=*/true, linger);
+}
+
+void Connection::DoWrite(bool close_after, bool linger) {
+  response_.keep_alive(!close_after);
+  state_ = State::kWriting;
+  stream_.expires_after(IdleTimeout(server_->options()));
+  bhttp::async_write(stream_, response_,
+                     [self = shared_from_this(), close_after, linger](beast::error_code ec,
+                                                                      size_t) {
+                       self->OnWrite(close_after, linger, ec);
+                     });
+}
+
+void Connection::OnWrite(bool close_after, bool linger, beast::error_code ec) {
+  response_ = {};
+  if (ec) {
+    Close();
+    return;
+  }
+  if (linger && !server_->stopping()) {
+    StartLinger();
+    return;
+  }
+  if (close_after || server_->stopping()) {
+    Close();
+    return;
+  }
+  DoReadHeader();
+}
+
+void Connection::StartLinger() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  state_ = State::kLingering;
+  lingered_bytes_ = 0;
+  stream_.expires_after(kLingerTimeout);
+  DoLingerRead();
+}
+
+void Connection::DoLingerRead() {
+  stream_.async_read_some(net::buffer(drain_), [self = shared_from_this()](
+                                                   beast::error_code ec, size_t n) {
+    self->lingered_bytes_ += n;
+    if (ec || self->lingered_bytes_ > kLingerMaxBytes) {
+      self->Close();
+      return;
+    }
+    self->DoLingerRead();
+  });
+}
+
+void Connection::Close() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.close();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                         HttpHandler handler) {
+  if (!handler) return MakeStatus(absl::StatusCode::kInvalidArgument, "no HTTP handler");
+  if (options.threads < 1) {
+    return MakeStatus(absl::StatusCode::kInvalidArgument,
+                      "HTTP threads must be >= 1, got " + std::to_string(options.threads));
+  }
+  std::string host = options.host == "localhost" ? "127.0.0.1" : options.host;
+  beast::error_code ec;
+  net::ip::address address = net::ip::make_address(host, ec);
+  if (ec) {
+    return MakeStatus(absl::StatusCode::kInvalidArgument,
+                      "bad listen address '" + options.host + "': " + ec.message());
+  }
+  auto server = std::make_unique<ServerImpl>(options, std::move(handler));
+  KITH_RETURN_IF_ERROR(server->Listen(tcp::endpoint(address, options.port)));
+  KITH_RETURN_IF_ERROR(server->Run());
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace kith::http

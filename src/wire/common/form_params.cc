@@ -1,0 +1,535 @@
+#include "wire/common/form_params.h"
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "base/error_details.h"
+#include "base/strings.h"
+
+namespace kith::wire {
+namespace {
+
+// PHP's default max_input_nesting_level is 64; kith is stricter.
+constexpr int kMaxNesting = 16;
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+// A parameter name as it may appear in an error message: printable ASCII kept,
+// everything else %-escaped, long names cut.
+std::string NameForMessage(std::string_view name) {
+  constexpr size_t kMaxShown = 128;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (size_t i = 0; i < name.size() && i < kMaxShown; ++i) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+  if (name.size() > kMaxShown) out += "...";
+  return out;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// php_url_decode, except that a malformed escape is an error.
+std::optional<std::string> UrlDecode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%') {
+      if (in.size() - i < 3) return std::nullopt;
+      int hi = HexDigit(in[i + 1]);
+      int lo = HexDigit(in[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>((hi << 4) | lo));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// A PHP-array-like tree: ordered children with a hash index and PHP's
+// nNextFreeElement, so that building a request stays linear in its size.
+
+struct Node {
+  bool container = false;
+  Value leaf;  // when !container
+  std::vector<std::pair<std::string, std::unique_ptr<Node>>> children;
+  std::unordered_map<std::string, size_t> index;
+  int64_t next_free = 0;
+  bool next_free_exhausted = false;  // an element with key INT64_MAX exists
+
+  static std::unique_ptr<Node> Leaf(Value v) {
+    auto n = std::make_unique<Node>();
+    n->leaf = std::move(v);
+    return n;
+  }
+  static std::unique_ptr<Node> Container() {
+    auto n = std::make_unique<Node>();
+    n->container = true;
+    return n;
+  }
+
+  Node* Find(const std::string& key) {
+    auto it = index.find(key);
+    return it == index.end() ? nullptr : children[it->second].second.get();
+  }
+
+  // The integer a PHP symtable would make of `key` ("12", "-3"; not "012",
+  // "-0", "+1" or anything out of range).
+  static std::optional<int64_t> IntegerKey(const std::string& key) {
+    if (key.empty() || key.size() > 20) return std::nullopt;
+    std::optional<int64_t> v = ParseInt64(key);
+    if (!v || std::to_string(*v) != key) return std::nullopt;
+    return v;
+  }
+
+  void NoteKey(const std::string& key) {
+    std::optional<int64_t> h = IntegerKey(key);
+    if (!h || *h < next_free) return;
+    if (*h == std::numeric_limits<int64_t>::max()) {
+      next_free_exhausted = true;
+      next_free = *h;
+    } else {
+      next_free = *h + 1;
+    }
+  }
+
+  // zend_hash_update: replaces in place (keeping the position) or appends.
+  Node* Set(const std::string& key, std::unique_ptr<Node> child) {
+    auto it = index.find(key);
+    if (it != index.end()) {
+      children[it->second].second = std::move(child);
+      return children[it->second].second.get();
+    }
+    index.emplace(key, children.size());
+    children.emplace_back(key, std::move(child));
+    NoteKey(key);
+    return children.back().second.get();
+  }
+
+  // zend_hash_next_index_insert; nullptr when the next key would overflow.
+  Node* Append(std::unique_ptr<Node> child) {
+    if (next_free_exhausted) return nullptr;
+    return Set(std::to_string(next_free), std::move(child));
+  }
+};
+
+std::unique_ptr<Node> FromValue(const Value& v) {
+  if (v.is_object()) {
+    auto n = Node::Container();
+    for (auto it = v.begin(); it != v.end(); ++it) n->Set(it.key(), FromValue(it.value()));
+    return n;
+  }
+  if (v.is_array()) {
+    auto n = Node::Container();
+    for (size_t i = 0; i < v.size(); ++i) n->Set(std::to_string(i), FromValue(v[i]));
+    return n;
+  }
+  return Node::Leaf(v);
+}
+
+Value ToValue(Node& n) {
+  if (!n.container) return std::move(n.leaf);
+  Value out = Value::object();
+  for (auto& [key, child] : n.children) out.emplace(key, ToValue(*child));
+  return out;
+}
+
+// A parsed parameter name: the top-level name, then one entry per bracket
+// segment (nullopt for "[]", which appends).
+struct ParsedName {
+  std::string base;
+  std::vector<std::optional<std::string>> path;
+};
+
+bool IsPhpSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// php_register_variable_ex's name handling. Returns nullopt when PHP would
+// drop the variable; an error when the name nests too deeply.
+StatusOr<std::optional<ParsedName>> ParsePhpName(std::string_view raw) {
+  // PHP handles names as C strings.
+  if (size_t nul = raw.find('\0'); nul != std::string_view::npos) raw = raw.substr(0, nul);
+  while (!raw.empty() && raw.front() == ' ') raw.remove_prefix(1);
+
+  ParsedName out;
+  size_t p = 0;
+  bool is_array = false;
+  for (; p < raw.size(); ++p) {
+    char c = raw[p];
+    if (c == ' ' || c == '.') {
+      out.base.push_back('_');
+    } else if (c == '[') {
+      is_array = true;
+      break;
+    } else {
+      out.base.push_back(c);
+    }
+  }
+  // Discard names that mangling turned into cookie-prefix lookalikes.
+  if (StartsWith(out.base, "__Host-") && !StartsWith(raw, "__Host-")) return std::nullopt;
+  if (StartsWith(out.base, "__Secure-") && !StartsWith(raw, "__Secure-")) return std::nullopt;
+  if (out.base.empty()) return std::nullopt;
+  if (!is_array) return out;
+
+  // `p` is at a '['.
+  int nest_level = 0;
+  while (true) {
+    if (++nest_level > kMaxNesting) {
+      return InvalidArgument("Parameter " + NameForMessage(raw) + " nests deeper than " +
+                             std::to_string(kMaxNesting) + " levels");
+    }
+    size_t ip = p + 1;
+    size_t index_s = ip;
+    if (ip < raw.size() && IsPhpSpace(raw[ip])) ++ip;
+    if (ip < raw.size() && raw[ip] == ']') {
+      out.path.emplace_back(std::nullopt);
+    } else {
+      size_t close = raw.find(']', ip);
+      if (close == std::string_view::npos) {
+        // Not an index. At the top level the '[' becomes '_' and the rest
+        // is mangled like a name; deeper, the rest is ignored.
+        if (nest_level == 1) {
+          out.base.push_back('_');
+          for (size_t k = index_s; k < raw.size(); ++k) {
+            char c = raw[k];
+            out.base.push_back((c == ' ' || c == '.' || c == '[') ? '_' : c);
+          }
+        }
+        return out;
+      }
+      out.path.emplace_back(std::string(raw.substr(index_s, close - index_s)));
+      ip = close;
+    }
+    // `ip` is at the closing ']'.
+    p = ip + 1;
+    if (p < raw.size() && raw[p] == '[') continue;
+    return out;  // anything after the ']' is ignored
+  }
+}
+
+Status AddToTree(const Pairs& pairs, Node& root) {
+  for (const auto& [name, value] : pairs) {
+    KITH_ASSIGN_OR_RETURN(std::optional<ParsedName> parsed, ParsePhpName(name));
+    if (!parsed) continue;
+    Node* table = &root;
+    std::optional<std::string> index = std::move(parsed->base);
+    bool dropped = false;
+    for (auto& segment : parsed->path) {
+      Node* element;
+      if (!index) {
+        element = table->Append(Node::Container());
+      } else {
+        element = table->Find(*index);
+        if (element == nullptr) {
+          element = table->Set(*index, Node::Container());
+        } else if (!element->container) {
+          element = table->Set(*index, Node::Container());
+        }
+      }
+      if (element == nullptr) {
+        dropped = true;  // PHP drops the value when the next index overflows
+        break;
+      }
+      table = element;
+      index = std::move(segment);
+    }
+    if (dropped) continue;
+    if (!index) {
+      table->Append(Node::Leaf(Value(value)));
+    } else {
+      table->Set(*index, Node::Leaf(Value(value)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// php_autoglobal_merge: arrays merge recursively, anything else overwrites.
+void MergeTree(Node& dest, Node& src) {
+  for (auto& [key, child] : src.children) {
+    Node* existing = dest.Find(key);
+    if (child->container && existing != nullptr && existing->container) {
+      MergeTree(*existing, *child);
+    } else {
+      dest.Set(key, std::move(child));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Content types and multipart/form-data.
+
+struct MediaType {
+  std::string type;  // lower-cased "type/subtype"
+  bool params_ok = true;  // false when a quoted parameter is unterminated
+  std::vector<std::pair<std::string, std::string>> params;  // lower-cased names
+
+  std::optional<std::string> Param(std::string_view name) const {
+    for (const auto& [k, v] : params) {
+      if (k == name) return v;
+    }
+    return std::nullopt;
+  }
+};
+
+// Parses `;`-separated parameters (name=value or name="quoted\"value").
+// Returns false on an unterminated quoted string.
+bool ParseHeaderParams(std::string_view s,
+                       std::vector<std::pair<std::string, std::string>>& out) {
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ';' || s[i] == ' ' || s[i] == '\t')) ++i;
+    if (i >= s.size()) break;
+    size_t start = i;
+    while (i < s.size() && s[i] != '=' && s[i] != ';') ++i;
+    std::string name = AsciiLower(TrimAscii(s.substr(start, i - start)));
+    std::string value;
+    if (i < s.size() && s[i] == '=') {
+      ++i;
+      while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+      if (i < s.size() && s[i] == '"') {
+        ++i;
+        bool closed = false;
+        while (i < s.size()) {
+          char c = s[i++];
+          if (c == '"') {
+            closed = true;
+            break;
+          }
+          if (c == '\\' && i < s.size()) c = s[i++];
+          value.push_back(c);
+        }
+        if (!closed) return false;
+        while (i < s.size() && s[i] != ';') ++i;  // ignore junk after the quote
+      } else {
+        size_t vstart = i;
+        while (i < s.size() && s[i] != ';') ++i;
+        value = std::string(TrimAscii(s.substr(vstart, i - vstart)));
+      }
+    }
+    if (!name.empty()) out.emplace_back(std::move(name), std::move(value));
+  }
+  return true;
+}
+
+MediaType ParseMediaType(std::string_view header) {
+  MediaType mt;
+  size_t semi = header.find(';');
+  mt.type = AsciiLower(TrimAscii(header.substr(0, semi)));
+  if (semi != std::string_view::npos) {
+    mt.params_ok = ParseHeaderParams(header.substr(semi + 1), mt.params);
+  }
+  return mt;
+}
+
+Status MalformedMultipart(std::string_view why) {
+  return InvalidArgument("Malformed multipart/form-data body: " + std::string(why));
+}
+
+// Reads one line starting at `pos` (ending in "\n" or "\r\n"); nullopt when
+// there is no line end.
+std::optional<std::string_view> ReadLine(std::string_view body, size_t& pos) {
+  size_t nl = body.find('\n', pos);
+  if (nl == std::string_view::npos) return std::nullopt;
+  std::string_view line = body.substr(pos, nl - pos);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  pos = nl + 1;
+  return line;
+}
+
+// The text fields of a multipart/form-data body, in order. File parts (with
+// a filename) are skipped, as PHP moves them to $_FILES.
+StatusOr<Pairs> ParseMultipart(const MediaType& mt, std::string_view body) {
+  std::optional<std::string> boundary = mt.Param("boundary");
+  if (!boundary || boundary->empty() || boundary->size() > 70) {
+    return MalformedMultipart("missing or invalid boundary");
+  }
+  const std::string delimiter = "--" + *boundary;
+  const std::string next_delimiter = "\n" + delimiter;
+
+  size_t pos;
+  if (StartsWith(body, delimiter)) {
+    pos = delimiter.size();
+  } else {
+    size_t found = body.find(next_delimiter);
+    if (found == std::string_view::npos) return MalformedMultipart("no boundary found");
+    pos = found + next_delimiter.size();
+  }
+
+  Pairs out;
+  while (true) {
+    // `pos` is just after a delimiter.
+    if (body.substr(pos, 2) == "--") return out;  // close delimiter; epilogue ignored
+    while (pos < body.size() && (body[pos] == ' ' || body[pos] == '\t')) ++pos;
+    if (body.substr(pos, 2) == "\r\n") {
+      pos += 2;
+    } else if (body.substr(pos, 1) == "\n") {
+      pos += 1;
+    } else {
+      return MalformedMultipart(pos >= body.size() ? "missing close delimiter"
+                                                   : "garbage after boundary");
+    }
+
+    // Headers.
+    std::vector<std::pair<std::string, std::string>> headers;
+    while (true) {
+      std::optional<std::string_view> line = ReadLine(body, pos);
+      if (!line) return MalformedMultipart("unterminated part headers");
+      if (line->empty()) break;
+      if ((line->front() == ' ' || line->front() == '\t') && !headers.empty()) {
+        headers.back().second += " ";
+        headers.back().second += std::string(TrimAscii(*line));
+        continue;
+      }
+      size_t colon = line->find(':');
+      if (colon == std::string_view::npos || colon == 0) {
+        return MalformedMultipart("bad part header line");
+      }
+      headers.emplace_back(AsciiLower(TrimAscii(line->substr(0, colon))),
+                           std::string(TrimAscii(line->substr(colon + 1))));
+    }
+
+    // Content, up to the next delimiter.
+    size_t end = body.find(next_delimiter, pos);
+    if (end == std::string_view::npos) return MalformedMultipart("unterminated part");
+    std::string_view content = body.substr(pos, end - pos);
+    if (!content.empty() && content.back() == '\r') content.remove_suffix(1);
+    pos = end + next_delimiter.size();
+
+    const std::string* disposition = nullptr;
+    for (const auto& [k, v] : headers) {
+      if (k == "content-disposition") {
+        disposition = &v;
+        break;
+      }
+    }
+    if (disposition == nullptr) return MalformedMultipart("part without Content-Disposition");
+    MediaType cd = ParseMediaType(*disposition);
+    if (!cd.params_ok || cd.type != "form-data") {
+      return MalformedMultipart("part Content-Disposition is not form-data");
+    }
+    std::optional<std::string> name = cd.Param("name");
+    if (!name || name->empty()) return MalformedMultipart("part without a name");
+    if (cd.Param("filename") || cd.Param("filename*")) continue;  // a file upload
+
+    if (!IsValidUtf8(*name)) {
+      return InvalidArgument("Invalid UTF-8 in parameter " + NameForMessage(*name));
+    }
+    if (!IsValidUtf8(content)) {
+      return InvalidArgument("Invalid UTF-8 in parameter " + *name);
+    }
+    out.emplace_back(std::move(*name), std::string(content));
+  }
+}
+
+}  // namespace
+
+StatusOr<std::vector<std::pair<std::string, std::string>>> DecodeUrlEncoded(
+    std::string_view encoded) {
+  Pairs out;
+  size_t start = 0;
+  while (start <= encoded.size()) {
+    size_t amp = encoded.find('&', start);
+    if (amp == std::string_view::npos) amp = encoded.size();
+    std::string_view piece = encoded.substr(start, amp - start);
+    start = amp + 1;
+    if (piece.empty()) continue;
+
+    size_t eq = piece.find('=');
+    std::string_view raw_name = piece.substr(0, eq);
+    std::string_view raw_value =
+        eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1);
+
+    std::optional<std::string> name = UrlDecode(raw_name);
+    if (!name) {
+      return InvalidArgument("Malformed %-escape in parameter name " + NameForMessage(raw_name));
+    }
+    if (!IsValidUtf8(*name)) {
+      return InvalidArgument("Invalid UTF-8 in parameter " + NameForMessage(raw_name));
+    }
+    std::optional<std::string> value = UrlDecode(raw_value);
+    if (!value) return InvalidArgument("Malformed %-escape in parameter " + *name);
+    if (!IsValidUtf8(*value)) return InvalidArgument("Invalid UTF-8 in parameter " + *name);
+    out.emplace_back(std::move(*name), std::move(*value));
+  }
+  return out;
+}
+
+Status MergePhpParams(const std::vector<std::pair<std::string, std::string>>& pairs,
+                      Value& params) {
+  if (!params.is_null() && !params.is_object()) {
+    return InvalidArgument("Request parameters must be an object");
+  }
+  std::unique_ptr<Node> root = params.is_null() ? Node::Container() : FromValue(params);
+  KITH_RETURN_IF_ERROR(AddToTree(pairs, *root));
+  params = ToValue(*root);
+  return absl::OkStatus();
+}
+
+StatusOr<Value> ParseRequestParams(std::string_view query, std::string_view content_type,
+                                   std::string_view body) {
+  KITH_ASSIGN_OR_RETURN(Pairs query_pairs, DecodeUrlEncoded(query));
+  std::unique_ptr<Node> request = Node::Container();
+  KITH_RETURN_IF_ERROR(AddToTree(query_pairs, *request));
+
+  MediaType mt = ParseMediaType(content_type);
+  std::optional<Pairs> body_pairs;
+  if (mt.type == "application/x-www-form-urlencoded") {
+    KITH_ASSIGN_OR_RETURN(body_pairs, DecodeUrlEncoded(body));
+  } else if (mt.type == "multipart/form-data") {
+    if (!mt.params_ok) return MalformedMultipart("bad Content-Type parameters");
+    KITH_ASSIGN_OR_RETURN(body_pairs, ParseMultipart(mt, body));
+  }
+  if (body_pairs) {
+    std::unique_ptr<Node> post = Node::Container();
+    KITH_RETURN_IF_ERROR(AddToTree(*body_pairs, *post));
+    MergeTree(*request, *post);
+  }
+  return ToValue(*request);
+}
+
+std::string CookieValue(std::string_view cookie_header, std::string_view name) {
+  size_t start = 0;
+  while (start <= cookie_header.size()) {
+    size_t semi = cookie_header.find(';', start);
+    if (semi == std::string_view::npos) semi = cookie_header.size();
+    std::string_view piece = TrimAscii(cookie_header.substr(start, semi - start));
+    start = semi + 1;
+    size_t eq = piece.find('=');
+    if (eq == std::string_view::npos) continue;
+    if (TrimAscii(piece.substr(0, eq)) == name && !name.empty()) {
+      return std::string(TrimAscii(piece.substr(eq + 1)));
+    }
+  }
+  return "";
+}
+
+}  // namespace kith::wire

@@ -1,0 +1,94 @@
+#include "wire/legacy/legacy_envelope.h"
+
+#include "base/error_details.h"
+#include "base/strings.h"
+#include "wire/common/json_writer.h"
+#include "wire/common/xml_writer.h"
+
+namespace kith::wire::legacy {
+namespace {
+
+bool IsHierarchical(const Value& v) {
+  if (!v.is_object() && !v.is_array()) return false;
+  for (const auto& item : v.items()) {
+    if (item.value().is_object() || item.value().is_array()) return true;
+  }
+  return false;
+}
+
+// PHP's array_merge on the top level: integer keys are renumbered, so an
+// object whose keys are all integers becomes a list.
+Value RenumberTopLevel(const Value& v) {
+  if (!v.is_object() || v.empty()) return v;
+  for (const auto& [k, x] : v.items()) {
+    if (!ParseInt64(k)) return v;
+  }
+  Value list = Value::array();
+  for (const auto& [k, x] : v.items()) list.push_back(x);
+  return list;
+}
+
+}  // namespace
+
+Value NormalizeLegacyResult(const Value& result) {
+  if (!result.is_object() && !result.is_array()) {
+    Value scalar = result;
+    if (result.is_null() || result == false || result == 0 || result == "") scalar = 0;
+    return Value{{"is_error", 0}, {"result", scalar}};
+  }
+  if (IsHierarchical(result)) return result;
+  Value flat = result.is_array() ? Value::object() : result;
+  if (!flat.contains("is_error")) flat["is_error"] = 0;
+  return flat;
+}
+
+Value LegacyErrorBody(const Status& status) {
+  Value body{{"is_error", 1}, {"error_message", std::string(status.message())}};
+  Value details = ErrorDetails(status);
+  if (details.contains("error_data")) body["error_data"] = details["error_data"];
+  return body;
+}
+
+Value LegacyRestError(const std::string& message) {
+  return Value{{"error_message", message}, {"is_error", 1}};
+}
+
+std::string RenderLegacyJson(const Value& normalized) {
+  std::string json = ToJson(RenumberTopLevel(normalized));
+  std::string out;
+  out.reserve(json.size() + 16);
+  // ",{" -> "\n,{" outside strings, as CRM_Utils_REST::output did.
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (c == '"' && (i == 0 || json[i - 1] != '\\' || (i >= 2 && json[i - 2] == '\\'))) {
+      in_string = !in_string;
+    }
+    if (!in_string && c == ',' && i + 1 < json.size() && json[i + 1] == '{') out += '\n';
+    out += c;
+  }
+  return out;
+}
+
+std::string RenderLegacyXml(const Value& normalized) {
+  std::string out =
+      "<?xml version=\"1.0\"?>\n<ResultSet xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n";
+  if (IsHierarchical(normalized)) {
+    // One <Result> per top-level entry; a scalar entry renders empty.
+    for (const auto& item : normalized.items()) {
+      out += "<Result>\n";
+      if (item.value().is_object() || item.value().is_array()) {
+        AppendXmlChildren(item.value(), 1, out);
+      }
+      out += "</Result>\n";
+    }
+  } else {
+    out += "<Result>\n";
+    AppendXmlChildren(normalized, 1, out);
+    out += "</Result>\n";
+  }
+  out += "</ResultSet>\n";
+  return out;
+}
+
+}  // namespace kith::wire::legacy

@@ -1,0 +1,32 @@
+// The envelope of CiviCRM 3.2's REST interface (shared/PROTOCOL.md C.1.4):
+// what the v2 function returned, normalised as CRM_Utils_REST::output did,
+// as JSON (json=1) or as XML in the ResultSet/Result layout — always
+// well-formed (keys that are not XML names become <item key="...">).
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+#include "base/value.h"
+
+namespace kith::wire::legacy {
+
+// 3.2's normalisation: a scalar becomes {"is_error":0,"result":v}; a result
+// with any nested value is left as it is; a flat one gets "is_error":0
+// appended when missing.
+Value NormalizeLegacyResult(const Value& result);
+
+// The error body of a failed call: {"is_error":1,"error_message":...} plus
+// "error_data" when the status carries it.
+Value LegacyErrorBody(const Status& status);
+
+// The body of a REST-layer refusal (bad site key, no credentials, unknown
+// function): {"error_message":...,"is_error":1}, in that order.
+Value LegacyRestError(const std::string& message);
+
+// Renders a normalised result. JSON: integer-keyed objects become lists (PHP's
+// array_merge), and each ",{" starts a new line as 3.2 wrote it.
+std::string RenderLegacyJson(const Value& normalized);
+std::string RenderLegacyXml(const Value& normalized);
+
+}  // namespace kith::wire::legacy

@@ -1,0 +1,68 @@
+#include "wire/legacy/legacy_request.h"
+
+#include "base/error_details.h"
+#include "base/strings.h"
+
+namespace kith::wire::legacy {
+namespace {
+
+std::string Text(const Value& params, const char* key) {
+  if (!params.contains(key)) return "";
+  const Value& v = params[key];
+  return v.is_string() ? v.get<std::string>() : (v.is_object() || v.is_array() ? "" : v.dump());
+}
+
+// CRM_Utils_String::munge: runs of characters other than letters, digits and
+// '_' become one '_'.
+std::string Munge(std::string_view s) {
+  std::string out;
+  bool last_sep = false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (ok) {
+      out += c;
+      last_sep = false;
+    } else if (!last_sep) {
+      out += '_';
+      last_sep = true;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+StatusOr<LegacyRequest> ParseLegacyRequest(const Value& params, const std::string& function,
+                                           const std::string& cookie_session) {
+  LegacyRequest req;
+  std::vector<std::string_view> parts = Split(function, '/');
+  if (parts.empty() || parts[0] != "civicrm") return InvalidArgument("Unknown function invocation.");
+  if (parts.size() == 2 && parts[1] == "login") {
+    req.kind = LegacyRequest::Kind::kLogin;
+  } else if (parts.size() == 2 && parts[1] == "ping") {
+    req.kind = LegacyRequest::Kind::kPing;
+  } else if (parts.size() == 2 && parts[1] == "logout") {
+    req.kind = LegacyRequest::Kind::kLogout;
+  } else if (parts.size() == 3 && !parts[1].empty() && !parts[2].empty()) {
+    req.entity = Munge(parts[1]);
+    req.action = Munge(parts[2]);
+  } else {
+    return InvalidArgument("Unknown function invocation.");
+  }
+  std::string json = Text(params, "json");
+  req.json = !json.empty() && json != "0";
+  req.site_key = Text(params, "key");
+  req.api_key = Text(params, "api_key");
+  req.session_id = Text(params, "PHPSESSID");
+  if (req.session_id.empty()) req.session_id = cookie_session;
+  req.name = Text(params, "name");
+  req.pass = Text(params, "pass");
+  req.wants_v3 = Text(params, "version") == "3";
+  for (const auto& [k, v] : params.items()) {
+    if (k == "q" || k == "fnName" || k == "json" || k == "key") continue;
+    req.params[k] = v;
+  }
+  return req;
+}
+
+}  // namespace kith::wire::legacy
