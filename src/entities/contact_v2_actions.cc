@@ -320,6 +320,25 @@ StatusOr<std::vector<int64_t>> FindDuplicates(ActionContext& ctx) {
   return ids;
 }
 
+// No silent drops on writes (shared/PROTOCOL.md A.6): a parameter that is
+// neither a contact field nor part of an address block is an error naming it.
+Status RejectUnknownFields(const schema::Entity& contact, Value& input) {
+  const Value address = PlainAddressBlock(input);
+  for (auto it = input.begin(); it != input.end();) {
+    const std::string key = it.key();
+    if (address.contains(key)) {
+      it = input.erase(it);
+      continue;
+    }
+    const schema::Field* f = contact.FindField(key);
+    if (f == nullptr || f->internal) {
+      return InvalidArgument("Unknown field: " + key, {{"error_field", key}});
+    }
+    ++it;
+  }
+  return Status();
+}
+
 StatusOr<Value> LegacySave(ActionContext& ctx, bool allow_create, bool allow_update) {
   const Value& p = ctx.params;
   std::optional<int64_t> id;
@@ -348,6 +367,7 @@ StatusOr<Value> LegacySave(ActionContext& ctx, bool allow_create, bool allow_upd
   }
   KITH_RETURN_IF_ERROR(ApplyLegacyRenames(ctx.txn, input));
   input.erase("is_deleted");
+  KITH_RETURN_IF_ERROR(RejectUnknownFields(*ctx.catalog.Find("Contact"), input));
   KITH_ASSIGN_OR_RETURN(Value values, api::CoerceRecord(*contact, input, /*ignore_unknown=*/true));
   int64_t contact_id;
   if (id) {

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what kith needs to build and test, from Debian 12's packages.
+# Safe to run again: apt-get skips what is already there.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git curl ca-certificates
+  libboost-dev nlohmann-json3-dev libsodium-dev libabsl-dev libcli11-dev
+  libsqlite3-dev sqlite3 libgtest-dev libgmock-dev
+)
+# Node.js runs the integration tests; the machine's own (newer) one is kept.
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}"
+fi

@@ -1,0 +1,51 @@
+#include "config/kith_config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace kith::config {
+namespace {
+
+class KithConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/kith-config-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+TEST_F(KithConfigTest, WrittenSettingsReadBack) {
+  KithConfig c;
+  c.site_key = "0123456789abcdef0123456789abcdef";
+  c.session_idle_seconds = 60;
+  c.honest_http_status = true;
+  ASSERT_TRUE(WriteConfig(dir_, c).ok());
+  auto read = LoadConfig(dir_);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->site_key, c.site_key);
+  EXPECT_EQ(read->session_idle_seconds, 60);
+  EXPECT_EQ(read->body_limit_bytes, 8 * 1024 * 1024);
+  EXPECT_TRUE(read->honest_http_status);
+  EXPECT_EQ(std::filesystem::status(ConfigPath(dir_)).permissions() &
+                std::filesystem::perms::others_read,
+            std::filesystem::perms::none);
+}
+
+TEST_F(KithConfigTest, BadLinesNameTheirNumber) {
+  std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\nthreads = 4\n";
+  auto read = LoadConfig(dir_);
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(std::string(read.status().message()).find("line 2"), std::string::npos);
+}
+
+TEST_F(KithConfigTest, MissingFileIsNotFound) {
+  EXPECT_EQ(LoadConfig(dir_ + "/nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace kith::config
