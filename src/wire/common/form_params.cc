@@ -154,7 +154,11 @@ std::unique_ptr<Node> FromValue(const Value& v) {
 Value ToValue(Node& n) {
   if (!n.container) return std::move(n.leaf);
   Value out = Value::object();
-  for (auto& [key, child] : n.children) out.emplace(key, ToValue(*child));
+  // Keys are unique here, so append to the underlying vector directly:
+  // ordered_json's own emplace searches linearly for the key.
+  auto& items = static_cast<Value::object_t::Container&>(out.get_ref<Value::object_t&>());
+  items.reserve(n.children.size());
+  for (auto& [key, child] : n.children) items.emplace_back(key, ToValue(*child));
   return out;
 }
 
