@@ -224,7 +224,8 @@ StatusOr<int64_t> SaveLocationBlock(api::ActionContext& ctx, const std::string& 
   if (e == nullptr || !block.is_object()) return int64_t{0};
   static const std::vector<std::string> kAddressData = {
       "street_address", "supplemental_address_1", "supplemental_address_2",
-      "supplemental_address_3", "city", "postal_code", "state_province_id", "country_id"};
+      "supplemental_address_3", "city", "postal_code", "state_province_id", "country_id",
+      "state_province", "country"};
   bool has_data = false;
   if (entity == "Address") {
     for (const std::string& f : kAddressData) {

@@ -59,7 +59,11 @@ HttpResponse KithService::Handle(const HttpRequest& request) const {
 }
 
 HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_path) const {
-  bool json = browser_path || RawQueryWantsJson(request.query);
+  // json=1 may also come in a form body (3.2 read $_REQUEST).
+  bool json = browser_path || RawQueryWantsJson(request.query) ||
+              (AsciiLower(request.Header("content-type"))
+                       .rfind("application/x-www-form-urlencoded", 0) == 0 &&
+               RawQueryWantsJson(request.body));
   int error_status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   auto render = [&](const Value& body, int status) {
@@ -103,7 +107,7 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     return fail(Unauthenticated(kSiteKeyError), true);
   }
   if (req.kind == Kind::kPing) {
-    return render(Value{{"is_error", 0}, {"message", "PONG: " + req.site_key}}, 200);
+    return render(Value{{"is_error", 0}, {"message", "PONG: "}}, 200);
   }
   if (req.kind == Kind::kLogin) {
     if (req.name.empty() || req.pass.empty()) {

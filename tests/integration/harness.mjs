@@ -1,0 +1,267 @@
+// Test harness for kith's integration tests: runs a real `kith serve` over a
+// fresh data directory and talks to it over HTTP.
+//
+//   const kith = await startKith();            // in before()
+//   const r = await kith.call({q: 'civicrm/ping', key: kith.siteKey, json: 1});
+//   await kith.stop();                          // in after()
+//
+// The binary comes from KITH_BIN (default ../../build/kith relative to this file).
+
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { SaxesParser } from 'saxes';
+
+const execFileP = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const KITH_BIN = process.env.KITH_BIN
+  ? path.resolve(process.env.KITH_BIN)
+  : path.resolve(here, '../../build/kith');
+
+export const REST_PATH = '/civicrm/extern/rest.php';
+export const AJAX_PATH = '/civicrm/ajax/rest';
+
+// The users every server gets: name -> {password, role}.
+export const USERS = {
+  admin: { password: 'admin-Pass-1', role: 'admin' },
+  editor: { password: 'editor-Pass-2', role: 'editor' },
+  viewer: { password: 'viewer-Pass-3', role: 'viewer' },
+};
+
+function lastLine(text) {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  if (lines.length === 0) throw new Error('no output');
+  return lines[lines.length - 1];
+}
+
+async function kithCli(args) {
+  try {
+    const { stdout } = await execFileP(KITH_BIN, args, { timeout: 30_000 });
+    return stdout;
+  } catch (err) {
+    throw new Error(`kith ${args.join(' ')} failed: ${err.message}\n${err.stderr ?? ''}`);
+  }
+}
+
+// Encodes params as application/x-www-form-urlencoded. `params` is a raw
+// string (sent as is), an array of [name, value] pairs, or an object whose
+// nested objects become PHP bracket names (email: {1: {email: 'x'}} ->
+// email[1][email]=x). Arrays inside objects become name[]=v entries.
+export function encodeParams(params) {
+  if (params == null) return '';
+  if (typeof params === 'string') return params;
+  const pairs = [];
+  const add = (name, value) => {
+    if (value === undefined) return;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) add(`${name}[${k}]`, v);
+    } else if (Array.isArray(value)) {
+      for (const v of value) add(`${name}[]`, v);
+    } else {
+      pairs.push([name, value === null ? '' : String(value)]);
+    }
+  };
+  if (Array.isArray(params)) {
+    for (const [k, v] of params) add(k, v);
+  } else {
+    for (const [k, v] of Object.entries(params)) add(k, v);
+  }
+  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+}
+
+function wrapResponse(res, text) {
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    json() {
+      try {
+        return JSON.parse(text);
+      } catch (err) {
+        throw new Error(`response is not JSON (${err.message}): ${text.slice(0, 500)}`);
+      }
+    },
+  };
+}
+
+// Starts `kith serve` on a fresh data directory.
+//   options.bodyLimitBytes: rewrite body_limit_bytes in kith.toml before serving
+//   options.siteKey: site key for `kith init` (random otherwise)
+//   options.threads: --threads
+export async function startKith(options = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kith-it-'));
+  const dataDir = path.join(dir, 'data');
+  let child;
+  try {
+    const initArgs = ['init', '--data', dataDir];
+    if (options.siteKey) initArgs.push('--site-key', options.siteKey);
+    const siteKey = lastLine(await kithCli(initArgs));
+
+    const users = {};
+    for (const [name, { password, role }] of Object.entries(USERS)) {
+      const out = await kithCli(['user', 'add', name, '--data', dataDir, '--password', password, '--role', role]);
+      const m = /\(contact (\d+)\)/.exec(out);
+      users[name] = { name, password, role, apiKey: lastLine(out), contactId: m ? Number(m[1]) : undefined };
+    }
+
+    if (options.bodyLimitBytes !== undefined) {
+      const tomlPath = path.join(dataDir, 'kith.toml');
+      const toml = await readFile(tomlPath, 'utf8');
+      if (!/^body_limit_bytes = \d+$/m.test(toml)) throw new Error('kith.toml has no body_limit_bytes line');
+      await writeFile(tomlPath, toml.replace(/^body_limit_bytes = \d+$/m, `body_limit_bytes = ${options.bodyLimitBytes}`));
+    }
+
+    const serveArgs = ['serve', '--data', dataDir, '--listen', '127.0.0.1:0'];
+    if (options.threads) serveArgs.push('--threads', String(options.threads));
+    child = spawn(KITH_BIN, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d) => { stderr += d; });
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+    const port = await new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`kith serve printed no port in 15s; stderr: ${stderr}`)), 15_000);
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /kith serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+      exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(new Error(`kith serve exited early (code ${code}, signal ${signal}); stderr: ${stderr}`));
+      });
+    });
+    const baseUrl = `http://127.0.0.1:${port}`;
+
+    // Wait for /healthz.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        const r = await fetch(`${baseUrl}/healthz`);
+        await r.text();
+        if (r.status === 200) break;
+      } catch {
+        // not ready yet
+      }
+      if (Date.now() > deadline) throw new Error('kith /healthz did not answer 200 within 10s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    const server = {
+      dir,
+      dataDir,
+      port,
+      baseUrl,
+      siteKey,
+      users,
+      child,
+      get stderr() { return stderr; },
+
+      // Any HTTP request to the server: `path` relative to baseUrl.
+      async raw(urlPath, init = {}) {
+        const res = await fetch(baseUrl + urlPath, init);
+        const text = await res.text();
+        return wrapResponse(res, text);
+      },
+
+      async healthz() {
+        return server.raw('/healthz');
+      },
+
+      // A form-encoded request to the REST endpoint. GET puts params in the
+      // query string, POST in an application/x-www-form-urlencoded body.
+      //   opts.query: extra raw query string for POST requests
+      async call(params, { method = 'GET', path: urlPath = REST_PATH, cookie, headers = {}, query } = {}) {
+        const encoded = encodeParams(params);
+        const h = { ...headers };
+        if (cookie) h.cookie = cookie;
+        let url = urlPath;
+        const init = { method, headers: h, redirect: 'manual' };
+        if (method === 'GET' || method === 'HEAD') {
+          if (encoded) url += (url.includes('?') ? '&' : '?') + encoded;
+        } else {
+          h['content-type'] = 'application/x-www-form-urlencoded';
+          init.body = encoded;
+          if (query) url += (url.includes('?') ? '&' : '?') + query;
+        }
+        return server.raw(url, init);
+      },
+
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          const result = await exited;
+          clearTimeout(killer);
+          server.exit = result;
+        } else {
+          server.exit = await exited;
+        }
+        await rm(dir, { recursive: true, force: true });
+        return server.exit;
+      },
+    };
+    return server;
+  } catch (err) {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+// Parses `text` as XML with saxes (namespaces off) and throws on any
+// well-formedness error. Returns the root element as
+// {name, attributes, children, text}: `children` holds child elements only,
+// `text` the concatenated character data directly inside the element
+// (entities decoded, nothing trimmed).
+export function parseXmlStrict(text) {
+  const parser = new SaxesParser({ xmlns: false });
+  const errors = [];
+  parser.on('error', (err) => errors.push(err));
+  let root = null;
+  const stack = [];
+  parser.on('opentag', (tag) => {
+    const node = { name: tag.name, attributes: { ...tag.attributes }, children: [], text: '' };
+    if (stack.length > 0) stack[stack.length - 1].children.push(node);
+    else if (root === null) root = node;
+    stack.push(node);
+  });
+  parser.on('closetag', () => { stack.pop(); });
+  const addText = (t) => { if (stack.length > 0) stack[stack.length - 1].text += t; };
+  parser.on('text', addText);
+  parser.on('cdata', addText);
+  parser.write(text).close();
+  if (errors.length > 0) {
+    throw new Error(`XML is not well-formed: ${errors.map((e) => e.message).join('; ')}\n${text.slice(0, 2000)}`);
+  }
+  if (root === null) throw new Error('XML has no root element');
+  return root;
+}
+
+// Small helpers for the parsed tree.
+export function childrenNamed(node, name) {
+  return node.children.filter((c) => c.name === name);
+}
+
+export function child(node, name) {
+  const found = node.children.find((c) => c.name === name);
+  return found;
+}
+
+// {name: text} of the leaf children of an element.
+export function leafMap(node) {
+  const out = {};
+  for (const c of node.children) {
+    if (c.children.length === 0) out[c.name] = c.text;
+  }
+  return out;
+}
