@@ -145,7 +145,11 @@ class Builder {
   std::vector<Value>& where_binds() { return where_binds_; }
 
  private:
-  std::string NewAlias() { return "t" + std::to_string((*alias_counter_)++); }
+  std::string NewAlias() {
+    std::string alias = "t";
+    alias += std::to_string((*alias_counter_)++);
+    return alias;
+  }
 
   Status UnknownPath(const std::string& path) {
     return InvalidArgument("Unknown field: " + path, Value{{"error_field", path}});
@@ -295,7 +299,8 @@ std::string Placeholders(std::string sql, Dialect dialect) {
   for (char ch : sql) {
     if (ch == '\'') quoted = !quoted;
     if (ch == '?' && !quoted) {
-      out += "$" + std::to_string(++n);
+      out += '$';
+      out += std::to_string(++n);
     } else {
       out += ch;
     }
