@@ -75,6 +75,8 @@ Entity Contact() {
       .Index({"household_name"})
       .Index({"contact_type"})
       .Index({"employer_id"})
+      .Permissions({"access CiviCRM", "view all contacts"}, {"access CiviCRM", "add contacts"},
+                   {"access CiviCRM", "edit all contacts"}, {"access CiviCRM", "delete contacts"})
       .SoftDelete();
   return b.Build();
 }
@@ -85,7 +87,9 @@ EntityBuilder LocationBlock(std::string name, std::string table) {
   b.Int("contact_id", "Contact ID").Fk("Contact").Required()
       .Int("location_type_id", "Location Type").Fk("LocationType").Options("location_type")
       .Bool("is_primary", "Is Primary")
-      .Bool("is_billing", "Is Billing");
+      .Bool("is_billing", "Is Billing")
+      .Permissions({"access CiviCRM", "view all contacts"}, {"access CiviCRM", "edit all contacts"},
+                   {"access CiviCRM", "edit all contacts"}, {"access CiviCRM", "edit all contacts"});
   return b;
 }
 
@@ -213,7 +217,8 @@ Entity User() {
       .Str("api_key_hash", "API Key Hash", 64).Internal().Unique()
       .Bool("is_active", "Is Active", true)
       .DateTime("created_date", "Created Date").Readonly()
-      .Index({"contact_id"});
+      .Index({"contact_id"})
+      .Hidden();
   return b.Build();
 }
 
@@ -223,7 +228,8 @@ Entity Session() {
       .Str("api_key_hash", "Session API Key Hash", 64).Unique().Internal()
       .Int("user_id", "User ID").Fk("User").Required()
       .Int("last_seen", "Last Seen (Unix seconds)").Required()
-      .Index({"user_id"});
+      .Index({"user_id"})
+      .Hidden();
   return b.Build();
 }
 

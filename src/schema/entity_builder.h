@@ -53,6 +53,15 @@ class EntityBuilder {
   EntityBuilder& Internal() { last().internal = true; return *this; }
   EntityBuilder& Serialized() { last().serialized = true; return *this; }
   EntityBuilder& SoftDelete() { entity_.soft_delete = true; return *this; }
+  EntityBuilder& Hidden() { entity_.api = false; return *this; }
+  EntityBuilder& Permissions(std::vector<std::string> get, std::vector<std::string> create,
+                             std::vector<std::string> update, std::vector<std::string> remove) {
+    entity_.get_permissions = std::move(get);
+    entity_.create_permissions = std::move(create);
+    entity_.update_permissions = std::move(update);
+    entity_.delete_permissions = std::move(remove);
+    return *this;
+  }
   EntityBuilder& Join(ReverseJoin join) { entity_.joins.push_back(std::move(join)); return *this; }
   EntityBuilder& Index(std::vector<std::string> columns) {
     entity_.indexes.push_back(std::move(columns));

@@ -31,6 +31,11 @@ const ReverseJoin* Entity::FindJoin(std::string_view join_name) const {
 }
 
 void Catalog::Add(Entity entity) {
+  const std::vector<std::string> kAdmin = {"access CiviCRM", "administer CiviCRM"};
+  if (entity.get_permissions.empty()) entity.get_permissions = {"access CiviCRM"};
+  if (entity.create_permissions.empty()) entity.create_permissions = kAdmin;
+  if (entity.update_permissions.empty()) entity.update_permissions = kAdmin;
+  if (entity.delete_permissions.empty()) entity.delete_permissions = kAdmin;
   auto shared = std::make_shared<const Entity>(std::move(entity));
   by_name_[shared->name] = shared;
   ordered_.push_back(std::move(shared));

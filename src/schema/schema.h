@@ -53,6 +53,14 @@ struct Entity {
   std::vector<ReverseJoin> joins;
   std::vector<std::vector<std::string>> indexes;  // non-unique indexes
   bool soft_delete = false;  // has is_deleted (contacts: the trash)
+  bool api = true;           // served by the generic API actions (false: kith's own tables)
+  // CiviCRM permissions each kind of action needs, all of them required.
+  // Catalog::Add fills empty lists: get {"access CiviCRM"}, writes
+  // {"access CiviCRM", "administer CiviCRM"}.
+  std::vector<std::string> get_permissions;
+  std::vector<std::string> create_permissions;
+  std::vector<std::string> update_permissions;
+  std::vector<std::string> delete_permissions;
 
   const Field* FindField(std::string_view name) const;
   const ReverseJoin* FindJoin(std::string_view name) const;

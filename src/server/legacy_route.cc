@@ -1,0 +1,125 @@
+// The CiviCRM 3.2 REST interface: q=civicrm/<entity>/<action> on any
+// .../extern/rest.php path, fnName= on /civicrm/ajax/rest, with 3.2's order of
+// checks (site key, login/ping, api key or session) and its envelopes.
+#include "api/action_registry.h"
+#include "auth/secrets.h"
+#include "base/error_details.h"
+#include "base/strings.h"
+#include "server/kith_service.h"
+#include "server/route_helpers.h"
+#include "wire/common/form_params.h"
+#include "wire/legacy/legacy_envelope.h"
+#include "wire/legacy/legacy_request.h"
+
+namespace kith::server {
+
+using http::HttpRequest;
+using http::HttpResponse;
+
+namespace {
+constexpr char kSiteKeyError[] =
+    "Could not authenticate user, invalid site key. More info at: "
+    "http://wiki.civicrm.org/confluence/display/CRMDOC/Command-line+Script+Configuration";
+}  // namespace
+
+HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_path) const {
+  // json=1 may also come in a form body (3.2 read $_REQUEST).
+  bool json = browser_path || RawParamsWantJson(request.query) ||
+              (AsciiLower(request.Header("content-type"))
+                       .rfind("application/x-www-form-urlencoded", 0) == 0 &&
+               RawParamsWantJson(request.body));
+  int error_status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  auto render = [&](const Value& body, int status) {
+    HttpResponse r;
+    r.status = status;
+    r.headers = headers;
+    if (json) {
+      r.content_type = "text/javascript; charset=UTF-8";
+      r.body = wire::legacy::RenderLegacyJson(body);
+    } else {
+      r.content_type = "text/xml; charset=UTF-8";
+      r.body = wire::legacy::RenderLegacyXml(body);
+    }
+    return r;
+  };
+  auto fail = [&](const Status& s, bool rest_layer) {
+    int status = options_.honest_http_status || request.Header("x-kith-honest-status") == "1"
+                     ? HonestStatus(s)
+                     : error_status;
+    Value body = rest_layer ? wire::legacy::LegacyRestError(std::string(s.message()))
+                            : wire::legacy::LegacyErrorBody(s);
+    return render(body, status);
+  };
+
+  auto params = wire::ParseRequestParams(request.query, request.Header("content-type"), request.body);
+  if (!params.ok()) return fail(params.status(), true);
+  std::string function_key = browser_path ? "fnName" : "q";
+  std::string function = params->contains(function_key) && (*params)[function_key].is_string()
+                             ? (*params)[function_key].get<std::string>()
+                             : "";
+  std::string cookie = wire::CookieValue(request.Header("cookie"), "PHPSESSID");
+  auto parsed = wire::legacy::ParseLegacyRequest(*params, function, cookie);
+  if (!parsed.ok()) return fail(parsed.status(), true);
+  wire::legacy::LegacyRequest& req = *parsed;
+  json = browser_path || req.json;
+
+  using Kind = wire::legacy::LegacyRequest::Kind;
+  // The site key guards every call on extern/rest.php, login and ping too.
+  // The browser path relies on its session cookie instead, as 3.2's did.
+  if (!browser_path && !auth_.CheckSiteKey(req.site_key)) {
+    return fail(Unauthenticated(kSiteKeyError), true);
+  }
+  if (req.kind == Kind::kPing) {
+    return render(Value{{"is_error", 0}, {"message", "PONG: "}}, 200);
+  }
+  if (req.kind == Kind::kLogin) {
+    if (req.name.empty() || req.pass.empty()) {
+      return fail(Unauthenticated("Invalid name / password."), true);
+    }
+    auto login = auth_.Login(req.name, req.pass);
+    if (!login.ok()) return fail(login.status(), true);
+    headers.emplace_back("Set-Cookie", "PHPSESSID=" + login->session_id + "; Path=/; HttpOnly; SameSite=Lax");
+    return render(Value{{"is_error", 0},
+                        {"api_key", login->api_key},
+                        {"PHPSESSID", login->session_id},
+                        {"key", AsciiLower(auth::GenerateToken(40))}},
+                  200);
+  }
+
+  StatusOr<auth::Caller> caller = Unauthenticated("Valid session, or user api_key required");
+  if (!req.api_key.empty()) {
+    caller = auth_.ByApiKey(req.api_key);
+  } else if (!req.session_id.empty()) {
+    caller = auth_.BySession(req.session_id);
+  }
+  if (!caller.ok()) return fail(Unauthenticated("Valid session, or user api_key required"), true);
+
+  if (req.kind == Kind::kLogout) {
+    if (!req.session_id.empty()) {
+      Status s = auth_.Logout(req.session_id);
+      if (!s.ok()) return fail(s, false);
+    }
+    headers.emplace_back("Set-Cookie", "PHPSESSID=deleted; Path=/; Max-Age=0");
+    return render(Value{{"is_error", 0}, {"result", 1}}, 200);
+  }
+
+  api::ApiCall call{req.entity, req.action, req.params, 2};
+  const api::ActionRegistry& registry = dispatcher_.registry();
+  if (registry.Find(2, req.entity, req.action) == nullptr) {
+    bool known_entity = !registry.ActionsOf(2, req.entity).empty();
+    std::string message = known_entity ? "Unknown function called: civicrm_" + req.entity + "_" + req.action
+                                       : "Unknown function invocation.";
+    return fail(NotFound(message), true);
+  }
+  auto result = dispatcher_.Run(call, *caller);
+  if (!result.ok()) {
+    if (result.status().code() == absl::StatusCode::kInternal) {
+      return fail(Internal("Internal error"), false);
+    }
+    return fail(result.status(), false);
+  }
+  return render(wire::legacy::NormalizeLegacyResult(*result), 200);
+}
+
+}  // namespace kith::server
