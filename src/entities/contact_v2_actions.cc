@@ -7,6 +7,7 @@
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/contact_fields.h"
+#include "entities/contact_filters.h"
 #include "entities/contact_rules.h"
 
 namespace kith::entities {
@@ -26,70 +27,6 @@ const std::set<std::string>& ReservedParams() {
   return reserved;
 }
 
-// 3.2 matches these by substring (LIKE with wildcards on both sides).
-bool IsSubstringField(const std::string& key) {
-  return key == "sort_name" || key == "display_name" || key == "email";
-}
-
-Condition Match(const std::string& path, const std::string& key, const Value& value) {
-  if (value.is_object() || value.is_array()) {
-    Value list = Value::array();
-    for (const auto& [k, v] : value.items()) list.push_back(api::ValueAsText(v));
-    return Condition::Leaf(path, Op::kIn, list);
-  }
-  std::string text = api::ValueAsText(value);
-  if (text.find('%') != std::string::npos) return Condition::Leaf(path, Op::kLike, text);
-  if (IsSubstringField(key)) return Condition::Leaf(path, Op::kContains, text);
-  return Condition::Leaf(path, Op::kEq, text);
-}
-
-Condition AnyOf(const std::string& entity, std::vector<Condition> match) {
-  Query sub;
-  sub.entity = entity;
-  sub.select = {"contact_id"};
-  sub.where = match.size() == 1 ? std::move(match[0]) : Condition::Or(std::move(match));
-  return Condition::InQuery("id", std::move(sub));
-}
-
-// The WHERE of a 3.2 contact search: known fields filter, unknown ones are
-// ignored as 3.2 ignores them.
-Condition LegacyFilter(const schema::Entity& contact, const Value& params, bool& trash_asked) {
-  std::vector<Condition> all;
-  for (const auto& [key, value] : params.items()) {
-    if (key.rfind("return", 0) == 0) continue;
-    if (key == "contact_id" || key == "id") {
-      all.push_back(Match("id", key, value));
-      continue;
-    }
-    if (ReservedParams().count(key)) continue;
-    if (key == "is_deleted" || key == "contact_is_deleted") {
-      trash_asked = true;
-      all.push_back(Condition::Leaf("is_deleted", Op::kEq, api::ValueAsText(value) == "1" ? 1 : 0));
-      continue;
-    }
-    if (key == "email") {
-      all.push_back(AnyOf("Email", {Match("email", key, value)}));
-    } else if (key == "phone") {
-      all.push_back(AnyOf("Phone", {Match("phone", key, value)}));
-    } else if (key == "city" || key == "postal_code" || key == "street_address" ||
-               key == "supplemental_address_1" || key == "postal_code_suffix") {
-      all.push_back(AnyOf("Address", {Match(key, key, value)}));
-    } else if (key == "state_province" || key == "state_province_id") {
-      all.push_back(AnyOf("Address", {Match("state_province_id.name", key, value),
-                                      Match("state_province_id.abbreviation", key, value),
-                                      Match("state_province_id", key, value)}));
-    } else if (key == "country" || key == "country_id") {
-      all.push_back(AnyOf("Address", {Match("country_id.name", key, value),
-                                      Match("country_id.iso_code", key, value),
-                                      Match("country_id", key, value)}));
-    } else if (key == "gender" || key == "individual_prefix" || key == "individual_suffix") {
-      all.push_back(Match(ContactReturnPath(key), key, value));
-    } else if (const schema::Field* f = contact.FindField(key); f && !f->internal) {
-      all.push_back(Match(key, key, value));
-    }
-  }
-  return Condition::And(std::move(all));
-}
 
 // Fields asked for with return.x / return_x / return[x].
 std::vector<std::string> ReturnKeys(const Value& params) {
@@ -133,12 +70,19 @@ StatusOr<int64_t> NonNegative(const Value& params, const char* key, int64_t fall
 }
 
 StatusOr<Query> LegacySearchQuery(ActionContext& ctx, bool for_count) {
-  const schema::Entity* contact = ctx.catalog.Find("Contact");
-  bool trash_asked = false;
+  Value criteria = Value::object();
+  for (const auto& [key, value] : ctx.params.items()) {
+    if (key.rfind("return", 0) == 0) continue;
+    if (ReservedParams().count(key) && key != "contact_id" && key != "id") continue;
+    criteria[key] = value;
+  }
+  // 3.2 ignores criteria it does not know.
+  KITH_ASSIGN_OR_RETURN(ContactFilter filter,
+                        BuildContactFilter(ctx.catalog, criteria, ContactFilterOptions{}));
   Query q;
   q.entity = "Contact";
-  q.where = LegacyFilter(*contact, ctx.params, trash_asked);
-  if (!trash_asked) {
+  q.where = std::move(filter.condition);
+  if (!filter.mentions_trash) {
     q.where.children.push_back(Condition::Leaf("is_deleted", Op::kEq, 0));
   }
   if (for_count) return q;
@@ -305,7 +249,10 @@ StatusOr<std::vector<int64_t>> FindDuplicates(ActionContext& ctx) {
     if (HasText(b, "email")) email = AsciiLower(api::ValueAsText(b["email"]));
   }
   if (type == "Individual" && !email.empty()) {
-    match.push_back(AnyOf("Email", {Condition::Leaf("email", Op::kEq, email)}));
+    KITH_ASSIGN_OR_RETURN(ContactFilter by_email,
+                          BuildContactFilter(ctx.catalog, Value{{"email", {{"=", email}}}},
+                                             ContactFilterOptions{}));
+    match.push_back(std::move(by_email.condition));
   } else if (type == "Individual") {
     match.push_back(Condition::Leaf("first_name", Op::kEq, api::ValueAsText(p.value("first_name", Value()))));
     match.push_back(Condition::Leaf("last_name", Op::kEq, api::ValueAsText(p.value("last_name", Value()))));
