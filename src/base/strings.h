@@ -16,6 +16,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // digits only). std::nullopt for anything else, including overflow.
 std::optional<int64_t> ParseInt64(std::string_view s);
 
+// The length of the valid UTF-8 sequence starting at s[i] (1 for ASCII) and
+// its code point in `cp`; 0 when the bytes there are not valid UTF-8
+// (overlongs, surrogates and values past U+10FFFF are invalid).
+size_t Utf8SequenceAt(std::string_view s, size_t i, uint32_t& cp);
+
 // True when `s` is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 

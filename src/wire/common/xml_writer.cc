@@ -4,38 +4,12 @@
 #include <cstdint>
 #include <string>
 
+#include "base/strings.h"
+
 namespace kith::wire {
 namespace {
 
 constexpr char kReplacementChar[] = "\xEF\xBF\xBD";
-
-// Length of the valid UTF-8 sequence at s[i], and its code point; 0 when the
-// bytes there are not valid UTF-8.
-size_t Utf8Sequence(std::string_view s, size_t i, uint32_t& cp) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t len;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < len) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return 0;
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
 
 void Indent(int depth, std::string& out) { out.append(static_cast<size_t>(depth) * 4, ' '); }
 
@@ -106,7 +80,7 @@ std::string XmlEscape(std::string_view text) {
       continue;
     }
     uint32_t cp = 0;
-    size_t len = Utf8Sequence(text, i, cp);
+    size_t len = Utf8SequenceAt(text, i, cp);
     if (len == 0) {
       out += kReplacementChar;  // keep the document well-formed whatever the input
       ++i;
