@@ -26,6 +26,22 @@ struct ActionContext {
 
 using ActionHandler = std::function<StatusOr<Value>(ActionContext&)>;
 
+// A parameter an action documents itself, for actions whose parameters are
+// not an entity's schema fields: extension actions (src/extensions) describe
+// every parameter they take here. getfields/getactions of APIv3 and APIv4
+// list these for an action that has them (an extension entity has no
+// schema::Entity); the action itself checks `required` and `type`.
+struct ParamSpec {
+  std::string name;
+  // CiviCRM's data type name, as schema::FieldTypeName gives it: "String",
+  // "Text", "Integer", "Boolean", "Float", "Money", "Date", "Timestamp";
+  // or "Array" for a structured (list/object) value.
+  std::string type = "String";
+  std::string title;
+  bool required = false;
+  std::string description;
+};
+
 struct ActionSpec {
   int version = 3;
   std::string entity;  // canonical CamelCase name
@@ -35,6 +51,9 @@ struct ActionSpec {
   bool writes = false;
   std::string description;
   ActionHandler handler;
+  // The action's own parameter descriptions (see ParamSpec); empty for
+  // actions built on their entity's schema.
+  std::vector<ParamSpec> params = {};
 };
 
 class ActionRegistry {

@@ -33,7 +33,10 @@ StatusOr<Value> Dispatcher::RunIn(store::Transaction& txn, const ApiCall& call,
                                 Join(spec->permissions, " and "),
                             {{"error_code", "unauthorized"}});
   }
-  ActionContext ctx{txn, caller, *this, *store_.catalog(), call, call.params};
+  // The transaction's own catalog (custom data can change the schema), held
+  // for the whole action.
+  std::shared_ptr<const schema::Catalog> catalog = txn.catalog();
+  ActionContext ctx{txn, caller, *this, *catalog, call, call.params};
   return spec->handler(ctx);
 }
 

@@ -55,9 +55,17 @@ Status RunRules(ActionContext& ctx, const std::string& entity, const Value& reco
   return rules->before_write(ctx, record, changes, creating);
 }
 
+Status RunAfterRules(ActionContext& ctx, const std::string& entity, int64_t id,
+                     const Value& written, bool creating) {
+  const EntityRules* rules = GlobalRules().Find(entity);
+  if (rules == nullptr || !rules->after_write) return Status();
+  return rules->after_write(ctx, id, written, creating);
+}
+
 }  // namespace
 
-StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Value values) {
+StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Value values,
+                               Value* written) {
   const schema::Entity* e = ctx.catalog.Find(entity);
   if (e == nullptr) return InvalidArgument("Unknown entity: " + entity);
   Value record = Value::object();
@@ -72,17 +80,23 @@ StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Va
   }
   KITH_RETURN_IF_ERROR(RunRules(ctx, entity, record, values, /*creating=*/true));
   KITH_RETURN_IF_ERROR(CheckLinks(ctx, *e, values));
-  return ctx.txn.Insert(entity, values);
+  if (written != nullptr) *written = values;
+  KITH_ASSIGN_OR_RETURN(int64_t id, ctx.txn.Insert(entity, values));
+  KITH_RETURN_IF_ERROR(RunAfterRules(ctx, entity, id, values, /*creating=*/true));
+  return id;
 }
 
-Status UpdateRecord(ActionContext& ctx, const std::string& entity, int64_t id, Value changes) {
+Status UpdateRecord(ActionContext& ctx, const std::string& entity, int64_t id, Value changes,
+                    Value* written) {
   const schema::Entity* e = ctx.catalog.Find(entity);
   if (e == nullptr) return InvalidArgument("Unknown entity: " + entity);
   KITH_ASSIGN_OR_RETURN(Value record, LoadRecord(ctx.txn, *e, id));
   for (const auto& [k, v] : changes.items()) record[k] = v;
   KITH_RETURN_IF_ERROR(RunRules(ctx, entity, record, changes, /*creating=*/false));
   KITH_RETURN_IF_ERROR(CheckLinks(ctx, *e, changes));
-  return ctx.txn.Update(entity, id, changes);
+  if (written != nullptr) *written = changes;
+  KITH_RETURN_IF_ERROR(ctx.txn.Update(entity, id, changes));
+  return RunAfterRules(ctx, entity, id, changes, /*creating=*/false);
 }
 
 StatusOr<Value> LoadRecord(store::Transaction& txn, const schema::Entity& entity, int64_t id) {

@@ -23,8 +23,14 @@ namespace kith::api {
 using BeforeWriteHook =
     std::function<Status(ActionContext&, const Value& record, Value& changes, bool creating)>;
 
+// Run after the row is written, in the same transaction, with its id and the
+// columns written (for work that needs the id: a custom group's table).
+using AfterWriteHook =
+    std::function<Status(ActionContext&, int64_t id, const Value& written, bool creating)>;
+
 struct EntityRules {
   BeforeWriteHook before_write;
+  AfterWriteHook after_write = nullptr;  // optional
 };
 
 // Entity rules by entity name, registered at start beside the actions.
@@ -50,10 +56,15 @@ StatusOr<Value> CoerceRecord(const schema::Entity& entity, const Value& input,
                              bool ignore_unknown);
 
 // Inserts a record of `entity` from already coerced `values`; returns its id.
-StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Value values);
+// `written`, when given, receives the columns actually written (the values
+// plus what the entity's rules computed), for answers that echo them.
+StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Value values,
+                               Value* written = nullptr);
 
 // Applies coerced `changes` to record `id`. kNotFound when it does not exist.
-Status UpdateRecord(ActionContext& ctx, const std::string& entity, int64_t id, Value changes);
+// `written` as for CreateRecord.
+Status UpdateRecord(ActionContext& ctx, const std::string& entity, int64_t id, Value changes,
+                    Value* written = nullptr);
 
 // The stored row `id` with every column of `entity` (internal ones left out).
 // kNotFound when missing.

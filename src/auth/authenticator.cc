@@ -121,6 +121,22 @@ StatusOr<LoginResult> Authenticator::Login(std::string_view name,
   return result;
 }
 
+StatusOr<Caller> Authenticator::ByPassword(std::string_view name,
+                                           std::string_view password) const {
+  if (name.empty() || password.empty()) return Rejected();
+  KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(false));
+  Query q;
+  q.entity = "User";
+  q.select = {"id", "password_hash"};
+  q.where = Condition::Leaf("name", Op::kEq, std::string(name));
+  KITH_ASSIGN_OR_RETURN(auto rows, txn->Select(q));
+  if (rows.empty() || !rows[0]["password_hash"].is_string() ||
+      !VerifyPassword(password, rows[0]["password_hash"].get<std::string>())) {
+    return Rejected();
+  }
+  return LoadCaller(*txn, rows[0]["id"].get<int64_t>());
+}
+
 Status Authenticator::Logout(std::string_view session_id) const {
   KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(true));
   Query q;

@@ -56,6 +56,11 @@ class Authenticator {
   // name or password (one message for both), or an inactive user.
   StatusOr<LoginResult> Login(std::string_view name, std::string_view password) const;
 
+  // The caller named by `name` and `password`, without opening a session
+  // (HTTP Basic credentials). kUnauthenticated "Invalid credential" on a
+  // wrong name or password or an inactive user.
+  StatusOr<Caller> ByPassword(std::string_view name, std::string_view password) const;
+
   // Ends a session; OK when it did not exist.
   Status Logout(std::string_view session_id) const;
 

@@ -90,5 +90,23 @@ TEST_F(AuthenticatorTest, SiteKeyAndDuplicateUsers) {
             absl::StatusCode::kAlreadyExists);
 }
 
+TEST_F(AuthenticatorTest, PasswordIdentifiesTheUserWithoutASession) {
+  auto caller = auth_->ByPassword("ada", "pw");
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  EXPECT_EQ(caller->user_name, "ada");
+  EXPECT_TRUE(caller->session_id.empty());
+  EXPECT_EQ(auth_->ByPassword("ada", "nope").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(auth_->ByPassword("bob", "pw").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(auth_->ByPassword("ada", "").status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST(CallerTest, AnonymousHoldsNoPermission) {
+  Caller anonymous = Caller::Anonymous();
+  EXPECT_FALSE(anonymous.Has("access CiviCRM"));
+  EXPECT_FALSE(anonymous.Has("access AJAX API"));
+  Caller viewer;
+  EXPECT_TRUE(viewer.Has("access CiviCRM"));
+}
+
 }  // namespace
 }  // namespace kith::auth

@@ -17,9 +17,20 @@ struct Caller {
   Role role = Role::kViewer;
   bool system = false;     // bypasses permission checks (CLI only)
   std::string session_id;  // set when authenticated through a session
+  // No user at all (an APIv4 browser call without a session): holds no
+  // permission.
+  bool anonymous = false;
 
   bool Has(std::string_view permission) const {
+    if (anonymous) return false;
     return system || RoleHasPermission(role, permission);
+  }
+
+  static Caller Anonymous() {
+    Caller c;
+    c.anonymous = true;
+    c.user_name = "anonymous";
+    return c;
   }
 
   static Caller System() {

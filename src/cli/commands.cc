@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <iostream>
 #include <ostream>
 #include <thread>
 
@@ -11,10 +12,12 @@
 #include "api/records.h"
 #include "auth/authenticator.h"
 #include "auth/secrets.h"
+#include "cli/live_service.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "config/kith_config.h"
 #include "entities/register_builtins.h"
+#include "extensions/extension_host.h"
 #include "http/http_server.h"
 #include "server/kith_service.h"
 
@@ -40,6 +43,17 @@ StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir) {
   rt->auth = std::make_unique<auth::Authenticator>(
       *rt->store, auth::AuthOptions{rt->config.site_key, rt->config.session_idle_seconds});
   return rt;
+}
+
+// One line per extension file on `out`; load errors also on stderr.
+void ReportExtensions(const extensions::ExtensionHost& host, std::ostream& out) {
+  for (const extensions::ExtensionReport& r : host.reports()) {
+    out << "extension " << r.file << ": "
+        << (r.actions.empty() ? std::string("no actions") : Join(r.actions, ", ")) << "\n";
+    for (const std::string& e : r.errors) std::cerr << "kith: extension error: " << e << "\n";
+  }
+  out << std::flush;
+  std::cerr << std::flush;
 }
 
 StatusOr<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
@@ -100,31 +114,73 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
   KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
   KITH_ASSIGN_OR_RETURN(auto listen, ParseListen(options.listen));
   if (options.threads < 1) return InvalidArgument("--threads must be at least 1");
-  server::KithService service(*rt->auth, *rt->dispatcher,
-                              {.honest_http_status = rt->config.honest_http_status});
+  // The built-ins plus the extensions, swapped whole on SIGHUP.
+  LiveService live(rt->registry, *rt->store, *rt->auth,
+                   {.honest_http_status = rt->config.honest_http_status,
+                    .q_means_v3 = rt->config.q_dialect == "v3"},
+                   extensions::ExtensionsDir(options.data_dir), extensions::SandboxLimits{});
+  ReportExtensions(*live.Reload(), out);
   http::HttpServerOptions http_options;
   http_options.host = listen.first;
   http_options.port = listen.second;
   http_options.threads = options.threads;
   http_options.body_limit = static_cast<size_t>(rt->config.body_limit_bytes);
+  http_options.body_limit_response = [limit = http_options.body_limit](const http::HttpRequest& head) {
+    return server::BodyTooLargeResponse(head, limit);
+  };
 
   // Block the stop signals before any thread starts, and wait for them here.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   KITH_ASSIGN_OR_RETURN(auto server,
-                        http::HttpServer::Start(http_options, [&service](const http::HttpRequest& r) {
-                          return service.Handle(r);
+                        http::HttpServer::Start(http_options, [&live](const http::HttpRequest& r) {
+                          return live.Handle(r);
                         }));
   out << "kith serving on http://" << listen.first << ":" << server->port() << "\n" << std::flush;
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+    ReportExtensions(*live.Reload(), out);
+    out << "kith reloaded extensions\n" << std::flush;
+  }
   out << "kith stopping (signal " << received << ")\n" << std::flush;
   server->Stop();
   server->Wait();
+  return Status();
+}
+
+Status RunExtList(const ExtListOptions& options, std::ostream& out) {
+  KITH_RETURN_IF_ERROR(config::LoadConfig(options.data_dir).status());
+  // The built-ins, so that an extension redefining one is reported as at serve.
+  api::ActionRegistry registry;
+  api::RulesRegistry rules;
+  entities::RegisterBuiltins(registry, rules);
+  const std::string dir = extensions::ExtensionsDir(options.data_dir);
+  auto host = extensions::ExtensionHost::Load(dir, extensions::SandboxLimits{}, registry);
+  if (host->reports().empty()) out << "no extensions in " << dir << "\n";
+  for (const extensions::ExtensionReport& r : host->reports()) {
+    out << r.file << "\n";
+    for (const std::string& name : r.actions) {
+      size_t dot = name.find('.');
+      const api::ActionSpec* spec = registry.Find(2, name.substr(0, dot), name.substr(dot + 1));
+      out << "  " << name;
+      if (spec != nullptr) {
+        out << "  permission: "
+            << (spec->permissions.empty() ? std::string("any user") : Join(spec->permissions, ", "))
+            << (spec->writes ? "; writes" : "");
+      }
+      out << "\n";
+    }
+    for (const std::string& e : r.errors) out << "  error: " << e << "\n";
+  }
+  if (host->error_count() > 0) {
+    return absl::FailedPreconditionError(std::to_string(host->error_count()) +
+                                         " extension file(s) with errors");
+  }
   return Status();
 }
 

@@ -33,7 +33,16 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   int threads = 2;
 };
-// Serves until SIGINT or SIGTERM; in-flight requests finish first.
+// Serves until SIGINT or SIGTERM; in-flight requests finish first. SIGHUP
+// reloads the extensions (DATA/extensions/*.lua) without stopping.
 Status RunServe(const ServeOptions& options, std::ostream& out);
+
+struct ExtListOptions {
+  std::string data_dir;
+};
+// Lists DATA/extensions/*.lua: each file's actions with their permissions,
+// or why it did not load ("file:line: ..."). kFailedPrecondition when any
+// file failed, after listing them all.
+Status RunExtList(const ExtListOptions& options, std::ostream& out);
 
 }  // namespace kith::cli

@@ -32,6 +32,12 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
   serve_cmd->add_option("--threads", serve.threads, "Server threads (default 2)");
 
+  kith::cli::ExtListOptions ext_list;
+  auto* ext_cmd = app.add_subcommand("ext", "Extensions (DATA/extensions/*.lua)");
+  ext_cmd->require_subcommand(1);
+  auto* ext_list_cmd = ext_cmd->add_subcommand("list", "List the extensions, their actions and load errors");
+  ext_list_cmd->add_option("--data", ext_list.data_dir, "Data directory")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   kith::Status status;
@@ -41,6 +47,8 @@ int main(int argc, char** argv) {
     status = kith::cli::RunUserAdd(user, std::cout);
   } else if (serve_cmd->parsed()) {
     status = kith::cli::RunServe(serve, std::cout);
+  } else if (ext_list_cmd->parsed()) {
+    status = kith::cli::RunExtList(ext_list, std::cout);
   }
   if (!status.ok()) {
     std::cerr << "kith: " << status.message() << "\n";

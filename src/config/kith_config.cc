@@ -42,6 +42,9 @@ StatusOr<KithConfig> LoadConfig(const std::string& data_dir) {
     } else if (key == "honest_http_status") {
       if (value != "true" && value != "false") return bad();
       config.honest_http_status = value == "true";
+    } else if (key == "q_dialect") {
+      if (value != "\"3.2\"" && value != "\"v3\"") return bad();
+      config.q_dialect = value.substr(1, value.size() - 2);
     } else {
       return InvalidArgument("kith.toml line " + std::to_string(number) + ": unknown setting " + key);
     }
@@ -60,7 +63,10 @@ Status WriteConfig(const std::string& data_dir, const KithConfig& config) {
       << "# Requests with a larger body are refused with 413.\n"
       << "body_limit_bytes = " << config.body_limit_bytes << "\n"
       << "# true: 3.2 and APIv3 errors get honest HTTP statuses instead of CiviCRM's 200.\n"
-      << "honest_http_status = " << (config.honest_http_status ? "true" : "false") << "\n";
+      << "honest_http_status = " << (config.honest_http_status ? "true" : "false") << "\n"
+      << "# What q=civicrm/<entity>/<action> speaks: \"3.2\" (CiviCRM 3.2's dialect; version=3\n"
+      << "# picks APIv3) or \"v3\" (APIv3, as CiviCRM 4.2 and later answer it).\n"
+      << "q_dialect = \"" << config.q_dialect << "\"\n";
   std::string path = ConfigPath(data_dir);
   {
     std::ofstream file(path, std::ios::trunc);

@@ -15,6 +15,10 @@ struct KithConfig {
   int64_t session_idle_seconds = 3600;         // session idle expiry
   int64_t body_limit_bytes = 8 * 1024 * 1024;  // larger request bodies get 413
   bool honest_http_status = false;             // 3.2/v3 errors with 4xx instead of 200
+  // What q=civicrm/<entity>/<action> on extern/rest.php speaks: "3.2" (the
+  // 3.2 dialect; version=3 picks APIv3) or "v3" (always APIv3, as CiviCRM
+  // 4.2 and later; for integrations written for those).
+  std::string q_dialect = "3.2";
 };
 
 // Paths inside a data directory.

@@ -24,6 +24,7 @@ TEST_F(KithConfigTest, WrittenSettingsReadBack) {
   c.site_key = "0123456789abcdef0123456789abcdef";
   c.session_idle_seconds = 60;
   c.honest_http_status = true;
+  c.q_dialect = "v3";
   ASSERT_TRUE(WriteConfig(dir_, c).ok());
   auto read = LoadConfig(dir_);
   ASSERT_TRUE(read.ok()) << read.status();
@@ -31,9 +32,19 @@ TEST_F(KithConfigTest, WrittenSettingsReadBack) {
   EXPECT_EQ(read->session_idle_seconds, 60);
   EXPECT_EQ(read->body_limit_bytes, 8 * 1024 * 1024);
   EXPECT_TRUE(read->honest_http_status);
+  EXPECT_EQ(read->q_dialect, "v3");
   EXPECT_EQ(std::filesystem::status(ConfigPath(dir_)).permissions() &
                 std::filesystem::perms::others_read,
             std::filesystem::perms::none);
+}
+
+TEST_F(KithConfigTest, QDialectIsThreeTwoOrV3) {
+  std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\nq_dialect = \"v4\"\n";
+  auto read = LoadConfig(dir_);
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(std::string(read.status().message()).find("bad value for q_dialect"), std::string::npos);
+  std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\n";
+  EXPECT_EQ(LoadConfig(dir_)->q_dialect, "3.2");
 }
 
 TEST_F(KithConfigTest, BadLinesNameTheirNumber) {

@@ -3,6 +3,9 @@
 #include "api/field_values.h"
 #include "base/error_details.h"
 #include "base/strings.h"
+#include "entities/custom_contact_values.h"
+#include "entities/field_conditions.h"
+#include "entities/group_membership.h"
 
 namespace kith::entities {
 namespace {
@@ -11,75 +14,11 @@ using store::Condition;
 using store::Op;
 using store::Query;
 
-std::optional<Op> ParseOperator(const std::string& text) {
-  static const std::vector<std::pair<const char*, Op>> kOps = {
-      {"=", Op::kEq},         {"!=", Op::kNe},         {"<>", Op::kNe},
-      {">", Op::kGt},         {">=", Op::kGe},         {"<", Op::kLt},
-      {"<=", Op::kLe},        {"IN", Op::kIn},         {"NOT IN", Op::kNotIn},
-      {"LIKE", Op::kLike},    {"NOT LIKE", Op::kNotLike}, {"BETWEEN", Op::kBetween},
-      {"NOT BETWEEN", Op::kNotBetween}, {"IS NULL", Op::kIsNull}, {"IS NOT NULL", Op::kIsNotNull}};
-  std::string upper;
-  for (char c : text) upper += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-  for (const auto& [name, op] : kOps) {
-    if (upper == name) return op;
-  }
-  return std::nullopt;
-}
-
-// Lists arrive as JSON arrays or, from form brackets, as objects keyed 0, 1, ...
-Value AsList(const Value& v) {
-  if (v.is_array()) return v;
-  Value list = Value::array();
-  if (v.is_object()) {
-    for (const auto& [k, x] : v.items()) list.push_back(x);
-  } else if (v.is_string()) {
-    for (std::string_view part : Split(v.get<std::string>(), ',', true)) {
-      list.push_back(std::string(TrimAscii(part)));
-    }
-  } else {
-    list.push_back(v);
-  }
-  return list;
-}
-
-Value Scalar(const Value& v) {
-  if (v.is_string() || v.is_number() || v.is_boolean() || v.is_null()) return v;
-  return api::ValueAsText(v);
-}
-
-bool IsOperatorObject(const Value& v) {
-  return v.is_object() && v.size() == 1 && !ParseInt64(v.begin().key()).has_value();
-}
-
-// One criterion on one path.
+// One criterion on one path, with the matching options of the dialect.
 StatusOr<Condition> Match(const std::string& path, const std::string& key, const Value& value,
                           bool substring, const ContactFilterOptions& options) {
-  if (IsOperatorObject(value)) {
-    std::string op_text = value.begin().key();
-    const Value& operand = value.begin().value();
-    auto op = ParseOperator(op_text);
-    if (!op) return InvalidArgument("invalid operator " + op_text + " for " + key);
-    switch (*op) {
-      case Op::kIn:
-      case Op::kNotIn: return Condition::Leaf(path, *op, AsList(operand));
-      case Op::kBetween:
-      case Op::kNotBetween: {
-        Value list = AsList(operand);
-        if (list.size() != 2) return InvalidArgument(op_text + " needs two values for " + key);
-        return Condition::Leaf(path, *op, list);
-      }
-      case Op::kIsNull:
-      case Op::kIsNotNull: return Condition::Leaf(path, *op);
-      default: return Condition::Leaf(path, *op, Scalar(operand));
-    }
-  }
-  if (value.is_object() || value.is_array()) return Condition::Leaf(path, Op::kIn, AsList(value));
-  std::string text = api::ValueAsText(value);
-  if (options.percent_means_like && text.find('%') != std::string::npos) {
-    return Condition::Leaf(path, Op::kLike, text);
-  }
-  if (substring) return Condition::Leaf(path, Op::kContains, text);
-  return Condition::Leaf(path, Op::kEq, Scalar(value));
+  return BuildFieldCondition(path, key, value,
+                             FieldMatchOptions{substring, options.percent_means_like});
 }
 
 Condition AnyRecord(const std::string& entity, std::vector<Condition> match) {
@@ -88,6 +27,77 @@ Condition AnyRecord(const std::string& entity, std::vector<Condition> match) {
   sub.select = {"contact_id"};
   sub.where = match.size() == 1 ? std::move(match[0]) : Condition::Or(std::move(match));
   return Condition::InQuery("id", std::move(sub));
+}
+
+bool Truthy(const Value& v) {
+  if (v.is_boolean()) return v.get<bool>();
+  std::string text = api::ValueAsText(v);
+  return !text.empty() && text != "0";
+}
+
+// The groups a `group` criterion names, as given: ids, names or titles.
+void GroupTokens(const Value& v, bool bracket_keys, std::vector<std::string>& out) {
+  if (v.is_array()) {
+    for (const Value& x : v) GroupTokens(x, false, out);
+  } else if (v.is_object()) {
+    // group[ID]=1 (3.2's form: the keys are the groups); a JSON object of
+    // an operator's operand lists its values.
+    for (const auto& [k, x] : v.items()) {
+      if (!bracket_keys) {
+        GroupTokens(x, false, out);
+      } else if (Truthy(x)) {
+        out.push_back(k);
+      }
+    }
+  } else if (v.is_string()) {
+    const std::string& text = v.get_ref<const std::string&>();  // Split's views point into it
+    for (std::string_view part : Split(text, ',', true)) {
+      std::string token(TrimAscii(part));
+      if (!token.empty()) out.push_back(token);
+    }
+  } else if (!v.is_null()) {
+    out.push_back(api::ValueAsText(v));
+  }
+}
+
+// Members of the groups named by a `group` criterion (see the header).
+StatusOr<Condition> GroupCriterion(const schema::Catalog& catalog, const Value& value,
+                                   const ContactFilterOptions& options) {
+  bool negate = false;
+  std::vector<std::string> tokens;
+  std::optional<Op> op;
+  if (value.is_object() && value.size() == 1) op = ParseFilterOperator(value.begin().key());
+  if (op) {
+    if (*op != Op::kIn && *op != Op::kNotIn && *op != Op::kEq && *op != Op::kNe) {
+      return InvalidArgument("invalid operator " + value.begin().key() + " for group");
+    }
+    negate = *op == Op::kNotIn || *op == Op::kNe;
+    GroupTokens(value.begin().value(), false, tokens);
+  } else {
+    GroupTokens(value, true, tokens);
+  }
+  if (options.txn == nullptr) return Internal("a group criterion needs a transaction");
+  std::vector<int64_t> ids;
+  Value names = Value::array();
+  for (const std::string& t : tokens) {
+    if (auto id = ParseInt64(t)) {
+      ids.push_back(*id);
+    } else {
+      names.push_back(t);
+    }
+  }
+  if (!names.empty()) {
+    Query q;
+    q.entity = "Group";
+    q.select = {"id"};
+    q.where = Condition::Or({Condition::Leaf("name", Op::kIn, names),
+                             Condition::Leaf("title", Op::kIn, names)});
+    KITH_ASSIGN_OR_RETURN(auto rows, options.txn->Select(q));
+    for (const Value& r : rows) ids.push_back(r["id"].get<int64_t>());
+  }
+  KITH_ASSIGN_OR_RETURN(Condition members,
+                        GroupMembersCondition(*options.txn, catalog, ids, options.smart_chain));
+  return negate ? Condition::Not(std::move(members)) : std::move(members);
 }
 
 }  // namespace
@@ -138,8 +148,12 @@ StatusOr<ContactFilter> BuildContactFilter(const schema::Catalog& catalog, const
                          : key == "individual_prefix" ? "prefix_id:label"
                                                       : "suffix_id:label";
       KITH_RETURN_IF_ERROR(add(Match(path, key, value, false, options)));
+    } else if (key == "group") {
+      KITH_RETURN_IF_ERROR(add(GroupCriterion(catalog, value, options)));
     } else if (const schema::Field* f = contact->FindField(key); f != nullptr && !f->internal) {
       KITH_RETURN_IF_ERROR(add(Match(key, key, value, false, options)));
+    } else if (const schema::CustomFieldInfo* cf = ContactCustomFilterField(catalog, key)) {
+      KITH_RETURN_IF_ERROR(add(CustomFieldCriterion(*cf, key, value, options.percent_means_like)));
     } else {
       filter.unknown.push_back(key);
     }

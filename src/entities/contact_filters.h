@@ -9,9 +9,14 @@
 // and location criteria matched against any of the contact's records: email,
 // phone, street_address, city, postal_code, postal_code_suffix,
 // state_province(_id) (name, abbreviation or id), country(_id) (name, ISO
-// code or id). Values never reach SQL text; fields only through the schema.
+// code or id); and `group` (an id, a name or title, a list of them, the
+// bracket form group[ID]=1, or {"IN"|"NOT IN"|"="|"!=": ...}): members of
+// those groups through nesting and smart groups (group_membership.h).
+// custom_N filters on a custom field of contacts (custom_contact_values.h).
+// Values never reach SQL text; fields only through the schema.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +24,7 @@
 #include "base/value.h"
 #include "schema/schema.h"
 #include "store/query.h"
+#include "store/store.h"
 
 namespace kith::entities {
 
@@ -27,6 +33,11 @@ struct ContactFilterOptions {
   bool email_substring = true;
   // A plain value containing '%' is a LIKE pattern (3.2's rule).
   bool percent_means_like = true;
+  // What `group` criteria read the group tree and smart groups through; a
+  // `group` criterion without one is an error.
+  store::Transaction* txn = nullptr;
+  // Smart groups whose criteria are being expanded (group_membership.h).
+  std::vector<int64_t> smart_chain;
 };
 
 struct ContactFilter {
@@ -37,7 +48,8 @@ struct ContactFilter {
 
 // Builds the condition of `criteria` (keys the caller reserves for other
 // purposes must be removed first). kInvalidArgument for an unknown operator
-// or a malformed operand (IN without a list, BETWEEN without two values).
+// or a malformed operand (IN without a list, BETWEEN without two values), and
+// for smart groups whose criteria refer to themselves.
 StatusOr<ContactFilter> BuildContactFilter(const schema::Catalog& catalog, const Value& criteria,
                                            const ContactFilterOptions& options);
 

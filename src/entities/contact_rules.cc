@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "base/error_details.h"
 #include "base/strings.h"
+#include "entities/contact_greetings.h"
 
 namespace kith::entities {
 namespace {
@@ -62,6 +63,7 @@ Status ContactBeforeWrite(api::ActionContext& ctx, const Value& record, Value& c
   auto [display, sort] = BuildContactNames(record, prefix, suffix, email);
   changes["display_name"] = display;
   changes["sort_name"] = sort;
+  KITH_RETURN_IF_ERROR(ApplyContactGreetings(ctx, record, changes, creating, prefix, suffix));
   std::string now = FormatDateTime(Clock::Real().NowSeconds());
   if (creating) {
     changes["hash"] = AsciiLower(auth::GenerateToken(32));

@@ -9,6 +9,7 @@
 #include "entities/contact_fields.h"
 #include "entities/contact_filters.h"
 #include "entities/contact_rules.h"
+#include "entities/custom_contact_values.h"
 
 namespace kith::entities {
 namespace {
@@ -39,6 +40,20 @@ std::vector<std::string> ReturnKeys(const Value& params) {
     }
   }
   return keys;
+}
+
+// Where a returned key comes from: a contact field's path, or a custom
+// field's path through its group's join (custom_N); "" when unknown.
+std::string ReturnPath(const schema::Catalog& catalog, const std::string& key) {
+  if (const char* path = ContactReturnPath(key)) return path;
+  const schema::CustomFieldInfo* custom = ContactCustomField(catalog, key);
+  return custom != nullptr ? custom->path : "";
+}
+
+// A returned value as 3.2 shows it (custom Money with two decimals, ...).
+std::string ReturnText(const schema::Catalog& catalog, const std::string& key, const Value& v) {
+  const schema::CustomFieldInfo* custom = ContactCustomField(catalog, key);
+  return custom != nullptr ? api::CustomValueText(*custom, v) : api::ValueAsText(v);
 }
 
 StatusOr<std::vector<store::OrderBy>> ParseSort(const std::string& sort) {
@@ -77,8 +92,9 @@ StatusOr<Query> LegacySearchQuery(ActionContext& ctx, bool for_count) {
     criteria[key] = value;
   }
   // 3.2 ignores criteria it does not know.
-  KITH_ASSIGN_OR_RETURN(ContactFilter filter,
-                        BuildContactFilter(ctx.catalog, criteria, ContactFilterOptions{}));
+  ContactFilterOptions options;
+  options.txn = &ctx.txn;  // `group` criteria read groups and smart searches
+  KITH_ASSIGN_OR_RETURN(ContactFilter filter, BuildContactFilter(ctx.catalog, criteria, options));
   Query q;
   q.entity = "Contact";
   q.where = std::move(filter.condition);
@@ -90,8 +106,8 @@ StatusOr<Query> LegacySearchQuery(ActionContext& ctx, bool for_count) {
   if (keys.empty()) keys = LegacyDefaultReturn();
   q.select.push_back("id");
   for (const std::string& k : keys) {
-    const char* path = ContactReturnPath(k);
-    if (path != nullptr && k != "contact_id") q.select.push_back(path);
+    std::string path = ReturnPath(ctx.catalog, k);
+    if (!path.empty() && k != "contact_id") q.select.push_back(path);
   }
   KITH_ASSIGN_OR_RETURN(q.limit, NonNegative(ctx.params, "rowCount", 25));
   KITH_ASSIGN_OR_RETURN(q.offset, NonNegative(ctx.params, "offset", 0));
@@ -113,11 +129,11 @@ StatusOr<Value> LegacyGet(ActionContext& ctx) {
     std::string id = api::ValueAsText(row["id"]);
     out["contact_id"] = id;
     for (const std::string& k : keys) {
-      const char* path = ContactReturnPath(k);
-      if (path == nullptr || k == "contact_id") continue;
+      std::string path = ReturnPath(ctx.catalog, k);
+      if (path.empty() || k == "contact_id") continue;
       const Value& v = row[path];
       if (v.is_null()) continue;  // 3.2 leaves out NULL columns
-      out[k] = api::ValueAsText(v);
+      out[k] = ReturnText(ctx.catalog, k, v);
     }
     result[id] = std::move(out);
   }
@@ -314,6 +330,9 @@ StatusOr<Value> LegacySave(ActionContext& ctx, bool allow_create, bool allow_upd
   }
   KITH_RETURN_IF_ERROR(ApplyLegacyRenames(ctx.txn, input));
   input.erase("is_deleted");
+  // custom_N values (C.1.6): checked now, written once the contact exists.
+  KITH_ASSIGN_OR_RETURN(std::vector<api::CustomValueWrite> custom,
+                        TakeContactCustomValues(ctx, input));
   KITH_RETURN_IF_ERROR(RejectUnknownFields(*ctx.catalog.Find("Contact"), input));
   KITH_ASSIGN_OR_RETURN(Value values, api::CoerceRecord(*contact, input, /*ignore_unknown=*/true));
   int64_t contact_id;
@@ -326,6 +345,7 @@ StatusOr<Value> LegacySave(ActionContext& ctx, bool allow_create, bool allow_upd
     KITH_ASSIGN_OR_RETURN(contact_id, api::CreateRecord(ctx, "Contact", values));
   }
   KITH_RETURN_IF_ERROR(SaveLegacyLocations(ctx, contact_id));
+  KITH_RETURN_IF_ERROR(SaveContactCustomValues(ctx, contact_id, custom));
   return Value{{"contact_id", contact_id}, {"is_error", 0}};
 }
 

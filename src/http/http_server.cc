@@ -95,7 +95,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnReadBody(beast::error_code ec);
   void HandleReadError(beast::error_code ec);
   void HandleRequest();
-  void SendError(unsigned status, std::string_view text, bool linger);
+  void SendError(unsigned status, std::string_view text, bool linger,
+                 std::string_view content_type = "text/plain; charset=UTF-8");
+  void SendBodyTooLarge();
   void DoWrite(bool close_after, bool linger);
   void OnWrite(bool close_after, bool linger, beast::error_code ec);
   void StartLinger();
@@ -409,7 +411,7 @@ void Connection::OnReadBody(beast::error_code ec) {
 
 void Connection::HandleReadError(beast::error_code ec) {
   if (ec == bhttp::error::body_limit) {
-    SendError(413, "request body too large\n", /*linger=*/true);
+    SendBodyTooLarge();
   } else if (ec == bhttp::error::header_limit) {
     SendError(431, "request header fields too large\n", /*linger=*/true);
   } else if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) {
@@ -506,16 +508,51 @@ void Connection::HandleRequest() {
   DoWrite(close_after, /*linger=*/false);
 }
 
-void Connection::SendError(unsigned status, std::string_view text, bool linger) {
+void Connection::SendError(unsigned status, std::string_view text, bool linger,
+                           std::string_view content_type) {
   parser_.reset();
   response_ = {};
   response_.version(request_version_ == 10 ? 10 : 11);
   response_.result(status);
   response_.set(bhttp::field::server, "kith");
-  response_.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
+  response_.set(bhttp::field::content_type,
+                std::string(HasControlChars(content_type) ? "text/plain; charset=UTF-8"
+                                                          : content_type));
   response_.body() = std::string(text);
   response_.content_length(text.size());
   DoWrite(/*close_after=*/true, linger);
+}
+
+// The head of the refused request goes to options().body_limit_response.
+void Connection::SendBodyTooLarge() {
+  const auto& responder = server_->options().body_limit_response;
+  if (!responder || !parser_) {
+    SendError(413, "request body too large\n", /*linger=*/true);
+    return;
+  }
+  const auto& header = parser_->get();
+  HttpRequest head;
+  auto method = header.method_string();
+  head.method.assign(method.data(), method.size());
+  std::string_view target(header.target().data(), header.target().size());
+  size_t question = target.find('?');
+  head.path = std::string(target.substr(0, question));
+  if (question != std::string_view::npos) head.query = std::string(target.substr(question + 1));
+  for (const auto& field : header) {
+    auto name = field.name_string();
+    auto value = field.value();
+    head.headers.emplace_back(AsciiLower(std::string_view(name.data(), name.size())),
+                              std::string(value.data(), value.size()));
+  }
+  head.remote_address = remote_address_;
+  HttpResponse response;
+  try {
+    response = responder(head);
+  } catch (...) {
+    SendError(413, "request body too large\n", /*linger=*/true);
+    return;
+  }
+  SendError(413, response.body, /*linger=*/true, response.content_type);
 }
 
 void Connection::DoWrite(bool close_after, bool linger) {

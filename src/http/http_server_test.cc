@@ -396,6 +396,30 @@ TEST(HttpServerTest, BodyOverLimitGets413AndServerKeepsServing) {
   EXPECT_EQ(r.body, "POST|/small|||127.0.0.1|" + std::string(16, 'z'));
 }
 
+// Pending (issue 5): the responder is not reached yet; the server still answers plain text.
+TEST(HttpServerTest, DISABLED_BodyOverLimitAnswerComesFromTheResponderWithTheHead) {
+  HttpServerOptions options;
+  options.body_limit = 16;
+  options.body_limit_response = [](const HttpRequest& head) {
+    HttpResponse r;
+    r.status = 200;  // forced to 413
+    r.content_type = "application/json";
+    r.body = "{\"path\":\"" + head.path + "\",\"q\":\"" + head.query + "\",\"h\":\"" +
+             std::string(head.Header("x-a")) + "\",\"body\":\"" + head.body + "\"}";
+    return r;
+  };
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  Client c(server->port());
+  ASSERT_TRUE(c.Send("POST /api?x=1 HTTP/1.1\r\nHost: h\r\nX-A: b\r\nContent-Length: 1000\r\n\r\n" +
+                     std::string(1000, 'x')));
+  RawResponse r = c.Read();
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.Get("content-type"), "application/json");
+  EXPECT_EQ(r.body, "{\"path\":\"/api\",\"q\":\"x=1\",\"h\":\"b\",\"body\":\"\"}");
+}
+
 TEST(HttpServerTest, HeadersOverLimitGet431) {
   HttpServerOptions options;
   options.header_limit = 1024;

@@ -1,5 +1,6 @@
 // kith's built-in entities, in CiviCRM's column order (the order of a v4
 // get with no select, and of a v3 create reply).
+#include "schema/custom_schema.h"
 #include "schema/entity_builder.h"
 #include "schema/schema.h"
 
@@ -233,6 +234,131 @@ Entity Session() {
   return b.Build();
 }
 
+// Groups (migration 2). Group and GroupContact follow civicrm_group and
+// civicrm_group_contact; parents/children keep CiviCRM's comma-separated ids
+// and are written only by kith's nesting code (GroupNesting is the truth).
+EntityBuilder& GroupPermissions(EntityBuilder& b) {
+  return b.Permissions({"access CiviCRM"}, {"access CiviCRM", "edit groups"},
+                       {"access CiviCRM", "edit groups"}, {"access CiviCRM", "edit groups"});
+}
+
+Entity SavedSearch() {
+  EntityBuilder b("SavedSearch", "civicrm_saved_search");
+  b.Str("name", "Saved Search Name").Unique()
+      .Str("label", "Saved Search Label")
+      .Text("form_values", "Submitted Form Values")  // kith: JSON contact criteria, never SQL
+      .Str("api_entity", "Entity Name")
+      .Text("api_params", "API Parameters")
+      .Int("created_id", "Created By Contact ID").Fk("Contact").Readonly()
+      .Int("modified_id", "Modified By Contact ID").Fk("Contact").Readonly()
+      .DateTime("expires_date", "Search Expiry Date")
+      .DateTime("created_date", "Created Date").Readonly()
+      .DateTime("modified_date", "Modified Date").Readonly()
+      .Text("description", "Saved Search Description");
+  return b.Build();
+}
+
+Entity Group() {
+  EntityBuilder b("Group", "civicrm_group");
+  b.Str("name", "Group Name", 64).Unique()
+      .Str("title", "Group Title").Required().Unique()
+      .Text("description", "Group Description")
+      .Str("source", "Group Source", 64)
+      .Int("saved_search_id", "Saved Search ID").Fk("SavedSearch")
+      .Bool("is_active", "Group Enabled", true)
+      .Str("visibility", "Group Visibility Setting", 24).Default("User and User Admin Only")
+      .Str("group_type", "Group Type", 128).Options("group_type").Serialized()
+      .Text("parents", "Group Parents").Readonly()
+      .Text("children", "Group Children").Readonly()
+      .Bool("is_hidden", "Group is Hidden")
+      .Bool("is_reserved", "Group is Reserved")
+      .Int("created_id", "Created By Contact ID").Fk("Contact")
+      .Int("modified_id", "Modified By Contact ID").Fk("Contact").Readonly()
+      .Str("frontend_title", "Public Group Title")
+      .Text("frontend_description", "Public Group Description");
+  return GroupPermissions(b).Build();
+}
+
+Entity GroupNesting() {
+  EntityBuilder b("GroupNesting", "civicrm_group_nesting");
+  b.Int("child_group_id", "Child Group ID").Fk("Group").Required()
+      .Int("parent_group_id", "Parent Group ID").Fk("Group").Required()
+      .UniqueIndex({"parent_group_id", "child_group_id"});
+  return GroupPermissions(b).Build();
+}
+
+Entity GroupContact() {
+  EntityBuilder b("GroupContact", "civicrm_group_contact");
+  b.Int("group_id", "Group ID").Fk("Group").Required()
+      .Int("contact_id", "Contact ID").Fk("Contact").Required()
+      .Str("status", "Group Contact Status", 8).Default("Added")
+      .Int("location_id", "Location ID")
+      .Int("email_id", "Email ID").Fk("Email")
+      .UniqueIndex({"contact_id", "group_id"})
+      // Members of a group by status, answered from the index alone.
+      .Index({"group_id", "status", "contact_id"})
+      .Permissions({"access CiviCRM"}, {"access CiviCRM", "edit all contacts"},
+                   {"access CiviCRM", "edit all contacts"}, {"access CiviCRM", "edit all contacts"});
+  return b.Build();
+}
+
+// group_id is required here (CiviCRM allows NULL) so that a group's history
+// goes with it, as CiviCRM's group delete does by hand.
+Entity SubscriptionHistory() {
+  EntityBuilder b("SubscriptionHistory", "civicrm_subscription_history");
+  b.Int("contact_id", "Contact ID").Fk("Contact").Required()
+      .Int("group_id", "Group ID").Fk("Group").Required()
+      .DateTime("date", "Group Membership Action Date").Required()
+      .Str("method", "Group Membership Action", 8)
+      .Str("status", "Group Membership Status", 8)
+      .Str("tracking", "Group Membership Tracking")
+      .Index({"contact_id", "group_id"});
+  return b.Build();
+}
+
+// Relationships (migration 3), as civicrm_relationship_type and
+// civicrm_relationship. Relationship.get needs only what contact get needs:
+// kith has no ACL clause to narrow it as CiviCRM's BAO does.
+Entity RelationshipType() {
+  EntityBuilder b("RelationshipType", "civicrm_relationship_type");
+  b.Str("name_a_b", "Relationship Type Name A to B", 64).Required().Unique()
+      .Str("label_a_b", "Relationship Type Label A to B", 64)
+      .Str("name_b_a", "Relationship Type Name B to A", 64).Unique()
+      .Str("label_b_a", "Relationship Type Label B to A", 64)
+      .Str("description", "Relationship Description")
+      .Str("contact_type_a", "Contact Type for Contact A", 12)
+      .Str("contact_type_b", "Contact Type for Contact B", 12)
+      .Str("contact_sub_type_a", "Contact Subtype A", 64)
+      .Str("contact_sub_type_b", "Contact Subtype B", 64)
+      .Bool("is_reserved", "Relationship Type is Reserved")
+      .Bool("is_active", "Relationship Type is Enabled", true)
+      .Permissions({"access CiviCRM"}, {"access CiviCRM", "administer CiviCRM"},
+                   {"access CiviCRM", "administer CiviCRM"}, {"access CiviCRM", "administer CiviCRM"});
+  return b.Build();
+}
+
+Entity Relationship() {
+  EntityBuilder b("Relationship", "civicrm_relationship");
+  b.Int("contact_id_a", "Contact A").Fk("Contact").Required()
+      .Int("contact_id_b", "Contact B").Fk("Contact").Required()
+      .Int("relationship_type_id", "Relationship Type").Fk("RelationshipType").Required()
+      .Date("start_date", "Relationship Start Date")
+      .Date("end_date", "Relationship End Date")
+      .Bool("is_active", "Relationship Is Active", true)
+      .Str("description", "Relationship Description")
+      .Int("is_permission_a_b", "Contact A has Permission Over Contact B").Default(0)
+      .Int("is_permission_b_a", "Contact B has Permission Over Contact A").Default(0)
+      .Int("case_id", "Case ID")
+      .DateTime("created_date", "Created Date").Readonly()
+      .DateTime("modified_date", "Modified Date").Readonly()
+      // A contact's relationships in either direction, by type.
+      .Index({"contact_id_a", "relationship_type_id"})
+      .Index({"contact_id_b", "relationship_type_id"})
+      .Permissions({"access CiviCRM", "view all contacts"}, {"access CiviCRM", "edit all contacts"},
+                   {"access CiviCRM", "edit all contacts"}, {"access CiviCRM", "edit all contacts"});
+  return b.Build();
+}
+
 }  // namespace
 
 std::shared_ptr<const Catalog> BuiltinCatalog() {
@@ -250,6 +376,15 @@ std::shared_ptr<const Catalog> BuiltinCatalog() {
     c->Add(Address());
     c->Add(User());
     c->Add(Session());
+    c->Add(SavedSearch());
+    c->Add(Group());
+    c->Add(GroupNesting());
+    c->Add(GroupContact());
+    c->Add(SubscriptionHistory());
+    c->Add(RelationshipType());
+    c->Add(Relationship());
+    c->Add(CustomGroupEntity());  // custom data (migration 4): schema/custom_entities.cc
+    c->Add(CustomFieldEntity());
     return std::shared_ptr<const Catalog>(std::move(c));
   }();
   return catalog;

@@ -67,6 +67,10 @@ class EntityBuilder {
     entity_.indexes.push_back(std::move(columns));
     return *this;
   }
+  EntityBuilder& UniqueIndex(std::vector<std::string> columns) {
+    entity_.unique_indexes.push_back(std::move(columns));
+    return *this;
+  }
 
   Entity Build() { return std::move(entity_); }
 

@@ -1,5 +1,7 @@
 #include "schema/schema.h"
 
+#include "schema/custom_schema.h"
+
 namespace kith::schema {
 
 std::string_view FieldTypeName(FieldType type) {
@@ -37,6 +39,14 @@ void Catalog::Add(Entity entity) {
   if (entity.update_permissions.empty()) entity.update_permissions = kAdmin;
   if (entity.delete_permissions.empty()) entity.delete_permissions = kAdmin;
   auto shared = std::make_shared<const Entity>(std::move(entity));
+  auto known = by_name_.find(shared->name);
+  if (known != by_name_.end()) {
+    for (auto& e : ordered_) {
+      if (e == known->second) e = shared;
+    }
+    known->second = std::move(shared);
+    return;
+  }
   by_name_[shared->name] = shared;
   ordered_.push_back(std::move(shared));
 }
@@ -44,6 +54,62 @@ void Catalog::Add(Entity entity) {
 const Entity* Catalog::Find(std::string_view entity_name) const {
   auto it = by_name_.find(entity_name);
   return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+void Catalog::AddCustomGroup(CustomGroupInfo group) { custom_groups_.push_back(std::move(group)); }
+
+void Catalog::AddCustomField(CustomFieldInfo field) {
+  for (CustomGroupInfo& g : custom_groups_) {
+    if (g.id == field.group_id) g.field_ids.push_back(field.id);
+  }
+  int64_t id = field.id;
+  custom_fields_[id] = std::move(field);
+}
+
+const CustomGroupInfo* Catalog::FindCustomGroup(int64_t id) const {
+  for (const CustomGroupInfo& g : custom_groups_) {
+    if (g.id == id) return &g;
+  }
+  return nullptr;
+}
+
+const CustomGroupInfo* Catalog::FindCustomGroup(std::string_view group_name) const {
+  for (const CustomGroupInfo& g : custom_groups_) {
+    if (g.name == group_name) return &g;
+  }
+  return nullptr;
+}
+
+const CustomFieldInfo* Catalog::FindCustomField(int64_t id) const {
+  auto it = custom_fields_.find(id);
+  return it == custom_fields_.end() ? nullptr : &it->second;
+}
+
+const CustomFieldInfo* Catalog::FindCustomField(std::string_view group_name,
+                                                std::string_view field_name) const {
+  const CustomGroupInfo* g = FindCustomGroup(group_name);
+  if (g == nullptr) return nullptr;
+  for (int64_t id : g->field_ids) {
+    const CustomFieldInfo* f = FindCustomField(id);
+    if (f != nullptr && f->name == field_name) return f;
+  }
+  return nullptr;
+}
+
+const CustomFieldInfo* Catalog::FindCustomFieldByKey(std::string_view key) const {
+  std::optional<CustomKey> parsed = ParseCustomKey(key);
+  return parsed ? FindCustomField(parsed->field_id) : nullptr;
+}
+
+std::vector<const CustomFieldInfo*> Catalog::CustomFieldsOf(std::string_view base_entity) const {
+  std::vector<const CustomFieldInfo*> out;
+  for (const CustomGroupInfo& g : custom_groups_) {
+    if (g.base_entity != base_entity || !g.is_active) continue;
+    for (int64_t id : g.field_ids) {
+      if (const CustomFieldInfo* f = FindCustomField(id)) out.push_back(f);
+    }
+  }
+  return out;
 }
 
 }  // namespace kith::schema

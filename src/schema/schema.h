@@ -5,6 +5,7 @@
 // Immutable after construction; thread-safe to share.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +35,7 @@ struct Field {
   bool serialized = false;     // multi-valued, stored \x01-padded
   bool readonly = false;       // computed by kith, ignored on write
   bool internal = false;       // never returned by a get (secrets)
+  bool nullable = false;       // Bool only: NULL is a value of its own ("not set", custom fields)
 };
 
 // A one-to-one link that is not a plain foreign key of this entity, e.g.
@@ -52,6 +54,7 @@ struct Entity {
   std::vector<Field> fields;  // "id" first
   std::vector<ReverseJoin> joins;
   std::vector<std::vector<std::string>> indexes;  // non-unique indexes
+  std::vector<std::vector<std::string>> unique_indexes;  // unique keys over several columns
   bool soft_delete = false;  // has is_deleted (contacts: the trash)
   bool api = true;           // served by the generic API actions (false: kith's own tables)
   // CiviCRM permissions each kind of action needs, all of them required.
@@ -66,16 +69,81 @@ struct Entity {
   const ReverseJoin* FindJoin(std::string_view name) const;
 };
 
-// A set of entity descriptions, looked up by name (case-sensitive) or table.
+// A custom field as the catalog knows it, derived from its civicrm_custom_field
+// row (schema/custom_schema.h). Its values live in column `column` of its
+// group's entity `entity` (table civicrm_value_<group>_<id>).
+struct CustomFieldInfo {
+  int64_t id = 0;
+  int64_t group_id = 0;
+  std::string name;          // unique within its group ("shoe_size")
+  std::string label;
+  std::string data_type;     // CiviCRM's: String, Int, Float, Money, Memo, Date, Boolean, ...
+  std::string html_type;     // Text, Select, CheckBox, ...
+  std::string column;        // "shoe_size_5"
+  std::string entity;        // the group's entity ("Custom_Constituent_Info")
+  // The store path from the extended entity through the group's join
+  // ("custom_Constituent_Info.shoe_size_5"); "" for a multi-record group.
+  std::string path;
+  std::string option_group;  // name of its option list ("" when none)
+  std::string default_value;
+  bool serialized = false;   // multi-valued, stored \x01-padded
+  bool is_active = true;
+  bool is_required = false;
+  bool is_searchable = false;
+  bool is_view = false;
+
+  std::string key() const { return "custom_" + std::to_string(id); }  // its API name
+};
+
+// A custom group: a set of custom fields extending one kind of entity, kept
+// in a table of its own.
+struct CustomGroupInfo {
+  int64_t id = 0;
+  std::string name;                    // unique ("Constituent_Info")
+  std::string title;
+  std::string extends;                 // Contact, Individual, Household, Organization, ...
+  std::vector<std::string> sub_types;  // extends_entity_column_value (contact sub types)
+  std::string base_entity;             // the entity extended ("Contact")
+  std::string entity;                  // "Custom_<name>": id, entity_id, one column per field
+  std::string table;                   // "civicrm_value_<munged name>_<id>"
+  std::string join;                    // ReverseJoin on base_entity ("custom_<name>"); "" if multiple
+  bool is_multiple = false;
+  bool is_active = true;
+  std::vector<int64_t> field_ids;      // by weight, then id
+};
+
+// A set of entity descriptions, looked up by name (case-sensitive) or table,
+// plus the custom groups and fields of a store (empty in BuiltinCatalog()).
 class Catalog {
  public:
+  // Adds `entity`, replacing an entity of the same name (keeping its place).
   void Add(Entity entity);
   const Entity* Find(std::string_view name) const;
   const std::vector<std::shared_ptr<const Entity>>& entities() const { return ordered_; }
 
+  // Custom data. A field's group must be added before the field.
+  void AddCustomGroup(CustomGroupInfo group);
+  void AddCustomField(CustomFieldInfo field);
+  const std::vector<CustomGroupInfo>& custom_groups() const { return custom_groups_; }
+  const CustomGroupInfo* FindCustomGroup(int64_t id) const;
+  const CustomGroupInfo* FindCustomGroup(std::string_view name) const;
+  const CustomFieldInfo* FindCustomField(int64_t id) const;
+  // By APIv4's "GroupName.field_name" parts.
+  const CustomFieldInfo* FindCustomField(std::string_view group_name,
+                                         std::string_view field_name) const;
+  // By API key: "custom_12" (also "custom_12_3" / "custom_12_-1", the row
+  // forms; see ParseCustomKey in schema/custom_schema.h). nullptr when the
+  // key is not of that form or names no field.
+  const CustomFieldInfo* FindCustomFieldByKey(std::string_view key) const;
+  // The fields of active groups extending `base_entity` ("Contact"), in
+  // group then field order.
+  std::vector<const CustomFieldInfo*> CustomFieldsOf(std::string_view base_entity) const;
+
  private:
   std::vector<std::shared_ptr<const Entity>> ordered_;
   std::map<std::string, std::shared_ptr<const Entity>, std::less<>> by_name_;
+  std::vector<CustomGroupInfo> custom_groups_;
+  std::map<int64_t, CustomFieldInfo> custom_fields_;
 };
 
 // kith's built-in entities (contacts, their locations, reference data, users

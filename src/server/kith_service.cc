@@ -16,8 +16,10 @@ HttpResponse KithService::Handle(const HttpRequest& request) const {
   if (request.path == "/healthz") {
     return HttpResponse{200, "text/plain; charset=UTF-8", {}, "ok\n"};
   }
-  if (EndsWith(request.path, "/extern/rest.php")) return HandleLegacy(request, false);
-  if (request.path == "/civicrm/ajax/rest") return HandleLegacy(request, true);
+  // Both REST paths speak the 3.2 dialect and APIv3 (HandleRest decides).
+  if (EndsWith(request.path, "/extern/rest.php")) return HandleRest(request, false);
+  if (request.path == "/civicrm/ajax/rest") return HandleRest(request, true);
+  if (request.path == "/civicrm/ajax/api4" || request.path.rfind("/civicrm/ajax/api4/", 0) == 0) return HandleApi4(request);
   return HttpResponse{404, "text/plain; charset=UTF-8", {}, "Not Found\n"};
 }
 

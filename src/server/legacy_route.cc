@@ -117,6 +117,11 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     if (result.status().code() == absl::StatusCode::kInternal) {
       return fail(Internal("Internal error"), false);
     }
+    // An action may find that 3.2 had no function under the spelling used
+    // (relationship_type/get, where 3.2 had only relationshipType/get).
+    if (ErrorDetails(result.status()).value("error_code", Value()) == "unknown-function") {
+      return fail(result.status(), true);
+    }
     return fail(result.status(), false);
   }
   return render(wire::legacy::NormalizeLegacyResult(*result), 200);

@@ -22,6 +22,20 @@ const std::vector<Migration>& AllMigrations() {
          }
          return Status();
        }},
+      {2,
+       "groups: saved searches, groups and their nesting, memberships, subscription history",
+       {"SavedSearch", "Group", "GroupNesting", "GroupContact", "SubscriptionHistory"},
+       nullptr},
+      {3,
+       "relationships and their types (CiviCRM's default types, ids kept)",
+       {"RelationshipType", "Relationship"},
+       [](Transaction& txn) -> Status {
+         return SeedReferenceFile(txn, "relationship_type.tsv", "RelationshipType");
+       }},
+      {4,
+       "custom data: custom groups and fields (their value tables are created at run time)",
+       {"CustomGroup", "CustomField"},
+       nullptr},
   };
   return migrations;
 }

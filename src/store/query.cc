@@ -11,6 +11,12 @@ Condition Condition::Leaf(std::string field, Op op, Value value) {
   return c;
 }
 
+Condition Condition::Compare(std::string field, Op op, std::string other_path) {
+  Condition c = Leaf(std::move(field), op);
+  c.value_path = std::move(other_path);
+  return c;
+}
+
 Condition Condition::InQuery(std::string field, Query subquery, bool negate) {
   Condition c = Leaf(std::move(field), negate ? Op::kNotIn : Op::kIn);
   c.subquery = std::make_shared<const Query>(std::move(subquery));

@@ -5,7 +5,11 @@
 //   "email_primary.email"            through a ReverseJoin of the entity
 //   "address_primary.country_id.name" through a foreign key
 //   "gender_id:label", "...:name"    the option label/name of a pseudoconstant
-// Values are always bound as parameters, never pasted into SQL text.
+//   "e.email"                        a column of the explicit Join aliased "e"
+//   "COUNT(id)", "COUNT(DISTINCT x)" in select/order_by: an aggregate (also
+//                                    SUM, MIN, MAX, AVG) of a path, for group_by
+// Values are always bound as parameters, never pasted into SQL text; aliases
+// of explicit joins are replaced by generated ones.
 #pragma once
 
 #include <cstdint>
@@ -39,10 +43,14 @@ struct Condition {
   std::string field;
   Op op = Op::kEq;
   Value value;  // scalar, or array for IN/BETWEEN
+  // When set, the leaf compares `field` with this path instead of `value`
+  // (explicit join conditions: "e.contact_id = id").
+  std::string value_path;
   std::shared_ptr<const Query> subquery;  // selects exactly one path
   std::vector<Condition> children;
 
   static Condition Leaf(std::string field, Op op, Value value = nullptr);
+  static Condition Compare(std::string field, Op op, std::string other_path);
   static Condition InQuery(std::string field, Query subquery, bool negate = false);
   static Condition And(std::vector<Condition> children = {});
   static Condition Or(std::vector<Condition> children);
@@ -55,6 +63,18 @@ struct OrderBy {
   bool descending = false;
 };
 
+// An explicit join: rows of `entity` matching `on`, whose paths are reached
+// as "<alias>.<path>". `required`: INNER JOIN (rows without a match are
+// dropped); otherwise LEFT JOIN. In `on`, the join's own fields are named
+// directly ("e.contact_id"); a longer path through it is resolved only after
+// the join, in select/where/order.
+struct ExplicitJoin {
+  std::string entity;
+  std::string alias;  // a name, not SQL: the builder generates its own
+  bool required = false;
+  Condition on = Condition::And();
+};
+
 struct Query {
   std::string entity;               // schema entity name ("Contact")
   std::vector<std::string> select;  // paths; rows are keyed by these strings
@@ -63,6 +83,8 @@ struct Query {
   int64_t limit = 0;   // 0: no limit
   int64_t offset = 0;
   bool distinct = false;
+  std::vector<ExplicitJoin> joins;    // explicit joins, in order
+  std::vector<std::string> group_by;  // paths
 };
 
 }  // namespace kith::store

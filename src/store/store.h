@@ -52,6 +52,41 @@ class Transaction {
 
   // Makes the work durable. After an error nothing of it is kept.
   virtual Status Commit() = 0;
+
+  // Savepoints: nested units of work inside this transaction, so that one
+  // failed part of a call leaves nothing behind while the call goes on (an
+  // extension that catches a failed kith.api call). Savepoint() marks the
+  // current state; ReleaseSavepoint() keeps the work done since the innermost
+  // mark and drops the mark; RollbackToSavepoint() undoes that work and drops
+  // the mark. Marks nest. A store without them answers kUnimplemented.
+  virtual Status Savepoint() { return absl::UnimplementedError("no savepoints"); }
+  virtual Status ReleaseSavepoint() { return absl::UnimplementedError("no savepoints"); }
+  virtual Status RollbackToSavepoint() { return absl::UnimplementedError("no savepoints"); }
+
+  // --- Schema that changes at run time (custom data) ---
+
+  // The entity descriptions this transaction works with: the store's
+  // snapshot when it began, or what ReloadCatalog() derived since. Every
+  // read and write of the transaction resolves names through it. The
+  // snapshot stays valid while the pointer is held.
+  virtual std::shared_ptr<const schema::Catalog> catalog() const = 0;
+
+  // Re-derives catalog() from the CustomGroup/CustomField rows as this
+  // transaction sees them (schema::DeriveCatalog). Commit() publishes it as
+  // the store's catalog; rolled back, it is dropped with the rest.
+  virtual Status ReloadCatalog() = 0;
+
+  // DDL, done inside this (write) transaction. Entity and field names are
+  // looked up in catalog(), so only schema names reach SQL; kInvalidArgument
+  // when they are unknown, kFailedPrecondition in a read transaction.
+  // CreateTable: the table of `entity` with its indexes. AddColumn: the
+  // column `field` of `entity` (already in the catalog, not yet in the
+  // table) with the indexes that cover it. DropColumn / DropTable: while the
+  // catalog still has them (drop first, then delete the rows and reload).
+  virtual Status CreateTable(std::string_view entity) = 0;
+  virtual Status AddColumn(std::string_view entity, std::string_view field) = 0;
+  virtual Status DropColumn(std::string_view entity, std::string_view field) = 0;
+  virtual Status DropTable(std::string_view entity) = 0;
 };
 
 class Store {
@@ -63,7 +98,10 @@ class Store {
   // beyond the store's timeout.
   virtual StatusOr<std::unique_ptr<Transaction>> Begin(bool write) = 0;
 
-  // The entity descriptions this store serves.
+  // The entity descriptions this store serves now: the built-in ones plus
+  // those derived from the committed custom groups and fields (rebuilt from
+  // the database at open). A snapshot: replaced, never changed, when a
+  // transaction that reloaded its catalog commits.
   virtual std::shared_ptr<const schema::Catalog> catalog() const = 0;
 };
 

@@ -8,7 +8,7 @@
 // The binary comes from KITH_BIN (default ../../build/kith relative to this file).
 
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,8 @@ function wrapResponse(res, text) {
 //   options.bodyLimitBytes: rewrite body_limit_bytes in kith.toml before serving
 //   options.siteKey: site key for `kith init` (random otherwise)
 //   options.threads: --threads
+//   options.files: {relative path: content} written into the data directory
+//     before serving (e.g. {'extensions/x.lua': source})
 export async function startKith(options = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'kith-it-'));
   const dataDir = path.join(dir, 'data');
@@ -115,12 +117,22 @@ export async function startKith(options = {}) {
       await writeFile(tomlPath, toml.replace(/^body_limit_bytes = \d+$/m, `body_limit_bytes = ${options.bodyLimitBytes}`));
     }
 
+    for (const [rel, content] of Object.entries(options.files ?? {})) {
+      const target = path.resolve(dataDir, rel);
+      if (!target.startsWith(dataDir + path.sep)) throw new Error(`file outside the data directory: ${rel}`);
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, content);
+    }
+
     const serveArgs = ['serve', '--data', dataDir, '--listen', '127.0.0.1:0'];
     if (options.threads) serveArgs.push('--threads', String(options.threads));
     child = spawn(KITH_BIN, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d) => { stderr += d; });
+    let stdout = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d) => { stdout += d; });
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
     const port = await new Promise((resolve, reject) => {
@@ -165,6 +177,7 @@ export async function startKith(options = {}) {
       users,
       child,
       get stderr() { return stderr; },
+      get stdout() { return stdout; },
 
       // Any HTTP request to the server: `path` relative to baseUrl.
       async raw(urlPath, init = {}) {

@@ -33,14 +33,15 @@ Value BindValue(const Value& v) {
 // The column that ":label" / ":name" / ":abbr" names on a linked entity.
 const char* SuffixColumn(const Entity& target, std::string_view suffix) {
   auto has = [&](const char* n) { return target.FindField(n) != nullptr; };
-  if (suffix == "name") return has("name") ? "name" : nullptr;
+  // RelationshipType names its rows from A to B.
+  if (suffix == "name") return has("name") ? "name" : has("name_a_b") ? "name_a_b" : nullptr;
   if (suffix == "abbr") {
     if (has("iso_code")) return "iso_code";
     if (has("abbreviation")) return "abbreviation";
     return nullptr;
   }
   if (suffix == "label") {
-    for (const char* n : {"label", "display_name", "title", "name"}) {
+    for (const char* n : {"label", "display_name", "title", "label_a_b", "name"}) {
       if (has(n)) return n;
     }
   }
@@ -57,6 +58,52 @@ class Builder {
     if (root_ == nullptr) return InvalidArgument("Unknown entity: " + entity_name);
     root_alias_ = NewAlias();
     return Status();
+  }
+
+  // Registers the explicit joins of a query: their aliases become path
+  // prefixes, their ON conditions are built here (binds in FROM order).
+  Status AddJoins(const std::vector<ExplicitJoin>& joins) {
+    for (const ExplicitJoin& j : joins) {
+      const Entity* target = catalog_.Find(j.entity);
+      if (target == nullptr) return InvalidArgument("Unknown entity: " + j.entity);
+      if (j.alias.empty() || j.alias.find_first_of(".:()") != std::string::npos ||
+          joined_.count(j.alias) || root_->FindJoin(j.alias) || root_->FindField(j.alias)) {
+        return InvalidArgument("Invalid join alias: " + j.alias);
+      }
+      std::string alias = NewAlias();
+      joined_[j.alias] = {alias, target};
+      std::vector<Value> outer = std::move(where_binds_);
+      where_binds_.clear();
+      StatusOr<std::string> on = Where(j.on);
+      std::vector<Value> on_binds = std::move(where_binds_);
+      where_binds_ = std::move(outer);
+      if (!on.ok()) return on.status();
+      joins_.push_back(std::string(j.required ? "INNER JOIN " : "LEFT JOIN ") + target->table +
+                       " " + alias + " ON " + *on);
+      for (Value& v : on_binds) join_binds_.push_back(std::move(v));
+    }
+    return Status();
+  }
+
+  // A select/order item: a path, or FN(path) / COUNT(DISTINCT path) /
+  // COUNT(*) for the aggregates of a grouped query.
+  StatusOr<Column> ResolveItem(const std::string& item) {
+    size_t open = item.find('(');
+    if (open == std::string::npos || item.empty() || item.back() != ')') return Resolve(item);
+    std::string fn = item.substr(0, open);
+    std::string arg = item.substr(open + 1, item.size() - open - 2);
+    if (fn != "COUNT" && fn != "SUM" && fn != "MIN" && fn != "MAX" && fn != "AVG") {
+      return UnknownPath(item);
+    }
+    std::string distinct;
+    if (arg.rfind("DISTINCT ", 0) == 0) {
+      distinct = "DISTINCT ";
+      arg = arg.substr(9);
+    }
+    if (arg == "*" && fn == "COUNT" && distinct.empty()) return Column{"COUNT(*)", FieldType::kInt, nullptr};
+    KITH_ASSIGN_OR_RETURN(Column c, Resolve(arg));
+    FieldType type = fn == "COUNT" ? FieldType::kInt : fn == "AVG" ? FieldType::kFloat : c.type;
+    return Column{fn + "(" + distinct + c.expr + ")", type, nullptr};
   }
 
   StatusOr<Column> Resolve(const std::string& full_path) {
@@ -158,7 +205,11 @@ class Builder {
   StatusOr<Column> ResolveSuffix(const Column& column, const std::string& alias,
                                  const std::string& suffix, const std::string& full_path) {
     const Field* field = column.field;
-    if (!field->option_group.empty()) {
+    // A link to an entity that has the asked column wins over an option group
+    // of the same name (location_type_id names LocationType rows).
+    const Entity* fk_target = field->fk_entity.empty() ? nullptr : catalog_.Find(field->fk_entity);
+    if (!field->option_group.empty() &&
+        (fk_target == nullptr || SuffixColumn(*fk_target, suffix) == nullptr)) {
       std::string ov = NewAlias();
       std::string og = NewAlias();
       joins_.push_back("LEFT JOIN civicrm_option_group " + og + " ON " + og + ".name = ?");
@@ -207,6 +258,7 @@ class Builder {
       where_binds_.push_back(BindValue(x));
       return std::string("?");
     };
+    if (!c.value_path.empty()) return ComparePaths(c, e);
     if (c.subquery) {
       KITH_ASSIGN_OR_RETURN(std::string sub, Subquery(*c.subquery));
       return e + (c.op == Op::kNotIn ? " NOT IN (" : " IN (") + sub + ")";
@@ -267,6 +319,21 @@ class Builder {
     return Internal("unreachable operator");
   }
 
+  StatusOr<std::string> ComparePaths(const Condition& c, const std::string& left) {
+    KITH_ASSIGN_OR_RETURN(Column right, Resolve(c.value_path));
+    const char* op = nullptr;
+    switch (c.op) {
+      case Op::kEq: op = " = "; break;
+      case Op::kNe: op = " <> "; break;
+      case Op::kLt: op = " < "; break;
+      case Op::kGt: op = " > "; break;
+      case Op::kLe: op = " <= "; break;
+      case Op::kGe: op = " >= "; break;
+      default: return InvalidArgument("only comparisons can join two fields: " + c.field);
+    }
+    return left + op + right.expr;
+  }
+
   StatusOr<std::string> Subquery(const Query& q) {
     Builder sub(catalog_, dialect_, alias_counter_);
     KITH_RETURN_IF_ERROR(sub.Start(q.entity));
@@ -313,12 +380,13 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
   int aliases = 0;
   Builder b(catalog, dialect, &aliases);
   KITH_RETURN_IF_ERROR(b.Start(query.entity));
+  KITH_RETURN_IF_ERROR(b.AddJoins(query.joins));
   SqlStatement st;
   std::vector<std::string> cols;
   if (!count) {
     if (query.select.empty()) return InvalidArgument("a query selects at least one field");
     for (const std::string& path : query.select) {
-      KITH_ASSIGN_OR_RETURN(Column c, b.Resolve(path));
+      KITH_ASSIGN_OR_RETURN(Column c, b.ResolveItem(path));
       cols.push_back(c.expr);
       st.column_types.push_back(c.type);
     }
@@ -327,18 +395,27 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
   std::vector<std::string> order;
   if (!count) {
     for (const OrderBy& o : query.order_by) {
-      KITH_ASSIGN_OR_RETURN(Column c, b.Resolve(o.field));
+      KITH_ASSIGN_OR_RETURN(Column c, b.ResolveItem(o.field));
       order.push_back(c.expr + (o.descending ? " DESC" : " ASC"));
     }
   }
+  std::vector<std::string> groups;
+  for (const std::string& path : query.group_by) {
+    KITH_ASSIGN_OR_RETURN(Column c, b.Resolve(path));
+    groups.push_back(c.expr);
+  }
   std::string sql = "SELECT ";
-  if (count) {
+  if (count && !groups.empty()) {
+    sql += "COUNT(*) FROM (SELECT 1";
+  } else if (count) {
     sql += query.distinct ? "COUNT(DISTINCT " + b.root_alias() + ".id)" : "COUNT(*)";
   } else {
     sql += (query.distinct ? "DISTINCT " : "") + Join(cols, ", ");
   }
   sql += " FROM " + b.From();
   if (where != "1=1") sql += " WHERE " + where;
+  if (!groups.empty()) sql += " GROUP BY " + Join(groups, ", ");
+  if (count && !groups.empty()) sql += ") grouped";
   if (!order.empty()) sql += " ORDER BY " + Join(order, ", ");
   st.binds = std::move(b.join_binds());
   for (Value& v : b.where_binds()) st.binds.push_back(std::move(v));
@@ -397,7 +474,7 @@ StatusOr<SqlStatement> BuildInsert(const Entity& entity, const Value& row, Diale
     cols.push_back(f->name);
     marks.push_back("?");
     // Flags are never NULL: a null flag takes the field's default.
-    if (value.is_null() && f->type == FieldType::kBool) {
+    if (value.is_null() && f->type == FieldType::kBool && !f->nullable) {
       st.binds.push_back(f->default_value.is_null() ? Value(0) : BindValue(f->default_value));
       continue;
     }
@@ -447,7 +524,7 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const 
       continue;
     }
     std::string def = f.name + " " + SqlType(f, dialect);
-    if (f.type == FieldType::kBool) def += " NOT NULL";
+    if (f.type == FieldType::kBool && !f.nullable) def += " NOT NULL";
     if (!f.default_value.is_null()) def += " DEFAULT " + SqlLiteral(f.default_value);
     if (f.unique) def += " UNIQUE";
     if (!f.fk_entity.empty()) {
@@ -457,8 +534,9 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const 
         def += " REFERENCES " + target->table + "(id) ON DELETE " +
                (f.required ? "CASCADE" : "SET NULL");
       }
-      bool indexed = false;
+      bool indexed = f.unique;  // a UNIQUE column has its index already
       for (const auto& idx : indexes) indexed = indexed || (!idx.empty() && idx[0] == f.name);
+      for (const auto& idx : entity.unique_indexes) indexed = indexed || (!idx.empty() && idx[0] == f.name);
       if (!indexed) indexes.push_back({f.name});
     }
     defs.push_back(def);
@@ -468,7 +546,58 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const 
     statements.push_back("CREATE INDEX idx_" + entity.table + "_" + Join(idx, "_") +
                          " ON " + entity.table + " (" + Join(idx, ", ") + ")");
   }
+  for (const auto& idx : entity.unique_indexes) {
+    statements.push_back("CREATE UNIQUE INDEX uidx_" + entity.table + "_" + Join(idx, "_") +
+                         " ON " + entity.table + " (" + Join(idx, ", ") + ")");
+  }
   return statements;
+}
+
+namespace {
+
+bool IndexCovers(const std::vector<std::string>& index, const std::string& column) {
+  for (const std::string& c : index) {
+    if (c == column) return true;
+  }
+  return false;
+}
+
+std::string IndexName(const Entity& entity, const std::vector<std::string>& index) {
+  return "idx_" + entity.table + "_" + kith::Join(index, "_");
+}
+
+}  // namespace
+
+std::vector<std::string> BuildAddColumn(const Entity& entity, const Field& field, Dialect dialect) {
+  // No REFERENCES clause: SQLite cannot drop a column that has one, and the
+  // links of columns added at run time (custom fields) are checked by kith.
+  std::string def = field.name + " " + SqlType(field, dialect);
+  if (field.type == FieldType::kBool && !field.nullable) def += " NOT NULL";
+  if (!field.default_value.is_null()) def += " DEFAULT " + SqlLiteral(field.default_value);
+  std::vector<std::string> statements = {"ALTER TABLE " + entity.table + " ADD COLUMN " + def};
+  for (const auto& idx : entity.indexes) {
+    if (!IndexCovers(idx, field.name)) continue;
+    statements.push_back("CREATE INDEX " + IndexName(entity, idx) + " ON " + entity.table + " (" +
+                         kith::Join(idx, ", ") + ")");
+  }
+  return statements;
+}
+
+std::vector<std::string> BuildDropColumn(const Entity& entity, const Field& field,
+                                         Dialect /*dialect*/) {
+  std::vector<std::string> statements;
+  // Both SQL dialects refuse to drop an indexed column: its indexes go first.
+  for (const auto& idx : entity.indexes) {
+    if (IndexCovers(idx, field.name)) {
+      statements.push_back("DROP INDEX IF EXISTS " + IndexName(entity, idx));
+    }
+  }
+  statements.push_back("ALTER TABLE " + entity.table + " DROP COLUMN " + field.name);
+  return statements;
+}
+
+std::vector<std::string> BuildDropTable(const Entity& entity, Dialect /*dialect*/) {
+  return {"DROP TABLE IF EXISTS " + entity.table};
 }
 
 }  // namespace kith::store::internal

@@ -43,4 +43,16 @@ StatusOr<SqlStatement> BuildUpdate(const schema::Entity& entity, int64_t id,
 std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog,
                                           const schema::Entity& entity, Dialect dialect);
 
+// Schema changes at run time (custom data). `field` must be one of
+// `entity`'s fields. ALTER TABLE ... ADD COLUMN plus the CREATE INDEX of each
+// of the entity's indexes covering the column (the column gets no REFERENCES
+// clause: its links are checked by the API).
+std::vector<std::string> BuildAddColumn(const schema::Entity& entity, const schema::Field& field,
+                                        Dialect dialect);
+// DROP INDEX of each index covering the column, then ALTER TABLE ... DROP COLUMN.
+std::vector<std::string> BuildDropColumn(const schema::Entity& entity, const schema::Field& field,
+                                         Dialect dialect);
+// DROP TABLE IF EXISTS.
+std::vector<std::string> BuildDropTable(const schema::Entity& entity, Dialect dialect);
+
 }  // namespace kith::store::internal

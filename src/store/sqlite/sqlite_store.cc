@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/error_details.h"
+#include "store/custom_catalog.h"
 #include "store/internal/sql_builder.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_connection.h"
@@ -21,8 +22,13 @@ class SqliteStoreImpl;
 class SqliteTransaction final : public Transaction {
  public:
   SqliteTransaction(SqliteStoreImpl* store, std::unique_ptr<SqliteConnection> conn, bool write,
-                    std::unique_lock<std::mutex> write_lock)
-      : store_(store), conn_(std::move(conn)), write_(write), write_lock_(std::move(write_lock)) {}
+                    std::unique_lock<std::mutex> write_lock,
+                    std::shared_ptr<const schema::Catalog> catalog)
+      : store_(store),
+        conn_(std::move(conn)),
+        write_(write),
+        write_lock_(std::move(write_lock)),
+        catalog_(std::move(catalog)) {}
   ~SqliteTransaction() override;
 
   StatusOr<int64_t> Insert(std::string_view entity, const Value& row) override;
@@ -31,38 +37,82 @@ class SqliteTransaction final : public Transaction {
   StatusOr<std::vector<Value>> Select(const Query& query) override;
   StatusOr<int64_t> Count(const Query& query) override;
   Status Commit() override;
+  Status Savepoint() override;
+  Status ReleaseSavepoint() override;
+  Status RollbackToSavepoint() override;
+
+  std::shared_ptr<const schema::Catalog> catalog() const override { return catalog_; }
+  Status ReloadCatalog() override;
+  Status CreateTable(std::string_view entity) override;
+  Status AddColumn(std::string_view entity, std::string_view field) override;
+  Status DropColumn(std::string_view entity, std::string_view field) override;
+  Status DropTable(std::string_view entity) override;
 
   SqliteConnection& connection() { return *conn_; }
 
  private:
   StatusOr<const schema::Entity*> Find(std::string_view entity);
+  StatusOr<const schema::Field*> FindField(const schema::Entity& entity, std::string_view field);
+  Status RunDdl(const std::vector<std::string>& statements);
 
   SqliteStoreImpl* store_;
   std::unique_ptr<SqliteConnection> conn_;
   bool write_;
   std::unique_lock<std::mutex> write_lock_;
+  std::shared_ptr<const schema::Catalog> catalog_;
+  bool catalog_changed_ = false;  // ReloadCatalog() ran: publish on commit
   bool done_ = false;
+  int savepoints_ = 0;  // open marks, named kith_sp_<depth> (never from input)
 };
 
 class SqliteStoreImpl final : public Store {
  public:
   explicit SqliteStoreImpl(StoreOptions options)
-      : options_(std::move(options)), catalog_(schema::BuiltinCatalog()) {}
+      : options_(std::move(options)), base_(schema::BuiltinCatalog()), catalog_(base_) {}
 
   StatusOr<std::unique_ptr<Transaction>> Begin(bool write) override {
     std::unique_lock<std::mutex> write_lock;
     if (write) write_lock = std::unique_lock<std::mutex>(write_mutex_);
     KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
-    Status s = conn->Exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+    // The catalog must describe exactly the database snapshot the
+    // transaction reads. A writer holds the write lock, so no schema change
+    // commits meanwhile; a reader starts its snapshot (its first read) under
+    // the catalog lock, which a committing schema change holds too.
+    std::shared_ptr<const schema::Catalog> catalog;
+    Status s;
+    if (write) {
+      s = conn->Exec("BEGIN IMMEDIATE");
+      catalog = this->catalog();
+    } else {
+      std::lock_guard<std::mutex> lock(catalog_mutex_);
+      s = conn->Exec("BEGIN");
+      if (s.ok()) s = conn->Exec("SELECT 1 FROM sqlite_master LIMIT 1");
+      catalog = catalog_;
+    }
     if (!s.ok()) {
+      if (!write) (void)conn->Exec("ROLLBACK");
       ReturnConnection(std::move(conn));
       return s;
     }
-    return std::unique_ptr<Transaction>(
-        new SqliteTransaction(this, std::move(conn), write, std::move(write_lock)));
+    return std::unique_ptr<Transaction>(new SqliteTransaction(
+        this, std::move(conn), write, std::move(write_lock), std::move(catalog)));
   }
 
-  std::shared_ptr<const schema::Catalog> catalog() const override { return catalog_; }
+  std::shared_ptr<const schema::Catalog> catalog() const override {
+    std::lock_guard<std::mutex> lock(catalog_mutex_);
+    return catalog_;
+  }
+
+  const schema::Catalog& base() const { return *base_; }
+
+  // Commits `conn`'s transaction and, when it succeeds, makes `catalog` the
+  // store's catalog in the same step (readers never see one without the other).
+  Status CommitAndPublish(SqliteConnection& conn, std::shared_ptr<const schema::Catalog> catalog) {
+    std::lock_guard<std::mutex> lock(catalog_mutex_);
+    Status s = conn.Exec("COMMIT");
+    if (s.ok()) catalog_ = std::move(catalog);
+    return s;
+  }
 
   Status Migrate();
 
@@ -85,7 +135,9 @@ class SqliteStoreImpl final : public Store {
 
  private:
   StoreOptions options_;
-  std::shared_ptr<const schema::Catalog> catalog_;
+  std::shared_ptr<const schema::Catalog> base_;  // BuiltinCatalog()
+  mutable std::mutex catalog_mutex_;
+  std::shared_ptr<const schema::Catalog> catalog_;  // guarded by catalog_mutex_
   std::mutex write_mutex_;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<SqliteConnection>> pool_;
@@ -97,9 +149,18 @@ SqliteTransaction::~SqliteTransaction() {
 }
 
 StatusOr<const schema::Entity*> SqliteTransaction::Find(std::string_view entity) {
-  const schema::Entity* e = store_->catalog()->Find(entity);
+  const schema::Entity* e = catalog_->Find(entity);
   if (e == nullptr) return InvalidArgument("Unknown entity: " + std::string(entity));
   return e;
+}
+
+StatusOr<const schema::Field*> SqliteTransaction::FindField(const schema::Entity& entity,
+                                                            std::string_view field) {
+  const schema::Field* f = entity.FindField(field);
+  if (f == nullptr || f->name == "id") {
+    return InvalidArgument("Unknown field: " + entity.name + "." + std::string(field));
+  }
+  return f;
 }
 
 StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value& row) {
@@ -130,26 +191,83 @@ Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
 }
 
 StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
-  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*store_->catalog(), query, kDialect));
+  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*catalog_, query, kDialect));
   std::vector<Value> rows;
   KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, &query.select, &st.column_types, &rows));
   return rows;
 }
 
 StatusOr<int64_t> SqliteTransaction::Count(const Query& query) {
-  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildCount(*store_->catalog(), query, kDialect));
+  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildCount(*catalog_, query, kDialect));
   return conn_->RunScalar(st.sql, st.binds);
 }
 
 Status SqliteTransaction::Commit() {
   if (done_) return absl::FailedPreconditionError("transaction already finished");
-  Status s = conn_->Exec("COMMIT");
+  Status s = catalog_changed_ ? store_->CommitAndPublish(*conn_, catalog_) : conn_->Exec("COMMIT");
   if (!s.ok()) {
     (void)conn_->Exec("ROLLBACK");
   }
   done_ = true;
   if (write_lock_.owns_lock()) write_lock_.unlock();
   return s;
+}
+
+Status SqliteTransaction::ReloadCatalog() {
+  KITH_ASSIGN_OR_RETURN(catalog_, LoadCustomCatalog(*this, store_->base()));
+  catalog_changed_ = true;
+  return Status();
+}
+
+Status SqliteTransaction::RunDdl(const std::vector<std::string>& statements) {
+  if (!write_) return absl::FailedPreconditionError("schema changes need a write transaction");
+  for (const std::string& sql : statements) KITH_RETURN_IF_ERROR(conn_->Exec(sql));
+  return Status();
+}
+
+Status SqliteTransaction::CreateTable(std::string_view entity) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  return RunDdl(internal::BuildCreateTable(*catalog_, *e, kDialect));
+}
+
+Status SqliteTransaction::AddColumn(std::string_view entity, std::string_view field) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  KITH_ASSIGN_OR_RETURN(const schema::Field* f, FindField(*e, field));
+  return RunDdl(internal::BuildAddColumn(*e, *f, kDialect));
+}
+
+Status SqliteTransaction::DropColumn(std::string_view entity, std::string_view field) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  KITH_ASSIGN_OR_RETURN(const schema::Field* f, FindField(*e, field));
+  return RunDdl(internal::BuildDropColumn(*e, *f, kDialect));
+}
+
+Status SqliteTransaction::DropTable(std::string_view entity) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  return RunDdl(internal::BuildDropTable(*e, kDialect));
+}
+
+Status SqliteTransaction::Savepoint() {
+  KITH_RETURN_IF_ERROR(conn_->Exec("SAVEPOINT kith_sp_" + std::to_string(savepoints_ + 1)));
+  ++savepoints_;
+  return Status();
+}
+
+Status SqliteTransaction::ReleaseSavepoint() {
+  if (savepoints_ == 0) return absl::FailedPreconditionError("no savepoint to release");
+  KITH_RETURN_IF_ERROR(conn_->Exec("RELEASE kith_sp_" + std::to_string(savepoints_)));
+  --savepoints_;
+  return Status();
+}
+
+Status SqliteTransaction::RollbackToSavepoint() {
+  if (savepoints_ == 0) return absl::FailedPreconditionError("no savepoint to roll back to");
+  std::string name = "kith_sp_" + std::to_string(savepoints_);
+  // ROLLBACK TO keeps the mark open; RELEASE then drops it (its work is gone).
+  KITH_RETURN_IF_ERROR(conn_->Exec("ROLLBACK TO " + name));
+  KITH_RETURN_IF_ERROR(conn_->Exec("RELEASE " + name));
+  --savepoints_;
+  return Status();
 }
 
 Status SqliteStoreImpl::Migrate() {
@@ -169,9 +287,9 @@ Status SqliteStoreImpl::Migrate() {
   for (const Migration& m : migrations) {
     if (m.version <= current) continue;
     for (const std::string& name : m.new_entities) {
-      const schema::Entity* e = catalog_->Find(name);
+      const schema::Entity* e = base_->Find(name);
       if (e == nullptr) return Internal("migration names unknown entity " + name);
-      for (const std::string& ddl : internal::BuildCreateTable(*catalog_, *e, kDialect)) {
+      for (const std::string& ddl : internal::BuildCreateTable(*base_, *e, kDialect)) {
         KITH_RETURN_IF_ERROR(conn.Exec(ddl));
       }
     }
@@ -179,6 +297,8 @@ Status SqliteStoreImpl::Migrate() {
     KITH_RETURN_IF_ERROR(conn.Run("INSERT INTO kith_schema_version (version) VALUES (?)",
                                   {m.version}, nullptr, nullptr, nullptr));
   }
+  // The custom groups and fields of this database join the built-in schema.
+  KITH_RETURN_IF_ERROR(txn.ReloadCatalog());
   return txn.Commit();
 }
 

@@ -126,5 +126,79 @@ TEST_F(SqliteStoreTest, RegexpAndContains) {
   EXPECT_EQ(txn->Select(q).value()[0]["last_name"], "Jones");
 }
 
+TEST_F(SqliteStoreTest, ExplicitJoinUnderItsAliasWithPathConditions) {
+  auto txn = store_->Begin(true).value();
+  int64_t a = InsertContact(*txn, "Joined");
+  int64_t b = InsertContact(*txn, "Joined");
+  ASSERT_TRUE(txn->Insert("Email", {{"contact_id", a}, {"email", "a1@x.org"}, {"location_type_id", 2}}).ok());
+  ASSERT_TRUE(txn->Insert("Email", {{"contact_id", a}, {"email", "a2@x.org"}, {"location_type_id", 1}}).ok());
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id", "e.email", "e.location_type_id:name"};
+  q.joins.push_back({"Email", "e", false,
+                     Condition::And({Condition::Compare("e.contact_id", Op::kEq, "id"),
+                                     Condition::Leaf("e.location_type_id", Op::kEq, 2)})});
+  q.where = Condition::Leaf("last_name", Op::kEq, "Joined");
+  q.order_by = {{"id", false}};
+  auto rows = txn->Select(q);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);  // LEFT: b stays, with nulls
+  EXPECT_EQ((*rows)[0]["e.email"], "a1@x.org");
+  EXPECT_EQ((*rows)[0]["e.location_type_id:name"], "Work");
+  EXPECT_EQ((*rows)[1]["id"], b);
+  EXPECT_TRUE((*rows)[1]["e.email"].is_null());
+  q.joins[0].required = true;  // INNER: b goes
+  EXPECT_EQ(txn->Select(q).value().size(), 1u);
+  q.joins[0].alias = "x; DROP TABLE civicrm_contact";
+  EXPECT_EQ(txn->Select(q).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqliteStoreTest, GroupByWithCounts) {
+  auto txn = store_->Begin(true).value();
+  InsertContact(*txn, "Same");
+  InsertContact(*txn, "Same");
+  InsertContact(*txn, "Other");
+  Query q;
+  q.entity = "Contact";
+  q.select = {"last_name", "COUNT(id)"};
+  q.group_by = {"last_name"};
+  q.order_by = {{"COUNT(id)", true}};
+  auto rows = txn->Select(q);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0]["last_name"], "Same");
+  EXPECT_EQ((*rows)[0]["COUNT(id)"], 2);
+  EXPECT_EQ(txn->Count(q).value(), 2);  // the number of groups
+  q.select = {"SLEEP(id)"};
+  EXPECT_EQ(txn->Select(q).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Savepoints (extensions: a failed kith.api call inside a request).
+TEST_F(SqliteStoreTest, SavepointsUndoOnlyTheWorkSinceTheirMark) {
+  auto txn = store_->Begin(true).value();
+  InsertContact(*txn, "Kept");
+  ASSERT_TRUE(txn->Savepoint().ok());
+  InsertContact(*txn, "Undone");
+  ASSERT_TRUE(txn->Savepoint().ok());
+  InsertContact(*txn, "Inner");
+  ASSERT_TRUE(txn->ReleaseSavepoint().ok());  // Inner joins the outer mark's work
+  ASSERT_TRUE(txn->RollbackToSavepoint().ok());
+  EXPECT_EQ(txn->RollbackToSavepoint().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(txn->Savepoint().ok());
+  InsertContact(*txn, "Released");
+  ASSERT_TRUE(txn->ReleaseSavepoint().ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  auto read = store_->Begin(false).value();
+  Query q;
+  q.entity = "Contact";
+  q.select = {"last_name"};
+  q.where = Condition::Leaf("last_name", Op::kIn, Value{"Kept", "Undone", "Inner", "Released"});
+  q.order_by = {{"id", false}};
+  auto rows = read->Select(q).value();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["last_name"], "Kept");
+  EXPECT_EQ(rows[1]["last_name"], "Released");
+}
+
 }  // namespace
 }  // namespace kith::store

@@ -1,0 +1,151 @@
+#include "entities/contact_greetings.h"
+
+#include <vector>
+
+#include "api/field_values.h"
+#include "base/strings.h"
+
+namespace kith::entities {
+namespace {
+
+using store::Condition;
+using store::Op;
+using store::Query;
+
+struct Greeting {
+  const char* id_field;
+  const char* custom_field;
+  const char* display_field;
+  const char* option_group;
+};
+
+const std::vector<Greeting>& Greetings() {
+  static const std::vector<Greeting> greetings = {
+      {"email_greeting_id", "email_greeting_custom", "email_greeting_display", "email_greeting"},
+      {"postal_greeting_id", "postal_greeting_custom", "postal_greeting_display", "postal_greeting"},
+      {"addressee_id", "addressee_custom", "addressee_display", "addressee"}};
+  return greetings;
+}
+
+int TypeFilter(const std::string& type) {
+  if (type == "Household") return 2;
+  if (type == "Organization") return 3;
+  return 1;
+}
+
+// The default option value of `group` for a contact type, or null.
+StatusOr<Value> DefaultGreeting(store::Transaction& txn, const char* group, int filter) {
+  Query q;
+  q.entity = "OptionValue";
+  q.select = {"value"};
+  q.where = Condition::And({Condition::Leaf("option_group_id.name", Op::kEq, group),
+                            Condition::Leaf("is_default", Op::kEq, 1),
+                            Condition::Leaf("filter", Op::kEq, filter),
+                            Condition::Leaf("is_active", Op::kEq, 1)});
+  q.limit = 1;
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  if (rows.empty()) return Value();
+  auto n = ParseInt64(api::ValueAsText(rows[0]["value"]));
+  return n ? Value(*n) : Value();
+}
+
+StatusOr<std::string> Template(store::Transaction& txn, const char* group, const Value& value) {
+  Query q;
+  q.entity = "OptionValue";
+  q.select = {"label", "name"};
+  q.where = Condition::And({Condition::Leaf("option_group_id.name", Op::kEq, group),
+                            Condition::Leaf("value", Op::kEq, api::ValueAsText(value))});
+  q.limit = 1;
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  return rows.empty() ? std::string() : api::ValueAsText(rows[0]["label"]);
+}
+
+std::string TokenValue(const std::string& token, const Value& record, const std::string& prefix,
+                       const std::string& suffix) {
+  if (token == "contact.prefix_id:label" || token == "contact.individual_prefix") return prefix;
+  if (token == "contact.suffix_id:label" || token == "contact.individual_suffix") return suffix;
+  if (token.rfind("contact.", 0) != 0) return "";
+  std::string field = token.substr(8);
+  if (!record.contains(field)) return "";
+  return std::string(TrimAscii(api::ValueAsText(record[field])));
+}
+
+}  // namespace
+
+std::string FillGreeting(const std::string& templ, const Value& record,
+                         const std::string& prefix_label, const std::string& suffix_label) {
+  // Pieces: literal text, token values, and "{ }"-style separators that
+  // survive only between two non-empty pieces.
+  struct Piece {
+    std::string text;
+    bool separator;
+  };
+  std::vector<Piece> pieces;
+  for (size_t i = 0; i < templ.size();) {
+    if (templ[i] == '{') {
+      size_t close = templ.find('}', i);
+      if (close == std::string::npos) {
+        pieces.push_back({templ.substr(i), false});
+        break;
+      }
+      std::string inner = templ.substr(i + 1, close - i - 1);
+      if (inner.rfind("contact.", 0) == 0) {
+        pieces.push_back({TokenValue(inner, record, prefix_label, suffix_label), false});
+      } else {
+        pieces.push_back({inner, true});
+      }
+      i = close + 1;
+    } else {
+      size_t next = templ.find('{', i);
+      pieces.push_back({templ.substr(i, next == std::string::npos ? std::string::npos : next - i), false});
+      i = next == std::string::npos ? templ.size() : next;
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (!pieces[i].separator) {
+      out += pieces[i].text;
+      continue;
+    }
+    bool before = !std::string(TrimAscii(out)).empty();
+    bool after = false;
+    for (size_t j = i + 1; j < pieces.size() && !pieces[j].separator; ++j) {
+      after = after || !pieces[j].text.empty();
+      break;
+    }
+    if (before && after && out.back() != ' ') out += pieces[i].text;
+  }
+  // Collapse the spaces left by empty tokens.
+  std::string collapsed;
+  for (char c : out) {
+    if (c == ' ' && (collapsed.empty() || collapsed.back() == ' ')) continue;
+    collapsed += c;
+  }
+  return std::string(TrimAscii(collapsed));
+}
+
+Status ApplyContactGreetings(api::ActionContext& ctx, const Value& record, Value& changes,
+                             bool creating, const std::string& prefix_label,
+                             const std::string& suffix_label) {
+  Value row = record;
+  for (const auto& [k, v] : changes.items()) row[k] = v;
+  int filter = TypeFilter(api::ValueAsText(row.value("contact_type", Value())));
+  for (const Greeting& g : Greetings()) {
+    if (creating && !changes.contains(g.id_field)) {
+      KITH_ASSIGN_OR_RETURN(Value id, DefaultGreeting(ctx.txn, g.option_group, filter));
+      changes[g.id_field] = id;
+      row[g.id_field] = id;
+    }
+    const Value& id = row.value(g.id_field, Value());
+    std::string display;
+    if (!id.is_null()) {
+      KITH_ASSIGN_OR_RETURN(std::string templ, Template(ctx.txn, g.option_group, id));
+      display = templ == "Customized" ? api::ValueAsText(row.value(g.custom_field, Value()))
+                                      : FillGreeting(templ, row, prefix_label, suffix_label);
+    }
+    changes[g.display_field] = display.empty() ? Value() : Value(display);
+  }
+  return Status();
+}
+
+}  // namespace kith::entities

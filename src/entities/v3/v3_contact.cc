@@ -1,0 +1,623 @@
+// Contact in APIv3, where it differs from the generic actions: get answers
+// CiviCRM's joined row (primary email, phone and address, labels beside ids;
+// shared/PROTOCOL.md C.4.1) with the fields of the filters used; trashed
+// contacts stay hidden unless asked for; create checks the contact type and
+// names, writes a plain `email`, can refuse duplicates (dupe_check) and
+// answers every column; delete moves to the trash, deletes for good
+// (skip_undelete) or restores (restore).
+#include <algorithm>
+#include <map>
+
+#include "api/custom_data.h"
+#include "api/field_values.h"
+#include "api/records.h"
+#include "base/error_details.h"
+#include "base/strings.h"
+#include "entities/contact_filters.h"
+#include "entities/contact_rules.h"
+#include "entities/custom_contact_values.h"
+#include "entities/field_conditions.h"
+#include "entities/v3/v3_actions.h"
+
+namespace kith::entities::v3 {
+
+using api::ActionContext;
+using store::Condition;
+using store::Op;
+using store::Query;
+
+namespace {
+
+// A column of the v3 contact row: its key, its store path ("" for the
+// computed ones), and whether a get without `return` shows it.
+struct Column {
+  const char* key;
+  const char* path;
+  bool by_default;
+};
+
+// In the order CiviCRM 6 answers them (the corpus' default row).
+const std::vector<Column>& Columns() {
+  static const std::vector<Column> columns = {
+      {"contact_id", "id", true},
+      {"contact_type", "contact_type", true},
+      {"contact_sub_type", "contact_sub_type", true},
+      {"sort_name", "sort_name", true},
+      {"display_name", "display_name", true},
+      {"external_identifier", "external_identifier", true},
+      {"organization_name", "organization_name", true},
+      {"first_name", "first_name", true},
+      {"middle_name", "middle_name", true},
+      {"last_name", "last_name", true},
+      {"do_not_email", "do_not_email", true},
+      {"do_not_phone", "do_not_phone", true},
+      {"do_not_mail", "do_not_mail", true},
+      {"do_not_sms", "do_not_sms", true},
+      {"do_not_trade", "do_not_trade", true},
+      {"is_opt_out", "is_opt_out", true},
+      {"legal_identifier", "legal_identifier", true},
+      {"nick_name", "nick_name", true},
+      {"legal_name", "legal_name", true},
+      {"image_URL", "image_URL", true},
+      {"preferred_communication_method", "preferred_communication_method", true},
+      {"preferred_language", "preferred_language", true},
+      {"contact_source", "source", true},
+      {"prefix_id", "prefix_id", true},
+      {"suffix_id", "suffix_id", true},
+      {"formal_title", "formal_title", true},
+      {"communication_style_id", "communication_style_id", true},
+      {"job_title", "job_title", true},
+      {"gender_id", "gender_id", true},
+      {"birth_date", "birth_date", true},
+      {"is_deceased", "is_deceased", true},
+      {"deceased_date", "deceased_date", true},
+      {"household_name", "household_name", true},
+      {"sic_code", "sic_code", true},
+      {"contact_is_deleted", "is_deleted", true},
+      {"current_employer", "employer_id.organization_name", true},
+      {"address_id", "address_primary.id", true},
+      {"street_address", "address_primary.street_address", true},
+      {"supplemental_address_1", "address_primary.supplemental_address_1", true},
+      {"supplemental_address_2", "address_primary.supplemental_address_2", true},
+      {"supplemental_address_3", "address_primary.supplemental_address_3", true},
+      {"city", "address_primary.city", true},
+      {"postal_code_suffix", "address_primary.postal_code_suffix", true},
+      {"postal_code", "address_primary.postal_code", true},
+      {"geo_code_1", "address_primary.geo_code_1", true},
+      {"geo_code_2", "address_primary.geo_code_2", true},
+      {"state_province_id", "address_primary.state_province_id", true},
+      {"country_id", "address_primary.country_id", true},
+      {"phone_id", "phone_primary.id", true},
+      {"phone_type_id", "phone_primary.phone_type_id", true},
+      {"phone", "phone_primary.phone", true},
+      {"email_id", "email_primary.id", true},
+      {"email", "email_primary.email", true},
+      {"on_hold", "email_primary.on_hold", true},
+      {"im_id", "", true},  // kith keeps no IM accounts
+      {"provider_id", "", true},
+      {"im", "", true},
+      {"worldregion_id", "address_primary.country_id.region_id", true},
+      {"world_region", "address_primary.country_id.region_id.name", true},
+      {"languages", "", true},  // the label of preferred_language
+      {"individual_prefix", "prefix_id:label", true},
+      {"individual_suffix", "suffix_id:label", true},
+      {"communication_style", "communication_style_id:label", true},
+      {"gender", "gender_id:label", true},
+      {"state_province_name", "address_primary.state_province_id.name", true},
+      {"state_province", "address_primary.state_province_id.abbreviation", true},
+      {"country", "address_primary.country_id.name", true},
+      // Not in the default row; answered when asked for.
+      {"hash", "hash", false},
+      {"email_greeting_id", "email_greeting_id", false},
+      {"email_greeting_display", "email_greeting_display", false},
+      {"postal_greeting_id", "postal_greeting_id", false},
+      {"postal_greeting_display", "postal_greeting_display", false},
+      {"addressee_id", "addressee_id", false},
+      {"addressee_display", "addressee_display", false},
+      {"primary_contact_id", "primary_contact_id", false},
+      {"user_unique_id", "user_unique_id", false},
+      {"created_date", "created_date", false},
+      {"modified_date", "modified_date", false},
+      {"groups", "", false},  // ids of the groups the contact is Added to
+  };
+  return columns;
+}
+
+const Column* FindColumn(const std::string& key) {
+  for (const Column& c : Columns()) {
+    if (key == c.key) return &c;
+  }
+  return nullptr;
+}
+
+// Names a `return` or a filter may use for a column.
+std::string ColumnKey(const std::string& name) {
+  if (name == "id") return "contact_id";
+  if (name == "is_deleted") return "contact_is_deleted";
+  if (name == "source") return "contact_source";
+  if (name == "group") return "groups";
+  return name;
+}
+
+// Keys answered together with another, as CiviCRM's query adds them.
+std::vector<std::string> Companions(const std::string& key) {
+  static const std::set<std::string> kAddress = {
+      "street_address", "supplemental_address_1", "supplemental_address_2",
+      "supplemental_address_3", "city", "postal_code_suffix", "postal_code", "geo_code_1",
+      "geo_code_2", "state_province_id", "country_id", "state_province", "state_province_name",
+      "country", "world_region", "worldregion_id"};
+  std::vector<std::string> out;
+  if (kAddress.count(key)) out.push_back("address_id");
+  if (key == "state_province") {
+    out.push_back("state_province_id");
+    out.push_back("state_province_name");
+  }
+  if (key == "country") out.push_back("country_id");
+  if (key == "world_region") out.push_back("worldregion_id");
+  if (key == "email" || key == "on_hold") out.push_back("email_id");
+  if (key == "phone") {
+    out.push_back("phone_id");
+    out.push_back("phone_type_id");
+  }
+  if (key == "im") {
+    out.push_back("im_id");
+    out.push_back("provider_id");
+  }
+  if (key == "gender") out.push_back("gender_id");
+  if (key == "individual_prefix") out.push_back("prefix_id");
+  if (key == "individual_suffix") out.push_back("suffix_id");
+  if (key == "communication_style") out.push_back("communication_style_id");
+  return out;
+}
+
+struct ContactSelection {
+  std::set<std::string> keys;                         // standard columns
+  std::vector<const schema::CustomFieldInfo*> custom;  // custom fields asked for or filtered
+};
+
+void SelectKey(const schema::Catalog& catalog, const std::string& name, ContactSelection& sel) {
+  std::string key = ColumnKey(name);
+  if (const Column* c = FindColumn(key)) {
+    sel.keys.insert(c->key);
+    for (const std::string& k : Companions(key)) sel.keys.insert(k);
+    return;
+  }
+  const schema::CustomFieldInfo* cf = ContactCustomField(catalog, name);
+  if (cf != nullptr &&
+      std::find(sel.custom.begin(), sel.custom.end(), cf) == sel.custom.end()) {
+    sel.custom.push_back(cf);
+  }
+}
+
+// Trash filter: hidden unless the criteria name the trash (kith answers
+// is_deleted=1 with the trashed contacts; CiviCRM's REST finds none).
+bool MentionsTrash(const Value& params) {
+  return params.contains("is_deleted") || params.contains("contact_is_deleted") ||
+         params.contains("showAll");
+}
+
+struct ContactQuery {
+  Query query;
+  ContactSelection selection;
+  std::vector<std::string> undefined;
+};
+
+StatusOr<ContactQuery> BuildQuery(ActionContext& ctx, const Value& params, const V3Options& options,
+                                  bool for_count) {
+  ContactQuery out;
+  Value criteria = Value::object();
+  for (const auto& [key, value] : params.items()) {
+    if (IsMetaParam(key, value)) continue;
+    if ((key == "id" || key == "contact_id") && value == "user_contact_id") {
+      criteria[key] = ctx.caller.contact_id;
+    } else if (key == "showAll") {
+      continue;
+    } else {
+      criteria[key] = value;
+    }
+  }
+  if (params.contains("showAll")) {
+    std::string show = AsciiLower(api::ValueAsText(params["showAll"]));
+    if (show == "trash") criteria["is_deleted"] = 1;
+    if (show == "active") criteria["is_deleted"] = 0;
+  }
+  // Custom criteria are columns of the custom group's join.
+  std::vector<Condition> custom;
+  Value standard = Value::object();
+  for (const auto& [key, value] : criteria.items()) {
+    const schema::CustomFieldInfo* cf = ContactCustomFilterField(ctx.catalog, key);
+    if (cf != nullptr) {
+      KITH_ASSIGN_OR_RETURN(Condition c, CustomFieldCriterion(*cf, key, value, true));
+      custom.push_back(std::move(c));
+    } else {
+      standard[key] = value;
+    }
+  }
+  ContactFilterOptions filter_options;
+  filter_options.email_substring = false;
+  filter_options.txn = &ctx.txn;
+  KITH_ASSIGN_OR_RETURN(ContactFilter filter,
+                        BuildContactFilter(ctx.catalog, standard, filter_options));
+  out.undefined = filter.unknown;
+  out.query.entity = "Contact";
+  out.query.where = std::move(filter.condition);
+  for (Condition& c : custom) out.query.where.children.push_back(std::move(c));
+  if (!MentionsTrash(params) && !(params.contains("showAll") &&
+                                  AsciiLower(api::ValueAsText(params["showAll"])) == "all")) {
+    out.query.where.children.push_back(Condition::Leaf("is_deleted", Op::kEq, 0));
+  }
+  if (for_count) return out;
+
+  // The columns: those asked for (or the default row), the filters' own,
+  // and contact_is_deleted when it filtered by default (no id given).
+  ContactSelection& sel = out.selection;
+  std::vector<std::string> asked = ReturnFields(params);
+  if (asked.empty()) {
+    for (const Column& c : Columns()) {
+      if (c.by_default) sel.keys.insert(c.key);
+    }
+  }
+  for (const std::string& name : asked) SelectKey(ctx.catalog, name, sel);
+  std::set<std::string> unknown(out.undefined.begin(), out.undefined.end());
+  for (const auto& [key, value] : criteria.items()) {
+    if (!unknown.count(key)) SelectKey(ctx.catalog, key, sel);
+  }
+  bool has_id = params.contains("id") && !api::ValueAsText(params["id"]).empty();
+  if (!has_id) sel.keys.insert("contact_is_deleted");
+  sel.keys.insert("contact_id");
+  // Custom fields: by group, then by column name (CiviCRM's order).
+  std::sort(sel.custom.begin(), sel.custom.end(),
+            [](const schema::CustomFieldInfo* a, const schema::CustomFieldInfo* b) {
+              return a->group_id != b->group_id ? a->group_id < b->group_id : a->column < b->column;
+            });
+
+  Query& q = out.query;
+  q.select = {"id"};
+  for (const Column& c : Columns()) {
+    if (sel.keys.count(c.key) && c.path[0] != '\0' && std::string(c.path) != "id") {
+      q.select.push_back(c.path);
+    }
+  }
+  if (sel.keys.count("languages") && std::find(q.select.begin(), q.select.end(), "preferred_language") == q.select.end()) {
+    q.select.push_back("preferred_language");
+  }
+  for (const schema::CustomFieldInfo* cf : sel.custom) {
+    q.select.push_back(cf->path);
+    const schema::CustomGroupInfo* g = ctx.catalog.FindCustomGroup(cf->group_id);
+    if (g != nullptr && !g->join.empty()) {
+      std::string row_path = g->join + ".id";
+      if (std::find(q.select.begin(), q.select.end(), row_path) == q.select.end()) {
+        q.select.push_back(row_path);
+      }
+    }
+  }
+  KITH_ASSIGN_OR_RETURN(
+      q.order_by, ParseSort(options.sort, [&](const std::string& key) -> std::optional<std::string> {
+        const Column* c = FindColumn(ColumnKey(key));
+        if (c != nullptr && c->path[0] != '\0') return std::string(c->path);
+        const schema::CustomFieldInfo* cf = ContactCustomField(ctx.catalog, key);
+        if (cf != nullptr) return cf->path;
+        return std::nullopt;
+      }));
+  if (q.order_by.empty()) q.order_by.push_back({"id", false});
+  q.limit = options.limit;
+  q.offset = options.offset;
+  return out;
+}
+
+StatusOr<std::string> LanguageLabel(store::Transaction& txn, const Value& code,
+                                    std::map<std::string, std::string>& cache) {
+  std::string name = api::ValueAsText(code);
+  if (name.empty()) return std::string();
+  auto it = cache.find(name);
+  if (it != cache.end()) return it->second;
+  Query q;
+  q.entity = "OptionValue";
+  q.select = {"label"};
+  q.where = Condition::And({Condition::Leaf("option_group_id.name", Op::kEq, "languages"),
+                            Condition::Leaf("name", Op::kEq, name)});
+  q.limit = 1;
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  std::string label = rows.empty() ? std::string() : api::ValueAsText(rows[0]["label"]);
+  cache[name] = label;
+  return label;
+}
+
+StatusOr<std::string> GroupsOf(ActionContext& ctx, const Value& contact_id) {
+  const schema::Entity* gc = ctx.catalog.Find("GroupContact");
+  if (gc == nullptr) return std::string();
+  Query q;
+  q.entity = "GroupContact";
+  q.select = {"group_id"};
+  q.where = Condition::And({Condition::Leaf("contact_id", Op::kEq, contact_id),
+                            Condition::Leaf("status", Op::kEq, "Added")});
+  q.order_by = {{"group_id", false}};
+  KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
+  std::vector<std::string> ids;
+  for (const Value& r : rows) ids.push_back(api::ValueAsText(r["group_id"]));
+  return Join(ids, ",");
+}
+
+StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Options& options) {
+  KITH_ASSIGN_OR_RETURN(ContactQuery cq, BuildQuery(ctx, params, options, false));
+  KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(cq.query));
+  V3Rows out;
+  out.undefined = cq.undefined;
+  std::map<std::string, std::string> languages;
+  const ContactSelection& sel = cq.selection;
+  for (const Value& row : rows) {
+    std::string id = api::ValueAsText(row["id"]);
+    Value r = Value::object();
+    for (const Column& c : Columns()) {
+      if (!sel.keys.count(c.key)) continue;
+      std::string key = c.key;
+      if (key == "languages") {
+        KITH_ASSIGN_OR_RETURN(std::string label,
+                              LanguageLabel(ctx.txn, row["preferred_language"], languages));
+        r[key] = label;
+      } else if (key == "groups") {
+        KITH_ASSIGN_OR_RETURN(std::string groups, GroupsOf(ctx, row["id"]));
+        r[key] = groups;
+      } else if (c.path[0] == '\0') {
+        r[key] = "";
+      } else {
+        r[key] = V3Text(row[c.path]);
+      }
+    }
+    int64_t last_group = 0;
+    for (const schema::CustomFieldInfo* cf : sel.custom) {
+      if (cf->group_id != last_group) {
+        last_group = cf->group_id;
+        const schema::CustomGroupInfo* g = ctx.catalog.FindCustomGroup(cf->group_id);
+        if (g != nullptr && !g->join.empty()) r[g->table + "_id"] = V3Text(row[g->join + ".id"]);
+      }
+      r[cf->key()] = api::CustomValueText(*cf, row[cf->path]);
+    }
+    r["id"] = id;
+    out.rows[id] = std::move(r);
+  }
+  return out;
+}
+
+StatusOr<int64_t> ContactCount(ActionContext& ctx, const Value& params) {
+  KITH_ASSIGN_OR_RETURN(ContactQuery cq, BuildQuery(ctx, params, V3Options{}, true));
+  return ctx.txn.Count(cq.query);
+}
+
+// ---- create ----
+
+bool HasText(const Value& params, const char* key) {
+  return params.contains(key) && !params[key].is_object() && !params[key].is_array() &&
+         !api::ValueAsText(params[key]).empty();
+}
+
+// v3's older names of a few fields.
+void ApplyAliases(Value& input) {
+  static const std::vector<std::pair<const char*, const char*>> kAliases = {
+      {"individual_prefix", "prefix_id"}, {"individual_prefix_id", "prefix_id"},
+      {"prefix", "prefix_id"},           {"individual_suffix", "suffix_id"},
+      {"individual_suffix_id", "suffix_id"}, {"suffix", "suffix_id"},
+      {"gender", "gender_id"},           {"contact_source", "source"},
+      {"contact_is_deleted", "is_deleted"}};
+  for (auto [from, to] : kAliases) {
+    if (!input.contains(from)) continue;
+    if (!input.contains(to)) input[to] = input[from];
+    input.erase(from);
+  }
+}
+
+StatusOr<std::vector<int64_t>> FindDuplicates(ActionContext& ctx, const Value& params) {
+  std::string type = api::ValueAsText(params["contact_type"]);
+  std::vector<Condition> match = {Condition::Leaf("contact_type", Op::kEq, type),
+                                  Condition::Leaf("is_deleted", Op::kEq, 0)};
+  if (type == "Individual" && HasText(params, "email")) {
+    ContactFilterOptions o;
+    o.email_substring = false;
+    o.txn = &ctx.txn;
+    KITH_ASSIGN_OR_RETURN(ContactFilter by_email,
+                          BuildContactFilter(ctx.catalog,
+                                             Value{{"email", AsciiLower(api::ValueAsText(params["email"]))}}, o));
+    match.push_back(std::move(by_email.condition));
+  } else if (type == "Individual") {
+    for (const char* k : {"first_name", "last_name"}) {
+      match.push_back(Condition::Leaf(k, Op::kEq, api::ValueAsText(params.value(k, Value()))));
+    }
+  } else {
+    const char* k = type == "Household" ? "household_name" : "organization_name";
+    match.push_back(Condition::Leaf(k, Op::kEq, api::ValueAsText(params.value(k, Value()))));
+  }
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id"};
+  q.where = Condition::And(std::move(match));
+  q.order_by = {{"id", false}};
+  KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
+  std::vector<int64_t> ids;
+  for (const Value& r : rows) ids.push_back(r["id"].get<int64_t>());
+  return ids;
+}
+
+// The checks of civicrm_api3_contact_create for a new contact.
+Status CheckNewContact(const Value& params) {
+  if (!HasText(params, "contact_type")) return MandatoryMissing({"contact_type"});
+  std::string type = api::ValueAsText(params["contact_type"]);
+  if (type == "Individual") {
+    bool named = HasText(params, "first_name") || HasText(params, "last_name") ||
+                 HasText(params, "email") || HasText(params, "display_name");
+    if (!named) return MandatoryMissing({"one of (first_name, last_name, email, display_name)"});
+  } else if (type == "Household" && !HasText(params, "household_name")) {
+    return MandatoryMissing({"household_name"});
+  } else if (type == "Organization" && !HasText(params, "organization_name")) {
+    return MandatoryMissing({"organization_name"});
+  }
+  return Status();
+}
+
+// The create answer: every column, as CiviCRM's contact DAO holds it.
+// A new contact's greetings are filled in after CiviCRM's answer is made:
+// they show in later answers only.
+StatusOr<Value> ContactAnswerRow(ActionContext& ctx, int64_t id, const Value& written,
+                                 bool created) {
+  const schema::Entity* e = ctx.catalog.Find("Contact");
+  KITH_ASSIGN_OR_RETURN(Value record, api::LoadRecord(ctx.txn, *e, id));
+  Value row = Value::object();
+  for (const schema::Field& f : e->fields) {
+    if (f.internal || f.name == "employer_id" || f.name == "is_deleted") continue;
+    if (f.name == "source" && !written.contains("source")) continue;
+    bool greeting = f.name.size() > 8 && f.name.substr(f.name.size() - 8) == "_display";
+    row[f.name] = f.name == "id"            ? Value(std::to_string(id))
+                  : (created && greeting) ? Value("")
+                                          : V3Text(record[f.name]);
+    if (f.name == "hash") row["api_key"] = "";  // kith keeps api keys hashed, apart
+  }
+  row["preferred_mail_format"] = "Both";
+  return row;
+}
+
+StatusOr<Value> ContactCreate(ActionContext& ctx) {
+  const Value& params = ctx.params;
+  const schema::Entity* contact = ctx.catalog.Find("Contact");
+  KITH_ASSIGN_OR_RETURN(std::optional<int64_t> id, RequestedId(ctx, "Contact", params));
+  Value input = Value::object();
+  for (const auto& [key, value] : params.items()) {
+    if (IsMetaParam(key, value) || key == "id" || key == "contact_id" || key == "email" ||
+        key == "display_name") {
+      continue;
+    }
+    input[key] = value;
+  }
+  KITH_ASSIGN_OR_RETURN(std::vector<api::CustomValueWrite> custom_writes,
+                        TakeContactCustomValues(ctx, input));
+  ApplyAliases(input);
+  for (auto it = input.begin(); it != input.end(); ++it) {
+    const schema::Field* f = contact->FindField(it.key());
+    if (f == nullptr || f->internal) {
+      return InvalidArgument("Unknown field: " + it.key(),
+                             Value{{"error_code", 2001}, {"error_field", it.key()}});
+    }
+    KITH_ASSIGN_OR_RETURN(*it, ResolvePseudoValue(ctx, *f, *it));
+  }
+  KITH_ASSIGN_OR_RETURN(V3Options options, ParseOptions(params));
+  if (!id && !options.match.empty()) {
+    std::vector<Condition> eq = {Condition::Leaf("is_deleted", Op::kEq, 0)};
+    for (const std::string& m : options.match) {
+      const schema::Field* f = contact->FindField(m);
+      if (f == nullptr || f->internal || !HasText(params, m.c_str())) return MandatoryMissing({m});
+      eq.push_back(Condition::Leaf(m, Op::kEq, api::ValueAsText(params[m])));
+    }
+    Query q;
+    q.entity = "Contact";
+    q.select = {"id"};
+    q.where = Condition::And(std::move(eq));
+    q.limit = 2;
+    KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
+    if (rows.size() > 1) {
+      return InvalidArgument("Found more than one Contact matching " + Join(options.match, ", "));
+    }
+    if (rows.size() == 1) {
+      id = rows[0]["id"].get<int64_t>();
+      KITH_RETURN_IF_ERROR(CheckPermissions(ctx, "Contact", "create", contact->update_permissions));
+    } else if (options.match_mandatory) {
+      return InvalidArgument("Failed to match existing record", Value{{"error_code", "not-found"}});
+    }
+  }
+  if (!id) {
+    KITH_RETURN_IF_ERROR(CheckNewContact(params));
+    if (Truthy(params.value("dupe_check", Value()))) {
+      KITH_ASSIGN_OR_RETURN(auto dupes, FindDuplicates(ctx, params));
+      if (!dupes.empty()) {
+        std::vector<std::string> texts;
+        Value ids = Value::array();
+        for (int64_t d : dupes) {
+          texts.push_back(std::to_string(d));
+          ids.push_back(std::to_string(d));
+        }
+        return AlreadyExists("Found matching contacts: " + Join(texts, ","),
+                             Value{{"ids", ids}, {"error_code", "duplicate"}});
+      }
+    }
+  }
+  KITH_ASSIGN_OR_RETURN(Value values, api::CoerceRecord(*contact, input, /*ignore_unknown=*/false));
+  Value written = Value::object();
+  int64_t contact_id;
+  if (id) {
+    contact_id = *id;
+    KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, "Contact", contact_id, values, &written));
+  } else {
+    KITH_ASSIGN_OR_RETURN(contact_id, api::CreateRecord(ctx, "Contact", values, &written));
+  }
+  if (HasText(params, "email")) {
+    Value block{{"email", params["email"]}, {"is_primary", 1}};
+    KITH_RETURN_IF_ERROR(SaveLocationBlock(ctx, "Email", contact_id, block).status());
+  }
+  if (HasText(params, "display_name")) {
+    // A contact named only by display_name keeps it (CiviCRM's fallback).
+    KITH_ASSIGN_OR_RETURN(Value record, api::LoadRecord(ctx.txn, *contact, contact_id));
+    if (api::ValueAsText(record["display_name"]).empty()) {
+      std::string name = api::ValueAsText(params["display_name"]);
+      KITH_RETURN_IF_ERROR(ctx.txn.Update("Contact", contact_id,
+                                          Value{{"display_name", name}, {"sort_name", name}}));
+    }
+  }
+  if (!custom_writes.empty()) {
+    KITH_RETURN_IF_ERROR(SaveContactCustomValues(ctx, contact_id, custom_writes));
+  }
+  KITH_ASSIGN_OR_RETURN(Value row, ContactAnswerRow(ctx, contact_id, written, !id.has_value()));
+  return V3Success(Value{{std::to_string(contact_id), row}},
+                   Truthy(params.value("sequential", Value())));
+}
+
+// ---- delete ----
+
+StatusOr<bool> HasLoginUser(store::Transaction& txn, int64_t contact_id) {
+  Query q;
+  q.entity = "User";
+  q.select = {"id"};
+  q.where = Condition::Leaf("contact_id", Op::kEq, contact_id);
+  KITH_ASSIGN_OR_RETURN(int64_t n, txn.Count(q));
+  return n > 0;
+}
+
+StatusOr<Value> ContactDelete(ActionContext& ctx) {
+  const Value& params = ctx.params;
+  KITH_ASSIGN_OR_RETURN(std::optional<int64_t> id, RequestedId(ctx, "Contact", params));
+  if (!id) return MandatoryMissing({"id"});
+  const schema::Entity* contact = ctx.catalog.Find("Contact");
+  Value done{{"is_error", 0}, {"version", 3}, {"count", 1}, {"values", 1}};
+  auto existing = api::LoadRecord(ctx.txn, *contact, *id);
+  if (!existing.ok()) {
+    if (existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
+    return InvalidArgument("Could not delete contact");
+  }
+  if (Truthy(params.value("restore", Value()))) {
+    KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, "Contact", *id, Value{{"is_deleted", 0}}));
+    return done;
+  }
+  if (*id == ctx.caller.contact_id) {
+    return InvalidArgument(
+        "This contact record is linked to the currently logged in user account - and cannot be "
+        "deleted.");
+  }
+  if (Truthy(params.value("skip_undelete", Value()))) {
+    // A login user's contact stays: deleting it would delete the user.
+    KITH_ASSIGN_OR_RETURN(bool linked, HasLoginUser(ctx.txn, *id));
+    if (linked) return InvalidArgument("Could not delete contact");
+    KITH_RETURN_IF_ERROR(ctx.txn.Delete("Contact", *id));
+    return done;
+  }
+  if (existing->value("is_deleted", Value()) == 1) return InvalidArgument("Could not delete contact");
+  KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, "Contact", *id, Value{{"is_deleted", 1}}));
+  return done;
+}
+
+}  // namespace
+
+void AddContactHooks(V3HooksTable& table) {
+  V3Hooks& h = table["Contact"];
+  h.rows = ContactRows;
+  h.count = ContactCount;
+  h.create = ContactCreate;
+  h.remove = ContactDelete;
+}
+
+}  // namespace kith::entities::v3

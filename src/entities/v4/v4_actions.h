@@ -1,0 +1,109 @@
+// APIv4 (shared/PROTOCOL.md C.3): the version-4 actions of every entity the
+// catalog serves (api == true), built from its schema — get, create,
+// update, save, delete, replace, getFields, getActions — plus Entity.get.
+// Each action returns the v4 Result as a Value:
+//   {"values": [...rows...]}            plus, when known,
+//   "count" (the matched total when row_count is selected) and
+//   "countMatched"; replace adds "deleted".
+// wire/v4 renders it into the envelope. Values are typed (integers,
+// booleans, null, lists for multi-value fields). Chained calls (`chain`) run
+// for every row inside the same transaction through the dispatcher, so each
+// child call's permissions are checked.
+//
+// An entity that really differs (Contact: its type guess, primary email /
+// phone / address written through its values, the trash) supplies
+// V4Hooks; whatever it leaves empty is generic.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api/action_registry.h"
+#include "schema/schema.h"
+#include "store/query.h"
+
+namespace kith::entities::v4 {
+
+struct V4Hooks {
+  // CiviCRM's column order for whole rows when it differs from kith's
+  // schema order; may name virtual columns.
+  std::vector<std::string> layout;
+  // Columns CiviCRM has and kith does not keep, with their constant value
+  // (kith keeps api keys hashed, apart from contacts: Contact.api_key).
+  std::map<std::string, Value> virtual_columns;
+  // Permissions a caller needs (any of them) to see a column.
+  std::map<std::string, std::vector<std::string>> column_permissions;
+  // Columns CiviCRM types differently from kith's schema: "Integer" for a
+  // flag CiviCRM keeps as a number (Email.on_hold).
+  std::map<std::string, std::string> column_types;
+  // Drops from a whole row (select * / reload) the columns that do not apply
+  // to it (Contact: the fields of the other contact types).
+  std::function<void(Value& row)> trim_row;
+  // Before a write (`creating` for a create): fills in what CiviCRM guesses
+  // or defaults (Contact.contact_type, an email's location type and hold
+  // dates).
+  std::function<Status(api::ActionContext&, Value& values, bool creating)> prepare;
+  // Creates the record instead of the generic write, for entities whose
+  // creation is more than a row (custom groups and fields: their tables).
+  // Returns the id; the answer is built from the stored row.
+  std::function<StatusOr<int64_t>(api::ActionContext&, const Value& values)> create_record;
+  // After the generic write of a record (`written`: the columns written).
+  std::function<Status(api::ActionContext&, int64_t id, const Value& written, bool creating)>
+      after_write;
+  // After a record's own row is written: writes what its values held for
+  // records joined to it (email_primary.email, ...), keyed by join name.
+  std::function<Status(api::ActionContext&, int64_t id, const Value& joined)> write_joined;
+  // Deletes one record; empty: a real delete. Contact: the trash.
+  std::function<Status(api::ActionContext&, int64_t id, const Value& params)> remove;
+  // Extra action parameters this entity's delete takes (useTrash).
+  std::set<std::string> delete_params;
+  // A where-clause field that is not a column (Contact "groups"): the
+  // condition for `op value`.
+  std::function<StatusOr<std::optional<store::Condition>>(
+      api::ActionContext&, const std::string& field, const std::string& op, const Value& value)>
+      virtual_filter;
+  // Write answers (CiviCRM echoes the saved object):
+  //   create_echo: columns shown even when the call did not write them;
+  std::set<std::string> create_echo;
+  //   create_echo_stored: a create answer shows every stored non-null column;
+  bool create_echo_stored = false;
+  //   echo_nulls: columns a write answer shows even as null (when written,
+  //   or for a create when they are in create_echo);
+  std::set<std::string> echo_nulls;
+  //   echo_format: rewrites a write answer's values as CiviCRM's BAO left
+  //   them (dates as MySQL took them), before the call's other keys;
+  std::function<void(Value& row)> echo_format;
+  //   create_tail: keys appended to a create answer, given the values;
+  std::function<Value(const Value& values)> create_tail;
+  //   echo_hidden: columns computed after the save in CiviCRM, so that its
+  //   answers show them as they were before (greetings);
+  std::set<std::string> echo_hidden;
+  //   update_whole_row: an update answer shows the whole record (Contact);
+  bool update_whole_row = false;
+  //   batch_fields: columns an update answer shows from the stored record;
+  std::vector<std::string> batch_fields;
+  //   update_tail: keys appended to an update answer.
+  Value update_tail = Value::object();
+};
+
+using V4HooksTable = std::map<std::string, V4Hooks>;
+
+// Registers every version-4 action (see the file comment) for the api
+// entities of `catalog`, and Entity.get.
+void RegisterV4Actions(api::ActionRegistry& registry, const schema::Catalog& catalog);
+
+// The entity hooks of this module.
+void AddContactHooks(V4HooksTable& table);
+void AddLocationHooks(V4HooksTable& table);
+void AddGroupHooks(V4HooksTable& table);
+void AddRelationshipHooks(V4HooksTable& table);
+void AddCustomDataHooks(V4HooksTable& table);
+
+// The hooks of `entity` (an empty set when it has none).
+const V4Hooks& HooksOf(const std::string& entity);
+
+}  // namespace kith::entities::v4

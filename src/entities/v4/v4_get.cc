@@ -1,0 +1,618 @@
+// APIv4 get: select (with *, row_count, implicit and explicit joins, custom
+// fields, suffixes and aggregates), where (every operator of C.3.4, nested
+// AND/OR/NOT), orderBy, limit, offset, groupBy — turned into one store Query.
+#include <algorithm>
+
+#include "api/custom_data.h"
+#include "api/field_values.h"
+#include "api/records.h"
+#include "base/error_details.h"
+#include "base/strings.h"
+#include "entities/v4/v4_common.h"
+
+namespace kith::entities::v4 {
+
+using api::ActionContext;
+using store::Condition;
+using store::Op;
+using store::Query;
+
+namespace {
+
+struct SelectItem {
+  std::string key;   // in the answer
+  std::string path;  // in the query ("" for a virtual column)
+  std::optional<FieldRef> ref;
+  std::string type_override;
+  Value virtual_value;
+  bool is_virtual = false;
+  bool aggregate = false;
+};
+
+struct Selection {
+  std::vector<SelectItem> items;
+  bool wildcard = false;
+  bool row_count = false;
+  bool rows = true;  // false when only row_count was asked
+};
+
+Status Unreachable(const std::string& key) {
+  return PermissionDenied("Insufficient permission to use field '" + key + "'",
+                          {{"error_code", "unauthorized"}, {"error_field", key}});
+}
+
+bool CallerMaySee(const ActionContext& ctx, const V4Hooks& hooks, const std::string& column) {
+  auto it = hooks.column_permissions.find(column);
+  if (it == hooks.column_permissions.end()) return true;
+  for (const std::string& p : it->second) {
+    if (ctx.caller.Has(p)) return true;
+  }
+  return false;
+}
+
+std::string TypeOverride(const V4Hooks& hooks, const FieldRef& ref) {
+  if (!ref.top_level || !ref.suffix.empty()) return "";
+  auto it = hooks.column_types.find(ref.field->name);
+  return it == hooks.column_types.end() ? "" : it->second;
+}
+
+void AddItem(Selection& sel, SelectItem item) {
+  for (const SelectItem& known : sel.items) {
+    if (known.key == item.key) return;
+  }
+  sel.items.push_back(std::move(item));
+}
+
+void AddColumn(ActionContext& ctx, const schema::Entity& entity, const V4Hooks& hooks,
+               const JoinAliases& aliases, Selection& sel, const std::string& column) {
+  if (!CallerMaySee(ctx, hooks, column)) return;
+  auto virt = hooks.virtual_columns.find(column);
+  if (virt != hooks.virtual_columns.end()) {
+    SelectItem item;
+    item.key = column;
+    item.is_virtual = true;
+    item.virtual_value = virt->second;
+    AddItem(sel, std::move(item));
+    return;
+  }
+  std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, aliases, column);
+  if (!ref || !MayReach(ctx, *ref)) return;  // CiviCRM ignores what it cannot select
+  SelectItem item;
+  item.key = column;
+  item.path = ref->path;
+  item.type_override = TypeOverride(hooks, *ref);
+  item.ref = std::move(ref);
+  AddItem(sel, std::move(item));
+}
+
+// "FN(arg)" / "FN(DISTINCT arg)" with an optional " AS alias".
+StatusOr<std::optional<SelectItem>> ParseAggregate(ActionContext& ctx, const schema::Entity& entity,
+                                                   const JoinAliases& aliases,
+                                                   const std::string& expr) {
+  std::string text(TrimAscii(expr));
+  std::string alias;
+  for (const char* as : {" AS ", " as "}) {
+    size_t at = text.rfind(as);
+    if (at != std::string::npos) {
+      alias = std::string(TrimAscii(text.substr(at + 4)));
+      text = std::string(TrimAscii(text.substr(0, at)));
+      break;
+    }
+  }
+  size_t open = text.find('(');
+  if (open == std::string::npos || text.back() != ')') {
+    if (alias.empty()) return std::optional<SelectItem>();
+    return InvalidArgument("Only functions can be given an alias: " + expr);
+  }
+  std::string fn = text.substr(0, open);
+  for (char& c : fn) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (fn != "COUNT" && fn != "SUM" && fn != "MIN" && fn != "MAX" && fn != "AVG") {
+    return InvalidArgument("Unsupported function in select: " + fn);
+  }
+  std::string arg(TrimAscii(text.substr(open + 1, text.size() - open - 2)));
+  std::string distinct;
+  if (arg.size() > 9 && EqualsIgnoreCase(arg.substr(0, 9), "DISTINCT ")) {
+    distinct = "DISTINCT ";
+    arg = std::string(TrimAscii(arg.substr(9)));
+  }
+  SelectItem item;
+  item.aggregate = true;
+  if (arg == "*" && fn == "COUNT" && distinct.empty()) {
+    item.path = "COUNT(*)";
+  } else {
+    std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, aliases, arg);
+    if (!ref || !ref->suffix.empty()) return InvalidField(arg);
+    if (!MayReach(ctx, *ref)) return Unreachable(arg);
+    item.path = fn + "(" + distinct + ref->path + ")";
+  }
+  item.key = alias.empty() ? fn + ":" + arg : alias;
+  return std::optional<SelectItem>(std::move(item));
+}
+
+StatusOr<Selection> ParseSelect(ActionContext& ctx, const schema::Entity& entity,
+                                const V4Hooks& hooks, const JoinAliases& aliases,
+                                const Value& params, bool grouped) {
+  Selection sel;
+  Value select = params.value("select", Value::array());
+  if (!select.is_array()) return InvalidArgument("select must be a list of fields");
+  std::vector<std::string> asked;
+  for (const Value& v : select) {
+    if (!v.is_string()) return InvalidArgument("select must be a list of fields");
+    asked.push_back(v.get<std::string>());
+  }
+  bool only_count = !asked.empty() && std::all_of(asked.begin(), asked.end(), [](const std::string& s) {
+    return s == "row_count";
+  });
+  sel.row_count = std::find(asked.begin(), asked.end(), "row_count") != asked.end();
+  if (only_count) {
+    sel.rows = false;
+    return sel;
+  }
+  bool explicit_fields = false;
+  for (const std::string& a : asked) explicit_fields = explicit_fields || (a != "row_count");
+  sel.wildcard = !explicit_fields || std::find(asked.begin(), asked.end(), "*") != asked.end();
+  bool has_aggregate = false;
+  for (const std::string& a : asked) has_aggregate = has_aggregate || a.find('(') != std::string::npos;
+  if (!grouped && !has_aggregate && entity.FindField("id") != nullptr) {
+    AddColumn(ctx, entity, hooks, aliases, sel, "id");
+  }
+  if (sel.wildcard) {
+    for (const std::string& c : RowColumns(entity, hooks)) {
+      AddColumn(ctx, entity, hooks, aliases, sel, c);
+    }
+  }
+  for (const std::string& a : asked) {
+    if (a == "*" || a == "row_count") continue;
+    KITH_ASSIGN_OR_RETURN(std::optional<SelectItem> agg, ParseAggregate(ctx, entity, aliases, a));
+    if (agg) {
+      AddItem(sel, std::move(*agg));
+      continue;
+    }
+    if (a.size() > 2 && a.substr(a.size() - 2) == ".*") {
+      std::string prefix = a.substr(0, a.size() - 2);
+      if (prefix == "custom") {
+        for (const schema::CustomFieldInfo* f : ctx.catalog.CustomFieldsOf(entity.name)) {
+          const schema::CustomGroupInfo* g = ctx.catalog.FindCustomGroup(f->group_id);
+          if (g != nullptr && !g->is_multiple) {
+            AddColumn(ctx, entity, hooks, aliases, sel, g->name + "." + f->name);
+          }
+        }
+        continue;
+      }
+      if (const schema::CustomGroupInfo* g = ctx.catalog.FindCustomGroup(prefix);
+          g != nullptr && g->base_entity == entity.name && !g->is_multiple) {
+        for (int64_t id : g->field_ids) {
+          if (const schema::CustomFieldInfo* f = ctx.catalog.FindCustomField(id)) {
+            AddColumn(ctx, entity, hooks, aliases, sel, g->name + "." + f->name);
+          }
+        }
+        continue;
+      }
+      // "join.*": every column of a linked entity.
+      std::optional<FieldRef> probe = ResolveField(ctx.catalog, entity, aliases, prefix + ".id");
+      if (probe && probe->owner != nullptr && probe->custom == nullptr) {
+        for (const schema::Field& f : probe->owner->fields) {
+          if (!f.internal) AddColumn(ctx, entity, hooks, aliases, sel, prefix + "." + f.name);
+        }
+      }
+      continue;
+    }
+    AddColumn(ctx, entity, hooks, aliases, sel, a);
+  }
+  return sel;
+}
+
+// --- where -----------------------------------------------------------------
+
+// `any_of` tells CONTAINS ONE OF from CONTAINS (a list operand: any vs all).
+std::optional<Op> ParseOp(const std::string& text, bool* any_of) {
+  static const std::map<std::string, Op> kOps = {
+      {"=", Op::kEq}, {"!=", Op::kNe}, {"<>", Op::kNe}, {"<", Op::kLt}, {">", Op::kGt},
+      {"<=", Op::kLe}, {">=", Op::kGe}, {"LIKE", Op::kLike}, {"NOT LIKE", Op::kNotLike},
+      {"IN", Op::kIn}, {"NOT IN", Op::kNotIn}, {"BETWEEN", Op::kBetween},
+      {"NOT BETWEEN", Op::kNotBetween}, {"IS NULL", Op::kIsNull}, {"IS NOT NULL", Op::kIsNotNull},
+      {"IS EMPTY", Op::kIsEmpty}, {"IS NOT EMPTY", Op::kIsNotEmpty}, {"CONTAINS", Op::kContains},
+      {"NOT CONTAINS", Op::kNotContains}, {"CONTAINS ONE OF", Op::kContains},
+      {"NOT CONTAINS ONE OF", Op::kNotContains}, {"REGEXP", Op::kRegexp},
+      {"NOT REGEXP", Op::kNotRegexp}, {"REGEXP BINARY", Op::kRegexp},
+      {"NOT REGEXP BINARY", Op::kNotRegexp}};
+  std::string upper;
+  for (char c : TrimAscii(text)) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto it = kOps.find(upper);
+  if (it == kOps.end()) return std::nullopt;
+  *any_of = upper.find("ONE OF") != std::string::npos;
+  return it->second;
+}
+
+// A where operand in the stored form of its field where that is clear
+// (integers, flags, "user_contact_id"); anything else is bound as given.
+Value WhereValue(ActionContext& ctx, const schema::Entity& entity, const FieldRef& ref,
+                 const Value& v) {
+  if (v.is_array()) {
+    Value out = Value::array();
+    for (const Value& x : v) out.push_back(WhereValue(ctx, entity, ref, x));
+    return out;
+  }
+  if (!ref.suffix.empty() || v.is_null()) return v;
+  const schema::Field& f = *ref.field;
+  if (v.is_string() && v.get<std::string>() == "user_contact_id" &&
+      (f.fk_entity == "Contact" || (ref.top_level && HoldsContactIds(entity, f)) ||
+       (f.name == "id" && ref.path == "id" && entity.name == "Contact"))) {
+    return ctx.caller.contact_id;
+  }
+  if (f.type == schema::FieldType::kInt || f.type == schema::FieldType::kBool) {
+    if (f.serialized) return v;
+    auto coerced = api::CoerceFieldValue(f, v);
+    if (coerced.ok()) return *coerced;
+  }
+  return v;
+}
+
+struct WhereBuilder {
+  ActionContext& ctx;
+  const schema::Entity& entity;
+  const V4Hooks& hooks;
+  const JoinAliases& aliases;
+  bool mentions_deleted = false;
+
+  StatusOr<Condition> List(const Value& clauses) {
+    if (!clauses.is_array()) return InvalidArgument("where must be a list of conditions");
+    std::vector<Condition> all;
+    for (const Value& c : clauses) {
+      KITH_ASSIGN_OR_RETURN(Condition one, Clause(c));
+      all.push_back(std::move(one));
+    }
+    return Condition::And(std::move(all));
+  }
+
+  StatusOr<Condition> Clause(const Value& c) {
+    if (!c.is_array() || c.empty() || !c[0].is_string()) {
+      return InvalidArgument("Invalid where clause: " + c.dump());
+    }
+    std::string head = c[0].get<std::string>();
+    if ((head == "AND" || head == "OR" || head == "NOT") && c.size() == 2 && c[1].is_array()) {
+      KITH_ASSIGN_OR_RETURN(Condition inner, List(c[1]));
+      if (head == "AND") return inner;
+      if (head == "NOT") return Condition::Not(std::move(inner));
+      return Condition::Or(std::move(inner.children));
+    }
+    if (c.size() < 2 || c.size() > 4 || !c[1].is_string()) {
+      return InvalidArgument("Invalid where clause: " + c.dump());
+    }
+    std::string op_text = c[1].get<std::string>();
+    Value value = c.size() > 2 ? c[2] : Value();
+    std::string base = head.substr(0, head.find(':'));
+    if (base == "is_deleted") mentions_deleted = true;
+    bool any_of = false;
+    std::optional<Op> op = ParseOp(op_text, &any_of);
+    if (!op) return InvalidArgument("Illegal operator: " + op_text, {{"error_field", head}});
+    if (hooks.virtual_filter) {
+      KITH_ASSIGN_OR_RETURN(std::optional<Condition> virt, hooks.virtual_filter(ctx, head, op_text, value));
+      if (virt) return std::move(*virt);
+    }
+    std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, aliases, head);
+    if (!ref) return InvalidField(head);
+    if (!MayReach(ctx, *ref)) return Unreachable(head);
+    Value operand = WhereValue(ctx, entity, *ref, value);
+    return Leaf(*ref, *op, any_of, operand, op_text);
+  }
+
+  StatusOr<Condition> Leaf(const FieldRef& ref, Op op, bool any_of, Value operand,
+                           const std::string& op_text) {
+    const std::string& path = ref.path;
+    switch (op) {
+      case Op::kIn:
+      case Op::kNotIn:
+        if (!operand.is_array()) operand = Value::array({operand});
+        return Condition::Leaf(path, op, operand);
+      case Op::kBetween:
+      case Op::kNotBetween:
+        if (!operand.is_array() || operand.size() != 2) {
+          return InvalidArgument(op_text + " needs a list of two values for " + ref.key,
+                                 {{"error_field", ref.key}});
+        }
+        return Condition::Leaf(path, op, operand);
+      case Op::kContains:
+      case Op::kNotContains: {
+        // A list operand: every value (CONTAINS) or any of them (ONE OF).
+        if (!operand.is_array()) operand = Value::array({operand});
+        std::vector<Condition> parts;
+        for (const Value& v : operand) {
+          parts.push_back(Condition::Leaf(path, Op::kContains, v.is_string() ? v : Value(v.dump())));
+        }
+        Condition joined = any_of ? Condition::Or(std::move(parts)) : Condition::And(std::move(parts));
+        if (op == Op::kNotContains) return Condition::Not(std::move(joined));
+        return joined;
+      }
+      case Op::kIsNull:
+      case Op::kIsNotNull:
+      case Op::kIsEmpty:
+      case Op::kIsNotEmpty:
+        return Condition::Leaf(path, op);
+      default:
+        if (operand.is_array() || operand.is_object()) {
+          return InvalidArgument(op_text + " takes a single value for " + ref.key,
+                                 {{"error_field", ref.key}});
+        }
+        if (ref.field->serialized && (op == Op::kEq || op == Op::kNe) && operand.is_string() &&
+            !operand.get<std::string>().empty()) {
+          // One value against a list column: the stored \x01 form.
+          operand = "\x01" + operand.get<std::string>() + "\x01";
+        }
+        return Condition::Leaf(path, op, operand);
+    }
+  }
+};
+
+// Explicit joins: ["Entity AS alias", "LEFT"|"INNER"|bool, [cond]...].
+Status ParseJoins(ActionContext& ctx, const schema::Entity& entity, const Value& params,
+                  JoinAliases& aliases, Query& q) {
+  if (!params.contains("join")) return Status();
+  const Value& joins = params["join"];
+  if (!joins.is_array()) return InvalidArgument("join must be a list");
+  for (const Value& j : joins) {
+    if (!j.is_array() || j.empty() || !j[0].is_string()) {
+      return InvalidArgument("Invalid join: " + j.dump());
+    }
+    std::string spec(TrimAscii(j[0].get<std::string>()));
+    std::string name = spec, alias = spec;
+    for (const char* as : {" AS ", " as "}) {
+      size_t at = spec.find(as);
+      if (at != std::string::npos) {
+        name = std::string(TrimAscii(spec.substr(0, at)));
+        alias = std::string(TrimAscii(spec.substr(at + 4)));
+        break;
+      }
+    }
+    const schema::Entity* target = ctx.catalog.Find(api::CanonicalEntityName(name));
+    if (target == nullptr || !target->api) return InvalidArgument("Invalid join entity: " + name);
+    for (const std::string& p : target->get_permissions) {
+      if (!ctx.caller.Has(p)) {
+        return PermissionDenied("Cannot join " + target->name + ": insufficient permission: require " +
+                                    Join(target->get_permissions, " and "),
+                                {{"error_code", "unauthorized"}});
+      }
+    }
+    if (alias.empty() || aliases.count(alias) || entity.FindField(alias) || entity.FindJoin(alias)) {
+      return InvalidArgument("Invalid join alias: " + alias);
+    }
+    aliases[alias] = target->name;
+    store::ExplicitJoin join;
+    join.entity = target->name;
+    join.alias = alias;
+    size_t next = 1;
+    if (j.size() > 1) {
+      if (j[1].is_boolean()) {
+        join.required = j[1].get<bool>();
+      } else if (j[1].is_string() && (j[1] == "LEFT" || j[1] == "INNER")) {
+        join.required = j[1] == "INNER";
+      } else {
+        return InvalidArgument("join type must be LEFT, INNER or a boolean: " + j[1].dump());
+      }
+      next = 2;
+    }
+    std::vector<Condition> on;
+    for (size_t i = next; i < j.size(); ++i) {
+      const Value& c = j[i];
+      if (c.is_string()) return InvalidArgument("join bridges are not supported: " + c.get<std::string>());
+      if (!c.is_array() || c.size() != 3 || !c[0].is_string() || !c[1].is_string()) {
+        return InvalidArgument("Invalid join condition: " + c.dump());
+      }
+      // A join's own columns are named directly in its conditions ("e.contact_id"):
+      // a path through it would need the join before it exists.
+      auto through_alias = [&](const std::string& key) {
+        if (key.rfind(alias + ".", 0) != 0) return false;
+        std::string rest = key.substr(alias.size() + 1);
+        return rest.find_first_of(".:") != std::string::npos;
+      };
+      std::string left = c[0].get<std::string>();
+      std::optional<FieldRef> lref = ResolveField(ctx.catalog, entity, aliases, left);
+      if (!lref) return InvalidField(left);
+      if (through_alias(left)) {
+        return InvalidArgument("join conditions name the joined entity's own fields: " + left);
+      }
+      bool any_of = false;
+      std::optional<Op> op = ParseOp(c[1].get<std::string>(), &any_of);
+      if (!op) return InvalidArgument("Illegal operator: " + c[1].get<std::string>());
+      const Value& right = c[2];
+      if (right.is_string()) {
+        std::string text = right.get<std::string>();
+        if (text.size() >= 2 && (text.front() == '\'' || text.front() == '"') && text.back() == text.front()) {
+          on.push_back(Condition::Leaf(lref->path, *op, text.substr(1, text.size() - 2)));
+          continue;
+        }
+        if (std::optional<FieldRef> rref = ResolveField(ctx.catalog, entity, aliases, text)) {
+          if (through_alias(text)) {
+            return InvalidArgument("join conditions name the joined entity's own fields: " + text);
+          }
+          on.push_back(Condition::Compare(lref->path, *op, rref->path));
+          continue;
+        }
+        return InvalidField(text);
+      }
+      on.push_back(Condition::Leaf(lref->path, *op, right));
+    }
+    join.on = Condition::And(std::move(on));
+    q.joins.push_back(std::move(join));
+  }
+  return Status();
+}
+
+StatusOr<int64_t> NonNegative(const Value& params, const char* key) {
+  if (!params.contains(key) || params[key].is_null()) return 0;
+  const Value& v = params[key];
+  std::optional<int64_t> n;
+  if (v.is_number_integer()) n = v.get<int64_t>();
+  if (v.is_string()) n = ParseInt64(TrimAscii(v.get<std::string>()));
+  if (!n || *n < 0) {
+    return InvalidArgument(std::string(key) + " must be a non-negative integer",
+                           {{"error_field", key}});
+  }
+  return *n;
+}
+
+// Turns stored lists of option values into their labels/names.
+Status LabelLists(ActionContext& ctx, const std::vector<SelectItem>& items, std::vector<Value>& rows) {
+  for (const SelectItem& item : items) {
+    if (!item.ref || item.ref->suffix.empty() || !item.ref->field->serialized) continue;
+    const std::string& group = item.ref->field->option_group;
+    std::map<std::string, std::string> names;
+    if (!group.empty()) {
+      Query q;
+      q.entity = "OptionValue";
+      q.select = {"value", item.ref->suffix == "name" ? "name" : "label"};
+      q.where = Condition::Leaf("option_group_id.name", Op::kEq, group);
+      KITH_ASSIGN_OR_RETURN(auto options, ctx.txn.Select(q));
+      for (const Value& o : options) names[api::ValueAsText(o["value"])] = api::ValueAsText(o[q.select[1]]);
+    }
+    for (Value& row : rows) {
+      Value& v = row[item.key];
+      if (!v.is_array()) continue;
+      for (Value& part : v) {
+        auto it = names.find(api::ValueAsText(part));
+        if (it != names.end()) part = it->second;
+      }
+    }
+  }
+  return Status();
+}
+
+}  // namespace
+
+std::vector<std::string> RowColumns(const schema::Entity& entity, const V4Hooks& hooks) {
+  if (!hooks.layout.empty()) return hooks.layout;
+  std::vector<std::string> cols;
+  for (const schema::Field& f : entity.fields) {
+    if (!f.internal) cols.push_back(f.name);
+  }
+  for (const auto& [name, value] : hooks.virtual_columns) cols.push_back(name);
+  return cols;
+}
+
+StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, const Value& params) {
+  const V4Hooks& hooks = HooksOf(entity.name);
+  Query q;
+  q.entity = entity.name;
+  JoinAliases aliases;
+  KITH_RETURN_IF_ERROR(ParseJoins(ctx, entity, params, aliases, q));
+
+  if (params.contains("groupBy")) {
+    const Value& group_by = params["groupBy"];
+    if (!group_by.is_array()) return InvalidArgument("groupBy must be a list of fields");
+    for (const Value& g : group_by) {
+      std::optional<FieldRef> ref =
+          g.is_string() ? ResolveField(ctx.catalog, entity, aliases, g.get<std::string>()) : std::nullopt;
+      if (!ref) return InvalidField(g.is_string() ? g.get<std::string>() : g.dump());
+      if (!MayReach(ctx, *ref)) return Unreachable(g.get<std::string>());
+      q.group_by.push_back(ref->path);
+    }
+  }
+  if (params.contains("having") && !params["having"].empty()) {
+    return InvalidArgument("having is not supported by kith", {{"error_field", "having"}});
+  }
+  KITH_ASSIGN_OR_RETURN(Selection sel, ParseSelect(ctx, entity, hooks, aliases, params, !q.group_by.empty()));
+
+  WhereBuilder where{ctx, entity, hooks, aliases};
+  KITH_ASSIGN_OR_RETURN(q.where, where.List(params.value("where", Value::array())));
+  // Trashed records stay out unless asked for (CiviCRM's automatic filter).
+  if (entity.soft_delete && entity.FindField("is_deleted") && !where.mentions_deleted) {
+    q.where.children.push_back(Condition::Leaf("is_deleted", Op::kEq, 0));
+  }
+
+  if (params.contains("orderBy")) {
+    const Value& order = params["orderBy"];
+    if (!order.is_object() && !(order.is_array() && order.empty())) {
+      return InvalidArgument("orderBy must be an object {\"field\": \"ASC|DESC\"}");
+    }
+    for (const auto& [key, dir] : order.items()) {
+      std::string d = dir.is_string() ? AsciiLower(dir.get<std::string>()) : "";
+      if (d != "asc" && d != "desc") {
+        return InvalidArgument("orderBy direction must be ASC or DESC: " + key, {{"error_field", key}});
+      }
+      std::string path;
+      for (const SelectItem& item : sel.items) {
+        if (item.key == key && item.aggregate) path = item.path;
+      }
+      if (path.empty()) {
+        std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, aliases, key);
+        if (ref && !MayReach(ctx, *ref)) return Unreachable(key);
+        if (!ref) {
+          KITH_ASSIGN_OR_RETURN(std::optional<SelectItem> agg, ParseAggregate(ctx, entity, aliases, key));
+          if (!agg) return InvalidField(key);
+          path = agg->path;
+        } else {
+          path = ref->path;
+        }
+      }
+      q.order_by.push_back({path, d == "desc"});
+    }
+  }
+  if (q.order_by.empty() && q.group_by.empty() && entity.FindField("id") != nullptr) {
+    q.order_by.push_back({"id", false});
+  }
+  KITH_ASSIGN_OR_RETURN(q.limit, NonNegative(params, "limit"));
+  KITH_ASSIGN_OR_RETURN(q.offset, NonNegative(params, "offset"));
+
+  for (const SelectItem& item : sel.items) {
+    if (item.is_virtual) continue;
+    if (std::find(q.select.begin(), q.select.end(), item.path) == q.select.end()) {
+      q.select.push_back(item.path);
+    }
+  }
+  if (q.select.empty()) q.select.push_back(q.group_by.empty() ? "id" : q.group_by[0]);
+
+  GetResult out;
+  if (sel.row_count) {
+    KITH_ASSIGN_OR_RETURN(int64_t n, ctx.txn.Count(q));
+    out.count = n;
+    out.count_matched = n;
+  }
+  if (!sel.rows) return out;
+  KITH_ASSIGN_OR_RETURN(auto stored, ctx.txn.Select(q));
+  for (const Value& s : stored) {
+    Value row = Value::object();
+    for (const SelectItem& item : sel.items) {
+      if (item.is_virtual) {
+        row[item.key] = item.virtual_value;
+      } else if (item.ref) {
+        row[item.key] = TypedValue(*item.ref, s[item.path], item.type_override);
+      } else {
+        row[item.key] = s[item.path];
+      }
+    }
+    if (sel.wildcard && hooks.trim_row) hooks.trim_row(row);
+    out.rows.push_back(std::move(row));
+  }
+  KITH_RETURN_IF_ERROR(LabelLists(ctx, sel.items, out.rows));
+  return out;
+}
+
+StatusOr<std::vector<int64_t>> MatchingIds(ActionContext& ctx, const schema::Entity& entity,
+                                           const Value& params) {
+  Value get = Value::object();
+  get["select"] = Value::array({"id"});
+  for (const char* key : {"where", "orderBy", "limit", "offset"}) {
+    if (params.contains(key)) get[key] = params[key];
+  }
+  KITH_ASSIGN_OR_RETURN(GetResult result, RunGet(ctx, entity, get));
+  std::vector<int64_t> ids;
+  for (const Value& row : result.rows) ids.push_back(row["id"].get<int64_t>());
+  return ids;
+}
+
+StatusOr<Value> WholeRow(ActionContext& ctx, const schema::Entity& entity, int64_t id) {
+  Value get = Value::object();
+  get["where"] = Value::array({Value::array({"id", "=", id})});
+  if (entity.soft_delete) {
+    // A trashed record is still this record.
+    get["where"].push_back(Value::array(
+        {"OR", Value::array({Value::array({"is_deleted", "=", 0}), Value::array({"is_deleted", "=", 1})})}));
+  }
+  KITH_ASSIGN_OR_RETURN(GetResult result, RunGet(ctx, entity, get));
+  if (result.rows.empty()) {
+    return NotFound(entity.name + " id " + std::to_string(id) + " not found");
+  }
+  return result.rows[0];
+}
+
+}  // namespace kith::entities::v4

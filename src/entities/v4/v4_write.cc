@@ -1,0 +1,456 @@
+// APIv4 writes: create, update, save, delete and replace, with the answers
+// CiviCRM gives (the saved object echoed: what was written, the defaults its
+// BAO sets, the non-column keys of the call, then "custom" and
+// "check_permissions"; deletes answer the ids as text).
+#include <algorithm>
+
+#include "api/custom_data.h"
+#include "api/field_values.h"
+#include "api/records.h"
+#include "base/error_details.h"
+#include "base/strings.h"
+#include "entities/v4/v4_common.h"
+
+namespace kith::entities::v4 {
+
+using api::ActionContext;
+
+namespace {
+
+// A record's values, sorted by where they go.
+struct WriteParts {
+  std::optional<Value> id;
+  Value own = Value::object();     // this entity's columns, stored form
+  Value joined = Value::object();  // join name -> {column: value}
+  std::vector<api::CustomValueWrite> custom;
+  // Keys that are not columns, as given (suffix dropped), for the answer.
+  std::vector<std::pair<std::string, Value>> extras;
+};
+
+const schema::Entity& EntityOf(ActionContext& ctx, const std::string& name) {
+  return *ctx.catalog.Find(name);
+}
+
+Value TypedFor(const schema::Entity& entity, const V4Hooks& hooks, const std::string& column,
+               const Value& stored) {
+  const schema::Field* f = entity.FindField(column);
+  if (f == nullptr) return stored;
+  auto t = hooks.column_types.find(column);
+  return TypedColumn(*f, stored, t == hooks.column_types.end() ? "" : t->second);
+}
+
+StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity, const Value& values) {
+  if (!values.is_object()) return InvalidArgument("values must be an object", {{"error_field", "values"}});
+  WriteParts parts;
+  JoinAliases none;
+  for (const auto& [key, given] : values.items()) {
+    if (key == "id") {
+      parts.id = given;
+      continue;
+    }
+    std::string base = key.substr(0, key.find(':'));
+    std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, none, key);
+    if (ref && ref->top_level) {
+      if (ref->field->readonly) continue;  // computed by kith, as CiviCRM ignores them
+      KITH_ASSIGN_OR_RETURN(parts.own[ref->field->name], WriteValue(ctx, *ref, given));
+      continue;
+    }
+    if (ref && ref->custom != nullptr) {
+      KITH_ASSIGN_OR_RETURN(Value stored, WriteValue(ctx, *ref, given));
+      parts.custom.push_back({ref->custom, std::nullopt, key, std::move(stored)});
+      parts.extras.emplace_back(base, Value());  // CiviCRM echoes custom values as null
+      continue;
+    }
+    std::vector<std::string_view> segs = Split(base, '.');
+    if (ref && segs.size() == 2 && entity.FindJoin(segs[0]) != nullptr) {
+      // A column of a joined record (email_primary.email): written after the
+      // record itself, through the entity's hook.
+      std::string join(segs[0]), column(segs[1]);
+      Value v = given;
+      if (!ref->suffix.empty()) {
+        KITH_ASSIGN_OR_RETURN(v, WriteValue(ctx, *ref, given));
+      }
+      parts.joined[join][column] = v;
+      parts.extras.emplace_back(base, TypedColumn(*ref->field, v));
+      continue;
+    }
+    if (segs.size() == 2) {
+      // "link.column": the id of the linked record whose column has this value.
+      const schema::Field* link = entity.FindField(segs[0]);
+      const schema::Entity* target = link && !link->fk_entity.empty() ? ctx.catalog.Find(link->fk_entity) : nullptr;
+      const schema::Field* column = target ? target->FindField(segs[1]) : nullptr;
+      if (column != nullptr && !column->internal && target->api) {
+        store::Query q;
+        q.entity = target->name;
+        q.select = {"id"};
+        q.where = store::Condition::Leaf(column->name, store::Op::kEq, given);
+        q.limit = 1;
+        KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
+        if (rows.empty()) {
+          return InvalidArgument(key + " is not valid: " + api::ValueAsText(given),
+                                 {{"error_code", 2001}, {"error_field", key}});
+        }
+        parts.own[link->name] = rows[0]["id"];
+        continue;
+      }
+    }
+    return InvalidField(key);
+  }
+  return parts;
+}
+
+Status CheckRequired(const schema::Entity& entity, const Value& own) {
+  std::vector<std::string> missing;
+  for (const schema::Field& f : entity.fields) {
+    if (!f.required || f.readonly || f.internal || !f.default_value.is_null()) continue;
+    if (!own.contains(f.name) || own[f.name].is_null() ||
+        (own[f.name].is_string() && own[f.name].get<std::string>().empty())) {
+      missing.push_back(f.name);
+    }
+  }
+  if (missing.empty()) return Status();
+  Value fields = Value::array();
+  for (const std::string& m : missing) fields.push_back(m);
+  return InvalidArgument("Mandatory values missing from Api4 " + entity.name + "::create: " +
+                             Join(missing, ", "),
+                         {{"error_code", "mandatory_missing"}, {"fields", fields}});
+}
+
+void AppendTail(Value& row, const WriteParts& parts) {
+  // CiviCRM lists the call's other keys last, in reverse order.
+  for (auto it = parts.extras.rbegin(); it != parts.extras.rend(); ++it) row[it->first] = it->second;
+  row["custom"] = nullptr;
+  row["check_permissions"] = nullptr;
+}
+
+// Whether a written column shows in an answer: computed nulls do not
+// (CiviCRM's object never held them), unless the call wrote them itself.
+bool ShowsWritten(const V4Hooks& hooks, const std::string& col, const Value& written,
+                  const Value& given) {
+  if (!written.contains(col)) return false;
+  return !written[col].is_null() || given.contains(col) || hooks.echo_nulls.count(col) > 0;
+}
+
+void FinishEcho(const V4Hooks& hooks, Value& row, const WriteParts& parts) {
+  if (hooks.echo_format) hooks.echo_format(row);
+  AppendTail(row, parts);
+}
+
+StatusOr<Value> CreateEcho(ActionContext& ctx, const schema::Entity& entity, const V4Hooks& hooks,
+                           int64_t id, const Value& written, const WriteParts& parts,
+                           const Value& values) {
+  // The stored row: defaults the database filled in, and what rules that run
+  // after the insert (names made from the id) wrote.
+  KITH_ASSIGN_OR_RETURN(Value stored, api::LoadRecord(ctx.txn, entity, id));
+  Value row = Value::object();
+  row["id"] = id;
+  for (const std::string& col : RowColumns(entity, hooks)) {
+    if (col == "id" || hooks.echo_hidden.count(col)) continue;
+    auto virt = hooks.virtual_columns.find(col);
+    if (virt != hooks.virtual_columns.end()) {
+      if (hooks.create_echo.count(col) && !virt->second.is_null()) row[col] = virt->second;
+      continue;
+    }
+    const Value& now = stored.value(col, Value());
+    if (ShowsWritten(hooks, col, written, parts.own)) {
+      row[col] = TypedFor(entity, hooks, col, now.is_null() ? written[col] : now);
+    } else if ((hooks.create_echo_stored || hooks.create_echo.count(col)) &&
+               (!now.is_null() || hooks.echo_nulls.count(col))) {
+      row[col] = TypedFor(entity, hooks, col, now);
+    }
+  }
+  FinishEcho(hooks, row, parts);
+  if (hooks.create_tail) {
+    Value tail = hooks.create_tail(values);
+    for (const auto& [k, v] : tail.items()) row[k] = v;
+  }
+  return row;
+}
+
+StatusOr<Value> UpdateEcho(const schema::Entity& entity, const V4Hooks& hooks, int64_t id,
+                           const Value& before, const Value& written, const WriteParts& parts) {
+  Value row = Value::object();
+  row["id"] = id;
+  for (const std::string& col : RowColumns(entity, hooks)) {
+    if (col == "id") continue;
+    auto virt = hooks.virtual_columns.find(col);
+    if (virt != hooks.virtual_columns.end()) {
+      if (hooks.update_whole_row && !virt->second.is_null()) row[col] = virt->second;
+      continue;
+    }
+    bool batch = std::find(hooks.batch_fields.begin(), hooks.batch_fields.end(), col) !=
+                 hooks.batch_fields.end();
+    if (hooks.update_whole_row || batch) {
+      const Value& v = (hooks.echo_hidden.count(col) || !written.contains(col))
+                           ? before.value(col, Value())
+                           : written[col];
+      if (!v.is_null()) row[col] = TypedFor(entity, hooks, col, v);
+    } else if (!hooks.echo_hidden.count(col) && ShowsWritten(hooks, col, written, parts.own)) {
+      row[col] = TypedFor(entity, hooks, col, written[col]);
+    }
+  }
+  FinishEcho(hooks, row, parts);
+  for (const auto& [k, v] : hooks.update_tail.items()) row[k] = v;
+  return row;
+}
+
+Status WriteRelated(ActionContext& ctx, const V4Hooks& hooks, int64_t id, const WriteParts& parts) {
+  if (!parts.custom.empty()) KITH_RETURN_IF_ERROR(api::WriteCustomValues(ctx.txn, id, parts.custom));
+  if (!parts.joined.empty()) {
+    if (!hooks.write_joined) return InvalidField(parts.joined.begin().key());
+    KITH_RETURN_IF_ERROR(hooks.write_joined(ctx, id, parts.joined));
+  }
+  return Status();
+}
+
+StatusOr<Value> CreateOne(ActionContext& ctx, const schema::Entity& entity, Value values) {
+  const V4Hooks& hooks = HooksOf(entity.name);
+  if (hooks.prepare) KITH_RETURN_IF_ERROR(hooks.prepare(ctx, values, /*creating=*/true));
+  if (hooks.create_record) {
+    Value own = Value::object();
+    for (const auto& [key, v] : values.items()) {
+      if (entity.FindField(key) != nullptr) own[key] = v;
+    }
+    KITH_RETURN_IF_ERROR(CheckRequired(entity, own));
+    KITH_ASSIGN_OR_RETURN(int64_t id, hooks.create_record(ctx, values));
+    WriteParts parts;
+    for (const auto& [key, v] : values.items()) {
+      if (entity.FindField(key.substr(0, key.find(':'))) == nullptr) parts.extras.emplace_back(key, Value());
+    }
+    return CreateEcho(ctx, entity, hooks, id, Value::object(), parts, values);
+  }
+  KITH_ASSIGN_OR_RETURN(WriteParts parts, SplitWrite(ctx, entity, values));
+  KITH_RETURN_IF_ERROR(CheckRequired(entity, parts.own));
+  Value written;
+  KITH_ASSIGN_OR_RETURN(int64_t id, api::CreateRecord(ctx, entity.name, parts.own, &written));
+  KITH_RETURN_IF_ERROR(WriteRelated(ctx, hooks, id, parts));
+  if (hooks.after_write) KITH_RETURN_IF_ERROR(hooks.after_write(ctx, id, written, true));
+  return CreateEcho(ctx, entity, hooks, id, written, parts, values);
+}
+
+StatusOr<Value> UpdateOne(ActionContext& ctx, const schema::Entity& entity, int64_t id,
+                          const WriteParts& parts, bool reload) {
+  const V4Hooks& hooks = HooksOf(entity.name);
+  KITH_ASSIGN_OR_RETURN(Value before, api::LoadRecord(ctx.txn, entity, id));
+  Value written;
+  KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, entity.name, id, parts.own, &written));
+  KITH_RETURN_IF_ERROR(WriteRelated(ctx, hooks, id, parts));
+  if (hooks.after_write) KITH_RETURN_IF_ERROR(hooks.after_write(ctx, id, written, false));
+  if (reload) return WholeRow(ctx, entity, id);
+  return UpdateEcho(entity, hooks, id, before, written, parts);
+}
+
+bool Truthy(const Value& v) {
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number()) return v.get<double>() != 0;
+  if (v.is_string()) return !v.get<std::string>().empty() && v.get<std::string>() != "0";
+  return !v.is_null();
+}
+
+StatusOr<int64_t> IdOf(const Value& given) {
+  std::optional<int64_t> id;
+  if (given.is_number_integer()) id = given.get<int64_t>();
+  if (given.is_string()) id = ParseInt64(given.get<std::string>());
+  if (!id || *id <= 0) {
+    return InvalidArgument("id is not valid: " + api::ValueAsText(given), {{"error_field", "id"}});
+  }
+  return *id;
+}
+
+// `where` clauses "field = value" as values (replace fills its records
+// with them, as CiviCRM does).
+Value WhereEqualities(const Value& where) {
+  Value out = Value::object();
+  if (!where.is_array()) return out;
+  for (const Value& c : where) {
+    if (c.is_array() && c.size() == 3 && c[0].is_string() && c[1] == "=" && !c[2].is_array() &&
+        !c[2].is_object()) {
+      out[c[0].get<std::string>()] = c[2];
+    }
+  }
+  return out;
+}
+
+struct SaveOutcome {
+  Value row;
+  int64_t id = 0;
+  bool matched = false;
+};
+
+StatusOr<SaveOutcome> SaveOne(ActionContext& ctx, const schema::Entity& entity, Value record,
+                              const Value& defaults, const Value& match, bool reload) {
+  if (!record.is_object()) return InvalidArgument("records must be a list of objects");
+  for (const auto& [k, v] : defaults.items()) {
+    if (!record.contains(k)) record[k] = v;
+  }
+  SaveOutcome out;
+  std::optional<int64_t> id;
+  if (record.contains("id") && !record["id"].is_null()) {
+    KITH_ASSIGN_OR_RETURN(id, IdOf(record["id"]));
+  } else if (match.is_array() && !match.empty()) {
+    Value where = Value::array();
+    bool complete = true;
+    for (const Value& m : match) {
+      if (!m.is_string() || !record.contains(m.get<std::string>())) {
+        complete = false;
+        break;
+      }
+      where.push_back(Value::array({m, "=", record[m.get<std::string>()]}));
+    }
+    if (complete) {
+      KITH_ASSIGN_OR_RETURN(auto ids, MatchingIds(ctx, entity, Value{{"where", where}}));
+      if (ids.size() > 1) {
+        return InvalidArgument("Multiple " + entity.name + " records match: " + where.dump());
+      }
+      if (ids.size() == 1) {
+        id = ids[0];
+        out.matched = true;
+      }
+    }
+  }
+  if (id) {
+    record.erase("id");
+    const V4Hooks& hooks = HooksOf(entity.name);
+    if (hooks.prepare) KITH_RETURN_IF_ERROR(hooks.prepare(ctx, record, false));
+    KITH_ASSIGN_OR_RETURN(WriteParts parts, SplitWrite(ctx, entity, record));
+    KITH_ASSIGN_OR_RETURN(out.row, UpdateOne(ctx, entity, *id, parts, reload));
+    out.id = *id;
+    out.matched = true;
+    return out;
+  }
+  KITH_ASSIGN_OR_RETURN(out.row, CreateOne(ctx, entity, record));
+  out.id = out.row["id"].get<int64_t>();
+  return out;
+}
+
+}  // namespace
+
+StatusOr<Value> CreateAction(ActionContext& ctx, const std::string& name) {
+  KITH_RETURN_IF_ERROR(CheckParams(ctx.params, {"values"}));
+  Value values = ctx.params.value("values", Value::object());
+  if (values.is_array() && values.empty()) values = Value::object();
+  if (values.contains("id") && !values["id"].is_null()) {
+    return InvalidArgument("Cannot pass an id to create; use update or save",
+                           {{"error_field", "id"}});
+  }
+  KITH_ASSIGN_OR_RETURN(Value row, CreateOne(ctx, EntityOf(ctx, name), values));
+  return Value{{"values", Value::array({row})}};
+}
+
+StatusOr<Value> UpdateAction(ActionContext& ctx, const std::string& name) {
+  KITH_RETURN_IF_ERROR(CheckParams(ctx.params, {"values", "where", "reload", "orderBy", "limit", "offset"}));
+  const schema::Entity& entity = EntityOf(ctx, name);
+  Value values = ctx.params.value("values", Value::object());
+  if (values.is_array() && values.empty()) values = Value::object();
+  Value where = ctx.params.value("where", Value::array());
+  if (!where.is_array()) return InvalidArgument("where must be a list of conditions");
+  const V4Hooks& hooks = HooksOf(name);
+  if (hooks.prepare && values.is_object()) KITH_RETURN_IF_ERROR(hooks.prepare(ctx, values, false));
+  KITH_ASSIGN_OR_RETURN(WriteParts parts, SplitWrite(ctx, entity, values));
+  if (parts.id && !parts.id->is_null()) {
+    KITH_ASSIGN_OR_RETURN(int64_t id, IdOf(*parts.id));
+    where.push_back(Value::array({"id", "=", id}));
+  }
+  if (where.empty()) {
+    return InvalidArgument("Parameter \"where\" is required unless primary keys are supplied in values.",
+                           {{"error_field", "where"}});
+  }
+  Value batch = ctx.params;
+  batch["where"] = where;
+  KITH_ASSIGN_OR_RETURN(auto ids, MatchingIds(ctx, entity, batch));
+  bool reload = Truthy(ctx.params.value("reload", Value(false)));
+  Value rows = Value::array();
+  for (int64_t id : ids) {
+    KITH_ASSIGN_OR_RETURN(Value row, UpdateOne(ctx, entity, id, parts, reload));
+    rows.push_back(std::move(row));
+  }
+  return Value{{"values", rows}};
+}
+
+StatusOr<Value> SaveAction(ActionContext& ctx, const std::string& name) {
+  KITH_RETURN_IF_ERROR(CheckParams(ctx.params, {"records", "defaults", "match", "reload"}));
+  const schema::Entity& entity = EntityOf(ctx, name);
+  Value records = ctx.params.value("records", Value::array());
+  Value defaults = ctx.params.value("defaults", Value::object());
+  if (defaults.is_array() && defaults.empty()) defaults = Value::object();
+  Value match = ctx.params.value("match", Value::array());
+  if (!records.is_array()) return InvalidArgument("records must be a list of objects");
+  if (!defaults.is_object()) return InvalidArgument("defaults must be an object");
+  if (!match.is_array()) return InvalidArgument("match must be a list of fields");
+  bool reload = Truthy(ctx.params.value("reload", Value(false)));
+  Value rows = Value::array();
+  int64_t matched = 0;
+  for (const Value& record : records) {
+    KITH_ASSIGN_OR_RETURN(SaveOutcome one, SaveOne(ctx, entity, record, defaults, match, reload));
+    matched += one.matched ? 1 : 0;
+    rows.push_back(std::move(one.row));
+  }
+  return Value{{"values", rows}, {"countMatched", matched}};
+}
+
+StatusOr<Value> DeleteAction(ActionContext& ctx, const std::string& name) {
+  const V4Hooks& hooks = HooksOf(name);
+  std::set<std::string> allowed = {"where", "orderBy", "limit", "offset"};
+  allowed.insert(hooks.delete_params.begin(), hooks.delete_params.end());
+  KITH_RETURN_IF_ERROR(CheckParams(ctx.params, allowed));
+  const schema::Entity& entity = EntityOf(ctx, name);
+  Value where = ctx.params.value("where", Value::array());
+  if (!where.is_array() || where.empty()) {
+    return InvalidArgument("Cannot delete " + name + " with no \"where\" parameter specified",
+                           {{"error_field", "where"}});
+  }
+  KITH_ASSIGN_OR_RETURN(auto ids, MatchingIds(ctx, entity, ctx.params));
+  Value rows = Value::array();
+  for (int64_t id : ids) {
+    if (hooks.remove) {
+      KITH_RETURN_IF_ERROR(hooks.remove(ctx, id, ctx.params));
+    } else {
+      KITH_RETURN_IF_ERROR(ctx.txn.Delete(name, id));
+    }
+    rows.push_back(Value{{"id", std::to_string(id)}});
+  }
+  return Value{{"values", rows}};
+}
+
+StatusOr<Value> ReplaceAction(ActionContext& ctx, const std::string& name) {
+  KITH_RETURN_IF_ERROR(CheckParams(ctx.params, {"records", "defaults", "match", "reload", "where"}));
+  const schema::Entity& entity = EntityOf(ctx, name);
+  Value where = ctx.params.value("where", Value::array());
+  if (!where.is_array() || where.empty()) {
+    return InvalidArgument("Cannot replace " + name + " with no \"where\" parameter specified",
+                           {{"error_field", "where"}});
+  }
+  Value records = ctx.params.value("records", Value::array());
+  if (!records.is_array()) return InvalidArgument("records must be a list of objects");
+  Value defaults = ctx.params.value("defaults", Value::object());
+  if (defaults.is_array() && defaults.empty()) defaults = Value::object();
+  if (!defaults.is_object()) return InvalidArgument("defaults must be an object");
+  Value equalities = WhereEqualities(where);
+  for (const auto& [k, v] : equalities.items()) {
+    if (!defaults.contains(k)) defaults[k] = v;
+  }
+  Value match = ctx.params.value("match", Value::array());
+  bool reload = Truthy(ctx.params.value("reload", Value(false)));
+  KITH_ASSIGN_OR_RETURN(auto existing, MatchingIds(ctx, entity, Value{{"where", where}}));
+  Value rows = Value::array();
+  std::set<int64_t> kept;
+  for (const Value& record : records) {
+    KITH_ASSIGN_OR_RETURN(SaveOutcome one, SaveOne(ctx, entity, record, defaults, match, reload));
+    kept.insert(one.id);
+    rows.push_back(std::move(one.row));
+  }
+  const V4Hooks& hooks = HooksOf(name);
+  Value deleted = Value::array();
+  for (int64_t id : existing) {
+    if (kept.count(id)) continue;
+    if (hooks.remove) {
+      KITH_RETURN_IF_ERROR(hooks.remove(ctx, id, Value::object()));
+    } else {
+      KITH_RETURN_IF_ERROR(ctx.txn.Delete(name, id));
+    }
+    deleted.push_back(Value{{"id", id}});
+  }
+  return Value{{"values", rows}, {"deleted", deleted}};
+}
+
+}  // namespace kith::entities::v4

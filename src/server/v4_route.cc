@@ -1,0 +1,144 @@
+// APIv4 REST (shared/PROTOCOL.md C.3): /civicrm/ajax/api4/<Entity>/<action>
+// and the multi-call form /civicrm/ajax/api4 with calls=. Order of checks as
+// CiviCRM's authx and AJAX page make them: the credential (401 text when it
+// is bad), the web-service guard (400 SECURITY ALERT), the method (405 for
+// writes over GET), then each call through the dispatcher, answered with
+// honest statuses (A.5).
+#include <cstdio>
+
+#include "api/action_registry.h"
+#include "base/error_details.h"
+#include "base/strings.h"
+#include "server/kith_service.h"
+#include "wire/common/json_writer.h"
+#include "wire/v4/v4_envelope.h"
+#include "wire/v4/v4_request.h"
+
+namespace kith::server {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using wire::v4::V4Credential;
+
+namespace {
+
+constexpr char kApi4Path[] = "/civicrm/ajax/api4";
+constexpr char kSecurityAlert[] =
+    "SECURITY ALERT: Ajax requests can only be issued by javascript clients, eg. CRM.api4().";
+constexpr char kPostOnly[] =
+    "SECURITY: All requests that modify the database must be http POST, not GET.";
+
+HttpResponse Json(int status, const Value& body) {
+  return HttpResponse{status, "application/json", {}, wire::ToJson(body)};
+}
+
+// authx's refusal: plain text, no JSON.
+HttpResponse AuthxFailure(const std::string& reason) {
+  return HttpResponse{401, "text/plain; charset=UTF-8", {}, "HTTP 401 " + reason};
+}
+
+bool IsReadAction(std::string_view action) {
+  return AsciiLower(action).rfind("get", 0) == 0 || EqualsIgnoreCase(action, "autocomplete");
+}
+
+}  // namespace
+
+HttpResponse BodyTooLargeResponse(const HttpRequest& head, size_t limit) {
+  if (head.path != kApi4Path && head.path.rfind(std::string(kApi4Path) + "/", 0) != 0) {
+    return HttpResponse{413, "text/plain; charset=UTF-8", {}, "request body too large\n"};
+  }
+  return Json(413, Value{{"error_id", wire::v4::NewErrorId()},
+                         {"error_code", 0},
+                         {"error_message", "The request body is larger than " +
+                                               std::to_string(limit) + " bytes"},
+                         {"status", 413}});
+}
+
+HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
+  wire::v4::V4RawRequest raw;
+  raw.path_tail = std::string_view(request.path).substr(sizeof(kApi4Path) - 1);
+  raw.query = request.query;
+  raw.content_type = request.Header("content-type");
+  raw.body = request.body;
+  raw.x_civi_auth = request.Header("x-civi-auth");
+  raw.authorization = request.Header("authorization");
+  raw.x_civi_key = request.Header("x-civi-key");
+  raw.x_requested_with = request.Header("x-requested-with");
+  raw.cookie = request.Header("cookie");
+  auto parsed = wire::v4::ParseV4Request(raw);
+  if (!parsed.ok()) {
+    wire::v4::V4Error e = wire::v4::ErrorEnvelope(parsed.status());
+    return Json(e.http_status, e.body);
+  }
+  const wire::v4::V4Request& req = *parsed;
+
+  // The credential, as authx checks it before anything else.
+  StatusOr<auth::Caller> caller = auth::Caller::Anonymous();
+  const V4Credential& cred = req.credential;
+  if (cred.kind == V4Credential::Kind::kMalformed) return AuthxFailure("Invalid credential");
+  if (cred.kind == V4Credential::Kind::kBearer || cred.kind == V4Credential::Kind::kBasic) {
+    bool basic = cred.kind == V4Credential::Kind::kBasic;
+    caller = basic ? auth_.ByPassword(cred.token, cred.password) : auth_.ByApiKey(cred.token);
+    if (!caller.ok()) return AuthxFailure("Invalid credential");
+    // The guards of A.7: the site key, or the permission to log in this way.
+    const char* perm = basic ? "authenticate with password" : "authenticate with api key";
+    if (!auth_.CheckSiteKey(req.site_key) && !caller->Has(perm)) {
+      return AuthxFailure("Login not permitted. Must satisfy guard (site_key, perm).");
+    }
+  } else if (req.xhr && !req.session_id.empty()) {
+    // A browser session from a 3.2 login; anonymous when it has ended.
+    auto session = auth_.BySession(req.session_id);
+    if (session.ok()) caller = *session;
+  }
+  // CSRF guard: an Authorization header alone could come from a browser.
+  bool web_service = req.xhr || cred.flow == "xheader" || cred.flow == "param" ||
+                     cred.flow == "legacyrest";
+  if (!web_service) return Json(400, wire::v4::PageError(400, kSecurityAlert));
+
+  bool get = request.method == "GET" || request.method == "HEAD";
+  if (request.method != "POST" && !get) return Json(405, wire::v4::PageError(405, kPostOnly));
+  if (get && (req.multi || !IsReadAction(req.calls[0].second.action))) {
+    return Json(405, wire::v4::PageError(405, kPostOnly));
+  }
+
+  const api::ActionRegistry& registry = dispatcher_.registry();
+  auto run = [&](const wire::v4::V4Call& call, int* status) -> Value {
+    const api::ActionSpec* spec = registry.Find(4, call.entity, call.action);
+    StatusOr<Value> result = Value();
+    if (spec == nullptr) {
+      result = registry.ActionsOf(4, call.entity).empty()
+                   ? NotFound("API (" + call.entity + ", " + call.action +
+                              ") does not exist (or the extension it belongs to is not enabled).")
+                   : NotFound("Api " + call.entity + " " + call.action + " version 4 does not exist.");
+    } else {
+      result = dispatcher_.Run(api::ApiCall{call.entity, call.action, call.params, 4}, *caller);
+    }
+    if (result.ok()) {
+      *status = 200;
+      return wire::v4::SuccessEnvelope(spec->entity, spec->action, *result, call.index);
+    }
+    wire::v4::V4Error e = wire::v4::ErrorEnvelope(result.status());
+    if (!e.log_line.empty()) std::fprintf(stderr, "kith: %s\n", e.log_line.c_str());
+    *status = e.http_status;
+    return e.body;
+  };
+
+  if (!req.multi) {
+    int status = 500;
+    Value body = run(req.calls[0].second, &status);
+    return Json(status, body);
+  }
+  // Several calls: 200 when any succeeded, else the first failure's status.
+  Value body = Value::object();
+  int overall = 0;
+  bool any_ok = false;
+  for (const auto& [name, call] : req.calls) {
+    int status = 500;
+    body[name] = run(call, &status);
+    any_ok = any_ok || status == 200;
+    if (overall == 0) overall = status;
+  }
+  return Json(any_ok || overall == 0 ? 200 : overall, body);
+}
+
+}  // namespace kith::server

@@ -1,0 +1,165 @@
+#include "wire/v3/v3_envelope.h"
+
+#include "base/error_details.h"
+#include "base/strings.h"
+#include "wire/common/json_writer.h"
+#include "wire/common/xml_writer.h"
+
+namespace kith::wire::v3 {
+namespace {
+
+constexpr char kSeparator = '\x01';
+
+bool IsHierarchical(const Value& v) {
+  if (!v.is_object() && !v.is_array()) return false;
+  for (const auto& item : v.items()) {
+    if (item.value().is_object() || item.value().is_array()) return true;
+  }
+  return false;
+}
+
+std::string TrimSeparators(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && s[b] == kSeparator) ++b;
+  while (e > b && s[e - 1] == kSeparator) --e;
+  return s.substr(b, e - b);
+}
+
+// Multi-values as arrays (JSON) or with their padding removed (XML, where
+// the writer turns the inner separators into ',').
+Value SeparateValues(const Value& v, bool as_arrays) {
+  if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    if (s.find(kSeparator) == std::string::npos) return v;
+    std::string inner = TrimSeparators(s);
+    if (!as_arrays) return inner;
+    Value list = Value::array();
+    for (std::string_view part : Split(inner, kSeparator)) list.push_back(std::string(part));
+    return list;
+  }
+  if (v.is_object()) {
+    Value out = Value::object();
+    for (const auto& [k, x] : v.items()) out[k] = SeparateValues(x, as_arrays);
+    return out;
+  }
+  if (v.is_array()) {
+    Value out = Value::array();
+    for (const Value& x : v) out.push_back(SeparateValues(x, as_arrays));
+    return out;
+  }
+  return v;
+}
+
+bool Falsy(const Value& v) {
+  if (v.is_null()) return true;
+  if (v.is_boolean()) return !v.get<bool>();
+  if (v.is_number_integer()) return v.get<int64_t>() == 0;
+  if (v.is_number_unsigned()) return v.get<uint64_t>() == 0;
+  if (v.is_number_float()) return v.get<double>() == 0.0;
+  if (v.is_string()) return v.get_ref<const std::string&>().empty() || v == "0";
+  return false;
+}
+
+void AppendScalarResult(const std::string& key, const Value& v, std::string& out) {
+  out += "<Result>\n<id>" + XmlEscape(key) + "</id><value>";
+  if (v.is_string()) {
+    out += XmlEscape(v.get_ref<const std::string&>());
+  } else if (v.is_boolean()) {
+    out += v.get<bool>() ? "1" : "";
+  } else if (!v.is_null()) {
+    out += v.dump();
+  }
+  out += "</value></Result>\n";
+}
+
+}  // namespace
+
+Value NormalizeV3Result(const Value& result) {
+  if (!result.is_object() && !result.is_array()) {
+    return Value{{"is_error", 0}, {"result", Falsy(result) ? Value(0) : result}};
+  }
+  if (IsHierarchical(result)) return result;
+  Value flat = Value::object();
+  if (result.is_array()) {
+    for (size_t i = 0; i < result.size(); ++i) flat[std::to_string(i)] = result[i];
+  } else {
+    flat = result;
+  }
+  if (!flat.contains("is_error")) flat["is_error"] = 0;
+  return flat;
+}
+
+Value V3ErrorBody(const Status& status, const std::string& entity, const std::string& action) {
+  Value body = Value::object();
+  Value details = ErrorDetails(status);
+  for (const auto& [k, v] : details.items()) {
+    if (k != "error_code") body[k] = v;
+  }
+  body["error_code"] = details.contains("error_code") ? details["error_code"] : Value(0);
+  body["entity"] = entity;
+  body["action"] = action;
+  body["is_error"] = 1;
+  body["error_message"] = std::string(status.message());
+  return body;
+}
+
+Value V3RestError(const std::string& message) {
+  return Value{{"error_message", message}, {"is_error", 1}};
+}
+
+bool IsV3Error(const Value& body) {
+  if (!body.is_object() || !body.contains("is_error")) return false;
+  const Value& e = body["is_error"];
+  return e == 1 || e == true || e == "1";
+}
+
+std::string RenderV3Json(const Value& body, bool pretty) {
+  Value separated = SeparateValues(body, /*as_arrays=*/true);
+  return pretty ? ToJsonPretty(separated) : ToJson(separated);
+}
+
+std::string RenderV3Xml(const Value& input) {
+  Value body = SeparateValues(input, /*as_arrays=*/false);
+  std::string out = "<?xml version=\"1.0\"?>\n      <ResultSet xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" ";
+  if (body.is_object() && body.contains("count")) {
+    const Value& c = body["count"];
+    out += " count=\"" + XmlEscape(c.is_string() ? c.get<std::string>() : c.dump()) + "\" ";
+  }
+  out += ">\n      ";
+  if (IsHierarchical(body) && !IsV3Error(body)) {
+    if (body.is_object() && body.contains("values") &&
+        (body["values"].is_object() || body["values"].is_array())) {
+      const Value& values = body["values"];
+      size_t index = 0;
+      for (auto it = values.begin(); it != values.end(); ++it, ++index) {
+        std::string key = values.is_object() ? it.key() : std::to_string(index);
+        if (it->is_object() || it->is_array()) {
+          out += "<Result>\n";
+          AppendXmlChildren(*it, 1, out);
+          out += "</Result>\n";
+        } else {
+          AppendScalarResult(key, *it, out);
+        }
+      }
+    } else if (!body.contains("values")) {
+      // A hierarchical answer without values (api3 multi-call): one
+      // <Result> per entry.
+      for (const auto& item : body.items()) {
+        out += "<Result>\n";
+        AppendXmlChildren(item.value().is_object() || item.value().is_array()
+                              ? item.value()
+                              : Value{{item.key(), item.value()}},
+                          1, out);
+        out += "</Result>\n";
+      }
+    }
+  } else {
+    out += "<Result>\n";
+    AppendXmlChildren(body, 1, out);
+    out += "</Result>\n";
+  }
+  out += "</ResultSet>\n";
+  return out;
+}
+
+}  // namespace kith::wire::v3

@@ -1,0 +1,119 @@
+#include "wire/v3/v3_envelope.h"
+
+#include <gtest/gtest.h>
+
+#include "base/error_details.h"
+
+namespace kith::wire::v3 {
+namespace {
+
+constexpr char kOpen[] =
+    "<?xml version=\"1.0\"?>\n      <ResultSet xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" ";
+
+Value GetEnvelope() {
+  return Value{{"is_error", 0},
+               {"version", 3},
+               {"count", 1},
+               {"id", 4},
+               {"values", {{"4", {{"contact_id", "4"}, {"display_name", "Grace Hopper"}, {"id", "4"}}}}}};
+}
+
+TEST(V3NormalizeTest, ScalarsAreWrappedAsResult) {
+  EXPECT_EQ(NormalizeV3Result(Value(2)), (Value{{"is_error", 0}, {"result", 2}}));
+  EXPECT_EQ(NormalizeV3Result(Value("Sue")), (Value{{"is_error", 0}, {"result", "Sue"}}));
+  // PHP's falsy values all become 0.
+  for (const Value& falsy : {Value(), Value(false), Value(""), Value("0"), Value(0)}) {
+    EXPECT_EQ(NormalizeV3Result(falsy), (Value{{"is_error", 0}, {"result", 0}})) << falsy.dump();
+  }
+}
+
+TEST(V3NormalizeTest, FlatRecordsGetIsErrorAppended) {
+  Value single{{"contact_id", "3"}, {"id", "3"}};
+  Value normalized = NormalizeV3Result(single);
+  EXPECT_EQ(normalized.dump(), R"({"contact_id":"3","id":"3","is_error":0})");
+  // Hierarchical results and results that carry is_error stay as they are.
+  EXPECT_EQ(NormalizeV3Result(GetEnvelope()), GetEnvelope());
+  Value error{{"count", 2}, {"is_error", 1}, {"error_message", "Expected one Contact but found 2"}};
+  EXPECT_EQ(NormalizeV3Result(error), error);
+}
+
+TEST(V3ErrorTest, DetailsComeFirstThenCodeEntityAction) {
+  Status s = InvalidArgument("Mandatory key(s) missing from params array: contact_type",
+                             Value{{"fields", {"contact_type"}}, {"error_code", "mandatory_missing"}});
+  EXPECT_EQ(RenderV3Json(V3ErrorBody(s, "Contact", "create")),
+            R"({"fields":["contact_type"],"error_code":"mandatory_missing","entity":"Contact",)"
+            R"("action":"create","is_error":1,"error_message":"Mandatory key(s) missing from )"
+            R"(params array: contact_type"})");
+  // No error_code in the status: 0.
+  EXPECT_EQ(RenderV3Json(V3ErrorBody(InvalidArgument("Could not delete contact"), "Contact", "delete")),
+            R"({"error_code":0,"entity":"Contact","action":"delete","is_error":1,)"
+            R"("error_message":"Could not delete contact"})");
+  EXPECT_EQ(RenderV3Json(V3RestError("Failed to authenticate key")),
+            R"({"error_message":"Failed to authenticate key","is_error":1})");
+}
+
+TEST(V3JsonTest, KeepsOrderAndSplitsMultiValues) {
+  EXPECT_EQ(RenderV3Json(GetEnvelope()),
+            R"({"is_error":0,"version":3,"count":1,"id":4,"values":{"4":{"contact_id":"4",)"
+            R"("display_name":"Grace Hopper","id":"4"}}})");
+  Value group{{"group_type", "\x01" "1\x01" "2\x01"}, {"plain", "a/b é"}};
+  EXPECT_EQ(RenderV3Json(group), R"({"group_type":["1","2"],"plain":"a/b é"})");
+  EXPECT_EQ(RenderV3Json(Value{{"values", Value::array()}}), R"({"values":[]})");
+}
+
+TEST(V3XmlTest, OneResultPerValueWithCiviCrmsOpeningText) {
+  std::string xml = RenderV3Xml(GetEnvelope());
+  EXPECT_EQ(xml, std::string(kOpen) +
+                     " count=\"1\" >\n      <Result>\n    <contact_id>4</contact_id>\n"
+                     "    <display_name>Grace Hopper</display_name>\n    <id>4</id>\n</Result>\n"
+                     "</ResultSet>\n");
+}
+
+TEST(V3XmlTest, EmptyResultSetAndFlatResults) {
+  Value none{{"is_error", 0}, {"version", 3}, {"count", 0}, {"values", Value::array()}};
+  EXPECT_EQ(RenderV3Xml(none), std::string(kOpen) + " count=\"0\" >\n      </ResultSet>\n");
+  EXPECT_EQ(RenderV3Xml(Value{{"is_error", 0}, {"result", 1}}),
+            std::string(kOpen) +
+                ">\n      <Result>\n    <is_error>0</is_error>\n    <result>1</result>\n</Result>\n"
+                "</ResultSet>\n");
+  // delete's scalar values: flat, count as the attribute and an element.
+  EXPECT_EQ(RenderV3Xml(Value{{"is_error", 0}, {"version", 3}, {"count", 1}, {"values", 1}}),
+            std::string(kOpen) +
+                " count=\"1\" >\n      <Result>\n    <is_error>0</is_error>\n    <version>3</version>\n"
+                "    <count>1</count>\n    <values>1</values>\n</Result>\n</ResultSet>\n");
+}
+
+TEST(V3XmlTest, ErrorsWithListsStayReadableAndWellFormed) {
+  Status s = InvalidArgument("Mandatory key(s) missing from params array: contact_type",
+                             Value{{"fields", {"contact_type"}}, {"error_code", "mandatory_missing"}});
+  std::string xml = RenderV3Xml(V3ErrorBody(s, "Contact", "create"));
+  EXPECT_NE(xml.find("    <fields>\n        <item key=\"0\">contact_type</item>\n    </fields>\n"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<error_message>Mandatory key(s) missing from params array: contact_type"),
+            std::string::npos);
+}
+
+TEST(V3XmlTest, MultiValuesNumericKeysAndScalarEntries) {
+  Value body{{"is_error", 0},
+             {"count", 1},
+             {"values", {{"7", {{"group_type", "\x01" "1\x01" "2\x01"}, {"12", "x<y"}}}}}};
+  std::string xml = RenderV3Xml(body);
+  EXPECT_NE(xml.find("<group_type>1,2</group_type>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<item key=\"12\">x&lt;y</item>"), std::string::npos) << xml;
+  Value options{{"is_error", 0}, {"count", 2}, {"values", {{"1", "Home"}, {"2", "Work"}}}};
+  EXPECT_EQ(RenderV3Xml(options),
+            std::string(kOpen) +
+                " count=\"2\" >\n      <Result>\n<id>1</id><value>Home</value></Result>\n"
+                "<Result>\n<id>2</id><value>Work</value></Result>\n</ResultSet>\n");
+}
+
+TEST(V3ErrorTest, IsV3Error) {
+  EXPECT_TRUE(IsV3Error(Value{{"is_error", 1}}));
+  EXPECT_TRUE(IsV3Error(Value{{"is_error", true}}));
+  EXPECT_FALSE(IsV3Error(Value{{"is_error", 0}}));
+  EXPECT_FALSE(IsV3Error(Value(3)));
+}
+
+}  // namespace
+}  // namespace kith::wire::v3

@@ -1,0 +1,140 @@
+#include "wire/v3/v3_request.h"
+
+#include "base/error_details.h"
+#include "base/strings.h"
+
+namespace kith::wire::v3 {
+namespace {
+
+std::string Text(const Value& params, const char* key) {
+  if (!params.contains(key)) return "";
+  const Value& v = params[key];
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object() || v.is_array() || v.is_null()) return "";
+  return v.dump();
+}
+
+// CRM_Utils_String::munge: runs of characters other than letters, digits
+// and '_' become one '_'.
+std::string Munge(std::string_view s) {
+  std::string out;
+  bool last_sep = false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (ok) {
+      out += c;
+      last_sep = false;
+    } else if (!last_sep) {
+      out += '_';
+      last_sep = true;
+    }
+  }
+  return out;
+}
+
+// json= is a payload only when it starts with `open` (CiviCRM looks at the
+// first character).
+bool LooksLike(const std::string& text, char open) { return !text.empty() && text[0] == open; }
+
+StatusOr<Value> DecodeJson(const std::string& text) {
+  Value decoded = Value::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (decoded.is_discarded()) return InvalidArgument("Unable to decode supplied JSON.");
+  return decoded;
+}
+
+StatusOr<std::vector<V3SubCall>> ParseCalls(const Value& calls) {
+  std::vector<V3SubCall> out;
+  auto add = [&](const std::string& name, const Value& call) -> Status {
+    if (!call.is_array() || call.size() < 2 || !call[0].is_string() || !call[1].is_string() ||
+        (call.size() > 2 && !call[2].is_object() && !(call[2].is_array() && call[2].empty()))) {
+      return InvalidArgument("Invalid api3 call: " + name);
+    }
+    V3SubCall c;
+    c.name = name;
+    c.entity = V3EntityName(call[0].get<std::string>());
+    c.action = V3ActionName(call[1].get<std::string>());
+    if (call.size() > 2 && call[2].is_object()) c.params = call[2];
+    out.push_back(std::move(c));
+    return Status();
+  };
+  if (calls.is_object()) {
+    for (const auto& [name, call] : calls.items()) KITH_RETURN_IF_ERROR(add(name, call));
+  } else if (calls.is_array()) {
+    for (size_t i = 0; i < calls.size(); ++i) KITH_RETURN_IF_ERROR(add(std::to_string(i), calls[i]));
+  } else {
+    return InvalidArgument("Unable to decode supplied JSON.");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string V3EntityName(std::string_view raw) {
+  std::string munged = Munge(raw);
+  std::string out;
+  bool upper_next = true;
+  for (char c : munged) {
+    if (c == '_') {
+      upper_next = true;
+      continue;
+    }
+    if (upper_next && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    upper_next = false;
+    out += c;
+  }
+  return out;
+}
+
+std::string V3ActionName(std::string_view raw) { return AsciiLower(Munge(raw)); }
+
+bool WantsJson(const Value& form) {
+  if (!form.contains("json")) return false;
+  const Value& v = form["json"];
+  if (v.is_object() || v.is_array()) return !v.empty();
+  std::string text = Text(form, "json");
+  return !text.empty() && text != "0";
+}
+
+StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_function) {
+  V3Request req;
+  req.json = WantsJson(form);
+  req.pretty = !Text(form, "prettyprint").empty() && Text(form, "prettyprint") != "0";
+  req.site_key = Text(form, "key");
+  req.api_key = Text(form, "api_key");
+  std::string entity = Text(form, "entity");
+  std::string action = Text(form, "action");
+  if (entity.empty() && !q_function.empty()) {
+    std::vector<std::string_view> parts = Split(q_function, '/');
+    if (parts.size() == 3) {
+      entity = std::string(parts[1]);
+      action = std::string(parts[2]);
+    }
+  }
+  req.entity = entity.empty() ? "" : V3EntityName(entity);
+  req.action = action.empty() ? "" : V3ActionName(action);
+
+  std::string json = Text(form, "json");
+  if (entity == "api3") {
+    req.multi = true;
+    if (!LooksLike(json, '{') && !LooksLike(json, '[')) {
+      return InvalidArgument("Unable to decode supplied JSON.");
+    }
+    KITH_ASSIGN_OR_RETURN(Value calls, DecodeJson(json));
+    KITH_ASSIGN_OR_RETURN(req.calls, ParseCalls(calls));
+    return req;
+  }
+  if (LooksLike(json, '{')) {
+    KITH_ASSIGN_OR_RETURN(Value decoded, DecodeJson(json));
+    if (!decoded.is_object()) return InvalidArgument("Unable to decode supplied JSON.");
+    req.params = std::move(decoded);
+  }
+  for (const auto& [k, v] : form.items()) {
+    if (k == "q" || k == "json" || k == "key" || k == "api_key" || k == "entity" || k == "action") {
+      continue;
+    }
+    req.params[k] = v;
+  }
+  return req;
+}
+
+}  // namespace kith::wire::v3

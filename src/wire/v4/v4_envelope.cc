@@ -1,0 +1,124 @@
+#include "wire/v4/v4_envelope.h"
+
+#include <random>
+
+#include "base/error_details.h"
+
+namespace kith::wire::v4 {
+namespace {
+
+std::string KeyText(const Value& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "";
+  if (v.is_boolean()) return v.get<bool>() ? "1" : "";
+  return v.dump();
+}
+
+int HttpStatusOf(const Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange: return 400;
+    case absl::StatusCode::kUnauthenticated: return 401;
+    case absl::StatusCode::kPermissionDenied: return 403;
+    case absl::StatusCode::kNotFound: return 404;
+    case absl::StatusCode::kAlreadyExists: return 409;
+    case absl::StatusCode::kResourceExhausted: return 429;
+    case absl::StatusCode::kUnavailable: return 503;
+    default: return 500;
+  }
+}
+
+}  // namespace
+
+std::string NewErrorId() {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> pick(0, sizeof(kAlphabet) - 2);
+  std::string id;
+  for (int i = 0; i < 12; ++i) {
+    if (i > 0 && i % 4 == 0) id += '-';
+    id += kAlphabet[pick(rng)];
+  }
+  return id;
+}
+
+Value ApplyIndex(const Value& values, const Value& index) {
+  if (index.is_null() || !values.is_array()) return values;
+  if (index.is_number_integer()) {
+    int64_t at = index.get<int64_t>();
+    if (at < 0) at += static_cast<int64_t>(values.size());
+    if (at < 0 || at >= static_cast<int64_t>(values.size())) return Value();
+    return values[static_cast<size_t>(at)];
+  }
+  std::string key_field;
+  std::string value_field;
+  if (index.is_string()) {
+    key_field = index.get<std::string>();
+  } else if (index.is_object() && !index.empty()) {
+    key_field = index.begin().key();
+    value_field = KeyText(index.begin().value());
+  } else {
+    return values;
+  }
+  Value out = Value::object();
+  int64_t next = 0;
+  for (const Value& row : values) {
+    std::string key;
+    if (row.is_object() && row.contains(key_field) && !row[key_field].is_null()) {
+      key = KeyText(row[key_field]);
+    } else {
+      key = std::to_string(next++);  // PHP appends rows lacking the key
+    }
+    if (value_field.empty()) {
+      out[key] = row;
+    } else {
+      out[key] = row.is_object() && row.contains(value_field) ? row[value_field] : Value();
+    }
+  }
+  return out;
+}
+
+Value SuccessEnvelope(const std::string& entity, const std::string& action,
+                      const Value& result, const Value& index) {
+  Value values = result.contains("values") ? result["values"] : Value::array();
+  int64_t fetched = values.is_array() ? static_cast<int64_t>(values.size()) : 0;
+  Value out = Value::object();
+  out["values"] = ApplyIndex(values, index);
+  out["entity"] = entity;
+  out["action"] = action;
+  out["debug"] = nullptr;
+  for (const auto& [k, v] : result.items()) {
+    if (k != "values" && k != "count" && k != "countMatched") out[k] = v;
+  }
+  out["version"] = 4;
+  out["count"] = result.contains("count") ? result["count"] : Value(fetched);
+  out["countFetched"] = fetched;
+  if (result.contains("countMatched")) out["countMatched"] = result["countMatched"];
+  return out;
+}
+
+V4Error ErrorEnvelope(const Status& status) {
+  V4Error e;
+  e.http_status = HttpStatusOf(status);
+  std::string id = NewErrorId();
+  Value details = ErrorDetails(status);
+  Value code = details.contains("error_code") ? details["error_code"] : Value(0);
+  if (!code.is_string() && !code.is_number()) code = 0;
+  std::string message(status.message());
+  if (e.http_status == 500) {
+    e.log_line = "APIv4 error " + id + ": " + status.ToString();
+    message = "Sorry an error occurred and your request was not completed. (Error ID: " + id + ")";
+    code = 0;
+  }
+  e.body = Value{{"error_id", id}, {"error_code", code}, {"error_message", message},
+                 {"status", e.http_status}};
+  return e;
+}
+
+Value PageError(int code, const std::string& message) {
+  return Value{{"error_code", code}, {"error_message", message}};
+}
+
+}  // namespace kith::wire::v4

@@ -1,0 +1,260 @@
+#include "wire/v4/v4_request.h"
+
+#include "base/error_details.h"
+#include "base/strings.h"
+#include "wire/common/form_params.h"
+
+namespace kith::wire::v4 {
+namespace {
+
+constexpr int kMaxJsonDepth = 64;
+
+// The depth of the deepest bracket outside strings; JSON text nested deeper
+// than any real call is refused before parsing (the parsed tree would be
+// torn down recursively).
+bool NestsTooDeep(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+std::optional<std::string> DecodeBase64(std::string_view in) {
+  auto digit = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+  };
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  std::string out;
+  uint32_t bits = 0;
+  int nbits = 0;
+  for (char c : in) {
+    int d = digit(c);
+    if (d < 0) return std::nullopt;
+    bits = (bits << 6) | static_cast<uint32_t>(d);
+    nbits += 6;
+    if (nbits >= 8) {
+      nbits -= 8;
+      out.push_back(static_cast<char>((bits >> nbits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+// A form or JSON-body field as text; objects/arrays as "" (not a field value).
+std::string FieldText(const Value& fields, const char* key) {
+  if (!fields.contains(key)) return "";
+  const Value& v = fields[key];
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number()) return v.dump();
+  return "";
+}
+
+// A JSON parameter that may arrive as text (form field) or, in a JSON body,
+// already as an object.
+StatusOr<Value> JsonField(const Value& fields, const char* key, bool allow_list) {
+  if (!fields.contains(key)) return Value::object();
+  const Value& v = fields[key];
+  Value parsed;
+  if (v.is_string()) {
+    if (TrimAscii(v.get<std::string>()).empty()) return Value::object();
+    KITH_ASSIGN_OR_RETURN(parsed, ParseJsonParam(v.get<std::string>(), key));
+  } else {
+    parsed = v;
+  }
+  if (parsed.is_array() && allow_list && parsed.empty()) return Value::object();
+  if (!parsed.is_object()) {
+    return InvalidArgument(std::string(key) + " must be a JSON object", {{"error_field", key}});
+  }
+  return parsed;
+}
+
+// index: "0" -> 0, "id" -> "id", index[id]=name -> {"id":"name"}.
+StatusOr<Value> IndexField(const Value& fields) {
+  if (!fields.contains("index")) return Value();
+  const Value& v = fields["index"];
+  if (v.is_null()) return Value();
+  if (v.is_number_integer()) return v;
+  if (v.is_string()) {
+    std::string s(TrimAscii(v.get<std::string>()));
+    if (s.empty()) return Value();
+    if (auto n = ParseInt64(s)) return Value(*n);
+    return Value(s);
+  }
+  if (v.is_object() && v.size() == 1 && v.begin().value().is_string()) return v;
+  return InvalidArgument("index must be an integer, a field name or {\"key\": \"value\"}",
+                         {{"error_field", "index"}});
+}
+
+// The action parameters CiviCRM also takes as their own query/form fields
+// (?limit=10): a known name not already in params is added, JSON-decoded when
+// it is JSON.
+void MergeLooseParams(const Value& fields, Value& params) {
+  static const char* kNames[] = {"select", "where", "orderBy", "limit", "offset", "values",
+                                 "records", "defaults", "match", "join", "groupBy", "having",
+                                 "chain", "language", "useTrash", "reload", "loadOptions",
+                                 "action", "debug"};
+  for (const char* name : kNames) {
+    if (!fields.contains(name) || params.contains(name)) continue;
+    const Value& v = fields[name];
+    if (v.is_string()) {
+      Value parsed = Value::parse(v.get<std::string>(), nullptr, false);
+      params[name] = (parsed.is_discarded() || NestsTooDeep(v.get<std::string>()))
+                         ? v
+                         : std::move(parsed);
+    } else {
+      params[name] = v;
+    }
+  }
+}
+
+StatusOr<V4Call> CallFromList(const std::string& name, const Value& entry) {
+  const std::string where = "calls[" + name + "]";
+  if (!entry.is_array() || entry.size() < 2 || entry.size() > 4 || !entry[0].is_string() ||
+      !entry[1].is_string()) {
+    return InvalidArgument(where + " must be [entity, action, params?, index?]",
+                           {{"error_field", "calls"}});
+  }
+  V4Call call;
+  call.entity = entry[0].get<std::string>();
+  call.action = entry[1].get<std::string>();
+  if (entry.size() > 2 && !entry[2].is_null()) {
+    if (entry[2].is_array() && entry[2].empty()) {
+      call.params = Value::object();
+    } else if (!entry[2].is_object()) {
+      return InvalidArgument(where + " params must be an object", {{"error_field", "calls"}});
+    } else {
+      call.params = entry[2];
+    }
+  }
+  if (entry.size() > 3) {
+    KITH_ASSIGN_OR_RETURN(call.index, IndexField(Value{{"index", entry[3]}}));
+  }
+  return call;
+}
+
+StatusOr<Value> RequestFields(const V4RawRequest& raw) {
+  std::string type = AsciiLower(TrimAscii(raw.content_type));
+  if (type.rfind("application/json", 0) != 0) {
+    return ParseRequestParams(raw.query, raw.content_type, raw.body);
+  }
+  KITH_ASSIGN_OR_RETURN(Value fields, ParseRequestParams(raw.query, "", ""));
+  if (TrimAscii(raw.body).empty()) return fields;
+  KITH_ASSIGN_OR_RETURN(Value body, ParseJsonParam(raw.body, "the JSON request body"));
+  if (!body.is_object()) return InvalidArgument("the JSON request body must be an object");
+  bool wrapped = body.contains("params") || body.contains("calls") || body.contains("index");
+  if (!wrapped) body = Value{{"params", body}};
+  for (auto& [k, v] : body.items()) fields[k] = v;
+  return fields;
+}
+
+}  // namespace
+
+StatusOr<Value> ParseJsonParam(std::string_view text, std::string_view what) {
+  if (NestsTooDeep(text)) {
+    return InvalidArgument(std::string(what) + " nests deeper than 64 levels",
+                           {{"error_field", std::string(what)}});
+  }
+  Value v = Value::parse(text.begin(), text.end(), nullptr, false);
+  if (v.is_discarded()) {
+    return InvalidArgument(std::string(what) + " is not valid JSON",
+                           {{"error_field", std::string(what)}});
+  }
+  return v;
+}
+
+V4Credential ParseCredential(std::string_view value, std::string flow) {
+  V4Credential c;
+  c.flow = std::move(flow);
+  if (value.empty()) return c;
+  c.kind = V4Credential::Kind::kMalformed;
+  size_t space = value.find(' ');
+  if (space == std::string_view::npos || space == 0 || space + 1 >= value.size()) return c;
+  std::string_view scheme = value.substr(0, space);
+  std::string_view rest = value.substr(space + 1);
+  if (rest.find(' ') != std::string_view::npos) return c;
+  if (scheme == "Bearer") {
+    c.kind = V4Credential::Kind::kBearer;
+    c.token = std::string(rest);
+  } else if (scheme == "Basic") {
+    auto decoded = DecodeBase64(rest);
+    size_t colon = decoded ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos) return c;
+    c.kind = V4Credential::Kind::kBasic;
+    c.token = decoded->substr(0, colon);
+    c.password = decoded->substr(colon + 1);
+  }
+  return c;
+}
+
+StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw) {
+  V4Request req;
+  KITH_ASSIGN_OR_RETURN(Value fields, RequestFields(raw));
+
+  std::vector<std::string_view> parts = Split(raw.path_tail, '/', /*skip_empty=*/true);
+  if (parts.empty()) {
+    req.multi = true;
+    if (!fields.contains("calls")) {
+      return InvalidArgument("calls is required: {\"name\": [entity, action, params]}",
+                             {{"error_field", "calls"}});
+    }
+    KITH_ASSIGN_OR_RETURN(Value calls, JsonField(fields, "calls", /*allow_list=*/false));
+    for (const auto& [name, entry] : calls.items()) {
+      KITH_ASSIGN_OR_RETURN(V4Call call, CallFromList(name, entry));
+      req.calls.emplace_back(name, std::move(call));
+    }
+  } else if (parts.size() == 2) {
+    V4Call call;
+    call.entity = std::string(parts[0]);
+    call.action = std::string(parts[1]);
+    KITH_ASSIGN_OR_RETURN(call.params, JsonField(fields, "params", /*allow_list=*/true));
+    MergeLooseParams(fields, call.params);
+    KITH_ASSIGN_OR_RETURN(call.index, IndexField(fields));
+    req.calls.emplace_back("", std::move(call));
+  } else {
+    return InvalidArgument("the path must be /civicrm/ajax/api4/<Entity>/<action>");
+  }
+
+  // Credentials, in authx's order.
+  std::string authx = FieldText(fields, "_authx");
+  if (!raw.x_civi_auth.empty()) {
+    req.credential = ParseCredential(TrimAscii(raw.x_civi_auth), "xheader");
+  } else if (!raw.authorization.empty()) {
+    req.credential = ParseCredential(TrimAscii(raw.authorization), "header");
+  } else if (!authx.empty()) {
+    req.credential = ParseCredential(TrimAscii(authx), "param");
+  } else if (!FieldText(fields, "api_key").empty()) {
+    req.credential.kind = V4Credential::Kind::kBearer;
+    req.credential.flow = "legacyrest";
+    req.credential.token = FieldText(fields, "api_key");
+  }
+  req.site_key = std::string(TrimAscii(raw.x_civi_key));
+  if (req.site_key.empty()) req.site_key = FieldText(fields, "_authxSiteKey");
+  if (req.site_key.empty() && req.credential.flow == "legacyrest") {
+    req.site_key = FieldText(fields, "key");
+  }
+  req.session_id = CookieValue(raw.cookie, "PHPSESSID");
+  req.xhr = TrimAscii(raw.x_requested_with) == "XMLHttpRequest";
+  return req;
+}
+
+}  // namespace kith::wire::v4

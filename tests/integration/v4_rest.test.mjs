@@ -1,0 +1,628 @@
+// APIv4 REST (/civicrm/ajax/api4) over raw HTTP against a real `kith serve`:
+// every authx flow and its failures, the GET/POST rule, multi-call, index,
+// every where operator, typed values and the honest error statuses.
+// Facts under test: shared/PROTOCOL.md A.5, A.7, A.10 and C.3.
+//
+// One server serves the file (the body-limit test starts its own). Tests
+// share its database, so each works on contacts it creates, with a last
+// name no other test uses.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startKith, encodeParams } from './harness.mjs';
+
+const API4 = '/civicrm/ajax/api4';
+const SECURITY_ALERT = {
+  error_code: 400,
+  error_message: 'SECURITY ALERT: Ajax requests can only be issued by javascript clients, eg. CRM.api4().',
+};
+const POST_ONLY = {
+  error_code: 405,
+  error_message: 'SECURITY: All requests that modify the database must be http POST, not GET.',
+};
+
+let kith;
+
+before(async () => {
+  kith = await startKith();
+});
+
+after(async () => {
+  if (kith) {
+    const exit = await kith.stop();
+    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${kith.stderr}`);
+  }
+});
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+function bearer(role = 'admin') {
+  return { 'X-Civi-Auth': `Bearer ${kith.users[role].apiKey}`, 'X-Civi-Key': kith.siteKey };
+}
+
+// A raw POST (or GET) to /civicrm/ajax/api4/<entity>/<action>; `form` is
+// sent as given (objects JSON-encoded, as the corpus and clients send them).
+async function post(path, form, { headers = bearer(), method = 'POST', query } = {}) {
+  const fields = {};
+  for (const [k, v] of Object.entries(form ?? {})) {
+    fields[k] = typeof v === 'object' && v !== null ? JSON.stringify(v) : v;
+  }
+  const init = { method, headers: { ...headers }, redirect: 'manual' };
+  let url = API4 + path;
+  const encoded = encodeParams(fields);
+  if (method === 'GET') {
+    if (encoded) url += '?' + encoded;
+  } else {
+    init.headers['content-type'] = 'application/x-www-form-urlencoded';
+    init.body = encoded;
+    if (query) url += '?' + query;
+  }
+  return kith.raw(url, init);
+}
+
+// An APIv4 call expected to succeed: returns the parsed envelope.
+async function api4(entity, action, params = {}, opts = {}) {
+  const form = { params };
+  if (opts.index !== undefined) form.index = opts.index;
+  const r = await post(`/${entity}/${action}`, form, opts);
+  assert.equal(r.status, 200, `${entity}.${action}: ${r.text}`);
+  assert.equal(r.headers.get('content-type'), 'application/json');
+  return r.json();
+}
+
+// An APIv4 call expected to fail with `status`: returns the error body.
+async function api4Error(entity, action, params, status, opts = {}) {
+  const r = await post(`/${entity}/${action}`, { params }, opts);
+  assert.equal(r.status, status, `${entity}.${action}: ${r.text}`);
+  assert.equal(r.headers.get('content-type'), 'application/json');
+  const body = r.json();
+  assert.deepEqual(Object.keys(body), ['error_id', 'error_code', 'error_message', 'status']);
+  assert.match(body.error_id, /^[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}$/);
+  assert.equal(body.status, status);
+  return body;
+}
+
+async function makeContacts(lastName, records) {
+  const r = await api4('Contact', 'save', {
+    records: records.map((rec) => ({ last_name: lastName, ...rec })),
+    defaults: { contact_type: 'Individual' },
+  });
+  return r.values.map((v) => v.id);
+}
+
+async function firstNames(where, extra = {}) {
+  const r = await api4('Contact', 'get', {
+    select: ['first_name'], where, orderBy: { id: 'ASC' }, ...extra,
+  });
+  return r.values.map((v) => v.first_name);
+}
+
+// ---------------------------------------------------------------------------
+describe('authentication (authx)', () => {
+  let me;
+  before(async () => {
+    [me] = await makeContacts('Authx', [{ first_name: 'Aldo' }]);
+  });
+  const select = () => ({ select: ['id'], where: [['id', '=', me]] });
+
+  test('X-Civi-Auth bearer with the site key', async () => {
+    const r = await api4('Contact', 'get', select());
+    assert.deepEqual(r.values, [{ id: me }]);
+  });
+
+  test('X-Civi-Auth bearer without the site key passes the permission guard', async () => {
+    for (const role of ['admin', 'editor', 'viewer']) {
+      const r = await api4('Contact', 'get', select(), {
+        headers: { 'X-Civi-Auth': `Bearer ${kith.users[role].apiKey}` },
+      });
+      assert.equal(r.count, 1, role);
+    }
+  });
+
+  test('a wrong X-Civi-Key with a valid bearer is accepted (guards are OR-ed)', async () => {
+    const r = await api4('Contact', 'get', select(), {
+      headers: { 'X-Civi-Auth': `Bearer ${kith.users.admin.apiKey}`, 'X-Civi-Key': 'wrong' },
+    });
+    assert.equal(r.count, 1);
+  });
+
+  test('bad bearer: 401 text/plain', async () => {
+    for (const headers of [
+      { 'X-Civi-Auth': 'Bearer nope', 'X-Civi-Key': kith.siteKey },
+      { 'X-Civi-Auth': 'Bearer', 'X-Civi-Key': kith.siteKey },
+      { 'X-Civi-Auth': 'Token abc' },
+      { Authorization: 'Bearer nope', 'X-Requested-With': 'XMLHttpRequest' },
+    ]) {
+      const r = await post('/Contact/get', { params: select() }, { headers });
+      assert.equal(r.status, 401, JSON.stringify(headers));
+      assert.match(r.headers.get('content-type'), /^text\/plain/);
+      assert.equal(r.text, 'HTTP 401 Invalid credential');
+    }
+  });
+
+  test('no credential and no X-Requested-With: 400 SECURITY ALERT', async () => {
+    const r = await post('/Contact/get', { params: select() }, { headers: {} });
+    assert.equal(r.status, 400);
+    assert.equal(r.headers.get('content-type'), 'application/json');
+    assert.deepEqual(r.json(), SECURITY_ALERT);
+  });
+
+  test('Authorization: Bearer needs X-Requested-With (CSRF guard)', async () => {
+    const auth = { Authorization: `Bearer ${kith.users.admin.apiKey}` };
+    const alone = await post('/Contact/get', { params: select() }, { headers: auth });
+    assert.equal(alone.status, 400);
+    assert.deepEqual(alone.json(), SECURITY_ALERT);
+    const r = await api4('Contact', 'get', select(), {
+      headers: { ...auth, 'X-Requested-With': 'XMLHttpRequest' },
+    });
+    assert.equal(r.count, 1);
+  });
+
+  test('Basic name:password, in X-Civi-Auth or Authorization', async () => {
+    const basic = (role) =>
+      'Basic ' + Buffer.from(`${role}:${kith.users[role].password}`).toString('base64');
+    const r1 = await api4('Contact', 'get', select(), { headers: { 'X-Civi-Auth': basic('admin') } });
+    assert.equal(r1.count, 1);
+    const r2 = await api4('Contact', 'get', select(), {
+      headers: { Authorization: basic('admin'), 'X-Requested-With': 'XMLHttpRequest' },
+    });
+    assert.equal(r2.count, 1);
+    const wrong = await post('/Contact/get', { params: select() }, {
+      headers: { 'X-Civi-Auth': 'Basic ' + Buffer.from('admin:nope').toString('base64') },
+    });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.text, 'HTTP 401 Invalid credential');
+    // A viewer may not log in with a password: only the site key lets it.
+    const guard = await post('/Contact/get', { params: select() }, {
+      headers: { 'X-Civi-Auth': basic('viewer') },
+    });
+    assert.equal(guard.status, 401);
+    assert.equal(guard.text, 'HTTP 401 Login not permitted. Must satisfy guard (site_key, perm).');
+    const withKey = await api4('Contact', 'get', select(), {
+      headers: { 'X-Civi-Auth': basic('viewer'), 'X-Civi-Key': kith.siteKey },
+    });
+    assert.equal(withKey.count, 1);
+  });
+
+  test('_authx parameter and api_key + key parameters', async () => {
+    const r1 = await post('/Contact/get', {
+      params: select(), _authx: `Bearer ${kith.users.admin.apiKey}`,
+    }, { headers: {} });
+    assert.equal(r1.status, 200, r1.text);
+    assert.equal(r1.json().count, 1);
+    const r2 = await post('/Contact/get', { params: select() }, {
+      headers: {}, query: `api_key=${kith.users.admin.apiKey}&key=${kith.siteKey}`,
+    });
+    assert.equal(r2.status, 200, r2.text);
+    assert.deepEqual(r2.json().values, [{ id: me }]);
+    const bad = await post('/Contact/get', { params: select() }, {
+      headers: {}, query: `api_key=nope&key=${kith.siteKey}`,
+    });
+    assert.equal(bad.status, 401);
+    assert.equal(bad.text, 'HTTP 401 Invalid credential');
+  });
+
+  test('the browser session of a 3.2 login, only with X-Requested-With', async () => {
+    const login = await kith.call({
+      q: 'civicrm/login', json: 1, key: kith.siteKey, name: 'viewer', pass: kith.users.viewer.password,
+    });
+    const session = login.json().PHPSESSID;
+    assert.ok(session);
+    const cookie = `PHPSESSID=${session}`;
+    const r = await api4('Contact', 'get', select(), {
+      headers: { cookie, 'X-Requested-With': 'XMLHttpRequest' },
+    });
+    assert.equal(r.count, 1);
+    const noXhr = await post('/Contact/get', { params: select() }, { headers: { cookie } });
+    assert.equal(noXhr.status, 400);
+    assert.deepEqual(noXhr.json(), SECURITY_ALERT);
+    // The session's viewer may read, not write: the reason is kept (A.10).
+    const denied = await api4Error('Contact', 'create', { values: { first_name: 'X' } }, 403, {
+      headers: { cookie, 'X-Requested-With': 'XMLHttpRequest' },
+    });
+    assert.equal(denied.error_message,
+      'API permission check failed for Contact/create call; insufficient permission: require access CiviCRM and add contacts');
+  });
+
+  test('X-Requested-With without any credential runs as anonymous: 403', async () => {
+    const body = await api4Error('Contact', 'get', select(), 403, {
+      headers: { 'X-Requested-With': 'XMLHttpRequest' },
+    });
+    assert.match(body.error_message, /^API permission check failed for Contact\/get call/);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('HTTP methods, request forms, multi-call and index', () => {
+  let ids;
+  before(async () => {
+    ids = await makeContacts('Forms', [{ first_name: 'Fay' }, { first_name: 'Fox' }]);
+  });
+  const where = [['last_name', '=', 'Forms']];
+
+  test('GET works for get actions, with params in the query string', async () => {
+    const r = await post('/Contact/get', { params: { select: ['first_name'], where } }, { method: 'GET' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json().values.map((v) => v.first_name), ['Fay', 'Fox']);
+    const fields = await post('/Contact/getFields', { params: { select: ['name'] } }, { method: 'GET' });
+    assert.equal(fields.status, 200);
+  });
+
+  test('GET for a write is 405, and so is any method but GET and POST', async () => {
+    const r = await post('/Contact/create', { params: { values: { first_name: 'Getty' } } }, { method: 'GET' });
+    assert.equal(r.status, 405);
+    assert.deepEqual(r.json(), POST_ONLY);
+    const put = await kith.raw(`${API4}/Contact/get`, { method: 'PUT', headers: bearer() });
+    assert.equal(put.status, 405);
+    const multi = await post('', { calls: { a: ['Contact', 'get', {}] } }, { method: 'GET' });
+    assert.equal(multi.status, 405);
+    // Nothing was written.
+    assert.deepEqual(await firstNames([['first_name', '=', 'Getty']]), []);
+  });
+
+  test('a JSON request body', async () => {
+    const r = await kith.raw(`${API4}/Contact/get`, {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      body: JSON.stringify({ params: { select: ['first_name'], where }, index: 'first_name' }),
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(Object.keys(r.json().values), ['Fay', 'Fox']);
+    const bare = await kith.raw(`${API4}/Contact/get`, {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      body: JSON.stringify({ select: ['first_name'], where, limit: 1 }),
+    });
+    assert.equal(bare.status, 200, bare.text);
+    assert.deepEqual(bare.json().values, [{ id: ids[0], first_name: 'Fay' }]);
+  });
+
+  test('index: a field, a position, a key/value map', async () => {
+    const params = { select: ['first_name'], where, orderBy: { id: 'ASC' } };
+    const byId = await api4('Contact', 'get', params, { index: 'id' });
+    assert.deepEqual(byId.values, {
+      [ids[0]]: { id: ids[0], first_name: 'Fay' }, [ids[1]]: { id: ids[1], first_name: 'Fox' },
+    });
+    assert.equal(byId.count, 2);
+    const second = await api4('Contact', 'get', params, { index: 1 });
+    assert.deepEqual(second.values, { id: ids[1], first_name: 'Fox' });
+    assert.equal(second.count, 2);
+    assert.equal(second.countFetched, 2);
+    const r = await kith.raw(`${API4}/Contact/get`, {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: `params=${encodeURIComponent(JSON.stringify(params))}&index%5Bid%5D=first_name`,
+    });
+    assert.deepEqual(r.json().values, { [ids[0]]: 'Fay', [ids[1]]: 'Fox' });
+  });
+
+  test('multi-call: each call its own envelope; 200 when any succeeded', async () => {
+    const r = await post('', {
+      calls: {
+        names: ['Contact', 'get', { select: ['first_name'], where }, 'first_name'],
+        count: ['Contact', 'get', { select: ['row_count'], where }],
+        bad: ['Contact', 'nope', {}],
+      },
+    });
+    assert.equal(r.status, 200, r.text);
+    const body = r.json();
+    assert.deepEqual(Object.keys(body), ['names', 'count', 'bad']);
+    assert.deepEqual(Object.keys(body.names.values), ['Fay', 'Fox']);
+    assert.deepEqual(body.count, {
+      values: [], entity: 'Contact', action: 'get', debug: null, version: 4,
+      count: 2, countFetched: 0, countMatched: 2,
+    });
+    assert.equal(body.bad.status, 404);
+    assert.equal(body.bad.error_message, 'Api Contact nope version 4 does not exist.');
+    const allBad = await post('', { calls: { x: ['Nothing', 'get', {}] } });
+    assert.equal(allBad.status, 404);
+    const malformed = await post('', { calls: { x: ['Contact'] } });
+    assert.equal(malformed.status, 400);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('where operators', () => {
+  let w;
+  before(async () => {
+    w = await makeContacts('Ops', [
+      { first_name: 'Olga', birth_date: '1960-03-01', job_title: 'Judge', do_not_email: true },
+      { first_name: 'Omar', birth_date: '1975-07-15', job_title: '' },
+      { first_name: 'Otto', job_title: 'Clerk', preferred_communication_method: ['1', '2'] },
+      { first_name: 'Oona', birth_date: '1990-12-24', job_title: 'Judge' },
+    ]);
+  });
+  const mine = ['last_name', '=', 'Ops'];
+  const cases = [
+    [['first_name', '=', 'Omar'], ['Omar']],
+    [['first_name', '!=', 'Omar'], ['Olga', 'Otto', 'Oona']],
+    [['first_name', '<>', 'Omar'], ['Olga', 'Otto', 'Oona']],
+    [['birth_date', '<', '1975-07-15'], ['Olga']],
+    [['birth_date', '>', '1975-07-15'], ['Oona']],
+    [['birth_date', '<=', '1975-07-15'], ['Olga', 'Omar']],
+    [['birth_date', '>=', '1975-07-15'], ['Omar', 'Oona']],
+    [['first_name', 'LIKE', 'O_t%'], ['Otto']],
+    [['first_name', 'NOT LIKE', 'Ol%'], ['Omar', 'Otto', 'Oona']],
+    [['first_name', 'IN', ['Olga', 'Oona', 'Nobody']], ['Olga', 'Oona']],
+    [['first_name', 'NOT IN', ['Olga', 'Oona']], ['Omar', 'Otto']],
+    [['birth_date', 'BETWEEN', ['1970-01-01', '1995-01-01']], ['Omar', 'Oona']],
+    [['birth_date', 'NOT BETWEEN', ['1970-01-01', '1995-01-01']], ['Olga']],
+    [['birth_date', 'IS NULL'], ['Otto']],
+    [['birth_date', 'IS NOT NULL'], ['Olga', 'Omar', 'Oona']],
+    [['job_title', 'IS EMPTY'], ['Omar']],
+    [['job_title', 'IS NOT EMPTY'], ['Olga', 'Otto', 'Oona']],
+    [['job_title', 'CONTAINS', 'ler'], ['Otto']],
+    [['job_title', 'NOT CONTAINS', 'udg'], ['Omar', 'Otto']],
+    [['preferred_communication_method', 'CONTAINS', '2'], ['Otto']],
+    [['preferred_communication_method', 'CONTAINS ONE OF', ['5', '1']], ['Otto']],
+    [['first_name', 'REGEXP', '^O[lm]'], ['Olga', 'Omar']],
+    [['first_name', 'NOT REGEXP', '^O[lm]'], ['Otto', 'Oona']],
+    [['do_not_email', '=', true], ['Olga']],
+    [['do_not_email', '=', 0], ['Omar', 'Otto', 'Oona']],
+    [['OR', [['first_name', '=', 'Otto'], ['AND', [['job_title', '=', 'Judge'], ['birth_date', '>', '1980-01-01']]]]], ['Otto', 'Oona']],
+    [['NOT', [['job_title', '=', 'Judge']]], ['Omar', 'Otto']],
+  ];
+  for (const [clause, expected] of cases) {
+    test(`${JSON.stringify(clause)}`, async () => {
+      assert.deepEqual(await firstNames([mine, clause]), expected);
+    });
+  }
+
+  test('id IN with ids as numbers and as strings', async () => {
+    assert.deepEqual(await firstNames([mine, ['id', 'IN', [w[0], String(w[2])]]]), ['Olga', 'Otto']);
+  });
+
+  test('an unknown operator or field is a 400 naming it', async () => {
+    const op = await api4Error('Contact', 'get', { where: [['id', 'FOO', 1]] }, 400);
+    assert.equal(op.error_message, 'Illegal operator: FOO');
+    const field = await api4Error('Contact', 'get', { where: [['no_such_field', '=', 1]] }, 400);
+    assert.equal(field.error_message, "Invalid field 'no_such_field'");
+    const between = await api4Error('Contact', 'get', { where: [['id', 'BETWEEN', [1]]] }, 400);
+    assert.match(between.error_message, /BETWEEN needs a list of two values for id/);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('values and answers', () => {
+  test('typed values: integers, booleans, null, lists', async () => {
+    const created = await api4('Contact', 'create', {
+      values: {
+        first_name: 'Tia', last_name: 'Typed', do_not_phone: true, gender_id: 1,
+        preferred_communication_method: ['2'],
+      },
+    });
+    const [row] = created.values;
+    assert.equal(typeof row.id, 'number');
+    assert.equal(row.do_not_phone, true);
+    assert.equal(row.do_not_email, false);
+    assert.equal(row.gender_id, 1);
+    assert.deepEqual(row.preferred_communication_method, ['2']);
+    assert.equal(row.custom, null);
+    const got = await api4('Contact', 'get', {
+      select: ['do_not_phone', 'middle_name', 'gender_id:label', 'preferred_communication_method:label', 'is_deleted'],
+      where: [['id', '=', row.id]],
+    });
+    assert.deepEqual(got.values, [{
+      id: row.id, do_not_phone: true, middle_name: null, 'gender_id:label': 'Female',
+      'preferred_communication_method:label': ['Email'], is_deleted: false,
+    }]);
+  });
+
+  test('the envelope and select *', async () => {
+    const [id] = await makeContacts('Envelope', [{ first_name: 'Eli' }]);
+    const r = await api4('Contact', 'get', { where: [['id', '=', id]] });
+    assert.deepEqual(Object.keys(r), ['values', 'entity', 'action', 'debug', 'version', 'count', 'countFetched']);
+    assert.equal(r.version, 4);
+    const row = r.values[0];
+    assert.equal(Object.keys(row)[0], 'id');
+    assert.ok(!('organization_name' in row), 'fields of other contact types are left out');
+    assert.equal(row.preferred_mail_format, 'Both');
+    assert.equal(row.api_key, null);
+    // A viewer may not see api_key at all.
+    const viewer = await api4('Contact', 'get', { where: [['id', '=', id]] }, { headers: bearer('viewer') });
+    assert.ok(!('api_key' in viewer.values[0]));
+  });
+
+  test('row_count, limit and offset (unlimited by default)', async () => {
+    await makeContacts('Paged', Array.from({ length: 30 }, (_, i) => ({ first_name: `P${i}` })));
+    const all = await api4('Contact', 'get', { select: ['id'], where: [['last_name', '=', 'Paged']] });
+    assert.equal(all.values.length, 30);
+    const page = await api4('Contact', 'get', {
+      select: ['first_name', 'row_count'], where: [['last_name', '=', 'Paged']], limit: 5, offset: 10,
+    });
+    assert.deepEqual(page.values.map((v) => v.first_name), ['P10', 'P11', 'P12', 'P13', 'P14']);
+    assert.equal(page.count, 30);
+    assert.equal(page.countFetched, 5);
+    assert.equal(page.countMatched, 30);
+  });
+
+  test('groupBy with COUNT', async () => {
+    await makeContacts('Grouped', [
+      { first_name: 'A', job_title: 'Cook' }, { first_name: 'B', job_title: 'Cook' }, { first_name: 'C', job_title: 'Maid' },
+    ]);
+    const r = await api4('Contact', 'get', {
+      select: ['job_title', 'COUNT(id) AS n'], where: [['last_name', '=', 'Grouped']],
+      groupBy: ['job_title'], orderBy: { job_title: 'ASC' },
+    });
+    assert.deepEqual(r.values, [{ job_title: 'Cook', n: 2 }, { job_title: 'Maid', n: 1 }]);
+  });
+
+  test('explicit joins: LEFT, INNER, literal conditions, and what is refused', async () => {
+    const [a, b] = await makeContacts('Joined', [{ first_name: 'Jan' }, { first_name: 'Jim' }]);
+    await api4('Email', 'create', { values: { contact_id: a, email: 'jan@home.example', location_type_id: 1 } });
+    await api4('Email', 'create', { values: { contact_id: a, email: 'jan@work.example', location_type_id: 2 } });
+    // Suffixed paths through the join itself cannot be in its own conditions.
+    const refused = await api4Error('Contact', 'get', {
+      join: [['Email AS w', 'LEFT', ['w.contact_id', '=', 'id'], ['w.location_type_id:name', '=', "'Work'"]]],
+    }, 400);
+    assert.match(refused.error_message, /join conditions name the joined entity's own fields/);
+    const byValue = await api4('Contact', 'get', {
+      select: ['first_name', 'w.email'],
+      join: [['Email AS w', 'LEFT', ['w.contact_id', '=', 'id'], ['w.location_type_id', '=', 2]]],
+      where: [['last_name', '=', 'Joined']], orderBy: { id: 'ASC' },
+    });
+    assert.deepEqual(byValue.values, [
+      { id: a, first_name: 'Jan', 'w.email': 'jan@work.example' }, { id: b, first_name: 'Jim', 'w.email': null }]);
+    const inner = await api4('Contact', 'get', {
+      select: ['first_name'], join: [['Email AS w', true, ['w.contact_id', '=', 'id']]],
+      where: [['last_name', '=', 'Joined']],
+    });
+    assert.deepEqual(inner.values.map((v) => v.first_name), ['Jan', 'Jan']);
+    const hidden = await api4Error('Contact', 'get', { join: [['User AS u', 'LEFT', ['u.contact_id', '=', 'id']]] }, 400);
+    assert.equal(hidden.error_message, 'Invalid join entity: User');
+  });
+
+  test('update, save with match, delete to the trash and for real', async () => {
+    const [id] = await makeContacts('Writes', [{ first_name: 'Wim' }]);
+    const upd = await api4('Contact', 'update', { values: { nick_name: 'W' }, where: [['id', '=', id]] });
+    assert.equal(upd.values[0].nick_name, 'W');
+    assert.equal(upd.values[0].contact_id, null);
+    const saved = await api4('Contact', 'save', {
+      records: [{ first_name: 'Wilma', external_identifier: `w-${id}` }], match: ['external_identifier'],
+      defaults: { last_name: 'Writes' },
+    });
+    assert.equal(saved.countMatched, 0);
+    const again = await api4('Contact', 'save', {
+      records: [{ first_name: 'Wilhelmina', external_identifier: `w-${id}` }], match: ['external_identifier'],
+    });
+    assert.equal(again.countMatched, 1);
+    assert.equal(again.values[0].id, saved.values[0].id);
+    const del = await api4('Contact', 'delete', { where: [['id', '=', id]] });
+    assert.deepEqual(del.values, [{ id: String(id) }]);
+    assert.deepEqual(await firstNames([['id', '=', id]]), []);
+    assert.deepEqual(await firstNames([['id', '=', id], ['is_deleted', '=', true]]), ['Wim']);
+    await api4('Contact', 'delete', { where: [['id', '=', id], ['is_deleted', '=', true]], useTrash: false });
+    assert.deepEqual(await firstNames([['id', '=', id], ['is_deleted', 'IN', [0, 1]]]), []);
+  });
+
+  test('a failed call leaves nothing behind', async () => {
+    const body = await api4Error('Contact', 'save', {
+      records: [{ first_name: 'Kept', last_name: 'Atomic' }, { first_name: 'Bad', last_name: 'Atomic', birth_date: 'nope' }],
+    }, 400);
+    assert.match(body.error_message, /birth_date/);
+    assert.deepEqual(await firstNames([['last_name', '=', 'Atomic']]), []);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('replace, Entity.get and custom data', () => {
+  test('replace keeps the records given and deletes the rest; a primary is kept', async () => {
+    const [id] = await makeContacts('Replaced', [{ first_name: 'Rae' }]);
+    const where = [['contact_id', '=', id]];
+    const first = await api4('Email', 'replace', { where, records: [{ email: 'a@replace.example' }, { email: 'b@replace.example' }] });
+    assert.deepEqual(first.values.map((v) => v.contact_id), [id, id]);
+    assert.deepEqual(first.deleted, []);
+    const second = await api4('Email', 'replace', {
+      where, records: [{ id: first.values[1].id, email: 'b2@replace.example' }, { email: 'c@replace.example' }],
+    });
+    assert.deepEqual(second.deleted, [{ id: first.values[0].id }]);
+    const now = await api4('Email', 'get', { select: ['email', 'is_primary'], where, orderBy: { id: 'ASC' } });
+    assert.deepEqual(now.values.map((v) => [v.email, v.is_primary]),
+      [['b2@replace.example', true], ['c@replace.example', false]]);
+  });
+
+  test('Entity.get lists the entities', async () => {
+    const r = await api4('Entity', 'get', { select: ['name', 'title_plural'], where: [['name', 'IN', ['Contact', 'Address']]] });
+    assert.deepEqual(r.values, [{ name: 'Address', title_plural: 'Addresses' }, { name: 'Contact', title_plural: 'Contacts' }]);
+    const names = (await api4('Entity', 'get', { select: ['name'] })).values.map((v) => v.name);
+    assert.ok(!names.includes('User') && !names.includes('Session'), names.join());
+  });
+
+  test('custom fields as GroupName.field_name: write, read, labels, filter', async () => {
+    const group = (await api4('CustomGroup', 'create', {
+      values: { title: 'V4 Rest Info', name: 'v4_rest_info', extends: 'Individual' },
+    })).values[0];
+    await api4('CustomField', 'create', { values: { custom_group_id: group.id, label: 'Shoe', name: 'shoe', data_type: 'Int', html_type: 'Text' } });
+    await api4('CustomField', 'create', {
+      values: { custom_group_id: group.id, label: 'Colors', name: 'colors', data_type: 'String', html_type: 'Select',
+        serialize: 1, option_values: { r: 'Red', g: 'Green', b: 'Blue' } },
+    });
+    const made = await api4('Contact', 'create', {
+      values: { first_name: 'Cus', last_name: 'Tom', 'v4_rest_info.shoe': 44, 'v4_rest_info.colors:label': ['Red', 'Blue'] },
+    });
+    const id = made.values[0].id;
+    assert.equal(made.values[0]['v4_rest_info.shoe'], null);  // CiviCRM's create answer shows them as null
+    const got = await api4('Contact', 'get', {
+      select: ['v4_rest_info.*', 'v4_rest_info.colors:label'], where: [['id', '=', id]],
+    });
+    assert.deepEqual(got.values, [{
+      id, 'v4_rest_info.shoe': 44, 'v4_rest_info.colors': ['r', 'b'], 'v4_rest_info.colors:label': ['Red', 'Blue'],
+    }]);
+    const found = await api4('Contact', 'get', {
+      select: ['id'], where: [['v4_rest_info.shoe', '>', 40], ['v4_rest_info.colors', 'CONTAINS', 'b']],
+    });
+    assert.deepEqual(found.values, [{ id }]);
+    await api4('Contact', 'update', { values: { 'v4_rest_info.shoe': 45 }, where: [['id', '=', id]] });
+    const after = await api4('Contact', 'get', { select: ['v4_rest_info.shoe'], where: [['id', '=', id]] });
+    assert.equal(after.values[0]['v4_rest_info.shoe'], 45);
+    const unknown = await api4Error('Contact', 'get', { where: [['v4_rest_info.nope', '=', 1]] }, 400);
+    assert.equal(unknown.error_message, "Invalid field 'v4_rest_info.nope'");
+    await api4('CustomGroup', 'delete', { where: [['id', '=', group.id]] });
+    const gone = await api4Error('Contact', 'get', { where: [['v4_rest_info.shoe', '=', 45]] }, 400);
+    assert.equal(gone.error_message, "Invalid field 'v4_rest_info.shoe'");
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('error statuses', () => {
+  test('unknown entity and action: 404', async () => {
+    const e = await api4Error('NoSuchThing', 'get', {}, 404);
+    assert.equal(e.error_message,
+      'API (NoSuchThing, get) does not exist (or the extension it belongs to is not enabled).');
+    const a = await api4Error('Contact', 'frobnicate', {}, 404);
+    assert.equal(a.error_message, 'Api Contact frobnicate version 4 does not exist.');
+    const hidden = await api4Error('User', 'get', {}, 404);  // kith's own tables are not API
+    assert.match(hidden.error_message, /does not exist/);
+  });
+
+  test('bad parameters: 400 naming them', async () => {
+    const unknown = await api4Error('Contact', 'create', { values: { first_name: 'X' }, reload: true }, 400);
+    assert.equal(unknown.error_message, 'Unknown api parameter: setReload');
+    const noWhere = await api4Error('Contact', 'update', { values: { job_title: 'X' } }, 400);
+    assert.equal(noWhere.error_message,
+      'Parameter "where" is required unless primary keys are supplied in values.');
+    const noDeleteWhere = await api4Error('Contact', 'delete', {}, 400);
+    assert.equal(noDeleteWhere.error_message, 'Cannot delete Contact with no "where" parameter specified');
+    const missing = await api4Error('Email', 'create', { values: { location_type_id: 1 } }, 400);
+    assert.equal(missing.error_message, 'Mandatory values missing from Api4 Email::create: contact_id, email');
+    assert.equal(missing.error_code, 'mandatory_missing');
+    const field = await api4Error('Contact', 'create', { values: { nope: 1 } }, 400);
+    assert.equal(field.error_message, "Invalid field 'nope'");
+    const version = await api4Error('Contact', 'get', { version: 3 }, 400);
+    assert.equal(version.error_message, 'Cannot modify api version');
+    const json = await post('/Contact/get', { params: '{nope' });
+    assert.equal(json.status, 400);
+    assert.equal(json.json().error_message, 'params is not valid JSON');
+  });
+
+  test('permissions: 403 with the reason kept', async () => {
+    const e = await api4Error('Contact', 'create', { values: { first_name: 'No' } }, 403, {
+      headers: bearer('viewer'),
+    });
+    assert.equal(e.error_code, 'unauthorized');
+    assert.equal(e.error_message,
+      'API permission check failed for Contact/create call; insufficient permission: require access CiviCRM and add contacts');
+  });
+
+  // Pending (issue 5): the HTTP server still answers 413 in plain text on every path.
+  test.todo('a body over the limit: 413 in JSON', async () => {
+    const small = await startKith({ bodyLimitBytes: 1024 });
+    try {
+      const r = await small.raw(`${API4}/Contact/get`, {
+        method: 'POST',
+        headers: {
+          'X-Civi-Auth': `Bearer ${small.users.admin.apiKey}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'params=' + 'x'.repeat(4096),
+      });
+      assert.equal(r.status, 413);
+      assert.equal(r.headers.get('content-type'), 'application/json');
+      assert.equal(r.json().status, 413);
+      assert.match(r.json().error_message, /larger than/);
+    } finally {
+      await small.stop();
+    }
+  });
+});
