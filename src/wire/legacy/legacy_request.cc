@@ -1,4 +1,5 @@
 #include "wire/legacy/legacy_request.h"
+#include "wire/common/munge.h"
 
 #include "base/error_details.h"
 #include "base/strings.h"
@@ -12,23 +13,6 @@ std::string Text(const Value& params, const char* key) {
   return v.is_string() ? v.get<std::string>() : (v.is_object() || v.is_array() ? "" : v.dump());
 }
 
-// CRM_Utils_String::munge: runs of characters other than letters, digits and
-// '_' become one '_'.
-std::string Munge(std::string_view s) {
-  std::string out;
-  bool last_sep = false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    if (ok) {
-      out += c;
-      last_sep = false;
-    } else if (!last_sep) {
-      out += '_';
-      last_sep = true;
-    }
-  }
-  return out;
-}
 
 }  // namespace
 

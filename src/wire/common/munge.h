@@ -1,0 +1,13 @@
+// CiviCRM's CRM_Utils_String::munge, as its REST layers apply it to entity
+// and action names: each run of characters other than ASCII letters, digits
+// and '_' becomes one '_'. Pure; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace kith::wire {
+
+std::string Munge(std::string_view s);
+
+}  // namespace kith::wire
