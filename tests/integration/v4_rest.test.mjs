@@ -605,8 +605,7 @@ describe('error statuses', () => {
       'API permission check failed for Contact/create call; insufficient permission: require access CiviCRM and add contacts');
   });
 
-  // Pending (issue 5): the HTTP server still answers 413 in plain text on every path.
-  test.todo('a body over the limit: 413 in JSON', async () => {
+  test('a body over the limit: 413 in JSON', async () => {
     const small = await startKith({ bodyLimitBytes: 1024 });
     try {
       const r = await small.raw(`${API4}/Contact/get`, {
