@@ -7,51 +7,16 @@
 // One server serves the whole file; every test creates the groups, fields
 // and contacts it uses, with names no other test uses.
 
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startKith, parseXmlStrict, leafMap, childrenNamed } from './harness.mjs';
+import { leafMap, childrenNamed } from './harness.mjs';
+import { kithForSuite, legacyCalls } from './legacy_client.mjs';
 
-let kith;
-
-before(async () => {
-  kith = await startKith();
-});
-
-after(async () => {
-  if (kith) {
-    const exit = await kith.stop();
-    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${kith.stderr}`);
-  }
-});
+const kith = kithForSuite();
+const { creds, api, apiXml, assertError } = legacyCalls(kith, { method: 'POST' });
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-function creds(role = 'admin') {
-  return { key: kith.siteKey, api_key: kith.users[role].apiKey };
-}
-
-// A 3.2 call answered as JSON (writes as POST).
-async function api(fn, params = {}, { role = 'admin', method = 'POST' } = {}) {
-  const r = await kith.call({ q: `civicrm/${fn}`, ...creds(role), json: 1, ...params }, { method });
-  assert.equal(r.status, 200, `HTTP status of ${fn}: ${r.text}`);
-  return r.json();
-}
-
-// The same call answered as XML, parsed strictly.
-async function apiXml(fn, params = {}, { role = 'admin', method = 'POST' } = {}) {
-  const r = await kith.call({ q: `civicrm/${fn}`, ...creds(role), ...params }, { method });
-  assert.equal(r.status, 200, `HTTP status of ${fn}: ${r.text}`);
-  assert.match(r.headers.get('content-type') ?? '', /^text\/xml/);
-  const root = parseXmlStrict(r.text);
-  assert.equal(root.name, 'ResultSet');
-  for (const c of root.children) assert.equal(c.name, 'Result');
-  return root;
-}
-
-function assertError(body, message) {
-  assert.deepEqual(body, { is_error: 1, error_message: message });
-}
 
 let serial = 0;
 function unique(prefix) {

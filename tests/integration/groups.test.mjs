@@ -6,50 +6,16 @@
 // works on groups and contacts it creates, with titles and names no other
 // test uses.
 
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startKith, parseXmlStrict, leafMap } from './harness.mjs';
+import { leafMap } from './harness.mjs';
+import { kithForSuite, legacyCalls } from './legacy_client.mjs';
 
-let kith;
-
-before(async () => {
-  kith = await startKith();
-});
-
-after(async () => {
-  if (kith) {
-    const exit = await kith.stop();
-    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${kith.stderr}`);
-  }
-});
+const kith = kithForSuite();
+const { creds, api, apiXml, assertError } = legacyCalls(kith, { method: 'POST' });
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-function creds(role = 'admin') {
-  return { key: kith.siteKey, api_key: kith.users[role].apiKey };
-}
-
-async function api(fn, params = {}, { role = 'admin', method = 'POST' } = {}) {
-  const r = await kith.call({ q: `civicrm/${fn}`, ...creds(role), json: 1, ...params }, { method });
-  assert.equal(r.status, 200, `HTTP status of ${fn}: ${r.text}`);
-  assert.match(r.headers.get('content-type') ?? '', /^text\/javascript/);
-  return r.json();
-}
-
-async function apiXml(fn, params = {}, { role = 'admin' } = {}) {
-  const r = await kith.call({ q: `civicrm/${fn}`, ...creds(role), ...params });
-  assert.equal(r.status, 200, `HTTP status of ${fn}: ${r.text}`);
-  assert.match(r.headers.get('content-type') ?? '', /^text\/xml/);
-  const root = parseXmlStrict(r.text);
-  assert.equal(root.name, 'ResultSet');
-  for (const c of root.children) assert.equal(c.name, 'Result');
-  return root;
-}
-
-function assertError(body, message) {
-  assert.deepEqual(body, { is_error: 1, error_message: message });
-}
 
 async function addContact(last, extra = {}) {
   const body = await api('contact/add', { contact_type: 'Individual', first_name: 'Test', last_name: last, ...extra });

@@ -6,57 +6,23 @@
 // Tests share its database, so every test works on contacts it creates
 // itself, with names no other test uses.
 
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startKith, parseXmlStrict, childrenNamed, child, leafMap, REST_PATH, AJAX_PATH,
 } from './harness.mjs';
+import { kithForSuite, legacyCalls } from './legacy_client.mjs';
 
 const SITE_KEY_ERROR =
   '{"error_message":"Could not authenticate user, invalid site key. More info at: ' +
   'http://wiki.civicrm.org/confluence/display/CRMDOC/Command-line+Script+Configuration","is_error":1}';
 const NO_AUTH_ERROR = '{"error_message":"Valid session, or user api_key required","is_error":1}';
 
-let kith;
-
-before(async () => {
-  kith = await startKith();
-});
-
-after(async () => {
-  if (kith) {
-    const exit = await kith.stop();
-    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${kith.stderr}`);
-  }
-});
+const kith = kithForSuite();
+const { creds, api, apiXml, assertError } = legacyCalls(kith);
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-function creds(role = 'admin') {
-  return { key: kith.siteKey, api_key: kith.users[role].apiKey };
-}
-
-// A 3.2 call with the permanent api key of `role`, answered as JSON.
-async function api(fn, params = {}, { role = 'admin', method = 'GET' } = {}) {
-  const r = await kith.call({ q: `civicrm/${fn}`, ...creds(role), json: 1, ...params }, { method });
-  assert.equal(r.status, 200, `HTTP status of ${fn}: ${r.text}`);
-  assert.match(r.headers.get('content-type') ?? '', /^text\/javascript/);
-  return r.json();
-}
-
-// The same call answered as XML (no json=): checks the content type and that
-// the body is well-formed, and returns the parsed tree.
-async function apiXml(fn, params = {}, { role = 'admin', method = 'GET', auth = true } = {}) {
-  const base = auth ? { q: `civicrm/${fn}`, ...creds(role) } : { q: `civicrm/${fn}` };
-  const r = await kith.call({ ...base, ...params }, { method });
-  assert.equal(r.status, 200, `HTTP status of ${fn}: ${r.text}`);
-  assert.match(r.headers.get('content-type') ?? '', /^text\/xml/);
-  const root = parseXmlStrict(r.text);
-  assert.equal(root.name, 'ResultSet');
-  for (const c of root.children) assert.equal(c.name, 'Result');
-  return root;
-}
 
 // The rows of a contact search: 3.2 answers a JSON array, or {"is_error":0}
 // when nothing matched (an empty flat result).
@@ -94,10 +60,6 @@ async function getOne(id, params = {}) {
 
 function ids(rows) {
   return rows.map((r) => Number(r.contact_id)).sort((a, b) => a - b);
-}
-
-function assertError(body, message) {
-  assert.deepEqual(body, { is_error: 1, error_message: message });
 }
 
 // ---------------------------------------------------------------------------

@@ -7,22 +7,13 @@
 // One server serves the whole file. Tests share its database, so every test
 // works on contacts it creates itself, with names no other test uses.
 
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startKith, parseXmlStrict, leafMap } from './harness.mjs';
+import { parseXmlStrict, leafMap } from './harness.mjs';
+import { kithForSuite, legacyCalls } from './legacy_client.mjs';
 
-let kith;
-
-before(async () => {
-  kith = await startKith();
-});
-
-after(async () => {
-  if (kith) {
-    const exit = await kith.stop();
-    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${kith.stderr}`);
-  }
-});
+const kith = kithForSuite();
+const { creds, raw, api, apiXml, assertError } = legacyCalls(kith);
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -43,37 +34,6 @@ const TYPE_KEYS = [
   'id', 'name_a_b', 'label_a_b', 'name_b_a', 'label_b_a', 'description', 'contact_type_a',
   'contact_type_b', 'contact_sub_type_a', 'contact_sub_type_b', 'is_reserved', 'is_active',
 ];
-
-function creds(role = 'admin') {
-  return { key: kith.siteKey, api_key: kith.users[role].apiKey };
-}
-
-// The raw answer of a 3.2 call as JSON text.
-async function raw(fn, params = {}, { role = 'admin', method = 'GET' } = {}) {
-  const r = await kith.call({ q: `civicrm/${fn}`, ...creds(role), json: 1, ...params }, { method });
-  assert.equal(r.status, 200, `HTTP status of ${fn}: ${r.text}`);
-  assert.match(r.headers.get('content-type') ?? '', /^text\/javascript/);
-  return r;
-}
-
-async function api(fn, params = {}, opts = {}) {
-  return (await raw(fn, params, opts)).json();
-}
-
-// The same call as XML: well-formed, ResultSet of Results; the parsed tree.
-async function apiXml(fn, params = {}, { role = 'admin' } = {}) {
-  const r = await kith.call({ q: `civicrm/${fn}`, ...creds(role), ...params });
-  assert.equal(r.status, 200, `HTTP status of ${fn}: ${r.text}`);
-  assert.match(r.headers.get('content-type') ?? '', /^text\/xml/);
-  const root = parseXmlStrict(r.text);
-  assert.equal(root.name, 'ResultSet');
-  for (const c of root.children) assert.equal(c.name, 'Result');
-  return root;
-}
-
-function assertError(body, message) {
-  assert.deepEqual(body, { is_error: 1, error_message: message });
-}
 
 async function addContact(params) {
   const body = await api('contact/add', params);
