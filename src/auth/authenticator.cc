@@ -1,5 +1,7 @@
 #include "auth/authenticator.h"
 
+#include <optional>
+
 #include "auth/secrets.h"
 #include "base/error_details.h"
 
@@ -16,6 +18,22 @@ constexpr size_t kSessionIdLength = 40;
 constexpr int64_t kTouchIntervalSeconds = 30;
 
 Status Rejected() { return Unauthenticated("Invalid credential"); }
+
+// The user named `name` when `password` is theirs; nullopt otherwise (an
+// unknown name and a wrong password are not told apart).
+StatusOr<std::optional<int64_t>> UserWithPassword(store::Transaction& txn, std::string_view name,
+                                                  std::string_view password) {
+  Query q;
+  q.entity = "User";
+  q.select = {"id", "password_hash"};
+  q.where = Condition::Leaf("name", Op::kEq, std::string(name));
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  if (rows.empty() || !rows[0]["password_hash"].is_string() ||
+      !VerifyPassword(password, rows[0]["password_hash"].get<std::string>())) {
+    return std::optional<int64_t>();
+  }
+  return std::optional<int64_t>(rows[0]["id"].get<int64_t>());
+}
 
 }  // namespace
 
@@ -58,7 +76,8 @@ StatusOr<Caller> Authenticator::ByApiKey(std::string_view api_key) const {
   q.select = {"user_id", "last_seen", "session_hash"};
   KITH_ASSIGN_OR_RETURN(auto sessions, txn->Select(q));
   if (sessions.empty()) return Rejected();
-  if (clock_.NowSeconds() - sessions[0]["last_seen"].get<int64_t>() > options_.session_idle_seconds) {
+  if (clock_.NowSeconds() - sessions[0]["last_seen"].get<int64_t>() >
+      options_.session_idle_seconds) {
     return Rejected();
   }
   return LoadCaller(*txn, sessions[0]["user_id"].get<int64_t>());
@@ -94,19 +113,11 @@ StatusOr<Caller> Authenticator::BySession(std::string_view session_id) const {
   return caller;
 }
 
-StatusOr<LoginResult> Authenticator::Login(std::string_view name,
-                                           std::string_view password) const {
+StatusOr<LoginResult> Authenticator::Login(std::string_view name, std::string_view password) const {
   KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(true));
-  Query q;
-  q.entity = "User";
-  q.select = {"id", "password_hash"};
-  q.where = Condition::Leaf("name", Op::kEq, std::string(name));
-  KITH_ASSIGN_OR_RETURN(auto rows, txn->Select(q));
-  if (rows.empty() || !rows[0]["password_hash"].is_string() ||
-      !VerifyPassword(password, rows[0]["password_hash"].get<std::string>())) {
-    return Unauthenticated("Could not authenticate user, invalid name or password.");
-  }
-  KITH_ASSIGN_OR_RETURN(Caller caller, LoadCaller(*txn, rows[0]["id"].get<int64_t>()));
+  KITH_ASSIGN_OR_RETURN(std::optional<int64_t> user_id, UserWithPassword(*txn, name, password));
+  if (!user_id) return Unauthenticated("Could not authenticate user, invalid name or password.");
+  KITH_ASSIGN_OR_RETURN(Caller caller, LoadCaller(*txn, *user_id));
   LoginResult result;
   result.session_id = GenerateToken(kSessionIdLength);
   result.api_key = GenerateToken(kApiKeyLength);
@@ -121,20 +132,12 @@ StatusOr<LoginResult> Authenticator::Login(std::string_view name,
   return result;
 }
 
-StatusOr<Caller> Authenticator::ByPassword(std::string_view name,
-                                           std::string_view password) const {
+StatusOr<Caller> Authenticator::ByPassword(std::string_view name, std::string_view password) const {
   if (name.empty() || password.empty()) return Rejected();
   KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(false));
-  Query q;
-  q.entity = "User";
-  q.select = {"id", "password_hash"};
-  q.where = Condition::Leaf("name", Op::kEq, std::string(name));
-  KITH_ASSIGN_OR_RETURN(auto rows, txn->Select(q));
-  if (rows.empty() || !rows[0]["password_hash"].is_string() ||
-      !VerifyPassword(password, rows[0]["password_hash"].get<std::string>())) {
-    return Rejected();
-  }
-  return LoadCaller(*txn, rows[0]["id"].get<int64_t>());
+  KITH_ASSIGN_OR_RETURN(std::optional<int64_t> user_id, UserWithPassword(*txn, name, password));
+  if (!user_id) return Rejected();
+  return LoadCaller(*txn, *user_id);
 }
 
 Status Authenticator::Logout(std::string_view session_id) const {

@@ -3,6 +3,7 @@
 #include "http/http_server.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -18,8 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "base/strings.h"
 
@@ -71,6 +70,12 @@ class Client {
       off += static_cast<size_t>(n);
     }
     return true;
+  }
+
+  // Sends one request and reads its response (not ok when either fails).
+  RawResponse Exchange(const std::string& request, bool head_only = false) {
+    if (!Send(request)) return RawResponse();
+    return Read(head_only);
   }
 
   // Reads one response (Content-Length framed, or up to EOF without one).
@@ -181,8 +186,8 @@ TEST(HttpServerTest, EchoesMethodPathQueryHeaderAndRemote) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
   Client c(server->port());
-  ASSERT_TRUE(c.Send("GET /created/a%20b?x=1&y=2?z HTTP/1.1\r\nHost: h\r\nX-Test: hello\r\n\r\n"));
-  RawResponse r = c.Read();
+  RawResponse r =
+      c.Exchange("GET /created/a%20b?x=1&y=2?z HTTP/1.1\r\nHost: h\r\nX-Test: hello\r\n\r\n");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.status_line, "HTTP/1.1 201 Created");
   EXPECT_EQ(r.body, "GET|/created/a%20b|x=1&y=2?z|hello|127.0.0.1|");
@@ -216,10 +221,9 @@ TEST(HttpServerTest, PostBodyIsDelivered) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
   Client c(server->port());
-  ASSERT_TRUE(c.Send(
+  RawResponse r = c.Exchange(
       "POST /submit HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\n"
-      "hello world"));
-  RawResponse r = c.Read();
+      "hello world");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "POST|/submit|||127.0.0.1|hello world");
@@ -229,9 +233,9 @@ TEST(HttpServerTest, ChunkedBodyIsDelivered) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
   Client c(server->port());
-  ASSERT_TRUE(c.Send("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
-  RawResponse r = c.Read();
+  RawResponse r = c.Exchange(
+      "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.body, "POST|/c|||127.0.0.1|hello world");
 }
@@ -245,8 +249,7 @@ TEST(HttpServerTest, ExpectContinueGetsInterimResponse) {
   RawResponse interim = c.Read();
   ASSERT_TRUE(interim.ok);
   EXPECT_EQ(interim.status, 100);
-  ASSERT_TRUE(c.Send("abc"));
-  RawResponse r = c.Read();
+  RawResponse r = c.Exchange("abc");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.body, "PUT|/x|||127.0.0.1|abc");
 }
@@ -255,13 +258,11 @@ TEST(HttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
   Client c(server->port());
-  ASSERT_TRUE(c.Send("GET /one HTTP/1.1\r\nHost: h\r\n\r\n"));
-  RawResponse first = c.Read();
+  RawResponse first = c.Exchange("GET /one HTTP/1.1\r\nHost: h\r\n\r\n");
   ASSERT_TRUE(first.ok);
   EXPECT_EQ(first.body, "GET|/one|||127.0.0.1|");
   EXPECT_NE(AsciiLower(first.Get("connection")), "close");
-  ASSERT_TRUE(c.Send("GET /two?q HTTP/1.1\r\nHost: h\r\n\r\n"));
-  RawResponse second = c.Read();
+  RawResponse second = c.Exchange("GET /two?q HTTP/1.1\r\nHost: h\r\n\r\n");
   ASSERT_TRUE(second.ok);
   EXPECT_EQ(second.body, "GET|/two|q||127.0.0.1|");
 }
@@ -270,9 +271,10 @@ TEST(HttpServerTest, PipelinedRequestsAnsweredInOrder) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
   Client c(server->port());
-  ASSERT_TRUE(c.Send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n"
-                     "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi"
-                     "GET /c HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n"
+             "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi"
+             "GET /c HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
   EXPECT_EQ(c.Read().body, "GET|/a|||127.0.0.1|");
   EXPECT_EQ(c.Read().body, "POST|/b|||127.0.0.1|hi");
   RawResponse last = c.Read();
@@ -311,8 +313,7 @@ TEST(HttpServerTest, ConnectionCloseIsHonoured) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
   Client c(server->port());
-  ASSERT_TRUE(c.Send("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
-  RawResponse r = c.Read();
+  RawResponse r = c.Exchange("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(AsciiLower(r.Get("connection")), "close");
@@ -324,16 +325,14 @@ TEST(HttpServerTest, Http10ClosesByDefaultAndKeepsAliveOnRequest) {
   ASSERT_NE(server, nullptr);
   {
     Client c(server->port());
-    ASSERT_TRUE(c.Send("GET /old HTTP/1.0\r\n\r\n"));
-    RawResponse r = c.Read();
+    RawResponse r = c.Exchange("GET /old HTTP/1.0\r\n\r\n");
     ASSERT_TRUE(r.ok);
     EXPECT_EQ(r.status_line, "HTTP/1.0 200 OK");
     EXPECT_EQ(r.body, "GET|/old|||127.0.0.1|");
     EXPECT_TRUE(c.AtEof());
   }
   Client c(server->port());
-  ASSERT_TRUE(c.Send("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
-  RawResponse r = c.Read();
+  RawResponse r = c.Exchange("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(AsciiLower(r.Get("connection")), "keep-alive");
   ASSERT_TRUE(c.Send("GET /b HTTP/1.0\r\n\r\n"));
@@ -345,8 +344,8 @@ TEST(HttpServerTest, HeadGetsLengthButNoBody) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
   Client c(server->port());
-  ASSERT_TRUE(c.Send("HEAD /h HTTP/1.1\r\nHost: h\r\n\r\nGET /g HTTP/1.1\r\nHost: h\r\n\r\n"));
-  RawResponse head = c.Read(/*head_only=*/true);
+  RawResponse head = c.Exchange(
+      "HEAD /h HTTP/1.1\r\nHost: h\r\n\r\nGET /g HTTP/1.1\r\nHost: h\r\n\r\n", /*head_only=*/true);
   ASSERT_TRUE(head.ok);
   EXPECT_EQ(head.Get("content-length"), std::to_string(std::string("HEAD|/h|||127.0.0.1|").size()));
   // No body bytes were sent: the next response follows immediately.
@@ -364,8 +363,8 @@ TEST(HttpServerTest, BodyOverLimitGets413AndServerKeepsServing) {
   {
     Client c(server->port());
     std::string body(1000, 'x');
-    ASSERT_TRUE(c.Send("POST /big HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n" + body));
-    RawResponse r = c.Read();
+    RawResponse r =
+        c.Exchange("POST /big HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n" + body);
     ASSERT_TRUE(r.ok);
     EXPECT_EQ(r.status, 413);
     EXPECT_FALSE(r.body.empty());
@@ -384,14 +383,15 @@ TEST(HttpServerTest, BodyOverLimitGets413AndServerKeepsServing) {
   {
     // Chunked bodies are limited too.
     Client c(server->port());
-    ASSERT_TRUE(c.Send("POST /big HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                       "20\r\n" + std::string(32, 'y') + "\r\n0\r\n\r\n"));
+    ASSERT_TRUE(
+        c.Send("POST /big HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "20\r\n" +
+               std::string(32, 'y') + "\r\n0\r\n\r\n"));
     EXPECT_EQ(c.Read().status, 413);
   }
   Client c(server->port());
-  ASSERT_TRUE(c.Send("POST /small HTTP/1.1\r\nHost: h\r\nContent-Length: 16\r\n\r\n" +
-                     std::string(16, 'z')));
-  RawResponse r = c.Read();
+  RawResponse r = c.Exchange("POST /small HTTP/1.1\r\nHost: h\r\nContent-Length: 16\r\n\r\n" +
+                             std::string(16, 'z'));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "POST|/small|||127.0.0.1|" + std::string(16, 'z'));
 }
@@ -411,9 +411,9 @@ TEST(HttpServerTest, BodyOverLimitAnswerComesFromTheResponderWithTheHead) {
   auto server = StartServer(options);
   ASSERT_NE(server, nullptr);
   Client c(server->port());
-  ASSERT_TRUE(c.Send("POST /api?x=1 HTTP/1.1\r\nHost: h\r\nX-A: b\r\nContent-Length: 1000\r\n\r\n" +
-                     std::string(1000, 'x')));
-  RawResponse r = c.Read();
+  RawResponse r =
+      c.Exchange("POST /api?x=1 HTTP/1.1\r\nHost: h\r\nX-A: b\r\nContent-Length: 1000\r\n\r\n" +
+                 std::string(1000, 'x'));
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.Get("content-type"), "application/json");
@@ -427,9 +427,8 @@ TEST(HttpServerTest, HeadersOverLimitGet431) {
   ASSERT_NE(server, nullptr);
   {
     Client c(server->port());
-    ASSERT_TRUE(c.Send("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(4000, 'a') +
-                       "\r\n\r\n"));
-    RawResponse r = c.Read();
+    RawResponse r =
+        c.Exchange("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(4000, 'a') + "\r\n\r\n");
     ASSERT_TRUE(r.ok);
     EXPECT_EQ(r.status, 431);
     EXPECT_TRUE(c.AtEof());
@@ -446,8 +445,7 @@ TEST(HttpServerTest, MalformedRequestGets400ThenClose) {
                           "GET / HTTP/1.1\r\nBad Header\r\n\r\n",
                           "POST / HTTP/1.1\r\nContent-Length: nope\r\n\r\n"}) {
     Client c(server->port());
-    ASSERT_TRUE(c.Send(bad));
-    RawResponse r = c.Read();
+    RawResponse r = c.Exchange(bad);
     ASSERT_TRUE(r.ok) << bad;
     EXPECT_EQ(r.status, 400) << bad;
     EXPECT_TRUE(c.AtEof()) << bad;
@@ -461,8 +459,7 @@ TEST(HttpServerTest, ThrowingHandlerGets500AndServerKeepsServing) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
   Client c(server->port());
-  ASSERT_TRUE(c.Send("GET /throw HTTP/1.1\r\nHost: h\r\n\r\n"));
-  RawResponse r = c.Read();
+  RawResponse r = c.Exchange("GET /throw HTTP/1.1\r\nHost: h\r\n\r\n");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.status, 500);
   EXPECT_NE(r.body.find("internal error"), std::string::npos);
@@ -490,8 +487,7 @@ TEST(HttpServerTest, InvalidStatusAndHeaderInjectionAreRefused) {
   Client c(server->port());
   ASSERT_TRUE(c.Send("GET /bad-status HTTP/1.1\r\nHost: h\r\n\r\n"));
   EXPECT_EQ(c.Read().status, 500);
-  ASSERT_TRUE(c.Send("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
-  RawResponse r = c.Read();
+  RawResponse r = c.Exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Get("injected"), "");
   EXPECT_EQ(r.Get("content-length"), "2");
@@ -507,8 +503,8 @@ TEST(HttpServerTest, NoContentHasNoBodyOrLength) {
   });
   ASSERT_NE(server, nullptr);
   Client c(server->port());
-  ASSERT_TRUE(c.Send("DELETE /x HTTP/1.1\r\nHost: h\r\n\r\nDELETE /y HTTP/1.1\r\nHost: h\r\n\r\n"));
-  RawResponse r = c.Read();
+  RawResponse r =
+      c.Exchange("DELETE /x HTTP/1.1\r\nHost: h\r\n\r\nDELETE /y HTTP/1.1\r\nHost: h\r\n\r\n");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.status, 204);
   EXPECT_EQ(r.Get("content-length"), "");
@@ -597,8 +593,7 @@ TEST(HttpServerTest, StopFromHandlerThenWait) {
   ASSERT_NE(server, nullptr);
   raw = server.get();
   Client c(server->port());
-  ASSERT_TRUE(c.Send("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
-  RawResponse r = c.Read();
+  RawResponse r = c.Exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
   EXPECT_EQ(r.body, "bye");
   EXPECT_EQ(AsciiLower(r.Get("connection")), "close");
   server->Wait();
@@ -629,8 +624,7 @@ TEST(HttpServerTest, StartErrors) {
 
   options.host = "127.0.0.1";
   options.threads = 0;
-  EXPECT_EQ(HttpServer::Start(options, Echo).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(HttpServer::Start(options, Echo).status().code(), absl::StatusCode::kInvalidArgument);
 
   auto first = StartServer();
   ASSERT_NE(first, nullptr);
