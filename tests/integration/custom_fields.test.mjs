@@ -9,8 +9,8 @@
 
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { leafMap, childrenNamed } from './harness.mjs';
-import { kithForSuite, legacyCalls } from './legacy_client.mjs';
+import { leafMap, childrenNamed, kithForSuite } from './harness.mjs';
+import { legacyCalls } from './legacy_client.mjs';
 
 const kith = kithForSuite();
 const { creds, api, apiXml, assertError } = legacyCalls(kith, { method: 'POST' });

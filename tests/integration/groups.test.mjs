@@ -8,8 +8,8 @@
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { leafMap } from './harness.mjs';
-import { kithForSuite, legacyCalls } from './legacy_client.mjs';
+import { leafMap, kithForSuite } from './harness.mjs';
+import { legacyCalls } from './legacy_client.mjs';
 
 const kith = kithForSuite();
 const { creds, api, apiXml, assertError } = legacyCalls(kith, { method: 'POST' });

@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import { SaxesParser } from 'saxes';
 
 const execFileP = promisify(execFile);
@@ -277,4 +279,26 @@ export function leafMap(node) {
     if (c.children.length === 0) out[c.name] = c.text;
   }
   return out;
+}
+
+// Starts kith before the file's tests and stops it after them; the file fails
+// when kith does not exit cleanly. The returned handle forwards to the running
+// instance, so tests can hold it in a const at module level.
+export function kithForSuite(options = {}) {
+  let running;
+  before(async () => {
+    running = await startKith(options);
+  });
+  after(async () => {
+    if (!running) return;
+    const exit = await running.stop();
+    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${running.stderr}`);
+  });
+  return new Proxy({}, {
+    get(_, prop) {
+      if (!running) throw new Error(`kith is not running yet (reading ${String(prop)})`);
+      const value = running[prop];
+      return typeof value === 'function' ? value.bind(running) : value;
+    },
+  });
 }

@@ -1,30 +1,7 @@
-// What every 3.2-dialect suite sets up: one kith per test file, and the calls
-// it makes with a role's api key (answered as JSON, or as XML parsed strictly).
+// The calls every 3.2-dialect suite makes with a role's api key, answered as
+// JSON or as XML parsed strictly.
 import assert from 'node:assert/strict';
-import { before, after } from 'node:test';
-import { startKith, parseXmlStrict } from './harness.mjs';
-
-// Starts kith before the file's tests and stops it after them; the file fails
-// when kith does not exit cleanly. The returned handle forwards to the running
-// instance, so tests can hold it in a const at module level.
-export function kithForSuite(options = {}) {
-  let running;
-  before(async () => {
-    running = await startKith(options);
-  });
-  after(async () => {
-    if (!running) return;
-    const exit = await running.stop();
-    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${running.stderr}`);
-  });
-  return new Proxy({}, {
-    get(_, prop) {
-      if (!running) throw new Error(`kith is not running yet (reading ${String(prop)})`);
-      const value = running[prop];
-      return typeof value === 'function' ? value.bind(running) : value;
-    },
-  });
-}
+import { parseXmlStrict } from './harness.mjs';
 
 // 3.2 calls against `kith`; `method` is the default HTTP method of every call.
 export function legacyCalls(kith, { method: defaultMethod = 'GET' } = {}) {

@@ -9,9 +9,9 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startKith, parseXmlStrict, childrenNamed, child, leafMap, REST_PATH, AJAX_PATH,
+  startKith, parseXmlStrict, childrenNamed, child, leafMap, REST_PATH, AJAX_PATH, kithForSuite,
 } from './harness.mjs';
-import { kithForSuite, legacyCalls } from './legacy_client.mjs';
+import { legacyCalls } from './legacy_client.mjs';
 
 const SITE_KEY_ERROR =
   '{"error_message":"Could not authenticate user, invalid site key. More info at: ' +

@@ -9,8 +9,8 @@
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseXmlStrict, leafMap } from './harness.mjs';
-import { kithForSuite, legacyCalls } from './legacy_client.mjs';
+import { parseXmlStrict, leafMap, kithForSuite } from './harness.mjs';
+import { legacyCalls } from './legacy_client.mjs';
 
 const kith = kithForSuite();
 const { creds, raw, api, apiXml, assertError } = legacyCalls(kith);

@@ -4,27 +4,16 @@
 // parameter is an object) as a form, to .../extern/rest.php. Every entity
 // and action kith serves in APIv3 is driven through it.
 
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { startKith, REST_PATH, AJAX_PATH } from './harness.mjs';
+import { startKith, REST_PATH, AJAX_PATH, kithForSuite } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const crmFactory = require('civicrm-v3');
 
-let kith;
+const kith = kithForSuite();
 let n = 0;
-
-before(async () => {
-  kith = await startKith();
-});
-
-after(async () => {
-  if (kith) {
-    const exit = await kith.stop();
-    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${kith.stderr}`);
-  }
-});
 
 function uniq(prefix) {
   n += 1;
