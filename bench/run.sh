@@ -1,25 +1,59 @@
 #!/usr/bin/env bash
 # kith's benchmark suite: one command, side-by-side ratios measured in one run,
-# written to BENCHMARKS.md. Everything listens on 127.0.0.1 and stops by itself.
+# written to BENCHMARKS.md (one table per part, the target beside each figure).
+# Everything listens on 127.0.0.1 and stops by itself.
 #
-#   bash bench/run.sh              # defaults: 3 rounds of 5 s per measurement
+#   bash bench/run.sh                          # every part, 3 rounds of 5 s
 #   ROUNDS=5 DURATION=10 bash bench/run.sh
+#   PARTS="http api" bash bench/run.sh         # only some parts
+#
+# Parts (PARTS, space-separated; default all):
+#   http         GET /healthz against nginx `return 200`, one worker each
+#   api          3.2, APIv3, APIv4 contact by id against /healthz; latency
+#   bulk         BULK_N contacts with an email: APIv4 save of 1,000 a call,
+#                one create per call, kith import (CSV), and the sqlite3 CLI
+#   concurrency  reads / 90-10 read-write mix with 1 and 2 server threads,
+#                on CONC_N contacts
+#   scale        bench/scale.sh's "## Scale" section (10k, 100k, 1M
+#                contacts; slow the first time), when that script exists
+#   memory       its "## Memory" section (bench/memory.sh, which scale.sh
+#                runs over its largest data directory)
+# Other knobs: BUILD_DIR (default build-bench), KITH_BIN (a kith binary to
+# measure instead of building one), OUT (default BENCHMARKS.md), CONNECTIONS
+# (wrk connections, default 16).
 #
 # Numbers on shared 2-core machines are noisy: each figure is the median of
 # ROUNDS runs, and the targets are ratios against a baseline measured in the
-# same run, never absolute times.
+# same run (or throughputs), never a lone latency.
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-16}
+PARTS=${PARTS:-http api bulk concurrency scale memory}
+BULK_N=${BULK_N:-100000}
+CONC_N=${CONC_N:-10000}
+BUILD_DIR=${BUILD_DIR:-build-bench}
+OUT=${OUT:-BENCHMARKS.md}
+export ROUNDS DURATION BUILD_DIR
 
-command -v wrk >/dev/null && command -v nginx >/dev/null || {
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
-}
-bash scripts/install-deps.sh
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DKITH_BUILD_TESTS=OFF >/dev/null
-ninja -C build-bench kith >/dev/null
+has_part() { [[ " $PARTS " == *" $1 "* ]]; }
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+command -v curl >/dev/null || need+=(curl)
+if ((${#need[@]})); then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ -z "${KITH_BIN:-}" ]; then
+  bash scripts/install-deps.sh
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKITH_BUILD_TESTS=OFF >/dev/null
+  ninja -C "$BUILD_DIR" kith >/dev/null
+fi
+kith=${KITH_BIN:-$BUILD_DIR/kith}
 
 work=$(mktemp -d /tmp/kith-bench-XXXXXX)
 pids=()
@@ -30,6 +64,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+site_key=bench-site-key-0123456789
+api_key=bench-admin-key-0123456789
+
 free_port() { # asks the kernel for a free loopback port
   local port
   while :; do
@@ -37,11 +74,77 @@ free_port() { # asks the kernel for a free loopback port
     (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "$port"; return; }
   done
 }
+wait_http() {
+  for _ in $(seq 100); do
+    curl -sf "$1" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench: $1 does not answer" >&2
+  return 1
+}
+median() { sort -g | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : 0)}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
+now() { date +%s.%N; }
+per_second() { awk -v n="$1" -v t0="$2" -v t1="$3" 'BEGIN {printf "%.0f", n / (t1 - t0)}'; }
 
-# --- nginx baseline: one worker answering 200 -------------------------------
-nginx_port=$(free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<NGINX
+# new_data DIR: an initialised data directory with the bench admin.
+new_data() {
+  "$kith" init --data "$1" --site-key "$site_key" >/dev/null
+  "$kith" user add admin --data "$1" --password pw --role admin --api-key "$api_key" >/dev/null
+}
+# start_kith DIR THREADS: serves DIR; sets kith_pid and kith_url.
+start_kith() {
+  local port
+  port=$(free_port)
+  "$kith" serve --data "$1" --listen "127.0.0.1:$port" --threads "$2" >>"$work/kith.log" 2>&1 &
+  kith_pid=$!
+  pids+=("$kith_pid")
+  kith_url="http://127.0.0.1:$port"
+  wait_http "$kith_url/healthz"
+}
+stop_kith() {
+  kill "$kith_pid" 2>/dev/null || true
+  wait "$kith_pid" 2>/dev/null || true
+}
+
+# wrk_run ARGS...: one wrk run; prints "req/s non2xx". A run with failed
+# requests is reported, not silently counted.
+wrk_run() {
+  wrk "$@" | awk '/Requests\/sec/ {r=$2} /Non-2xx/ {e=$NF} END {printf "%s %d\n", r, e}'
+}
+# rps URL [wrk options...] [-- script args...]: median requests/second of
+# ROUNDS runs (wrk wants the URL before the script's arguments).
+rps() {
+  local url=$1 opts=() script_args=() after=0 a
+  shift
+  for a in "$@"; do
+    if ((after)); then script_args+=("$a"); elif [ "$a" = -- ]; then after=1; else opts+=("$a"); fi
+  done
+  ((after)) && script_args=(-- "${script_args[@]}")
+  for _ in $(seq "$ROUNDS"); do
+    read -r r e < <(wrk_run -t1 -c"$CONNECTIONS" -d"${DURATION}s" "${opts[@]}" "$url" "${script_args[@]}")
+    ((e == 0)) || echo "bench: $e failed requests to $url" >&2
+    echo "$r"
+  done | median
+}
+# p50 and p99 latency (ms) of one client over keep-alive.
+latency() {
+  local url=$1
+  shift
+  wrk -t1 -c1 -d"${DURATION}s" --latency "$@" "$url" |
+    awk '/^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
+         function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+         END {printf "%.3f | %.3f", ms(p50), ms(p99)}'
+}
+
+sections=()
+
+# --- 1 and 2: HTTP ceiling and API cost --------------------------------------
+part_http_api() {
+  local nginx_port
+  nginx_port=$(free_port)
+  mkdir -p "$work/nginx"
+  cat >"$work/nginx/nginx.conf" <<NGINX
 worker_processes 1;
 daemon off;
 pid $work/nginx/nginx.pid;
@@ -54,69 +157,290 @@ http {
   server { listen 127.0.0.1:$nginx_port; location / { return 200 "ok\n"; } }
 }
 NGINX
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-pids+=($!)
+  nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+  local nginx_pid=$!
+  pids+=("$nginx_pid")
+  new_data "$work/api-data"
+  start_kith "$work/api-data" 1
+  wait_http "http://127.0.0.1:$nginx_port/"
+  local rest="$kith_url/civicrm/extern/rest.php" cid
+  cid=$(curl -s "$rest" -d q=civicrm/contact/add -d json=1 -d key=$site_key -d api_key=$api_key \
+    -d contact_type=Individual -d first_name=Bench -d last_name=Mark -d email=bench@example.org |
+    sed -E 's/.*"contact_id":([0-9]+).*/\1/')
+  local auth="X-Civi-Auth: Bearer $api_key"
+  local names=("3.2 contact/search" "APIv3 Contact.get" "APIv4 Contact.get")
+  local urls=(
+    "$rest?q=civicrm/contact/search&json=1&key=$site_key&api_key=$api_key&contact_id=$cid"
+    "$rest?entity=Contact&action=get&key=$site_key&api_key=$api_key&json=%7B%22id%22%3A$cid%7D"
+    "$kith_url/civicrm/ajax/api4/Contact/get?params=%7B%22where%22%3A%5B%5B%22id%22%2C%22%3D%22%2C$cid%5D%5D%7D"
+  )
+  local headers=("" "" "$auth")
+  local health nginx_rps
+  {
+    if has_part http; then
+      health=$(rps "$kith_url/healthz")
+      nginx_rps=$(rps "http://127.0.0.1:$nginx_port/")
+      echo "## HTTP ceiling"
+      echo
+      echo "wrk, $CONNECTIONS connections, one worker thread each; medians of $ROUNDS runs of ${DURATION} s."
+      echo
+      echo "| measurement | kith req/s | nginx req/s | ratio | target |"
+      echo "|---|---|---|---|---|"
+      echo "| GET /healthz vs nginx \`return 200\` | $health | $nginx_rps | $(ratio "$health" "$nginx_rps") | ≥ 0.8 |"
+      echo
+    fi
+    if has_part api; then
+      [ -n "${health:-}" ] || health=$(rps "$kith_url/healthz")
+      echo "## API cost"
+      echo
+      echo "One contact by id (one kith thread), against kith's own /healthz in the same run."
+      echo
+      echo "| call | req/s | /healthz req/s | ratio | target |"
+      echo "|---|---|---|---|---|"
+      local i r
+      for i in "${!names[@]}"; do
+        if [ -n "${headers[$i]}" ]; then
+          r=$(rps "${urls[$i]}" -H "${headers[$i]}")
+        else
+          r=$(rps "${urls[$i]}")
+        fi
+        echo "| ${names[$i]} | $r | $health | $(ratio "$r" "$health") | ≥ 0.5 |"
+      done
+      echo
+      echo "| single client, keep-alive | p50 ms | p99 ms |"
+      echo "|---|---|---|"
+      echo "| GET /healthz | $(latency "$kith_url/healthz") |"
+      for i in "${!names[@]}"; do
+        if [ -n "${headers[$i]}" ]; then
+          echo "| ${names[$i]} | $(latency "${urls[$i]}" -H "${headers[$i]}") |"
+        else
+          echo "| ${names[$i]} | $(latency "${urls[$i]}") |"
+        fi
+      done
+      echo
+    fi
+  } >"$work/section-http-api.md"
+  stop_kith
+  kill "$nginx_pid" 2>/dev/null || true
+  sections+=("$work/section-http-api.md")
+}
 
-# --- kith with one server thread ---------------------------------------------
-site_key=bench-site-key-0123456789
-api_key=bench-admin-key-0123456789
-./build-bench/kith init --data "$work/data" --site-key "$site_key" >/dev/null
-./build-bench/kith user add admin --data "$work/data" --password pw --role admin --api-key "$api_key" >/dev/null
-kith_port=$(free_port)
-./build-bench/kith serve --data "$work/data" --listen "127.0.0.1:$kith_port" --threads 1 >"$work/kith.log" &
-pids+=($!)
-for _ in $(seq 50); do
-  curl -sf "http://127.0.0.1:$kith_port/healthz" >/dev/null && curl -sf "http://127.0.0.1:$nginx_port/" >/dev/null && break
-  sleep 0.1
-done
-base="http://127.0.0.1:$kith_port"
-rest="$base/civicrm/extern/rest.php"
-cid=$(curl -s "$rest" -d q=civicrm/contact/add -d json=1 -d key=$site_key -d api_key=$api_key \
-  -d contact_type=Individual -d first_name=Bench -d last_name=Mark -d email=bench@example.org |
-  sed -E 's/.*"contact_id":([0-9]+).*/\1/')
+# --- 4: bulk write -----------------------------------------------------------
+# The same N contacts (Individual, first and last name, one email) by each
+# path, each round into a fresh data directory.
+bulk_inputs() {
+  local dir=$1
+  mkdir -p "$dir/save"
+  # APIv4 save bodies, 1,000 records each.
+  awk -v n="$BULK_N" -v dir="$dir/save" 'BEGIN {
+    for (f = 0; f * 1000 < n; f++) {
+      file = sprintf("%s/%05d.json", dir, f)
+      printf "{\"records\":[" > file
+      last = (f + 1) * 1000 < n ? (f + 1) * 1000 : n
+      for (i = f * 1000 + 1; i <= last; i++) {
+        printf "%s{\"contact_type\":\"Individual\",\"first_name\":\"First%d\",\"last_name\":\"Last%d\",\"email_primary.email\":\"c%d@example.org\"}",
+          (i > f * 1000 + 1 ? "," : ""), i, i, i > file
+      }
+      printf "]}" > file
+      close(file)
+    }
+  }'
+  # The same rows as CSV for kith import.
+  awk -v n="$BULK_N" 'BEGIN {
+    print "contact_type,first_name,last_name,email_primary.email"
+    for (i = 1; i <= n; i++) printf "Individual,First%d,Last%d,c%d@example.org\n", i, i, i
+  }' >"$dir/contacts.csv"
+  # And as SQL for the sqlite3 CLI: the rows kith itself stores for such a
+  # contact (names, greetings, hash, dates) and its primary email, with
+  # foreign keys checked, in one transaction.
+  local ts
+  ts=$(date -u '+%Y-%m-%d %H:%M:%S')
+  awk -v n="$BULK_N" -v ts="$ts" 'BEGIN {
+    print "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
+    print "BEGIN;"
+    for (i = 1; i <= n; i++) {
+      printf "INSERT INTO civicrm_contact (contact_type, first_name, last_name, display_name, sort_name, email_greeting_id, email_greeting_display, postal_greeting_id, postal_greeting_display, addressee_id, addressee_display, hash, created_date, modified_date) VALUES (\x27Individual\x27, \x27First%d\x27, \x27Last%d\x27, \x27First%d Last%d\x27, \x27Last%d, First%d\x27, 1, \x27Dear First%d\x27, 1, \x27Dear First%d\x27, 1, \x27First%d Last%d\x27, \x27%032x\x27, \x27%s\x27, \x27%s\x27);\n", i, i, i, i, i, i, i, i, i, i, i * 2654435761, ts, ts
+      printf "INSERT INTO civicrm_email (contact_id, location_type_id, email, is_primary) VALUES (last_insert_rowid(), 1, \x27c%d@example.org\x27, 1);\n", i
+    }
+    print "COMMIT;"
+  }' >"$dir/contacts.sql"
+}
 
-# Median requests/second of ROUNDS wrk runs of URL.
-rps() {
-  local url=$1 c=${2:-$CONNECTIONS} out=()
-  for _ in $(seq "$ROUNDS"); do
-    out+=("$(wrk -t1 -c"$c" -d"${DURATION}s" "$url" | awk '/Requests\/sec/ {print $2}')")
+# emails_in DIR: the number of contacts with an email in DIR's database.
+emails_in() {
+  sqlite3 "$1/kith.db" "SELECT COUNT(DISTINCT contact_id) FROM civicrm_email WHERE email LIKE 'c%@example.org'"
+}
+
+bulk_save_round() { # prints contacts/s of APIv4 save, 1,000 records a call
+  local data=$1 args=() f
+  new_data "$data"
+  start_kith "$data" 1
+  for f in "$work/bulk/save"/*.json; do
+    args+=(-s -o /dev/null -f -H "X-Civi-Auth: Bearer $api_key" -H "Content-Type: application/json"
+      --data-binary "@$f" "$kith_url/civicrm/ajax/api4/Contact/save" --next)
   done
-  printf '%s\n' "${out[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+  unset 'args[${#args[@]}-1]'
+  local t0 t1
+  t0=$(now)
+  curl "${args[@]}"
+  t1=$(now)
+  stop_kith
+  local got
+  got=$(emails_in "$data")
+  ((got == BULK_N)) || { echo "bench: save stored $got of $BULK_N contacts" >&2; return 1; }
+  per_second "$BULK_N" "$t0" "$t1"
 }
-# p50 and p99 latency (ms) of one client over keep-alive.
-latency() {
-  wrk -t1 -c1 -d"${DURATION}s" --latency "$1" |
-    awk '/^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
-         function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-         END {printf "%.3f %.3f", ms(p50), ms(p99)}'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
 
-declare -A urls=(
-  [legacy_get]="$rest?q=civicrm/contact/get&json=1&key=$site_key&api_key=$api_key&contact_id=$cid"
-)
-health=$(rps "$base/healthz")
-nginx_rps=$(rps "http://127.0.0.1:$nginx_port/")
+bulk_create_round() { # prints contacts/s of one APIv4 create per call
+  local data=$1 r e
+  new_data "$data"
+  start_kith "$data" 1
+  read -r r e < <(wrk_run -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s bench/wrk/v4_create.lua \
+    "$kith_url/" -- "$api_key" "r$RANDOM")
+  stop_kith
+  ((e == 0)) || { echo "bench: $e creates failed" >&2; return 1; }
+  echo "$r"
+}
+
+bulk_import_round() { # prints contacts/s of kith import
+  local data=$1 t0 t1
+  new_data "$data"
+  t0=$(now)
+  "$kith" import --data "$data" "$work/bulk/contacts.csv" >/dev/null
+  t1=$(now)
+  local got
+  got=$(emails_in "$data")
+  ((got == BULK_N)) || { echo "bench: import stored $got of $BULK_N contacts" >&2; return 1; }
+  per_second "$BULK_N" "$t0" "$t1"
+}
+
+bulk_sqlite_round() { # prints contacts/s of the sqlite3 CLI
+  local data=$1 t0 t1
+  new_data "$data"
+  t0=$(now)
+  sqlite3 "$data/kith.db" <"$work/bulk/contacts.sql" >/dev/null
+  t1=$(now)
+  local got
+  got=$(emails_in "$data")
+  ((got == BULK_N)) || { echo "bench: sqlite3 stored $got of $BULK_N contacts" >&2; return 1; }
+  per_second "$BULK_N" "$t0" "$t1"
+}
+
+part_bulk() {
+  bulk_inputs "$work/bulk"
+  local has_import=0
+  "$kith" import --help >/dev/null 2>&1 && has_import=1
+  local save=() create=() import=() lite=() round
+  for round in $(seq "$ROUNDS"); do
+    save+=("$(bulk_save_round "$work/bulk-save-$round")")
+    create+=("$(bulk_create_round "$work/bulk-create-$round")")
+    ((has_import)) && import+=("$(bulk_import_round "$work/bulk-import-$round")")
+    lite+=("$(bulk_sqlite_round "$work/bulk-sqlite-$round")")
+    rm -rf "$work/bulk-"*"-$round"
+  done
+  local s c i l best
+  s=$(printf '%s\n' "${save[@]}" | median)
+  c=$(printf '%s\n' "${create[@]}" | median)
+  i=$( ((has_import)) && printf '%s\n' "${import[@]}" | median || echo 0)
+  l=$(printf '%s\n' "${lite[@]}" | median)
+  best=$(printf '%s\n' "$s" "$c" "$i" | sort -g | tail -1)
+  {
+    echo "## Bulk write"
+    echo
+    echo "$BULK_N contacts (Individual, first and last name, one email); each round into a fresh"
+    echo "data directory; medians of $ROUNDS rounds. The sqlite3 command-line tool inserts the rows"
+    echo "kith stores for the same contacts (names, greetings, hash, dates, primary email) into"
+    echo "the same schema, foreign keys on, in one transaction."
+    echo
+    echo "| path | contacts/s | × sqlite3 | target |"
+    echo "|---|---|---|---|"
+    echo "| (a) APIv4 Contact.save, 1,000 records a call (one client) | $s | $(ratio "$s" "$l") | |"
+    echo "| (b) APIv4 Contact.create, one a call, $CONNECTIONS keep-alive connections, ${DURATION} s | $c | $(ratio "$c" "$l") | |"
+    if ((has_import)); then
+      echo "| (c) \`kith import\` (CSV, one transaction) | $i | $(ratio "$i" "$l") | |"
+    else
+      echo "| (c) a bulk path of kith's own | none | | |"
+    fi
+    echo "| sqlite3 CLI, one transaction | $l | 1.00 | |"
+    echo "| **fastest kith path** | $best | $(ratio "$best" "$l") | ≥ 50,000/s and ≥ 0.3 × sqlite3 |"
+    echo
+  } >"$work/section-bulk.md"
+  sections+=("$work/section-bulk.md")
+}
+
+# --- 6: concurrency ------------------------------------------------------------
+part_concurrency() {
+  local data="$work/conc-data" old_n=$BULK_N
+  mkdir -p "$work/conc"
+  # CONC_N contacts, loaded through APIv4 save.
+  BULK_N=$CONC_N bulk_inputs "$work/conc"
+  new_data "$data"
+  start_kith "$data" 2
+  local f
+  for f in "$work/conc/save"/*.json; do
+    curl -s -o /dev/null -f -H "X-Civi-Auth: Bearer $api_key" -H "Content-Type: application/json" \
+      --data-binary "@$f" "$kith_url/civicrm/ajax/api4/Contact/save"
+  done
+  stop_kith
+  BULK_N=$old_n
+  local max_id
+  max_id=$(sqlite3 "$data/kith.db" "SELECT MAX(id) FROM civicrm_contact")
+  declare -A result
+  local threads mix
+  for threads in 1 2; do
+    start_kith "$data" "$threads"
+    for mix in 0 10; do
+      result[$threads-$mix]=$(rps "$kith_url/" -s bench/wrk/v4_mix.lua -- "$api_key" "$max_id" "$mix")
+    done
+    stop_kith
+  done
+  {
+    echo "## Concurrency"
+    echo
+    echo "APIv4 Contact.get by a random id among $CONC_N contacts; the mix replaces 10 % of them with"
+    echo "Contact.create (with an email). wrk, $CONNECTIONS connections, one wrk thread on the same"
+    echo "$(nproc)-core machine; medians of $ROUNDS runs of ${DURATION} s."
+    echo
+    echo "| workload | 1 thread req/s | 2 threads req/s | 2 / 1 |"
+    echo "|---|---|---|---|"
+    echo "| reads only | ${result[1-0]} | ${result[2-0]} | $(ratio "${result[2-0]}" "${result[1-0]}") |"
+    echo "| 90 % reads, 10 % writes | ${result[1-10]} | ${result[2-10]} | $(ratio "${result[2-10]}" "${result[1-10]}") |"
+    echo
+  } >"$work/section-concurrency.md"
+  sections+=("$work/section-concurrency.md")
+}
+
+# --- 3 and 5: bench/scale.sh prints its own sections (and runs memory.sh) -------
+part_scale() {
+  [ -f bench/scale.sh ] || return 0
+  local memory=0
+  has_part memory && memory=1
+  # CONNECTIONS means idle connections to memory.sh: not this script's wrk ones.
+  if env -u CONNECTIONS MEMORY=$memory bash bench/scale.sh >"$work/section-scale.md" \
+      2>"$work/scale.err"; then
+    if ! has_part scale; then # memory only: drop the scale section
+      sed -n '/^## Memory/,$p' "$work/section-scale.md" >"$work/section-memory.md"
+      sections+=("$work/section-memory.md")
+    else
+      sections+=("$work/section-scale.md")
+    fi
+  else
+    echo "bench: bench/scale.sh failed:" >&2
+    tail -5 "$work/scale.err" >&2
+  fi
+}
+
+if has_part http || has_part api; then part_http_api; fi
+if has_part bulk; then part_bulk; fi
+if has_part concurrency; then part_concurrency; fi
+if has_part scale || has_part memory; then part_scale; fi
 
 {
   echo "# kith benchmarks"
   echo
-  echo "Measured by \`bash bench/run.sh\` on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD),"
-  echo "$(nproc) cores; medians of $ROUNDS runs of ${DURATION} s, wrk with $CONNECTIONS connections, one kith thread."
+  echo "Measured by \`bash bench/run.sh\` (parts: $PARTS) on $(date -u +%Y-%m-%d) at commit"
+  echo "$(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores. Ratios are measured side by side in the same run."
   echo
-  echo "| measurement | kith req/s | baseline req/s | ratio | target |"
-  echo "|---|---|---|---|---|"
-  echo "| GET /healthz vs nginx \`return 200\` (1 worker each) | $health | $nginx_rps | $(ratio "$health" "$nginx_rps") | ≥ 0.8 |"
-  for name in "${!urls[@]}"; do
-    r=$(rps "${urls[$name]}")
-    echo "| $name (contact by id) vs kith /healthz | $r | $health | $(ratio "$r" "$health") | ≥ 0.5 |"
-  done
-  echo
-  echo "| single client, keep-alive | p50 ms | p99 ms |"
-  echo "|---|---|---|"
-  echo "| GET /healthz | $(latency "$base/healthz" | tr ' ' '|' | sed 's/|/ | /') |"
-  for name in "${!urls[@]}"; do
-    echo "| $name | $(latency "${urls[$name]}" | sed 's/ / | /') |"
-  done
-} | tee BENCHMARKS.md.new
-mv BENCHMARKS.md.new BENCHMARKS.md
+  for s in "${sections[@]}"; do cat "$s"; done
+} | tee "$OUT.new"
+mv "$OUT.new" "$OUT"

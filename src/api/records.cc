@@ -1,7 +1,11 @@
 #include "api/records.h"
 
+#include <map>
+#include <optional>
+
 #include "api/field_values.h"
 #include "base/error_details.h"
+#include "store/txn_memo.h"
 
 namespace kith::api {
 
@@ -35,6 +39,7 @@ Status CheckLinks(ActionContext& ctx, const schema::Entity& entity, const Value&
   for (const auto& [name, v] : changes.items()) {
     const schema::Field* f = entity.FindField(name);
     if (f == nullptr || f->fk_entity.empty() || !v.is_number_integer()) continue;
+    if (store::KnownToExist(ctx.txn, f->fk_entity, v.get<int64_t>())) continue;
     Query q;
     q.entity = f->fk_entity;
     q.select = {"id"};
@@ -44,6 +49,7 @@ Status CheckLinks(ActionContext& ctx, const schema::Entity& entity, const Value&
       return InvalidArgument(name + " is not valid: " + v.dump(),
                              {{"error_code", 2001}, {"error_field", name}});
     }
+    store::NoteExists(ctx.txn, f->fk_entity, v.get<int64_t>());
   }
   return Status();
 }
@@ -91,11 +97,32 @@ Status UpdateRecord(ActionContext& ctx, const std::string& entity, int64_t id, V
   const schema::Entity* e = ctx.catalog.Find(entity);
   if (e == nullptr) return InvalidArgument("Unknown entity: " + entity);
   KITH_ASSIGN_OR_RETURN(Value record, LoadRecord(ctx.txn, *e, id));
-  for (const auto& [k, v] : changes.items()) record[k] = v;
+  // The stored values the given changes replace (a change to a column the
+  // row does not show, an internal one, has none and is always written).
+  std::map<std::string, std::optional<Value>> replaced;
+  for (const auto& [k, v] : changes.items()) {
+    auto it = record.find(k);
+    replaced[k] = it == record.end() ? std::nullopt : std::optional<Value>(std::move(*it));
+    record[k] = v;
+  }
   KITH_RETURN_IF_ERROR(RunRules(ctx, entity, record, changes, /*creating=*/false));
   KITH_RETURN_IF_ERROR(CheckLinks(ctx, *e, changes));
   if (written != nullptr) *written = changes;
-  KITH_RETURN_IF_ERROR(ctx.txn.Update(entity, id, changes));
+  // Only the columns whose value differs reach the database: refreshing a
+  // contact's names after each email, say, mostly changes nothing, and an
+  // UPDATE that changes nothing still rewrites the row and its indexes.
+  Value differing = Value::object();
+  for (const auto& [k, v] : changes.items()) {
+    const Value* old = nullptr;
+    auto given = replaced.find(k);
+    if (given != replaced.end()) {
+      if (given->second) old = &*given->second;
+    } else if (auto it = record.find(k); it != record.end()) {
+      old = &*it;  // a column the rules computed: the row still holds its stored value
+    }
+    if (old == nullptr || old->type() != v.type() || *old != v) differing[k] = v;
+  }
+  if (!differing.empty()) KITH_RETURN_IF_ERROR(ctx.txn.Update(entity, id, differing));
   return RunAfterRules(ctx, entity, id, changes, /*creating=*/false);
 }
 

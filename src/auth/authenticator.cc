@@ -45,33 +45,51 @@ bool Authenticator::CheckSiteKey(std::string_view given) const {
   return ConstantTimeEquals(given, options_.site_key);
 }
 
+namespace {
+
+// The columns of a User row a Caller is made of.
+const std::vector<std::string>& CallerColumns() {
+  static const std::vector<std::string> columns = {"id", "name", "role", "contact_id",
+                                                   "is_active"};
+  return columns;
+}
+
+StatusOr<Caller> CallerFromRow(const Value& row) {
+  if (row["is_active"] != 1) return Rejected();
+  auto role = ParseRole(row["role"].get<std::string>());
+  if (!role) return Rejected();
+  Caller c;
+  c.user_id = row["id"].get<int64_t>();
+  c.user_name = row["name"].get<std::string>();
+  c.contact_id = row["contact_id"].is_number() ? row["contact_id"].get<int64_t>() : 0;
+  c.role = *role;
+  return c;
+}
+
+}  // namespace
+
 StatusOr<Caller> Authenticator::LoadCaller(store::Transaction& txn, int64_t user_id) const {
   Query q;
   q.entity = "User";
-  q.select = {"id", "name", "role", "contact_id", "is_active"};
+  q.select = CallerColumns();
   q.where = Condition::Leaf("id", Op::kEq, user_id);
   KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
-  if (rows.empty() || rows[0]["is_active"] != 1) return Rejected();
-  auto role = ParseRole(rows[0]["role"].get<std::string>());
-  if (!role) return Rejected();
-  Caller c;
-  c.user_id = user_id;
-  c.user_name = rows[0]["name"].get<std::string>();
-  c.contact_id = rows[0]["contact_id"].is_number() ? rows[0]["contact_id"].get<int64_t>() : 0;
-  c.role = *role;
-  return c;
+  if (rows.empty()) return Rejected();
+  return CallerFromRow(rows[0]);
 }
 
 StatusOr<Caller> Authenticator::ByApiKey(std::string_view api_key) const {
   if (api_key.empty()) return Rejected();
   std::string hash = HashToken(api_key);
   KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(false));
+  // The user and everything its Caller needs in one read (every request
+  // with an api key comes through here).
   Query q;
   q.entity = "User";
-  q.select = {"id"};
+  q.select = CallerColumns();
   q.where = Condition::Leaf("api_key_hash", Op::kEq, hash);
   KITH_ASSIGN_OR_RETURN(auto users, txn->Select(q));
-  if (!users.empty()) return LoadCaller(*txn, users[0]["id"].get<int64_t>());
+  if (!users.empty()) return CallerFromRow(users[0]);
   q.entity = "Session";
   q.select = {"user_id", "last_seen", "session_hash"};
   KITH_ASSIGN_OR_RETURN(auto sessions, txn->Select(q));

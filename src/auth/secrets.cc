@@ -14,10 +14,22 @@ Status InitSecrets() {
 std::string GenerateToken(size_t length) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  constexpr unsigned kSize = sizeof(kAlphabet) - 1;
+  // Random bytes a buffer at a time (one system call, not one per
+  // character: every contact created gets a token). Bytes at or above the
+  // largest multiple of the alphabet's size are dropped, so each character
+  // stays uniform.
+  constexpr unsigned kLimit = 256 - 256 % kSize;
   std::string out;
   out.reserve(length);
-  for (size_t i = 0; i < length; ++i) {
-    out += kAlphabet[randombytes_uniform(sizeof(kAlphabet) - 1)];
+  unsigned char buf[64];
+  while (out.size() < length) {
+    randombytes_buf(buf, sizeof buf);
+    for (unsigned char b : buf) {
+      if (b >= kLimit) continue;
+      out += kAlphabet[b % kSize];
+      if (out.size() == length) break;
+    }
   }
   return out;
 }

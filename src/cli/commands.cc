@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <ostream>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "api/records.h"
 #include "auth/authenticator.h"
 #include "auth/secrets.h"
+#include "cli/csv_reader.h"
 #include "cli/live_service.h"
 #include "base/error_details.h"
 #include "base/strings.h"
@@ -181,6 +183,56 @@ Status RunExtList(const ExtListOptions& options, std::ostream& out) {
     return absl::FailedPreconditionError(std::to_string(host->error_count()) +
                                          " extension file(s) with errors");
   }
+  return Status();
+}
+
+Status RunImport(const ImportOptions& options, std::ostream& out) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (options.file != "-") {
+    file.open(options.file, std::ios::binary);
+    if (!file) return absl::NotFoundError("cannot open " + options.file);
+    in = &file;
+  }
+  KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
+  if (rt->registry.Find(4, options.entity, "create") == nullptr) {
+    return InvalidArgument("cannot import " + options.entity + ": APIv4 has no create for it");
+  }
+  CsvReader reader(*in);
+  std::vector<std::string> header;
+  KITH_ASSIGN_OR_RETURN(bool any, reader.Next(header));
+  if (!any) return InvalidArgument(options.file + " is empty: the first row names the fields");
+  for (const std::string& name : header) {
+    if (TrimAscii(name).empty()) return InvalidArgument("the header row has an empty field name");
+  }
+  auth::Caller system = auth::Caller::System();
+  KITH_ASSIGN_OR_RETURN(auto txn, rt->store->Begin(true));
+  std::vector<std::string> cells;
+  int64_t count = 0;
+  while (true) {
+    KITH_ASSIGN_OR_RETURN(bool more, reader.Next(cells));
+    if (!more) break;
+    std::string where = "line " + std::to_string(reader.record_line()) + ": ";
+    if (cells.size() == 1 && cells[0].empty()) continue;  // a blank line
+    if (cells.size() != header.size()) {
+      return InvalidArgument(where + std::to_string(cells.size()) + " fields, the header has " +
+                             std::to_string(header.size()));
+    }
+    api::ApiCall call{options.entity, "create", Value{{"values", Value::object()}}, 4};
+    Value& values = call.params["values"];
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (!cells[i].empty()) values[std::string(TrimAscii(header[i]))] = std::move(cells[i]);
+    }
+    auto done = rt->dispatcher->RunIn(*txn, call, system);
+    if (!done.ok()) {
+      std::string message = where + std::string(done.status().message());
+      return Status(done.status().code(), absl::string_view(message.data(), message.size()));
+    }
+    ++count;
+  }
+  KITH_RETURN_IF_ERROR(txn->Commit());
+  out << "Imported " << count << " " << options.entity << " record" << (count == 1 ? "" : "s")
+      << "\n";
   return Status();
 }
 

@@ -38,6 +38,13 @@ int main(int argc, char** argv) {
   auto* ext_list_cmd = ext_cmd->add_subcommand("list", "List the extensions, their actions and load errors");
   ext_list_cmd->add_option("--data", ext_list.data_dir, "Data directory")->required();
 
+  kith::cli::ImportOptions import;
+  auto* import_cmd = app.add_subcommand(
+      "import", "Create records from a CSV file (header row: APIv4 field names), all or none");
+  import_cmd->add_option("file", import.file, "CSV file, or - for standard input")->required();
+  import_cmd->add_option("--data", import.data_dir, "Data directory")->required();
+  import_cmd->add_option("--entity", import.entity, "APIv4 entity (default Contact)");
+
   CLI11_PARSE(app, argc, argv);
 
   kith::Status status;
@@ -49,6 +56,8 @@ int main(int argc, char** argv) {
     status = kith::cli::RunServe(serve, std::cout);
   } else if (ext_list_cmd->parsed()) {
     status = kith::cli::RunExtList(ext_list, std::cout);
+  } else if (import_cmd->parsed()) {
+    status = kith::cli::RunImport(import, std::cout);
   }
   if (!status.ok()) {
     std::cerr << "kith: " << status.message() << "\n";

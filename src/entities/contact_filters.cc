@@ -136,13 +136,28 @@ StatusOr<ContactFilter> BuildContactFilter(const schema::Catalog& catalog, const
                key == "country_id") {
       bool state = key.rfind("state", 0) == 0;
       std::string fk = state ? "state_province_id" : "country_id";
-      std::string code = state ? ".abbreviation" : ".iso_code";
+      std::string code = state ? "abbreviation" : "iso_code";
       std::vector<Condition> any;
-      for (const std::string& path : {fk + ".name", fk + code, fk}) {
+      if (value.is_object()) {  // operators (IS NULL, ...) apply to the address's own link
+        for (const std::string& path : {fk + ".name", fk + "." + code, fk}) {
+          KITH_ASSIGN_OR_RETURN(Condition c, Match(path, key, value, false, options));
+          any.push_back(std::move(c));
+        }
+        all.push_back(AnyRecord("Address", std::move(any)));
+        continue;
+      }
+      // A plain value names places of the (small) reference table first, so
+      // that the addresses are found through their link's index rather than
+      // by an OR across a join, which reads every address.
+      for (const std::string& path : {std::string("name"), code, std::string("id")}) {
         KITH_ASSIGN_OR_RETURN(Condition c, Match(path, key, value, false, options));
         any.push_back(std::move(c));
       }
-      all.push_back(AnyRecord("Address", std::move(any)));
+      store::Query places;
+      places.entity = state ? "StateProvince" : "Country";
+      places.select = {"id"};
+      places.where = Condition::Or(std::move(any));
+      all.push_back(AnyRecord("Address", {Condition::InQuery(fk, std::move(places))}));
     } else if (key == "gender" || key == "individual_prefix" || key == "individual_suffix") {
       std::string path = key == "gender" ? "gender_id:label"
                          : key == "individual_prefix" ? "prefix_id:label"

@@ -4,6 +4,7 @@
 
 #include "api/field_values.h"
 #include "base/strings.h"
+#include "store/txn_memo.h"
 
 namespace kith::entities {
 namespace {
@@ -35,6 +36,10 @@ int TypeFilter(const std::string& type) {
 
 // The default option value of `group` for a contact type, or null.
 StatusOr<Value> DefaultGreeting(store::Transaction& txn, const char* group, int filter) {
+  // Looked up once per transaction (store/txn_memo.h): a save of many
+  // contacts asks for the same three defaults every time.
+  std::string key = std::string("greeting-default\x1f") + group + "\x1f" + std::to_string(filter);
+  if (const Value* known = store::Recall(txn, key)) return *known;
   Query q;
   q.entity = "OptionValue";
   q.select = {"value"};
@@ -44,12 +49,18 @@ StatusOr<Value> DefaultGreeting(store::Transaction& txn, const char* group, int 
                             Condition::Leaf("is_active", Op::kEq, 1)});
   q.limit = 1;
   KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
-  if (rows.empty()) return Value();
-  auto n = ParseInt64(api::ValueAsText(rows[0]["value"]));
-  return n ? Value(*n) : Value();
+  Value id;
+  if (!rows.empty()) {
+    auto n = ParseInt64(api::ValueAsText(rows[0]["value"]));
+    if (n) id = *n;
+  }
+  store::Remember(txn, {"OptionValue", "OptionGroup"}, key, id);
+  return id;
 }
 
 StatusOr<std::string> Template(store::Transaction& txn, const char* group, const Value& value) {
+  std::string key = std::string("greeting-template\x1f") + group + "\x1f" + api::ValueAsText(value);
+  if (const Value* known = store::Recall(txn, key)) return known->get<std::string>();
   Query q;
   q.entity = "OptionValue";
   q.select = {"label", "name"};
@@ -57,7 +68,9 @@ StatusOr<std::string> Template(store::Transaction& txn, const char* group, const
                             Condition::Leaf("value", Op::kEq, api::ValueAsText(value))});
   q.limit = 1;
   KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
-  return rows.empty() ? std::string() : api::ValueAsText(rows[0]["label"]);
+  std::string label = rows.empty() ? std::string() : api::ValueAsText(rows[0]["label"]);
+  store::Remember(txn, {"OptionValue", "OptionGroup"}, key, label);
+  return label;
 }
 
 std::string TokenValue(const std::string& token, const Value& record, const std::string& prefix,

@@ -1,11 +1,14 @@
 #include "entities/contact_rules.h"
 
+#include <optional>
+
 #include "api/field_values.h"
 #include "auth/secrets.h"
 #include "base/clock.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/contact_greetings.h"
+#include "store/txn_memo.h"
 
 namespace kith::entities {
 namespace {
@@ -28,13 +31,17 @@ void AppendToken(std::string& out, const std::string& separator, const std::stri
 StatusOr<std::string> OptionLabel(store::Transaction& txn, const std::string& group,
                                   const Value& value) {
   if (value.is_null()) return std::string();
+  std::string key = "option-label\x1f" + group + "\x1f" + api::ValueAsText(value);
+  if (const Value* known = store::Recall(txn, key)) return known->get<std::string>();
   Query q;
   q.entity = "OptionValue";
   q.select = {"label"};
   q.where = Condition::And({Condition::Leaf("option_group_id.name", Op::kEq, group),
                             Condition::Leaf("value", Op::kEq, api::ValueAsText(value))});
   KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
-  return rows.empty() ? std::string() : api::ValueAsText(rows[0]["label"]);
+  std::string label = rows.empty() ? std::string() : api::ValueAsText(rows[0]["label"]);
+  store::Remember(txn, {"OptionValue", "OptionGroup"}, key, label);
+  return label;
 }
 
 StatusOr<std::string> PrimaryEmail(store::Transaction& txn, const Value& contact_id) {
@@ -59,7 +66,15 @@ Status ContactBeforeWrite(api::ActionContext& ctx, const Value& record, Value& c
   }
   KITH_ASSIGN_OR_RETURN(std::string prefix, OptionLabel(ctx.txn, "individual_prefix", record["prefix_id"]));
   KITH_ASSIGN_OR_RETURN(std::string suffix, OptionLabel(ctx.txn, "individual_suffix", record["suffix_id"]));
-  KITH_ASSIGN_OR_RETURN(std::string email, PrimaryEmail(ctx.txn, record["id"]));
+  // The primary email names only an Individual without names of its own
+  // (BuildContactNames): asked for only then.
+  std::string email;
+  bool named = !TrimAscii(Text(record, "first_name")).empty() ||
+               !TrimAscii(Text(record, "middle_name")).empty() ||
+               !TrimAscii(Text(record, "last_name")).empty();
+  if (type != "Household" && type != "Organization" && !named) {
+    KITH_ASSIGN_OR_RETURN(email, PrimaryEmail(ctx.txn, record["id"]));
+  }
   auto [display, sort] = BuildContactNames(record, prefix, suffix, email);
   changes["display_name"] = display;
   changes["sort_name"] = sort;
@@ -117,6 +132,10 @@ Status LocationBeforeWrite(const std::string& entity, api::ActionContext& ctx,
 Status ResolvePlaceNames(store::Transaction& txn, Value& address);
 
 StatusOr<int64_t> ResolveLocationType(store::Transaction& txn, const Value& given) {
+  // Once per transaction: every email, phone and address of a call asks.
+  std::string key = "location-type\x1f" + std::string(given.is_string() ? "s" : "v") +
+                    api::ValueAsText(given);
+  if (const Value* known = store::Recall(txn, key)) return known->get<int64_t>();
   Query q;
   q.entity = "LocationType";
   q.select = {"id"};
@@ -133,7 +152,9 @@ StatusOr<int64_t> ResolveLocationType(store::Transaction& txn, const Value& give
     return InvalidArgument("location_type_id is not valid: " + api::ValueAsText(given),
                            {{"error_code", 2001}, {"error_field", "location_type_id"}});
   }
-  return rows[0]["id"].get<int64_t>();
+  int64_t id = rows[0]["id"].get<int64_t>();
+  store::Remember(txn, {"LocationType"}, key, id);
+  return id;
 }
 
 // Lets an address name its country by name or ISO code ("country", or a
@@ -246,15 +267,25 @@ StatusOr<int64_t> SaveLocationBlock(api::ActionContext& ctx, const std::string& 
   input["contact_id"] = contact_id;
   input.erase("id");
   KITH_ASSIGN_OR_RETURN(Value values, api::CoerceRecord(*e, input, /*ignore_unknown=*/true));
+  // The contact's blocks of this kind, matched on the location type here:
+  // asked for both, SQLite may pick the location type's index, which holds
+  // nearly every row (most are Home), and scan the table for each write.
   Query q;
   q.entity = entity;
-  q.select = {"id"};
-  q.where = Condition::And({Condition::Leaf("contact_id", Op::kEq, contact_id),
-                            Condition::Leaf("location_type_id", Op::kEq, location_type)});
-  KITH_ASSIGN_OR_RETURN(auto existing, ctx.txn.Select(q));
+  q.select = {"id", "location_type_id"};
+  q.where = Condition::Leaf("contact_id", Op::kEq, contact_id);
+  q.order_by = {{"id", false}};
+  KITH_ASSIGN_OR_RETURN(auto blocks, ctx.txn.Select(q));
+  std::optional<int64_t> existing;
+  for (const Value& b : blocks) {
+    if (b["location_type_id"] == location_type) {
+      existing = b["id"].get<int64_t>();
+      break;
+    }
+  }
   int64_t id;
-  if (!existing.empty()) {
-    id = existing[0]["id"].get<int64_t>();
+  if (existing) {
+    id = *existing;
     KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, entity, id, values));
   } else {
     KITH_ASSIGN_OR_RETURN(id, api::CreateRecord(ctx, entity, values));

@@ -203,7 +203,14 @@ Status CustomFieldBeforeWrite(ActionContext& ctx, const Value& record, Value& ch
 }
 
 Status CustomFieldAfterWrite(ActionContext& ctx, int64_t id, const Value& written, bool creating) {
-  if (!creating) return ctx.txn.ReloadCatalog();
+  if (!creating) {
+    KITH_RETURN_IF_ERROR(ctx.txn.ReloadCatalog());
+    // is_searchable may have changed: its column gains or loses its index.
+    std::shared_ptr<const schema::Catalog> catalog = ctx.txn.catalog();
+    const schema::CustomFieldInfo* field = catalog->FindCustomField(id);
+    if (field == nullptr || !written.contains("is_searchable")) return Status();
+    return ctx.txn.SyncIndexes(field->entity, field->column);
+  }
   std::shared_ptr<const schema::Catalog> catalog = ctx.txn.catalog();
   const schema::CustomGroupInfo* group = catalog->FindCustomGroup(written["custom_group_id"].get<int64_t>());
   if (group == nullptr) return Internal("custom field without its group");

@@ -120,6 +120,19 @@ std::string GroupNameFromTitle(const std::string& title) {
   return out.empty() ? "group" : out;
 }
 
+std::string GroupNameWithId(const std::string& title, int64_t id) {
+  std::string base = GroupNameFromTitle(title);
+  base = base.size() > 4 ? base.substr(0, base.size() - 4) : "";
+  return base + "_" + std::to_string(id);
+}
+
+Status NameGroupAfterId(api::ActionContext& ctx, int64_t id) {
+  const schema::Entity* e = ctx.catalog.Find("Group");
+  KITH_ASSIGN_OR_RETURN(Value row, api::LoadRecord(ctx.txn, *e, id));
+  return api::UpdateRecord(ctx, "Group", id,
+                           Value{{"name", GroupNameWithId(api::ValueAsText(row["title"]), id)}});
+}
+
 StatusOr<std::string> UniqueGroupName(store::Transaction& txn, const std::string& base,
                                       int64_t except_id) {
   KITH_ASSIGN_OR_RETURN(bool taken, Taken(txn, "name", base, except_id));

@@ -32,6 +32,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -113,6 +114,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::empty_body> continue_response_;
   BeastResponse response_;
+  std::string wire_;  // response_ serialised, while it is being written
   unsigned request_version_ = 11;
   State state_ = State::kIdle;
   size_t lingered_bytes_ = 0;
@@ -555,19 +557,42 @@ void Connection::SendBodyTooLarge() {
   SendError(413, response.body, /*linger=*/true, response.content_type);
 }
 
+// The response goes out as one buffer serialised here from response_'s
+// start line, fields and body: the same bytes Beast's serializer writes, at
+// a fraction of its cost per request (its buffer sequence views showed as a
+// fifth of the server's time answering /healthz).
 void Connection::DoWrite(bool close_after, bool linger) {
   response_.keep_alive(!close_after);
   state_ = State::kWriting;
+  wire_.clear();
+  const std::string& body = response_.body();
+  wire_.reserve(160 + body.size());
+  wire_ += response_.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  wire_ += std::to_string(response_.result_int());
+  wire_ += ' ';
+  auto reason = response_.reason();
+  wire_.append(reason.data(), reason.size());
+  wire_ += "\r\n";
+  for (const auto& field : response_) {
+    auto name = field.name_string();
+    auto value = field.value();
+    wire_.append(name.data(), name.size());
+    wire_ += ": ";
+    wire_.append(value.data(), value.size());
+    wire_ += "\r\n";
+  }
+  wire_ += "\r\n";
+  wire_ += body;
   stream_.expires_after(IdleTimeout(server_->options()));
-  bhttp::async_write(stream_, response_,
-                     [self = shared_from_this(), close_after, linger](beast::error_code ec,
-                                                                      size_t) {
-                       self->OnWrite(close_after, linger, ec);
-                     });
+  net::async_write(stream_, net::buffer(wire_),
+                   [self = shared_from_this(), close_after, linger](beast::error_code ec, size_t) {
+                     self->OnWrite(close_after, linger, ec);
+                   });
 }
 
 void Connection::OnWrite(bool close_after, bool linger, beast::error_code ec) {
   response_ = {};
+  wire_.clear();
   if (ec) {
     Close();
     return;

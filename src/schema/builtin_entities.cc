@@ -82,21 +82,27 @@ Entity Contact() {
   return b.Build();
 }
 
-// Email, Phone and Address share the location block columns.
-EntityBuilder LocationBlock(std::string name, std::string table) {
+// Email, Phone and Address share the location block columns, titled as
+// CiviCRM titles them for each.
+EntityBuilder LocationBlock(std::string name, std::string table,
+                            std::string location_type_title = "Location Type") {
   EntityBuilder b(std::move(name), std::move(table));
   b.Int("contact_id", "Contact ID").Fk("Contact").Required()
-      .Int("location_type_id", "Location Type").Fk("LocationType").Options("location_type")
-      .Bool("is_primary", "Is Primary")
-      .Bool("is_billing", "Is Billing")
+      .Int("location_type_id", std::move(location_type_title)).Fk("LocationType").Options("location_type")
       .Permissions({"access CiviCRM", "view all contacts"}, {"access CiviCRM", "edit all contacts"},
                    {"access CiviCRM", "edit all contacts"}, {"access CiviCRM", "edit all contacts"});
   return b;
 }
 
+EntityBuilder& PrimaryAndBilling(EntityBuilder& b, std::string billing_title = "Is Billing") {
+  return b.Bool("is_primary", "Is Primary").Bool("is_billing", std::move(billing_title));
+}
+
+// CiviCRM's order: the address itself before is_primary (unlike Phone and Address).
 Entity Email() {
-  EntityBuilder b = LocationBlock("Email", "civicrm_email");
-  b.Str("email", "Email", 254).Required()
+  EntityBuilder b = LocationBlock("Email", "civicrm_email", "Email Location Type");
+  b.Str("email", "Email", 254).Required();
+  PrimaryAndBilling(b, "Is Billing Email?")
       .Bool("on_hold", "On Hold")
       .Bool("is_bulkmail", "Use for Bulk Mail")
       .DateTime("hold_date", "Hold Date")
@@ -109,11 +115,12 @@ Entity Email() {
 }
 
 Entity Phone() {
-  EntityBuilder b = LocationBlock("Phone", "civicrm_phone");
-  b.Str("phone", "Phone", 32).Required()
+  EntityBuilder b = LocationBlock("Phone", "civicrm_phone", "Location Type ID");
+  PrimaryAndBilling(b, "Is Billing Phone")
+      .Str("phone", "Phone", 32).Required()
       .Str("phone_ext", "Phone Extension", 16)
-      .Str("phone_numeric", "Phone (Numbers Only)", 32).Readonly()
-      .Int("phone_type_id", "Phone Type").Options("phone_type")
+      .Str("phone_numeric", "Phone Numeric", 32).Readonly()
+      .Int("phone_type_id", "Phone Type ID").Options("phone_type")
       .Index({"contact_id", "is_primary"})
       .Index({"phone_numeric"});
   return b.Build();
@@ -121,6 +128,7 @@ Entity Phone() {
 
 Entity Address() {
   EntityBuilder b = LocationBlock("Address", "civicrm_address");
+  PrimaryAndBilling(b);
   b.Str("street_address", "Street Address", 96)
       .Str("supplemental_address_1", "Supplemental Address 1", 96)
       .Str("supplemental_address_2", "Supplemental Address 2", 96)
@@ -135,7 +143,10 @@ Entity Address() {
       .Str("name", "Address Name")
       .Index({"contact_id", "is_primary"})
       .Index({"city"})
-      .Index({"postal_code"});
+      .Index({"postal_code"})
+      // Contacts by state or country (smart group criteria): the index alone answers.
+      .Index({"state_province_id", "contact_id"})
+      .Index({"country_id", "contact_id"});
   return b.Build();
 }
 
@@ -261,14 +272,23 @@ Entity SavedSearch() {
 Entity Group() {
   EntityBuilder b("Group", "civicrm_group");
   b.Str("name", "Group Name", 64).Unique()
-      .Str("title", "Group Title").Required().Unique()
+      .Str("title", "Group Title").Required().Unique().Fallback({"frontend_title", "name"})
       .Text("description", "Group Description")
       .Str("source", "Group Source", 64)
       .Int("saved_search_id", "Saved Search ID").Fk("SavedSearch")
       .Bool("is_active", "Group Enabled", true)
       .Str("visibility", "Group Visibility Setting", 24).Default("User and User Admin Only")
+          .Input("Select")
+      // CiviCRM's smart group cache (migration 5): kith computes membership
+      // live and leaves these empty.
+      .Text("where_clause", "Group Where Clause").Readonly()
+      .Text("select_tables", "Tables For Select Clause").Readonly()
+      .Text("where_tables", "Tables For Where Clause").Readonly()
       .Str("group_type", "Group Type", 128).Options("group_type").Serialized()
-      .Text("parents", "Group Parents").Readonly()
+      .DateTime("cache_date", "Group Cache Date").Readonly()
+      .Float("cache_fill_took", "Seconds taken by last cache fill").Readonly()
+      .DateTime("refresh_date", "Next Group Refresh Time").Readonly()
+      .Text("parents", "Group Parents").Readonly().Input("EntityRef")
       .Text("children", "Group Children").Readonly()
       .Bool("is_hidden", "Group is Hidden")
       .Bool("is_reserved", "Group is Reserved")
@@ -359,6 +379,30 @@ Entity Relationship() {
   return b.Build();
 }
 
+// CiviCRM's civicrm_relationship_cache: every relationship seen from each
+// side (orientation a_b: near = contact A; b_a: near = contact B), with the
+// names of the relation as the near and the far contact hold it. kith derives
+// the rows from the relationships (a view, migration 5), so they can never
+// be stale; CiviCRM keeps a table filled by triggers.
+Entity RelationshipCache() {
+  EntityBuilder b("RelationshipCache", "civicrm_relationship_cache");
+  b.Int("relationship_id", "Relationship ID").Fk("Relationship").Required().Readonly()
+      .Int("relationship_type_id", "Relationship Type ID").Fk("RelationshipType").Required().Readonly()
+      .Str("orientation", "Orientation (a_b or b_a)", 3).Required().Readonly()
+      .Int("near_contact_id", "Contact ID (Near side)").Fk("Contact").Required().Readonly()
+      .Str("near_relation", "Relationship Name (to related contact)", 64).Readonly()
+      .Int("far_contact_id", "Contact ID (Far side)").Fk("Contact").Required().Readonly()
+      .Str("far_relation", "Relationship Name (from related contact)", 64).Readonly()
+      .Bool("is_active", "Relationship Is Active", true).Required().Readonly()
+      .Date("start_date", "Relationship Start Date").Readonly()
+      .Date("end_date", "Relationship End Date").Readonly()
+      .Int("case_id", "Case ID").Readonly()
+      .Derived("relationship_permutations")
+      .Permissions({"access CiviCRM", "view all contacts"}, {"administer CiviCRM"},
+                   {"administer CiviCRM"}, {"administer CiviCRM"});
+  return b.Build();
+}
+
 }  // namespace
 
 std::shared_ptr<const Catalog> BuiltinCatalog() {
@@ -383,6 +427,7 @@ std::shared_ptr<const Catalog> BuiltinCatalog() {
     c->Add(SubscriptionHistory());
     c->Add(RelationshipType());
     c->Add(Relationship());
+    c->Add(RelationshipCache());
     c->Add(CustomGroupEntity());  // custom data (migration 4): schema/custom_entities.cc
     c->Add(CustomFieldEntity());
     return std::shared_ptr<const Catalog>(std::move(c));

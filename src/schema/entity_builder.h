@@ -15,7 +15,18 @@ class EntityBuilder {
   EntityBuilder(std::string name, std::string table) {
     entity_.name = std::move(name);
     entity_.table = std::move(table);
-    Field("id", FieldType::kInt, "ID").Readonly();
+    // CiviCRM titles every id after its entity ("Email ID", "Group Contact ID").
+    Field("id", FieldType::kInt, SpacedName(entity_.name) + " ID").Readonly();
+  }
+
+  // "GroupContact" -> "Group Contact".
+  static std::string SpacedName(const std::string& camel) {
+    std::string out;
+    for (size_t i = 0; i < camel.size(); ++i) {
+      if (i > 0 && camel[i] >= 'A' && camel[i] <= 'Z') out += ' ';
+      out += camel[i];
+    }
+    return out;
   }
 
   EntityBuilder& Field(std::string name, FieldType type, std::string title) {
@@ -52,6 +63,9 @@ class EntityBuilder {
   EntityBuilder& Readonly() { last().readonly = true; return *this; }
   EntityBuilder& Internal() { last().internal = true; return *this; }
   EntityBuilder& Serialized() { last().serialized = true; return *this; }
+  EntityBuilder& Input(std::string input_type) { last().input_type = std::move(input_type); return *this; }
+  EntityBuilder& Fallback(std::vector<std::string> fields) { last().fallback = std::move(fields); return *this; }
+  EntityBuilder& Derived(std::string derivation) { entity_.derived = std::move(derivation); return *this; }
   EntityBuilder& SoftDelete() { entity_.soft_delete = true; return *this; }
   EntityBuilder& Hidden() { entity_.api = false; return *this; }
   EntityBuilder& Permissions(std::vector<std::string> get, std::vector<std::string> create,

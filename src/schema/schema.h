@@ -36,6 +36,13 @@ struct Field {
   bool readonly = false;       // computed by kith, ignored on write
   bool internal = false;       // never returned by a get (secrets)
   bool nullable = false;       // Bool only: NULL is a value of its own ("not set", custom fields)
+  // CiviCRM's input_type where it differs from the one kith derives from the
+  // type, options and links ("" when it does not).
+  std::string input_type;
+  // CiviCRM's default_fallback: on a v4 create without this field, the
+  // first of these fields that was given supplies its value (so the field
+  // is not required there).
+  std::vector<std::string> fallback;
 };
 
 // A one-to-one link that is not a plain foreign key of this entity, e.g.
@@ -57,6 +64,10 @@ struct Entity {
   std::vector<std::vector<std::string>> unique_indexes;  // unique keys over several columns
   bool soft_delete = false;  // has is_deleted (contacts: the trash)
   bool api = true;           // served by the generic API actions (false: kith's own tables)
+  // Rows the store derives from other tables (a view) instead of keeping
+  // them: read-only for every API (APIv4 serves get and getFields only). The
+  // store knows each derivation by this name ("" for a table of its own).
+  std::string derived;
   // CiviCRM permissions each kind of action needs, all of them required.
   // Catalog::Add fills empty lists: get {"access CiviCRM"}, writes
   // {"access CiviCRM", "administer CiviCRM"}.

@@ -36,6 +36,19 @@ const std::vector<Migration>& AllMigrations() {
        "custom data: custom groups and fields (their value tables are created at run time)",
        {"CustomGroup", "CustomField"},
        nullptr},
+      {5,
+       "relationships seen from both sides (RelationshipCache, a view); CiviCRM's smart group "
+       "cache columns on groups",
+       {"RelationshipCache"},
+       nullptr,
+       {{"Group", "where_clause"}, {"Group", "select_tables"}, {"Group", "where_tables"},
+        {"Group", "cache_date"}, {"Group", "cache_fill_took"}, {"Group", "refresh_date"}}},
+      {6,
+       "read path: addresses by state and by country answered from the index alone (smart groups)",
+       {},
+       nullptr,
+       {},
+       {"Address"}},
   };
   return migrations;
 }

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -20,6 +21,13 @@ struct Migration {
   std::vector<std::string> new_entities;  // tables to create, in order
   // Data to load after the tables exist (runs in the same transaction).
   std::function<Status(Transaction&)> seed;
+  // Columns (entity, field) added to an existing table. A database created
+  // after the field joined the schema has it from its CREATE TABLE already,
+  // so only a missing column is added.
+  std::vector<std::pair<std::string, std::string>> new_columns = {};
+  // Entities of existing tables whose schema gained indexes: each declared
+  // index is created when missing.
+  std::vector<std::string> new_indexes = {};
 };
 
 // Every migration, in version order.

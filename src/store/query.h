@@ -85,6 +85,9 @@ struct Query {
   bool distinct = false;
   std::vector<ExplicitJoin> joins;    // explicit joins, in order
   std::vector<std::string> group_by;  // paths
+  // Conditions on the grouped rows (with group_by): leaf fields are grouped
+  // paths or aggregates as in select ("COUNT(id)").
+  Condition having = Condition::And();
 };
 
 }  // namespace kith::store

@@ -87,6 +87,11 @@ class Transaction {
   virtual Status AddColumn(std::string_view entity, std::string_view field) = 0;
   virtual Status DropColumn(std::string_view entity, std::string_view field) = 0;
   virtual Status DropTable(std::string_view entity) = 0;
+  // Makes the indexes on column `field` of `entity` those the catalog
+  // describes now: creates each described index covering it that is
+  // missing, drops its single-column index when no longer described (a
+  // custom field whose is_searchable changed).
+  virtual Status SyncIndexes(std::string_view entity, std::string_view field) = 0;
 };
 
 class Store {

@@ -603,6 +603,7 @@ describe('contact/search and contact/get', () => {
       [{ postal_code: '99801' }, [b]],
       [{ state_province: 'AK' }, [b]],
       [{ state_province: 'Alaska' }, [b]],
+      [{ state_province_id: '1001' }, [b]],  // Alaska's id in CiviCRM's reference data
       [{ last_name: 'Statefilter', country: 'US' }, [b]],
       [{ last_name: 'Statefilter', country: 'United States' }, [b]],
       [{ last_name: 'Statefilter', country: 'NO' }, []],

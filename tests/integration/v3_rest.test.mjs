@@ -7,25 +7,14 @@
 // One server serves the whole file; every test works on records it creates
 // itself, with names no other test uses.
 
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startKith, parseXmlStrict, childrenNamed, child, leafMap, REST_PATH, AJAX_PATH,
+  startKith, parseXmlStrict, childrenNamed, child, leafMap, REST_PATH, AJAX_PATH, kithForSuite,
 } from './harness.mjs';
 
-let kith;
+const kith = kithForSuite();
 let run = 0;
-
-before(async () => {
-  kith = await startKith();
-});
-
-after(async () => {
-  if (kith) {
-    const exit = await kith.stop();
-    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${kith.stderr}`);
-  }
-});
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -693,8 +682,13 @@ describe('locations and reference data', () => {
     assert.equal(fields.values.email['api.required'], 1);
     assert.equal(fields.values.is_primary.type, 16);
     assert.deepEqual(fields.values.id['api.aliases'], ['email_id']);
+    // CiviCRM's titles and order, from the schema: the address before is_primary.
+    assert.deepEqual(Object.keys(fields.values).slice(3, 6), ['email', 'is_primary', 'is_billing']);
+    assert.deepEqual(['id', 'location_type_id', 'is_billing'].map((f) => fields.values[f].title),
+      ['Email ID', 'Email Location Type', 'Is Billing Email?']);
     const seq = ok(await v3('Contact', 'getfields', { api_action: 'create', sequential: 1 }));
     assert.equal(seq.values[0].name, 'id');
+    assert.equal(seq.values[0].title, 'Contact ID');
     assert.equal(seq.values.find((f) => f.name === 'contact_type')['api.required'], 1);
 
     const options = ok(await v3('Email', 'getoptions', { field: 'location_type_id' }));

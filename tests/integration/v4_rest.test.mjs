@@ -9,7 +9,8 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startKith, encodeParams } from './harness.mjs';
+import { spawn } from 'node:child_process';
+import { startKith, encodeParams, KITH_BIN } from './harness.mjs';
 
 const API4 = '/civicrm/ajax/api4';
 const SECURITY_ALERT = {
@@ -446,6 +447,26 @@ describe('values and answers', () => {
       groupBy: ['job_title'], orderBy: { job_title: 'ASC' },
     });
     assert.deepEqual(r.values, [{ job_title: 'Cook', n: 2 }, { job_title: 'Maid', n: 1 }]);
+    // having: by alias, by the aggregate itself, by a grouped field; row_count counts groups.
+    const having = async (clauses) => (await api4('Contact', 'get', {
+      select: ['job_title', 'COUNT(id) AS n'], where: [['last_name', '=', 'Grouped']],
+      groupBy: ['job_title'], having: clauses, orderBy: { job_title: 'ASC' },
+    })).values;
+    assert.deepEqual(await having([['n', '>', 1]]), [{ job_title: 'Cook', n: 2 }]);
+    assert.deepEqual(await having([['COUNT(id)', '=', 1]]), [{ job_title: 'Maid', n: 1 }]);
+    assert.deepEqual(await having([['OR', [['job_title', '=', 'Maid'], ['n', 'BETWEEN', [2, 5]]]]]),
+      [{ job_title: 'Cook', n: 2 }, { job_title: 'Maid', n: 1 }]);
+    const counted = await api4('Contact', 'get', {
+      select: ['row_count', 'job_title', 'COUNT(id) AS n'], where: [['last_name', '=', 'Grouped']],
+      groupBy: ['job_title'], having: [['n', '>=', 2]],
+    });
+    assert.equal(counted.count, 1);
+    const noGroup = await api4Error('Contact', 'get', { select: ['COUNT(id) AS n'], having: [['n', '>', 1]] }, 400);
+    assert.equal(noGroup.error_message, 'having needs groupBy');
+    const badField = await api4Error('Contact', 'get', {
+      select: ['job_title'], groupBy: ['job_title'], having: [['nope', '>', 1]],
+    }, 400);
+    assert.equal(badField.error_message, "Invalid field 'nope'");
   });
 
   test('explicit joins: LEFT, INNER, literal conditions, and what is refused', async () => {
@@ -561,6 +582,203 @@ describe('replace, Entity.get and custom data', () => {
     await api4('CustomGroup', 'delete', { where: [['id', '=', group.id]] });
     const gone = await api4Error('Contact', 'get', { where: [['v4_rest_info.shoe', '=', 45]] }, 400);
     assert.equal(gone.error_message, "Invalid field 'v4_rest_info.shoe'");
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('groups, memberships, relationships and custom fields as CiviCRM answers them', () => {
+  test('RelationshipCache: each relationship seen from both sides, read-only', async () => {
+    const [person] = await makeContacts('Cachedrel', [{ first_name: 'Ron' }]);
+    const org = (await api4('Contact', 'create', {
+      values: { contact_type: 'Organization', organization_name: 'Cachedrel Corp' },
+    })).values[0].id;
+    const rel = (await api4('Relationship', 'create', {
+      values: { contact_id_a: person, contact_id_b: org, relationship_type_id: 5, start_date: '2021-02-03' },
+    })).values[0].id;
+    const r = await api4('RelationshipCache', 'get', {
+      select: ['near_contact_id', 'far_contact_id', 'near_relation', 'far_relation', 'orientation',
+        'relationship_type_id', 'is_active', 'start_date', 'end_date'],
+      where: [['relationship_id', '=', rel]],
+      orderBy: { orientation: 'ASC' },
+    });
+    assert.equal(r.values.length, 2);
+    assert.ok(Number.isInteger(r.values[0].id) && r.values[0].id !== r.values[1].id);
+    assert.deepEqual(r.values.map(({ id, ...rest }) => rest), [
+      { near_contact_id: person, far_contact_id: org, near_relation: 'Employee of', far_relation: 'Employer of',
+        orientation: 'a_b', relationship_type_id: 5, is_active: true, start_date: '2021-02-03', end_date: null },
+      { near_contact_id: org, far_contact_id: person, near_relation: 'Employer of', far_relation: 'Employee of',
+        orientation: 'b_a', relationship_type_id: 5, is_active: true, start_date: '2021-02-03', end_date: null },
+    ]);
+    // Seen from the organisation, through a join to the far contact.
+    const fromOrg = await api4('RelationshipCache', 'get', {
+      select: ['far_contact_id.first_name', 'near_relation'], where: [['near_contact_id', '=', org]],
+    });
+    assert.deepEqual(fromOrg.values.map(({ id, ...rest }) => rest),
+      [{ 'far_contact_id.first_name': 'Ron', near_relation: 'Employer of' }]);
+    // Always what the relationships are now: an update and a delete show at once.
+    await api4('Relationship', 'update', { values: { is_active: false }, where: [['id', '=', rel]] });
+    const inactive = await api4('RelationshipCache', 'get', {
+      select: ['row_count'], where: [['relationship_id', '=', rel], ['is_active', '=', false]],
+    });
+    assert.equal(inactive.count, 2);
+    const fields = await api4('RelationshipCache', 'getFields', { select: ['name'] });
+    assert.deepEqual(fields.values.map((f) => f.name), ['id', 'relationship_id', 'relationship_type_id',
+      'orientation', 'near_contact_id', 'near_relation', 'far_contact_id', 'far_relation', 'is_active',
+      'start_date', 'end_date', 'case_id']);
+    const actions = (await api4('RelationshipCache', 'getActions', { select: ['name'] })).values.map((a) => a.name);
+    assert.deepEqual(actions.sort(), ['get', 'getActions', 'getFields']);
+    const write = await api4Error('RelationshipCache', 'create', { values: { near_contact_id: person } }, 404);
+    assert.match(write.error_message, /does not exist/);
+    await api4('Relationship', 'delete', { where: [['id', '=', rel]] });
+    const gone = await api4('RelationshipCache', 'get', { where: [['relationship_id', '=', rel]] });
+    assert.deepEqual(gone.values, []);
+    // APIv3 has no such entity, as in CiviCRM.
+    const v3 = await kith.raw('/civicrm/ajax/rest', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: encodeParams({ entity: 'RelationshipCache', action: 'get', json: '1', key: kith.siteKey,
+        api_key: kith.users.admin.apiKey }),
+    });
+    assert.equal(v3.json().is_error, 1, v3.text);
+  });
+
+  test('Group create: the name from the title and id, as APIv3 makes it; title falls back to name', async () => {
+    const off = (await api4('Group', 'create', { values: { title: 'Named V4 Off', is_active: false } })).values[0];
+    assert.equal(off.name, `Named_V4_${off.id}`);
+    assert.equal(off.is_active, false);
+    const stored = await api4('Group', 'get', { select: ['name'], where: [['id', '=', off.id]] });
+    assert.equal(stored.values[0].name, `Named_V4_${off.id}`);
+    const given = (await api4('Group', 'create', { values: { title: 'Named V4 Given', name: 'my_given_name' } })).values[0];
+    assert.equal(given.name, 'my_given_name');
+    const untitled = (await api4('Group', 'create', { values: { name: 'only_a_name_v4' } })).values[0];
+    assert.equal(untitled.title, 'only_a_name_v4');
+    const missing = await api4Error('Group', 'create', { values: { description: 'neither' } }, 400);
+    assert.equal(missing.error_message, 'Mandatory values missing from Api4 Group::create: title');
+  });
+
+  test('GroupContact save: the last record carries method and tracking', async () => {
+    const ids = await makeContacts('Savedmember', [{ first_name: 'A' }, { first_name: 'B' }, { first_name: 'C' }]);
+    const group = (await api4('Group', 'create', { values: { title: 'Saved Members V4' } })).values[0].id;
+    const r = await api4('GroupContact', 'save', {
+      records: ids.map((contact_id) => ({ contact_id })), defaults: { group_id: group, status: 'Added' },
+    });
+    assert.deepEqual(r.values.map((v) => Object.keys(v)), [
+      ['id', 'group_id', 'contact_id', 'status', 'custom', 'check_permissions'],
+      ['id', 'group_id', 'contact_id', 'status', 'custom', 'check_permissions'],
+      ['id', 'group_id', 'contact_id', 'status', 'custom', 'check_permissions', 'method', 'tracking'],
+    ]);
+    assert.equal(r.values[2].method, null);
+    // A create is a save of one record: that record is the last.
+    const [fourth] = await makeContacts('Savedmember', [{ first_name: 'D' }]);
+    const one = await api4('GroupContact', 'create', { values: { group_id: group, contact_id: fourth } });
+    assert.deepEqual(Object.keys(one.values[0]).slice(-2), ['method', 'tracking']);
+  });
+
+  test('CustomField get lists column_name before serialize, as CiviCRM', async () => {
+    const group = (await api4('CustomGroup', 'create', {
+      values: { title: 'V4 Order Info', name: 'v4_order_info', extends: 'Individual' },
+    })).values[0];
+    const field = (await api4('CustomField', 'create', {
+      values: { custom_group_id: group.id, label: 'Motto', name: 'motto', data_type: 'String', html_type: 'Text' },
+    })).values[0];
+    const r = await api4('CustomField', 'get', {
+      select: ['name', 'serialize', 'column_name'], where: [['custom_group_id', '=', group.id]],
+    });
+    assert.deepEqual(Object.keys(r.values[0]), ['id', 'name', 'column_name', 'serialize']);
+    assert.equal(r.values[0].column_name, `motto_${field.id}`);
+    await api4('CustomGroup', 'delete', { where: [['id', '=', group.id]] });
+  });
+
+  test('Group getFields as CiviCRM lists them', async () => {
+    const r = await api4('Group', 'getFields', {
+      action: 'create', select: ['name', 'data_type', 'input_type', 'required', 'default_value'],
+    });
+    assert.deepEqual(r.values.map((f) => f.name), ['id', 'name', 'title', 'description', 'source',
+      'saved_search_id', 'is_active', 'visibility', 'where_clause', 'select_tables', 'where_tables',
+      'group_type', 'cache_date', 'cache_fill_took', 'refresh_date', 'parents', 'children', 'is_hidden',
+      'is_reserved', 'created_id', 'modified_id', 'frontend_title', 'frontend_description']);
+    const by = Object.fromEntries(r.values.map((f) => [f.name, f]));
+    assert.equal(by.title.required, false);  // falls back to frontend_title or name
+    assert.equal(by.visibility.input_type, 'Select');
+    assert.equal(by.parents.input_type, 'EntityRef');
+    assert.deepEqual([by.where_clause.data_type, by.where_clause.input_type], ['Text', 'DisplayOnly']);
+    assert.deepEqual([by.cache_date.data_type, by.cache_fill_took.data_type], ['Timestamp', 'Float']);
+    assert.deepEqual([by.is_hidden.default_value, by.group_type.default_value], [false, null]);
+    const g = (await api4('Group', 'create', { values: { title: 'Cache Columns V4' } })).values[0].id;
+    const row = await api4('Group', 'get', { select: ['where_clause', 'cache_date'], where: [['id', '=', g]] });
+    assert.deepEqual(row.values, [{ id: g, where_clause: null, cache_date: null }]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('custom data schema changes', () => {
+  test('is_searchable changed by an update: the field stays usable and can be deleted', async () => {
+    const group = (await api4('CustomGroup', 'create', {
+      values: { title: 'V4 Searchable Info', name: 'v4_searchable_info', extends: 'Individual' },
+    })).values[0];
+    const field = (await api4('CustomField', 'create', {
+      values: { custom_group_id: group.id, label: 'Badge', name: 'badge', data_type: 'Int', html_type: 'Text', is_searchable: true },
+    })).values[0];
+    const [id] = await makeContacts('Searchable', [{ first_name: 'Sam', 'v4_searchable_info.badge': 7 }]);
+    for (const searchable of [false, true, false]) {
+      const r = await api4('CustomField', 'update', { values: { is_searchable: searchable }, where: [['id', '=', field.id]] });
+      assert.equal(r.values[0].is_searchable, searchable);
+      const found = await api4('Contact', 'get', { select: ['id'], where: [['v4_searchable_info.badge', '=', 7]] });
+      assert.deepEqual(found.values, [{ id }]);
+    }
+    // The column's index went with is_searchable; otherwise its column could not be dropped.
+    await api4('CustomField', 'delete', { where: [['id', '=', field.id]] });
+    const gone = await api4Error('Contact', 'get', { where: [['v4_searchable_info.badge', '=', 7]] }, 400);
+    assert.equal(gone.error_message, "Invalid field 'v4_searchable_info.badge'");
+    await api4('CustomGroup', 'delete', { where: [['id', '=', group.id]] });
+  });
+
+  test('a schema change made by another kith process on the same data is seen without a restart', async () => {
+    const child = spawn(KITH_BIN, ['serve', '--data', kith.dataDir, '--listen', '127.0.0.1:0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const port = await new Promise((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error('second kith printed no port')), 15_000);
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (d) => {
+          out += d;
+          const m = /serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+          if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+        });
+        child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`second kith exited: ${code}`)); });
+      });
+      const other = async (entity, action, params) => {
+        const res = await fetch(`http://127.0.0.1:${port}${API4}/${entity}/${action}`, {
+          method: 'POST',
+          headers: { ...bearer(), 'content-type': 'application/x-www-form-urlencoded' },
+          body: encodeParams({ params: JSON.stringify(params) }),
+        });
+        return { status: res.status, body: await res.json() };
+      };
+      // The other process has served a call (its catalog is loaded) before the change.
+      assert.equal((await other('Contact', 'get', { select: ['id'], limit: 1 })).status, 200);
+      const group = (await api4('CustomGroup', 'create', {
+        values: { title: 'V4 Shared Info', name: 'v4_shared_info', extends: 'Individual' },
+      })).values[0];
+      await api4('CustomField', 'create', {
+        values: { custom_group_id: group.id, label: 'Pet', name: 'pet', data_type: 'String', html_type: 'Text' },
+      });
+      const [id] = await makeContacts('Sharedschema', [{ first_name: 'Pat', 'v4_shared_info.pet': 'cat' }]);
+      const seen = await other('Contact', 'get', { select: ['v4_shared_info.pet'], where: [['id', '=', id]] });
+      assert.equal(seen.status, 200, JSON.stringify(seen.body));
+      assert.deepEqual(seen.body.values, [{ id, 'v4_shared_info.pet': 'cat' }]);
+      // And back: the other process deletes the group; this one no longer knows the field.
+      assert.equal((await other('CustomGroup', 'delete', { where: [['id', '=', group.id]] })).status, 200);
+      const gone = await api4Error('Contact', 'get', { where: [['v4_shared_info.pet', '=', 'cat']] }, 400);
+      assert.equal(gone.error_message, "Invalid field 'v4_shared_info.pet'");
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
   });
 });
 

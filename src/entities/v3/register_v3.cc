@@ -197,7 +197,8 @@ void RegisterV3Actions(api::ActionRegistry& registry, const schema::Catalog& cat
   AddRelationshipHooks(table);
   AddCustomHooks(table);
   for (const auto& entity : catalog.entities()) {
-    if (!entity->api) continue;
+    // Derived entities (RelationshipCache) came with APIv4; APIv3 has none.
+    if (!entity->api || !entity->derived.empty()) continue;
     auto it = table.find(entity->name);
     EntityActions(registry, *entity, it == table.end() ? V3Hooks{} : it->second).RegisterAll();
   }

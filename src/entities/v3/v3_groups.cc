@@ -38,12 +38,9 @@ StatusOr<Value> GroupCreate(ActionContext& ctx, const V3Hooks& hooks) {
   if (id || Given(params, "name")) return result;
   // CiviCRM 6 names a group after its title and its id.
   Value& row = *result["values"].begin();
-  std::string base = GroupNameFromTitle(api::ValueAsText(row["title"]));
-  base = base.size() > 4 ? base.substr(0, base.size() - 4) : "";
-  std::string group_id = api::ValueAsText(row["id"]);
-  std::string name = base + "_" + group_id;
-  KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, "Group", std::stoll(group_id), Value{{"name", name}}));
-  row["name"] = name;
+  int64_t group_id = std::stoll(api::ValueAsText(row["id"]));
+  KITH_RETURN_IF_ERROR(NameGroupAfterId(ctx, group_id));
+  row["name"] = GroupNameWithId(api::ValueAsText(row["title"]), group_id);
   return result;
 }
 
@@ -282,16 +279,6 @@ StatusOr<Value> GroupContactReplace(ActionContext& ctx) {
 
 void AddGroupHooks(V3HooksTable& table) {
   V3Hooks& group = table["Group"];
-  group.layout = {"id", "name", "title", "description", "source", "saved_search_id", "is_active",
-                  "visibility", "where_clause", "select_tables", "where_tables", "group_type",
-                  "cache_date", "cache_fill_took", "refresh_date", "parents", "children",
-                  "is_hidden", "is_reserved", "created_id", "modified_id", "frontend_title",
-                  "frontend_description"};
-  // CiviCRM's smart group cache columns: kith computes membership instead.
-  for (const char* c : {"where_clause", "select_tables", "where_tables", "cache_date",
-                        "cache_fill_took", "refresh_date"}) {
-    group.virtual_columns[c] = Value();
-  }
   group.create_echo = {"title"};
   group.create_defaults = Value{{"is_active", 1}};
   group.delete_result = true;

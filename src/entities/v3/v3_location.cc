@@ -28,9 +28,6 @@ api::ActionHandler CreateRefreshingNames(const std::string& entity, const V3Hook
 
 void AddLocationHooks(V3HooksTable& table) {
   V3Hooks& email = table["Email"];
-  email.layout = {"id", "contact_id", "location_type_id", "email", "is_primary", "is_billing",
-                  "on_hold", "is_bulkmail", "hold_date", "reset_date", "signature_text",
-                  "signature_html"};
   email.create_echo = {"is_primary", "on_hold"};
   email.replace = true;
   email.create = CreateRefreshingNames("Email", email);

@@ -35,6 +35,10 @@ struct V4Hooks {
   // Columns CiviCRM has and kith does not keep, with their constant value
   // (kith keeps api keys hashed, apart from contacts: Contact.api_key).
   std::map<std::string, Value> virtual_columns;
+  // Columns a get row lists after the other asked ones, whatever their
+  // place in select (CiviCRM fills them after its query: CustomField's
+  // serialize).
+  std::set<std::string> late_columns;
   // Permissions a caller needs (any of them) to see a column.
   std::map<std::string, std::vector<std::string>> column_permissions;
   // Columns CiviCRM types differently from kith's schema: "Integer" for a
@@ -54,6 +58,9 @@ struct V4Hooks {
   // After the generic write of a record (`written`: the columns written).
   std::function<Status(api::ActionContext&, int64_t id, const Value& written, bool creating)>
       after_write;
+  // After a create, with the values the call gave (after prepare): what
+  // needs the new id (Group: a name made from its title and id).
+  std::function<Status(api::ActionContext&, int64_t id, const Value& values)> after_create;
   // After a record's own row is written: writes what its values held for
   // records joined to it (email_primary.email, ...), keyed by join name.
   std::function<Status(api::ActionContext&, int64_t id, const Value& joined)> write_joined;
@@ -88,6 +95,10 @@ struct V4Hooks {
   std::vector<std::string> batch_fields;
   //   update_tail: keys appended to an update answer.
   Value update_tail = Value::object();
+  //   last_create_tail: keys appended to the last record a create, save or
+  //   replace wrote (CiviCRM's GroupContact BAO leaves method and tracking
+  //   on the last object it saved).
+  Value last_create_tail = Value::object();
 };
 
 using V4HooksTable = std::map<std::string, V4Hooks>;

@@ -11,6 +11,7 @@
 #include "entities/contact_rules.h"
 #include "entities/group_membership.h"
 #include "entities/v4/v4_common.h"
+#include "store/txn_memo.h"
 
 namespace kith::entities::v4 {
 
@@ -135,6 +136,8 @@ StatusOr<std::optional<Condition>> GroupsFilter(ActionContext& ctx, const std::s
 }
 
 StatusOr<int64_t> DefaultLocationType(store::Transaction& txn) {
+  static const std::string kKey = "location-type-default";
+  if (const Value* known = store::Recall(txn, kKey)) return known->get<int64_t>();
   Query q;
   q.entity = "LocationType";
   q.select = {"id"};
@@ -142,7 +145,9 @@ StatusOr<int64_t> DefaultLocationType(store::Transaction& txn) {
   q.limit = 1;
   KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
   if (rows.empty()) return InvalidArgument("no default location type");
-  return rows[0]["id"].get<int64_t>();
+  int64_t id = rows[0]["id"].get<int64_t>();
+  store::Remember(txn, {"LocationType"}, kKey, id);
+  return id;
 }
 
 // An email, phone or address without a location type gets the default one.
@@ -217,9 +222,6 @@ void AddContactHooks(V4HooksTable& table) {
 
 void AddLocationHooks(V4HooksTable& table) {
   V4Hooks email;
-  email.layout = {"id", "contact_id", "location_type_id", "email", "is_primary", "is_billing",
-                  "on_hold", "is_bulkmail", "hold_date", "reset_date", "signature_text",
-                  "signature_html"};
   email.column_types = {{"on_hold", "Integer"}};  // 0, 1 (bounce) or 2 (opt-out) in CiviCRM
   email.create_echo = {"on_hold"};
   email.prepare = [](ActionContext& ctx, Value& values, bool creating) -> Status {

@@ -344,6 +344,85 @@ struct WhereBuilder {
   }
 };
 
+// having: conditions on grouped rows. A field is a select alias ("count"
+// of "COUNT(id) AS count"), an aggregate ("COUNT(id)") or a grouped field.
+struct HavingBuilder {
+  ActionContext& ctx;
+  const schema::Entity& entity;
+  const JoinAliases& aliases;
+  const Selection& sel;
+
+  StatusOr<Condition> List(const Value& clauses) {
+    if (!clauses.is_array()) return InvalidArgument("having must be a list of conditions");
+    std::vector<Condition> all;
+    for (const Value& c : clauses) {
+      KITH_ASSIGN_OR_RETURN(Condition one, Clause(c));
+      all.push_back(std::move(one));
+    }
+    return Condition::And(std::move(all));
+  }
+
+  StatusOr<std::string> Path(const std::string& key) {
+    for (const SelectItem& item : sel.items) {
+      if (item.key == key && !item.path.empty()) return item.path;
+    }
+    KITH_ASSIGN_OR_RETURN(std::optional<SelectItem> agg, ParseAggregate(ctx, entity, aliases, key));
+    if (agg) return agg->path;
+    std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, aliases, key);
+    if (!ref) return InvalidField(key);
+    if (!MayReach(ctx, *ref)) return Unreachable(key);
+    return ref->path;
+  }
+
+  StatusOr<Condition> Clause(const Value& c) {
+    if (!c.is_array() || c.empty() || !c[0].is_string()) {
+      return InvalidArgument("Invalid having clause: " + c.dump());
+    }
+    std::string head = c[0].get<std::string>();
+    if ((head == "AND" || head == "OR" || head == "NOT") && c.size() == 2 && c[1].is_array()) {
+      KITH_ASSIGN_OR_RETURN(Condition inner, List(c[1]));
+      if (head == "AND") return inner;
+      if (head == "NOT") return Condition::Not(std::move(inner));
+      return Condition::Or(std::move(inner.children));
+    }
+    if (c.size() < 2 || c.size() > 3 || !c[1].is_string()) {
+      return InvalidArgument("Invalid having clause: " + c.dump());
+    }
+    std::string op_text = c[1].get<std::string>();
+    bool any_of = false;
+    std::optional<Op> op = ParseOp(op_text, &any_of);
+    if (!op || *op == Op::kContains || *op == Op::kNotContains) {
+      return InvalidArgument("Illegal operator: " + op_text, {{"error_field", head}});
+    }
+    KITH_ASSIGN_OR_RETURN(std::string path, Path(head));
+    Value value = c.size() > 2 ? c[2] : Value();
+    switch (*op) {
+      case Op::kIn:
+      case Op::kNotIn:
+        if (!value.is_array()) value = Value::array({value});
+        break;
+      case Op::kBetween:
+      case Op::kNotBetween:
+        if (!value.is_array() || value.size() != 2) {
+          return InvalidArgument(op_text + " needs a list of two values for " + head,
+                                 {{"error_field", head}});
+        }
+        break;
+      case Op::kIsNull:
+      case Op::kIsNotNull:
+      case Op::kIsEmpty:
+      case Op::kIsNotEmpty:
+        value = Value();
+        break;
+      default:
+        if (value.is_array() || value.is_object()) {
+          return InvalidArgument(op_text + " takes a single value for " + head, {{"error_field", head}});
+        }
+    }
+    return Condition::Leaf(path, *op, value);
+  }
+};
+
 // Explicit joins: ["Entity AS alias", "LEFT"|"INNER"|bool, [cond]...].
 Status ParseJoins(ActionContext& ctx, const schema::Entity& entity, const Value& params,
                   JoinAliases& aliases, Query& q) {
@@ -507,10 +586,17 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
       q.group_by.push_back(ref->path);
     }
   }
-  if (params.contains("having") && !params["having"].empty()) {
-    return InvalidArgument("having is not supported by kith", {{"error_field", "having"}});
-  }
   KITH_ASSIGN_OR_RETURN(Selection sel, ParseSelect(ctx, entity, hooks, aliases, params, !q.group_by.empty()));
+  if (params.contains("having") && !params["having"].empty()) {
+    if (q.group_by.empty()) return InvalidArgument("having needs groupBy", {{"error_field", "having"}});
+    HavingBuilder having{ctx, entity, aliases, sel};
+    KITH_ASSIGN_OR_RETURN(q.having, having.List(params["having"]));
+  }
+  if (!sel.wildcard && !hooks.late_columns.empty()) {
+    std::stable_partition(sel.items.begin(), sel.items.end(), [&](const SelectItem& item) {
+      return hooks.late_columns.count(item.key) == 0;
+    });
+  }
 
   WhereBuilder where{ctx, entity, hooks, aliases};
   KITH_ASSIGN_OR_RETURN(q.where, where.List(params.value("where", Value::array())));

@@ -129,6 +129,7 @@ const std::vector<std::string>& FieldKeys() {
 }
 
 std::string InputType(const schema::Field& f) {
+  if (!f.input_type.empty()) return f.input_type;
   if (f.name == "id" || f.readonly) return "DisplayOnly";
   if (f.serialized || !f.option_group.empty()) return "Select";
   if (!f.fk_entity.empty()) return "EntityRef";
@@ -222,10 +223,10 @@ StatusOr<Value> FieldRow(ActionContext& ctx, const schema::Entity& entity, const
                          const std::string& action, const Value& load_options, bool custom) {
   Value row = Value::object();
   row["default_value"] = f.default_value.is_null() ? Value() : TypedColumn(f, f.default_value, type_override);
-  row["required"] = action == "create" && f.required && f.default_value.is_null() && !f.readonly;
+  row["required"] = action == "create" && f.required && f.default_value.is_null() && !f.readonly &&
+                    f.fallback.empty();
   row["name"] = name;
-  // CiviCRM names every id after its entity ("Group ID").
-  row["title"] = name == "id" ? Title(entity.name) + " ID" : f.title;
+  row["title"] = f.title;  // ids too: the schema titles them after their entity ("Group ID")
   row["description"] = nullptr;
   row["type"] = custom ? "Custom" : "Field";
   row["data_type"] = type_override.empty() ? std::string(schema::FieldTypeName(f.type)) : type_override;

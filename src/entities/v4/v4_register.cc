@@ -76,6 +76,11 @@ void RegisterV4Actions(api::ActionRegistry& registry, const schema::Catalog& cat
                          })});
     };
     add("get", e.get_permissions, false, "Get " + name + " records", GetAction);
+    if (!e.derived.empty()) {  // rows the store derives: nothing to write
+      add("getFields", {"access CiviCRM"}, false, "The fields of " + name, GetFieldsAction);
+      add("getActions", {"access CiviCRM"}, false, "The actions of " + name, GetActionsAction);
+      continue;
+    }
     add("create", e.create_permissions, true, "Create a " + name, CreateAction);
     add("update", e.update_permissions, true, "Update one or more " + name + " records", UpdateAction);
     add("save", Union({e.create_permissions, e.update_permissions}), true,

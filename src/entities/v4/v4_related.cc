@@ -7,6 +7,7 @@
 #include "base/error_details.h"
 #include "entities/custom_data_ops.h"
 #include "entities/group_ops.h"
+#include "entities/group_rules.h"
 #include "entities/v4/v4_common.h"
 
 namespace kith::entities::v4 {
@@ -30,6 +31,11 @@ std::string MysqlDate(const std::string& text) {
 void AddGroupHooks(V4HooksTable& table) {
   V4Hooks group;
   group.remove = [](ActionContext& ctx, int64_t id, const Value&) { return DeleteGroup(ctx, id); };
+  group.after_create = [](ActionContext& ctx, int64_t id, const Value& values) -> Status {
+    const Value& name = values.value("name", Value());
+    if (!name.is_null() && !api::ValueAsText(name).empty()) return Status();
+    return NameGroupAfterId(ctx, id);
+  };
   table["Group"] = std::move(group);
 
   V4Hooks membership;
@@ -44,6 +50,7 @@ void AddGroupHooks(V4HooksTable& table) {
   };
   membership.batch_fields = {"group_id", "contact_id"};
   membership.update_tail = Value{{"method", nullptr}, {"tracking", nullptr}};
+  membership.last_create_tail = membership.update_tail;
   // Every status change is a line of the contact's subscription history.
   membership.after_write = [](ActionContext& ctx, int64_t id, const Value& written, bool) -> Status {
     if (!written.contains("status") || written["status"].is_null()) return Status();
@@ -87,6 +94,7 @@ void AddCustomDataHooks(V4HooksTable& table) {
   };
   field.remove = [](ActionContext& ctx, int64_t id, const Value&) { return DeleteCustomField(ctx, id); };
   field.create_echo_stored = true;
+  field.late_columns = {"serialize"};
   // CiviCRM's CustomField BAO leaves these properties on its answer.
   field.create_tail = [](const Value& values) {
     Value tail{{"option_type", nullptr}};

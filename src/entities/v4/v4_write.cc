@@ -203,9 +203,28 @@ Status WriteRelated(ActionContext& ctx, const V4Hooks& hooks, int64_t id, const 
   return Status();
 }
 
+// CiviCRM's default_fallback: a field left out takes the value of the first
+// of its fallback fields that was given (a group's title from its name).
+void ApplyFallbacks(const schema::Entity& entity, Value& values) {
+  auto given = [&](const std::string& key) {
+    return values.contains(key) && !values[key].is_null() &&
+           !(values[key].is_string() && values[key].get<std::string>().empty());
+  };
+  for (const schema::Field& f : entity.fields) {
+    if (f.fallback.empty() || given(f.name)) continue;
+    for (const std::string& other : f.fallback) {
+      if (given(other)) {
+        values[f.name] = values[other];
+        break;
+      }
+    }
+  }
+}
+
 StatusOr<Value> CreateOne(ActionContext& ctx, const schema::Entity& entity, Value values) {
   const V4Hooks& hooks = HooksOf(entity.name);
   if (hooks.prepare) KITH_RETURN_IF_ERROR(hooks.prepare(ctx, values, /*creating=*/true));
+  if (values.is_object()) ApplyFallbacks(entity, values);
   if (hooks.create_record) {
     Value own = Value::object();
     for (const auto& [key, v] : values.items()) {
@@ -225,6 +244,7 @@ StatusOr<Value> CreateOne(ActionContext& ctx, const schema::Entity& entity, Valu
   KITH_ASSIGN_OR_RETURN(int64_t id, api::CreateRecord(ctx, entity.name, parts.own, &written));
   KITH_RETURN_IF_ERROR(WriteRelated(ctx, hooks, id, parts));
   if (hooks.after_write) KITH_RETURN_IF_ERROR(hooks.after_write(ctx, id, written, true));
+  if (hooks.after_create) KITH_RETURN_IF_ERROR(hooks.after_create(ctx, id, values));
   return CreateEcho(ctx, entity, hooks, id, written, parts, values);
 }
 
@@ -323,6 +343,12 @@ StatusOr<SaveOutcome> SaveOne(ActionContext& ctx, const schema::Entity& entity, 
   return out;
 }
 
+void AppendLastTail(const V4Hooks& hooks, Value& rows) {
+  if (rows.empty()) return;
+  Value& last = rows[rows.size() - 1];
+  for (const auto& [k, v] : hooks.last_create_tail.items()) last[k] = v;
+}
+
 }  // namespace
 
 StatusOr<Value> CreateAction(ActionContext& ctx, const std::string& name) {
@@ -334,7 +360,9 @@ StatusOr<Value> CreateAction(ActionContext& ctx, const std::string& name) {
                            {{"error_field", "id"}});
   }
   KITH_ASSIGN_OR_RETURN(Value row, CreateOne(ctx, EntityOf(ctx, name), values));
-  return Value{{"values", Value::array({row})}};
+  Value rows = Value::array({row});
+  AppendLastTail(HooksOf(name), rows);
+  return Value{{"values", rows}};
 }
 
 StatusOr<Value> UpdateAction(ActionContext& ctx, const std::string& name) {
@@ -385,6 +413,7 @@ StatusOr<Value> SaveAction(ActionContext& ctx, const std::string& name) {
     matched += one.matched ? 1 : 0;
     rows.push_back(std::move(one.row));
   }
+  AppendLastTail(HooksOf(name), rows);
   return Value{{"values", rows}, {"countMatched", matched}};
 }
 
@@ -439,6 +468,7 @@ StatusOr<Value> ReplaceAction(ActionContext& ctx, const std::string& name) {
     kept.insert(one.id);
     rows.push_back(std::move(one.row));
   }
+  AppendLastTail(HooksOf(name), rows);
   const V4Hooks& hooks = HooksOf(name);
   Value deleted = Value::array();
   for (int64_t id : existing) {

@@ -1,5 +1,6 @@
 #include "store/internal/sql_builder.h"
 
+#include <cstring>
 #include <map>
 
 #include "base/error_details.h"
@@ -180,6 +181,14 @@ class Builder {
     return Internal("unreachable condition kind");
   }
 
+  // HAVING: leaves may name aggregates as select items do.
+  StatusOr<std::string> Having(const Condition& c) {
+    aggregates_ = true;
+    StatusOr<std::string> sql = Where(c);
+    aggregates_ = false;
+    return sql;
+  }
+
   std::string From() const {
     std::string from = root_->table + " " + root_alias_;
     for (const std::string& j : joins_) from += " " + j;
@@ -192,6 +201,7 @@ class Builder {
   std::vector<Value>& where_binds() { return where_binds_; }
 
  private:
+  bool aggregates_ = false;  // building HAVING
   std::string NewAlias() {
     std::string alias = "t";
     alias += std::to_string((*alias_counter_)++);
@@ -251,7 +261,7 @@ class Builder {
   }
 
   StatusOr<std::string> Leaf(const Condition& c) {
-    KITH_ASSIGN_OR_RETURN(Column col, Resolve(c.field));
+    KITH_ASSIGN_OR_RETURN(Column col, aggregates_ ? ResolveItem(c.field) : Resolve(c.field));
     const std::string& e = col.expr;
     const Value& v = c.value;
     auto bind = [&](const Value& x) {
@@ -404,6 +414,11 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
     KITH_ASSIGN_OR_RETURN(Column c, b.Resolve(path));
     groups.push_back(c.expr);
   }
+  std::string having;
+  if (!query.having.IsTrue()) {
+    if (groups.empty()) return InvalidArgument("having needs group_by");
+    KITH_ASSIGN_OR_RETURN(having, b.Having(query.having));
+  }
   std::string sql = "SELECT ";
   if (count && !groups.empty()) {
     sql += "COUNT(*) FROM (SELECT 1";
@@ -415,6 +430,7 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
   sql += " FROM " + b.From();
   if (where != "1=1") sql += " WHERE " + where;
   if (!groups.empty()) sql += " GROUP BY " + Join(groups, ", ");
+  if (!having.empty()) sql += " HAVING " + having;
   if (count && !groups.empty()) sql += ") grouped";
   if (!order.empty()) sql += " ORDER BY " + Join(order, ", ");
   st.binds = std::move(b.join_binds());
@@ -512,8 +528,39 @@ StatusOr<SqlStatement> BuildUpdate(const Entity& entity, int64_t id, const Value
   return st;
 }
 
+namespace {
+
+// The view of a derived entity (Entity::derived), its columns in the
+// entity's field order.
+std::vector<std::string> BuildCreateView(const schema::Catalog& catalog, const Entity& entity) {
+  std::vector<std::string> columns;
+  for (const Field& f : entity.fields) columns.push_back(f.name);
+  std::string head = "CREATE VIEW " + entity.table + " (" + Join(columns, ", ") + ") AS ";
+  const Entity* rel = catalog.Find("Relationship");
+  const Entity* type = catalog.Find("RelationshipType");
+  if (entity.derived == "relationship_permutations" && rel != nullptr && type != nullptr) {
+    // Each relationship twice: from contact A (a_b) and from contact B (b_a).
+    // Ids are derived from the relationship's (2n-1, 2n), so they stay put.
+    auto side = [&](const char* id, const char* orientation, const char* near, const char* far,
+                    const char* near_name, const char* far_name) {
+      return std::string("SELECT ") + id + ", r.id, r.relationship_type_id, '" + orientation +
+             "', r." + near + ", t." + near_name + ", r." + far + ", t." + far_name +
+             ", r.is_active, r.start_date, r.end_date, r.case_id FROM " + rel->table +
+             " AS r JOIN " + type->table + " AS t ON t.id = r.relationship_type_id";
+    };
+    return {head + side("r.id * 2 - 1", "a_b", "contact_id_a", "contact_id_b", "name_a_b", "name_b_a") +
+            " UNION ALL " +
+            side("r.id * 2", "b_a", "contact_id_b", "contact_id_a", "name_b_a", "name_a_b")};
+  }
+  // A derivation this builder does not know: fail the migration loudly.
+  return {head + "SELECT unknown_derivation_" + entity.derived};
+}
+
+}  // namespace
+
 std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const Entity& entity,
                                           Dialect dialect) {
+  if (!entity.derived.empty()) return BuildCreateView(catalog, entity);
   std::vector<std::string> defs;
   std::vector<std::string> statements;
   std::vector<std::vector<std::string>> indexes = entity.indexes;
@@ -596,8 +643,36 @@ std::vector<std::string> BuildDropColumn(const Entity& entity, const Field& fiel
   return statements;
 }
 
+std::vector<std::string> BuildSyncIndexes(const Entity& entity, const Field& field,
+                                          Dialect /*dialect*/) {
+  std::vector<std::string> statements;
+  bool single = false;
+  for (const auto& idx : entity.indexes) {
+    if (!IndexCovers(idx, field.name)) continue;
+    single = single || idx.size() == 1;
+    statements.push_back("CREATE INDEX IF NOT EXISTS " + IndexName(entity, idx) + " ON " +
+                         entity.table + " (" + kith::Join(idx, ", ") + ")");
+  }
+  if (!single) statements.push_back("DROP INDEX IF EXISTS " + IndexName(entity, {field.name}));
+  return statements;
+}
+
 std::vector<std::string> BuildDropTable(const Entity& entity, Dialect /*dialect*/) {
   return {"DROP TABLE IF EXISTS " + entity.table};
+}
+
+std::vector<std::string> BuildCreateIndexes(const schema::Catalog& catalog, const Entity& entity,
+                                            Dialect dialect) {
+  // The same index list as the table's creation, so the two never disagree.
+  std::vector<std::string> statements;
+  for (const std::string& sql : BuildCreateTable(catalog, entity, dialect)) {
+    for (const char* head : {"CREATE INDEX ", "CREATE UNIQUE INDEX "}) {
+      if (sql.rfind(head, 0) == 0) {
+        statements.push_back(std::string(head) + "IF NOT EXISTS " + sql.substr(std::strlen(head)));
+      }
+    }
+  }
+  return statements;
 }
 
 }  // namespace kith::store::internal

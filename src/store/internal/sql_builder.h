@@ -39,7 +39,8 @@ StatusOr<SqlStatement> BuildInsert(const schema::Entity& entity, const Value& ro
 StatusOr<SqlStatement> BuildUpdate(const schema::Entity& entity, int64_t id,
                                    const Value& changes, Dialect dialect);
 
-// The CREATE TABLE and CREATE INDEX statements of `entity`.
+// The CREATE TABLE and CREATE INDEX statements of `entity`; for a derived
+// entity (Entity::derived) the CREATE VIEW of its derivation.
 std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog,
                                           const schema::Entity& entity, Dialect dialect);
 
@@ -52,6 +53,15 @@ std::vector<std::string> BuildAddColumn(const schema::Entity& entity, const sche
 // DROP INDEX of each index covering the column, then ALTER TABLE ... DROP COLUMN.
 std::vector<std::string> BuildDropColumn(const schema::Entity& entity, const schema::Field& field,
                                          Dialect dialect);
+// CREATE INDEX IF NOT EXISTS for each of the entity's indexes covering the
+// column, and DROP INDEX IF EXISTS of the column's single-column index when
+// the entity no longer has one.
+std::vector<std::string> BuildSyncIndexes(const schema::Entity& entity, const schema::Field& field,
+                                          Dialect dialect);
+// CREATE [UNIQUE] INDEX IF NOT EXISTS for every index BuildCreateTable
+// gives `entity` (a migration adding indexes to an existing table).
+std::vector<std::string> BuildCreateIndexes(const schema::Catalog& catalog,
+                                            const schema::Entity& entity, Dialect dialect);
 // DROP TABLE IF EXISTS.
 std::vector<std::string> BuildDropTable(const schema::Entity& entity, Dialect dialect);
 

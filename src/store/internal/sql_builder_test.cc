@@ -33,6 +33,25 @@ TEST(SqlBuilderTest, RejectsUnknownPathsByName) {
   EXPECT_NE(std::string(st.status().message()).find("last_name; DROP"), std::string::npos);
 }
 
+TEST(SqlBuilderTest, CreateIndexesMatchesTheTablesIndexesAndToleratesExistingOnes) {
+  auto catalog = schema::BuiltinCatalog();
+  const schema::Entity* address = catalog->Find("Address");
+  ASSERT_NE(address, nullptr);
+  std::vector<std::string> table = BuildCreateTable(*catalog, *address, Dialect::kSqlite);
+  std::vector<std::string> indexes = BuildCreateIndexes(*catalog, *address, Dialect::kSqlite);
+  ASSERT_EQ(indexes.size() + 1, table.size());  // all but the CREATE TABLE
+  for (const std::string& sql : indexes) {
+    EXPECT_TRUE(sql.rfind("CREATE INDEX IF NOT EXISTS ", 0) == 0 ||
+                sql.rfind("CREATE UNIQUE INDEX IF NOT EXISTS ", 0) == 0)
+        << sql;
+  }
+  bool covering = false;
+  for (const std::string& sql : indexes) {
+    covering = covering || sql.find("(state_province_id, contact_id)") != std::string::npos;
+  }
+  EXPECT_TRUE(covering) << "contacts by state are answered from the index";
+}
+
 TEST(SqlBuilderTest, PostgresPlaceholdersAreNumbered) {
   auto catalog = schema::BuiltinCatalog();
   Query q;
@@ -53,6 +72,36 @@ TEST(SqlBuilderTest, EmptyInIsFalseNotASyntaxError) {
   auto st = BuildSelect(*catalog, q, Dialect::kSqlite);
   ASSERT_TRUE(st.ok());
   EXPECT_NE(st->sql.find("1=0"), std::string::npos);
+}
+
+TEST(SqlBuilderTest, HavingFiltersGroupsByAggregatesWithBoundValues) {
+  auto catalog = schema::BuiltinCatalog();
+  Query q;
+  q.entity = "Contact";
+  q.select = {"job_title", "COUNT(id)"};
+  q.where = Condition::Leaf("last_name", Op::kEq, "Doe");
+  q.group_by = {"job_title"};
+  q.having = Condition::And({Condition::Leaf("COUNT(id)", Op::kGt, 1),
+                             Condition::Leaf("job_title", Op::kNe, "Cook")});
+  auto st = BuildSelect(*catalog, q, Dialect::kSqlite);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_NE(st->sql.find("GROUP BY t0.job_title HAVING (COUNT(t0.id) > ?) AND (t0.job_title <> ?)"),
+            std::string::npos) << st->sql;
+  ASSERT_EQ(st->binds.size(), 3u);  // WHERE's value, then HAVING's, in text order
+  EXPECT_EQ(st->binds[0], "Doe");
+  EXPECT_EQ(st->binds[1], 1);
+  EXPECT_EQ(st->binds[2], "Cook");
+  // Counting the groups keeps the HAVING inside.
+  auto count = BuildCount(*catalog, q, Dialect::kSqlite);
+  ASSERT_TRUE(count.ok()) << count.status();
+  EXPECT_NE(count->sql.find("HAVING"), std::string::npos) << count->sql;
+  // Aggregates stay out of WHERE; HAVING needs GROUP BY.
+  Query bad = q;
+  bad.where = Condition::Leaf("COUNT(id)", Op::kGt, 1);
+  EXPECT_FALSE(BuildSelect(*catalog, bad, Dialect::kSqlite).ok());
+  bad = q;
+  bad.group_by.clear();
+  EXPECT_FALSE(BuildSelect(*catalog, bad, Dialect::kSqlite).ok());
 }
 
 }  // namespace

@@ -229,5 +229,91 @@ TEST_F(CustomSchemaStoreTest, SchemaChangesAreRefusedInReadTransactionsAndForUnk
   EXPECT_EQ(txn->DropColumn("Contact", "id").code(), absl::StatusCode::kInvalidArgument);
 }
 
+// is_searchable changed on an existing field: SyncIndexes gives its column
+// the index, or takes it away, as the reloaded catalog says; a column without
+// an index can then be dropped.
+TEST_F(CustomSchemaStoreTest, SyncIndexesFollowsIsSearchable) {
+  {
+    auto txn = store_->Begin(true).value();
+    CreateInfoGroup(*txn);
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  const std::string index = "idx_" + table_ + "_" + column_;
+  ASSERT_EQ(SchemaObjects(index), 1);
+  {
+    auto txn = store_->Begin(true).value();
+    ASSERT_TRUE(txn->Update("CustomField", field_id_, {{"is_searchable", 0}}).ok());
+    ASSERT_TRUE(txn->ReloadCatalog().ok());
+    ASSERT_TRUE(txn->SyncIndexes("Custom_Info", column_).ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  EXPECT_EQ(SchemaObjects(index), 0);
+  {
+    auto txn = store_->Begin(true).value();
+    ASSERT_TRUE(txn->Update("CustomField", field_id_, {{"is_searchable", 1}}).ok());
+    ASSERT_TRUE(txn->ReloadCatalog().ok());
+    ASSERT_TRUE(txn->SyncIndexes("Custom_Info", column_).ok());
+    ASSERT_TRUE(txn->SyncIndexes("Custom_Info", column_).ok());  // twice: no change
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  EXPECT_EQ(SchemaObjects(index), 1);
+  {
+    // Rolled back: the index stays as it was.
+    auto txn = store_->Begin(true).value();
+    ASSERT_TRUE(txn->Update("CustomField", field_id_, {{"is_searchable", 0}}).ok());
+    ASSERT_TRUE(txn->ReloadCatalog().ok());
+    ASSERT_TRUE(txn->SyncIndexes("Custom_Info", column_).ok());
+  }
+  EXPECT_EQ(SchemaObjects(index), 1);
+  auto txn = store_->Begin(true).value();
+  EXPECT_EQ(txn->SyncIndexes("Custom_Info", "no_such_column").code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Two stores on one file stand for two processes serving one data
+// directory: a schema change committed by one is in the other's next
+// transaction, without a restart; a reader that began before keeps its
+// snapshot.
+TEST_F(CustomSchemaStoreTest, SchemaChangesOfAnotherProcessArePickedUp) {
+  auto other = OpenStore(options_);
+  ASSERT_TRUE(other.ok()) << other.status();
+  auto early = (*other)->Begin(false).value();
+  EXPECT_EQ(early->catalog()->Find("Custom_Info"), nullptr);
+  {
+    auto txn = store_->Begin(true).value();
+    CreateInfoGroup(*txn);
+    int64_t contact = InsertContact(*txn, "Hopper");
+    ASSERT_TRUE(txn->Insert("Custom_Info", {{"entity_id", contact}, {column_, 85}}).ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  EXPECT_EQ(early->catalog()->Find("Custom_Info"), nullptr);  // its snapshot
+  early.reset();
+  EXPECT_EQ((*other)->catalog()->Find("Custom_Info"), nullptr);  // not read yet
+  {
+    auto read = (*other)->Begin(false).value();
+    ASSERT_NE(read->catalog()->FindCustomField(field_id_), nullptr);
+    Query q;
+    q.entity = "Contact";
+    q.select = {"custom_Info." + column_};
+    q.where = Condition::Leaf("last_name", Op::kEq, "Hopper");
+    auto rows = read->Select(q);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ((*rows)[0]["custom_Info." + column_], 85);
+  }
+  EXPECT_NE((*other)->catalog()->Find("Custom_Info"), nullptr);  // published
+  {
+    // And back: the other process drops the field; this one sees it gone.
+    auto txn = (*other)->Begin(true).value();
+    ASSERT_NE(txn->catalog()->FindCustomField(field_id_), nullptr);
+    ASSERT_TRUE(txn->DropColumn("Custom_Info", column_).ok());
+    ASSERT_TRUE(txn->Delete("CustomField", field_id_).ok());
+    ASSERT_TRUE(txn->ReloadCatalog().ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  auto write = store_->Begin(true).value();
+  EXPECT_EQ(write->catalog()->FindCustomField(field_id_), nullptr);
+  EXPECT_EQ(write->catalog()->Find("Custom_Info")->FindField(column_), nullptr);
+}
+
 }  // namespace
 }  // namespace kith::store

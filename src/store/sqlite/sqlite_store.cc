@@ -2,6 +2,8 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/error_details.h"
@@ -9,6 +11,7 @@
 #include "store/internal/sql_builder.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_connection.h"
+#include "store/txn_memo.h"
 
 namespace kith::store::sqlite {
 namespace {
@@ -17,7 +20,28 @@ using internal::Dialect;
 
 constexpr Dialect kDialect = Dialect::kSqlite;
 
+// A counter of custom data schema changes, one row (see Begin()).
+constexpr const char* kReadCatalogVersion = "SELECT version FROM kith_catalog_version";
+
 class SqliteStoreImpl;
+
+// A transaction's lookup memo (store/txn_memo.h).
+struct LookupMemo {
+  std::unordered_map<std::string, Value> values;
+  std::unordered_set<std::string> tags;  // the entities `values` came from
+  std::unordered_map<std::string, std::unordered_set<int64_t>> exists;
+
+  void Wrote(std::string_view entity) {
+    if (tags.empty() || tags.count(std::string(entity)) == 0) return;
+    values.clear();
+    tags.clear();
+  }
+  void Clear() {
+    values.clear();
+    tags.clear();
+    exists.clear();
+  }
+};
 
 class SqliteTransaction final : public Transaction {
  public:
@@ -47,8 +71,13 @@ class SqliteTransaction final : public Transaction {
   Status AddColumn(std::string_view entity, std::string_view field) override;
   Status DropColumn(std::string_view entity, std::string_view field) override;
   Status DropTable(std::string_view entity) override;
+  Status SyncIndexes(std::string_view entity, std::string_view field) override;
 
   SqliteConnection& connection() { return *conn_; }
+  LookupMemo& memo() { return memo_; }
+  // Replaces the catalog the transaction began with by one read from the
+  // database (another process changed the schema); nothing to publish.
+  void AdoptCatalog(std::shared_ptr<const schema::Catalog> catalog) { catalog_ = std::move(catalog); }
 
  private:
   StatusOr<const schema::Entity*> Find(std::string_view entity);
@@ -63,6 +92,7 @@ class SqliteTransaction final : public Transaction {
   bool catalog_changed_ = false;  // ReloadCatalog() ran: publish on commit
   bool done_ = false;
   int savepoints_ = 0;  // open marks, named kith_sp_<depth> (never from input)
+  LookupMemo memo_;
 };
 
 class SqliteStoreImpl final : public Store {
@@ -71,6 +101,12 @@ class SqliteStoreImpl final : public Store {
       : options_(std::move(options)), base_(schema::BuiltinCatalog()), catalog_(base_) {}
 
   StatusOr<std::unique_ptr<Transaction>> Begin(bool write) override {
+    return BeginTransaction(write, /*check_version=*/true);
+  }
+
+  // `check_version` false: the catalog as it is (Migrate(), before the
+  // custom data tables may exist).
+  StatusOr<std::unique_ptr<Transaction>> BeginTransaction(bool write, bool check_version) {
     std::unique_lock<std::mutex> write_lock;
     if (write) write_lock = std::unique_lock<std::mutex>(write_mutex_);
     KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
@@ -78,24 +114,43 @@ class SqliteStoreImpl final : public Store {
     // transaction reads. A writer holds the write lock, so no schema change
     // commits meanwhile; a reader starts its snapshot (its first read) under
     // the catalog lock, which a committing schema change holds too.
+    // The first read is the catalog version, which also starts the
+    // snapshot: another process that changed the custom data schema has
+    // counted it up, and this store then reloads its catalog.
     std::shared_ptr<const schema::Catalog> catalog;
+    int64_t known_version = 0;
+    StatusOr<int64_t> version;
     Status s;
-    if (write) {
-      s = conn->Exec("BEGIN IMMEDIATE");
-      catalog = this->catalog();
-    } else {
-      std::lock_guard<std::mutex> lock(catalog_mutex_);
-      s = conn->Exec("BEGIN");
-      if (s.ok()) s = conn->Exec("SELECT 1 FROM sqlite_master LIMIT 1");
+    {
+      std::unique_lock<std::mutex> lock(catalog_mutex_, std::defer_lock);
+      if (!write) lock.lock();
+      s = conn->Exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+      if (s.ok()) {
+        version = conn->RunScalar(kReadCatalogVersion, {});
+        s = version.status();
+      }
+      if (write) lock.lock();
       catalog = catalog_;
+      known_version = catalog_version_;
     }
     if (!s.ok()) {
-      if (!write) (void)conn->Exec("ROLLBACK");
+      (void)conn->Exec("ROLLBACK");
       ReturnConnection(std::move(conn));
       return s;
     }
-    return std::unique_ptr<Transaction>(new SqliteTransaction(
+    auto txn = std::unique_ptr<SqliteTransaction>(new SqliteTransaction(
         this, std::move(conn), write, std::move(write_lock), std::move(catalog)));
+    if (check_version && *version != known_version) {
+      KITH_ASSIGN_OR_RETURN(std::shared_ptr<const schema::Catalog> fresh,
+                            LoadCustomCatalog(*txn, *base_));
+      txn->AdoptCatalog(fresh);
+      std::lock_guard<std::mutex> lock(catalog_mutex_);
+      if (*version > catalog_version_) {
+        catalog_ = std::move(fresh);
+        catalog_version_ = *version;
+      }
+    }
+    return std::unique_ptr<Transaction>(std::move(txn));
   }
 
   std::shared_ptr<const schema::Catalog> catalog() const override {
@@ -107,10 +162,17 @@ class SqliteStoreImpl final : public Store {
 
   // Commits `conn`'s transaction and, when it succeeds, makes `catalog` the
   // store's catalog in the same step (readers never see one without the other).
+  // The catalog's version is counted up in the same commit, so that other
+  // processes serving this database reload theirs.
   Status CommitAndPublish(SqliteConnection& conn, std::shared_ptr<const schema::Catalog> catalog) {
+    KITH_RETURN_IF_ERROR(conn.Exec("UPDATE kith_catalog_version SET version = version + 1"));
+    KITH_ASSIGN_OR_RETURN(int64_t version, conn.RunScalar(kReadCatalogVersion, {}));
     std::lock_guard<std::mutex> lock(catalog_mutex_);
     Status s = conn.Exec("COMMIT");
-    if (s.ok()) catalog_ = std::move(catalog);
+    if (s.ok()) {
+      catalog_ = std::move(catalog);
+      catalog_version_ = version;
+    }
     return s;
   }
 
@@ -138,6 +200,9 @@ class SqliteStoreImpl final : public Store {
   std::shared_ptr<const schema::Catalog> base_;  // BuiltinCatalog()
   mutable std::mutex catalog_mutex_;
   std::shared_ptr<const schema::Catalog> catalog_;  // guarded by catalog_mutex_
+  // kith_catalog_version's value that catalog_ reflects; guarded by catalog_mutex_.
+  // -1 until Migrate() has read it, so that the first transaction loads it.
+  int64_t catalog_version_ = -1;
   std::mutex write_mutex_;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<SqliteConnection>> pool_;
@@ -167,12 +232,16 @@ StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildInsert(*e, row, kDialect));
   KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, nullptr, nullptr, nullptr));
-  return conn_->LastInsertId();
+  int64_t id = conn_->LastInsertId();
+  memo_.Wrote(e->name);
+  memo_.exists[e->name].insert(id);
+  return id;
 }
 
 Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Value& changes) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
+  memo_.Wrote(e->name);
   KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, nullptr, nullptr, nullptr));
   if (conn_->Changes() == 0) {
     return NotFound(std::string(entity) + " id " + std::to_string(id) + " not found");
@@ -182,6 +251,9 @@ Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Valu
 
 Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  // A delete may cascade to other tables: forget every existence fact.
+  memo_.Wrote(e->name);
+  memo_.exists.clear();
   KITH_RETURN_IF_ERROR(
       conn_->Run("DELETE FROM " + e->table + " WHERE id = ?", {id}, nullptr, nullptr, nullptr));
   if (conn_->Changes() == 0) {
@@ -221,6 +293,7 @@ Status SqliteTransaction::ReloadCatalog() {
 
 Status SqliteTransaction::RunDdl(const std::vector<std::string>& statements) {
   if (!write_) return absl::FailedPreconditionError("schema changes need a write transaction");
+  memo_.Clear();
   for (const std::string& sql : statements) KITH_RETURN_IF_ERROR(conn_->Exec(sql));
   return Status();
 }
@@ -247,6 +320,12 @@ Status SqliteTransaction::DropTable(std::string_view entity) {
   return RunDdl(internal::BuildDropTable(*e, kDialect));
 }
 
+Status SqliteTransaction::SyncIndexes(std::string_view entity, std::string_view field) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  KITH_ASSIGN_OR_RETURN(const schema::Field* f, FindField(*e, field));
+  return RunDdl(internal::BuildSyncIndexes(*e, *f, kDialect));
+}
+
 Status SqliteTransaction::Savepoint() {
   KITH_RETURN_IF_ERROR(conn_->Exec("SAVEPOINT kith_sp_" + std::to_string(savepoints_ + 1)));
   ++savepoints_;
@@ -264,6 +343,7 @@ Status SqliteTransaction::RollbackToSavepoint() {
   if (savepoints_ == 0) return absl::FailedPreconditionError("no savepoint to roll back to");
   std::string name = "kith_sp_" + std::to_string(savepoints_);
   // ROLLBACK TO keeps the mark open; RELEASE then drops it (its work is gone).
+  memo_.Clear();
   KITH_RETURN_IF_ERROR(conn_->Exec("ROLLBACK TO " + name));
   KITH_RETURN_IF_ERROR(conn_->Exec("RELEASE " + name));
   --savepoints_;
@@ -271,7 +351,23 @@ Status SqliteTransaction::RollbackToSavepoint() {
 }
 
 Status SqliteStoreImpl::Migrate() {
-  KITH_ASSIGN_OR_RETURN(auto txn_base, Begin(/*write=*/true));
+  {
+    // The catalog version every transaction reads first must exist before one begins.
+    KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
+    KITH_RETURN_IF_ERROR(conn->Exec("BEGIN IMMEDIATE"));
+    Status s = conn->Exec("CREATE TABLE IF NOT EXISTS kith_catalog_version (version INTEGER NOT NULL)");
+    if (s.ok()) {
+      s = conn->Exec("INSERT INTO kith_catalog_version (version) SELECT 0 WHERE NOT EXISTS "
+                     "(SELECT 1 FROM kith_catalog_version)");
+    }
+    if (s.ok()) s = conn->Exec("COMMIT");
+    if (!s.ok()) {
+      (void)conn->Exec("ROLLBACK");
+      return s;
+    }
+    ReturnConnection(std::move(conn));
+  }
+  KITH_ASSIGN_OR_RETURN(auto txn_base, BeginTransaction(/*write=*/true, /*check_version=*/false));
   auto& txn = static_cast<SqliteTransaction&>(*txn_base);
   SqliteConnection& conn = txn.connection();
   KITH_RETURN_IF_ERROR(
@@ -290,6 +386,27 @@ Status SqliteStoreImpl::Migrate() {
       const schema::Entity* e = base_->Find(name);
       if (e == nullptr) return Internal("migration names unknown entity " + name);
       for (const std::string& ddl : internal::BuildCreateTable(*base_, *e, kDialect)) {
+        KITH_RETURN_IF_ERROR(conn.Exec(ddl));
+      }
+    }
+    for (const auto& [entity, field] : m.new_columns) {
+      const schema::Entity* e = base_->Find(entity);
+      const schema::Field* f = e == nullptr ? nullptr : e->FindField(field);
+      if (f == nullptr) return Internal("migration names unknown column " + entity + "." + field);
+      // The table's name and the column's come from the schema, never from input.
+      KITH_ASSIGN_OR_RETURN(int64_t present,
+                            conn.RunScalar("SELECT COUNT(*) FROM pragma_table_info('" + e->table +
+                                               "') WHERE name = ?",
+                                           {f->name}));
+      if (present > 0) continue;
+      for (const std::string& ddl : internal::BuildAddColumn(*e, *f, kDialect)) {
+        KITH_RETURN_IF_ERROR(conn.Exec(ddl));
+      }
+    }
+    for (const std::string& entity : m.new_indexes) {
+      const schema::Entity* e = base_->Find(entity);
+      if (e == nullptr) return Internal("migration names unknown entity " + entity);
+      for (const std::string& ddl : internal::BuildCreateIndexes(*base_, *e, kDialect)) {
         KITH_RETURN_IF_ERROR(conn.Exec(ddl));
       }
     }
@@ -313,6 +430,41 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& options) {
 }  // namespace kith::store::sqlite
 
 namespace kith::store {
+
+namespace {
+sqlite::LookupMemo* MemoOf(Transaction& txn) {
+  auto* t = dynamic_cast<sqlite::SqliteTransaction*>(&txn);
+  return t == nullptr ? nullptr : &t->memo();
+}
+}  // namespace
+
+const Value* Recall(Transaction& txn, const std::string& key) {
+  sqlite::LookupMemo* memo = MemoOf(txn);
+  if (memo == nullptr) return nullptr;
+  auto it = memo->values.find(key);
+  return it == memo->values.end() ? nullptr : &it->second;
+}
+
+void Remember(Transaction& txn, std::initializer_list<std::string_view> entities,
+              const std::string& key, Value value) {
+  sqlite::LookupMemo* memo = MemoOf(txn);
+  if (memo == nullptr) return;
+  for (std::string_view e : entities) memo->tags.emplace(e);
+  memo->values[key] = std::move(value);
+}
+
+bool KnownToExist(Transaction& txn, std::string_view entity, int64_t id) {
+  sqlite::LookupMemo* memo = MemoOf(txn);
+  if (memo == nullptr) return false;
+  auto it = memo->exists.find(std::string(entity));
+  return it != memo->exists.end() && it->second.count(id) > 0;
+}
+
+void NoteExists(Transaction& txn, std::string_view entity, int64_t id) {
+  sqlite::LookupMemo* memo = MemoOf(txn);
+  if (memo != nullptr) memo->exists[std::string(entity)].insert(id);
+}
+
 StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
   return sqlite::OpenSqliteStore(options);
 }

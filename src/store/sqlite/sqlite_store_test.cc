@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include "store/sqlite/sqlite_connection.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -198,6 +200,83 @@ TEST_F(SqliteStoreTest, SavepointsUndoOnlyTheWorkSinceTheirMark) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0]["last_name"], "Kept");
   EXPECT_EQ(rows[1]["last_name"], "Released");
+}
+
+// RelationshipCache (a view): each relationship from both sides, with the
+// type's names as the near and far contact hold them; always current.
+TEST_F(SqliteStoreTest, RelationshipCacheShowsEachRelationshipFromBothSides) {
+  auto txn = store_->Begin(true).value();
+  int64_t a = InsertContact(*txn, "Near");
+  int64_t b = InsertContact(*txn, "Far");
+  auto rel = txn->Insert("Relationship", {{"contact_id_a", a}, {"contact_id_b", b},
+                                          {"relationship_type_id", 1}, {"start_date", "2020-01-02"}});
+  ASSERT_TRUE(rel.ok()) << rel.status();
+  Query q;
+  q.entity = "RelationshipCache";
+  q.select = {"id", "orientation", "near_contact_id", "near_relation", "far_contact_id.last_name",
+              "far_relation", "is_active", "start_date"};
+  q.where = Condition::Leaf("relationship_id", Op::kEq, *rel);
+  q.order_by = {{"orientation", false}};
+  auto rows = txn->Select(q);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0]["orientation"], "a_b");
+  EXPECT_EQ((*rows)[0]["near_contact_id"], a);
+  EXPECT_EQ((*rows)[0]["near_relation"], "Child of");
+  EXPECT_EQ((*rows)[0]["far_contact_id.last_name"], "Far");
+  EXPECT_EQ((*rows)[0]["far_relation"], "Parent of");
+  EXPECT_EQ((*rows)[0]["start_date"], "2020-01-02");
+  EXPECT_EQ((*rows)[1]["orientation"], "b_a");
+  EXPECT_EQ((*rows)[1]["near_contact_id"], b);
+  EXPECT_EQ((*rows)[1]["near_relation"], "Parent of");
+  EXPECT_EQ((*rows)[1]["far_contact_id.last_name"], "Near");
+  EXPECT_NE((*rows)[0]["id"], (*rows)[1]["id"]);
+  ASSERT_TRUE(txn->Update("Relationship", *rel, {{"is_active", 0}}).ok());
+  Query active = q;
+  active.where = Condition::And({Condition::Leaf("near_contact_id", Op::kEq, b),
+                                 Condition::Leaf("is_active", Op::kEq, 1)});
+  EXPECT_EQ(txn->Count(active).value(), 0);
+  ASSERT_TRUE(txn->Delete("Relationship", *rel).ok());
+  EXPECT_EQ(txn->Count(q).value(), 0);
+  // Rows it derives cannot be written.
+  EXPECT_FALSE(txn->Insert("RelationshipCache", {{"relationship_id", 1}}).ok());
+}
+
+// Migration 5 on a database of version 4: the view is created and the
+// group's smart group cache columns are added (a new database has them from
+// its CREATE TABLE and is left as it is).
+TEST_F(SqliteStoreTest, MigrationFiveUpgradesAVersionFourDatabase) {
+  store_.reset();
+  {
+    auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+    for (const char* column : {"where_clause", "select_tables", "where_tables", "cache_date",
+                               "cache_fill_took", "refresh_date"}) {
+      ASSERT_TRUE(conn->Exec(std::string("ALTER TABLE civicrm_group DROP COLUMN ") + column).ok());
+    }
+    ASSERT_TRUE(conn->Exec("DROP VIEW civicrm_relationship_cache").ok());
+    ASSERT_TRUE(conn->Exec("DELETE FROM kith_schema_version WHERE version >= 5").ok());
+  }
+  auto reopened = OpenStore(options_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  store_ = std::move(*reopened);
+  auto txn = store_->Begin(true).value();
+  auto group = txn->Insert("Group", {{"name", "g"}, {"title", "G"}});
+  ASSERT_TRUE(group.ok()) << group.status();
+  Query q;
+  q.entity = "Group";
+  q.select = {"where_clause", "cache_date", "cache_fill_took"};
+  auto rows = txn->Select(q);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_TRUE((*rows)[0]["cache_date"].is_null());
+  Query cache;
+  cache.entity = "RelationshipCache";
+  cache.select = {"id"};
+  EXPECT_TRUE(txn->Select(cache).ok());
+  // Opening again changes nothing.
+  txn.reset();
+  store_.reset();
+  auto again = OpenStore(options_);
+  EXPECT_TRUE(again.ok()) << again.status();
 }
 
 }  // namespace

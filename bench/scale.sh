@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Issue 7 part 3 (scale) and part 5 (memory): generates data directories of
+# 10k, 100k and 1M contacts (bench/kith_generate, deterministic, cached under
+# SCALE_WORK so reruns are quick), times the read queries server-side on
+# each (bench/scale_bench: the full request path in process, no socket), and
+# prints a markdown "## Scale" section on stdout (progress on stderr), then
+# the "## Memory" section of bench/memory.sh over the largest data directory.
+#
+#   bash bench/scale.sh
+#   SCALE_SIZES="10000 100000" RUNS=200 bash bench/scale.sh
+#
+# BUILD_DIR (default build-bench) is configured Release with KITH_BUILD_BENCH=ON.
+# SCALE_WORK (default /tmp/kith-scale) keeps the generated data directories;
+# SCALE_SEED (default 1) picks the data; MEMORY=0 skips the memory section;
+# SKIP_BUILD=1 uses the binaries already in BUILD_DIR.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${BUILD_DIR:-$root/build-bench}"
+work="${SCALE_WORK:-/tmp/kith-scale}"
+sizes=(${SCALE_SIZES:-10000 100000 1000000})
+seed=${SCALE_SEED:-1}
+runs=${RUNS:-300}
+site_key=scale-site-key-0123456789
+api_key=scale-admin-key-0123456789
+log() { echo "scale.sh: $*" >&2; }
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  log "building in $build"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+        -DKITH_BUILD_BENCH=ON -DKITH_BUILD_TESTS=OFF >/dev/null
+  ninja -C "$build" kith kith_generate scale_bench conn_hold >/dev/null
+fi
+mkdir -p "$work"
+
+# A data directory of N contacts, generated once per N and seed.
+data_dir() {
+  local n=$1 dir="$work/contacts-$1-seed-$seed"
+  if [[ ! -f "$dir/.generated" ]]; then
+    rm -rf "$dir"
+    log "generating $n contacts into $dir"
+    "$build/kith" init --data "$dir" --site-key "$site_key" >/dev/null
+    "$build/kith" user add bench --data "$dir" --password bench-password --role admin \
+      --api-key "$api_key" >/dev/null
+    "$build/bench/kith_generate" --data "$dir" --contacts "$n" --seed "$seed"
+    echo "$n $seed" >"$dir/.generated"
+  fi
+  echo "$dir"
+}
+
+# Target of each query (issue 7): an indexed lookup, a prefix search or a
+# smart group; at 1M contacts.
+target_of() {
+  case "$1" in
+    "sort_name prefix"*) echo "prefix 5" ;;
+    *"smart group"*) echo "smart 50" ;;
+    *) echo "indexed 2" ;;
+  esac
+}
+
+declare -A p50 p99 cpu99 answer seen
+keys=()  # "name|api" in the order scale_bench prints them
+for n in "${sizes[@]}"; do
+  dir=$(data_dir "$n")
+  log "timing queries over $n contacts (up to $runs runs each)"
+  while IFS=$'\t' read -r name api m50 m99 rows _count c99; do
+    key="$name|$api"
+    if [[ -z "${seen[$key]-}" ]]; then keys+=("$key"); seen[$key]=1; fi
+    p50[$key|$n]=$m50
+    p99[$key|$n]=$m99
+    cpu99[$key|$n]=$c99
+    answer[$key|$n]=$rows
+  done < <("$build/bench/scale_bench" --data "$dir" --api-key "$api_key" --runs "$runs")
+done
+
+first=${sizes[0]}
+last=${sizes[${#sizes[@]}-1]}
+human() { awk -v n="$1" 'BEGIN { if (n >= 1000000) printf "%gM", n/1000000; else if (n >= 1000) printf "%gk", n/1000; else print n }'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? 1 : 0 }'; }
+F=$(human "$first")
+L=$(human "$last")
+echo "## Scale"
+echo
+echo "Server-side latency of \`kith serve\`'s full request path, in process (an HTTP request object"
+echo "-> wire parsing -> api-key auth -> dispatch -> store -> envelope; no socket): p50 / p99 wall"
+echo "time in ms over up to $runs runs per query with varying keys (\`bash bench/scale.sh\`,"
+echo "$(date -u +%Y-%m-%d), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)."
+echo "Data: bench/kith_generate, seed $seed. Targets apply at $L contacts. On a shared, loaded"
+echo "machine the wall p99 mostly measures waits for a core, so the p99 of the thread's CPU time is"
+echo "shown too; a query passes when either p99 is within the target, and \"flat\" (indexed lookups)"
+echo "means CPU p99($L) / CPU p99($F) ≤ 2."
+echo
+header="| query | API |"
+rule="|---|---|"
+for n in "${sizes[@]}"; do header+=" $(human "$n") p50 / p99 |"; rule+="---|"; done
+echo "$header CPU p99 $L | p99 $L / $F (wall, CPU) | rows at $L | target at $L | result |"
+echo "$rule---|---|---|---|---|"
+for key in "${keys[@]}"; do
+  name=${key%%|*}
+  api=${key#*|}
+  line="| $name | $api |"
+  for n in "${sizes[@]}"; do line+=" ${p50[$key|$n]-?} / ${p99[$key|$n]-?} |"; done
+  wall_ratio=$(div "${p99[$key|$last]-0}" "${p99[$key|$first]-0}")
+  cpu_ratio=$(div "${cpu99[$key|$last]-0}" "${cpu99[$key|$first]-0}")
+  read -r kind limit <<<"$(target_of "$name")"
+  wall_ok=$(le "${p99[$key|$last]-999999}" "$limit")
+  cpu_ok=$(le "${cpu99[$key|$last]-999999}" "$limit")
+  target="p99 ≤ $limit ms"
+  flat=1
+  if [[ $kind == indexed ]]; then
+    target+=", flat"
+    flat=$(le "$cpu_ratio" 2.0)
+  fi
+  if [[ $wall_ok == 1 ]]; then result=pass
+  elif [[ $cpu_ok == 1 ]]; then result="pass (CPU p99)"
+  else result="FAIL (p99)"; fi
+  [[ $flat == 1 ]] || result+="; FAIL (not flat)"
+  echo "$line ${cpu99[$key|$last]-?} | $wall_ratio, $cpu_ratio | ${answer[$key|$last]-?} | $target | $result |"
+done
+echo
+
+if [[ "${MEMORY:-1}" != 0 ]]; then
+  bash "$root/bench/memory.sh" "$(data_dir "$last")" "$api_key" "$(human "$last")"
+fi

@@ -1,0 +1,144 @@
+// `kith import`: records from a CSV file (header row: APIv4 field names)
+// created through APIv4's create, all in one transaction, into the data
+// directory of a running server; then read back over APIv4 REST. A bad row
+// writes nothing and names its line.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { startKith, KITH_BIN } from './harness.mjs';
+
+const execFileP = promisify(execFile);
+
+let kith;
+
+before(async () => {
+  kith = await startKith();
+});
+
+after(async () => {
+  if (kith) {
+    const exit = await kith.stop();
+    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${kith.stderr}`);
+  }
+});
+
+// Runs `kith import` on `csv` (written to a file); resolves {code, stdout, stderr}.
+async function runImport(csv, extra = []) {
+  const file = path.join(kith.dir, `import-${Math.random().toString(36).slice(2)}.csv`);
+  await writeFile(file, csv);
+  try {
+    const { stdout, stderr } = await execFileP(
+      KITH_BIN, ['import', '--data', kith.dataDir, ...extra, file], { timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    return { code: err.code, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+async function api4(entity, action, params) {
+  const r = await kith.raw(`/civicrm/ajax/api4/${entity}/${action}`, {
+    method: 'POST',
+    headers: {
+      'X-Civi-Auth': `Bearer ${kith.users.admin.apiKey}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: `params=${encodeURIComponent(JSON.stringify(params))}`,
+  });
+  assert.equal(r.status, 200, `${entity}.${action}: ${r.text}`);
+  return r.json();
+}
+
+async function contactsNamed(lastName) {
+  const body = await api4('Contact', 'get', {
+    select: ['id', 'first_name', 'last_name', 'display_name', 'sort_name', 'contact_type',
+             'organization_name', 'email_greeting_display', 'email_primary.email',
+             'email_primary.location_type_id', 'email_primary.is_primary', 'phone_primary.phone'],
+    where: [['last_name', '=', lastName]],
+    orderBy: { id: 'ASC' },
+  });
+  return body.values;
+}
+
+test('imports contacts with their primary email and phone, quoted fields included', async () => {
+  const csv = [
+    'contact_type,first_name,last_name,email_primary.email,phone_primary.phone',
+    'Individual,Ada,Importson,ADA@Example.org,555-0101',
+    '"Individual","Grace ""Amazing""",Importson,grace@example.org,',
+    'Individual,"Hopper, Jr",Importson,,',
+    '',
+  ].join('\r\n');
+  const r = await runImport(csv);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Imported 3 Contact records/);
+
+  const rows = await contactsNamed('Importson');
+  assert.equal(rows.length, 3);
+  assert.equal(rows[0].display_name, 'Ada Importson');
+  assert.equal(rows[0].sort_name, 'Importson, Ada');
+  assert.equal(rows[0].email_greeting_display, 'Dear Ada');
+  // The rules of a create apply: the email is trimmed and lower-cased, made
+  // primary, with the default location type.
+  assert.equal(rows[0]['email_primary.email'], 'ada@example.org');
+  assert.equal(rows[0]['email_primary.is_primary'], true);
+  assert.equal(rows[0]['email_primary.location_type_id'], 1);
+  assert.equal(rows[0]['phone_primary.phone'], '555-0101');
+  assert.equal(rows[1].first_name, 'Grace "Amazing"');
+  assert.equal(rows[1]['email_primary.email'], 'grace@example.org');
+  assert.equal(rows[1]['phone_primary.phone'], null);
+  // An empty cell leaves the field out: no email for the third.
+  assert.equal(rows[2].first_name, 'Hopper, Jr');
+  assert.equal(rows[2]['email_primary.email'], null);
+});
+
+test('other entities by --entity: an Organization by its name', async () => {
+  const r = await runImport('organization_name,contact_type\nImport Widgets Ltd,Organization\n',
+    ['--entity', 'Contact']);
+  assert.equal(r.code, 0, r.stderr);
+  const body = await api4('Contact', 'get', {
+    select: ['display_name', 'contact_type'],
+    where: [['organization_name', '=', 'Import Widgets Ltd']],
+  });
+  assert.equal(body.values.length, 1);
+  assert.equal(body.values[0].contact_type, 'Organization');
+  assert.equal(body.values[0].display_name, 'Import Widgets Ltd');
+});
+
+test('a bad row writes nothing and its line is named', async () => {
+  const csv = [
+    'first_name,last_name,email_primary.email',
+    'Kept,Rollbackson,kept@example.org',
+    'Broken,Rollbackson,not-an-email',
+  ].join('\n');
+  const r = await runImport(csv);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /line 3: .*email/);
+  assert.equal((await contactsNamed('Rollbackson')).length, 0);
+});
+
+test('an unknown field, a short row and bad CSV are refused before anything is written', async () => {
+  let r = await runImport('first_name,last_name,shoe_size\nA,Refusedson,42\n');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /line 2: .*shoe_size/);
+
+  r = await runImport('first_name,last_name\nA,Refusedson\nB\n');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /line 3: 1 fields, the header has 2/);
+
+  r = await runImport('first_name,last_name\n"A,Refusedson\n');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /line 2: a quoted field is not closed/);
+
+  r = await runImport('');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /empty/);
+
+  r = await runImport('first_name\nA\n', ['--entity', 'NoSuchThing']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /cannot import NoSuchThing/);
+
+  assert.equal((await contactsNamed('Refusedson')).length, 0);
+});
