@@ -24,8 +24,13 @@ class SqliteConnection {
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
-  // Runs one or more statements without parameters (DDL, BEGIN, ...).
+  // Runs one or more statements without parameters (DDL, ...), parsed anew
+  // each time.
   Status Exec(const std::string& sql);
+
+  // Runs one statement without parameters that is run again and again
+  // (BEGIN, COMMIT): prepared once and kept, like Run's statements.
+  Status Command(const std::string& sql) { return Run(sql, {}, nullptr, nullptr, nullptr); }
 
   // Runs `sql` with `binds`; each result row is appended to `rows` as an
   // object keyed by `keys` (typed by `types` when given). `rows` may be null

@@ -124,7 +124,7 @@ class SqliteStoreImpl final : public Store {
     {
       std::unique_lock<std::mutex> lock(catalog_mutex_, std::defer_lock);
       if (!write) lock.lock();
-      s = conn->Exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+      s = conn->Command(write ? "BEGIN IMMEDIATE" : "BEGIN");
       if (s.ok()) {
         version = conn->RunScalar(kReadCatalogVersion, {});
         s = version.status();
@@ -134,7 +134,7 @@ class SqliteStoreImpl final : public Store {
       known_version = catalog_version_;
     }
     if (!s.ok()) {
-      (void)conn->Exec("ROLLBACK");
+      (void)conn->Command("ROLLBACK");
       ReturnConnection(std::move(conn));
       return s;
     }
@@ -168,7 +168,7 @@ class SqliteStoreImpl final : public Store {
     KITH_RETURN_IF_ERROR(conn.Exec("UPDATE kith_catalog_version SET version = version + 1"));
     KITH_ASSIGN_OR_RETURN(int64_t version, conn.RunScalar(kReadCatalogVersion, {}));
     std::lock_guard<std::mutex> lock(catalog_mutex_);
-    Status s = conn.Exec("COMMIT");
+    Status s = conn.Command("COMMIT");
     if (s.ok()) {
       catalog_ = std::move(catalog);
       catalog_version_ = version;
@@ -209,7 +209,7 @@ class SqliteStoreImpl final : public Store {
 };
 
 SqliteTransaction::~SqliteTransaction() {
-  if (!done_) (void)conn_->Exec("ROLLBACK");
+  if (!done_) (void)conn_->Command("ROLLBACK");
   store_->ReturnConnection(std::move(conn_));
 }
 
@@ -276,9 +276,9 @@ StatusOr<int64_t> SqliteTransaction::Count(const Query& query) {
 
 Status SqliteTransaction::Commit() {
   if (done_) return absl::FailedPreconditionError("transaction already finished");
-  Status s = catalog_changed_ ? store_->CommitAndPublish(*conn_, catalog_) : conn_->Exec("COMMIT");
+  Status s = catalog_changed_ ? store_->CommitAndPublish(*conn_, catalog_) : conn_->Command("COMMIT");
   if (!s.ok()) {
-    (void)conn_->Exec("ROLLBACK");
+    (void)conn_->Command("ROLLBACK");
   }
   done_ = true;
   if (write_lock_.owns_lock()) write_lock_.unlock();
@@ -362,7 +362,7 @@ Status SqliteStoreImpl::Migrate() {
     }
     if (s.ok()) s = conn->Exec("COMMIT");
     if (!s.ok()) {
-      (void)conn->Exec("ROLLBACK");
+      (void)conn->Command("ROLLBACK");
       return s;
     }
     ReturnConnection(std::move(conn));
