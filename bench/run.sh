@@ -442,5 +442,7 @@ if has_part scale || has_part memory; then part_scale; fi
   echo "$(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores. Ratios are measured side by side in the same run."
   echo
   for s in "${sections[@]}"; do cat "$s"; done
+  # What made each difference, kept by hand beside the measured tables.
+  if [ -f bench/HISTORY.md ]; then echo; cat bench/HISTORY.md; fi
 } | tee "$OUT.new"
 mv "$OUT.new" "$OUT"
