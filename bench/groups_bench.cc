@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "bench_check.h"
 #include "api/action_registry.h"
 #include "api/api.h"
 #include "api/records.h"
@@ -38,20 +39,8 @@ namespace {
 
 using kith::Value;
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "groups_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T Check(kith::StatusOr<T> v, const char* what) {
-  if (!v.ok()) Die(std::string(what) + ": " + std::string(v.status().message()));
-  return std::move(*v);
-}
-
-void Check(const kith::Status& s, const char* what) {
-  if (!s.ok()) Die(std::string(what) + ": " + std::string(s.message()));
-}
+using kith::bench::Check;
+using kith::bench::Die;
 
 struct Fixture {
   int64_t plain = 0;        // one of the plain groups

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_check.h"
 #include "api/action_registry.h"
 #include "api/api.h"
 #include "auth/caller.h"
@@ -44,20 +45,8 @@ using kith::store::Condition;
 using kith::store::Op;
 using kith::store::Query;
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "kith_generate: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T Check(kith::StatusOr<T> v, const char* what) {
-  if (!v.ok()) Die(std::string(what) + ": " + std::string(v.status().message()));
-  return std::move(*v);
-}
-
-void Check(const kith::Status& s, const char* what) {
-  if (!s.ok()) Die(std::string(what) + ": " + std::string(s.message()));
-}
+using kith::bench::Check;
+using kith::bench::Die;
 
 // Name pools: syllables combine into 27,000 last names and 1,000 first
 // names, so lookups by name return a handful of rows even at 1M contacts.

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_check.h"
 #include "api/action_registry.h"
 #include "api/api.h"
 #include "auth/authenticator.h"
@@ -46,16 +47,8 @@ using kith::store::Condition;
 using kith::store::Op;
 using kith::store::Query;
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "scale_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T Check(kith::StatusOr<T> v, const char* what) {
-  if (!v.ok()) Die(std::string(what) + ": " + std::string(v.status().message()));
-  return std::move(*v);
-}
+using kith::bench::Check;
+using kith::bench::Die;
 
 double ThreadCpuMs() {
   timespec ts{};

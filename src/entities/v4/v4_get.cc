@@ -248,6 +248,36 @@ Value WhereValue(ActionContext& ctx, const schema::Entity& entity, const FieldRe
   return v;
 }
 
+// APIv4's condition lists ("where", "having"): every clause is a nested
+// group ["AND"|"OR"|"NOT", [clauses]] or a comparison that `leaf` turns into
+// a Condition (it only sees clauses whose first item is a string).
+template <typename LeafFn>
+StatusOr<Condition> ParseConditions(const Value& clauses, const std::string& what,
+                                    const LeafFn& leaf) {
+  if (!clauses.is_array()) return InvalidArgument(what + " must be a list of conditions");
+  std::vector<Condition> all;
+  for (const Value& c : clauses) {
+    if (!c.is_array() || c.empty() || !c[0].is_string()) {
+      return InvalidArgument("Invalid " + what + " clause: " + c.dump());
+    }
+    const std::string& head = c[0].get_ref<const std::string&>();
+    if ((head == "AND" || head == "OR" || head == "NOT") && c.size() == 2 && c[1].is_array()) {
+      KITH_ASSIGN_OR_RETURN(Condition inner, ParseConditions(c[1], what, leaf));
+      if (head == "AND") {
+        all.push_back(std::move(inner));
+      } else if (head == "NOT") {
+        all.push_back(Condition::Not(std::move(inner)));
+      } else {
+        all.push_back(Condition::Or(std::move(inner.children)));
+      }
+      continue;
+    }
+    KITH_ASSIGN_OR_RETURN(Condition one, leaf(c));
+    all.push_back(std::move(one));
+  }
+  return Condition::And(std::move(all));
+}
+
 struct WhereBuilder {
   ActionContext& ctx;
   const schema::Entity& entity;
@@ -256,26 +286,12 @@ struct WhereBuilder {
   bool mentions_deleted = false;
 
   StatusOr<Condition> List(const Value& clauses) {
-    if (!clauses.is_array()) return InvalidArgument("where must be a list of conditions");
-    std::vector<Condition> all;
-    for (const Value& c : clauses) {
-      KITH_ASSIGN_OR_RETURN(Condition one, Clause(c));
-      all.push_back(std::move(one));
-    }
-    return Condition::And(std::move(all));
+    return ParseConditions(clauses, "where", [this](const Value& c) { return Leaf(c); });
   }
 
-  StatusOr<Condition> Clause(const Value& c) {
-    if (!c.is_array() || c.empty() || !c[0].is_string()) {
-      return InvalidArgument("Invalid where clause: " + c.dump());
-    }
+  // [field, op, value...]: one comparison.
+  StatusOr<Condition> Leaf(const Value& c) {
     std::string head = c[0].get<std::string>();
-    if ((head == "AND" || head == "OR" || head == "NOT") && c.size() == 2 && c[1].is_array()) {
-      KITH_ASSIGN_OR_RETURN(Condition inner, List(c[1]));
-      if (head == "AND") return inner;
-      if (head == "NOT") return Condition::Not(std::move(inner));
-      return Condition::Or(std::move(inner.children));
-    }
     if (c.size() < 2 || c.size() > 4 || !c[1].is_string()) {
       return InvalidArgument("Invalid where clause: " + c.dump());
     }
@@ -353,13 +369,7 @@ struct HavingBuilder {
   const Selection& sel;
 
   StatusOr<Condition> List(const Value& clauses) {
-    if (!clauses.is_array()) return InvalidArgument("having must be a list of conditions");
-    std::vector<Condition> all;
-    for (const Value& c : clauses) {
-      KITH_ASSIGN_OR_RETURN(Condition one, Clause(c));
-      all.push_back(std::move(one));
-    }
-    return Condition::And(std::move(all));
+    return ParseConditions(clauses, "having", [this](const Value& c) { return Leaf(c); });
   }
 
   StatusOr<std::string> Path(const std::string& key) {
@@ -374,17 +384,9 @@ struct HavingBuilder {
     return ref->path;
   }
 
-  StatusOr<Condition> Clause(const Value& c) {
-    if (!c.is_array() || c.empty() || !c[0].is_string()) {
-      return InvalidArgument("Invalid having clause: " + c.dump());
-    }
+  // [field, op, value...]: one comparison.
+  StatusOr<Condition> Leaf(const Value& c) {
     std::string head = c[0].get<std::string>();
-    if ((head == "AND" || head == "OR" || head == "NOT") && c.size() == 2 && c[1].is_array()) {
-      KITH_ASSIGN_OR_RETURN(Condition inner, List(c[1]));
-      if (head == "AND") return inner;
-      if (head == "NOT") return Condition::Not(std::move(inner));
-      return Condition::Or(std::move(inner.children));
-    }
     if (c.size() < 2 || c.size() > 3 || !c[1].is_string()) {
       return InvalidArgument("Invalid having clause: " + c.dump());
     }
