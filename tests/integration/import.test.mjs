@@ -2,29 +2,18 @@
 // created through APIv4's create, all in one transaction, into the data
 // directory of a running server; then read back over APIv4 REST. A bad row
 // writes nothing and names its line.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { startKith, KITH_BIN } from './harness.mjs';
+import { KITH_BIN, kithForSuite } from './harness.mjs';
 
 const execFileP = promisify(execFile);
 
-let kith;
-
-before(async () => {
-  kith = await startKith();
-});
-
-after(async () => {
-  if (kith) {
-    const exit = await kith.stop();
-    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${kith.stderr}`);
-  }
-});
+const kith = kithForSuite();
 
 // Runs `kith import` on `csv` (written to a file); resolves {code, stdout, stderr}.
 async function runImport(csv, extra = []) {

@@ -7,10 +7,10 @@
 // share its database, so each works on contacts it creates, with a last
 // name no other test uses.
 
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startKith, encodeParams, KITH_BIN } from './harness.mjs';
+import { startKith, encodeParams, KITH_BIN, kithForSuite } from './harness.mjs';
 
 const API4 = '/civicrm/ajax/api4';
 const SECURITY_ALERT = {
@@ -22,18 +22,7 @@ const POST_ONLY = {
   error_message: 'SECURITY: All requests that modify the database must be http POST, not GET.',
 };
 
-let kith;
-
-before(async () => {
-  kith = await startKith();
-});
-
-after(async () => {
-  if (kith) {
-    const exit = await kith.stop();
-    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${kith.stderr}`);
-  }
-});
+const kith = kithForSuite();
 
 // ---------------------------------------------------------------------------
 // Helpers
