@@ -10,6 +10,7 @@
 #include "entities/contact_filters.h"
 #include "entities/contact_rules.h"
 #include "entities/custom_contact_values.h"
+#include "entities/v2_params.h"
 
 namespace kith::entities {
 namespace {
@@ -20,12 +21,11 @@ using store::Op;
 using store::Query;
 
 // Request fields that are never filters or contact fields.
-const std::set<std::string>& ReservedParams() {
-  static const std::set<std::string> reserved = {
-      "q", "json", "key", "api_key", "PHPSESSID", "name", "pass", "fnName", "version",
-      "debug", "sequential", "return", "rowCount", "offset", "sort", "smartGroupCache",
-      "entity", "action", "dupe_check", "contact_id", "id", "prettyprint", "callback"};
-  return reserved;
+bool IsReservedParam(const std::string& key) {
+  static const std::set<std::string> own = {"name",   "return",          "rowCount",
+                                            "offset", "sort",            "smartGroupCache",
+                                            "dupe_check", "contact_id", "id"};
+  return IsV2EnvelopeParam(key) || own.count(key) > 0;
 }
 
 
@@ -88,7 +88,7 @@ StatusOr<Query> LegacySearchQuery(ActionContext& ctx, bool for_count) {
   Value criteria = Value::object();
   for (const auto& [key, value] : ctx.params.items()) {
     if (key.rfind("return", 0) == 0) continue;
-    if (ReservedParams().count(key) && key != "contact_id" && key != "id") continue;
+    if (IsReservedParam(key) && key != "contact_id" && key != "id") continue;
     criteria[key] = value;
   }
   // 3.2 ignores criteria it does not know.
@@ -233,7 +233,7 @@ bool HasAnyEmail(const Value& params) {
 // 3.2's checks, in its order (civicrm_contact_check_params).
 Status CheckLegacyContactParams(const Value& params, bool creating) {
   bool empty = true;
-  for (const auto& [k, v] : params.items()) empty = empty && ReservedParams().count(k) > 0;
+  for (const auto& [k, v] : params.items()) empty = empty && IsReservedParam(k);
   if (empty && !params.contains("contact_id")) return InvalidArgument("Input Parameters empty");
   if (!params.contains("contact_type")) return InvalidArgument("Contact Type not specified");
   std::string type = api::ValueAsText(params["contact_type"]);
@@ -326,7 +326,7 @@ StatusOr<Value> LegacySave(ActionContext& ctx, bool allow_create, bool allow_upd
   const schema::Entity* contact = ctx.catalog.Find("Contact");
   Value input = Value::object();
   for (const auto& [k, v] : p.items()) {
-    if (!ReservedParams().count(k) && k != "email" && k != "phone" && k != "address") input[k] = v;
+    if (!IsReservedParam(k) && k != "email" && k != "phone" && k != "address") input[k] = v;
   }
   KITH_RETURN_IF_ERROR(ApplyLegacyRenames(ctx.txn, input));
   input.erase("is_deleted");

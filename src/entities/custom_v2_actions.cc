@@ -10,6 +10,7 @@
 #include "base/strings.h"
 #include "entities/custom_contact_values.h"
 #include "entities/custom_data_ops.h"
+#include "entities/v2_params.h"
 
 namespace kith::entities {
 namespace {
@@ -20,18 +21,10 @@ using store::Condition;
 using store::Op;
 using store::Query;
 
-// Request fields that are credentials or envelope switches, never data.
-bool IsReserved(const std::string& key) {
-  static const std::set<std::string> reserved = {
-      "q", "json", "key", "api_key", "PHPSESSID", "pass", "fnName", "version", "debug",
-      "sequential", "prettyprint", "callback", "entity", "action"};
-  return reserved.count(key) > 0;
-}
-
 Value DataParams(const Value& params) {
   Value out = Value::object();
   for (const auto& [k, v] : params.items()) {
-    if (!IsReserved(k)) out[k] = v;
+    if (!IsV2EnvelopeParam(k)) out[k] = v;
   }
   return out;
 }

@@ -165,6 +165,28 @@ StatusOr<MembershipCounts> RemoveContactsFromGroup(api::ActionContext& ctx, int6
   return counts;
 }
 
+StatusOr<MembershipCounts> ChangeMemberships(api::ActionContext& ctx,
+                                             const std::vector<int64_t>& group_ids,
+                                             const std::vector<int64_t>& contact_ids, bool removing,
+                                             const std::string& status, const std::string& method,
+                                             const Value& tracking, NotAddedRule rule) {
+  MembershipCounts sum;
+  for (int64_t group : group_ids) {
+    MembershipCounts c;
+    if (removing) {
+      KITH_ASSIGN_OR_RETURN(
+          c, RemoveContactsFromGroup(ctx, group, contact_ids, status, method, tracking));
+    } else {
+      KITH_ASSIGN_OR_RETURN(
+          c, AddContactsToGroup(ctx, group, contact_ids, status, method, tracking, rule));
+    }
+    sum.total += c.total;
+    sum.changed += c.changed;
+    sum.unchanged += c.unchanged;
+  }
+  return sum;
+}
+
 Status AddGroupParent(api::ActionContext& ctx, int64_t child, int64_t parent) {
   if (child == parent) {
     return CircularNesting("group " + std::to_string(child) + " cannot be its own parent");

@@ -51,6 +51,14 @@ StatusOr<MembershipCounts> RemoveContactsFromGroup(api::ActionContext& ctx, int6
                                                    const std::string& status,
                                                    const std::string& method, const Value& tracking);
 
+// AddContactsToGroup (or, `removing`, RemoveContactsFromGroup) for each group
+// of `group_ids` in turn; the counts are summed over the groups.
+StatusOr<MembershipCounts> ChangeMemberships(api::ActionContext& ctx,
+                                             const std::vector<int64_t>& group_ids,
+                                             const std::vector<int64_t>& contact_ids, bool removing,
+                                             const std::string& status, const std::string& method,
+                                             const Value& tracking, NotAddedRule rule);
+
 // Appends a subscription history row (date: now).
 Status RecordSubscription(api::ActionContext& ctx, int64_t contact_id, int64_t group_id,
                           const std::string& status, const std::string& method,

@@ -1,7 +1,6 @@
 #include "entities/group_v2_actions.h"
 
 #include <algorithm>
-#include <set>
 #include <tuple>
 
 #include "api/field_values.h"
@@ -10,6 +9,7 @@
 #include "base/strings.h"
 #include "entities/group_membership.h"
 #include "entities/group_ops.h"
+#include "entities/v2_params.h"
 
 namespace kith::entities {
 namespace {
@@ -18,14 +18,6 @@ using api::ActionContext;
 using store::Condition;
 using store::Op;
 using store::Query;
-
-// Request fields that are credentials or envelope switches, never data.
-bool IsReserved(const std::string& key) {
-  static const std::set<std::string> reserved = {
-      "q", "json", "key", "api_key", "PHPSESSID", "pass", "fnName", "version", "debug",
-      "sequential", "prettyprint", "callback", "entity", "action"};
-  return reserved.count(key) > 0;
-}
 
 // PHP's truth of a request value: "", "0" and missing are false.
 bool Given(const Value& params, const char* key) {
@@ -116,7 +108,7 @@ StatusOr<Value> GroupAdd(ActionContext& ctx) {
   const schema::Entity* group = ctx.catalog.Find("Group");
   Value input = Value::object();
   for (const auto& [k, v] : ctx.params.items()) {
-    if (!IsReserved(k)) input[k] = v;
+    if (!IsV2EnvelopeParam(k)) input[k] = v;
   }
   if (input.empty()) return InvalidArgument("Required parameter missing");
   if (!Given(input, "title")) return InvalidArgument("Required parameter title missing");
@@ -182,7 +174,7 @@ StatusOr<Value> GroupGet(ActionContext& ctx) {
   std::vector<Condition> where;
   bool active_given = false;
   for (const auto& [key, value] : ctx.params.items()) {
-    if (IsReserved(key) || key == "return" || key.rfind("return.", 0) == 0) continue;
+    if (IsV2EnvelopeParam(key) || key == "return" || key.rfind("return.", 0) == 0) continue;
     const schema::Field* f = group->FindField(key);
     if (f == nullptr || f->internal) continue;  // 3.2 ignores what it does not know
     active_given = active_given || key == "is_active";
@@ -293,20 +285,10 @@ StatusOr<Value> GroupContactChange(ActionContext& ctx, MembershipOp op) {
   KITH_RETURN_IF_ERROR(CheckIdsExist(ctx.txn, "Contact", "contact_id", contacts));
   KITH_RETURN_IF_ERROR(CheckIdsExist(ctx.txn, "Group", "group_id", groups));
 
-  MembershipCounts sum;
-  for (int64_t group : groups) {
-    MembershipCounts c;
-    if (op == MembershipOp::kRemove) {
-      KITH_ASSIGN_OR_RETURN(c, RemoveContactsFromGroup(ctx, group, contacts, status, method, tracking));
-    } else {
-      KITH_ASSIGN_OR_RETURN(c, AddContactsToGroup(ctx, group, contacts, status, method, tracking,
-                                                  NotAddedRule::kAlreadyAdded));
-    }
-    sum.total += c.total;
-    sum.changed += c.changed;
-    sum.unchanged += c.unchanged;
-  }
   bool removing = op == MembershipOp::kRemove;
+  KITH_ASSIGN_OR_RETURN(MembershipCounts sum,
+                        ChangeMemberships(ctx, groups, contacts, removing, status, method, tracking,
+                                          NotAddedRule::kAlreadyAdded));
   return Value{{"is_error", 0},
                {"total_count", sum.total},
                {removing ? "removed" : "added", sum.changed},

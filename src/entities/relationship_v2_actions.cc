@@ -1,7 +1,6 @@
 #include "entities/relationship_v2_actions.h"
 
 #include <algorithm>
-#include <set>
 #include <tuple>
 
 #include "api/field_values.h"
@@ -9,6 +8,7 @@
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/relationship_rules.h"
+#include "entities/v2_params.h"
 
 namespace kith::entities {
 namespace {
@@ -20,11 +20,7 @@ using store::Query;
 
 // What a 3.2 request carries besides the call's own fields.
 bool IsTransportParam(const std::string& key) {
-  static const std::set<std::string> transport = {
-      "q",     "json",     "key",     "api_key",     "PHPSESSID", "name",   "pass",
-      "fnName", "version", "debug",   "sequential",  "prettyprint", "callback", "return",
-      "entity", "action"};
-  return transport.count(key) > 0;
+  return IsV2EnvelopeParam(key) || key == "name" || key == "return";
 }
 
 std::string Text(const Value& v) {

@@ -107,21 +107,11 @@ StatusOr<Value> GroupContactCreate(ActionContext& ctx) {
   Value tracking = p.value("tracking", Value());
   KITH_RETURN_IF_ERROR(CheckIdsExist(ctx.txn, "Group", "group_id", groups));
   KITH_RETURN_IF_ERROR(CheckIdsExist(ctx.txn, "Contact", "contact_id", contacts));
-  MembershipCounts total;
-  for (int64_t g : groups) {
-    MembershipCounts c;
-    if (status == "Removed") {
-      KITH_ASSIGN_OR_RETURN(c, RemoveContactsFromGroup(ctx, g, contacts, status, method, tracking));
-    } else {
-      KITH_ASSIGN_OR_RETURN(c, AddContactsToGroup(ctx, g, contacts, status, method, tracking,
-                                                  NotAddedRule::kSameStatus));
-    }
-    total.total += c.total;
-    total.changed += c.changed;
-    total.unchanged += c.unchanged;
-  }
-  Value out{{"is_error", 0}, {"version", 3}, {"count", 1}, {"values", 1}, {"total_count", total.total}};
   bool removed = status == "Removed";
+  KITH_ASSIGN_OR_RETURN(MembershipCounts total,
+                        ChangeMemberships(ctx, groups, contacts, removed, status, method, tracking,
+                                          NotAddedRule::kSameStatus));
+  Value out{{"is_error", 0}, {"version", 3}, {"count", 1}, {"values", 1}, {"total_count", total.total}};
   out[removed ? "removed" : "added"] = total.changed;
   out[removed ? "not_removed" : "not_added"] = total.unchanged;
   return out;
@@ -253,11 +243,9 @@ StatusOr<Value> GroupContactReplace(ActionContext& ctx) {
   }
   KITH_RETURN_IF_ERROR(CheckIdsExist(ctx.txn, "Group", "group_id", wanted));
   KITH_RETURN_IF_ERROR(CheckIdsExist(ctx.txn, "Contact", "contact_id", contacts));
-  for (int64_t g : wanted) {
-    KITH_RETURN_IF_ERROR(AddContactsToGroup(ctx, g, contacts, "Added", "API", Value(),
-                                            NotAddedRule::kSameStatus)
-                             .status());
-  }
+  KITH_RETURN_IF_ERROR(ChangeMemberships(ctx, wanted, contacts, /*removing=*/false, "Added", "API",
+                                         Value(), NotAddedRule::kSameStatus)
+                           .status());
   Query q;
   q.entity = "GroupContact";
   q.select = {"group_id"};
