@@ -11,6 +11,7 @@
 #include "http/http_server.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -114,7 +115,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::empty_body> continue_response_;
   BeastResponse response_;
-  std::string wire_;  // response_ serialised, while it is being written
+  std::string wire_;  // response_'s start line and fields, while it is being written
   unsigned request_version_ = 11;
   State state_ = State::kIdle;
   size_t lingered_bytes_ = 0;
@@ -557,16 +558,14 @@ void Connection::SendBodyTooLarge() {
   SendError(413, response.body, /*linger=*/true, response.content_type);
 }
 
-// The response goes out as one buffer serialised here from response_'s
-// start line, fields and body: the same bytes Beast's serializer writes, at
+// The response's start line and fields are serialised here, and go out with
+// its body as two plain buffers: the same bytes Beast's serializer writes, at
 // a fraction of its cost per request (its buffer sequence views showed as a
 // fifth of the server's time answering /healthz).
 void Connection::DoWrite(bool close_after, bool linger) {
   response_.keep_alive(!close_after);
   state_ = State::kWriting;
   wire_.clear();
-  const std::string& body = response_.body();
-  wire_.reserve(160 + body.size());
   wire_ += response_.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   wire_ += std::to_string(response_.result_int());
   wire_ += ' ';
@@ -582,9 +581,10 @@ void Connection::DoWrite(bool close_after, bool linger) {
     wire_ += "\r\n";
   }
   wire_ += "\r\n";
-  wire_ += body;
+  // The head and the body go out as two buffers: the body is not copied.
+  std::array<net::const_buffer, 2> buffers{net::buffer(wire_), net::buffer(response_.body())};
   stream_.expires_after(IdleTimeout(server_->options()));
-  net::async_write(stream_, net::buffer(wire_),
+  net::async_write(stream_, buffers,
                    [self = shared_from_this(), close_after, linger](beast::error_code ec, size_t) {
                      self->OnWrite(close_after, linger, ec);
                    });
