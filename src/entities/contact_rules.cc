@@ -69,10 +69,7 @@ Status ContactBeforeWrite(api::ActionContext& ctx, const Value& record, Value& c
   // The primary email names only an Individual without names of its own
   // (BuildContactNames): asked for only then.
   std::string email;
-  bool named = !TrimAscii(Text(record, "first_name")).empty() ||
-               !TrimAscii(Text(record, "middle_name")).empty() ||
-               !TrimAscii(Text(record, "last_name")).empty();
-  if (type != "Household" && type != "Organization" && !named) {
+  if (NamesNeedPrimaryEmail(record)) {
     KITH_ASSIGN_OR_RETURN(email, PrimaryEmail(ctx.txn, record["id"]));
   }
   auto [display, sort] = BuildContactNames(record, prefix, suffix, email);
@@ -204,6 +201,14 @@ bool IsContactType(const std::string& type) {
   return type == "Individual" || type == "Household" || type == "Organization";
 }
 
+bool NamesNeedPrimaryEmail(const Value& record) {
+  std::string type = Text(record, "contact_type");
+  return type != "Household" && type != "Organization" &&
+         TrimAscii(Text(record, "first_name")).empty() &&
+         TrimAscii(Text(record, "middle_name")).empty() &&
+         TrimAscii(Text(record, "last_name")).empty();
+}
+
 std::pair<std::string, std::string> BuildContactNames(const Value& record,
                                                       const std::string& prefix_label,
                                                       const std::string& suffix_label,
@@ -217,14 +222,13 @@ std::pair<std::string, std::string> BuildContactNames(const Value& record,
     std::string n = Text(record, "organization_name");
     return {n, n};
   }
-  std::string first = std::string(TrimAscii(Text(record, "first_name")));
-  std::string middle = std::string(TrimAscii(Text(record, "middle_name")));
-  std::string last = std::string(TrimAscii(Text(record, "last_name")));
-  if (first.empty() && middle.empty() && last.empty()) {
+  if (NamesNeedPrimaryEmail(record)) {
     std::string fallback = primary_email.empty() ? Text(record, "user_unique_id") : primary_email;
     if (fallback.empty()) fallback = Text(record, "display_name");
     return {fallback, fallback};
   }
+  std::string first = std::string(TrimAscii(Text(record, "first_name")));
+  std::string last = std::string(TrimAscii(Text(record, "last_name")));
   std::string display;
   AppendToken(display, " ", prefix_label);
   AppendToken(display, " ", first);

@@ -17,6 +17,11 @@ void RegisterContactRules(api::RulesRegistry& rules);
 // True for Individual, Household and Organization.
 bool IsContactType(const std::string& type);
 
+// Whether `record`'s names fall back to its primary email: a contact that is
+// neither a Household nor an Organization and has no first, middle or last
+// name (BuildContactNames).
+bool NamesNeedPrimaryEmail(const Value& record);
+
 // display_name and sort_name for `record` (a whole contact row), given the
 // labels of its prefix and suffix and its primary email (the fallback when an
 // individual has no name parts). Returns {display_name, sort_name}.
