@@ -256,7 +256,9 @@ std::shared_ptr<const Catalog> DeriveCatalog(const Catalog& base, const std::vec
       CustomFieldInfo f = FieldInfo(g, row);
       if (!IsIdentifier(f.column) || e.FindField(f.column) != nullptr) continue;
       e.fields.push_back(ColumnField(f, row));
-      if (f.is_searchable) e.indexes.push_back({f.column});
+      // (value, entity_id): the entities having a value, in id order, from
+      // the index alone (a page of them stops early).
+      if (f.is_searchable) e.indexes.push_back({f.column, "entity_id"});
       infos.push_back(std::move(f));
     }
     if (!g.join.empty()) {

@@ -49,6 +49,22 @@ const std::vector<Migration>& AllMigrations() {
        nullptr,
        {},
        {"Address"}},
+      {7,
+       "read path: searchable custom fields indexed by (value, entity_id), so a page of the "
+       "contacts having a value is read in id order from the index",
+       {},
+       [](Transaction& txn) -> Status {
+         KITH_RETURN_IF_ERROR(txn.ReloadCatalog());
+         std::shared_ptr<const schema::Catalog> catalog = txn.catalog();
+         for (const schema::CustomGroupInfo& g : catalog->custom_groups()) {
+           const schema::Entity* e = catalog->Find(g.entity);
+           if (e == nullptr) continue;
+           for (const auto& index : e->indexes) {
+             KITH_RETURN_IF_ERROR(txn.SyncIndexes(g.entity, index[0]));
+           }
+         }
+         return Status();
+       }},
   };
   return migrations;
 }

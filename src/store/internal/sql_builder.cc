@@ -1,5 +1,6 @@
 #include "store/internal/sql_builder.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -47,6 +48,78 @@ const char* SuffixColumn(const Entity& target, std::string_view suffix) {
     }
   }
   return nullptr;
+}
+
+// The conjuncts of `where` (nested ANDs flattened); an OR or NOT is one.
+void Conjuncts(const Condition& where, std::vector<const Condition*>& out) {
+  if (where.kind == Condition::Kind::kAnd) {
+    for (const Condition& child : where.children) Conjuncts(child, out);
+  } else {
+    out.push_back(&where);
+  }
+}
+
+bool IsPlainColumn(const Entity& entity, const std::string& path) {
+  return path.find_first_of(".:()") == std::string::npos && entity.FindField(path) != nullptr;
+}
+
+// True when `sub` (a subquery selecting one column) yields each value at
+// most once: its WHERE is a conjunction of plain comparisons on its own
+// columns, and the selected column with the columns fixed by `= value`
+// covers a unique key. Then `id IN (sub)` equals an inner join on it
+// without duplicate rows.
+bool SelectsEachValueOnce(const schema::Catalog& catalog, const Query& sub) {
+  const Entity* entity = catalog.Find(sub.entity);
+  if (entity == nullptr || sub.select.size() != 1 || !IsPlainColumn(*entity, sub.select[0]) ||
+      !sub.joins.empty() || !sub.group_by.empty() || !sub.having.IsTrue() || sub.limit > 0 ||
+      sub.offset > 0) {
+    return false;
+  }
+  std::vector<const Condition*> parts;
+  Conjuncts(sub.where, parts);
+  std::vector<std::string> fixed = {sub.select[0]};
+  for (const Condition* c : parts) {
+    if (c->kind != Condition::Kind::kLeaf || c->subquery || !c->value_path.empty() ||
+        !IsPlainColumn(*entity, c->field)) {
+      return false;
+    }
+    if (c->op == Op::kEq && !c->value.is_null() && !c->value.is_structured()) {
+      fixed.push_back(c->field);
+    }
+  }
+  auto covered = [&](const std::vector<std::string>& key) {
+    for (const std::string& col : key) {
+      if (std::find(fixed.begin(), fixed.end(), col) == fixed.end()) return false;
+    }
+    return !key.empty();
+  };
+  if (covered({"id"})) return true;
+  for (const Field& f : entity->fields) {
+    if (f.unique && covered({f.name})) return true;
+  }
+  for (const auto& key : entity->unique_indexes) {
+    if (covered(key)) return true;
+  }
+  return false;
+}
+
+// Conditions false whenever `path` is NULL (so a LEFT JOIN the path goes
+// through matched): comparisons with a value, not IS NULL / IS EMPTY / NOT.
+bool RejectsNull(const Condition& c) {
+  if (c.kind != Condition::Kind::kLeaf || c.subquery || !c.value_path.empty()) return false;
+  switch (c.op) {
+    case Op::kEq: case Op::kNe: case Op::kLt: case Op::kGt: case Op::kLe: case Op::kGe:
+    case Op::kLike: case Op::kContains:
+      return !c.value.is_null();
+    case Op::kIn:
+    case Op::kBetween:
+      return c.value.is_array() && !c.value.empty();
+    case Op::kIsNotNull:
+    case Op::kIsNotEmpty:
+      return true;
+    default:
+      return false;
+  }
 }
 
 class Builder {
@@ -108,6 +181,12 @@ class Builder {
   }
 
   StatusOr<Column> Resolve(const std::string& full_path) {
+    if (full_path.find_first_of(".:") == std::string::npos) {
+      // A column of the queried entity itself: most paths of most queries.
+      const Field* field = root_->FindField(full_path);
+      if (field == nullptr) return UnknownPath(full_path);
+      return Column{root_alias_ + "." + field->name, field->type, field};
+    }
     std::string path = full_path;
     std::string suffix;
     if (size_t colon = path.find(':'); colon != std::string::npos) {
@@ -138,6 +217,7 @@ class Builder {
           join_binds_.push_back(BindValue(val));
         }
         joins_.push_back("LEFT JOIN " + target->table + " " + next_alias + " ON " + on);
+        if (entity == root_) root_twins_[seg] = next_alias + "." + rj->remote_field;
         entity = target;
       } else if (const Field* f = entity->FindField(seg); f != nullptr && !f->fk_entity.empty()) {
         const Entity* target = catalog_.Find(f->fk_entity);
@@ -189,15 +269,54 @@ class Builder {
     return sql;
   }
 
+  // `id IN (sub)` as "INNER JOIN <sub's table> ON <its column> = id AND
+  // <its WHERE>"; only for a subquery SelectsEachValueOnce accepts (else
+  // the join would repeat rows). The join leads the FROM list's joins, so
+  // the planner may start from it.
+  Status AddSemiJoin(const Query& sub) {
+    Builder s(catalog_, dialect_, alias_counter_);
+    KITH_RETURN_IF_ERROR(s.Start(sub.entity));
+    KITH_ASSIGN_OR_RETURN(Column col, s.Resolve(sub.select[0]));
+    KITH_ASSIGN_OR_RETURN(std::string where, s.Where(sub.where));
+    if (!s.joins_.empty()) return Internal("a semi-join needs no joins of its own");
+    semi_joins_.push_back("INNER JOIN " + s.root_->table + " " + s.root_alias_ + " ON " +
+                          col.expr + " = " + root_alias_ + ".id" +
+                          (where == "1=1" ? "" : " AND (" + where + ")"));
+    for (Value& v : s.where_binds_) semi_binds_.push_back(std::move(v));
+    if (id_twin_.empty()) id_twin_ = col.expr;
+    return Status();
+  }
+
+  // After the WHERE is built: a column equal to the root's id in every row
+  // of the result, so ORDER BY may name it instead (SQLite walks an index
+  // of the joined table in order only when ORDER BY names its column). From
+  // the first semi-join, else from the first top-level condition on a path
+  // through one of the root's reverse joins that only matched rows pass.
+  std::string IdTwin(const std::vector<const Condition*>& conjuncts) const {
+    if (!id_twin_.empty()) return id_twin_;
+    for (const Condition* c : conjuncts) {
+      if (!RejectsNull(*c)) continue;
+      auto twin = root_twins_.find(c->field.substr(0, c->field.find_first_of(".:")));
+      if (twin != root_twins_.end() && c->field.find('.') != std::string::npos) return twin->second;
+    }
+    return "";
+  }
+
   std::string From() const {
     std::string from = root_->table + " " + root_alias_;
+    for (const std::string& j : semi_joins_) from += " " + j;
     for (const std::string& j : joins_) from += " " + j;
     return from;
   }
 
   const Entity* root() const { return root_; }
   const std::string& root_alias() const { return root_alias_; }
-  std::vector<Value>& join_binds() { return join_binds_; }
+  // Binds of the FROM clause, in its order.
+  std::vector<Value> from_binds() {
+    std::vector<Value> binds = std::move(semi_binds_);
+    for (Value& v : join_binds_) binds.push_back(std::move(v));
+    return binds;
+  }
   std::vector<Value>& where_binds() { return where_binds_; }
 
  private:
@@ -351,7 +470,7 @@ class Builder {
     KITH_ASSIGN_OR_RETURN(Column col, sub.Resolve(q.select[0]));
     KITH_ASSIGN_OR_RETURN(std::string where, sub.Where(q.where));
     std::string sql = "SELECT " + col.expr + " FROM " + sub.From() + " WHERE " + where;
-    for (Value& b : sub.join_binds()) where_binds_.push_back(std::move(b));
+    for (Value& b : sub.from_binds()) where_binds_.push_back(std::move(b));
     for (Value& b : sub.where_binds()) where_binds_.push_back(std::move(b));
     return sql;
   }
@@ -365,6 +484,11 @@ class Builder {
   std::vector<std::string> joins_;
   std::vector<Value> join_binds_;
   std::vector<Value> where_binds_;
+  std::vector<std::string> semi_joins_;  // AddSemiJoin, before joins_ in FROM
+  std::vector<Value> semi_binds_;
+  std::string id_twin_;  // the first semi-join's column
+  // Reverse joins taken from the root: their name -> "<alias>.<remote_field>".
+  std::map<std::string, std::string> root_twins_;
 };
 
 std::string Placeholders(std::string sql, Dialect dialect) {
@@ -390,6 +514,31 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
   int aliases = 0;
   Builder b(catalog, dialect, &aliases);
   KITH_RETURN_IF_ERROR(b.Start(query.entity));
+  // A top-level `id IN (subquery)` that cannot repeat rows becomes a join:
+  // SQLite materialises an IN list whole (every member of a group) before
+  // a LIMIT applies, while a join can walk the subquery table's index in
+  // id order and stop after a page.
+  std::vector<const Condition*> conjuncts;
+  Conjuncts(query.where, conjuncts);
+  std::vector<bool> joined(conjuncts.size(), false);
+  bool rewritten = false;
+  for (size_t i = 0; i < conjuncts.size(); ++i) {
+    const Condition* c = conjuncts[i];
+    if (c->kind == Condition::Kind::kLeaf && c->subquery && c->op == Op::kIn && c->field == "id" &&
+        b.root()->FindField("id") != nullptr && SelectsEachValueOnce(catalog, *c->subquery)) {
+      KITH_RETURN_IF_ERROR(b.AddSemiJoin(*c->subquery));
+      joined[i] = rewritten = true;
+    }
+  }
+  Condition rest = Condition::And();
+  if (rewritten) {
+    for (size_t i = 0; i < conjuncts.size(); ++i) {
+      if (!joined[i]) rest.children.push_back(*conjuncts[i]);
+    }
+    conjuncts.clear();
+    Conjuncts(rest, conjuncts);
+  }
+  const Condition& where_condition = rewritten ? rest : query.where;
   KITH_RETURN_IF_ERROR(b.AddJoins(query.joins));
   SqlStatement st;
   std::vector<std::string> cols;
@@ -401,11 +550,15 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
       st.column_types.push_back(c.type);
     }
   }
-  KITH_ASSIGN_OR_RETURN(std::string where, b.Where(query.where));
+  KITH_ASSIGN_OR_RETURN(std::string where, b.Where(where_condition));
   std::vector<std::string> order;
   if (!count) {
+    // Ordering by a column equal to id gives the same order; not for
+    // grouped or DISTINCT rows, where ORDER BY may only name what they keep.
+    std::string id_twin = query.group_by.empty() && !query.distinct ? b.IdTwin(conjuncts) : "";
     for (const OrderBy& o : query.order_by) {
       KITH_ASSIGN_OR_RETURN(Column c, b.ResolveItem(o.field));
+      if (!id_twin.empty() && c.expr == b.root_alias() + ".id") c.expr = id_twin;
       order.push_back(c.expr + (o.descending ? " DESC" : " ASC"));
     }
   }
@@ -433,7 +586,7 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
   if (!having.empty()) sql += " HAVING " + having;
   if (count && !groups.empty()) sql += ") grouped";
   if (!order.empty()) sql += " ORDER BY " + Join(order, ", ");
-  st.binds = std::move(b.join_binds());
+  st.binds = b.from_binds();
   for (Value& v : b.where_binds()) st.binds.push_back(std::move(v));
   if (!count && (query.limit > 0 || query.offset > 0)) {
     sql += " LIMIT ? OFFSET ?";
@@ -646,14 +799,22 @@ std::vector<std::string> BuildDropColumn(const Entity& entity, const Field& fiel
 std::vector<std::string> BuildSyncIndexes(const Entity& entity, const Field& field,
                                           Dialect /*dialect*/) {
   std::vector<std::string> statements;
-  bool single = false;
+  std::vector<std::vector<std::string>> kept;
   for (const auto& idx : entity.indexes) {
     if (!IndexCovers(idx, field.name)) continue;
-    single = single || idx.size() == 1;
+    kept.push_back(idx);
     statements.push_back("CREATE INDEX IF NOT EXISTS " + IndexName(entity, idx) + " ON " +
                          entity.table + " (" + kith::Join(idx, ", ") + ")");
   }
-  if (!single) statements.push_back("DROP INDEX IF EXISTS " + IndexName(entity, {field.name}));
+  // The indexes a column of this kind may have been given (custom fields:
+  // (column) before migration 7, (column, entity_id) since) that the
+  // entity no longer has.
+  for (const std::vector<std::string>& old : {std::vector<std::string>{field.name},
+                                              std::vector<std::string>{field.name, "entity_id"}}) {
+    if (std::find(kept.begin(), kept.end(), old) == kept.end()) {
+      statements.push_back("DROP INDEX IF EXISTS " + IndexName(entity, old));
+    }
+  }
   return statements;
 }
 

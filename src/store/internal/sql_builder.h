@@ -23,6 +23,9 @@ struct SqlStatement {
 };
 
 // Builds "SELECT ... FROM ... WHERE ... ORDER BY ... LIMIT ..." for `query`.
+// A top-level `id IN (subquery)` whose subquery cannot yield a value twice
+// (a unique key fixed by its equalities) is joined instead, and ORDER BY id
+// then names the joined column (same rows, same order, a page stops early).
 // kInvalidArgument (naming the path) for an unknown entity, field or join.
 StatusOr<SqlStatement> BuildSelect(const schema::Catalog& catalog, const Query& query,
                                    Dialect dialect);
@@ -54,8 +57,8 @@ std::vector<std::string> BuildAddColumn(const schema::Entity& entity, const sche
 std::vector<std::string> BuildDropColumn(const schema::Entity& entity, const schema::Field& field,
                                          Dialect dialect);
 // CREATE INDEX IF NOT EXISTS for each of the entity's indexes covering the
-// column, and DROP INDEX IF EXISTS of the column's single-column index when
-// the entity no longer has one.
+// column, and DROP INDEX IF EXISTS of the column's (column) and (column,
+// entity_id) indexes when the entity no longer has them.
 std::vector<std::string> BuildSyncIndexes(const schema::Entity& entity, const schema::Field& field,
                                           Dialect dialect);
 // CREATE [UNIQUE] INDEX IF NOT EXISTS for every index BuildCreateTable

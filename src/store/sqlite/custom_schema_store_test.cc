@@ -97,8 +97,8 @@ TEST_F(CustomSchemaStoreTest, CreatesTableAndColumnAndPathsResolve) {
   ASSERT_TRUE(txn->Commit().ok());
 
   EXPECT_EQ(SchemaObjects(table_), 1);
-  // Searchable: the column has its index.
-  EXPECT_EQ(SchemaObjects("idx_" + table_ + "_" + column_), 1);
+  // Searchable: the column has its index, (value, entity_id).
+  EXPECT_EQ(SchemaObjects("idx_" + table_ + "_" + column_ + "_entity_id"), 1);
 }
 
 // "Contacts with a custom value" (api::CustomFieldCondition's shape) reads
@@ -126,7 +126,8 @@ TEST_F(CustomSchemaStoreTest, ContactsWithACustomValueUseTheColumnIndex) {
   ASSERT_TRUE((*conn)->Run("EXPLAIN QUERY PLAN " + st->sql, st->binds, &keys, nullptr, &plan).ok());
   std::string details;
   for (const Value& step : plan) details += step["detail"].get<std::string>() + "\n";
-  EXPECT_NE(details.find("USING INDEX idx_" + table_ + "_" + column_), std::string::npos) << details;
+  EXPECT_NE(details.find("INDEX idx_" + table_ + "_" + column_ + "_entity_id"), std::string::npos)
+      << details;
 }
 
 TEST_F(CustomSchemaStoreTest, CatalogIsPublishedOnlyOnCommit) {
@@ -238,7 +239,7 @@ TEST_F(CustomSchemaStoreTest, SyncIndexesFollowsIsSearchable) {
     CreateInfoGroup(*txn);
     ASSERT_TRUE(txn->Commit().ok());
   }
-  const std::string index = "idx_" + table_ + "_" + column_;
+  const std::string index = "idx_" + table_ + "_" + column_ + "_entity_id";
   ASSERT_EQ(SchemaObjects(index), 1);
   {
     auto txn = store_->Begin(true).value();
@@ -313,6 +314,30 @@ TEST_F(CustomSchemaStoreTest, SchemaChangesOfAnotherProcessArePickedUp) {
   auto write = store_->Begin(true).value();
   EXPECT_EQ(write->catalog()->FindCustomField(field_id_), nullptr);
   EXPECT_EQ(write->catalog()->Find("Custom_Info")->FindField(column_), nullptr);
+}
+
+// A database whose searchable custom column has the single-column index of
+// before migration 7 gets (value, entity_id) in its place when opened.
+TEST_F(CustomSchemaStoreTest, Migration7IndexesCustomValuesWithTheirEntity) {
+  {
+    auto txn = store_->Begin(true).value();
+    CreateInfoGroup(*txn);
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  const std::string old_index = "idx_" + table_ + "_" + column_;
+  const std::string new_index = old_index + "_entity_id";
+  store_.reset();
+  {
+    auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+    ASSERT_TRUE(conn->Exec("DROP INDEX " + new_index).ok());
+    ASSERT_TRUE(conn->Exec("CREATE INDEX " + old_index + " ON " + table_ + " (" + column_ + ")").ok());
+    ASSERT_TRUE(conn->Exec("DELETE FROM kith_schema_version WHERE version >= 7").ok());
+  }
+  ASSERT_EQ(SchemaObjects(old_index), 1);
+  ASSERT_EQ(SchemaObjects(new_index), 0);
+  Open();
+  EXPECT_EQ(SchemaObjects(old_index), 0);
+  EXPECT_EQ(SchemaObjects(new_index), 1);
 }
 
 }  // namespace
