@@ -106,10 +106,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void DoLingerRead();
   void Close();
   void Shutdown();
+  // One timer per connection covers every read and write (Beast's
+  // tcp_stream arms and cancels a timer around each operation, a handler
+  // run of its own per request): an operation still pending at the
+  // deadline is cancelled, which closes the connection.
+  void SetDeadline(std::chrono::steady_clock::duration timeout);
+  void WaitForDeadline();
+  void OnDeadline(beast::error_code ec);
 
   ServerImpl* const server_;
   const uint64_t id_;
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  net::steady_timer deadline_timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool deadline_armed_ = false;
   beast::flat_buffer buffer_;
   std::string remote_address_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -302,21 +312,24 @@ class ServerImpl final : public HttpServer {
 // Connection
 
 Connection::Connection(ServerImpl* server, uint64_t id, tcp::socket socket)
-    : server_(server), id_(id), stream_(std::move(socket)) {
+    : server_(server),
+      id_(id),
+      socket_(std::move(socket)),
+      deadline_timer_(socket_.get_executor()) {
   beast::error_code ec;
-  auto endpoint = stream_.socket().remote_endpoint(ec);
+  auto endpoint = socket_.remote_endpoint(ec);
   if (!ec) remote_address_ = endpoint.address().to_string();
 }
 
 Connection::~Connection() { server_->Unregister(id_); }
 
 void Connection::Start() {
-  net::dispatch(stream_.get_executor(),
+  net::dispatch(socket_.get_executor(),
                 [self = shared_from_this()] { self->DoReadHeader(); });
 }
 
 void Connection::RequestShutdown() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] { self->Shutdown(); });
+  net::post(socket_.get_executor(), [self = shared_from_this()] { self->Shutdown(); });
 }
 
 // On the strand.
@@ -325,10 +338,10 @@ void Connection::Shutdown() {
     case State::kReading:
       // Waiting for a request that has not started: nothing is in flight.
       // A request already arriving is read and answered ("Connection: close").
-      if (buffer_.size() == 0 && parser_ && !parser_->got_some()) stream_.cancel();
+      if (buffer_.size() == 0 && parser_ && !parser_->got_some()) socket_.cancel();
       break;
     case State::kLingering:
-      stream_.cancel();
+      socket_.cancel();
       break;
     case State::kIdle:
     case State::kWriting:
@@ -343,6 +356,33 @@ std::chrono::seconds IdleTimeout(const HttpServerOptions& options) {
                                                                : 1);
 }
 
+void Connection::SetDeadline(std::chrono::steady_clock::duration timeout) {
+  deadline_ = std::chrono::steady_clock::now() + timeout;
+  // A wait that ends before the new deadline looks again when it ends; only
+  // an earlier deadline (lingering) needs the timer moved.
+  if (deadline_armed_ && deadline_timer_.expiry() <= deadline_) return;
+  WaitForDeadline();
+}
+
+void Connection::WaitForDeadline() {
+  deadline_armed_ = true;
+  deadline_timer_.expires_at(deadline_);  // cancels a later wait: it sees operation_aborted
+  deadline_timer_.async_wait(
+      [self = shared_from_this()](beast::error_code ec) { self->OnDeadline(ec); });
+}
+
+void Connection::OnDeadline(beast::error_code ec) {
+  if (ec == net::error::operation_aborted) return;  // moved (a newer wait runs) or closed
+  deadline_armed_ = false;
+  if (state_ == State::kClosed) return;
+  if (std::chrono::steady_clock::now() < deadline_) {
+    WaitForDeadline();
+    return;
+  }
+  // The pending read or write ends with operation_aborted and closes.
+  socket_.cancel();
+}
+
 void Connection::DoReadHeader() {
   if (server_->stopping()) {
     Close();
@@ -354,8 +394,8 @@ void Connection::DoReadHeader() {
   parser_->header_limit(static_cast<std::uint32_t>(
       std::min<size_t>(options.header_limit, std::numeric_limits<std::uint32_t>::max())));
   state_ = State::kReading;
-  stream_.expires_after(IdleTimeout(options));
-  bhttp::async_read_header(stream_, buffer_, *parser_,
+  SetDeadline(IdleTimeout(options));
+  bhttp::async_read_header(socket_, buffer_, *parser_,
                            [self = shared_from_this()](beast::error_code ec, size_t) {
                              self->OnReadHeader(ec);
                            });
@@ -378,8 +418,8 @@ void Connection::OnReadHeader(beast::error_code ec) {
     continue_response_ = {};
     continue_response_.version(11);
     continue_response_.result(bhttp::status::continue_);
-    stream_.expires_after(IdleTimeout(server_->options()));
-    bhttp::async_write(stream_, continue_response_,
+    SetDeadline(IdleTimeout(server_->options()));
+    bhttp::async_write(socket_, continue_response_,
                        [self = shared_from_this()](beast::error_code write_ec, size_t) {
                          self->OnContinueWritten(write_ec);
                        });
@@ -397,8 +437,8 @@ void Connection::OnContinueWritten(beast::error_code ec) {
 }
 
 void Connection::DoReadBody() {
-  stream_.expires_after(IdleTimeout(server_->options()));
-  bhttp::async_read(stream_, buffer_, *parser_,
+  SetDeadline(IdleTimeout(server_->options()));
+  bhttp::async_read(socket_, buffer_, *parser_,
                     [self = shared_from_this()](beast::error_code ec, size_t) {
                       self->OnReadBody(ec);
                     });
@@ -583,8 +623,8 @@ void Connection::DoWrite(bool close_after, bool linger) {
   wire_ += "\r\n";
   // The head and the body go out as two buffers: the body is not copied.
   std::array<net::const_buffer, 2> buffers{net::buffer(wire_), net::buffer(response_.body())};
-  stream_.expires_after(IdleTimeout(server_->options()));
-  net::async_write(stream_, buffers,
+  SetDeadline(IdleTimeout(server_->options()));
+  net::async_write(socket_, buffers,
                    [self = shared_from_this(), close_after, linger](beast::error_code ec, size_t) {
                      self->OnWrite(close_after, linger, ec);
                    });
@@ -610,15 +650,15 @@ void Connection::OnWrite(bool close_after, bool linger, beast::error_code ec) {
 
 void Connection::StartLinger() {
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
   state_ = State::kLingering;
   lingered_bytes_ = 0;
-  stream_.expires_after(kLingerTimeout);
+  SetDeadline(kLingerTimeout);
   DoLingerRead();
 }
 
 void Connection::DoLingerRead() {
-  stream_.async_read_some(net::buffer(drain_), [self = shared_from_this()](
+  socket_.async_read_some(net::buffer(drain_), [self = shared_from_this()](
                                                    beast::error_code ec, size_t n) {
     self->lingered_bytes_ += n;
     if (ec || self->lingered_bytes_ > kLingerMaxBytes) {
@@ -633,8 +673,9 @@ void Connection::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.close();
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  socket_.close(ignored);
+  deadline_timer_.cancel();
 }
 
 }  // namespace

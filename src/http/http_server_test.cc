@@ -522,6 +522,42 @@ TEST(HttpServerTest, IdleConnectionTimesOut) {
   EXPECT_TRUE(c.AtEof());  // closed by the server, well before the client's 10 s timeout
 }
 
+TEST(HttpServerTest, StalledHeaderOrBodyIsClosedAtTheTimeout) {
+  HttpServerOptions options;
+  options.idle_timeout_seconds = 1;
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  Client header(server->port());
+  ASSERT_TRUE(header.Send("GET / HTTP/1.1\r\nHost:"));
+  Client body(server->port());
+  ASSERT_TRUE(body.Send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc"));
+  EXPECT_TRUE(header.AtEof());
+  EXPECT_TRUE(body.AtEof());
+  // A connection that keeps talking is not cut by the earlier deadlines.
+  Client busy(server->port());
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    RawResponse r = busy.Exchange("GET /again HTTP/1.1\r\nHost: h\r\n\r\n");
+    ASSERT_TRUE(r.ok) << "request " << i;
+    EXPECT_EQ(r.status, 200);
+  }
+}
+
+TEST(HttpServerTest, HandlerLongerThanTheTimeoutStillAnswers) {
+  HttpServerOptions options;
+  options.idle_timeout_seconds = 1;
+  auto server = StartServer(options, [](const HttpRequest&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    return HttpResponse{200, "text/plain", {}, "slow\n"};
+  });
+  ASSERT_NE(server, nullptr);
+  Client c(server->port());
+  RawResponse r = c.Exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.body, "slow\n");
+  EXPECT_TRUE(c.AtEof());  // then idle: closed
+}
+
 TEST(HttpServerTest, StopDeliversInFlightResponse) {
   std::promise<void> entered;
   std::promise<void> release;
