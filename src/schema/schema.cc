@@ -18,7 +18,19 @@ std::string_view FieldTypeName(FieldType type) {
   return "String";
 }
 
+void Entity::IndexFields() {
+  field_index.positions.clear();
+  for (size_t i = 0; i < fields.size(); ++i) field_index.positions.emplace(fields[i].name, i);
+  field_index.field_count = fields.size();
+}
+
 const Field* Entity::FindField(std::string_view field_name) const {
+  if (field_index.field_count == fields.size() && field_index.field_count > 0) {
+    auto it = field_index.positions.find(field_name);
+    if (it == field_index.positions.end()) return nullptr;
+    // Renamed in place since indexing: fall through to the scan.
+    if (it->second < fields.size() && fields[it->second].name == field_name) return &fields[it->second];
+  }
   for (const Field& f : fields) {
     if (f.name == field_name) return &f;
   }
@@ -38,6 +50,7 @@ void Catalog::Add(Entity entity) {
   if (entity.create_permissions.empty()) entity.create_permissions = kAdmin;
   if (entity.update_permissions.empty()) entity.update_permissions = kAdmin;
   if (entity.delete_permissions.empty()) entity.delete_permissions = kAdmin;
+  entity.IndexFields();
   auto shared = std::make_shared<const Entity>(std::move(entity));
   auto known = by_name_.find(shared->name);
   if (known != by_name_.end()) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/value.h"
@@ -78,6 +79,20 @@ struct Entity {
 
   const Field* FindField(std::string_view name) const;
   const ReverseJoin* FindJoin(std::string_view name) const;
+
+  // Field name -> position, built by Catalog::Add (FindField runs for every
+  // selected column of every request). An entity whose `fields` changed
+  // since (a copy being extended) is searched field by field instead.
+  struct FieldIndex {
+    struct Hash {
+      using is_transparent = void;
+      size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+    };
+    std::unordered_map<std::string, size_t, Hash, std::equal_to<>> positions;
+    size_t field_count = 0;  // fields.size() when built
+  };
+  FieldIndex field_index;
+  void IndexFields();
 };
 
 // A custom field as the catalog knows it, derived from its civicrm_custom_field

@@ -74,11 +74,12 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
 
   // The credential, as authx checks it before anything else.
   StatusOr<auth::Caller> caller = auth::Caller::Anonymous();
+  std::unique_ptr<store::Transaction> auth_txn;  // the key's read transaction, for the first call
   const V4Credential& cred = req.credential;
   if (cred.kind == V4Credential::Kind::kMalformed) return AuthxFailure("Invalid credential");
   if (cred.kind == V4Credential::Kind::kBearer || cred.kind == V4Credential::Kind::kBasic) {
     bool basic = cred.kind == V4Credential::Kind::kBasic;
-    caller = basic ? auth_.ByPassword(cred.token, cred.password) : auth_.ByApiKey(cred.token);
+    caller = basic ? auth_.ByPassword(cred.token, cred.password) : auth_.ByApiKey(cred.token, &auth_txn);
     if (!caller.ok()) return AuthxFailure("Invalid credential");
     // The guards of A.7: the site key, or the permission to log in this way.
     const char* perm = basic ? "authenticate with password" : "authenticate with api key";
@@ -111,11 +112,12 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
                               ") does not exist (or the extension it belongs to is not enabled).")
                    : NotFound("Api " + call.entity + " " + call.action + " version 4 does not exist.");
     } else {
-      result = dispatcher_.Run(api::ApiCall{call.entity, call.action, call.params, 4}, *caller);
+      result = dispatcher_.Run(api::ApiCall{call.entity, call.action, call.params, 4}, *caller,
+                               std::move(auth_txn));
     }
     if (result.ok()) {
       *status = 200;
-      return wire::v4::SuccessEnvelope(spec->entity, spec->action, *result, call.index);
+      return wire::v4::SuccessEnvelope(spec->entity, spec->action, std::move(*result), call.index);
     }
     wire::v4::V4Error e = wire::v4::ErrorEnvelope(result.status());
     if (!e.log_line.empty()) std::fprintf(stderr, "kith: %s\n", e.log_line.c_str());

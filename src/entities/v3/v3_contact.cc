@@ -7,6 +7,9 @@
 // (skip_undelete) or restores (restore).
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
 
 #include "api/custom_data.h"
 #include "api/field_values.h"
@@ -345,23 +348,42 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
   out.undefined = cq.undefined;
   std::map<std::string, std::string> languages;
   const ContactSelection& sel = cq.selection;
+  // The selected columns, resolved once for all rows: the stored rows hold
+  // them in the query's select order (looked up by name if they do not).
+  std::unordered_map<std::string_view, size_t> position;
+  for (size_t i = 0; i < cq.query.select.size(); ++i) position.emplace(cq.query.select[i], i);
+  std::vector<std::pair<const Column*, std::optional<size_t>>> wanted;
+  for (const Column& c : Columns()) {
+    if (!sel.keys.count(c.key)) continue;
+    auto at = position.find(c.path);
+    wanted.emplace_back(&c, at == position.end() ? std::nullopt : std::optional<size_t>(at->second));
+  }
   for (const Value& row : rows) {
+    const auto& stored = row.get_ref<const Value::object_t&>();
+    auto column = [&](const char* path, std::optional<size_t> at) -> const Value& {
+      if (at && stored.size() == cq.query.select.size()) {
+        return (stored.begin() + static_cast<std::ptrdiff_t>(*at))->second;
+      }
+      return row[path];
+    };
     std::string id = api::ValueAsText(row["id"]);
     Value r = Value::object();
-    for (const Column& c : Columns()) {
-      if (!sel.keys.count(c.key)) continue;
-      std::string key = c.key;
+    // Columns() has distinct keys: appended without a search per key.
+    auto& fields = r.get_ref<Value::object_t&>();
+    fields.reserve(wanted.size() + sel.custom.size() + 1);
+    for (const auto& [c, at] : wanted) {
+      std::string_view key = c->key;
       if (key == "languages") {
         KITH_ASSIGN_OR_RETURN(std::string label,
                               LanguageLabel(ctx.txn, row["preferred_language"], languages));
-        r[key] = label;
+        fields.Container::emplace_back(c->key, label);
       } else if (key == "groups") {
         KITH_ASSIGN_OR_RETURN(std::string groups, GroupsOf(ctx, row["id"]));
-        r[key] = groups;
-      } else if (c.path[0] == '\0') {
-        r[key] = "";
+        fields.Container::emplace_back(c->key, groups);
+      } else if (c->path[0] == '\0') {
+        fields.Container::emplace_back(c->key, "");
       } else {
-        r[key] = V3Text(row[c.path]);
+        fields.Container::emplace_back(c->key, V3Text(column(c->path, at)));
       }
     }
     int64_t last_group = 0;

@@ -38,11 +38,19 @@ const std::map<std::string, std::string>& TypedColumns() {
 }
 
 void TrimContactRow(Value& row) {
-  if (!row.contains("contact_type") || !row["contact_type"].is_string()) return;
-  std::string type = row["contact_type"].get<std::string>();
-  for (const auto& [column, owner] : TypedColumns()) {
-    if (owner != type) row.erase(column);
+  auto type_it = row.find("contact_type");
+  if (type_it == row.end() || !type_it->is_string()) return;
+  std::string type = type_it->get<std::string>();
+  // One pass keeping what stays (erasing key by key shifts the row each time).
+  auto& fields = row.get_ref<Value::object_t&>();
+  const auto& typed = TypedColumns();
+  Value::object_t kept;
+  kept.reserve(fields.size());
+  for (auto& [column, value] : fields) {
+    auto it = typed.find(column);
+    if (it == typed.end() || it->second == type) kept.Container::emplace_back(column, std::move(value));
   }
+  fields = std::move(kept);
 }
 
 // APIv4 (6.x) guesses a missing contact type from the names given.

@@ -2,6 +2,8 @@
 // fields, suffixes and aggregates), where (every operator of C.3.4, nested
 // AND/OR/NOT), orderBy, limit, offset, groupBy — turned into one store Query.
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "api/custom_data.h"
 #include "api/field_values.h"
@@ -22,7 +24,7 @@ namespace {
 struct SelectItem {
   std::string key;   // in the answer
   std::string path;  // in the query ("" for a virtual column)
-  std::optional<FieldRef> ref;
+  std::shared_ptr<const FieldRef> ref;  // shared: cached `select *` items are copied per call
   std::string type_override;
   Value virtual_value;
   bool is_virtual = false;
@@ -63,26 +65,76 @@ void AddItem(Selection& sel, SelectItem item) {
   sel.items.push_back(std::move(item));
 }
 
+// The item selecting `column`, before the caller's permissions are applied;
+// std::nullopt when it names nothing.
+std::optional<SelectItem> ColumnItem(const schema::Catalog& catalog, const schema::Entity& entity,
+                                     const V4Hooks& hooks, const JoinAliases& aliases,
+                                     const std::string& column) {
+  SelectItem item;
+  item.key = column;
+  auto virt = hooks.virtual_columns.find(column);
+  if (virt != hooks.virtual_columns.end()) {
+    item.is_virtual = true;
+    item.virtual_value = virt->second;
+    return item;
+  }
+  std::optional<FieldRef> ref = ResolveField(catalog, entity, aliases, column);
+  if (!ref) return std::nullopt;
+  item.path = ref->path;
+  item.type_override = TypeOverride(hooks, *ref);
+  item.ref = std::make_shared<const FieldRef>(std::move(*ref));
+  return item;
+}
+
+// CiviCRM leaves out, without an error, what the caller cannot select.
+bool CallerMaySelect(ActionContext& ctx, const V4Hooks& hooks, const SelectItem& item) {
+  return CallerMaySee(ctx, hooks, item.key) && (!item.ref || MayReach(ctx, *item.ref));
+}
+
 void AddColumn(ActionContext& ctx, const schema::Entity& entity, const V4Hooks& hooks,
                const JoinAliases& aliases, Selection& sel, const std::string& column) {
   if (!CallerMaySee(ctx, hooks, column)) return;
-  auto virt = hooks.virtual_columns.find(column);
-  if (virt != hooks.virtual_columns.end()) {
-    SelectItem item;
-    item.key = column;
-    item.is_virtual = true;
-    item.virtual_value = virt->second;
-    AddItem(sel, std::move(item));
-    return;
+  std::optional<SelectItem> item = ColumnItem(ctx.catalog, entity, hooks, aliases, column);
+  if (item && CallerMaySelect(ctx, hooks, *item)) AddItem(sel, std::move(*item));
+}
+
+// The items of `select *` on `entity`: the same ~40 resolved columns on
+// every get, so they are resolved once per catalog (a schema change brings a
+// new catalog) and thread, and only the caller's permissions applied per call.
+// Row columns are the entity's own, so explicit join aliases (which may not
+// shadow them) do not change what they resolve to.
+const std::vector<SelectItem>& WildcardItems(ActionContext& ctx, const schema::Entity& entity,
+                                             const V4Hooks& hooks) {
+  struct Cache {
+    std::weak_ptr<const schema::Catalog> catalog;
+    std::map<std::string, std::vector<SelectItem>, std::less<>> by_entity;
+  };
+  thread_local Cache cache;
+  thread_local std::vector<SelectItem> uncached;
+  auto resolve = [&](std::vector<SelectItem>& items) {
+    for (const std::string& c : RowColumns(entity, hooks)) {
+      std::optional<SelectItem> item = ColumnItem(ctx.catalog, entity, hooks, JoinAliases(), c);
+      if (item) items.push_back(std::move(*item));
+    }
+  };
+  // The weak pointer tells a live catalog from a new one at a freed one's address.
+  std::shared_ptr<const schema::Catalog> current = ctx.txn.catalog();
+  if (current.get() != &ctx.catalog) {
+    // The action runs on the catalog it started with and this transaction
+    // has reloaded it since (a custom field created in a chain): no caching.
+    uncached.clear();
+    resolve(uncached);
+    return uncached;
   }
-  std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, aliases, column);
-  if (!ref || !MayReach(ctx, *ref)) return;  // CiviCRM ignores what it cannot select
-  SelectItem item;
-  item.key = column;
-  item.path = ref->path;
-  item.type_override = TypeOverride(hooks, *ref);
-  item.ref = std::move(ref);
-  AddItem(sel, std::move(item));
+  if (cache.catalog.lock() != current) {
+    cache.by_entity.clear();
+    cache.catalog = current;
+  }
+  auto it = cache.by_entity.find(entity.name);
+  if (it != cache.by_entity.end()) return it->second;
+  std::vector<SelectItem> items;
+  resolve(items);
+  return cache.by_entity.emplace(entity.name, std::move(items)).first->second;
 }
 
 // "FN(arg)" / "FN(DISTINCT arg)" with an optional " AS alias".
@@ -157,8 +209,13 @@ StatusOr<Selection> ParseSelect(ActionContext& ctx, const schema::Entity& entity
     AddColumn(ctx, entity, hooks, aliases, sel, "id");
   }
   if (sel.wildcard) {
-    for (const std::string& c : RowColumns(entity, hooks)) {
-      AddColumn(ctx, entity, hooks, aliases, sel, c);
+    // Only "id" can be there already: no search through the whole list.
+    size_t before = sel.items.size();
+    for (const SelectItem& item : WildcardItems(ctx, entity, hooks)) {
+      if (!CallerMaySelect(ctx, hooks, item)) continue;
+      bool known = false;
+      for (size_t i = 0; i < before && !known; ++i) known = sel.items[i].key == item.key;
+      if (!known) sel.items.push_back(item);
     }
   }
   for (const std::string& a : asked) {
@@ -641,11 +698,18 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
   KITH_ASSIGN_OR_RETURN(q.limit, NonNegative(params, "limit"));
   KITH_ASSIGN_OR_RETURN(q.offset, NonNegative(params, "offset"));
 
+  // Each item's column in the stored rows (q.select's order, no repeats).
+  std::unordered_map<std::string_view, size_t> column_of;
+  std::vector<size_t> item_columns;
+  item_columns.reserve(sel.items.size());
   for (const SelectItem& item : sel.items) {
-    if (item.is_virtual) continue;
-    if (std::find(q.select.begin(), q.select.end(), item.path) == q.select.end()) {
-      q.select.push_back(item.path);
+    if (item.is_virtual) {
+      item_columns.push_back(0);
+      continue;
     }
+    auto [it, added] = column_of.emplace(item.path, q.select.size());
+    if (added) q.select.push_back(item.path);
+    item_columns.push_back(it->second);
   }
   if (q.select.empty()) q.select.push_back(q.group_by.empty() ? "id" : q.group_by[0]);
 
@@ -657,15 +721,26 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
   }
   if (!sel.rows) return out;
   KITH_ASSIGN_OR_RETURN(auto stored, ctx.txn.Select(q));
+  // Selection keys are distinct (AddItem): each is appended without the
+  // ordered object's search for an existing key.
   for (const Value& s : stored) {
+    const auto& columns = s.get_ref<const Value::object_t&>();
     Value row = Value::object();
-    for (const SelectItem& item : sel.items) {
+    auto& fields = row.get_ref<Value::object_t&>();
+    fields.reserve(sel.items.size());
+    for (size_t i = 0; i < sel.items.size(); ++i) {
+      const SelectItem& item = sel.items[i];
       if (item.is_virtual) {
-        row[item.key] = item.virtual_value;
-      } else if (item.ref) {
-        row[item.key] = TypedValue(*item.ref, s[item.path], item.type_override);
+        fields.Container::emplace_back(item.key, item.virtual_value);
+        continue;
+      }
+      // The store gives columns in q.select's order; by name if it did not.
+      size_t at = item_columns[i];
+      const Value& stored_value = columns.size() == q.select.size() ? (columns.begin() + static_cast<std::ptrdiff_t>(at))->second : s[item.path];
+      if (item.ref) {
+        fields.Container::emplace_back(item.key, TypedValue(*item.ref, stored_value, item.type_override));
       } else {
-        row[item.key] = s[item.path];
+        fields.Container::emplace_back(item.key, stored_value);
       }
     }
     if (sel.wildcard && hooks.trim_row) hooks.trim_row(row);

@@ -1,8 +1,8 @@
 #include "store/sqlite/sqlite_connection.h"
 
+#include <algorithm>
 #include <regex>
 #include <string_view>
-#include <unordered_set>
 
 #include "base/error_details.h"
 
@@ -165,9 +165,9 @@ Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& b
   bool distinct_keys = false;
   if (rows != nullptr && keys != nullptr &&
       keys->size() >= static_cast<size_t>(sqlite3_column_count(stmt))) {
-    std::unordered_set<std::string_view> seen;
-    distinct_keys = true;
-    for (const std::string& k : *keys) distinct_keys = distinct_keys && seen.insert(k).second;
+    std::vector<std::string_view> sorted(keys->begin(), keys->end());
+    std::sort(sorted.begin(), sorted.end());
+    distinct_keys = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
   }
   while (true) {
     int rc = sqlite3_step(stmt);
@@ -207,11 +207,20 @@ Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& b
 
 StatusOr<int64_t> SqliteConnection::RunScalar(const std::string& sql,
                                               const std::vector<Value>& binds) {
-  std::vector<Value> rows;
-  KITH_RETURN_IF_ERROR(Run(sql, binds, nullptr, nullptr, &rows));
-  if (rows.empty() || rows[0].empty()) return Internal("no scalar result");
-  const Value& v = rows[0].begin().value();
-  return v.is_number_integer() ? v.get<int64_t>() : 0;
+  // Read straight from the statement: every transaction starts with one.
+  KITH_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+  for (size_t i = 0; i < binds.size(); ++i) {
+    KITH_RETURN_IF_ERROR(Bind(stmt, static_cast<int>(i + 1), binds[i]));
+  }
+  int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_ROW) {
+    Status s = rc == SQLITE_DONE ? Internal("no scalar result") : Error(rc, "step");
+    sqlite3_reset(stmt);
+    return s;
+  }
+  int64_t value = sqlite3_column_type(stmt, 0) == SQLITE_INTEGER ? sqlite3_column_int64(stmt, 0) : 0;
+  sqlite3_reset(stmt);
+  return value;
 }
 
 int64_t SqliteConnection::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }

@@ -44,13 +44,13 @@ std::string NewErrorId() {
   return id;
 }
 
-Value ApplyIndex(const Value& values, const Value& index) {
+Value ApplyIndex(Value values, const Value& index) {
   if (index.is_null() || !values.is_array()) return values;
   if (index.is_number_integer()) {
     int64_t at = index.get<int64_t>();
     if (at < 0) at += static_cast<int64_t>(values.size());
     if (at < 0 || at >= static_cast<int64_t>(values.size())) return Value();
-    return values[static_cast<size_t>(at)];
+    return std::move(values[static_cast<size_t>(at)]);
   }
   std::string key_field;
   std::string value_field;
@@ -80,12 +80,13 @@ Value ApplyIndex(const Value& values, const Value& index) {
   return out;
 }
 
-Value SuccessEnvelope(const std::string& entity, const std::string& action,
-                      const Value& result, const Value& index) {
-  Value values = result.contains("values") ? result["values"] : Value::array();
+Value SuccessEnvelope(const std::string& entity, const std::string& action, Value result,
+                      const Value& index) {
+  Value values = Value::array();
+  if (auto it = result.find("values"); it != result.end()) values = std::move(*it);
   int64_t fetched = values.is_array() ? static_cast<int64_t>(values.size()) : 0;
   Value out = Value::object();
-  out["values"] = ApplyIndex(values, index);
+  out["values"] = ApplyIndex(std::move(values), index);
   out["entity"] = entity;
   out["action"] = action;
   out["debug"] = nullptr;

@@ -19,11 +19,11 @@ namespace kith::wire::v4 {
 // "countMatched"; other keys (e.g. "deleted") are kept after "debug".
 // `index` as in V4Call. Never fails: an index the values cannot honour
 // gives null/empty values, as CiviCRM's Result does.
-Value SuccessEnvelope(const std::string& entity, const std::string& action,
-                      const Value& result, const Value& index);
+Value SuccessEnvelope(const std::string& entity, const std::string& action, Value result,
+                      const Value& index);
 
 // `values` reshaped by `index` (see V4Call::index).
-Value ApplyIndex(const Value& values, const Value& index);
+Value ApplyIndex(Value values, const Value& index);
 
 struct V4Error {
   int http_status = 500;
