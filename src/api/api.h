@@ -42,7 +42,11 @@ class Dispatcher {
   // entirely when it fails. Errors: kNotFound for an unknown entity/action
   // (details error_code "not-found"), kPermissionDenied when the caller lacks
   // the action's permission, otherwise whatever the action returns.
-  StatusOr<Value> Run(const ApiCall& call, const auth::Caller& caller) const;
+  // `read_txn`: a read transaction already open (the one the caller was
+  // authenticated in); a reading action runs in it, a writing one starts its
+  // own.
+  StatusOr<Value> Run(const ApiCall& call, const auth::Caller& caller,
+                      std::unique_ptr<store::Transaction> read_txn = nullptr) const;
 
   // Runs `call` inside an existing transaction (chained calls, CLI steps
   // that must commit together). Does not commit.

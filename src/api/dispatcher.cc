@@ -8,9 +8,15 @@ namespace kith::api {
 Dispatcher::Dispatcher(store::Store& store, const ActionRegistry& registry)
     : store_(store), registry_(registry) {}
 
-StatusOr<Value> Dispatcher::Run(const ApiCall& call, const auth::Caller& caller) const {
+StatusOr<Value> Dispatcher::Run(const ApiCall& call, const auth::Caller& caller,
+                                std::unique_ptr<store::Transaction> read_txn) const {
   const ActionSpec* spec = registry_.Find(call.version, call.entity, call.action);
-  KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(spec == nullptr || spec->writes));
+  bool writes = spec == nullptr || spec->writes;
+  if (writes) read_txn.reset();  // ends before the write transaction begins
+  std::unique_ptr<store::Transaction> txn = std::move(read_txn);
+  if (txn == nullptr) {
+    KITH_ASSIGN_OR_RETURN(txn, store_.Begin(writes));
+  }
   KITH_ASSIGN_OR_RETURN(Value result, RunIn(*txn, call, caller));
   KITH_RETURN_IF_ERROR(txn->Commit());
   return result;

@@ -78,7 +78,8 @@ StatusOr<Caller> Authenticator::LoadCaller(store::Transaction& txn, int64_t user
   return CallerFromRow(rows[0]);
 }
 
-StatusOr<Caller> Authenticator::ByApiKey(std::string_view api_key) const {
+StatusOr<Caller> Authenticator::ByApiKey(std::string_view api_key,
+                                         std::unique_ptr<store::Transaction>* read_txn) const {
   if (api_key.empty()) return Rejected();
   std::string hash = HashToken(api_key);
   KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(false));
@@ -89,7 +90,11 @@ StatusOr<Caller> Authenticator::ByApiKey(std::string_view api_key) const {
   q.select = CallerColumns();
   q.where = Condition::Leaf("api_key_hash", Op::kEq, hash);
   KITH_ASSIGN_OR_RETURN(auto users, txn->Select(q));
-  if (!users.empty()) return CallerFromRow(users[0]);
+  if (!users.empty()) {
+    StatusOr<Caller> caller = CallerFromRow(users[0]);
+    if (caller.ok() && read_txn != nullptr) *read_txn = std::move(txn);
+    return caller;
+  }
   q.entity = "Session";
   q.select = {"user_id", "last_seen", "session_hash"};
   KITH_ASSIGN_OR_RETURN(auto sessions, txn->Select(q));
@@ -98,7 +103,9 @@ StatusOr<Caller> Authenticator::ByApiKey(std::string_view api_key) const {
       options_.session_idle_seconds) {
     return Rejected();
   }
-  return LoadCaller(*txn, sessions[0]["user_id"].get<int64_t>());
+  StatusOr<Caller> caller = LoadCaller(*txn, sessions[0]["user_id"].get<int64_t>());
+  if (caller.ok() && read_txn != nullptr) *read_txn = std::move(txn);
+  return caller;
 }
 
 StatusOr<Caller> Authenticator::BySession(std::string_view session_id) const {

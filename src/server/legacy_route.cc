@@ -88,8 +88,9 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
   }
 
   StatusOr<auth::Caller> caller = Unauthenticated("Valid session, or user api_key required");
+  std::unique_ptr<store::Transaction> auth_txn;  // the key's read transaction, for the call
   if (!req.api_key.empty()) {
-    caller = auth_.ByApiKey(req.api_key);
+    caller = auth_.ByApiKey(req.api_key, &auth_txn);
   } else if (!req.session_id.empty()) {
     caller = auth_.BySession(req.session_id);
   }
@@ -112,7 +113,7 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
                                        : "Unknown function invocation.";
     return fail(NotFound(message), true);
   }
-  auto result = dispatcher_.Run(call, *caller);
+  auto result = dispatcher_.Run(call, *caller, std::move(auth_txn));
   if (!result.ok()) {
     if (result.status().code() == absl::StatusCode::kInternal) {
       return fail(Internal("Internal error"), false);

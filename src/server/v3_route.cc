@@ -119,13 +119,14 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   pretty = req.pretty;
 
   StatusOr<auth::Caller> caller = Unauthenticated("no credentials");
+  std::unique_ptr<store::Transaction> auth_txn;  // the key's read transaction, for the first call
   if (!ajax) {
     // extern/rest.php: the site key, then the api key, with CiviCRM 6's texts.
     if (!auth_.CheckSiteKey(req.site_key)) return refuse(Unauthenticated("Failed to authenticate key"));
     if (req.api_key.empty() || AsciiLower(req.api_key) == "null") {
       return refuse(Unauthenticated("FATAL: mandatory param 'api_key' (user key) missing"));
     }
-    caller = auth_.ByApiKey(req.api_key);
+    caller = auth_.ByApiKey(req.api_key, &auth_txn);
     if (!caller.ok()) {
       return refuse(Unauthenticated("ERROR: No CMS user associated with given api-key"));
     }
@@ -140,7 +141,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
       return r;
     };
     caller = req.api_key.empty() ? StatusOr<auth::Caller>(Unauthenticated("Invalid credential"))
-                                 : auth_.ByApiKey(req.api_key);
+                                 : auth_.ByApiKey(req.api_key, &auth_txn);
     if (!caller.ok()) return authx_fail("Invalid credential");
     if (!auth_.CheckSiteKey(req.site_key) && !caller->Has("authenticate with api key")) {
       return authx_fail("Login not permitted. Must satisfy guard (site_key, perm).");
@@ -201,7 +202,10 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
                            ") does not exist (join the API team and implement it!)",
                        Value{{"error_code", "not-found"}});
     } else {
-      auto txn = dispatcher_.store().Begin(spec->writes || HasChains(call_params));
+      bool writes = spec->writes || HasChains(call_params);
+      if (writes) auth_txn.reset();  // ends before the write transaction begins
+      StatusOr<std::unique_ptr<store::Transaction>> txn =
+          auth_txn != nullptr ? std::move(auth_txn) : dispatcher_.store().Begin(writes);
       if (!txn.ok()) {
         error = txn.status();
       } else {

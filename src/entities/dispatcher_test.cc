@@ -1,0 +1,87 @@
+// Dispatcher::Run with the read transaction the caller was authenticated
+// in: a reading action runs in it (its snapshot), a writing one in a write
+// transaction of its own.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "api/action_registry.h"
+#include "api/api.h"
+#include "entities/register_builtins.h"
+
+namespace kith::entities {
+namespace {
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/kith-dispatch-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    store::StoreOptions options;
+    options.sqlite_path = dir_ + "/kith.db";
+    auto store = store::OpenStore(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    RegisterBuiltins(registry_, api::GlobalRules());
+    dispatcher_ = std::make_unique<api::Dispatcher>(*store_, registry_);
+  }
+  void TearDown() override {
+    dispatcher_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  StatusOr<Value> Create(const std::string& last_name,
+                         std::unique_ptr<store::Transaction> read_txn = nullptr) {
+    api::ApiCall call{"Contact", "create",
+                      Value{{"values", {{"contact_type", "Individual"}, {"last_name", last_name}}}}, 4};
+    return dispatcher_->Run(call, caller_, std::move(read_txn));
+  }
+
+  size_t CountContacts(std::unique_ptr<store::Transaction> read_txn = nullptr) {
+    api::ApiCall call{"Contact", "get", Value{{"select", {"id"}}}, 4};
+    auto result = dispatcher_->Run(call, caller_, std::move(read_txn));
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? (*result)["values"].size() : 0;
+  }
+
+  // A read transaction whose snapshot has started.
+  std::unique_ptr<store::Transaction> ReadSnapshot() {
+    auto txn = store_->Begin(false);
+    EXPECT_TRUE(txn.ok()) << txn.status();
+    store::Query q;
+    q.entity = "Contact";
+    q.select = {"id"};
+    EXPECT_TRUE((*txn)->Select(q).ok());
+    return std::move(*txn);
+  }
+
+  std::string dir_;
+  std::unique_ptr<store::Store> store_;
+  api::ActionRegistry registry_;
+  std::unique_ptr<api::Dispatcher> dispatcher_;
+  auth::Caller caller_ = auth::Caller::System();
+};
+
+TEST_F(DispatcherTest, ReadRunsInTheGivenTransaction) {
+  ASSERT_TRUE(Create("Before").ok());
+  std::unique_ptr<store::Transaction> snapshot = ReadSnapshot();
+  ASSERT_TRUE(Create("After").ok());
+  EXPECT_EQ(CountContacts(std::move(snapshot)), 1u);  // the snapshot's view
+  EXPECT_EQ(CountContacts(), 2u);                     // a fresh transaction's
+}
+
+TEST_F(DispatcherTest, WriteGivenAReadTransactionStartsItsOwnAndCommits) {
+  ASSERT_TRUE(Create("First").ok());
+  // A snapshot older than the latest write: writing in it would fail.
+  std::unique_ptr<store::Transaction> stale = ReadSnapshot();
+  ASSERT_TRUE(Create("Meanwhile").ok());
+  auto created = Create("Second", std::move(stale));
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(CountContacts(), 3u);
+  EXPECT_EQ(CountContacts(ReadSnapshot()), 3u);
+}
+
+}  // namespace
+}  // namespace kith::entities
