@@ -1,5 +1,8 @@
 #include "entities/contact_fields.h"
 
+#include <string_view>
+#include <unordered_map>
+
 namespace kith::entities {
 
 const std::vector<ContactReturnField>& ContactReturnFields() {
@@ -78,10 +81,14 @@ const std::vector<ContactReturnField>& ContactReturnFields() {
 }
 
 const char* ContactReturnPath(const std::string& key) {
-  for (const ContactReturnField& f : ContactReturnFields()) {
-    if (key == f.key) return f.path;
-  }
-  return nullptr;
+  // Asked for each returned key of each call: a table, not a scan.
+  static const auto* const paths = [] {
+    auto* map = new std::unordered_map<std::string_view, const char*>();
+    for (const ContactReturnField& f : ContactReturnFields()) map->emplace(f.key, f.path);
+    return map;
+  }();
+  auto it = paths->find(key);
+  return it == paths->end() ? nullptr : it->second;
 }
 
 const std::vector<std::string>& LegacyDefaultReturn() {
