@@ -19,6 +19,7 @@
 #include "base/strings.h"
 #include "config/kith_config.h"
 #include "entities/register_builtins.h"
+#include "entities/v4/v4_actions.h"
 #include "extensions/extension_host.h"
 #include "http/http_server.h"
 #include "server/kith_service.h"
@@ -195,7 +196,8 @@ Status RunImport(const ImportOptions& options, std::ostream& out) {
     in = &file;
   }
   KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
-  if (rt->registry.Find(4, options.entity, "create") == nullptr) {
+  const api::ActionSpec* create = rt->registry.Find(4, options.entity, "create");
+  if (create == nullptr) {
     return InvalidArgument("cannot import " + options.entity + ": APIv4 has no create for it");
   }
   CsvReader reader(*in);
@@ -206,7 +208,13 @@ Status RunImport(const ImportOptions& options, std::ostream& out) {
     if (TrimAscii(name).empty()) return InvalidArgument("the header row has an empty field name");
   }
   auth::Caller system = auth::Caller::System();
+  for (const std::string& p : create->permissions) {
+    if (!system.Has(p)) return absl::PermissionDeniedError("import needs permission " + p);
+  }
   KITH_ASSIGN_OR_RETURN(auto txn, rt->store->Begin(true));
+  // Each row is what an APIv4 create of it does (the same rules and writes),
+  // without the answer nobody reads.
+  api::ApiCall call{create->entity, "create", Value{{"values", Value::object()}}, 4};
   std::vector<std::string> cells;
   int64_t count = 0;
   while (true) {
@@ -218,12 +226,15 @@ Status RunImport(const ImportOptions& options, std::ostream& out) {
       return InvalidArgument(where + std::to_string(cells.size()) + " fields, the header has " +
                              std::to_string(header.size()));
     }
-    api::ApiCall call{options.entity, "create", Value{{"values", Value::object()}}, 4};
-    Value& values = call.params["values"];
+    Value values = Value::object();
     for (size_t i = 0; i < header.size(); ++i) {
       if (!cells[i].empty()) values[std::string(TrimAscii(header[i]))] = std::move(cells[i]);
     }
-    auto done = rt->dispatcher->RunIn(*txn, call, system);
+    call.params["values"] = std::move(values);
+    // The transaction's catalog as of this row (a row may change the schema).
+    std::shared_ptr<const schema::Catalog> catalog = txn->catalog();
+    api::ActionContext ctx{*txn, system, *rt->dispatcher, *catalog, call, call.params};
+    auto done = entities::v4::CreateWithoutAnswer(ctx, create->entity);
     if (!done.ok()) {
       std::string message = where + std::string(done.status().message());
       return Status(done.status().code(), absl::string_view(message.data(), message.size()));

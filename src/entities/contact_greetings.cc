@@ -73,20 +73,47 @@ StatusOr<std::string> Template(store::Transaction& txn, const char* group, const
   return label;
 }
 
-std::string TokenValue(const std::string& token, const Value& record, const std::string& prefix,
+// A contact row as it will be: `changes` over `record` (both objects),
+// read without merging them into a copy of the whole row.
+struct RowView {
+  const Value& record;
+  const Value& changes;
+  const Value* Find(const std::string& key) const {
+    if (auto it = changes.find(key); it != changes.end()) return &*it;
+    if (auto it = record.find(key); it != record.end()) return &*it;
+    return nullptr;
+  }
+  Value Get(const std::string& key) const {
+    const Value* v = Find(key);
+    return v == nullptr ? Value() : *v;
+  }
+};
+
+std::string TokenValue(const std::string& token, const RowView& row, const std::string& prefix,
                        const std::string& suffix) {
   if (token == "contact.prefix_id:label" || token == "contact.individual_prefix") return prefix;
   if (token == "contact.suffix_id:label" || token == "contact.individual_suffix") return suffix;
   if (token.rfind("contact.", 0) != 0) return "";
-  std::string field = token.substr(8);
-  if (!record.contains(field)) return "";
-  return std::string(TrimAscii(api::ValueAsText(record[field])));
+  const Value* v = row.Find(token.substr(8));
+  if (v == nullptr) return "";
+  return std::string(TrimAscii(api::ValueAsText(*v)));
 }
+
+std::string FillGreetingIn(const std::string& templ, const RowView& record,
+                           const std::string& prefix_label, const std::string& suffix_label);
 
 }  // namespace
 
 std::string FillGreeting(const std::string& templ, const Value& record,
                          const std::string& prefix_label, const std::string& suffix_label) {
+  static const Value kNone = Value::object();
+  return FillGreetingIn(templ, RowView{record, kNone}, prefix_label, suffix_label);
+}
+
+namespace {
+
+std::string FillGreetingIn(const std::string& templ, const RowView& record,
+                           const std::string& prefix_label, const std::string& suffix_label) {
   // Pieces: literal text, token values, and "{ }"-style separators that
   // survive only between two non-empty pieces.
   struct Piece {
@@ -137,27 +164,31 @@ std::string FillGreeting(const std::string& templ, const Value& record,
   return std::string(TrimAscii(collapsed));
 }
 
+}  // namespace
+
 Status ApplyContactGreetings(api::ActionContext& ctx, const Value& record, Value& changes,
                              bool creating, const std::string& prefix_label,
                              const std::string& suffix_label) {
-  Value row = record;
-  for (const auto& [k, v] : changes.items()) row[k] = v;
-  int filter = TypeFilter(api::ValueAsText(row.value("contact_type", Value())));
+  // The row as it will be: the greeting ids set below count, the displays
+  // made below do not (they are written once all three are made).
+  RowView row{record, changes};
+  std::vector<std::pair<const char*, Value>> displays;
+  int filter = TypeFilter(api::ValueAsText(row.Get("contact_type")));
   for (const Greeting& g : Greetings()) {
     if (creating && !changes.contains(g.id_field)) {
       KITH_ASSIGN_OR_RETURN(Value id, DefaultGreeting(ctx.txn, g.option_group, filter));
       changes[g.id_field] = id;
-      row[g.id_field] = id;
     }
-    const Value& id = row.value(g.id_field, Value());
+    Value id = row.Get(g.id_field);
     std::string display;
     if (!id.is_null()) {
       KITH_ASSIGN_OR_RETURN(std::string templ, Template(ctx.txn, g.option_group, id));
-      display = templ == "Customized" ? api::ValueAsText(row.value(g.custom_field, Value()))
-                                      : FillGreeting(templ, row, prefix_label, suffix_label);
+      display = templ == "Customized" ? api::ValueAsText(row.Get(g.custom_field))
+                                      : FillGreetingIn(templ, row, prefix_label, suffix_label);
     }
-    changes[g.display_field] = display.empty() ? Value() : Value(display);
+    displays.emplace_back(g.display_field, display.empty() ? Value() : Value(display));
   }
+  for (auto& [field, display] : displays) changes[field] = std::move(display);
   return Status();
 }
 

@@ -85,6 +85,21 @@ Status ContactBeforeWrite(api::ActionContext& ctx, const Value& record, Value& c
   return Status();
 }
 
+// The memo key of the contact this transaction created last, when its names
+// do not come from its email: {id, the modified_date it was written with}.
+// Forgotten when the transaction writes to any contact (so it is the only
+// one) or to the options its names and greetings are made from.
+constexpr const char* kSettledKey = "contact-settled";
+
+Status ContactAfterWrite(api::ActionContext& ctx, int64_t id, const Value& written, bool creating) {
+  // On create, `written` holds every name column given (none has a default).
+  if (creating && !NamesNeedPrimaryEmail(written) && written.contains("modified_date")) {
+    store::Remember(ctx.txn, {"Contact", "OptionValue", "OptionGroup"}, kSettledKey,
+                    Value{{"id", id}, {"modified_date", written["modified_date"]}});
+  }
+  return Status();
+}
+
 Status LocationBeforeWrite(const std::string& entity, api::ActionContext& ctx,
                            const Value& record, Value& changes, bool creating) {
   if (entity == "Email" && changes.contains("email") && changes["email"].is_string()) {
@@ -107,12 +122,17 @@ Status LocationBeforeWrite(const std::string& entity, api::ActionContext& ctx,
   // One primary record per contact: the first one, or the one flagged.
   Value contact_id = record["contact_id"];
   if (!contact_id.is_number_integer()) return Status();
-  Query q;
-  q.entity = entity;
-  q.select = {"id"};
-  q.where = Condition::And({Condition::Leaf("contact_id", Op::kEq, contact_id),
-                            Condition::Leaf("is_primary", Op::kEq, 1)});
-  KITH_ASSIGN_OR_RETURN(auto primaries, ctx.txn.Select(q));
+  std::vector<Value> primaries;
+  // A contact created in this transaction without blocks of this kind yet
+  // (an import, a save of many) has none to ask for.
+  if (!store::KnownWithoutLinks(ctx.txn, entity, "contact_id", contact_id.get<int64_t>())) {
+    Query q;
+    q.entity = entity;
+    q.select = {"id"};
+    q.where = Condition::And({Condition::Leaf("contact_id", Op::kEq, contact_id),
+                              Condition::Leaf("is_primary", Op::kEq, 1)});
+    KITH_ASSIGN_OR_RETURN(primaries, ctx.txn.Select(q));
+  }
   bool wants_primary = record["is_primary"] == true || record["is_primary"] == 1;
   if (primaries.empty() && creating) {
     changes["is_primary"] = true;
@@ -242,6 +262,15 @@ std::pair<std::string, std::string> BuildContactNames(const Value& record,
 }
 
 Status RefreshContactNames(api::ActionContext& ctx, int64_t id) {
+  // A contact this transaction created and has not written since, with names
+  // of its own, would get the same names again: the refresh changes nothing
+  // unless the clock has moved on to another modified_date.
+  if (const Value* settled = store::Recall(ctx.txn, kSettledKey)) {
+    if ((*settled)["id"] == id &&
+        (*settled)["modified_date"] == FormatDateTime(Clock::Real().NowSeconds())) {
+      return Status();
+    }
+  }
   return api::UpdateRecord(ctx, "Contact", id, Value::object());
 }
 
@@ -274,12 +303,15 @@ StatusOr<int64_t> SaveLocationBlock(api::ActionContext& ctx, const std::string& 
   // The contact's blocks of this kind, matched on the location type here:
   // asked for both, SQLite may pick the location type's index, which holds
   // nearly every row (most are Home), and scan the table for each write.
-  Query q;
-  q.entity = entity;
-  q.select = {"id", "location_type_id"};
-  q.where = Condition::Leaf("contact_id", Op::kEq, contact_id);
-  q.order_by = {{"id", false}};
-  KITH_ASSIGN_OR_RETURN(auto blocks, ctx.txn.Select(q));
+  std::vector<Value> blocks;
+  if (!store::KnownWithoutLinks(ctx.txn, entity, "contact_id", contact_id)) {
+    Query q;
+    q.entity = entity;
+    q.select = {"id", "location_type_id"};
+    q.where = Condition::Leaf("contact_id", Op::kEq, contact_id);
+    q.order_by = {{"id", false}};
+    KITH_ASSIGN_OR_RETURN(blocks, ctx.txn.Select(q));
+  }
   std::optional<int64_t> existing;
   for (const Value& b : blocks) {
     if (b["location_type_id"] == location_type) {
@@ -299,7 +331,7 @@ StatusOr<int64_t> SaveLocationBlock(api::ActionContext& ctx, const std::string& 
 }
 
 void RegisterContactRules(api::RulesRegistry& rules) {
-  rules.Set("Contact", {ContactBeforeWrite});
+  rules.Set("Contact", {ContactBeforeWrite, ContactAfterWrite});
   for (const char* entity : {"Email", "Phone", "Address"}) {
     std::string name = entity;
     rules.Set(name, {[name](api::ActionContext& ctx, const Value& record, Value& changes,

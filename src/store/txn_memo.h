@@ -10,8 +10,9 @@
 // memo never outlives the rows it was derived from, whichever code path
 // writes them. Existence facts ("Contact 12 exists") are kept until the
 // transaction deletes a row of that entity (a delete may cascade, so any
-// delete forgets them all); every row the transaction inserts is known to
-// exist. A transaction of a store without a memo remembers nothing: Recall
+// delete forgets everything); every row the transaction inserts is known to
+// exist, and known to have no linked rows until the transaction writes a row
+// naming it (KnownWithoutLinks). A transaction of a store without a memo remembers nothing: Recall
 // then always misses and callers ask the database, as they would anyway.
 #pragma once
 
@@ -36,5 +37,13 @@ void Remember(Transaction& txn, std::initializer_list<std::string_view> entities
 // caller noted it with NoteExists since the last delete).
 bool KnownToExist(Transaction& txn, std::string_view entity, int64_t id);
 void NoteExists(Transaction& txn, std::string_view entity, int64_t id);
+
+// Whether `txn` knows that no row of `entity` has `field` (a link to another
+// entity, schema fk_entity) equal to `id`: row `id` of the linked entity was
+// inserted by this transaction, and no row of `entity` written since names it
+// in `field`. (A new row can have no linked rows yet: the links are foreign
+// keys and ids are not reused.) False when not known: ask the database.
+bool KnownWithoutLinks(Transaction& txn, std::string_view entity, std::string_view field,
+                       int64_t id);
 
 }  // namespace kith::store

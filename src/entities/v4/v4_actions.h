@@ -107,6 +107,11 @@ using V4HooksTable = std::map<std::string, V4Hooks>;
 // entities of `catalog`, and Entity.get.
 void RegisterV4Actions(api::ActionRegistry& registry, const schema::Catalog& catalog);
 
+// What Entity.create does with ctx.params (its `values`) for entity `name`
+// (canonical), every rule included, without building the answer: for bulk
+// loads that need only the new id (kith import). Errors as the action's.
+StatusOr<int64_t> CreateWithoutAnswer(api::ActionContext& ctx, const std::string& name);
+
 // The entity hooks of this module.
 void AddContactHooks(V4HooksTable& table);
 void AddLocationHooks(V4HooksTable& table);

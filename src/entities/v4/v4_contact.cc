@@ -82,7 +82,8 @@ Status WritePrimaryBlocks(ActionContext& ctx, int64_t contact_id, const Value& j
     if (it == PrimaryJoins().end()) return InvalidField(join + "." + block.begin().key());
     const std::string& entity = it->second;
     Value input = block;
-    if (!input.contains("location_type_id")) {
+    if (!input.contains("location_type_id") &&
+        !store::KnownWithoutLinks(ctx.txn, entity, "contact_id", contact_id)) {
       Query q;
       q.entity = entity;
       q.select = {"location_type_id"};

@@ -221,31 +221,58 @@ void ApplyFallbacks(const schema::Entity& entity, Value& values) {
   }
 }
 
-StatusOr<Value> CreateOne(ActionContext& ctx, const schema::Entity& entity, Value values) {
+// A created record: what its answer is made from.
+struct Created {
+  int64_t id = 0;
+  Value written = Value::object();  // the columns written
+  WriteParts parts;
+  Value values;  // as given, after prepare and fallbacks
+};
+
+// Every rule and write of a create, without its answer.
+StatusOr<Created> CreateRow(ActionContext& ctx, const schema::Entity& entity, Value values) {
   const V4Hooks& hooks = HooksOf(entity.name);
   if (hooks.prepare) KITH_RETURN_IF_ERROR(hooks.prepare(ctx, values, /*creating=*/true));
   if (values.is_object()) ApplyFallbacks(entity, values);
+  Created out;
   if (hooks.create_record) {
     Value own = Value::object();
     for (const auto& [key, v] : values.items()) {
       if (entity.FindField(key) != nullptr) own[key] = v;
     }
     KITH_RETURN_IF_ERROR(CheckRequired(entity, own));
-    KITH_ASSIGN_OR_RETURN(int64_t id, hooks.create_record(ctx, values));
-    WriteParts parts;
+    KITH_ASSIGN_OR_RETURN(out.id, hooks.create_record(ctx, values));
     for (const auto& [key, v] : values.items()) {
-      if (entity.FindField(key.substr(0, key.find(':'))) == nullptr) parts.extras.emplace_back(key, Value());
+      if (entity.FindField(key.substr(0, key.find(':'))) == nullptr) out.parts.extras.emplace_back(key, Value());
     }
-    return CreateEcho(ctx, entity, hooks, id, Value::object(), parts, values);
+    out.values = std::move(values);
+    return out;
   }
-  KITH_ASSIGN_OR_RETURN(WriteParts parts, SplitWrite(ctx, entity, values));
-  KITH_RETURN_IF_ERROR(CheckRequired(entity, parts.own));
-  Value written;
-  KITH_ASSIGN_OR_RETURN(int64_t id, api::CreateRecord(ctx, entity.name, parts.own, &written));
-  KITH_RETURN_IF_ERROR(WriteRelated(ctx, hooks, id, parts));
-  if (hooks.after_write) KITH_RETURN_IF_ERROR(hooks.after_write(ctx, id, written, true));
-  if (hooks.after_create) KITH_RETURN_IF_ERROR(hooks.after_create(ctx, id, values));
-  return CreateEcho(ctx, entity, hooks, id, written, parts, values);
+  KITH_ASSIGN_OR_RETURN(out.parts, SplitWrite(ctx, entity, values));
+  KITH_RETURN_IF_ERROR(CheckRequired(entity, out.parts.own));
+  KITH_ASSIGN_OR_RETURN(out.id, api::CreateRecord(ctx, entity.name, out.parts.own, &out.written));
+  KITH_RETURN_IF_ERROR(WriteRelated(ctx, hooks, out.id, out.parts));
+  if (hooks.after_write) KITH_RETURN_IF_ERROR(hooks.after_write(ctx, out.id, out.written, true));
+  if (hooks.after_create) KITH_RETURN_IF_ERROR(hooks.after_create(ctx, out.id, values));
+  out.values = std::move(values);
+  return out;
+}
+
+StatusOr<Value> CreateOne(ActionContext& ctx, const schema::Entity& entity, Value values) {
+  KITH_ASSIGN_OR_RETURN(Created c, CreateRow(ctx, entity, std::move(values)));
+  return CreateEcho(ctx, entity, HooksOf(entity.name), c.id, c.written, c.parts, c.values);
+}
+
+// The values of a create call, checked as the action checks them.
+StatusOr<Value> CreateValues(const Value& params) {
+  KITH_RETURN_IF_ERROR(CheckParams(params, {"values"}));
+  Value values = params.value("values", Value::object());
+  if (values.is_array() && values.empty()) values = Value::object();
+  if (values.contains("id") && !values["id"].is_null()) {
+    return InvalidArgument("Cannot pass an id to create; use update or save",
+                           {{"error_field", "id"}});
+  }
+  return values;
 }
 
 StatusOr<Value> UpdateOne(ActionContext& ctx, const schema::Entity& entity, int64_t id,
@@ -352,17 +379,21 @@ void AppendLastTail(const V4Hooks& hooks, Value& rows) {
 }  // namespace
 
 StatusOr<Value> CreateAction(ActionContext& ctx, const std::string& name) {
-  KITH_RETURN_IF_ERROR(CheckParams(ctx.params, {"values"}));
-  Value values = ctx.params.value("values", Value::object());
-  if (values.is_array() && values.empty()) values = Value::object();
-  if (values.contains("id") && !values["id"].is_null()) {
-    return InvalidArgument("Cannot pass an id to create; use update or save",
-                           {{"error_field", "id"}});
-  }
-  KITH_ASSIGN_OR_RETURN(Value row, CreateOne(ctx, EntityOf(ctx, name), values));
+  KITH_ASSIGN_OR_RETURN(Value values, CreateValues(ctx.params));
+  KITH_ASSIGN_OR_RETURN(Value row, CreateOne(ctx, EntityOf(ctx, name), std::move(values)));
   Value rows = Value::array({row});
   AppendLastTail(HooksOf(name), rows);
   return Value{{"values", rows}};
+}
+
+StatusOr<int64_t> CreateWithoutAnswer(ActionContext& ctx, const std::string& name) {
+  const schema::Entity* entity = ctx.catalog.Find(name);
+  if (entity == nullptr || !entity->api || !entity->derived.empty()) {
+    return InvalidArgument("APIv4 has no create for " + name);
+  }
+  KITH_ASSIGN_OR_RETURN(Value values, CreateValues(ctx.params));
+  KITH_ASSIGN_OR_RETURN(Created c, CreateRow(ctx, *entity, std::move(values)));
+  return c.id;
 }
 
 StatusOr<Value> UpdateAction(ActionContext& ctx, const std::string& name) {

@@ -28,18 +28,47 @@ class SqliteStoreImpl;
 // A transaction's lookup memo (store/txn_memo.h).
 struct LookupMemo {
   std::unordered_map<std::string, Value> values;
-  std::unordered_set<std::string> tags;  // the entities `values` came from
+  // Entity -> the keys of `values` derived from it: a write forgets only
+  // those (a contact's insert keeps the option labels every contact needs).
+  // A key may linger here after it was forgotten; erasing it again is harmless.
+  std::unordered_map<std::string, std::vector<std::string>> keys_by_tag;
   std::unordered_map<std::string, std::unordered_set<int64_t>> exists;
+  // Rows this transaction inserted (entity -> ids), and the ids each linking
+  // column (entity, field) was written with since: an inserted row that no
+  // written link names has no linked rows (it is new; a row naming it needed
+  // a write that named it). `links_unknown`: a link was written in a form not
+  // understood here, so nothing is known about that target entity.
+  std::unordered_map<std::string, std::unordered_set<int64_t>> inserted;
+  std::unordered_map<std::string, std::unordered_set<int64_t>> linked;  // key: entity + '.' + field
+  std::unordered_set<std::string> links_unknown;
 
   void Wrote(std::string_view entity) {
-    if (tags.empty() || tags.count(std::string(entity)) == 0) return;
-    values.clear();
-    tags.clear();
+    if (keys_by_tag.empty()) return;
+    auto it = keys_by_tag.find(std::string(entity));
+    if (it == keys_by_tag.end()) return;
+    for (const std::string& key : it->second) values.erase(key);
+    keys_by_tag.erase(it);
+  }
+  // A row of `entity` was written with `row`'s columns: notes the links.
+  void Linked(const schema::Entity& entity, const Value& row) {
+    for (const auto& [name, v] : row.items()) {
+      if (v.is_null()) continue;
+      const schema::Field* f = entity.FindField(name);
+      if (f == nullptr || f->fk_entity.empty()) continue;
+      if (v.is_number_integer()) {
+        linked[entity.name + "." + f->name].insert(v.get<int64_t>());
+      } else {
+        links_unknown.insert(f->fk_entity);
+      }
+    }
   }
   void Clear() {
     values.clear();
-    tags.clear();
+    keys_by_tag.clear();
     exists.clear();
+    inserted.clear();
+    linked.clear();
+    links_unknown.clear();
   }
 };
 
@@ -178,6 +207,26 @@ class SqliteStoreImpl final : public Store {
 
   Status Migrate();
 
+  // SELECTs of one row by id (LoadRecord's shape: plain columns, `id = ?`)
+  // built once per catalog, entity and column list: resolving some fifty
+  // columns was most of the cost of reading a row back after a write.
+  std::shared_ptr<const internal::SqlStatement> FindRowById(const schema::Catalog* catalog,
+                                                            const std::string& key) {
+    std::lock_guard<std::mutex> lock(row_by_id_mutex_);
+    if (catalog != row_by_id_catalog_.get()) return nullptr;
+    auto it = row_by_id_.find(key);
+    return it == row_by_id_.end() ? nullptr : it->second;
+  }
+  void KeepRowById(const std::shared_ptr<const schema::Catalog>& catalog, const std::string& key,
+                   std::shared_ptr<const internal::SqlStatement> statement) {
+    std::lock_guard<std::mutex> lock(row_by_id_mutex_);
+    if (catalog != row_by_id_catalog_ || row_by_id_.size() > 256) {
+      row_by_id_.clear();
+      row_by_id_catalog_ = catalog;  // held, so that its address is not reused
+    }
+    row_by_id_[key] = std::move(statement);
+  }
+
   StatusOr<std::unique_ptr<SqliteConnection>> TakeConnection() {
     {
       std::lock_guard<std::mutex> lock(pool_mutex_);
@@ -206,7 +255,29 @@ class SqliteStoreImpl final : public Store {
   std::mutex write_mutex_;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<SqliteConnection>> pool_;
+  std::mutex row_by_id_mutex_;
+  std::shared_ptr<const schema::Catalog> row_by_id_catalog_;  // guarded by row_by_id_mutex_
+  std::unordered_map<std::string, std::shared_ptr<const internal::SqlStatement>> row_by_id_;
 };
+
+// The cache key of `query` when it reads rows by id with plain columns only
+// (FindRowById); "" otherwise.
+std::string RowByIdKey(const Query& query) {
+  const Condition& w = query.where;
+  if (w.kind != Condition::Kind::kLeaf || w.field != "id" || w.op != Op::kEq ||
+      !w.value.is_number_integer() || !w.value_path.empty() || w.subquery != nullptr ||
+      !query.joins.empty() || !query.group_by.empty() || !query.having.IsTrue() ||
+      !query.order_by.empty() || query.limit != 0 || query.offset != 0 || query.distinct) {
+    return std::string();
+  }
+  std::string key = query.entity;
+  for (const std::string& path : query.select) {
+    if (path.find_first_of(".:()") != std::string::npos) return std::string();
+    key += '\x1f';
+    key += path;
+  }
+  return key;
+}
 
 SqliteTransaction::~SqliteTransaction() {
   if (!done_) (void)conn_->Command("ROLLBACK");
@@ -235,6 +306,8 @@ StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value
   int64_t id = conn_->LastInsertId();
   memo_.Wrote(e->name);
   memo_.exists[e->name].insert(id);
+  memo_.inserted[e->name].insert(id);
+  memo_.Linked(*e, row);
   return id;
 }
 
@@ -242,6 +315,7 @@ Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Valu
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
   memo_.Wrote(e->name);
+  memo_.Linked(*e, changes);
   KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, nullptr, nullptr, nullptr));
   if (conn_->Changes() == 0) {
     return NotFound(std::string(entity) + " id " + std::to_string(id) + " not found");
@@ -251,9 +325,9 @@ Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Valu
 
 Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
-  // A delete may cascade to other tables: forget every existence fact.
-  memo_.Wrote(e->name);
-  memo_.exists.clear();
+  // A delete may cascade to other tables (rows deleted, links set to null):
+  // forget everything.
+  memo_.Clear();
   KITH_RETURN_IF_ERROR(
       conn_->Run("DELETE FROM " + e->table + " WHERE id = ?", {id}, nullptr, nullptr, nullptr));
   if (conn_->Changes() == 0) {
@@ -263,8 +337,25 @@ Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
 }
 
 StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
-  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*catalog_, query, kDialect));
   std::vector<Value> rows;
+  if (std::string key = RowByIdKey(query); !key.empty()) {
+    std::shared_ptr<const internal::SqlStatement> st = store_->FindRowById(catalog_.get(), key);
+    if (st == nullptr) {
+      KITH_ASSIGN_OR_RETURN(auto built, internal::BuildSelect(*catalog_, query, kDialect));
+      // Kept only when the id is its one parameter, so that it can be swapped.
+      if (built.binds.size() != 1 || built.binds[0] != query.where.value) {
+        KITH_RETURN_IF_ERROR(
+            conn_->Run(built.sql, built.binds, &query.select, &built.column_types, &rows));
+        return rows;
+      }
+      st = std::make_shared<const internal::SqlStatement>(std::move(built));
+      store_->KeepRowById(catalog_, key, st);
+    }
+    KITH_RETURN_IF_ERROR(
+        conn_->Run(st->sql, {query.where.value}, &query.select, &st->column_types, &rows));
+    return rows;
+  }
+  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*catalog_, query, kDialect));
   KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, &query.select, &st.column_types, &rows));
   return rows;
 }
@@ -449,8 +540,29 @@ void Remember(Transaction& txn, std::initializer_list<std::string_view> entities
               const std::string& key, Value value) {
   sqlite::LookupMemo* memo = MemoOf(txn);
   if (memo == nullptr) return;
-  for (std::string_view e : entities) memo->tags.emplace(e);
-  memo->values[key] = std::move(value);
+  auto [it, added] = memo->values.insert_or_assign(key, std::move(value));
+  if (!added) return;  // still listed under its entities
+  for (std::string_view e : entities) {
+    // The same key remembered again and again (forgotten through another of
+    // its entities each time) is listed once, not once per time.
+    std::vector<std::string>& keys = memo->keys_by_tag[std::string(e)];
+    if (keys.empty() || keys.back() != it->first) keys.push_back(it->first);
+  }
+}
+
+bool KnownWithoutLinks(Transaction& txn, std::string_view entity, std::string_view field,
+                       int64_t id) {
+  sqlite::LookupMemo* memo = MemoOf(txn);
+  if (memo == nullptr) return false;
+  const schema::Entity* e = txn.catalog()->Find(entity);
+  const schema::Field* f = e == nullptr ? nullptr : e->FindField(field);
+  if (f == nullptr || f->fk_entity.empty() || memo->links_unknown.count(f->fk_entity) > 0) {
+    return false;
+  }
+  auto inserted = memo->inserted.find(f->fk_entity);
+  if (inserted == memo->inserted.end() || inserted->second.count(id) == 0) return false;
+  auto linked = memo->linked.find(e->name + "." + f->name);
+  return linked == memo->linked.end() || linked->second.count(id) == 0;
 }
 
 bool KnownToExist(Transaction& txn, std::string_view entity, int64_t id) {
