@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <unordered_map>
@@ -207,24 +208,25 @@ class SqliteStoreImpl final : public Store {
 
   Status Migrate();
 
-  // SELECTs of one row by id (LoadRecord's shape: plain columns, `id = ?`)
-  // built once per catalog, entity and column list: resolving some fifty
-  // columns was most of the cost of reading a row back after a write.
-  std::shared_ptr<const internal::SqlStatement> FindRowById(const schema::Catalog* catalog,
-                                                            const std::string& key) {
-    std::lock_guard<std::mutex> lock(row_by_id_mutex_);
-    if (catalog != row_by_id_catalog_.get()) return nullptr;
-    auto it = row_by_id_.find(key);
-    return it == row_by_id_.end() ? nullptr : it->second;
+  // SELECTs of a simple shape (QueryShape: a row by id, a get by id with
+  // its is_deleted filter, the api key lookup, ...) built once per catalog
+  // and shape: resolving some fifty columns was most of the cost of reading
+  // a row back after a write, and a tenth of an APIv4 get.
+  std::shared_ptr<const internal::SqlStatement> FindShape(const schema::Catalog* catalog,
+                                                          const std::string& key) {
+    std::lock_guard<std::mutex> lock(shapes_mutex_);
+    if (catalog != shapes_catalog_.get()) return nullptr;
+    auto it = shapes_.find(key);
+    return it == shapes_.end() ? nullptr : it->second;
   }
-  void KeepRowById(const std::shared_ptr<const schema::Catalog>& catalog, const std::string& key,
-                   std::shared_ptr<const internal::SqlStatement> statement) {
-    std::lock_guard<std::mutex> lock(row_by_id_mutex_);
-    if (catalog != row_by_id_catalog_ || row_by_id_.size() > 256) {
-      row_by_id_.clear();
-      row_by_id_catalog_ = catalog;  // held, so that its address is not reused
+  void KeepShape(const std::shared_ptr<const schema::Catalog>& catalog, const std::string& key,
+                 std::shared_ptr<const internal::SqlStatement> statement) {
+    std::lock_guard<std::mutex> lock(shapes_mutex_);
+    if (catalog != shapes_catalog_ || shapes_.size() > 512) {
+      shapes_.clear();
+      shapes_catalog_ = catalog;  // held, so that its address is not reused
     }
-    row_by_id_[key] = std::move(statement);
+    shapes_[key] = std::move(statement);
   }
 
   StatusOr<std::unique_ptr<SqliteConnection>> TakeConnection() {
@@ -255,28 +257,76 @@ class SqliteStoreImpl final : public Store {
   std::mutex write_mutex_;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<SqliteConnection>> pool_;
-  std::mutex row_by_id_mutex_;
-  std::shared_ptr<const schema::Catalog> row_by_id_catalog_;  // guarded by row_by_id_mutex_
-  std::unordered_map<std::string, std::shared_ptr<const internal::SqlStatement>> row_by_id_;
+  std::mutex shapes_mutex_;
+  std::shared_ptr<const schema::Catalog> shapes_catalog_;  // guarded by shapes_mutex_
+  std::unordered_map<std::string, std::shared_ptr<const internal::SqlStatement>> shapes_;
 };
 
-// The cache key of `query` when it reads rows by id with plain columns only
-// (FindRowById); "" otherwise.
-std::string RowByIdKey(const Query& query) {
-  const Condition& w = query.where;
-  if (w.kind != Condition::Kind::kLeaf || w.field != "id" || w.op != Op::kEq ||
-      !w.value.is_number_integer() || !w.value_path.empty() || w.subquery != nullptr ||
-      !query.joins.empty() || !query.group_by.empty() || !query.having.IsTrue() ||
-      !query.order_by.empty() || query.limit != 0 || query.offset != 0 || query.distinct) {
-    return std::string();
+bool IsPlainPath(const std::string& path) {
+  return std::none_of(path.begin(), path.end(),
+                      [](char c) { return c == '.' || c == ':' || c == '(' || c == ')'; });
+}
+
+// A query whose SQL text follows from its shape alone: plain columns
+// selected and ordered by, and a WHERE that is one comparison or an AND of
+// comparisons of a plain column with a scalar (=, <>, <, >, <=, >=). Its
+// parameters are then the comparisons' values in order, then LIMIT and
+// OFFSET; SqliteTransaction::Select checks that against the builder before
+// it keeps a shape.
+struct QueryShape {
+  std::string key;  // "" when the query is not of such a shape
+  std::vector<Value> binds;
+};
+
+QueryShape ShapeOf(const Query& query) {
+  QueryShape shape;
+  if (!query.joins.empty() || !query.group_by.empty() || !query.having.IsTrue() ||
+      query.distinct) {
+    return shape;
+  }
+  std::vector<const Condition*> leaves;
+  if (query.where.kind == Condition::Kind::kLeaf) {
+    leaves.push_back(&query.where);
+  } else if (query.where.kind == Condition::Kind::kAnd) {
+    for (const Condition& c : query.where.children) leaves.push_back(&c);
+  } else {
+    return shape;
   }
   std::string key = query.entity;
+  for (const Condition* c : leaves) {
+    if (c->kind != Condition::Kind::kLeaf || !c->value_path.empty() || c->subquery != nullptr ||
+        !IsPlainPath(c->field) || c->value.is_null() || c->value.is_structured()) {
+      return shape;
+    }
+    if (c->op != Op::kEq && c->op != Op::kNe && c->op != Op::kLt && c->op != Op::kGt &&
+        c->op != Op::kLe && c->op != Op::kGe) {
+      return shape;
+    }
+    key += '\x1e';
+    key += c->field;
+    key += static_cast<char>('0' + static_cast<int>(c->op));
+    key += static_cast<char>('a' + static_cast<int>(c->value.type()));
+    shape.binds.push_back(c->value.is_boolean() ? Value(c->value.get<bool>() ? 1 : 0) : c->value);
+  }
+  key += '\x1d';
   for (const std::string& path : query.select) {
-    if (path.find_first_of(".:()") != std::string::npos) return std::string();
+    if (!IsPlainPath(path)) return QueryShape();
     key += '\x1f';
     key += path;
   }
-  return key;
+  key += '\x1d';
+  for (const store::OrderBy& o : query.order_by) {
+    if (!IsPlainPath(o.field)) return QueryShape();
+    key += o.descending ? '-' : '+';
+    key += o.field;
+  }
+  if (query.limit > 0 || query.offset > 0) {
+    key += "\x1dL";
+    shape.binds.push_back(query.limit > 0 ? query.limit : int64_t{-1});
+    shape.binds.push_back(query.offset);
+  }
+  shape.key = std::move(key);
+  return shape;
 }
 
 SqliteTransaction::~SqliteTransaction() {
@@ -338,21 +388,21 @@ Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
 
 StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
   std::vector<Value> rows;
-  if (std::string key = RowByIdKey(query); !key.empty()) {
-    std::shared_ptr<const internal::SqlStatement> st = store_->FindRowById(catalog_.get(), key);
+  if (QueryShape shape = ShapeOf(query); !shape.key.empty()) {
+    std::shared_ptr<const internal::SqlStatement> st = store_->FindShape(catalog_.get(), shape.key);
     if (st == nullptr) {
       KITH_ASSIGN_OR_RETURN(auto built, internal::BuildSelect(*catalog_, query, kDialect));
-      // Kept only when the id is its one parameter, so that it can be swapped.
-      if (built.binds.size() != 1 || built.binds[0] != query.where.value) {
+      // Kept only when its parameters are the shape's, so that they can be swapped.
+      if (built.binds != shape.binds) {
         KITH_RETURN_IF_ERROR(
             conn_->Run(built.sql, built.binds, &query.select, &built.column_types, &rows));
         return rows;
       }
       st = std::make_shared<const internal::SqlStatement>(std::move(built));
-      store_->KeepRowById(catalog_, key, st);
+      store_->KeepShape(catalog_, shape.key, st);
     }
     KITH_RETURN_IF_ERROR(
-        conn_->Run(st->sql, {query.where.value}, &query.select, &st->column_types, &rows));
+        conn_->Run(st->sql, shape.binds, &query.select, &st->column_types, &rows));
     return rows;
   }
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*catalog_, query, kDialect));

@@ -51,6 +51,47 @@ TEST_F(SqliteStoreTest, SeedsReferenceDataWithCiviCrmIds) {
   EXPECT_EQ(txn->Select(q).value()[0]["name"], "New York");
 }
 
+// Selects of one shape reuse one built statement (QueryShape): each must
+// still answer with its own values, limit and offset.
+TEST_F(SqliteStoreTest, SelectsOfOneShapeAnswerWithTheirOwnValues) {
+  auto txn = store_->Begin(true).value();
+  int64_t ann = InsertContact(*txn, "Ann");
+  int64_t bo = InsertContact(*txn, "Bo");
+  int64_t bo2 = InsertContact(*txn, "Bo");
+  int64_t bo3 = InsertContact(*txn, "Bo");
+  ASSERT_TRUE(txn->Update("Contact", bo2, {{"is_deleted", true}}).ok());
+  auto ids = [&](const std::string& last, Value deleted, int64_t limit = 0, int64_t offset = 0) {
+    Query q;
+    q.entity = "Contact";
+    q.select = {"id", "last_name"};
+    q.where = Condition::And({Condition::Leaf("last_name", Op::kEq, last),
+                              Condition::Leaf("is_deleted", Op::kEq, deleted),
+                              Condition::Leaf("id", Op::kGe, ann)});
+    q.order_by = {{"id", true}};
+    q.limit = limit;
+    q.offset = offset;
+    auto rows = txn->Select(q);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    std::vector<int64_t> out;
+    if (rows.ok()) {
+      for (const Value& row : *rows) out.push_back(row["id"].get<int64_t>());
+    }
+    return out;
+  };
+  for (int round = 0; round < 2; ++round) {  // the second round runs from the kept statements
+    EXPECT_EQ(ids("Ann", false), std::vector<int64_t>({ann}));
+    EXPECT_EQ(ids("Bo", false), std::vector<int64_t>({bo3, bo}));
+    EXPECT_EQ(ids("Bo", true), std::vector<int64_t>({bo2}));
+    EXPECT_EQ(ids("Bo", 0), std::vector<int64_t>({bo3, bo}));
+    EXPECT_TRUE(ids("Cy", false).empty());
+    ASSERT_TRUE(txn->Update("Contact", bo2, {{"is_deleted", false}}).ok());
+    EXPECT_EQ(ids("Bo", false, 2), std::vector<int64_t>({bo3, bo2}));
+    EXPECT_EQ(ids("Bo", false, 2, 1), std::vector<int64_t>({bo2, bo}));
+    EXPECT_EQ(ids("Bo", false, 0, 2), std::vector<int64_t>({bo}));
+    ASSERT_TRUE(txn->Update("Contact", bo2, {{"is_deleted", true}}).ok());
+  }
+}
+
 TEST_F(SqliteStoreTest, JoinsPrimaryEmailAndOptionLabels) {
   auto txn = store_->Begin(true).value();
   int64_t id = InsertContact(*txn, "Doe");
