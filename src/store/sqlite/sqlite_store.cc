@@ -267,15 +267,16 @@ bool IsPlainPath(const std::string& path) {
                       [](char c) { return c == '.' || c == ':' || c == '(' || c == ')'; });
 }
 
-// A query whose SQL text follows from its shape alone: plain columns
-// selected and ordered by, and a WHERE that is one comparison or an AND of
-// comparisons of a plain column with a scalar (=, <>, <, >, <=, >=). Its
-// parameters are then the comparisons' values in order, then LIMIT and
-// OFFSET; SqliteTransaction::Select checks that against the builder before
-// it keeps a shape.
+// A query whose SQL text follows from its shape alone: paths selected and
+// ordered by (the joins they need follow from the paths), and a WHERE that
+// is one comparison or an AND of comparisons of a plain column with a scalar
+// (=, <>, <, >, <=, >=). Its parameters are then those of its joins (fixed
+// by the paths: a reverse join's conditions, an option group's name), the
+// comparisons' values in order, then LIMIT and OFFSET; SqliteTransaction::Select
+// checks the last two against the builder before it keeps a shape.
 struct QueryShape {
   std::string key;  // "" when the query is not of such a shape
-  std::vector<Value> binds;
+  std::vector<Value> binds;  // without the joins' parameters
 };
 
 QueryShape ShapeOf(const Query& query) {
@@ -310,13 +311,13 @@ QueryShape ShapeOf(const Query& query) {
   }
   key += '\x1d';
   for (const std::string& path : query.select) {
-    if (!IsPlainPath(path)) return QueryShape();
+    if (path.find('(') != std::string::npos) return QueryShape();  // an aggregate
     key += '\x1f';
     key += path;
   }
   key += '\x1d';
   for (const store::OrderBy& o : query.order_by) {
-    if (!IsPlainPath(o.field)) return QueryShape();
+    if (o.field.find('(') != std::string::npos) return QueryShape();
     key += o.descending ? '-' : '+';
     key += o.field;
   }
@@ -392,17 +393,23 @@ StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
     std::shared_ptr<const internal::SqlStatement> st = store_->FindShape(catalog_.get(), shape.key);
     if (st == nullptr) {
       KITH_ASSIGN_OR_RETURN(auto built, internal::BuildSelect(*catalog_, query, kDialect));
-      // Kept only when its parameters are the shape's, so that they can be swapped.
-      if (built.binds != shape.binds) {
+      // Kept only when its parameters end with the shape's, so that they can
+      // be swapped; what comes before them is the joins' and stays.
+      size_t fixed = built.binds.size() - std::min(built.binds.size(), shape.binds.size());
+      if (built.binds.size() < shape.binds.size() ||
+          !std::equal(shape.binds.begin(), shape.binds.end(), built.binds.begin() + fixed)) {
         KITH_RETURN_IF_ERROR(
             conn_->Run(built.sql, built.binds, &query.select, &built.column_types, &rows));
         return rows;
       }
+      built.binds.resize(fixed);
       st = std::make_shared<const internal::SqlStatement>(std::move(built));
       store_->KeepShape(catalog_, shape.key, st);
     }
-    KITH_RETURN_IF_ERROR(
-        conn_->Run(st->sql, shape.binds, &query.select, &st->column_types, &rows));
+    std::vector<Value> binds = st->binds;  // the joins' parameters
+    binds.insert(binds.end(), std::make_move_iterator(shape.binds.begin()),
+                 std::make_move_iterator(shape.binds.end()));
+    KITH_RETURN_IF_ERROR(conn_->Run(st->sql, binds, &query.select, &st->column_types, &rows));
     return rows;
   }
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*catalog_, query, kDialect));

@@ -92,6 +92,36 @@ TEST_F(SqliteStoreTest, SelectsOfOneShapeAnswerWithTheirOwnValues) {
   }
 }
 
+// The same through joined paths, whose joins carry parameters of their own
+// (the primary email's is_primary = 1, the gender option group's name).
+TEST_F(SqliteStoreTest, SelectsOfOneShapeThroughJoinsAnswerWithTheirOwnValues) {
+  auto txn = store_->Begin(true).value();
+  int64_t ann = InsertContact(*txn, "Ann");
+  int64_t bo = InsertContact(*txn, "Bo");
+  ASSERT_TRUE(txn->Update("Contact", ann, {{"gender_id", 1}}).ok());
+  ASSERT_TRUE(txn->Update("Contact", bo, {{"gender_id", 2}}).ok());
+  ASSERT_TRUE(txn->Insert("Email", {{"contact_id", ann}, {"email", "ann@x.org"}, {"is_primary", 1}}).ok());
+  ASSERT_TRUE(txn->Insert("Email", {{"contact_id", bo}, {"email", "bo-old@x.org"}, {"is_primary", 0}}).ok());
+  ASSERT_TRUE(txn->Insert("Email", {{"contact_id", bo}, {"email", "bo@x.org"}, {"is_primary", 1}}).ok());
+  auto row = [&](int64_t id) {
+    Query q;
+    q.entity = "Contact";
+    q.select = {"id", "email_primary.email", "gender_id:label"};
+    q.where = Condition::And({Condition::Leaf("id", Op::kEq, id), Condition::Leaf("is_deleted", Op::kEq, 0)});
+    q.order_by = {{"email_primary.email", false}};
+    auto rows = txn->Select(q);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return rows.ok() && rows->size() == 1 ? (*rows)[0] : Value();
+  };
+  for (int round = 0; round < 2; ++round) {
+    Value a = row(ann), b = row(bo);
+    EXPECT_EQ(a["email_primary.email"], "ann@x.org");
+    EXPECT_EQ(a["gender_id:label"], "Female");
+    EXPECT_EQ(b["email_primary.email"], "bo@x.org");
+    EXPECT_EQ(b["gender_id:label"], "Male");
+  }
+}
+
 TEST_F(SqliteStoreTest, JoinsPrimaryEmailAndOptionLabels) {
   auto txn = store_->Begin(true).value();
   int64_t id = InsertContact(*txn, "Doe");
