@@ -125,7 +125,7 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     }
     return fail(result.status(), false);
   }
-  return render(wire::legacy::NormalizeLegacyResult(*result), 200);
+  return render(wire::legacy::NormalizeLegacyResult(std::move(*result)), 200);
 }
 
 }  // namespace kith::server

@@ -213,7 +213,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
         auto result = dispatcher_.RunIn(**txn, call, *caller);
         if (result.ok() && !wire::v3::IsV3Error(*result)) {
           Status committed = (*txn)->Commit();
-          if (committed.ok()) return wire::v3::NormalizeV3Result(*result);
+          if (committed.ok()) return wire::v3::NormalizeV3Result(std::move(*result));
           error = committed;
         } else if (result.ok()) {
           status = honest ? 400 : 200;  // an answer that is an error: nothing kept

@@ -91,7 +91,7 @@ class EntityActions {
         [rows](ActionContext& ctx) -> StatusOr<Value> {
           KITH_ASSIGN_OR_RETURN(V3Options o, ParseOptions(ctx.params));
           KITH_ASSIGN_OR_RETURN(V3Rows r, rows(ctx, ctx.params, o));
-          Value env = V3Success(r.rows, Truthy(ctx.params.value("sequential", Value())));
+          Value env = V3Success(std::move(r.rows), Truthy(ctx.params.value("sequential", Value())));
           if (Truthy(ctx.params.value("debug", Value()))) {
             Value undefined = Value::array();
             for (const std::string& u : r.undefined) undefined.push_back(u);

@@ -69,7 +69,7 @@ void RegisterV3Actions(api::ActionRegistry& registry, const schema::Catalog& cat
 // {is_error:0, version:3, count, [id], values}: `values` keyed by id (an
 // object) or a list; id present when there is exactly one value (a number
 // when its key is one); values a list with `sequential`; [] when empty.
-Value V3Success(const Value& values, bool sequential);
+Value V3Success(Value values, bool sequential);
 
 // The v3 text form of a stored value (null -> "").
 Value V3Text(const Value& stored);

@@ -151,8 +151,9 @@ Status PromotePrimary(ActionContext& ctx, const std::string& entity, const Value
 
 }  // namespace
 
-Value V3Success(const Value& values, bool sequential) {
+Value V3Success(Value values, bool sequential) {
   Value env{{"is_error", 0}, {"version", 3}};
+  env.get_ref<Value::object_t&>().reserve(6);  // growing would copy the values
   env["count"] = static_cast<int64_t>(values.size());
   if (values.size() == 1) {
     std::string key = values.is_object() ? values.begin().key() : "0";
@@ -166,7 +167,7 @@ Value V3Success(const Value& values, bool sequential) {
     for (const auto& [k, v] : values.items()) list.push_back(v);
     env["values"] = std::move(list);
   } else {
-    env["values"] = values;
+    env["values"] = std::move(values);
   }
   return env;
 }

@@ -27,7 +27,9 @@ StatusOr<Value> GetAction(ActionContext& ctx, const std::string& name) {
                                                 "join", "groupBy", "having"}));
   KITH_ASSIGN_OR_RETURN(GetResult result, RunGet(ctx, *ctx.catalog.Find(name), ctx.params));
   Value out = Value::object();
+  out.get_ref<Value::object_t&>().reserve(3);  // growing would copy "values"
   out["values"] = Value::array();
+  out["values"].get_ref<Value::array_t&>().reserve(result.rows.size());
   for (Value& row : result.rows) out["values"].push_back(std::move(row));
   if (result.count) out["count"] = *result.count;
   if (result.count_matched) out["countMatched"] = *result.count_matched;

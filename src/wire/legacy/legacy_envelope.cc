@@ -30,14 +30,14 @@ Value RenumberTopLevel(const Value& v) {
 
 }  // namespace
 
-Value NormalizeLegacyResult(const Value& result) {
+Value NormalizeLegacyResult(Value result) {
   if (!result.is_object() && !result.is_array()) {
     Value scalar = result;
     if (result.is_null() || result == false || result == 0 || result == "") scalar = 0;
     return Value{{"is_error", 0}, {"result", scalar}};
   }
   if (IsHierarchical(result)) return result;
-  Value flat = result.is_array() ? Value::object() : result;
+  Value flat = result.is_array() ? Value::object() : std::move(result);
   if (!flat.contains("is_error")) flat["is_error"] = 0;
   return flat;
 }

@@ -14,7 +14,7 @@ namespace kith::wire::legacy {
 // 3.2's normalisation: a scalar becomes {"is_error":0,"result":v}; a result
 // with any nested value is left as it is; a flat one gets "is_error":0
 // appended when missing.
-Value NormalizeLegacyResult(const Value& result);
+Value NormalizeLegacyResult(Value result);
 
 // The error body of a failed call: {"is_error":1,"error_message":...} plus
 // "error_data" when the status carries it.

@@ -38,8 +38,11 @@ Value SeparateValues(const Value& v, bool as_arrays) {
     return list;
   }
   if (v.is_object()) {
+    // The source's keys are distinct: appended without a search for each.
     Value out = Value::object();
-    for (const auto& [k, x] : v.items()) out[k] = SeparateValues(x, as_arrays);
+    auto& members = out.get_ref<Value::object_t&>();
+    members.reserve(v.size());
+    for (const auto& [k, x] : v.items()) members.Container::emplace_back(k, SeparateValues(x, as_arrays));
     return out;
   }
   if (v.is_array()) {
@@ -74,16 +77,16 @@ void AppendScalarResult(const std::string& key, const Value& v, std::string& out
 
 }  // namespace
 
-Value NormalizeV3Result(const Value& result) {
+Value NormalizeV3Result(Value result) {
   if (!result.is_object() && !result.is_array()) {
     return Value{{"is_error", 0}, {"result", Falsy(result) ? Value(0) : result}};
   }
   if (IsHierarchical(result)) return result;
   Value flat = Value::object();
   if (result.is_array()) {
-    for (size_t i = 0; i < result.size(); ++i) flat[std::to_string(i)] = result[i];
+    for (size_t i = 0; i < result.size(); ++i) flat[std::to_string(i)] = std::move(result[i]);
   } else {
-    flat = result;
+    flat = std::move(result);
   }
   if (!flat.contains("is_error")) flat["is_error"] = 0;
   return flat;

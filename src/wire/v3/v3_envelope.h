@@ -29,7 +29,7 @@ inline constexpr char kAuthxErrorType[] = "text/javascript;charset=UTF-8";
 // REST output()'s normalisation of what the API returned: a scalar becomes
 // {"is_error":0,"result":v} (false, null, "" and 0 as 0); a flat object
 // without is_error gets "is_error":0 appended; anything else is unchanged.
-Value NormalizeV3Result(const Value& result);
+Value NormalizeV3Result(Value result);
 
 // The body of a failed call (Kernel::formatApiException): the status's
 // details other than error_code first, then error_code (0 when none),

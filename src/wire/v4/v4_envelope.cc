@@ -86,6 +86,9 @@ Value SuccessEnvelope(const std::string& entity, const std::string& action, Valu
   if (auto it = result.find("values"); it != result.end()) values = std::move(*it);
   int64_t fetched = values.is_array() ? static_cast<int64_t>(values.size()) : 0;
   Value out = Value::object();
+  // Room for every key first: a growing ordered object copies its members
+  // (their keys are const, so they are not moved), "values" and all.
+  out.get_ref<Value::object_t&>().reserve(8 + result.size());
   out["values"] = ApplyIndex(std::move(values), index);
   out["entity"] = entity;
   out["action"] = action;
