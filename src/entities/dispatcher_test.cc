@@ -2,34 +2,26 @@
 // in: a reading action runs in it (its snapshot), a writing one in a write
 // transaction of its own.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "api/action_registry.h"
 #include "api/api.h"
 #include "entities/register_builtins.h"
+#include "store/testing/fresh_store_test.h"
 
 namespace kith::entities {
 namespace {
 
-class DispatcherTest : public ::testing::Test {
+class DispatcherTest : public store::FreshStoreTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/kith-dispatch-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store::StoreOptions options;
-    options.sqlite_path = dir_ + "/kith.db";
-    auto store = store::OpenStore(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
+    FreshStoreTest::SetUp();
+    if (HasFatalFailure()) return;
     RegisterBuiltins(registry_, api::GlobalRules());
     dispatcher_ = std::make_unique<api::Dispatcher>(*store_, registry_);
   }
   void TearDown() override {
     dispatcher_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    FreshStoreTest::TearDown();
   }
 
   StatusOr<Value> Create(const std::string& last_name,
@@ -57,8 +49,6 @@ class DispatcherTest : public ::testing::Test {
     return std::move(*txn);
   }
 
-  std::string dir_;
-  std::unique_ptr<store::Store> store_;
   api::ActionRegistry registry_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
   auth::Caller caller_ = auth::Caller::System();

@@ -5,9 +5,7 @@
 #include "entities/group_membership.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <set>
 
 #include "api/action_registry.h"
@@ -16,6 +14,7 @@
 #include "entities/contact_filters.h"
 #include "entities/group_ops.h"
 #include "entities/register_builtins.h"
+#include "store/testing/fresh_store_test.h"
 
 namespace kith::entities {
 namespace {
@@ -24,16 +23,11 @@ using store::Condition;
 using store::Op;
 using store::Query;
 
-class GroupMembershipTest : public ::testing::Test {
+class GroupMembershipTest : public store::FreshStoreTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/kith-groups-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store::StoreOptions options;
-    options.sqlite_path = dir_ + "/kith.db";
-    auto store = store::OpenStore(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
+    FreshStoreTest::SetUp();
+    if (HasFatalFailure()) return;
     RegisterBuiltins(registry_, api::GlobalRules());
     dispatcher_ = std::make_unique<api::Dispatcher>(*store_, registry_);
     txn_ = std::move(store_->Begin(true).value());
@@ -44,8 +38,7 @@ class GroupMembershipTest : public ::testing::Test {
     ctx_.reset();
     txn_.reset();
     dispatcher_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    FreshStoreTest::TearDown();
   }
 
   int64_t Contact(const std::string& last, const std::string& city = "") {
@@ -113,8 +106,6 @@ class GroupMembershipTest : public ::testing::Test {
     return txn_->Count(q).value_or(-1);
   }
 
-  std::string dir_;
-  std::unique_ptr<store::Store> store_;
   api::ActionRegistry registry_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
   auth::Caller caller_ = auth::Caller::System();

@@ -2,37 +2,17 @@
 // columns created in a transaction, the catalog snapshot published only on
 // commit, kept by readers that began earlier, rebuilt at open.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "schema/custom_schema.h"
 #include "store/internal/sql_builder.h"
 #include "store/sqlite/sqlite_connection.h"
-#include "store/store.h"
+#include "store/testing/fresh_store_test.h"
 
 namespace kith::store {
 namespace {
 
-class CustomSchemaStoreTest : public ::testing::Test {
+class CustomSchemaStoreTest : public FreshStoreTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/kith-custom-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    options_.sqlite_path = dir_ + "/kith.db";
-    Open();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  void Open() {
-    store_.reset();
-    auto store = OpenStore(options_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-  }
 
   // What the SQLite file really holds (tables, indexes), read on a
   // connection of its own.
@@ -70,9 +50,6 @@ class CustomSchemaStoreTest : public ::testing::Test {
     return id.value_or(0);
   }
 
-  std::string dir_;
-  StoreOptions options_;
-  std::unique_ptr<Store> store_;
   int64_t group_id_ = 0, field_id_ = 0;
   std::string table_, column_;
 };
@@ -167,7 +144,7 @@ TEST_F(CustomSchemaStoreTest, RollbackLeavesNeitherTableNorCatalog) {
   EXPECT_TRUE(store_->catalog()->custom_groups().empty());
   EXPECT_EQ(SchemaObjects(table_), 0);
   // And not after a reopen either.
-  Open();
+  ReopenStore();
   EXPECT_EQ(store_->catalog()->Find("Custom_Info"), nullptr);
 }
 
@@ -180,7 +157,7 @@ TEST_F(CustomSchemaStoreTest, CustomFieldsSurviveARestart) {
     ASSERT_TRUE(txn->Insert("Custom_Info", {{"entity_id", contact}, {column_, 85}}).ok());
     ASSERT_TRUE(txn->Commit().ok());
   }
-  Open();
+  ReopenStore();
   auto catalog = store_->catalog();
   const schema::CustomFieldInfo* by_id = catalog->FindCustomField(field_id_);
   ASSERT_NE(by_id, nullptr);
@@ -335,7 +312,7 @@ TEST_F(CustomSchemaStoreTest, Migration7IndexesCustomValuesWithTheirEntity) {
   }
   ASSERT_EQ(SchemaObjects(old_index), 1);
   ASSERT_EQ(SchemaObjects(new_index), 0);
-  Open();
+  ReopenStore();
   EXPECT_EQ(SchemaObjects(old_index), 0);
   EXPECT_EQ(SchemaObjects(new_index), 1);
 }

@@ -4,31 +4,25 @@
 // could repeat rows; and the plan the rewrite is for (an index walked in id
 // order, no list of every member, no sort) for dense and sparse groups.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
 #include <functional>
 
 #include "store/internal/sql_builder.h"
 #include "store/sqlite/sqlite_connection.h"
-#include "store/store.h"
+#include "store/testing/fresh_store_test.h"
 
 namespace kith::store {
 namespace {
 
 constexpr int kContacts = 90;
 
-class SemiJoinStoreTest : public ::testing::Test {
+class SemiJoinStoreTest : public FreshStoreTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/kith-semijoin-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    options_.sqlite_path = dir_ + "/kith.db";
-    auto store = OpenStore(options_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
+    FreshStoreTest::SetUp();
+    if (HasFatalFailure()) return;
     auto txn = store_->Begin(true).value();
     for (int i = 0; i < kContacts; ++i) {
       auto id = txn->Insert("Contact", {{"contact_type", "Individual"},
@@ -59,10 +53,6 @@ class SemiJoinStoreTest : public ::testing::Test {
       }
     }
     ASSERT_TRUE(txn->Commit().ok());
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   int64_t AddGroup(Transaction& txn, const std::string& name) {
@@ -188,9 +178,6 @@ class SemiJoinStoreTest : public ::testing::Test {
     return details;
   }
 
-  std::string dir_;
-  StoreOptions options_;
-  std::unique_ptr<Store> store_;
   std::vector<int64_t> ids_;
   int64_t dense_ = 0, sparse_ = 0, mixed_ = 0;
   std::string info_column_, visits_column_;

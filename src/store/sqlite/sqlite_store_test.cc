@@ -1,39 +1,20 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include "store/sqlite/sqlite_connection.h"
-
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
+#include "store/sqlite/sqlite_connection.h"
+#include "store/testing/fresh_store_test.h"
 
 namespace kith::store {
 namespace {
 
-class SqliteStoreTest : public ::testing::Test {
+class SqliteStoreTest : public FreshStoreTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/kith-store-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    options_.sqlite_path = dir_ + "/kith.db";
-    auto store = OpenStore(options_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   int64_t InsertContact(Transaction& txn, const std::string& last) {
     auto id = txn.Insert("Contact", {{"contact_type", "Individual"}, {"last_name", last}});
     EXPECT_TRUE(id.ok()) << id.status();
     return id.value_or(0);
   }
-
-  std::string dir_;
-  StoreOptions options_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(SqliteStoreTest, SeedsReferenceDataWithCiviCrmIds) {

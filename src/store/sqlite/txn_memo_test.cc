@@ -1,31 +1,15 @@
 #include "store/txn_memo.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
+#include "store/testing/fresh_store_test.h"
 
 namespace kith::store {
 namespace {
 
-class TxnMemoTest : public ::testing::Test {
+class TxnMemoTest : public FreshStoreTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/kith-memo-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    auto store = OpenStore({.sqlite_path = dir_ + "/kith.db"});
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   std::unique_ptr<Transaction> Write() { return store_->Begin(true).value(); }
-
-  std::string dir_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(TxnMemoTest, RemembersUntilATaggedEntityIsWritten) {
