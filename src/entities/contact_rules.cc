@@ -122,17 +122,8 @@ Status LocationBeforeWrite(const std::string& entity, api::ActionContext& ctx,
   // One primary record per contact: the first one, or the one flagged.
   Value contact_id = record["contact_id"];
   if (!contact_id.is_number_integer()) return Status();
-  std::vector<Value> primaries;
-  // A contact created in this transaction without blocks of this kind yet
-  // (an import, a save of many) has none to ask for.
-  if (!store::KnownWithoutLinks(ctx.txn, entity, "contact_id", contact_id.get<int64_t>())) {
-    Query q;
-    q.entity = entity;
-    q.select = {"id"};
-    q.where = Condition::And({Condition::Leaf("contact_id", Op::kEq, contact_id),
-                              Condition::Leaf("is_primary", Op::kEq, 1)});
-    KITH_ASSIGN_OR_RETURN(primaries, ctx.txn.Select(q));
-  }
+  KITH_ASSIGN_OR_RETURN(std::vector<Value> primaries,
+                        PrimaryBlocks(ctx, entity, contact_id.get<int64_t>(), {"id"}));
   bool wants_primary = record["is_primary"] == true || record["is_primary"] == 1;
   if (primaries.empty() && creating) {
     changes["is_primary"] = true;
@@ -259,6 +250,19 @@ std::pair<std::string, std::string> BuildContactNames(const Value& record,
   AppendToken(sort, ", ", first);
   AppendToken(sort, " ", suffix_label);
   return {display, sort};
+}
+
+StatusOr<std::vector<Value>> PrimaryBlocks(api::ActionContext& ctx, const std::string& entity,
+                                           int64_t contact_id, std::vector<std::string> select) {
+  // A contact created in this transaction without blocks of this kind yet
+  // (an import, a save of many) has none to ask for.
+  if (store::KnownWithoutLinks(ctx.txn, entity, "contact_id", contact_id)) return std::vector<Value>();
+  Query q;
+  q.entity = entity;
+  q.select = std::move(select);
+  q.where = Condition::And({Condition::Leaf("contact_id", Op::kEq, contact_id),
+                            Condition::Leaf("is_primary", Op::kEq, 1)});
+  return ctx.txn.Select(q);
 }
 
 Status RefreshContactNames(api::ActionContext& ctx, int64_t id) {

@@ -34,6 +34,12 @@ std::pair<std::string, std::string> BuildContactNames(const Value& record,
 // changed, for example).
 Status RefreshContactNames(api::ActionContext& ctx, int64_t id);
 
+// The `select`ed columns of contact `contact_id`'s primary `entity` rows
+// ("Email", "Phone" or "Address"); none, without a query, for a contact this
+// transaction created and has given no such row yet (store/txn_memo.h).
+StatusOr<std::vector<Value>> PrimaryBlocks(api::ActionContext& ctx, const std::string& entity,
+                                           int64_t contact_id, std::vector<std::string> select);
+
 // Writes one location block (`entity` is "Email", "Phone" or "Address") of
 // contact `contact_id`: `block` holds API fields; location_type_id may be an
 // id or a name (default: the default location type). A block of a location

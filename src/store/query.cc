@@ -1,5 +1,7 @@
 #include "store/query.h"
 
+#include <algorithm>
+
 namespace kith::store {
 
 Condition Condition::Leaf(std::string field, Op op, Value value) {
@@ -42,6 +44,20 @@ Condition Condition::Not(Condition child) {
   c.kind = Kind::kNot;
   c.children.push_back(std::move(child));
   return c;
+}
+
+bool IsPlainPath(std::string_view path) {
+  // A loop, not find_first_of: that calls memchr once per character.
+  return std::none_of(path.begin(), path.end(),
+                      [](char c) { return c == '.' || c == ':' || c == '(' || c == ')'; });
+}
+
+const Value& SelectedColumn(const Value& row, const Query& query, size_t at) {
+  const auto& members = row.get_ref<const Value::object_t&>();
+  if (members.size() == query.select.size() && at < members.size()) {
+    return (members.begin() + static_cast<std::ptrdiff_t>(at))->second;
+  }
+  return row[query.select[at]];
 }
 
 }  // namespace kith::store

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/value.h"
@@ -89,5 +90,14 @@ struct Query {
   // paths or aggregates as in select ("COUNT(id)").
   Condition having = Condition::And();
 };
+
+// Whether `path` names a column of the queried entity itself: no join,
+// suffix or aggregate ("last_name", not "email_primary.email").
+bool IsPlainPath(std::string_view path);
+
+// Member `at` of a row that Transaction::Select returned for `query`: rows
+// hold the selected paths in select order, one member each, so by position;
+// by name (`query.select[at]`) when a row's members do not line up with them.
+const Value& SelectedColumn(const Value& row, const Query& query, size_t at);
 
 }  // namespace kith::store

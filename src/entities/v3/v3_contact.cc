@@ -359,13 +359,6 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
     wanted.emplace_back(&c, at == position.end() ? std::nullopt : std::optional<size_t>(at->second));
   }
   for (const Value& row : rows) {
-    const auto& stored = row.get_ref<const Value::object_t&>();
-    auto column = [&](const char* path, std::optional<size_t> at) -> const Value& {
-      if (at && stored.size() == cq.query.select.size()) {
-        return (stored.begin() + static_cast<std::ptrdiff_t>(*at))->second;
-      }
-      return row[path];
-    };
     std::string id = api::ValueAsText(row["id"]);
     Value r = Value::object();
     // Columns() has distinct keys: appended without a search per key.
@@ -383,7 +376,8 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
       } else if (c->path[0] == '\0') {
         fields.Container::emplace_back(c->key, "");
       } else {
-        fields.Container::emplace_back(c->key, V3Text(column(c->path, at)));
+        fields.Container::emplace_back(
+            c->key, V3Text(at ? store::SelectedColumn(row, cq.query, *at) : row[c->path]));
       }
     }
     int64_t last_group = 0;

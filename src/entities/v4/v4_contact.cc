@@ -82,14 +82,8 @@ Status WritePrimaryBlocks(ActionContext& ctx, int64_t contact_id, const Value& j
     if (it == PrimaryJoins().end()) return InvalidField(join + "." + block.begin().key());
     const std::string& entity = it->second;
     Value input = block;
-    if (!input.contains("location_type_id") &&
-        !store::KnownWithoutLinks(ctx.txn, entity, "contact_id", contact_id)) {
-      Query q;
-      q.entity = entity;
-      q.select = {"location_type_id"};
-      q.where = Condition::And({Condition::Leaf("contact_id", Op::kEq, contact_id),
-                                Condition::Leaf("is_primary", Op::kEq, 1)});
-      KITH_ASSIGN_OR_RETURN(auto primary, ctx.txn.Select(q));
+    if (!input.contains("location_type_id")) {
+      KITH_ASSIGN_OR_RETURN(auto primary, PrimaryBlocks(ctx, entity, contact_id, {"location_type_id"}));
       if (!primary.empty()) input["location_type_id"] = primary[0]["location_type_id"];
     }
     KITH_RETURN_IF_ERROR(SaveLocationBlock(ctx, entity, contact_id, input).status());

@@ -724,7 +724,6 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
   // Selection keys are distinct (AddItem): each is appended without the
   // ordered object's search for an existing key.
   for (const Value& s : stored) {
-    const auto& columns = s.get_ref<const Value::object_t&>();
     Value row = Value::object();
     auto& fields = row.get_ref<Value::object_t&>();
     fields.reserve(sel.items.size());
@@ -734,9 +733,7 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
         fields.Container::emplace_back(item.key, item.virtual_value);
         continue;
       }
-      // The store gives columns in q.select's order; by name if it did not.
-      size_t at = item_columns[i];
-      const Value& stored_value = columns.size() == q.select.size() ? (columns.begin() + static_cast<std::ptrdiff_t>(at))->second : s[item.path];
+      const Value& stored_value = store::SelectedColumn(s, q, item_columns[i]);
       if (item.ref) {
         fields.Container::emplace_back(item.key, TypedValue(*item.ref, stored_value, item.type_override));
       } else {

@@ -8,6 +8,12 @@
 #include "base/strings.h"
 
 namespace kith::store::internal {
+
+Value BindValue(const Value& v) {
+  if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
+  return v;
+}
+
 namespace {
 
 using schema::Entity;
@@ -26,11 +32,6 @@ struct Column {
   const Field* field = nullptr;  // null for computed columns (labels)
 };
 
-// Binds a Value as SQL sees it: booleans become 0/1.
-Value BindValue(const Value& v) {
-  if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
-  return v;
-}
 
 // The column that ":label" / ":name" / ":abbr" names on a linked entity.
 const char* SuffixColumn(const Entity& target, std::string_view suffix) {
@@ -60,7 +61,7 @@ void Conjuncts(const Condition& where, std::vector<const Condition*>& out) {
 }
 
 bool IsPlainColumn(const Entity& entity, const std::string& path) {
-  return path.find_first_of(".:()") == std::string::npos && entity.FindField(path) != nullptr;
+  return IsPlainPath(path) && entity.FindField(path) != nullptr;
 }
 
 // True when `sub` (a subquery selecting one column) yields each value at
@@ -181,8 +182,7 @@ class Builder {
   }
 
   StatusOr<Column> Resolve(const std::string& full_path) {
-    // (A loop: find_first_of calls memchr once per character.)
-    if (std::none_of(full_path.begin(), full_path.end(), [](char c) { return c == '.' || c == ':'; })) {
+    if (IsPlainPath(full_path)) {
       // A column of the queried entity itself: most paths of most queries.
       const Field* field = root_->FindField(full_path);
       if (field == nullptr) return UnknownPath(full_path);

@@ -22,6 +22,9 @@ struct SqlStatement {
   std::vector<schema::FieldType> column_types;
 };
 
+// A value as it is bound as a parameter: booleans become 0/1.
+Value BindValue(const Value& v);
+
 // Builds "SELECT ... FROM ... WHERE ... ORDER BY ... LIMIT ..." for `query`.
 // A top-level `id IN (subquery)` whose subquery cannot yield a value twice
 // (a unique key fixed by its equalities) is joined instead, and ORDER BY id

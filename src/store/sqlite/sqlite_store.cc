@@ -262,11 +262,6 @@ class SqliteStoreImpl final : public Store {
   std::unordered_map<std::string, std::shared_ptr<const internal::SqlStatement>> shapes_;
 };
 
-bool IsPlainPath(const std::string& path) {
-  return std::none_of(path.begin(), path.end(),
-                      [](char c) { return c == '.' || c == ':' || c == '(' || c == ')'; });
-}
-
 // A query whose SQL text follows from its shape alone: paths selected and
 // ordered by (the joins they need follow from the paths), and a WHERE that
 // is one comparison or an AND of comparisons of a plain column with a scalar
@@ -307,7 +302,7 @@ QueryShape ShapeOf(const Query& query) {
     key += c->field;
     key += static_cast<char>('0' + static_cast<int>(c->op));
     key += static_cast<char>('a' + static_cast<int>(c->value.type()));
-    shape.binds.push_back(c->value.is_boolean() ? Value(c->value.get<bool>() ? 1 : 0) : c->value);
+    shape.binds.push_back(internal::BindValue(c->value));
   }
   key += '\x1d';
   for (const std::string& path : query.select) {
@@ -395,14 +390,13 @@ StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
       KITH_ASSIGN_OR_RETURN(auto built, internal::BuildSelect(*catalog_, query, kDialect));
       // Kept only when its parameters end with the shape's, so that they can
       // be swapped; what comes before them is the joins' and stays.
-      size_t fixed = built.binds.size() - std::min(built.binds.size(), shape.binds.size());
       if (built.binds.size() < shape.binds.size() ||
-          !std::equal(shape.binds.begin(), shape.binds.end(), built.binds.begin() + fixed)) {
+          !std::equal(shape.binds.begin(), shape.binds.end(), built.binds.end() - shape.binds.size())) {
         KITH_RETURN_IF_ERROR(
             conn_->Run(built.sql, built.binds, &query.select, &built.column_types, &rows));
         return rows;
       }
-      built.binds.resize(fixed);
+      built.binds.resize(built.binds.size() - shape.binds.size());
       st = std::make_shared<const internal::SqlStatement>(std::move(built));
       store_->KeepShape(catalog_, shape.key, st);
     }
