@@ -6,24 +6,13 @@
 #include "api/action_registry.h"
 #include "api/api.h"
 #include "entities/register_builtins.h"
-#include "store/testing/fresh_store_test.h"
+#include "entities/testing/builtins_store_test.h"
 
 namespace kith::entities {
 namespace {
 
-class DispatcherTest : public store::FreshStoreTest {
+class DispatcherTest : public BuiltinsStoreTest {
  protected:
-  void SetUp() override {
-    FreshStoreTest::SetUp();
-    if (HasFatalFailure()) return;
-    RegisterBuiltins(registry_, api::GlobalRules());
-    dispatcher_ = std::make_unique<api::Dispatcher>(*store_, registry_);
-  }
-  void TearDown() override {
-    dispatcher_.reset();
-    FreshStoreTest::TearDown();
-  }
-
   StatusOr<Value> Create(const std::string& last_name,
                          std::unique_ptr<store::Transaction> read_txn = nullptr) {
     api::ApiCall call{"Contact", "create",
@@ -48,10 +37,6 @@ class DispatcherTest : public store::FreshStoreTest {
     EXPECT_TRUE((*txn)->Select(q).ok());
     return std::move(*txn);
   }
-
-  api::ActionRegistry registry_;
-  std::unique_ptr<api::Dispatcher> dispatcher_;
-  auth::Caller caller_ = auth::Caller::System();
 };
 
 TEST_F(DispatcherTest, ReadRunsInTheGivenTransaction) {

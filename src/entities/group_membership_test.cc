@@ -14,7 +14,7 @@
 #include "entities/contact_filters.h"
 #include "entities/group_ops.h"
 #include "entities/register_builtins.h"
-#include "store/testing/fresh_store_test.h"
+#include "entities/testing/builtins_store_test.h"
 
 namespace kith::entities {
 namespace {
@@ -23,13 +23,11 @@ using store::Condition;
 using store::Op;
 using store::Query;
 
-class GroupMembershipTest : public store::FreshStoreTest {
+class GroupMembershipTest : public BuiltinsStoreTest {
  protected:
   void SetUp() override {
-    FreshStoreTest::SetUp();
+    BuiltinsStoreTest::SetUp();
     if (HasFatalFailure()) return;
-    RegisterBuiltins(registry_, api::GlobalRules());
-    dispatcher_ = std::make_unique<api::Dispatcher>(*store_, registry_);
     txn_ = std::move(store_->Begin(true).value());
     ctx_ = std::make_unique<api::ActionContext>(api::ActionContext{
         *txn_, caller_, *dispatcher_, *store_->catalog(), call_, call_.params});
@@ -37,8 +35,7 @@ class GroupMembershipTest : public store::FreshStoreTest {
   void TearDown() override {
     ctx_.reset();
     txn_.reset();
-    dispatcher_.reset();
-    FreshStoreTest::TearDown();
+    BuiltinsStoreTest::TearDown();
   }
 
   int64_t Contact(const std::string& last, const std::string& city = "") {
@@ -106,9 +103,6 @@ class GroupMembershipTest : public store::FreshStoreTest {
     return txn_->Count(q).value_or(-1);
   }
 
-  api::ActionRegistry registry_;
-  std::unique_ptr<api::Dispatcher> dispatcher_;
-  auth::Caller caller_ = auth::Caller::System();
   api::ApiCall call_;
   std::unique_ptr<store::Transaction> txn_;
   std::unique_ptr<api::ActionContext> ctx_;

@@ -1,14 +1,11 @@
 #include "entities/relationship_rules.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "api/api.h"
 #include "base/error_details.h"
 #include "entities/contact_rules.h"
-#include "store/store.h"
+#include "store/testing/fresh_store_test.h"
 
 namespace kith::entities {
 namespace {
@@ -17,14 +14,11 @@ using store::Condition;
 using store::Op;
 using store::Query;
 
-class RelationshipRulesTest : public ::testing::Test {
+class RelationshipRulesTest : public store::FreshStoreTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/kith-relrules-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    auto store = store::OpenStore({dir_ + "/kith.db"});
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
+    FreshStoreTest::SetUp();
+    if (HasFatalFailure()) return;
     dispatcher_ = std::make_unique<api::Dispatcher>(*store_, registry_);
     RegisterContactRules(api::GlobalRules());
     RegisterRelationshipRules(api::GlobalRules());
@@ -38,8 +32,7 @@ class RelationshipRulesTest : public ::testing::Test {
     ctx_.reset();
     txn_.reset();
     dispatcher_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    FreshStoreTest::TearDown();
   }
 
   int64_t Contact(const std::string& type, const std::string& name, Value extra = Value::object()) {
@@ -82,8 +75,6 @@ class RelationshipRulesTest : public ::testing::Test {
   static constexpr int64_t kSpouseOf = 2;
   static constexpr int64_t kEmployeeOf = 5;
 
-  std::string dir_;
-  std::unique_ptr<store::Store> store_;
   api::ActionRegistry registry_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
   auth::Caller caller_ = auth::Caller::System();
