@@ -63,6 +63,20 @@ class Transaction {
   virtual Status ReleaseSavepoint() { return absl::UnimplementedError("no savepoints"); }
   virtual Status RollbackToSavepoint() { return absl::UnimplementedError("no savepoints"); }
 
+  // --- Bulk writes ---
+  // From now on Insert may queue its row and return the id it will have,
+  // while the store writes queued rows on a thread of its own (a bulk
+  // import then spends its time in kith's rules and in the database at
+  // once). Every other call first waits for the queued rows, so reads see
+  // them. A queued row that fails stops the rest: Insert, every other call
+  // and Commit then return that failure, its message prefixed with the
+  // label set by LabelInserts when the row was queued. Stores without such a
+  // thread insert at once, as before. Write transactions only.
+  virtual Status PipelineInserts() { return Status(); }
+  virtual void LabelInserts(std::string_view /*label*/) {}
+  // Waits for the queued rows: the first one's failure, if one failed.
+  virtual Status WaitForInserts() { return Status(); }
+
   // --- Schema that changes at run time (custom data) ---
 
   // The entity descriptions this transaction works with: the store's

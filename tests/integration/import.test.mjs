@@ -153,6 +153,19 @@ async function storedBySource(source) {
   return { rows, ...related };
 }
 
+test('a row the database refuses, written while later rows go on, writes nothing and names its line', async () => {
+  // The clash is found by the store's writer thread after the rows behind it
+  // were read (the import pipelines its inserts).
+  const lines = ['first_name,last_name,external_identifier'];
+  for (let i = 1; i <= 1500; i++) lines.push(`Queued${i},Clashson,clash-${i}`);
+  lines.push('Again,Clashson,clash-700');
+  for (let i = 1; i <= 200; i++) lines.push(`After${i},Clashson,after-${i}`);
+  const r = await runImport(lines.join('\n'));
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /line 1502: .*already exists/);
+  assert.equal((await contactsNamed('Clashson')).length, 0);
+});
+
 test('an import stores exactly what one APIv4 create per row stores', async () => {
   const header = ['contact_type', 'first_name', 'last_name', 'organization_name', 'household_name',
                   'email_primary.email', 'phone_primary.phone', 'source'];

@@ -635,30 +635,53 @@ StatusOr<SqlStatement> BuildCount(const schema::Catalog& catalog, const Query& q
   return BuildQuery(catalog, query, dialect, /*count=*/true);
 }
 
-StatusOr<SqlStatement> BuildInsert(const Entity& entity, const Value& row, Dialect dialect) {
-  SqlStatement st;
+StatusOr<InsertPlan> PlanInsert(const Entity& entity, const Value& row, Dialect dialect,
+                                bool with_id) {
+  InsertPlan plan;
+  plan.with_id = with_id;
   std::vector<std::string> cols, marks;
+  if (with_id) {
+    cols.push_back("id");
+    marks.push_back("?");
+  }
   for (const auto& [name, value] : row.items()) {
     const Field* f = entity.FindField(name);
     if (f == nullptr) return InvalidArgument("Unknown field: " + name, {{"error_field", name}});
     cols.push_back(f->name);
     marks.push_back("?");
-    // Flags are never NULL: a null flag takes the field's default.
-    if (value.is_null() && f->type == FieldType::kBool && !f->nullable) {
-      st.binds.push_back(f->default_value.is_null() ? Value(0) : BindValue(f->default_value));
-      continue;
-    }
-    st.binds.push_back(BindValue(value));
+    plan.fields.push_back(f);
   }
   if (cols.empty()) {
-    st.sql = "INSERT INTO " + entity.table + " DEFAULT VALUES";
+    plan.sql = "INSERT INTO " + entity.table + " DEFAULT VALUES";
   } else {
-    st.sql = "INSERT INTO " + entity.table + " (" + Join(cols, ", ") + ") VALUES (" +
-             Join(marks, ", ") + ")";
+    plan.sql = "INSERT INTO " + entity.table + " (" + Join(cols, ", ") + ") VALUES (" +
+               Join(marks, ", ") + ")";
   }
-  if (dialect == Dialect::kPostgres) st.sql += " RETURNING id";
-  st.sql = Placeholders(std::move(st.sql), dialect);
-  return st;
+  if (dialect == Dialect::kPostgres) plan.sql += " RETURNING id";
+  plan.sql = Placeholders(std::move(plan.sql), dialect);
+  return plan;
+}
+
+std::vector<Value> InsertBinds(const InsertPlan& plan, const Value& row, int64_t id) {
+  std::vector<Value> binds;
+  binds.reserve(plan.fields.size() + 1);
+  if (plan.with_id) binds.push_back(id);
+  size_t i = 0;
+  for (const auto& [name, value] : row.items()) {
+    const Field* f = plan.fields[i++];
+    // Flags are never NULL: a null flag takes the field's default.
+    if (value.is_null() && f->type == FieldType::kBool && !f->nullable) {
+      binds.push_back(f->default_value.is_null() ? Value(0) : BindValue(f->default_value));
+    } else {
+      binds.push_back(BindValue(value));
+    }
+  }
+  return binds;
+}
+
+StatusOr<SqlStatement> BuildInsert(const Entity& entity, const Value& row, Dialect dialect) {
+  KITH_ASSIGN_OR_RETURN(InsertPlan plan, PlanInsert(entity, row, dialect, /*with_id=*/false));
+  return SqlStatement{std::move(plan.sql), InsertBinds(plan, row, 0), {}};
 }
 
 StatusOr<SqlStatement> BuildUpdate(const Entity& entity, int64_t id, const Value& changes,

@@ -41,6 +41,21 @@ StatusOr<SqlStatement> BuildCount(const schema::Catalog& catalog, const Query& q
 StatusOr<SqlStatement> BuildInsert(const schema::Entity& entity, const Value& row,
                                    Dialect dialect);
 
+// BuildInsert in two steps, for many rows with the same columns in the same
+// order: the SQL and the field of each column are found once (PlanInsert),
+// then each row's values are bound by position (InsertBinds). With `with_id`
+// the statement also sets the id (handed out by the caller).
+struct InsertPlan {
+  std::string sql;
+  std::vector<const schema::Field*> fields;  // one per column of the row, in order
+  bool with_id = false;
+};
+StatusOr<InsertPlan> PlanInsert(const schema::Entity& entity, const Value& row, Dialect dialect,
+                                bool with_id);
+// `row` has the plan's columns in the plan's order; `id` is used when the
+// plan sets it.
+std::vector<Value> InsertBinds(const InsertPlan& plan, const Value& row, int64_t id);
+
 // Builds "UPDATE ... SET ... WHERE id = ?".
 StatusOr<SqlStatement> BuildUpdate(const schema::Entity& entity, int64_t id,
                                    const Value& changes, Dialect dialect);

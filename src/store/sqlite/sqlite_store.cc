@@ -11,6 +11,7 @@
 #include "store/custom_catalog.h"
 #include "store/internal/sql_builder.h"
 #include "store/migrations.h"
+#include "store/sqlite/insert_pipeline.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/txn_memo.h"
 
@@ -94,6 +95,9 @@ class SqliteTransaction final : public Transaction {
   Status Savepoint() override;
   Status ReleaseSavepoint() override;
   Status RollbackToSavepoint() override;
+  Status PipelineInserts() override;
+  void LabelInserts(std::string_view label) override { insert_label_ = label; }
+  Status WaitForInserts() override { return Settle(); }
 
   std::shared_ptr<const schema::Catalog> catalog() const override { return catalog_; }
   Status ReloadCatalog() override;
@@ -113,6 +117,16 @@ class SqliteTransaction final : public Transaction {
   StatusOr<const schema::Entity*> Find(std::string_view entity);
   StatusOr<const schema::Field*> FindField(const schema::Entity& entity, std::string_view field);
   Status RunDdl(const std::vector<std::string>& statements);
+  // Waits for the pipelined inserts (PipelineInserts), so that the
+  // connection is this thread's again; their first failure, if any.
+  Status Settle() { return pipeline_ == nullptr ? Status() : pipeline_->Drain(); }
+  // The id the next pipelined insert into `entity` gets: past every id the
+  // table has had (AUTOINCREMENT never hands one out twice).
+  StatusOr<int64_t> NextId(const schema::Entity& entity);
+  // The insert plan for rows of `entity` with `row`'s columns, made once per
+  // transaction and set of columns (a bulk write inserts rows of a few).
+  StatusOr<const internal::InsertPlan*> PlanFor(const schema::Entity& entity, const Value& row,
+                                                bool with_id);
 
   SqliteStoreImpl* store_;
   std::unique_ptr<SqliteConnection> conn_;
@@ -123,6 +137,13 @@ class SqliteTransaction final : public Transaction {
   bool done_ = false;
   int savepoints_ = 0;  // open marks, named kith_sp_<depth> (never from input)
   LookupMemo memo_;
+  std::unordered_map<std::string, int64_t> next_ids_;  // entity -> id (pipelined inserts)
+  std::string insert_label_;
+  // Key: entity, whether the id is set, the columns in order. Their fields
+  // belong to catalog_: forgotten when it changes.
+  std::unordered_map<std::string, internal::InsertPlan> insert_plans_;
+  // Declared last: destroyed (its thread stopped) before the connection goes.
+  std::unique_ptr<InsertPipeline> pipeline_;
 };
 
 class SqliteStoreImpl final : public Store {
@@ -326,6 +347,7 @@ QueryShape ShapeOf(const Query& query) {
 }
 
 SqliteTransaction::~SqliteTransaction() {
+  pipeline_.reset();
   if (!done_) (void)conn_->Command("ROLLBACK");
   store_->ReturnConnection(std::move(conn_));
 }
@@ -347,9 +369,22 @@ StatusOr<const schema::Field*> SqliteTransaction::FindField(const schema::Entity
 
 StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value& row) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
-  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildInsert(*e, row, kDialect));
-  KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, nullptr, nullptr, nullptr));
-  int64_t id = conn_->LastInsertId();
+  const bool pipelined = pipeline_ != nullptr && !row.contains("id");
+  KITH_ASSIGN_OR_RETURN(const internal::InsertPlan* plan, PlanFor(*e, row, pipelined));
+  int64_t id;
+  if (pipelined) {
+    KITH_ASSIGN_OR_RETURN(id, NextId(*e));
+    KITH_RETURN_IF_ERROR(
+        pipeline_->Push(plan->sql, internal::InsertBinds(*plan, row, id), insert_label_));
+  } else {
+    KITH_RETURN_IF_ERROR(Settle());
+    KITH_RETURN_IF_ERROR(
+        conn_->Run(plan->sql, internal::InsertBinds(*plan, row, 0), nullptr, nullptr, nullptr));
+    id = conn_->LastInsertId();
+    if (auto next = next_ids_.find(e->name); next != next_ids_.end() && next->second <= id) {
+      next->second = id + 1;
+    }
+  }
   memo_.Wrote(e->name);
   memo_.exists[e->name].insert(id);
   memo_.inserted[e->name].insert(id);
@@ -360,6 +395,7 @@ StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value
 Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Value& changes) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
+  KITH_RETURN_IF_ERROR(Settle());
   memo_.Wrote(e->name);
   memo_.Linked(*e, changes);
   KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, nullptr, nullptr, nullptr));
@@ -371,6 +407,7 @@ Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Valu
 
 Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  KITH_RETURN_IF_ERROR(Settle());
   // A delete may cascade to other tables (rows deleted, links set to null):
   // forget everything.
   memo_.Clear();
@@ -383,6 +420,7 @@ Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
 }
 
 StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
+  KITH_RETURN_IF_ERROR(Settle());
   std::vector<Value> rows;
   if (QueryShape shape = ShapeOf(query); !shape.key.empty()) {
     std::shared_ptr<const internal::SqlStatement> st = store_->FindShape(catalog_.get(), shape.key);
@@ -412,13 +450,18 @@ StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
 }
 
 StatusOr<int64_t> SqliteTransaction::Count(const Query& query) {
+  KITH_RETURN_IF_ERROR(Settle());
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildCount(*catalog_, query, kDialect));
   return conn_->RunScalar(st.sql, st.binds);
 }
 
 Status SqliteTransaction::Commit() {
   if (done_) return absl::FailedPreconditionError("transaction already finished");
-  Status s = catalog_changed_ ? store_->CommitAndPublish(*conn_, catalog_) : conn_->Command("COMMIT");
+  Status s = Settle();
+  pipeline_.reset();
+  if (s.ok()) {
+    s = catalog_changed_ ? store_->CommitAndPublish(*conn_, catalog_) : conn_->Command("COMMIT");
+  }
   if (!s.ok()) {
     (void)conn_->Command("ROLLBACK");
   }
@@ -428,6 +471,8 @@ Status SqliteTransaction::Commit() {
 }
 
 Status SqliteTransaction::ReloadCatalog() {
+  KITH_RETURN_IF_ERROR(Settle());
+  insert_plans_.clear();
   KITH_ASSIGN_OR_RETURN(catalog_, LoadCustomCatalog(*this, store_->base()));
   catalog_changed_ = true;
   return Status();
@@ -435,7 +480,10 @@ Status SqliteTransaction::ReloadCatalog() {
 
 Status SqliteTransaction::RunDdl(const std::vector<std::string>& statements) {
   if (!write_) return absl::FailedPreconditionError("schema changes need a write transaction");
+  KITH_RETURN_IF_ERROR(Settle());
   memo_.Clear();
+  next_ids_.clear();
+  insert_plans_.clear();
   for (const std::string& sql : statements) KITH_RETURN_IF_ERROR(conn_->Exec(sql));
   return Status();
 }
@@ -469,6 +517,7 @@ Status SqliteTransaction::SyncIndexes(std::string_view entity, std::string_view 
 }
 
 Status SqliteTransaction::Savepoint() {
+  KITH_RETURN_IF_ERROR(Settle());
   KITH_RETURN_IF_ERROR(conn_->Exec("SAVEPOINT kith_sp_" + std::to_string(savepoints_ + 1)));
   ++savepoints_;
   return Status();
@@ -476,6 +525,7 @@ Status SqliteTransaction::Savepoint() {
 
 Status SqliteTransaction::ReleaseSavepoint() {
   if (savepoints_ == 0) return absl::FailedPreconditionError("no savepoint to release");
+  KITH_RETURN_IF_ERROR(Settle());
   KITH_RETURN_IF_ERROR(conn_->Exec("RELEASE kith_sp_" + std::to_string(savepoints_)));
   --savepoints_;
   return Status();
@@ -483,6 +533,7 @@ Status SqliteTransaction::ReleaseSavepoint() {
 
 Status SqliteTransaction::RollbackToSavepoint() {
   if (savepoints_ == 0) return absl::FailedPreconditionError("no savepoint to roll back to");
+  KITH_RETURN_IF_ERROR(Settle());
   std::string name = "kith_sp_" + std::to_string(savepoints_);
   // ROLLBACK TO keeps the mark open; RELEASE then drops it (its work is gone).
   memo_.Clear();
@@ -490,6 +541,46 @@ Status SqliteTransaction::RollbackToSavepoint() {
   KITH_RETURN_IF_ERROR(conn_->Exec("RELEASE " + name));
   --savepoints_;
   return Status();
+}
+
+Status SqliteTransaction::PipelineInserts() {
+  if (!write_) return absl::FailedPreconditionError("pipelined inserts need a write transaction");
+  if (pipeline_ == nullptr) pipeline_ = std::make_unique<InsertPipeline>(*conn_);
+  return Status();
+}
+
+StatusOr<const internal::InsertPlan*> SqliteTransaction::PlanFor(const schema::Entity& entity,
+                                                                const Value& row, bool with_id) {
+  std::string key;
+  key.reserve(256);
+  key += entity.name;
+  key += with_id ? "\x1d+" : "\x1d-";
+  for (const auto& [name, value] : row.items()) {
+    key += name;
+    key += '\x1f';
+  }
+  auto it = insert_plans_.find(key);
+  if (it == insert_plans_.end()) {
+    KITH_ASSIGN_OR_RETURN(internal::InsertPlan plan,
+                          internal::PlanInsert(entity, row, kDialect, with_id));
+    it = insert_plans_.emplace(std::move(key), std::move(plan)).first;
+  }
+  return &it->second;
+}
+
+StatusOr<int64_t> SqliteTransaction::NextId(const schema::Entity& entity) {
+  auto it = next_ids_.find(entity.name);
+  if (it == next_ids_.end()) {
+    KITH_RETURN_IF_ERROR(Settle());
+    // The table name comes from the schema, never from input.
+    KITH_ASSIGN_OR_RETURN(
+        int64_t last,
+        conn_->RunScalar("SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
+                         "COALESCE((SELECT MAX(id) FROM " + entity.table + "), 0))",
+                         {entity.table}));
+    it = next_ids_.emplace(entity.name, last + 1).first;
+  }
+  return it->second++;
 }
 
 Status SqliteStoreImpl::Migrate() {

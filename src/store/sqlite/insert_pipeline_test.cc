@@ -1,0 +1,125 @@
+// Pipelined inserts (Transaction::PipelineInserts) over a real SQLite file:
+// the ids handed out, reads that see queued rows, and a queued failure.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "store/testing/fresh_store_test.h"
+
+namespace kith::store {
+namespace {
+
+class InsertPipelineTest : public FreshStoreTest {
+ protected:
+  int64_t Count(Transaction& txn, const std::string& entity) {
+    Query q;
+    q.entity = entity;
+    auto n = txn.Count(q);
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.value_or(-1);
+  }
+  Value Row(Transaction& txn, const std::string& entity, int64_t id,
+            std::vector<std::string> select) {
+    Query q;
+    q.entity = entity;
+    q.select = std::move(select);
+    q.where = Condition::Leaf("id", Op::kEq, id);
+    auto rows = txn.Select(q);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return rows.ok() && rows->size() == 1 ? (*rows)[0] : Value();
+  }
+};
+
+TEST_F(InsertPipelineTest, RowsGetTheIdsTheDatabaseWouldHaveGivenAndAreReadBack) {
+  {
+    // Ids 1-3 used, 3 deleted: AUTOINCREMENT never hands 3 out again.
+    auto txn = store_->Begin(true).value();
+    for (const char* name : {"A", "B", "C"}) {
+      ASSERT_TRUE(txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", name}}).ok());
+    }
+    ASSERT_TRUE(txn->Delete("Contact", 3).ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  auto txn = store_->Begin(true).value();
+  ASSERT_TRUE(txn->PipelineInserts().ok());
+  for (int i = 0; i < 500; ++i) {
+    auto contact = txn->Insert("Contact", {{"contact_type", "Individual"},
+                                           {"last_name", "P" + std::to_string(i)}});
+    ASSERT_TRUE(contact.ok()) << contact.status();
+    EXPECT_EQ(*contact, 4 + i);
+    auto email = txn->Insert("Email", {{"contact_id", *contact},
+                                       {"email", "p" + std::to_string(i) + "@example.org"},
+                                       {"location_type_id", 1}});
+    ASSERT_TRUE(email.ok()) << email.status();
+    EXPECT_EQ(*email, 1 + i);
+  }
+  // A read waits for the queued rows.
+  EXPECT_EQ(Count(*txn, "Contact"), 502);
+  EXPECT_EQ(Count(*txn, "Email"), 500);
+  Value last = Row(*txn, "Email", 500, {"contact_id", "email"});
+  EXPECT_EQ(last["contact_id"], 503);
+  EXPECT_EQ(last["email"], "p499@example.org");
+  // Inserting after a read goes on from the ids handed out.
+  auto more = txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", "Q"}});
+  ASSERT_TRUE(more.ok());
+  EXPECT_EQ(*more, 504);
+  ASSERT_TRUE(txn->Commit().ok());
+
+  auto after = store_->Begin(true).value();
+  EXPECT_EQ(Row(*after, "Contact", 504, {"last_name"})["last_name"], "Q");
+  auto next = after->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", "R"}});
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(*next, 505);
+}
+
+TEST_F(InsertPipelineTest, AFailedRowIsReportedUnderItsLabelAndNothingIsKept) {
+  auto txn = store_->Begin(true).value();
+  ASSERT_TRUE(txn->PipelineInserts().ok());
+  for (int i = 0; i < 300; ++i) {
+    txn->LabelInserts("line " + std::to_string(i + 2) + ": ");
+    // Line 150 repeats line 100's external identifier (a unique key).
+    std::string external = "X" + std::to_string(i == 148 ? 98 : i);
+    auto id = txn->Insert("Contact", {{"contact_type", "Individual"},
+                                      {"external_identifier", external}});
+    if (!id.ok()) {
+      // Only once the writer has met the failure; it is the same one.
+      EXPECT_EQ(id.status().code(), absl::StatusCode::kAlreadyExists);
+      break;
+    }
+  }
+  Status failure = txn->WaitForInserts();
+  EXPECT_EQ(failure.code(), absl::StatusCode::kAlreadyExists) << failure;
+  EXPECT_EQ(failure.message().rfind("line 150: ", 0), 0u) << failure;
+  // Every later call reports it too, and the commit keeps nothing.
+  Query q;
+  q.entity = "Contact";
+  EXPECT_EQ(txn->Count(q).status(), failure);
+  EXPECT_EQ(txn->Insert("Contact", {{"contact_type", "Individual"}}).status(), failure);
+  EXPECT_EQ(txn->Commit(), failure);
+  auto check = store_->Begin(false).value();
+  EXPECT_EQ(Count(*check, "Contact"), 0);
+}
+
+TEST_F(InsertPipelineTest, ATransactionDroppedWithRowsQueuedLeavesNothing) {
+  {
+    auto txn = store_->Begin(true).value();
+    ASSERT_TRUE(txn->PipelineInserts().ok());
+    for (int i = 0; i < 5000; ++i) {
+      ASSERT_TRUE(txn->Insert("Contact", {{"contact_type", "Individual"}}).ok());
+    }
+  }
+  auto check = store_->Begin(true).value();
+  EXPECT_EQ(Count(*check, "Contact"), 0);
+  auto id = check->Insert("Contact", {{"contact_type", "Individual"}});
+  ASSERT_TRUE(id.ok());
+  EXPECT_GE(*id, 1);
+  ASSERT_TRUE(check->Commit().ok());
+}
+
+TEST_F(InsertPipelineTest, OnlyForWriteTransactions) {
+  auto txn = store_->Begin(false).value();
+  EXPECT_EQ(txn->PipelineInserts().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace kith::store
