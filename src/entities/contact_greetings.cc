@@ -1,5 +1,6 @@
 #include "entities/contact_greetings.h"
 
+#include <unordered_map>
 #include <vector>
 
 #include "api/field_values.h"
@@ -112,51 +113,66 @@ std::string FillGreeting(const std::string& templ, const Value& record,
 
 namespace {
 
-std::string FillGreetingIn(const std::string& templ, const RowView& record,
-                           const std::string& prefix_label, const std::string& suffix_label) {
-  // Pieces: literal text, token values, and "{ }"-style separators that
-  // survive only between two non-empty pieces.
-  struct Piece {
-    std::string text;
-    bool separator;
-  };
-  std::vector<Piece> pieces;
+// A template in pieces: literal text, tokens ("contact.first_name") and
+// "{ }"-style separators that survive only between two non-empty pieces.
+struct TemplatePiece {
+  enum Kind { kText, kToken, kSeparator } kind;
+  std::string text;  // the literal text, the token's name, the separator
+};
+
+// `templ` split into pieces, once per thread and template: every contact
+// written fills the same few templates.
+const std::vector<TemplatePiece>& TemplatePieces(const std::string& templ) {
+  thread_local std::unordered_map<std::string, std::vector<TemplatePiece>> parsed;
+  if (auto it = parsed.find(templ); it != parsed.end()) return it->second;
+  if (parsed.size() >= 64) parsed.clear();  // the options' templates are few
+  std::vector<TemplatePiece> pieces;
   for (size_t i = 0; i < templ.size();) {
     if (templ[i] == '{') {
       size_t close = templ.find('}', i);
       if (close == std::string::npos) {
-        pieces.push_back({templ.substr(i), false});
+        pieces.push_back({TemplatePiece::kText, templ.substr(i)});
         break;
       }
       std::string inner = templ.substr(i + 1, close - i - 1);
-      if (inner.rfind("contact.", 0) == 0) {
-        pieces.push_back({TokenValue(inner, record, prefix_label, suffix_label), false});
-      } else {
-        pieces.push_back({inner, true});
-      }
+      bool token = inner.rfind("contact.", 0) == 0;
+      pieces.push_back({token ? TemplatePiece::kToken : TemplatePiece::kSeparator, std::move(inner)});
       i = close + 1;
     } else {
       size_t next = templ.find('{', i);
-      pieces.push_back({templ.substr(i, next == std::string::npos ? std::string::npos : next - i), false});
+      pieces.push_back({TemplatePiece::kText,
+                        templ.substr(i, next == std::string::npos ? std::string::npos : next - i)});
       i = next == std::string::npos ? templ.size() : next;
     }
   }
+  return parsed.emplace(templ, std::move(pieces)).first->second;
+}
+
+std::string FillGreetingIn(const std::string& templ, const RowView& record,
+                           const std::string& prefix_label, const std::string& suffix_label) {
+  const std::vector<TemplatePiece>& pieces = TemplatePieces(templ);
+  // Each piece's text in the filled template (a separator's own text).
+  std::vector<std::string> texts;
+  texts.reserve(pieces.size());
+  for (const TemplatePiece& p : pieces) {
+    texts.push_back(p.kind == TemplatePiece::kToken
+                        ? TokenValue(p.text, record, prefix_label, suffix_label)
+                        : p.text);
+  }
   std::string out;
   for (size_t i = 0; i < pieces.size(); ++i) {
-    if (!pieces[i].separator) {
-      out += pieces[i].text;
+    if (pieces[i].kind != TemplatePiece::kSeparator) {
+      out += texts[i];
       continue;
     }
-    bool before = !std::string(TrimAscii(out)).empty();
-    bool after = false;
-    for (size_t j = i + 1; j < pieces.size() && !pieces[j].separator; ++j) {
-      after = after || !pieces[j].text.empty();
-      break;
-    }
-    if (before && after && out.back() != ' ') out += pieces[i].text;
+    bool before = !TrimAscii(out).empty();
+    bool after = i + 1 < pieces.size() && pieces[i + 1].kind != TemplatePiece::kSeparator &&
+                 !texts[i + 1].empty();
+    if (before && after && out.back() != ' ') out += texts[i];
   }
   // Collapse the spaces left by empty tokens.
   std::string collapsed;
+  collapsed.reserve(out.size());
   for (char c : out) {
     if (c == ' ' && (collapsed.empty() || collapsed.back() == ' ')) continue;
     collapsed += c;
