@@ -72,10 +72,10 @@ Entity Contact() {
       .Index({"last_name"})
       .Index({"first_name"})
       .Index({"display_name"})
-      .Index({"organization_name"})
-      .Index({"household_name"})
+      .SparseIndex({"organization_name"})
+      .SparseIndex({"household_name"})
       .Index({"contact_type"})
-      .Index({"employer_id"})
+      .SparseIndex({"employer_id"})
       .Permissions({"access CiviCRM", "view all contacts"}, {"access CiviCRM", "add contacts"},
                    {"access CiviCRM", "edit all contacts"}, {"access CiviCRM", "delete contacts"})
       .SoftDelete();

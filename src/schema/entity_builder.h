@@ -81,6 +81,10 @@ class EntityBuilder {
     entity_.indexes.push_back(std::move(columns));
     return *this;
   }
+  EntityBuilder& SparseIndex(std::vector<std::string> columns) {
+    entity_.sparse_indexes.push_back(std::move(columns));
+    return *this;
+  }
   EntityBuilder& UniqueIndex(std::vector<std::string> columns) {
     entity_.unique_indexes.push_back(std::move(columns));
     return *this;

@@ -62,6 +62,11 @@ struct Entity {
   std::vector<Field> fields;  // "id" first
   std::vector<ReverseJoin> joins;
   std::vector<std::vector<std::string>> indexes;  // non-unique indexes
+  // Non-unique indexes over only the rows whose first column is set, for
+  // columns most rows leave empty (an organization's name on a person): a
+  // lookup by value uses them, and rows without a value cost no index entry.
+  // An optional link's own index is one too (store/internal/sql_builder).
+  std::vector<std::vector<std::string>> sparse_indexes;
   std::vector<std::vector<std::string>> unique_indexes;  // unique keys over several columns
   bool soft_delete = false;  // has is_deleted (contacts: the trash)
   bool api = true;           // served by the generic API actions (false: kith's own tables)

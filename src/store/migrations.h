@@ -28,6 +28,9 @@ struct Migration {
   // Entities of existing tables whose schema gained indexes: each declared
   // index is created when missing.
   std::vector<std::string> new_indexes = {};
+  // Entities of existing tables whose sparse indexes (schema sparse_indexes,
+  // optional links) were made as plain ones: dropped and made again.
+  std::vector<std::string> sparse_indexes = {};
 };
 
 // Every migration, in version order.

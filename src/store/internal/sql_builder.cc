@@ -1,7 +1,6 @@
 #include "store/internal/sql_builder.h"
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 
 #include "base/error_details.h"
@@ -735,12 +734,49 @@ std::vector<std::string> BuildCreateView(const schema::Catalog& catalog, const E
 
 }  // namespace
 
+namespace {
+
+// An index of a table as its CREATE TABLE makes it.
+struct TableIndex {
+  std::vector<std::string> columns;
+  enum Kind { kPlain, kSparse, kUnique } kind;
+
+  std::string Name(const Entity& entity) const {
+    return (kind == kUnique ? "uidx_" : "idx_") + entity.table + "_" + Join(columns, "_");
+  }
+  std::string Create(const Entity& entity, bool if_not_exists) const {
+    std::string sql = kind == kUnique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
+    if (if_not_exists) sql += "IF NOT EXISTS ";
+    sql += Name(entity) + " ON " + entity.table + " (" + Join(columns, ", ") + ")";
+    if (kind == kSparse) sql += " WHERE " + columns[0] + " IS NOT NULL";
+    return sql;
+  }
+};
+
+// The indexes declared by `entity`, then one for each link that none of
+// them starts with (sparse when the link is optional: often empty, like a
+// contact's employer).
+std::vector<TableIndex> TableIndexes(const Entity& entity) {
+  std::vector<TableIndex> out;
+  for (const auto& idx : entity.indexes) out.push_back({idx, TableIndex::kPlain});
+  for (const auto& idx : entity.sparse_indexes) out.push_back({idx, TableIndex::kSparse});
+  for (const Field& f : entity.fields) {
+    if (f.name == "id" || f.fk_entity.empty() || f.unique) continue;  // UNIQUE has its index
+    bool indexed = false;
+    for (const TableIndex& idx : out) indexed = indexed || idx.columns[0] == f.name;
+    for (const auto& idx : entity.unique_indexes) indexed = indexed || (!idx.empty() && idx[0] == f.name);
+    if (!indexed) out.push_back({{f.name}, f.required ? TableIndex::kPlain : TableIndex::kSparse});
+  }
+  for (const auto& idx : entity.unique_indexes) out.push_back({idx, TableIndex::kUnique});
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const Entity& entity,
                                           Dialect dialect) {
   if (!entity.derived.empty()) return BuildCreateView(catalog, entity);
   std::vector<std::string> defs;
-  std::vector<std::string> statements;
-  std::vector<std::vector<std::string>> indexes = entity.indexes;
   for (const Field& f : entity.fields) {
     if (f.name == "id") {
       defs.push_back(dialect == Dialect::kPostgres ? "id BIGSERIAL PRIMARY KEY"
@@ -758,21 +794,13 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const 
         def += " REFERENCES " + target->table + "(id) ON DELETE " +
                (f.required ? "CASCADE" : "SET NULL");
       }
-      bool indexed = f.unique;  // a UNIQUE column has its index already
-      for (const auto& idx : indexes) indexed = indexed || (!idx.empty() && idx[0] == f.name);
-      for (const auto& idx : entity.unique_indexes) indexed = indexed || (!idx.empty() && idx[0] == f.name);
-      if (!indexed) indexes.push_back({f.name});
     }
     defs.push_back(def);
   }
-  statements.push_back("CREATE TABLE " + entity.table + " (" + Join(defs, ", ") + ")");
-  for (const auto& idx : indexes) {
-    statements.push_back("CREATE INDEX idx_" + entity.table + "_" + Join(idx, "_") +
-                         " ON " + entity.table + " (" + Join(idx, ", ") + ")");
-  }
-  for (const auto& idx : entity.unique_indexes) {
-    statements.push_back("CREATE UNIQUE INDEX uidx_" + entity.table + "_" + Join(idx, "_") +
-                         " ON " + entity.table + " (" + Join(idx, ", ") + ")");
+  std::vector<std::string> statements = {"CREATE TABLE " + entity.table + " (" +
+                                         Join(defs, ", ") + ")"};
+  for (const TableIndex& idx : TableIndexes(entity)) {
+    statements.push_back(idx.Create(entity, /*if_not_exists=*/false));
   }
   return statements;
 }
@@ -846,16 +874,24 @@ std::vector<std::string> BuildDropTable(const Entity& entity, Dialect /*dialect*
   return {"DROP TABLE IF EXISTS " + entity.table};
 }
 
-std::vector<std::string> BuildCreateIndexes(const schema::Catalog& catalog, const Entity& entity,
-                                            Dialect dialect) {
-  // The same index list as the table's creation, so the two never disagree.
+std::vector<std::string> BuildCreateIndexes(const schema::Catalog& /*catalog*/,
+                                            const Entity& entity, Dialect /*dialect*/) {
   std::vector<std::string> statements;
-  for (const std::string& sql : BuildCreateTable(catalog, entity, dialect)) {
-    for (const char* head : {"CREATE INDEX ", "CREATE UNIQUE INDEX "}) {
-      if (sql.rfind(head, 0) == 0) {
-        statements.push_back(std::string(head) + "IF NOT EXISTS " + sql.substr(std::strlen(head)));
-      }
-    }
+  if (!entity.derived.empty()) return statements;  // a view has none
+  for (const TableIndex& idx : TableIndexes(entity)) {
+    statements.push_back(idx.Create(entity, /*if_not_exists=*/true));
+  }
+  return statements;
+}
+
+std::vector<std::string> BuildRemakeSparseIndexes(const schema::Catalog& /*catalog*/,
+                                                  const Entity& entity, Dialect /*dialect*/) {
+  std::vector<std::string> statements;
+  if (!entity.derived.empty()) return statements;
+  for (const TableIndex& idx : TableIndexes(entity)) {
+    if (idx.kind != TableIndex::kSparse) continue;
+    statements.push_back("DROP INDEX IF EXISTS " + idx.Name(entity));
+    statements.push_back(idx.Create(entity, /*if_not_exists=*/false));
   }
   return statements;
 }

@@ -83,6 +83,12 @@ std::vector<std::string> BuildSyncIndexes(const schema::Entity& entity, const sc
 // gives `entity` (a migration adding indexes to an existing table).
 std::vector<std::string> BuildCreateIndexes(const schema::Catalog& catalog,
                                             const schema::Entity& entity, Dialect dialect);
+
+// DROP INDEX then CREATE INDEX for each sparse index of `entity` (those over
+// the rows whose column is set), for a database whose indexes were made
+// before they were sparse.
+std::vector<std::string> BuildRemakeSparseIndexes(const schema::Catalog& catalog,
+                                                  const schema::Entity& entity, Dialect dialect);
 // DROP TABLE IF EXISTS.
 std::vector<std::string> BuildDropTable(const schema::Entity& entity, Dialect dialect);
 

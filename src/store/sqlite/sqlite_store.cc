@@ -643,6 +643,13 @@ Status SqliteStoreImpl::Migrate() {
         KITH_RETURN_IF_ERROR(conn.Exec(ddl));
       }
     }
+    for (const std::string& entity : m.sparse_indexes) {
+      const schema::Entity* e = base_->Find(entity);
+      if (e == nullptr) return Internal("migration names unknown entity " + entity);
+      for (const std::string& ddl : internal::BuildRemakeSparseIndexes(*base_, *e, kDialect)) {
+        KITH_RETURN_IF_ERROR(conn.Exec(ddl));
+      }
+    }
     if (m.seed) KITH_RETURN_IF_ERROR(m.seed(txn));
     KITH_RETURN_IF_ERROR(conn.Run("INSERT INTO kith_schema_version (version) VALUES (?)",
                                   {m.version}, nullptr, nullptr, nullptr));

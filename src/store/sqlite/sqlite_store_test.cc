@@ -165,6 +165,60 @@ TEST_F(SqliteStoreTest, ReopeningAppliesNoMigrationTwice) {
   EXPECT_EQ(txn->Count(q).value(), 5);
 }
 
+// Optional links and mostly-empty columns are indexed only where set
+// (schema sparse_indexes). A database made before that gets them remade by
+// migration 8; a lookup by value uses them, and the rows are all found.
+TEST_F(SqliteStoreTest, Migration8RemakesIndexesOfOftenEmptyColumnsSparse) {
+  auto index_sql = [&](const std::string& name) {
+    auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+    std::vector<Value> rows;
+    const std::vector<std::string> keys = {"sql"};
+    EXPECT_TRUE(conn->Run("SELECT sql FROM sqlite_master WHERE name = ?", {name}, &keys, nullptr,
+                          &rows).ok());
+    return rows.size() == 1 ? rows[0]["sql"].get<std::string>() : std::string();
+  };
+  const std::string employer = "idx_civicrm_contact_employer_id";
+  const std::string org_name = "idx_civicrm_contact_organization_name";
+  EXPECT_NE(index_sql(employer).find("WHERE employer_id IS NOT NULL"), std::string::npos);
+  store_.reset();
+  {
+    auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+    for (const char* ddl : {"DROP INDEX idx_civicrm_contact_employer_id",
+                            "CREATE INDEX idx_civicrm_contact_employer_id ON civicrm_contact (employer_id)",
+                            "DROP INDEX idx_civicrm_contact_organization_name",
+                            "CREATE INDEX idx_civicrm_contact_organization_name ON civicrm_contact "
+                            "(organization_name)",
+                            "DELETE FROM kith_schema_version WHERE version >= 8"}) {
+      ASSERT_TRUE(conn->Exec(ddl).ok()) << ddl;
+    }
+  }
+  ASSERT_EQ(index_sql(employer).find("WHERE"), std::string::npos);
+  ReopenStore();
+  EXPECT_NE(index_sql(employer).find("WHERE employer_id IS NOT NULL"), std::string::npos);
+  EXPECT_NE(index_sql(org_name).find("WHERE organization_name IS NOT NULL"), std::string::npos);
+
+  auto txn = store_->Begin(true).value();
+  auto org = txn->Insert("Contact", {{"contact_type", "Organization"}, {"organization_name", "Acme"}});
+  ASSERT_TRUE(org.ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(txn->Insert("Contact", {{"contact_type", "Individual"}, {"employer_id", *org}}).ok());
+    InsertContact(*txn, "Alone");
+  }
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id"};
+  q.where = Condition::Leaf("employer_id", Op::kEq, *org);
+  EXPECT_EQ(txn->Count(q).value(), 3);
+  q.where = Condition::Leaf("employer_id", Op::kIsNull, Value());
+  EXPECT_EQ(txn->Count(q).value(), 4);  // the organization and the three alone
+  q.where = Condition::Leaf("organization_name", Op::kLike, "Ac%");
+  EXPECT_EQ(txn->Count(q).value(), 1);
+  // Deleting the employer clears the link (found through the sparse index).
+  ASSERT_TRUE(txn->Delete("Contact", *org).ok());
+  q.where = Condition::Leaf("employer_id", Op::kIsNull, Value());
+  EXPECT_EQ(txn->Count(q).value(), 6);
+}
+
 TEST_F(SqliteStoreTest, RegexpAndContains) {
   auto txn = store_->Begin(true).value();
   InsertContact(*txn, "Smithson");
