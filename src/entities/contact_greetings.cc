@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "api/field_values.h"
+#include "base/error_details.h"
 #include "base/strings.h"
 #include "store/txn_memo.h"
 
@@ -182,6 +183,34 @@ std::string FillGreetingIn(const std::string& templ, const RowView& record,
 
 }  // namespace
 
+namespace {
+
+// The default option of each greeting for contacts of type `filter`, with
+// its template: [[id, template], ...] in Greetings() order (id null when the
+// type has no default). Looked up once per transaction: every contact
+// created asks for the same three.
+StatusOr<const Value*> GreetingDefaults(store::Transaction& txn, int filter) {
+  static const std::string kKeys[] = {"greeting-defaults\x1f" "1", "greeting-defaults\x1f" "2",
+                                      "greeting-defaults\x1f" "3"};
+  const std::string& key = kKeys[filter - 1];
+  if (const Value* known = store::Recall(txn, key)) return known;
+  Value defaults = Value::array();
+  for (const Greeting& g : Greetings()) {
+    KITH_ASSIGN_OR_RETURN(Value id, DefaultGreeting(txn, g.option_group, filter));
+    std::string templ;
+    if (!id.is_null()) {
+      KITH_ASSIGN_OR_RETURN(templ, Template(txn, g.option_group, id));
+    }
+    defaults.push_back(Value::array({std::move(id), std::move(templ)}));
+  }
+  store::Remember(txn, {"OptionValue", "OptionGroup"}, key, std::move(defaults));
+  const Value* kept = store::Recall(txn, key);
+  if (kept == nullptr) return Internal("greeting defaults not kept");
+  return kept;
+}
+
+}  // namespace
+
 Status ApplyContactGreetings(api::ActionContext& ctx, const Value& record, Value& changes,
                              bool creating, const std::string& prefix_label,
                              const std::string& suffix_label) {
@@ -190,17 +219,27 @@ Status ApplyContactGreetings(api::ActionContext& ctx, const Value& record, Value
   RowView row{record, changes};
   std::vector<std::pair<const char*, Value>> displays;
   int filter = TypeFilter(api::ValueAsText(row.Get("contact_type")));
-  for (const Greeting& g : Greetings()) {
-    if (creating && !changes.contains(g.id_field)) {
-      KITH_ASSIGN_OR_RETURN(Value id, DefaultGreeting(ctx.txn, g.option_group, filter));
-      changes[g.id_field] = id;
-    }
-    Value id = row.Get(g.id_field);
+  const Value* defaults = nullptr;
+  if (creating) {
+    KITH_ASSIGN_OR_RETURN(defaults, GreetingDefaults(ctx.txn, filter));
+  }
+  const std::vector<Greeting>& greetings = Greetings();
+  auto fill = [&](const Greeting& g, const std::string& templ) {
+    return templ == "Customized" ? api::ValueAsText(row.Get(g.custom_field))
+                                 : FillGreetingIn(templ, row, prefix_label, suffix_label);
+  };
+  for (size_t i = 0; i < greetings.size(); ++i) {
+    const Greeting& g = greetings[i];
     std::string display;
-    if (!id.is_null()) {
-      KITH_ASSIGN_OR_RETURN(std::string templ, Template(ctx.txn, g.option_group, id));
-      display = templ == "Customized" ? api::ValueAsText(row.Get(g.custom_field))
-                                      : FillGreetingIn(templ, row, prefix_label, suffix_label);
+    const Value* id = row.Find(g.id_field);
+    if (defaults != nullptr && !changes.contains(g.id_field)) {
+      // A new contact without this greeting gets its type's default.
+      const Value& chosen = (*defaults)[i];
+      changes[g.id_field] = chosen[0];
+      if (!chosen[0].is_null()) display = fill(g, chosen[1].get_ref<const std::string&>());
+    } else if (id != nullptr && !id->is_null()) {
+      KITH_ASSIGN_OR_RETURN(std::string templ, Template(ctx.txn, g.option_group, *id));
+      display = fill(g, templ);
     }
     displays.emplace_back(g.display_field, display.empty() ? Value() : Value(display));
   }
