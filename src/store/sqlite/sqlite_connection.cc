@@ -38,8 +38,11 @@ Status Bind(sqlite3_stmt* stmt, int index, const Value& v) {
   } else if (v.is_number()) {
     rc = sqlite3_bind_double(stmt, index, v.get<double>());
   } else if (v.is_string()) {
+    // Not copied: `v` outlives the statement's steps (Run and RunScalar
+    // reset the statement before they return, and its bindings are cleared
+    // before it is bound again).
     const std::string& s = v.get_ref<const std::string&>();
-    rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
   } else {
     std::string s = v.dump();
     rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
@@ -175,6 +178,7 @@ Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& b
     if (rc != SQLITE_ROW) {
       Status s = Error(rc, "step");
       sqlite3_reset(stmt);
+      sqlite3_clear_bindings(stmt);
       return s;
     }
     if (rows == nullptr) continue;
@@ -202,6 +206,7 @@ Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& b
     rows->push_back(std::move(row));
   }
   sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
   return Status();
 }
 
@@ -216,10 +221,12 @@ StatusOr<int64_t> SqliteConnection::RunScalar(const std::string& sql,
   if (rc != SQLITE_ROW) {
     Status s = rc == SQLITE_DONE ? Internal("no scalar result") : Error(rc, "step");
     sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
     return s;
   }
   int64_t value = sqlite3_column_type(stmt, 0) == SQLITE_INTEGER ? sqlite3_column_int64(stmt, 0) : 0;
   sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
   return value;
 }
 
