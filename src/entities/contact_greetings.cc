@@ -36,30 +36,6 @@ int TypeFilter(const std::string& type) {
   return 1;
 }
 
-// The default option value of `group` for a contact type, or null.
-StatusOr<Value> DefaultGreeting(store::Transaction& txn, const char* group, int filter) {
-  // Looked up once per transaction (store/txn_memo.h): a save of many
-  // contacts asks for the same three defaults every time.
-  std::string key = std::string("greeting-default\x1f") + group + "\x1f" + std::to_string(filter);
-  if (const Value* known = store::Recall(txn, key)) return *known;
-  Query q;
-  q.entity = "OptionValue";
-  q.select = {"value"};
-  q.where = Condition::And({Condition::Leaf("option_group_id.name", Op::kEq, group),
-                            Condition::Leaf("is_default", Op::kEq, 1),
-                            Condition::Leaf("filter", Op::kEq, filter),
-                            Condition::Leaf("is_active", Op::kEq, 1)});
-  q.limit = 1;
-  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
-  Value id;
-  if (!rows.empty()) {
-    auto n = ParseInt64(api::ValueAsText(rows[0]["value"]));
-    if (n) id = *n;
-  }
-  store::Remember(txn, {"OptionValue", "OptionGroup"}, key, id);
-  return id;
-}
-
 StatusOr<std::string> Template(store::Transaction& txn, const char* group, const Value& value) {
   std::string key = std::string("greeting-template\x1f") + group + "\x1f" + api::ValueAsText(value);
   if (const Value* known = store::Recall(txn, key)) return known->get<std::string>();
@@ -185,23 +161,44 @@ std::string FillGreetingIn(const std::string& templ, const RowView& record,
 
 namespace {
 
-// The default option of each greeting for contacts of type `filter`, with
-// its template: [[id, template], ...] in Greetings() order (id null when the
-// type has no default). Looked up once per transaction: every contact
-// created asks for the same three.
+// The default option of each greeting for contacts of type `filter` (the
+// option's filter: 1 Individual, 2 Household, 3 Organization) with its
+// label, the template: [[id, template], ...] in Greetings() order (null and
+// "" when the type has none). One query, once per transaction: every
+// contact created asks for the same three.
 StatusOr<const Value*> GreetingDefaults(store::Transaction& txn, int filter) {
   static const std::string kKeys[] = {"greeting-defaults\x1f" "1", "greeting-defaults\x1f" "2",
                                       "greeting-defaults\x1f" "3"};
   const std::string& key = kKeys[filter - 1];
   if (const Value* known = store::Recall(txn, key)) return known;
+  Value groups = Value::array();
+  for (const Greeting& g : Greetings()) groups.push_back(g.option_group);
+  // The groups by id (IN a subquery): SQLite does not drive a LEFT JOIN
+  // from a list of names, and would read every option value instead.
+  Query group_ids;
+  group_ids.entity = "OptionGroup";
+  group_ids.select = {"id"};
+  group_ids.where = Condition::Leaf("name", Op::kIn, groups);
+  Query q;
+  q.entity = "OptionValue";
+  q.select = {"option_group_id.name", "value", "label"};
+  q.where = Condition::And({Condition::InQuery("option_group_id", std::move(group_ids)),
+                            Condition::Leaf("is_default", Op::kEq, 1),
+                            Condition::Leaf("filter", Op::kEq, filter),
+                            Condition::Leaf("is_active", Op::kEq, 1)});
+  q.order_by = {{"id", false}};
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
   Value defaults = Value::array();
   for (const Greeting& g : Greetings()) {
-    KITH_ASSIGN_OR_RETURN(Value id, DefaultGreeting(txn, g.option_group, filter));
-    std::string templ;
-    if (!id.is_null()) {
-      KITH_ASSIGN_OR_RETURN(templ, Template(txn, g.option_group, id));
+    Value chosen = Value::array({Value(), ""});
+    for (const Value& row : rows) {  // the first default of the group
+      if (api::ValueAsText(row["option_group_id.name"]) != g.option_group) continue;
+      if (auto n = ParseInt64(api::ValueAsText(row["value"]))) {
+        chosen = Value::array({*n, api::ValueAsText(row["label"])});
+      }
+      break;
     }
-    defaults.push_back(Value::array({std::move(id), std::move(templ)}));
+    defaults.push_back(std::move(chosen));
   }
   store::Remember(txn, {"OptionValue", "OptionGroup"}, key, std::move(defaults));
   const Value* kept = store::Recall(txn, key);
