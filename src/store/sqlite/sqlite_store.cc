@@ -9,6 +9,7 @@
 
 #include "base/error_details.h"
 #include "store/custom_catalog.h"
+#include "store/id_set.h"
 #include "store/internal/sql_builder.h"
 #include "store/migrations.h"
 #include "store/sqlite/insert_pipeline.h"
@@ -34,14 +35,14 @@ struct LookupMemo {
   // those (a contact's insert keeps the option labels every contact needs).
   // A key may linger here after it was forgotten; erasing it again is harmless.
   std::unordered_map<std::string, std::vector<std::string>> keys_by_tag;
-  std::unordered_map<std::string, std::unordered_set<int64_t>> exists;
+  std::unordered_map<std::string, IdSet> exists;
   // Rows this transaction inserted (entity -> ids), and the ids each linking
   // column (entity, field) was written with since: an inserted row that no
   // written link names has no linked rows (it is new; a row naming it needed
   // a write that named it). `links_unknown`: a link was written in a form not
   // understood here, so nothing is known about that target entity.
-  std::unordered_map<std::string, std::unordered_set<int64_t>> inserted;
-  std::unordered_map<std::string, std::unordered_set<int64_t>> linked;  // key: entity + '.' + field
+  std::unordered_map<std::string, IdSet> inserted;
+  std::unordered_map<std::string, IdSet> linked;  // key: entity + '.' + field
   std::unordered_set<std::string> links_unknown;
 
   void Wrote(std::string_view entity) {
@@ -709,16 +710,16 @@ bool KnownWithoutLinks(Transaction& txn, std::string_view entity, std::string_vi
     return false;
   }
   auto inserted = memo->inserted.find(f->fk_entity);
-  if (inserted == memo->inserted.end() || inserted->second.count(id) == 0) return false;
+  if (inserted == memo->inserted.end() || !inserted->second.contains(id)) return false;
   auto linked = memo->linked.find(e->name + "." + f->name);
-  return linked == memo->linked.end() || linked->second.count(id) == 0;
+  return linked == memo->linked.end() || !linked->second.contains(id);
 }
 
 bool KnownToExist(Transaction& txn, std::string_view entity, int64_t id) {
   sqlite::LookupMemo* memo = MemoOf(txn);
   if (memo == nullptr) return false;
   auto it = memo->exists.find(std::string(entity));
-  return it != memo->exists.end() && it->second.count(id) > 0;
+  return it != memo->exists.end() && it->second.contains(id);
 }
 
 void NoteExists(Transaction& txn, std::string_view entity, int64_t id) {
