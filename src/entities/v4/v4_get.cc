@@ -2,6 +2,7 @@
 // fields, suffixes and aggregates), where (every operator of C.3.4, nested
 // AND/OR/NOT), orderBy, limit, offset, groupBy — turned into one store Query.
 #include <algorithm>
+#include <deque>
 #include <string_view>
 #include <unordered_map>
 
@@ -31,8 +32,18 @@ struct SelectItem {
   bool aggregate = false;
 };
 
+// What a get answers with: items in answer order, each either made for this
+// call (owned) or one of the `select *` items shared by every call on the
+// catalog (kept alive by `shared`), so that a wildcard copies no items.
 struct Selection {
-  std::vector<SelectItem> items;
+  Selection() = default;
+  Selection(Selection&&) = default;
+  Selection& operator=(Selection&&) = default;
+  Selection(const Selection&) = delete;  // `items` point into `owned`
+
+  std::vector<const SelectItem*> items;
+  std::deque<SelectItem> owned;  // a deque: its elements stay where they are
+  std::shared_ptr<const std::vector<SelectItem>> shared;
   bool wildcard = false;
   bool row_count = false;
   bool rows = true;  // false when only row_count was asked
@@ -59,10 +70,11 @@ std::string TypeOverride(const V4Hooks& hooks, const FieldRef& ref) {
 }
 
 void AddItem(Selection& sel, SelectItem item) {
-  for (const SelectItem& known : sel.items) {
-    if (known.key == item.key) return;
+  for (const SelectItem* known : sel.items) {
+    if (known->key == item.key) return;
   }
-  sel.items.push_back(std::move(item));
+  sel.owned.push_back(std::move(item));
+  sel.items.push_back(&sel.owned.back());
 }
 
 // The item selecting `column`, before the caller's permissions are applied;
@@ -103,28 +115,28 @@ void AddColumn(ActionContext& ctx, const schema::Entity& entity, const V4Hooks& 
 // new catalog) and thread, and only the caller's permissions applied per call.
 // Row columns are the entity's own, so explicit join aliases (which may not
 // shadow them) do not change what they resolve to.
-const std::vector<SelectItem>& WildcardItems(ActionContext& ctx, const schema::Entity& entity,
-                                             const V4Hooks& hooks) {
+std::shared_ptr<const std::vector<SelectItem>> WildcardItems(ActionContext& ctx,
+                                                             const schema::Entity& entity,
+                                                             const V4Hooks& hooks) {
   struct Cache {
     std::weak_ptr<const schema::Catalog> catalog;
-    std::map<std::string, std::vector<SelectItem>, std::less<>> by_entity;
+    std::map<std::string, std::shared_ptr<const std::vector<SelectItem>>, std::less<>> by_entity;
   };
   thread_local Cache cache;
-  thread_local std::vector<SelectItem> uncached;
-  auto resolve = [&](std::vector<SelectItem>& items) {
+  auto resolve = [&] {
+    auto items = std::make_shared<std::vector<SelectItem>>();
     for (const std::string& c : RowColumns(entity, hooks)) {
       std::optional<SelectItem> item = ColumnItem(ctx.catalog, entity, hooks, JoinAliases(), c);
-      if (item) items.push_back(std::move(*item));
+      if (item) items->push_back(std::move(*item));
     }
+    return std::shared_ptr<const std::vector<SelectItem>>(std::move(items));
   };
   // The weak pointer tells a live catalog from a new one at a freed one's address.
   std::shared_ptr<const schema::Catalog> current = ctx.txn.catalog();
   if (current.get() != &ctx.catalog) {
     // The action runs on the catalog it started with and this transaction
     // has reloaded it since (a custom field created in a chain): no caching.
-    uncached.clear();
-    resolve(uncached);
-    return uncached;
+    return resolve();
   }
   if (cache.catalog.lock() != current) {
     cache.by_entity.clear();
@@ -132,9 +144,7 @@ const std::vector<SelectItem>& WildcardItems(ActionContext& ctx, const schema::E
   }
   auto it = cache.by_entity.find(entity.name);
   if (it != cache.by_entity.end()) return it->second;
-  std::vector<SelectItem> items;
-  resolve(items);
-  return cache.by_entity.emplace(entity.name, std::move(items)).first->second;
+  return cache.by_entity.emplace(entity.name, resolve()).first->second;
 }
 
 // "FN(arg)" / "FN(DISTINCT arg)" with an optional " AS alias".
@@ -211,11 +221,13 @@ StatusOr<Selection> ParseSelect(ActionContext& ctx, const schema::Entity& entity
   if (sel.wildcard) {
     // Only "id" can be there already: no search through the whole list.
     size_t before = sel.items.size();
-    for (const SelectItem& item : WildcardItems(ctx, entity, hooks)) {
+    sel.shared = WildcardItems(ctx, entity, hooks);
+    sel.items.reserve(before + sel.shared->size());
+    for (const SelectItem& item : *sel.shared) {
       if (!CallerMaySelect(ctx, hooks, item)) continue;
       bool known = false;
-      for (size_t i = 0; i < before && !known; ++i) known = sel.items[i].key == item.key;
-      if (!known) sel.items.push_back(item);
+      for (size_t i = 0; i < before && !known; ++i) known = sel.items[i]->key == item.key;
+      if (!known) sel.items.push_back(&item);
     }
   }
   for (const std::string& a : asked) {
@@ -430,8 +442,8 @@ struct HavingBuilder {
   }
 
   StatusOr<std::string> Path(const std::string& key) {
-    for (const SelectItem& item : sel.items) {
-      if (item.key == key && !item.path.empty()) return item.path;
+    for (const SelectItem* item : sel.items) {
+      if (item->key == key && !item->path.empty()) return item->path;
     }
     KITH_ASSIGN_OR_RETURN(std::optional<SelectItem> agg, ParseAggregate(ctx, entity, aliases, key));
     if (agg) return agg->path;
@@ -590,8 +602,10 @@ StatusOr<int64_t> NonNegative(const Value& params, const char* key) {
 }
 
 // Turns stored lists of option values into their labels/names.
-Status LabelLists(ActionContext& ctx, const std::vector<SelectItem>& items, std::vector<Value>& rows) {
-  for (const SelectItem& item : items) {
+Status LabelLists(ActionContext& ctx, const std::vector<const SelectItem*>& items,
+                  std::vector<Value>& rows) {
+  for (const SelectItem* listed : items) {
+    const SelectItem& item = *listed;
     if (!item.ref || item.ref->suffix.empty() || !item.ref->field->serialized) continue;
     const std::string& group = item.ref->field->option_group;
     std::map<std::string, std::string> names;
@@ -652,8 +666,8 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
     KITH_ASSIGN_OR_RETURN(q.having, having.List(params["having"]));
   }
   if (!sel.wildcard && !hooks.late_columns.empty()) {
-    std::stable_partition(sel.items.begin(), sel.items.end(), [&](const SelectItem& item) {
-      return hooks.late_columns.count(item.key) == 0;
+    std::stable_partition(sel.items.begin(), sel.items.end(), [&](const SelectItem* item) {
+      return hooks.late_columns.count(item->key) == 0;
     });
   }
 
@@ -675,8 +689,8 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
         return InvalidArgument("orderBy direction must be ASC or DESC: " + key, {{"error_field", key}});
       }
       std::string path;
-      for (const SelectItem& item : sel.items) {
-        if (item.key == key && item.aggregate) path = item.path;
+      for (const SelectItem* item : sel.items) {
+        if (item->key == key && item->aggregate) path = item->path;
       }
       if (path.empty()) {
         std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, aliases, key);
@@ -702,13 +716,13 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
   std::unordered_map<std::string_view, size_t> column_of;
   std::vector<size_t> item_columns;
   item_columns.reserve(sel.items.size());
-  for (const SelectItem& item : sel.items) {
-    if (item.is_virtual) {
+  for (const SelectItem* item : sel.items) {
+    if (item->is_virtual) {
       item_columns.push_back(0);
       continue;
     }
-    auto [it, added] = column_of.emplace(item.path, q.select.size());
-    if (added) q.select.push_back(item.path);
+    auto [it, added] = column_of.emplace(item->path, q.select.size());
+    if (added) q.select.push_back(item->path);
     item_columns.push_back(it->second);
   }
   if (q.select.empty()) q.select.push_back(q.group_by.empty() ? "id" : q.group_by[0]);
@@ -728,7 +742,7 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
     auto& fields = row.get_ref<Value::object_t&>();
     fields.reserve(sel.items.size());
     for (size_t i = 0; i < sel.items.size(); ++i) {
-      const SelectItem& item = sel.items[i];
+      const SelectItem& item = *sel.items[i];
       if (item.is_virtual) {
         fields.Container::emplace_back(item.key, item.virtual_value);
         continue;
