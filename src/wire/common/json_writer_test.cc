@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <vector>
 #include <string>
 
 namespace kith::wire {
@@ -55,6 +59,44 @@ TEST(JsonWriterTest, PrettyUsesFourSpaces) {
             "    ],\n"
             "    \"c\": {}\n"
             "}");
+}
+
+// The compact writer agrees byte for byte with nlohmann's dump (as
+// json_encode) over random nested values: ASCII, escapes, UTF-8, invalid
+// bytes, integers at their limits, doubles.
+TEST(JsonWriterTest, CompactAgreesWithTheLibrarysDump) {
+  std::mt19937_64 random(11);
+  const std::vector<std::string> pieces = {"a", "Zo\xC3\xAB", "\"", "\\", "/", "\n", "\x01", "\x7F",
+                                           "\xFF", "\xC3", "\xF0\x9F\x98\x80", " ", "9", "{}"};
+  auto text = [&] {
+    std::string s;
+    for (int n = static_cast<int>(random() % 5); n > 0; --n) s += pieces[random() % pieces.size()];
+    return s;
+  };
+  std::function<Value(int)> make = [&](int depth) -> Value {
+    switch (random() % (depth > 3 ? 6 : 8)) {
+      case 0: return Value();
+      case 1: return Value(random() % 2 == 0);
+      case 2: return Value(static_cast<int64_t>(random()));
+      case 3: return Value(random() % 2 ? INT64_MIN : static_cast<uint64_t>(UINT64_MAX));
+      case 4: return Value(static_cast<double>(static_cast<int64_t>(random() % 100000)) / 64.0);
+      case 5: return Value(text());
+      case 6: {
+        Value a = Value::array();
+        for (int n = static_cast<int>(random() % 4); n > 0; --n) a.push_back(make(depth + 1));
+        return a;
+      }
+      default: {
+        Value o = Value::object();
+        for (int n = static_cast<int>(random() % 4); n > 0; --n) o[text()] = make(depth + 1);
+        return o;
+      }
+    }
+  };
+  for (int i = 0; i < 3000; ++i) {
+    Value v = make(0);
+    ASSERT_EQ(ToJson(v), v.dump(-1, ' ', false, Value::error_handler_t::replace)) << i;
+  }
 }
 
 }  // namespace
