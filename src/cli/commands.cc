@@ -97,8 +97,6 @@ Status RunUserAdd(const UserAddOptions& options, std::ostream& out) {
   if (!role) return InvalidArgument("--role must be admin, editor or viewer, not " + options.role);
   KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
   KITH_ASSIGN_OR_RETURN(auto txn, rt->store->Begin(true));
-  // The rows are written by the store's own thread while the next rows' rules run.
-  KITH_RETURN_IF_ERROR(txn->PipelineInserts());
   auth::Caller system = auth::Caller::System();
   // The user's contact: an Individual named after the user.
   api::ApiCall call{"Contact", "create", Value::object(), 2};
