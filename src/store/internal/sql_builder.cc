@@ -549,6 +549,9 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
       cols.push_back(c.expr);
       st.column_types.push_back(c.type);
     }
+    std::vector<std::string_view> sorted(query.select.begin(), query.select.end());
+    std::sort(sorted.begin(), sorted.end());
+    st.distinct_columns = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
   }
   KITH_ASSIGN_OR_RETURN(std::string where, b.Where(where_condition));
   std::vector<std::string> order;

@@ -20,6 +20,9 @@ struct SqlStatement {
   std::vector<Value> binds;  // in placeholder order
   // For selects: the schema type of each result column, to type the values.
   std::vector<schema::FieldType> column_types;
+  // For selects: no path is selected twice, so a row's members can be
+  // appended without a search for an existing key.
+  bool distinct_columns = false;
 };
 
 // A value as it is bound as a parameter: booleans become 0/1.

@@ -157,7 +157,7 @@ StatusOr<sqlite3_stmt*> SqliteConnection::Prepare(const std::string& sql) {
 Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& binds,
                              const std::vector<std::string>* keys,
                              const std::vector<schema::FieldType>* types,
-                             std::vector<Value>* rows) {
+                             std::vector<Value>* rows, bool keys_distinct) {
   KITH_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
   for (size_t i = 0; i < binds.size(); ++i) {
     KITH_RETURN_IF_ERROR(Bind(stmt, static_cast<int>(i + 1), binds[i]));
@@ -165,8 +165,9 @@ Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& b
   // Distinct keys (the usual case) are appended to each row without the
   // ordered object's linear search per key, which made a 50-column row cost
   // over a thousand string comparisons.
-  bool distinct_keys = false;
-  if (rows != nullptr && keys != nullptr &&
+  bool distinct_keys = keys_distinct && rows != nullptr && keys != nullptr &&
+                       keys->size() >= static_cast<size_t>(sqlite3_column_count(stmt));
+  if (!distinct_keys && rows != nullptr && keys != nullptr &&
       keys->size() >= static_cast<size_t>(sqlite3_column_count(stmt))) {
     std::vector<std::string_view> sorted(keys->begin(), keys->end());
     std::sort(sorted.begin(), sorted.end());

@@ -34,10 +34,11 @@ class SqliteConnection {
 
   // Runs `sql` with `binds`; each result row is appended to `rows` as an
   // object keyed by `keys` (typed by `types` when given). `rows` may be null
-  // for statements without results.
+  // for statements without results. `keys_distinct`: the caller knows that
+  // no key repeats (else Run checks).
   Status Run(const std::string& sql, const std::vector<Value>& binds,
              const std::vector<std::string>* keys, const std::vector<schema::FieldType>* types,
-             std::vector<Value>* rows);
+             std::vector<Value>* rows, bool keys_distinct = false);
 
   // Runs a statement that returns one integer (COUNT(*)).
   StatusOr<int64_t> RunScalar(const std::string& sql, const std::vector<Value>& binds);

@@ -432,7 +432,8 @@ StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
       if (built.binds.size() < shape.binds.size() ||
           !std::equal(shape.binds.begin(), shape.binds.end(), built.binds.end() - shape.binds.size())) {
         KITH_RETURN_IF_ERROR(
-            conn_->Run(built.sql, built.binds, &query.select, &built.column_types, &rows));
+            conn_->Run(built.sql, built.binds, &query.select, &built.column_types, &rows,
+                       built.distinct_columns));
         return rows;
       }
       built.binds.resize(built.binds.size() - shape.binds.size());
@@ -442,11 +443,13 @@ StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
     std::vector<Value> binds = st->binds;  // the joins' parameters
     binds.insert(binds.end(), std::make_move_iterator(shape.binds.begin()),
                  std::make_move_iterator(shape.binds.end()));
-    KITH_RETURN_IF_ERROR(conn_->Run(st->sql, binds, &query.select, &st->column_types, &rows));
+    KITH_RETURN_IF_ERROR(conn_->Run(st->sql, binds, &query.select, &st->column_types, &rows,
+                                  st->distinct_columns));
     return rows;
   }
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*catalog_, query, kDialect));
-  KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, &query.select, &st.column_types, &rows));
+  KITH_RETURN_IF_ERROR(
+      conn_->Run(st.sql, st.binds, &query.select, &st.column_types, &rows, st.distinct_columns));
   return rows;
 }
 
