@@ -157,10 +157,6 @@ std::string FillGreetingIn(const std::string& templ, const RowView& record,
   return std::string(TrimAscii(collapsed));
 }
 
-}  // namespace
-
-namespace {
-
 // The default option of each greeting for contacts of type `filter` (the
 // option's filter: 1 Individual, 2 Household, 3 Organization) with its
 // label, the template: [[id, template], ...] in Greetings() order (null and
@@ -228,13 +224,12 @@ Status ApplyContactGreetings(api::ActionContext& ctx, const Value& record, Value
   for (size_t i = 0; i < greetings.size(); ++i) {
     const Greeting& g = greetings[i];
     std::string display;
-    const Value* id = row.Find(g.id_field);
     if (defaults != nullptr && !changes.contains(g.id_field)) {
       // A new contact without this greeting gets its type's default.
       const Value& chosen = (*defaults)[i];
       changes[g.id_field] = chosen[0];
       if (!chosen[0].is_null()) display = fill(g, chosen[1].get_ref<const std::string&>());
-    } else if (id != nullptr && !id->is_null()) {
+    } else if (const Value* id = row.Find(g.id_field); id != nullptr && !id->is_null()) {
       KITH_ASSIGN_OR_RETURN(std::string templ, Template(ctx.txn, g.option_group, *id));
       display = fill(g, templ);
     }

@@ -52,6 +52,12 @@ bool IsPlainPath(std::string_view path) {
                       [](char c) { return c == '.' || c == ':' || c == '(' || c == ')'; });
 }
 
+bool NoRepeats(const std::vector<std::string>& paths) {
+  std::vector<std::string_view> sorted(paths.begin(), paths.end());
+  std::sort(sorted.begin(), sorted.end());
+  return std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+}
+
 const Value& SelectedColumn(const Value& row, const Query& query, size_t at) {
   const auto& members = row.get_ref<const Value::object_t&>();
   if (members.size() == query.select.size() && at < members.size()) {

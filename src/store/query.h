@@ -95,6 +95,10 @@ struct Query {
 // suffix or aggregate ("last_name", not "email_primary.email").
 bool IsPlainPath(std::string_view path);
 
+// Whether no path appears twice in `paths` (a select list whose rows can be
+// built without a search for an existing key).
+bool NoRepeats(const std::vector<std::string>& paths);
+
 // Member `at` of a row that Transaction::Select returned for `query`: rows
 // hold the selected paths in select order, one member each, so by position;
 // by name (`query.select[at]`) when a row's members do not line up with them.

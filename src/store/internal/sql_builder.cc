@@ -549,9 +549,7 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
       cols.push_back(c.expr);
       st.column_types.push_back(c.type);
     }
-    std::vector<std::string_view> sorted(query.select.begin(), query.select.end());
-    std::sort(sorted.begin(), sorted.end());
-    st.distinct_columns = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+    st.distinct_columns = NoRepeats(query.select);
   }
   KITH_ASSIGN_OR_RETURN(std::string where, b.Where(where_condition));
   std::vector<std::string> order;
@@ -679,11 +677,6 @@ std::vector<Value> InsertBinds(const InsertPlan& plan, const Value& row, int64_t
     }
   }
   return binds;
-}
-
-StatusOr<SqlStatement> BuildInsert(const Entity& entity, const Value& row, Dialect dialect) {
-  KITH_ASSIGN_OR_RETURN(InsertPlan plan, PlanInsert(entity, row, dialect, /*with_id=*/false));
-  return SqlStatement{std::move(plan.sql), InsertBinds(plan, row, 0), {}};
 }
 
 StatusOr<SqlStatement> BuildUpdate(const Entity& entity, int64_t id, const Value& changes,

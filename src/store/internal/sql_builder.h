@@ -40,14 +40,11 @@ StatusOr<SqlStatement> BuildSelect(const schema::Catalog& catalog, const Query& 
 StatusOr<SqlStatement> BuildCount(const schema::Catalog& catalog, const Query& query,
                                   Dialect dialect);
 
-// Builds an INSERT of the given columns; kInvalidArgument for an unknown one.
-StatusOr<SqlStatement> BuildInsert(const schema::Entity& entity, const Value& row,
-                                   Dialect dialect);
-
-// BuildInsert in two steps, for many rows with the same columns in the same
-// order: the SQL and the field of each column are found once (PlanInsert),
-// then each row's values are bound by position (InsertBinds). With `with_id`
-// the statement also sets the id (handed out by the caller).
+// An INSERT of a row's columns, in two steps so that many rows with the same
+// columns in the same order share one: the SQL and the field of each column
+// are found once (PlanInsert; kInvalidArgument for an unknown column), then
+// each row's values are bound by position (InsertBinds). With `with_id` the
+// statement also sets the id (handed out by the caller).
 struct InsertPlan {
   std::string sql;
   std::vector<const schema::Field*> fields;  // one per column of the row, in order

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "base/error_details.h"
+#include "store/query.h"
 
 namespace kith::store::sqlite {
 namespace {
@@ -169,9 +170,7 @@ Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& b
                        keys->size() >= static_cast<size_t>(sqlite3_column_count(stmt));
   if (!distinct_keys && rows != nullptr && keys != nullptr &&
       keys->size() >= static_cast<size_t>(sqlite3_column_count(stmt))) {
-    std::vector<std::string_view> sorted(keys->begin(), keys->end());
-    std::sort(sorted.begin(), sorted.end());
-    distinct_keys = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+    distinct_keys = NoRepeats(*keys);
   }
   while (true) {
     int rc = sqlite3_step(stmt);
