@@ -29,8 +29,9 @@ class InsertPipeline {
   // `conn` is used by the pipeline's thread from now on, and by the caller
   // only between a Drain() and the next Push().
   explicit InsertPipeline(SqliteConnection& conn);
-  // Waits for the insert running now, drops the rest (the transaction is
-  // being rolled back or was drained already) and stops the thread.
+  // Waits for the batch of inserts running now (up to a queue's worth),
+  // drops the rest (the transaction is being rolled back or was drained
+  // already) and stops the thread.
   ~InsertPipeline();
   InsertPipeline(const InsertPipeline&) = delete;
   InsertPipeline& operator=(const InsertPipeline&) = delete;
