@@ -624,10 +624,18 @@ void Connection::DoWrite(bool close_after, bool linger) {
   // The head and the body go out as two buffers: the body is not copied.
   std::array<net::const_buffer, 2> buffers{net::buffer(wire_), net::buffer(response_.body())};
   SetDeadline(IdleTimeout(server_->options()));
-  net::async_write(socket_, buffers,
-                   [self = shared_from_this(), close_after, linger](beast::error_code ec, size_t) {
-                     self->OnWrite(close_after, linger, ec);
-                   });
+  // The write is queued behind the requests this turn of the event loop has
+  // already read, so their answers leave together. On loopback the sender
+  // pays for waking a client that sleeps between answers; answering a batch
+  // wakes it once instead of once per answer (an APIv4 get under 16
+  // connections went from 55-75 to ~45 us of kith's CPU). A lone request's
+  // answer goes out at once.
+  net::post(socket_.get_executor(), [self = shared_from_this(), buffers, close_after, linger] {
+    net::async_write(self->socket_, buffers,
+                     [self, close_after, linger](beast::error_code ec, size_t) {
+                       self->OnWrite(close_after, linger, ec);
+                     });
+  });
 }
 
 void Connection::OnWrite(bool close_after, bool linger, beast::error_code ec) {
