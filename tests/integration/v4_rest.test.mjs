@@ -375,6 +375,30 @@ describe('where operators', () => {
 
 // ---------------------------------------------------------------------------
 describe('values and answers', () => {
+  test('a whole contact row holds the columns of its own contact type only', async () => {
+    const org = (await api4('Contact', 'create', {
+      values: { contact_type: 'Organization', organization_name: 'Kinds Ltd', legal_name: 'Kinds Limited' },
+    })).values[0];
+    const [personId] = await makeContacts('Kinds', [{ first_name: 'Kim', job_title: 'Clerk' }]);
+    const got = await api4('Contact', 'get', {
+      where: [['id', 'IN', [org.id, personId]]], orderBy: { id: 'ASC' },
+    });
+    const [orgRow, personRow] = got.values;
+    assert.equal(orgRow.organization_name, 'Kinds Ltd');
+    assert.equal(orgRow.legal_name, 'Kinds Limited');
+    for (const column of ['first_name', 'last_name', 'job_title', 'birth_date', 'household_name']) {
+      assert.ok(!(column in orgRow), `an organization has no ${column}`);
+    }
+    assert.equal(personRow.first_name, 'Kim');
+    assert.equal(personRow.job_title, 'Clerk');
+    for (const column of ['organization_name', 'legal_name', 'sic_code', 'household_name']) {
+      assert.ok(!(column in personRow), `a person has no ${column}`);
+    }
+    // Columns every contact has stay, in CiviCRM's order.
+    assert.deepEqual(Object.keys(orgRow).slice(0, 3), ['id', 'contact_type', 'external_identifier']);
+    assert.ok('display_name' in orgRow && 'display_name' in personRow);
+  });
+
   test('typed values: integers, booleans, null, lists', async () => {
     const created = await api4('Contact', 'create', {
       values: {

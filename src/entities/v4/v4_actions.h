@@ -44,9 +44,12 @@ struct V4Hooks {
   // Columns CiviCRM types differently from kith's schema: "Integer" for a
   // flag CiviCRM keeps as a number (Email.on_hold).
   std::map<std::string, std::string> column_types;
-  // Drops from a whole row (select * / reload) the columns that do not apply
-  // to it (Contact: the fields of the other contact types).
-  std::function<void(Value& row)> trim_row;
+  // Columns that apply to one kind of row only, by the kind, and the column
+  // that says a row's kind (Contact: organization_name only on an
+  // Organization, by contact_type). A whole row (select * / reload) leaves
+  // out the columns of the other kinds.
+  std::string row_kind_column;
+  std::map<std::string, std::string> kind_columns;
   // Before a write (`creating` for a create): fills in what CiviCRM guesses
   // or defaults (Contact.contact_type, an email's location type and hold
   // dates).

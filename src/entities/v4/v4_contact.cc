@@ -23,36 +23,6 @@ using store::Query;
 namespace {
 
 // Columns that belong to one contact type (CiviCRM's schema marks them).
-const std::map<std::string, std::string>& TypedColumns() {
-  static const std::map<std::string, std::string> columns = {
-      {"organization_name", "Organization"}, {"legal_name", "Organization"},
-      {"sic_code", "Organization"},          {"household_name", "Household"},
-      {"primary_contact_id", "Household"},   {"first_name", "Individual"},
-      {"middle_name", "Individual"},         {"last_name", "Individual"},
-      {"prefix_id", "Individual"},           {"suffix_id", "Individual"},
-      {"formal_title", "Individual"},        {"job_title", "Individual"},
-      {"gender_id", "Individual"},           {"birth_date", "Individual"},
-      {"is_deceased", "Individual"},         {"deceased_date", "Individual"},
-      {"employer_id", "Individual"}};
-  return columns;
-}
-
-void TrimContactRow(Value& row) {
-  auto type_it = row.find("contact_type");
-  if (type_it == row.end() || !type_it->is_string()) return;
-  std::string type = type_it->get<std::string>();
-  // One pass keeping what stays (erasing key by key shifts the row each time).
-  auto& fields = row.get_ref<Value::object_t&>();
-  const auto& typed = TypedColumns();
-  Value::object_t kept;
-  kept.reserve(fields.size());
-  for (auto& [column, value] : fields) {
-    auto it = typed.find(column);
-    if (it == typed.end() || it->second == type) kept.Container::emplace_back(column, std::move(value));
-  }
-  fields = std::move(kept);
-}
-
 // APIv4 (6.x) guesses a missing contact type from the names given.
 Status GuessContactType(ActionContext&, Value& values, bool creating) {
   if (!creating) return Status();
@@ -205,7 +175,16 @@ void AddContactHooks(V4HooksTable& table) {
   // kith keeps api keys hashed with its users, never on the contact.
   h.virtual_columns = {{"api_key", Value()}, {"preferred_mail_format", "Both"}};
   h.column_permissions = {{"api_key", {"administer CiviCRM", "edit api keys"}}};
-  h.trim_row = TrimContactRow;
+  h.row_kind_column = "contact_type";
+  h.kind_columns = {{"organization_name", "Organization"}, {"legal_name", "Organization"},
+                    {"sic_code", "Organization"},          {"household_name", "Household"},
+                    {"primary_contact_id", "Household"},   {"first_name", "Individual"},
+                    {"middle_name", "Individual"},         {"last_name", "Individual"},
+                    {"prefix_id", "Individual"},           {"suffix_id", "Individual"},
+                    {"formal_title", "Individual"},        {"job_title", "Individual"},
+                    {"gender_id", "Individual"},           {"birth_date", "Individual"},
+                    {"is_deceased", "Individual"},         {"deceased_date", "Individual"},
+                    {"employer_id", "Individual"}};
   h.prepare = GuessContactType;
   h.write_joined = WritePrimaryBlocks;
   h.remove = RemoveContact;

@@ -2,7 +2,10 @@
 // fields, suffixes and aggregates), where (every operator of C.3.4, nested
 // AND/OR/NOT), orderBy, limit, offset, groupBy — turned into one store Query.
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <deque>
+#include <memory_resource>
 #include <string_view>
 #include <unordered_map>
 
@@ -27,6 +30,7 @@ struct SelectItem {
   std::string path;  // in the query ("" for a virtual column)
   std::shared_ptr<const FieldRef> ref;  // shared: cached `select *` items are copied per call
   std::string type_override;
+  std::string only_for_kind;  // V4Hooks::kind_columns: "" for every kind of row
   Value virtual_value;
   bool is_virtual = false;
   bool aggregate = false;
@@ -84,6 +88,9 @@ std::optional<SelectItem> ColumnItem(const schema::Catalog& catalog, const schem
                                      const std::string& column) {
   SelectItem item;
   item.key = column;
+  if (auto kind = hooks.kind_columns.find(column); kind != hooks.kind_columns.end()) {
+    item.only_for_kind = kind->second;
+  }
   auto virt = hooks.virtual_columns.find(column);
   if (virt != hooks.virtual_columns.end()) {
     item.is_virtual = true;
@@ -713,7 +720,12 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
   KITH_ASSIGN_OR_RETURN(q.offset, NonNegative(params, "offset"));
 
   // Each item's column in the stored rows (q.select's order, no repeats).
-  std::unordered_map<std::string_view, size_t> column_of;
+  // The map's nodes live on the stack: a whole contact is some fifty items.
+  std::array<std::byte, 8192> column_map_space;
+  std::pmr::monotonic_buffer_resource column_map_memory(column_map_space.data(),
+                                                        column_map_space.size());
+  std::pmr::unordered_map<std::string_view, size_t> column_of(&column_map_memory);
+  column_of.reserve(sel.items.size());
   std::vector<size_t> item_columns;
   item_columns.reserve(sel.items.size());
   for (const SelectItem* item : sel.items) {
@@ -726,6 +738,15 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
     item_columns.push_back(it->second);
   }
   if (q.select.empty()) q.select.push_back(q.group_by.empty() ? "id" : q.group_by[0]);
+
+  // A whole row leaves out the columns of other kinds of row: the item that
+  // says a row's kind, when the selection holds it.
+  std::optional<size_t> kind_item;
+  if (sel.wildcard && !hooks.row_kind_column.empty()) {
+    for (size_t i = 0; i < sel.items.size() && !kind_item; ++i) {
+      if (sel.items[i]->key == hooks.row_kind_column && !sel.items[i]->is_virtual) kind_item = i;
+    }
+  }
 
   GetResult out;
   if (sel.row_count) {
@@ -741,8 +762,14 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
     Value row = Value::object();
     auto& fields = row.get_ref<Value::object_t&>();
     fields.reserve(sel.items.size());
+    const std::string* kind = nullptr;
+    if (kind_item) {
+      const Value& k = store::SelectedColumn(s, q, item_columns[*kind_item]);
+      if (k.is_string()) kind = k.get_ptr<const std::string*>();
+    }
     for (size_t i = 0; i < sel.items.size(); ++i) {
       const SelectItem& item = *sel.items[i];
+      if (kind != nullptr && !item.only_for_kind.empty() && item.only_for_kind != *kind) continue;
       if (item.is_virtual) {
         fields.Container::emplace_back(item.key, item.virtual_value);
         continue;
@@ -754,7 +781,6 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
         fields.Container::emplace_back(item.key, stored_value);
       }
     }
-    if (sel.wildcard && hooks.trim_row) hooks.trim_row(row);
     out.rows.push_back(std::move(row));
   }
   KITH_RETURN_IF_ERROR(LabelLists(ctx, sel.items, out.rows));
