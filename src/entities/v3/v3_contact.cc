@@ -173,16 +173,33 @@ std::vector<std::string> Companions(const std::string& key) {
   return out;
 }
 
+// Which of Columns() a get answers, by their place in it.
+class ColumnSet {
+ public:
+  void Add(const Column& c) { on_[static_cast<size_t>(&c - Columns().data())] = true; }
+  void Add(const std::string& key) {
+    if (const Column* c = FindColumn(key)) Add(*c);
+  }
+  bool Has(const Column& c) const { return on_[static_cast<size_t>(&c - Columns().data())]; }
+  bool Has(const std::string& key) const {
+    const Column* c = FindColumn(key);
+    return c != nullptr && Has(*c);
+  }
+
+ private:
+  std::vector<bool> on_ = std::vector<bool>(Columns().size());
+};
+
 struct ContactSelection {
-  std::set<std::string> keys;                         // standard columns
+  ColumnSet keys;                                      // standard columns
   std::vector<const schema::CustomFieldInfo*> custom;  // custom fields asked for or filtered
 };
 
 void SelectKey(const schema::Catalog& catalog, const std::string& name, ContactSelection& sel) {
   std::string key = ColumnKey(name);
   if (const Column* c = FindColumn(key)) {
-    sel.keys.insert(c->key);
-    for (const std::string& k : Companions(key)) sel.keys.insert(k);
+    sel.keys.Add(*c);
+    for (const std::string& k : Companions(key)) sel.keys.Add(k);
     return;
   }
   const schema::CustomFieldInfo* cf = ContactCustomField(catalog, name);
@@ -257,7 +274,7 @@ StatusOr<ContactQuery> BuildQuery(ActionContext& ctx, const Value& params, const
   std::vector<std::string> asked = ReturnFields(params);
   if (asked.empty()) {
     for (const Column& c : Columns()) {
-      if (c.by_default) sel.keys.insert(c.key);
+      if (c.by_default) sel.keys.Add(c);
     }
   }
   for (const std::string& name : asked) SelectKey(ctx.catalog, name, sel);
@@ -266,8 +283,8 @@ StatusOr<ContactQuery> BuildQuery(ActionContext& ctx, const Value& params, const
     if (!unknown.count(key)) SelectKey(ctx.catalog, key, sel);
   }
   bool has_id = params.contains("id") && !api::ValueAsText(params["id"]).empty();
-  if (!has_id) sel.keys.insert("contact_is_deleted");
-  sel.keys.insert("contact_id");
+  if (!has_id) sel.keys.Add("contact_is_deleted");
+  sel.keys.Add("contact_id");
   // Custom fields: by group, then by column name (CiviCRM's order).
   std::sort(sel.custom.begin(), sel.custom.end(),
             [](const schema::CustomFieldInfo* a, const schema::CustomFieldInfo* b) {
@@ -277,11 +294,11 @@ StatusOr<ContactQuery> BuildQuery(ActionContext& ctx, const Value& params, const
   Query& q = out.query;
   q.select = {"id"};
   for (const Column& c : Columns()) {
-    if (sel.keys.count(c.key) && c.path[0] != '\0' && std::string(c.path) != "id") {
+    if (sel.keys.Has(c) && c.path[0] != '\0' && std::string_view(c.path) != "id") {
       q.select.push_back(c.path);
     }
   }
-  if (sel.keys.count("languages") && std::find(q.select.begin(), q.select.end(), "preferred_language") == q.select.end()) {
+  if (sel.keys.Has("languages") && std::find(q.select.begin(), q.select.end(), "preferred_language") == q.select.end()) {
     q.select.push_back("preferred_language");
   }
   for (const schema::CustomFieldInfo* cf : sel.custom) {
@@ -354,7 +371,7 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
   for (size_t i = 0; i < cq.query.select.size(); ++i) position.emplace(cq.query.select[i], i);
   std::vector<std::pair<const Column*, std::optional<size_t>>> wanted;
   for (const Column& c : Columns()) {
-    if (!sel.keys.count(c.key)) continue;
+    if (!sel.keys.Has(c)) continue;
     auto at = position.find(c.path);
     wanted.emplace_back(&c, at == position.end() ? std::nullopt : std::optional<size_t>(at->second));
   }
