@@ -1,5 +1,6 @@
 #include "entities/contact_v2_actions.h"
 
+#include <algorithm>
 #include <set>
 
 #include "api/field_values.h"
@@ -29,32 +30,35 @@ bool IsReservedParam(const std::string& key) {
 }
 
 
-// Fields asked for with return.x / return_x / return[x].
+// Fields asked for with return.x / return_x / return[x], each once.
 std::vector<std::string> ReturnKeys(const Value& params) {
   std::vector<std::string> keys;
+  auto add = [&keys](std::string key) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+  };
   for (const auto& [key, value] : params.items()) {
     if (key == "return" && value.is_object()) {
-      for (const auto& [k, v] : value.items()) keys.push_back(k);
+      for (const auto& [k, v] : value.items()) add(k);
     } else if (key.rfind("return.", 0) == 0 || key.rfind("return_", 0) == 0) {
-      keys.push_back(key.substr(7));
+      add(key.substr(7));
     }
   }
   return keys;
 }
 
-// Where a returned key comes from: a contact field's path, or a custom
-// field's path through its group's join (custom_N); "" when unknown.
-std::string ReturnPath(const schema::Catalog& catalog, const std::string& key) {
-  if (const char* path = ContactReturnPath(key)) return path;
-  const schema::CustomFieldInfo* custom = ContactCustomField(catalog, key);
-  return custom != nullptr ? custom->path : "";
-}
+// A key a search answers with: where its value sits in the selected row,
+// and the custom field it shows, if it is one (3.2 shows custom Money with
+// two decimals, ...).
+struct ReturnedKey {
+  std::string key;
+  size_t column;
+  const schema::CustomFieldInfo* custom;
+};
 
-// A returned value as 3.2 shows it (custom Money with two decimals, ...).
-std::string ReturnText(const schema::Catalog& catalog, const std::string& key, const Value& v) {
-  const schema::CustomFieldInfo* custom = ContactCustomField(catalog, key);
-  return custom != nullptr ? api::CustomValueText(*custom, v) : api::ValueAsText(v);
-}
+struct LegacySearch {
+  Query query;
+  std::vector<ReturnedKey> returned;  // distinct keys, in the order asked
+};
 
 StatusOr<std::vector<store::OrderBy>> ParseSort(const std::string& sort) {
   std::vector<store::OrderBy> order;
@@ -84,7 +88,7 @@ StatusOr<int64_t> NonNegative(const Value& params, const char* key, int64_t fall
   return *n;
 }
 
-StatusOr<Query> LegacySearchQuery(ActionContext& ctx, bool for_count) {
+StatusOr<LegacySearch> LegacySearchQuery(ActionContext& ctx, bool for_count) {
   Value criteria = Value::object();
   for (const auto& [key, value] : ctx.params.items()) {
     if (key.rfind("return", 0) == 0) continue;
@@ -95,19 +99,28 @@ StatusOr<Query> LegacySearchQuery(ActionContext& ctx, bool for_count) {
   ContactFilterOptions options;
   options.txn = &ctx.txn;  // `group` criteria read groups and smart searches
   KITH_ASSIGN_OR_RETURN(ContactFilter filter, BuildContactFilter(ctx.catalog, criteria, options));
-  Query q;
+  LegacySearch search;
+  Query& q = search.query;
   q.entity = "Contact";
   q.where = std::move(filter.condition);
   if (!filter.mentions_trash) {
     q.where.children.push_back(Condition::Leaf("is_deleted", Op::kEq, 0));
   }
-  if (for_count) return q;
+  if (for_count) return search;
   std::vector<std::string> keys = ReturnKeys(ctx.params);
   if (keys.empty()) keys = LegacyDefaultReturn();
   q.select.push_back("id");
-  for (const std::string& k : keys) {
-    std::string path = ReturnPath(ctx.catalog, k);
-    if (!path.empty() && k != "contact_id") q.select.push_back(path);
+  for (std::string& k : keys) {
+    if (k == "contact_id") continue;
+    // A contact field's path, or a custom field's through its group's join
+    // (custom_N); unknown keys are left out.
+    const char* path = ContactReturnPath(k);
+    const schema::CustomFieldInfo* custom =
+        path == nullptr ? ContactCustomField(ctx.catalog, k) : nullptr;
+    if (custom != nullptr) path = custom->path.c_str();
+    if (path == nullptr || *path == '\0') continue;
+    search.returned.push_back({std::move(k), q.select.size(), custom});
+    q.select.emplace_back(path);
   }
   KITH_ASSIGN_OR_RETURN(q.limit, NonNegative(ctx.params, "rowCount", 25));
   KITH_ASSIGN_OR_RETURN(q.offset, NonNegative(ctx.params, "offset", 0));
@@ -115,25 +128,27 @@ StatusOr<Query> LegacySearchQuery(ActionContext& ctx, bool for_count) {
     KITH_ASSIGN_OR_RETURN(q.order_by, ParseSort(api::ValueAsText(ctx.params["sort"])));
   }
   if (q.order_by.empty()) q.order_by.push_back({"id", false});
-  return q;
+  return search;
 }
 
 StatusOr<Value> LegacyGet(ActionContext& ctx) {
-  KITH_ASSIGN_OR_RETURN(Query q, LegacySearchQuery(ctx, false));
+  KITH_ASSIGN_OR_RETURN(LegacySearch search, LegacySearchQuery(ctx, false));
+  const Query& q = search.query;
   KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
-  std::vector<std::string> keys = ReturnKeys(ctx.params);
-  if (keys.empty()) keys = LegacyDefaultReturn();
   Value result = Value::object();
   for (const Value& row : rows) {
     Value out = Value::object();
-    std::string id = api::ValueAsText(row["id"]);
-    out["contact_id"] = id;
-    for (const std::string& k : keys) {
-      std::string path = ReturnPath(ctx.catalog, k);
-      if (path.empty() || k == "contact_id") continue;
-      const Value& v = row[path];
+    // The returned keys are distinct and never contact_id: appended
+    // without the ordered object's search for an existing key.
+    auto& fields = out.get_ref<Value::object_t&>();
+    fields.reserve(search.returned.size() + 1);
+    std::string id = api::ValueAsText(store::SelectedColumn(row, q, 0));
+    fields.Container::emplace_back("contact_id", id);
+    for (const ReturnedKey& r : search.returned) {
+      const Value& v = store::SelectedColumn(row, q, r.column);
       if (v.is_null()) continue;  // 3.2 leaves out NULL columns
-      out[k] = ReturnText(ctx.catalog, k, v);
+      fields.Container::emplace_back(
+          r.key, r.custom != nullptr ? api::CustomValueText(*r.custom, v) : api::ValueAsText(v));
     }
     result[id] = std::move(out);
   }
@@ -141,7 +156,8 @@ StatusOr<Value> LegacyGet(ActionContext& ctx) {
 }
 
 StatusOr<Value> LegacyCount(ActionContext& ctx) {
-  KITH_ASSIGN_OR_RETURN(Query q, LegacySearchQuery(ctx, true));
+  KITH_ASSIGN_OR_RETURN(LegacySearch search, LegacySearchQuery(ctx, true));
+  const Query& q = search.query;
   KITH_ASSIGN_OR_RETURN(int64_t n, ctx.txn.Count(q));
   return Value(n);
 }

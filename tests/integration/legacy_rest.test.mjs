@@ -19,7 +19,7 @@ const SITE_KEY_ERROR =
 const NO_AUTH_ERROR = '{"error_message":"Valid session, or user api_key required","is_error":1}';
 
 const kith = kithForSuite();
-const { creds, api, apiXml, assertError } = legacyCalls(kith);
+const { creds, raw, api, apiXml, assertError } = legacyCalls(kith);
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -639,6 +639,12 @@ describe('contact/search and contact/get', () => {
         [{ contact_id: String(a), external_identifier: 'FILT-EXT-0001' }]);
       // A field the contact does not have is left out, contact_id stays.
       assert.deepEqual(await search({ contact_id: b, return: { email: 1 } }), [{ contact_id: String(b) }]);
+      // A field asked for twice comes back once; contact_id and unknown names change nothing.
+      // (Read as text: JSON.parse would hide a repeated key.)
+      const twice = await raw('contact/search', {
+        contact_id: a, return: { display_name: 1, contact_id: 1, no_such_field: 1 }, 'return.display_name': 1, return_email: 1,
+      });
+      assert.equal(twice.text, `[{"contact_id":"${a}","display_name":"Filippa Quuxfilter","email":"filippa.quux@filters.example"}]`);
     });
 
     test('the default row', async () => {
