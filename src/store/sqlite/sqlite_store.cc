@@ -13,6 +13,7 @@
 #include "store/internal/sql_builder.h"
 #include "store/migrations.h"
 #include "store/sqlite/insert_pipeline.h"
+#include "store/sqlite/planner_statistics.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/txn_memo.h"
 
@@ -136,6 +137,7 @@ class SqliteTransaction final : public Transaction {
   std::shared_ptr<const schema::Catalog> catalog_;
   bool catalog_changed_ = false;  // ReloadCatalog() ran: publish on commit
   bool done_ = false;
+  int64_t growth_rows_inserted_ = 0;  // of kGrowthEntity (planner_statistics.h)
   int savepoints_ = 0;  // open marks, named kith_sp_<depth> (never from input)
   LookupMemo memo_;
   std::unordered_map<std::string, int64_t> next_ids_;  // entity -> id (pipelined inserts)
@@ -230,6 +232,32 @@ class SqliteStoreImpl final : public Store {
 
   Status Migrate();
 
+  // Planner statistics (planner_statistics.h), with the write lock held and
+  // `conn` outside a transaction: gathered when due, after `rows_added` more
+  // rows of kGrowthEntity. A failure leaves the old ones: they only guide
+  // the planner.
+  void KeepStatistics(SqliteConnection& conn, int64_t rows_added) {
+    growth_rows_ += rows_added;
+    if (!StatisticsDue(analyzed_rows_, growth_rows_)) return;
+    if (GatherStatistics(conn).ok()) analyzed_rows_ = growth_rows_;
+  }
+
+  // At open: statistics that exist are taken as made for the data as it is
+  // (their row counts are estimates from a sample); missing ones are
+  // gathered now, unless the data is small.
+  Status OpenStatistics() {
+    std::lock_guard<std::mutex> lock(write_mutex_);
+    KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
+    const std::string& table = base_->Find(kGrowthEntity)->table;
+    KITH_ASSIGN_OR_RETURN(bool analyzed, HasStatistics(*conn, table));
+    // The table's name comes from the schema, never from input.
+    KITH_ASSIGN_OR_RETURN(growth_rows_, conn->RunScalar("SELECT COUNT(*) FROM " + table, {}));
+    analyzed_rows_ = analyzed ? growth_rows_ : 0;
+    KeepStatistics(*conn, 0);
+    ReturnConnection(std::move(conn));
+    return Status();
+  }
+
   // SELECTs of a simple shape (QueryShape: a row by id, a get by id with
   // its is_deleted filter, the api key lookup, ...) built once per catalog
   // and shape: resolving some fifty columns was most of the cost of reading
@@ -277,6 +305,10 @@ class SqliteStoreImpl final : public Store {
   // -1 until Migrate() has read it, so that the first transaction loads it.
   int64_t catalog_version_ = -1;
   std::mutex write_mutex_;
+  // Rows of kGrowthEntity when the planner statistics were gathered (0:
+  // never), and now as far as this store has seen; guarded by write_mutex_.
+  int64_t analyzed_rows_ = 0;
+  int64_t growth_rows_ = 0;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<SqliteConnection>> pool_;
   std::mutex shapes_mutex_;
@@ -386,6 +418,7 @@ StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value
       next->second = id + 1;
     }
   }
+  if (e->name == kGrowthEntity) ++growth_rows_inserted_;
   memo_.Wrote(e->name);
   memo_.exists[e->name].insert(id);
   memo_.inserted[e->name].insert(id);
@@ -470,6 +503,7 @@ Status SqliteTransaction::Commit() {
     (void)conn_->Command("ROLLBACK");
   }
   done_ = true;
+  if (s.ok() && write_) store_->KeepStatistics(*conn_, growth_rows_inserted_);
   if (write_lock_.owns_lock()) write_lock_.unlock();
   return s;
 }
@@ -668,6 +702,7 @@ Status SqliteStoreImpl::Migrate() {
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& options) {
   auto store = std::make_unique<SqliteStoreImpl>(options);
   KITH_RETURN_IF_ERROR(store->Migrate());
+  KITH_RETURN_IF_ERROR(store->OpenStatistics());
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "base/strings.h"
+#include "store/sqlite/planner_statistics.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/testing/fresh_store_test.h"
 
@@ -217,6 +221,72 @@ TEST_F(SqliteStoreTest, Migration8RemakesIndexesOfOftenEmptyColumnsSparse) {
   ASSERT_TRUE(txn->Delete("Contact", *org).ok());
   q.where = Condition::Leaf("employer_id", Op::kIsNull, Value());
   EXPECT_EQ(txn->Count(q).value(), 6);
+}
+
+// Planner statistics (planner_statistics.h) follow the contacts as they
+// grow fourfold, and a store that opens over data without them gathers them.
+TEST_F(SqliteStoreTest, PlannerStatisticsAreGatheredAsTheContactsGrow) {
+  // The contacts sqlite_stat1 records (an estimate from a sample, per
+  // index: the largest), 0 without statistics.
+  auto analyzed = [&] {
+    auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+    if (!sqlite::HasStatistics(*conn, "civicrm_contact").value()) return int64_t{0};
+    std::vector<Value> rows;
+    const std::vector<std::string> keys = {"stat"};
+    EXPECT_TRUE(conn->Run("SELECT stat FROM sqlite_stat1 WHERE tbl = 'civicrm_contact'", {},
+                          &keys, nullptr, &rows).ok());
+    int64_t most = 0;
+    for (const Value& row : rows) {
+      const std::string stat = row["stat"].get<std::string>();
+      most = std::max(most, ParseInt64(stat.substr(0, stat.find(' '))).value_or(0));
+    }
+    return most;
+  };
+  auto add_contacts = [&](int n) {
+    auto txn = store_->Begin(true).value();
+    for (int i = 0; i < n; ++i) InsertContact(*txn, "Grow" + std::to_string(i % 50));
+    ASSERT_TRUE(txn->Commit().ok());
+  };
+  EXPECT_EQ(analyzed(), 0);  // a new database: too small to need them
+  add_contacts(1200);
+  const int64_t first = analyzed();
+  EXPECT_GT(first, 1000);
+  add_contacts(2000);  // 3,200 in all: less than four times as many
+  EXPECT_EQ(analyzed(), first);
+  add_contacts(2000);  // 5,200: past four times
+  EXPECT_GT(analyzed(), 4000);
+
+  // Statistics lost (or never gathered, as in a database from before
+  // them): the next store to open gathers them.
+  store_.reset();
+  {
+    auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+    ASSERT_TRUE(conn->Exec("DELETE FROM sqlite_stat1").ok());
+  }
+  EXPECT_EQ(analyzed(), 0);
+  ReopenStore();
+  EXPECT_GT(analyzed(), 4000);
+
+  // What they are for: the members of a large group with a rare last name
+  // are found through the names, not by walking the group.
+  auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+  ASSERT_TRUE(conn->Exec("INSERT INTO civicrm_group (name, title) VALUES ('big', 'Big')").ok());
+  ASSERT_TRUE(conn->Exec("INSERT INTO civicrm_group_contact (group_id, contact_id, status) "
+                         "SELECT (SELECT id FROM civicrm_group WHERE name = 'big'), id, 'Added' "
+                         "FROM civicrm_contact").ok());
+  ASSERT_TRUE(conn->Exec("UPDATE civicrm_contact SET last_name = 'Rare' WHERE id IN "
+                         "(SELECT id FROM civicrm_contact ORDER BY id DESC LIMIT 3)").ok());
+  ASSERT_TRUE(sqlite::GatherStatistics(*conn).ok());
+  std::vector<Value> plan;
+  const std::vector<std::string> keys = {"id", "parent", "notused", "detail"};
+  ASSERT_TRUE(conn->Run("EXPLAIN QUERY PLAN SELECT t0.id FROM civicrm_contact t0 "
+                        "INNER JOIN civicrm_group_contact t1 ON t1.contact_id = t0.id AND "
+                        "t1.group_id = (SELECT id FROM civicrm_group WHERE name = 'big') AND "
+                        "t1.status = 'Added' WHERE t0.last_name = 'Rare' ORDER BY t1.contact_id",
+                        {}, &keys, nullptr, &plan).ok());
+  std::string steps;
+  for (const Value& step : plan) steps += step["detail"].get<std::string>() + "\n";
+  EXPECT_NE(steps.find("idx_civicrm_contact_last_name"), std::string::npos) << steps;
 }
 
 TEST_F(SqliteStoreTest, RegexpAndContains) {
