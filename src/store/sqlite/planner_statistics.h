@@ -7,7 +7,8 @@
 // them when a store opens over data that has none, and after a write
 // transaction once the contacts (the table every other one grows with) have
 // grown fourfold since: a handful of times on the way to a million, each
-// from a bounded sample (PRAGMA analysis_limit), about a second at 1M.
+// from a bounded sample (PRAGMA analysis_limit): at 1M contacts 0.05 s with
+// the database in memory, 0.4 s from disk.
 #ifndef KITH_STORE_SQLITE_PLANNER_STATISTICS_H_
 #define KITH_STORE_SQLITE_PLANNER_STATISTICS_H_
 

@@ -250,8 +250,12 @@ class SqliteStoreImpl final : public Store {
     KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
     const std::string& table = base_->Find(kGrowthEntity)->table;
     KITH_ASSIGN_OR_RETURN(bool analyzed, HasStatistics(*conn, table));
+    // The rows as the highest id: one index step where COUNT(*) reads an
+    // index whole (most of a second at 1M contacts when it is not in
+    // memory); ids are handed out once, so it counts deleted rows too.
     // The table's name comes from the schema, never from input.
-    KITH_ASSIGN_OR_RETURN(growth_rows_, conn->RunScalar("SELECT COUNT(*) FROM " + table, {}));
+    KITH_ASSIGN_OR_RETURN(growth_rows_,
+                          conn->RunScalar("SELECT COALESCE(MAX(id), 0) FROM " + table, {}));
     analyzed_rows_ = analyzed ? growth_rows_ : 0;
     KeepStatistics(*conn, 0);
     ReturnConnection(std::move(conn));
