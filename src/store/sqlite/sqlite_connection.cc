@@ -166,12 +166,9 @@ Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& b
   // Distinct keys (the usual case) are appended to each row without the
   // ordered object's linear search per key, which made a 50-column row cost
   // over a thousand string comparisons.
-  bool distinct_keys = keys_distinct && rows != nullptr && keys != nullptr &&
-                       keys->size() >= static_cast<size_t>(sqlite3_column_count(stmt));
-  if (!distinct_keys && rows != nullptr && keys != nullptr &&
-      keys->size() >= static_cast<size_t>(sqlite3_column_count(stmt))) {
-    distinct_keys = NoRepeats(*keys);
-  }
+  const bool keyed = rows != nullptr && keys != nullptr &&
+                     keys->size() >= static_cast<size_t>(sqlite3_column_count(stmt));
+  const bool distinct_keys = keyed && (keys_distinct || NoRepeats(*keys));
   while (true) {
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) break;
