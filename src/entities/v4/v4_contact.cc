@@ -22,7 +22,6 @@ using store::Query;
 
 namespace {
 
-// Columns that belong to one contact type (CiviCRM's schema marks them).
 // APIv4 (6.x) guesses a missing contact type from the names given.
 Status GuessContactType(ActionContext&, Value& values, bool creating) {
   if (!creating) return Status();
@@ -175,6 +174,7 @@ void AddContactHooks(V4HooksTable& table) {
   // kith keeps api keys hashed with its users, never on the contact.
   h.virtual_columns = {{"api_key", Value()}, {"preferred_mail_format", "Both"}};
   h.column_permissions = {{"api_key", {"administer CiviCRM", "edit api keys"}}};
+  // Columns that belong to one contact type (CiviCRM's schema marks them).
   h.row_kind_column = "contact_type";
   h.kind_columns = {{"organization_name", "Organization"}, {"legal_name", "Organization"},
                     {"sic_code", "Organization"},          {"household_name", "Household"},
