@@ -153,10 +153,11 @@ StatusOr<Value> LoadRecord(store::Transaction& txn, const schema::Entity& entity
 
 StatusOr<std::optional<std::string>> ResolveOption(store::Transaction& txn,
                                                    const std::string& option_group,
-                                                   const std::string& given) {
+                                                   const std::string& given,
+                                                   const std::string& key) {
   Query q;
   q.entity = "OptionValue";
-  q.select = {"value"};
+  q.select = {key};
   q.where = Condition::And(
       {Condition::Leaf("option_group_id.name", Op::kEq, option_group),
        Condition::Or({Condition::Leaf("value", Op::kEq, given),
@@ -165,7 +166,7 @@ StatusOr<std::optional<std::string>> ResolveOption(store::Transaction& txn,
   q.limit = 1;
   KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
   if (rows.empty()) return std::optional<std::string>();
-  return std::optional<std::string>(rows[0]["value"].get<std::string>());
+  return std::optional<std::string>(api::ValueAsText(rows[0][key]));
 }
 
 }  // namespace kith::api

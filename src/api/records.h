@@ -70,10 +70,12 @@ Status UpdateRecord(ActionContext& ctx, const std::string& entity, int64_t id, V
 // kNotFound when missing.
 StatusOr<Value> LoadRecord(store::Transaction& txn, const schema::Entity& entity, int64_t id);
 
-// The `value` of the option whose value, name or label is `given` in
-// `option_group`; std::nullopt when none.
+// The `key` column ("value", or "name": schema::Field::option_key) of the
+// option whose value, name or label is `given` in `option_group`;
+// std::nullopt when none.
 StatusOr<std::optional<std::string>> ResolveOption(store::Transaction& txn,
                                                    const std::string& option_group,
-                                                   const std::string& given);
+                                                   const std::string& given,
+                                                   const std::string& key = "value");
 
 }  // namespace kith::api

@@ -36,7 +36,7 @@ Entity Contact() {
       .Text("image_URL", "Image Url")
       .Str("preferred_communication_method", "Preferred Communication Method")
           .Options("preferred_communication_method").Serialized()
-      .Str("preferred_language", "Preferred Language", 5).Default("en_US").Options("languages")
+      .Str("preferred_language", "Preferred Language", 5).Default("en_US").Options("languages", "name")
       .Str("hash", "Contact Hash", 32).Readonly()
       .Str("source", "Contact Source")
       .Int("prefix_id", "Individual Prefix").Options("individual_prefix")

@@ -58,7 +58,11 @@ class EntityBuilder {
   EntityBuilder& Required() { last().required = true; return *this; }
   EntityBuilder& Default(Value v) { last().default_value = std::move(v); return *this; }
   EntityBuilder& Fk(std::string entity) { last().fk_entity = std::move(entity); return *this; }
-  EntityBuilder& Options(std::string group) { last().option_group = std::move(group); return *this; }
+  EntityBuilder& Options(std::string group, std::string key = "value") {
+    last().option_group = std::move(group);
+    last().option_key = std::move(key);
+    return *this;
+  }
   EntityBuilder& Unique() { last().unique = true; return *this; }
   EntityBuilder& Readonly() { last().readonly = true; return *this; }
   EntityBuilder& Internal() { last().internal = true; return *this; }

@@ -31,6 +31,10 @@ struct Field {
   Value default_value;         // null: no default
   std::string fk_entity;       // entity this id points to ("" when none)
   std::string option_group;    // pseudoconstant option group name ("" when none)
+  // The option column a stored value matches: "value", or "name" where
+  // CiviCRM keys the pseudoconstant by name (preferred_language stores
+  // "en_US", the name of the option whose value is "en").
+  std::string option_key = "value";
   int max_length = 0;          // strings: 0 = unlimited
   bool unique = false;
   bool serialized = false;     // multi-valued, stored \x01-padded

@@ -326,6 +326,14 @@ describe('envelopes', () => {
     assert.equal(row.communication_style, 'Formal');
     assert.match(row.email, /^row.*@example\.org$/);  // stored lower-cased (A.11)
     assert.equal(row.city, '');
+
+    // A language given by name or by label is stored as its name.
+    for (const given of ['de_DE', 'German']) {
+      const other = await newContact({ preferred_language: given });
+      const got = (await v3('Contact', 'get', { id: other.id })).values[other.id];
+      assert.equal(got.preferred_language, 'de_DE', given);
+      assert.equal(got.languages, 'German', given);
+    }
   });
 
   test('getsingle, getcount, getvalue', async () => {
@@ -695,6 +703,13 @@ describe('locations and reference data', () => {
     assert.deepEqual(options.values, { 1: 'Home', 2: 'Work', 3: 'Main', 4: 'Other', 5: 'Billing' });
     const gender = ok(await v3('Contact', 'getoptions', { field: 'gender_id', sequential: 1 }));
     assert.deepEqual(gender.values[0], { key: '1', value: 'Female' });
+    // Keyed by name where CiviCRM's pseudoconstant says keyColumn "name".
+    const languages = ok(await v3('Contact', 'getoptions', { field: 'preferred_language' }));
+    assert.equal(languages.values.en_US, 'English (United States)');
+    assert.equal(languages.values.en, undefined);
+    const contactFields = ok(await v3('Contact', 'getfields', {}));
+    assert.deepEqual(contactFields.values.preferred_language.pseudoconstant,
+      { optionGroupName: 'languages', keyColumn: 'name' });
     const none = await v3('Contact', 'getoptions', { field: 'first_name' });
     assert.equal(none.error_message, "The field 'first_name' has no associated option list.");
 

@@ -423,6 +423,28 @@ describe('values and answers', () => {
     }]);
   });
 
+  test('preferred_language is keyed by option name (en_US), not value (en)', async () => {
+    // CiviCRM's pseudoconstant for this field has keyColumn "name": the
+    // label of "fr_FR" is French (France), though that option's value is "fr".
+    const created = await api4('Contact', 'create', {
+      values: { first_name: 'Lea', last_name: 'Langkey', 'preferred_language:label': 'French (France)' },
+    });
+    assert.equal(created.values[0].preferred_language, 'fr_FR');
+    const got = await api4('Contact', 'get', {
+      select: ['preferred_language', 'preferred_language:label', 'preferred_language:name'],
+      where: [['last_name', '=', 'Langkey'], ['preferred_language:label', '=', 'French (France)']],
+    });
+    assert.deepEqual(got.values, [{
+      id: created.values[0].id, preferred_language: 'fr_FR',
+      'preferred_language:label': 'French (France)', 'preferred_language:name': 'fr_FR',
+    }]);
+    const fields = await api4('Contact', 'getFields', {
+      loadOptions: true, where: [['name', '=', 'preferred_language']], select: ['options'],
+    });
+    assert.equal(fields.values[0].options.fr_FR, 'French (France)');
+    assert.equal(fields.values[0].options.fr, undefined);
+  });
+
   test('the envelope and select *', async () => {
     const [id] = await makeContacts('Envelope', [{ first_name: 'Eli' }]);
     const r = await api4('Contact', 'get', { where: [['id', '=', id]] });

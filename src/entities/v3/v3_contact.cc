@@ -101,7 +101,7 @@ const std::vector<Column>& Columns() {
       {"im", "", true},
       {"worldregion_id", "address_primary.country_id.region_id", true},
       {"world_region", "address_primary.country_id.region_id.name", true},
-      {"languages", "", true},  // the label of preferred_language
+      {"languages", "preferred_language:label", true},
       {"individual_prefix", "prefix_id:label", true},
       {"individual_suffix", "suffix_id:label", true},
       {"communication_style", "communication_style_id:label", true},
@@ -298,9 +298,6 @@ StatusOr<ContactQuery> BuildQuery(ActionContext& ctx, const Value& params, const
       q.select.push_back(c.path);
     }
   }
-  if (sel.keys.Has("languages") && std::find(q.select.begin(), q.select.end(), "preferred_language") == q.select.end()) {
-    q.select.push_back("preferred_language");
-  }
   for (const schema::CustomFieldInfo* cf : sel.custom) {
     q.select.push_back(cf->path);
     const schema::CustomGroupInfo* g = ctx.catalog.FindCustomGroup(cf->group_id);
@@ -325,24 +322,6 @@ StatusOr<ContactQuery> BuildQuery(ActionContext& ctx, const Value& params, const
   return out;
 }
 
-StatusOr<std::string> LanguageLabel(store::Transaction& txn, const Value& code,
-                                    std::map<std::string, std::string>& cache) {
-  std::string name = api::ValueAsText(code);
-  if (name.empty()) return std::string();
-  auto it = cache.find(name);
-  if (it != cache.end()) return it->second;
-  Query q;
-  q.entity = "OptionValue";
-  q.select = {"label"};
-  q.where = Condition::And({Condition::Leaf("option_group_id.name", Op::kEq, "languages"),
-                            Condition::Leaf("name", Op::kEq, name)});
-  q.limit = 1;
-  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
-  std::string label = rows.empty() ? std::string() : api::ValueAsText(rows[0]["label"]);
-  cache[name] = label;
-  return label;
-}
-
 StatusOr<std::string> GroupsOf(ActionContext& ctx, const Value& contact_id) {
   const schema::Entity* gc = ctx.catalog.Find("GroupContact");
   if (gc == nullptr) return std::string();
@@ -363,7 +342,6 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
   KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(cq.query));
   V3Rows out;
   out.undefined = cq.undefined;
-  std::map<std::string, std::string> languages;
   const ContactSelection& sel = cq.selection;
   // The selected columns, resolved once for all rows: the stored rows hold
   // them in the query's select order (looked up by name if they do not).
@@ -383,11 +361,7 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
     fields.reserve(wanted.size() + sel.custom.size() + 1);
     for (const auto& [c, at] : wanted) {
       std::string_view key = c->key;
-      if (key == "languages") {
-        KITH_ASSIGN_OR_RETURN(std::string label,
-                              LanguageLabel(ctx.txn, row["preferred_language"], languages));
-        fields.Container::emplace_back(c->key, label);
-      } else if (key == "groups") {
+      if (key == "groups") {
         KITH_ASSIGN_OR_RETURN(std::string groups, GroupsOf(ctx, row["id"]));
         fields.Container::emplace_back(c->key, groups);
       } else if (c->path[0] == '\0') {

@@ -265,7 +265,7 @@ StatusOr<Value> ResolvePseudoValue(ActionContext& ctx, const schema::Field& fiel
     KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
     if (!rows.empty()) return rows[0]["id"];
   } else if (!field.option_group.empty()) {
-    KITH_ASSIGN_OR_RETURN(auto resolved, api::ResolveOption(ctx.txn, field.option_group, text));
+    KITH_ASSIGN_OR_RETURN(auto resolved, api::ResolveOption(ctx.txn, field.option_group, text, field.option_key));
     if (resolved) {
       if (field.type == schema::FieldType::kInt) {
         if (auto n = ParseInt64(*resolved)) return Value(*n);

@@ -59,7 +59,10 @@ Value FieldSpec(const schema::Entity& e, const schema::Field& f, bool for_create
   spec["table_name"] = e.table;
   spec["entity"] = e.name;
   if (!f.fk_entity.empty()) spec["FKApiName"] = f.fk_entity;
-  if (!f.option_group.empty()) spec["pseudoconstant"] = Value{{"optionGroupName", f.option_group}};
+  if (!f.option_group.empty()) {
+    spec["pseudoconstant"] = Value{{"optionGroupName", f.option_group}};
+    if (f.option_key != "value") spec["pseudoconstant"]["keyColumn"] = f.option_key;
+  }
   if (f.serialized) spec["serialize"] = 1;
   if (f.readonly) spec["readonly"] = true;
   if (for_create && ((f.required && !f.readonly && f.default_value.is_null() && f.name != "id") ||
@@ -133,13 +136,13 @@ StatusOr<Value> OptionsOf(ActionContext& ctx, const schema::Field& f, bool names
   if (!f.option_group.empty()) {
     Query q;
     q.entity = "OptionValue";
-    q.select = {"value", names ? "name" : "label"};
+    q.select = {f.option_key, names ? "name" : "label"};
     q.where = Condition::And({Condition::Leaf("option_group_id.name", Op::kEq, f.option_group),
                               Condition::Leaf("is_active", Op::kEq, 1)});
     q.order_by = {{"weight", false}, {"id", false}};
     KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
     for (const Value& r : rows) {
-      options[api::ValueAsText(r["value"])] = api::ValueAsText(r[names ? "name" : "label"]);
+      options[api::ValueAsText(r[f.option_key])] = api::ValueAsText(r[names ? "name" : "label"]);
     }
     return options;
   }

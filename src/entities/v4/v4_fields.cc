@@ -203,7 +203,7 @@ StatusOr<Value> ResolveSuffixed(api::ActionContext& ctx, const FieldRef& ref, co
                              {{"error_code", 2001}, {"error_field", ref.key}});
     }
   }
-  KITH_ASSIGN_OR_RETURN(auto value, api::ResolveOption(ctx.txn, f.option_group, text));
+  KITH_ASSIGN_OR_RETURN(auto value, api::ResolveOption(ctx.txn, f.option_group, text, f.option_key));
   if (!value) {
     return InvalidArgument(ref.key + " is not valid: " + text,
                            {{"error_code", 2001}, {"error_field", ref.key}});

@@ -619,10 +619,10 @@ Status LabelLists(ActionContext& ctx, const std::vector<const SelectItem*>& item
     if (!group.empty()) {
       Query q;
       q.entity = "OptionValue";
-      q.select = {"value", item.ref->suffix == "name" ? "name" : "label"};
+      q.select = {item.ref->field->option_key, item.ref->suffix == "name" ? "name" : "label"};
       q.where = Condition::Leaf("option_group_id.name", Op::kEq, group);
       KITH_ASSIGN_OR_RETURN(auto options, ctx.txn.Select(q));
-      for (const Value& o : options) names[api::ValueAsText(o["value"])] = api::ValueAsText(o[q.select[1]]);
+      for (const Value& o : options) names[api::ValueAsText(o[q.select[0]])] = api::ValueAsText(o[q.select[1]]);
     }
     for (Value& row : rows) {
       Value& v = row[item.key];

@@ -169,7 +169,7 @@ StatusOr<Value> LoadOptions(ActionContext& ctx, const schema::Field& f, const Va
     q.order_by = {{"weight", false}, {"id", false}};
     KITH_ASSIGN_OR_RETURN(auto options, ctx.txn.Select(q));
     for (const Value& o : options) {
-      Value id = o["value"];
+      Value id = o[f.option_key];
       if (f.type == schema::FieldType::kInt && id.is_string()) {
         if (auto n = ParseInt64(id.get<std::string>())) id = *n;
       }

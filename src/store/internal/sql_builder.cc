@@ -344,7 +344,7 @@ class Builder {
       joins_.push_back("LEFT JOIN civicrm_option_group " + og + " ON " + og + ".name = ?");
       join_binds_.push_back(field->option_group);
       joins_.push_back("LEFT JOIN civicrm_option_value " + ov + " ON " + ov +
-                       ".option_group_id = " + og + ".id AND " + ov + ".value = " +
+                       ".option_group_id = " + og + ".id AND " + ov + "." + field->option_key + " = " +
                        CastToText(alias + "." + field->name));
       if (suffix == "label" || suffix == "name") {
         return Column{ov + "." + suffix, FieldType::kString, nullptr};
