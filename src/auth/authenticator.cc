@@ -83,8 +83,17 @@ StatusOr<Caller> Authenticator::ByApiKey(std::string_view api_key,
   if (api_key.empty()) return Rejected();
   std::string hash = HashToken(api_key);
   KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(false));
-  // The user and everything its Caller needs in one read (every request
-  // with an api key comes through here).
+  std::optional<int64_t> user_changes = txn->ChangeCount("User");
+  if (user_changes) {
+    std::lock_guard<std::mutex> lock(known_keys_mutex_);
+    auto it = known_keys_.find(hash);
+    if (it != known_keys_.end() && it->second.user_changes == *user_changes) {
+      Caller caller = it->second.caller;
+      if (read_txn != nullptr) *read_txn = std::move(txn);
+      return caller;
+    }
+  }
+  // The user and everything its Caller needs in one read.
   Query q;
   q.entity = "User";
   q.select = CallerColumns();
@@ -92,6 +101,11 @@ StatusOr<Caller> Authenticator::ByApiKey(std::string_view api_key,
   KITH_ASSIGN_OR_RETURN(auto users, txn->Select(q));
   if (!users.empty()) {
     StatusOr<Caller> caller = CallerFromRow(users[0]);
+    if (caller.ok() && user_changes) {
+      std::lock_guard<std::mutex> lock(known_keys_mutex_);
+      if (known_keys_.size() >= kMaxKnownKeys) known_keys_.clear();
+      known_keys_.insert_or_assign(std::move(hash), KnownKey{*caller, *user_changes});
+    }
     if (caller.ok() && read_txn != nullptr) *read_txn = std::move(txn);
     return caller;
   }
@@ -203,6 +217,31 @@ StatusOr<std::string> Authenticator::AddUser(store::Transaction& txn, const NewU
     return id.status();
   }
   return api_key;
+}
+
+StatusOr<int64_t> Authenticator::UserId(store::Transaction& txn, std::string_view name) const {
+  Query q;
+  q.entity = "User";
+  q.select = {"id"};
+  q.where = Condition::Leaf("name", Op::kEq, std::string(name));
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  if (rows.empty()) return NotFound("no user named " + std::string(name));
+  return rows[0]["id"].get<int64_t>();
+}
+
+StatusOr<std::string> Authenticator::ReplaceApiKey(store::Transaction& txn, std::string_view name,
+                                                   std::string_view api_key) const {
+  KITH_ASSIGN_OR_RETURN(int64_t id, UserId(txn, name));
+  std::string key = api_key.empty() ? GenerateToken(kApiKeyLength) : std::string(api_key);
+  Status s = txn.Update("User", id, {{"api_key_hash", HashToken(key)}});
+  if (s.code() == absl::StatusCode::kAlreadyExists) return AlreadyExists("that api key is already in use");
+  KITH_RETURN_IF_ERROR(s);
+  return key;
+}
+
+Status Authenticator::SetActive(store::Transaction& txn, std::string_view name, bool active) const {
+  KITH_ASSIGN_OR_RETURN(int64_t id, UserId(txn, name));
+  return txn.Update("User", id, {{"is_active", active ? 1 : 0}});
 }
 
 }  // namespace kith::auth

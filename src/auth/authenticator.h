@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "auth/caller.h"
 #include "base/clock.h"
@@ -45,7 +47,9 @@ class Authenticator {
   bool CheckSiteKey(std::string_view given) const;
 
   // The caller owning `api_key`: a user's permanent key or a session's key.
-  // kUnauthenticated when unknown, expired or the user is inactive. With
+  // kUnauthenticated when unknown, expired or the user is inactive. A
+  // permanent key's caller is remembered while the store's count of User
+  // changes stays the same (see known_keys_). With
   // `read_txn`, a success hands over the read transaction the key was
   // checked in, still open, for the call's own reads (one transaction per
   // request instead of two).
@@ -73,8 +77,35 @@ class Authenticator {
   // empty name or password.
   StatusOr<std::string> AddUser(store::Transaction& txn, const NewUser& user) const;
 
+  // Gives the user `name` a new permanent api key within `txn` (generated
+  // when `api_key` is empty) and returns it; the old key stops working.
+  // kNotFound for an unknown user, kAlreadyExists when the key is in use.
+  StatusOr<std::string> ReplaceApiKey(store::Transaction& txn, std::string_view name,
+                                      std::string_view api_key) const;
+
+  // Lets the user `name` in again, or keeps them out: an inactive user's
+  // api key, sessions and password are all refused. kNotFound for an
+  // unknown user.
+  Status SetActive(store::Transaction& txn, std::string_view name, bool active) const;
+
  private:
   StatusOr<Caller> LoadCaller(store::Transaction& txn, int64_t user_id) const;
+  StatusOr<int64_t> UserId(store::Transaction& txn, std::string_view name) const;
+
+  // The caller of a permanent api key as of `user_changes`, the store's
+  // ChangeCount("User") when the User row was read.
+  struct KnownKey {
+    Caller caller;
+    int64_t user_changes = 0;
+  };
+  // A key's User row is read once, not on every request (most requests
+  // come with a key). An entry serves a transaction only when that
+  // transaction sees the same count: any change to any user (a key
+  // replaced, a user disabled, by this process or another) makes every
+  // entry stale. By key hash; cleared when it holds kMaxKnownKeys.
+  static constexpr size_t kMaxKnownKeys = 4096;
+  mutable std::mutex known_keys_mutex_;
+  mutable std::unordered_map<std::string, KnownKey> known_keys_;
 
   store::Store& store_;
   AuthOptions options_;

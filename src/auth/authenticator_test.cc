@@ -58,6 +58,36 @@ TEST_F(AuthenticatorTest, ApiKeyIdentifiesTheUserAndIsStoredHashed) {
   EXPECT_NE(rows[0]["api_key_hash"], api_key_);
 }
 
+TEST_F(AuthenticatorTest, AReplacedKeyOrADisabledUserIsRefusedAtOnce) {
+  // Asked twice: the second answer comes from the remembered caller.
+  ASSERT_TRUE(auth_->ByApiKey(api_key_).ok());
+  ASSERT_TRUE(auth_->ByApiKey(api_key_).ok());
+  auto txn = store_->Begin(true).value();
+  auto fresh = auth_->ReplaceApiKey(*txn, "ada", "");
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_EQ(auth_->ByApiKey(api_key_).status().code(), absl::StatusCode::kUnauthenticated);
+  ASSERT_TRUE(auth_->ByApiKey(*fresh).ok());
+
+  // Disabled through another store on the same file (another process).
+  auto other = store::OpenStore({.sqlite_path = dir_ + "/kith.db"}).value();
+  Authenticator other_auth(*other, AuthOptions{"the-site-key-0123456789", 3600}, clock_);
+  txn = other->Begin(true).value();
+  ASSERT_TRUE(other_auth.SetActive(*txn, "ada", false).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_EQ(auth_->ByApiKey(*fresh).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(auth_->ByPassword("ada", "pw").status().code(), absl::StatusCode::kUnauthenticated);
+
+  txn = store_->Begin(true).value();
+  ASSERT_TRUE(auth_->SetActive(*txn, "ada", true).ok());
+  EXPECT_EQ(auth_->SetActive(*txn, "nobody", true).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(auth_->ReplaceApiKey(*txn, "ada", *fresh).status().code(), absl::StatusCode::kOk);
+  ASSERT_TRUE(txn->Commit().ok());
+  auto caller = auth_->ByApiKey(*fresh);
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  EXPECT_EQ(caller->user_name, "ada");
+}
+
 TEST_F(AuthenticatorTest, LoginOpensASessionThatExpiresWhenIdle) {
   EXPECT_EQ(auth_->Login("ada", "nope").status().code(), absl::StatusCode::kUnauthenticated);
   auto login = auth_->Login("ada", "pw");

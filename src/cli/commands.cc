@@ -113,6 +113,26 @@ Status RunUserAdd(const UserAddOptions& options, std::ostream& out) {
   return Status();
 }
 
+Status RunUserKey(const UserChangeOptions& options, std::ostream& out) {
+  KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
+  KITH_ASSIGN_OR_RETURN(auto txn, rt->store->Begin(true));
+  KITH_ASSIGN_OR_RETURN(std::string api_key,
+                        rt->auth->ReplaceApiKey(*txn, options.name, options.api_key));
+  KITH_RETURN_IF_ERROR(txn->Commit());
+  out << "New api key of user " << options.name << " (the old one no longer works):\n"
+      << api_key << "\n";
+  return Status();
+}
+
+Status RunUserSetActive(const UserChangeOptions& options, bool active, std::ostream& out) {
+  KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
+  KITH_ASSIGN_OR_RETURN(auto txn, rt->store->Begin(true));
+  KITH_RETURN_IF_ERROR(rt->auth->SetActive(*txn, options.name, active));
+  KITH_RETURN_IF_ERROR(txn->Commit());
+  out << "User " << options.name << (active ? " enabled" : " disabled") << "\n";
+  return Status();
+}
+
 Status RunServe(const ServeOptions& options, std::ostream& out) {
   KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
   KITH_ASSIGN_OR_RETURN(auto listen, ParseListen(options.listen));

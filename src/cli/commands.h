@@ -28,6 +28,18 @@ struct UserAddOptions {
 // prints the api key as the last line.
 Status RunUserAdd(const UserAddOptions& options, std::ostream& out);
 
+struct UserChangeOptions {
+  std::string data_dir;
+  std::string name;
+  std::string api_key;  // `user key`: the new key, generated when empty
+};
+// `user key`: replaces the user's api key; prints the new one as the last
+// line. The old key stops working at once, also in a running server.
+Status RunUserKey(const UserChangeOptions& options, std::ostream& out);
+// `user disable` / `user enable`: keeps the user out (key, sessions and
+// password refused), or lets them in again.
+Status RunUserSetActive(const UserChangeOptions& options, bool active, std::ostream& out);
+
 struct ServeOptions {
   std::string data_dir;
   std::string listen = "127.0.0.1:8080";

@@ -26,6 +26,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"admin", "editor", "viewer"}));
   user_add->add_option("--api-key", user.api_key, "api key (random when not given)");
 
+  kith::cli::UserChangeOptions user_change;
+  auto* user_key = user_cmd->add_subcommand("key", "Give a user a new api key (the old one stops working)");
+  user_key->add_option("--api-key", user_change.api_key, "the new api key (random when not given)");
+  auto* user_disable = user_cmd->add_subcommand("disable", "Refuse a user's api key, sessions and password");
+  auto* user_enable = user_cmd->add_subcommand("enable", "Let a disabled user in again");
+  for (CLI::App* cmd : {user_key, user_disable, user_enable}) {
+    cmd->add_option("name", user_change.name, "User name")->required();
+    cmd->add_option("--data", user_change.data_dir, "Data directory")->required();
+  }
+
   kith::cli::ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "Serve the REST interfaces in the foreground");
   serve_cmd->add_option("--data", serve.data_dir, "Data directory")->required();
@@ -52,6 +62,10 @@ int main(int argc, char** argv) {
     status = kith::cli::RunInit(init, std::cout);
   } else if (user_add->parsed()) {
     status = kith::cli::RunUserAdd(user, std::cout);
+  } else if (user_key->parsed()) {
+    status = kith::cli::RunUserKey(user_change, std::cout);
+  } else if (user_disable->parsed() || user_enable->parsed()) {
+    status = kith::cli::RunUserSetActive(user_change, user_enable->parsed(), std::cout);
   } else if (serve_cmd->parsed()) {
     status = kith::cli::RunServe(serve, std::cout);
   } else if (ext_list_cmd->parsed()) {

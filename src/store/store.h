@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,16 @@ class Transaction {
   // missing, drops its single-column index when no longer described (a
   // custom field whose is_searchable changed).
   virtual Status SyncIndexes(std::string_view entity, std::string_view field) = 0;
+
+  // --- Change counts, for what callers keep in memory across transactions ---
+  // A number the database counts up with every committed change to the rows
+  // of `entity`, whoever made it (this process or another), as this
+  // transaction's snapshot sees it: while it is unchanged, so are the rows.
+  // nullopt when the store does not count `entity`'s changes (it counts
+  // User's), or when this transaction has written to them itself.
+  virtual std::optional<int64_t> ChangeCount(std::string_view /*entity*/) const {
+    return std::nullopt;
+  }
 };
 
 class Store {

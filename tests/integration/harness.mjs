@@ -40,7 +40,8 @@ function lastLine(text) {
   return lines[lines.length - 1];
 }
 
-async function kithCli(args) {
+// Runs `kith ARGS...` to completion; its standard output.
+export async function kithCli(args) {
   try {
     const { stdout } = await execFileP(KITH_BIN, args, { timeout: 30_000 });
     return stdout;

@@ -10,7 +10,7 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startKith, encodeParams, KITH_BIN, kithForSuite } from './harness.mjs';
+import { startKith, encodeParams, KITH_BIN, kithForSuite, kithCli, REST_PATH } from './harness.mjs';
 
 const API4 = '/civicrm/ajax/api4';
 const SECURITY_ALERT = {
@@ -213,6 +213,44 @@ describe('authentication (authx)', () => {
     });
     assert.equal(denied.error_message,
       'API permission check failed for Contact/create call; insufficient permission: require access CiviCRM and add contacts');
+  });
+
+  test('a key replaced or a user disabled by the CLI is refused at once by a running server', async () => {
+    // Its own server: the test changes its admin's key.
+    const own = await startKith();
+    try {
+      const getWith = (key) => own.raw(`${API4}/Contact/get`, {
+        method: 'POST',
+        headers: { 'X-Civi-Auth': `Bearer ${key}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'params=' + encodeURIComponent(JSON.stringify({ select: ['id'], limit: 1 })),
+      });
+      const v3With = (key) => own.call({
+        entity: 'Contact', action: 'get', json: 1, key: own.siteKey, api_key: key, return: 'id',
+      }, { path: REST_PATH });
+      const old = own.users.admin.apiKey;
+      // Twice: the second answer may come from what the server remembers of the key.
+      for (let i = 0; i < 2; i++) assert.equal((await getWith(old)).status, 200);
+      assert.equal((await v3With(old)).json().is_error, 0);
+
+      const out = await kithCli(['user', 'key', 'admin', '--data', own.dataDir]);
+      const fresh = out.trim().split('\n').pop();
+      assert.notEqual(fresh, old);
+      assert.equal((await getWith(old)).status, 401);
+      assert.equal((await v3With(old)).json().is_error, 1);
+      assert.equal((await getWith(fresh)).status, 200);
+      assert.equal((await v3With(fresh)).json().is_error, 0);
+
+      await kithCli(['user', 'disable', 'admin', '--data', own.dataDir]);
+      assert.equal((await getWith(fresh)).status, 401);
+      assert.equal((await v3With(fresh)).json().is_error, 1);
+      await kithCli(['user', 'enable', 'admin', '--data', own.dataDir]);
+      assert.equal((await getWith(fresh)).status, 200);
+
+      // An unknown user is an error of the command, not a silent success.
+      await assert.rejects(kithCli(['user', 'disable', 'nobody', '--data', own.dataDir]), /no user named nobody/);
+    } finally {
+      await own.stop();
+    }
   });
 
   test('X-Requested-With without any credential runs as anonymous: 403', async () => {

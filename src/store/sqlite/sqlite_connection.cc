@@ -209,6 +209,13 @@ Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& b
 
 StatusOr<int64_t> SqliteConnection::RunScalar(const std::string& sql,
                                               const std::vector<Value>& binds) {
+  std::optional<int64_t> value;
+  KITH_RETURN_IF_ERROR(RunIntegers(sql, binds, std::span(&value, 1)));
+  return value.value_or(0);
+}
+
+Status SqliteConnection::RunIntegers(const std::string& sql, const std::vector<Value>& binds,
+                                     std::span<std::optional<int64_t>> out) {
   // Read straight from the statement: every transaction starts with one.
   KITH_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
   for (size_t i = 0; i < binds.size(); ++i) {
@@ -221,10 +228,15 @@ StatusOr<int64_t> SqliteConnection::RunScalar(const std::string& sql,
     sqlite3_clear_bindings(stmt);
     return s;
   }
-  int64_t value = sqlite3_column_type(stmt, 0) == SQLITE_INTEGER ? sqlite3_column_int64(stmt, 0) : 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    int column = static_cast<int>(i);
+    out[i] = sqlite3_column_type(stmt, column) == SQLITE_INTEGER
+                 ? std::optional<int64_t>(sqlite3_column_int64(stmt, column))
+                 : std::nullopt;
+  }
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);
-  return value;
+  return Status();
 }
 
 int64_t SqliteConnection::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }

@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,6 +44,10 @@ class SqliteConnection {
 
   // Runs a statement that returns one integer (COUNT(*)).
   StatusOr<int64_t> RunScalar(const std::string& sql, const std::vector<Value>& binds);
+  // Runs a statement that returns one row of integers: its first
+  // `out.size()` columns, a NULL or non-integer read as nullopt.
+  Status RunIntegers(const std::string& sql, const std::vector<Value>& binds,
+                     std::span<std::optional<int64_t>> out);
 
   int64_t LastInsertId() const;
   int Changes() const;

@@ -27,6 +27,15 @@ constexpr Dialect kDialect = Dialect::kSqlite;
 // A counter of custom data schema changes, one row (see Begin()).
 constexpr const char* kReadCatalogVersion = "SELECT version FROM kith_catalog_version";
 
+// The entity whose changes are counted (Transaction::ChangeCount): triggers
+// on its table count them up in kith_change_count, so changes made by any
+// process are counted. The counter is read with the catalog version, in the
+// statement that starts each transaction's snapshot.
+constexpr const char* kCountedEntity = "User";
+constexpr const char* kReadVersions =
+    "SELECT version, (SELECT count FROM kith_change_count WHERE entity = 'User') "
+    "FROM kith_catalog_version";
+
 class SqliteStoreImpl;
 
 // A transaction's lookup memo (store/txn_memo.h).
@@ -111,6 +120,10 @@ class SqliteTransaction final : public Transaction {
 
   SqliteConnection& connection() { return *conn_; }
   LookupMemo& memo() { return memo_; }
+  std::optional<int64_t> ChangeCount(std::string_view entity) const override {
+    return entity == kCountedEntity ? counted_changes_ : std::nullopt;
+  }
+  void SetChangeCount(std::optional<int64_t> count) { counted_changes_ = count; }
   // Replaces the catalog the transaction began with by one read from the
   // database (another process changed the schema); nothing to publish.
   void AdoptCatalog(std::shared_ptr<const schema::Catalog> catalog) { catalog_ = std::move(catalog); }
@@ -140,6 +153,9 @@ class SqliteTransaction final : public Transaction {
   int64_t growth_rows_inserted_ = 0;  // of kGrowthEntity (planner_statistics.h)
   int savepoints_ = 0;  // open marks, named kith_sp_<depth> (never from input)
   LookupMemo memo_;
+  // kCountedEntity's change count at the start; nullopt once this
+  // transaction may have written to it (its own changes are not counted yet).
+  std::optional<int64_t> counted_changes_;
   std::unordered_map<std::string, int64_t> next_ids_;  // entity -> id (pipelined inserts)
   std::string insert_label_;
   // Key: entity, whether the id is set, the columns in order. Their fields
@@ -174,15 +190,14 @@ class SqliteStoreImpl final : public Store {
     std::shared_ptr<const schema::Catalog> catalog;
     int64_t known_version = 0;
     StatusOr<int64_t> version;
+    std::optional<int64_t> versions[2];  // the catalog's, kCountedEntity's changes
     Status s;
     {
       std::unique_lock<std::mutex> lock(catalog_mutex_, std::defer_lock);
       if (!write) lock.lock();
       s = conn->Command(write ? "BEGIN IMMEDIATE" : "BEGIN");
-      if (s.ok()) {
-        version = conn->RunScalar(kReadCatalogVersion, {});
-        s = version.status();
-      }
+      if (s.ok()) s = conn->RunIntegers(kReadVersions, {}, versions);
+      version = versions[0].value_or(0);
       if (write) lock.lock();
       catalog = catalog_;
       known_version = catalog_version_;
@@ -194,6 +209,7 @@ class SqliteStoreImpl final : public Store {
     }
     auto txn = std::unique_ptr<SqliteTransaction>(new SqliteTransaction(
         this, std::move(conn), write, std::move(write_lock), std::move(catalog)));
+    txn->SetChangeCount(versions[1]);
     if (check_version && *version != known_version) {
       KITH_ASSIGN_OR_RETURN(std::shared_ptr<const schema::Catalog> fresh,
                             LoadCustomCatalog(*txn, *base_));
@@ -423,6 +439,7 @@ StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value
     }
   }
   if (e->name == kGrowthEntity) ++growth_rows_inserted_;
+  if (e->name == kCountedEntity) counted_changes_.reset();
   memo_.Wrote(e->name);
   memo_.exists[e->name].insert(id);
   memo_.inserted[e->name].insert(id);
@@ -434,6 +451,7 @@ Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Valu
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
   KITH_RETURN_IF_ERROR(Settle());
+  if (e->name == kCountedEntity) counted_changes_.reset();
   memo_.Wrote(e->name);
   memo_.Linked(*e, changes);
   KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, nullptr, nullptr, nullptr));
@@ -449,6 +467,7 @@ Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
   // A delete may cascade to other tables (rows deleted, links set to null):
   // forget everything.
   memo_.Clear();
+  counted_changes_.reset();
   KITH_RETURN_IF_ERROR(
       conn_->Run("DELETE FROM " + e->table + " WHERE id = ?", {id}, nullptr, nullptr, nullptr));
   if (conn_->Changes() == 0) {
@@ -635,6 +654,11 @@ Status SqliteStoreImpl::Migrate() {
       s = conn->Exec("INSERT INTO kith_catalog_version (version) SELECT 0 WHERE NOT EXISTS "
                      "(SELECT 1 FROM kith_catalog_version)");
     }
+    if (s.ok()) {
+      s = conn->Exec(
+          "CREATE TABLE IF NOT EXISTS kith_change_count (entity TEXT PRIMARY KEY, count INTEGER NOT NULL);"
+          "INSERT OR IGNORE INTO kith_change_count (entity, count) VALUES ('User', 0)");
+    }
     if (s.ok()) s = conn->Exec("COMMIT");
     if (!s.ok()) {
       (void)conn->Command("ROLLBACK");
@@ -695,6 +719,17 @@ Status SqliteStoreImpl::Migrate() {
     if (m.seed) KITH_RETURN_IF_ERROR(m.seed(txn));
     KITH_RETURN_IF_ERROR(conn.Run("INSERT INTO kith_schema_version (version) VALUES (?)",
                                   {m.version}, nullptr, nullptr, nullptr));
+  }
+  // Every change to the counted entity's rows counts up its change count,
+  // whichever connection makes it (the table exists now).
+  const schema::Entity* counted = base_->Find(kCountedEntity);
+  if (counted == nullptr) return Internal("no schema for the counted entity");
+  for (std::string event : {"insert", "update", "delete"}) {
+    KITH_RETURN_IF_ERROR(conn.Exec(
+        "CREATE TRIGGER IF NOT EXISTS " + counted->table + "_counted_" + event +
+        " AFTER " + event + " ON " + counted->table +
+        " BEGIN UPDATE kith_change_count SET count = count + 1 WHERE entity = '" + kCountedEntity +
+        "'; END"));
   }
   // The custom groups and fields of this database join the built-in schema.
   KITH_RETURN_IF_ERROR(txn.ReloadCatalog());

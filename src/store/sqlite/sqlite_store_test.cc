@@ -158,6 +158,44 @@ TEST_F(SqliteStoreTest, DeletingAContactDeletesItsEmails) {
   EXPECT_EQ(txn->Delete("Contact", id).code(), absl::StatusCode::kNotFound);
 }
 
+// User changes are counted by the database (triggers), so that what auth
+// keeps in memory can tell it is still current, whichever process wrote.
+TEST_F(SqliteStoreTest, ChangesToUsersAreCountedForEveryWriter) {
+  auto count = [&]() { return store_->Begin(false).value()->ChangeCount("User"); };
+  std::optional<int64_t> start = count();
+  ASSERT_TRUE(start.has_value());
+  EXPECT_EQ(store_->Begin(false).value()->ChangeCount("Contact"), std::nullopt);
+
+  // Other entities' writes leave it; a User write counts, and the writing
+  // transaction no longer claims to know the count.
+  auto txn = store_->Begin(true).value();
+  int64_t contact = InsertContact(*txn, "Counted");
+  EXPECT_EQ(txn->ChangeCount("User"), start);
+  auto user = txn->Insert("User", {{"name", "u1"}, {"role", "viewer"}, {"contact_id", contact},
+                                   {"api_key_hash", "h1"}, {"is_active", 1}});
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_EQ(txn->ChangeCount("User"), std::nullopt);
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_EQ(count(), *start + 1);
+
+  // A reader's snapshot keeps the count it began with.
+  auto reader = store_->Begin(false).value();
+  // Another store on the same file: another process (the `kith user` CLI).
+  auto other = OpenStore(options_).value();
+  auto write = other->Begin(true).value();
+  ASSERT_TRUE(write->Update("User", *user, {{"is_active", 0}}).ok());
+  ASSERT_TRUE(write->Commit().ok());
+  EXPECT_EQ(reader->ChangeCount("User"), *start + 1);
+  EXPECT_EQ(count(), *start + 2);
+
+  // A contact's delete that cascades to its user counts too.
+  write = other->Begin(true).value();
+  ASSERT_TRUE(write->Delete("Contact", contact).ok());
+  EXPECT_EQ(write->ChangeCount("User"), std::nullopt);
+  ASSERT_TRUE(write->Commit().ok());
+  EXPECT_EQ(count(), *start + 3);
+}
+
 TEST_F(SqliteStoreTest, ReopeningAppliesNoMigrationTwice) {
   store_.reset();
   auto again = OpenStore(options_);
