@@ -16,6 +16,8 @@ ReverseJoin PrimaryOf(std::string name, std::string entity) {
 Entity Contact() {
   EntityBuilder b("Contact", "civicrm_contact");
   b.Str("contact_type", "Contact Type", 64)
+          .Choices({{"Individual", "Individual"}, {"Household", "Household"},
+                    {"Organization", "Organization"}})
       .Str("external_identifier", "External Identifier", 64).Unique()
       .Str("display_name", "Display Name", 128).Readonly()
       .Str("organization_name", "Organization Name", 128)
@@ -278,7 +280,8 @@ Entity Group() {
       .Int("saved_search_id", "Saved Search ID").Fk("SavedSearch")
       .Bool("is_active", "Group Enabled", true)
       .Str("visibility", "Group Visibility Setting", 24).Default("User and User Admin Only")
-          .Input("Select")
+          .Choices({{"User and User Admin Only", "User and User Admin Only"},
+                    {"Public Pages", "Public Pages"}})
       // CiviCRM's smart group cache (migration 5): kith computes membership
       // live and leaves these empty.
       .Text("where_clause", "Group Where Clause").Readonly()
@@ -307,11 +310,16 @@ Entity GroupNesting() {
   return GroupPermissions(b).Build();
 }
 
+// CiviCRM's groupContactStatus options.
+std::vector<std::pair<std::string, std::string>> GroupContactStatuses() {
+  return {{"Added", "Added"}, {"Removed", "Removed"}, {"Pending", "Pending"}};
+}
+
 Entity GroupContact() {
   EntityBuilder b("GroupContact", "civicrm_group_contact");
   b.Int("group_id", "Group ID").Fk("Group").Required()
       .Int("contact_id", "Contact ID").Fk("Contact").Required()
-      .Str("status", "Group Contact Status", 8).Default("Added")
+      .Str("status", "Group Contact Status", 8).Default("Added").Choices(GroupContactStatuses())
       .Int("location_id", "Location ID")
       .Int("email_id", "Email ID").Fk("Email")
       .UniqueIndex({"contact_id", "group_id"})
@@ -330,7 +338,8 @@ Entity SubscriptionHistory() {
       .Int("group_id", "Group ID").Fk("Group").Required()
       .DateTime("date", "Group Membership Action Date").Required()
       .Str("method", "Group Membership Action", 8)
-      .Str("status", "Group Membership Status", 8)
+          .Choices({{"Admin", "Admin"}, {"Email", "Email"}, {"Web", "Web"}, {"API", "API"}})
+      .Str("status", "Group Membership Status", 8).Choices(GroupContactStatuses())
       .Str("tracking", "Group Membership Tracking")
       .Index({"contact_id", "group_id"});
   return b.Build();

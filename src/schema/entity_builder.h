@@ -63,6 +63,10 @@ class EntityBuilder {
     last().option_key = std::move(key);
     return *this;
   }
+  EntityBuilder& Choices(std::vector<std::pair<std::string, std::string>> choices) {
+    last().choices = std::move(choices);
+    return *this;
+  }
   EntityBuilder& Unique() { last().unique = true; return *this; }
   EntityBuilder& Readonly() { last().readonly = true; return *this; }
   EntityBuilder& Internal() { last().internal = true; return *this; }

@@ -35,6 +35,10 @@ struct Field {
   // CiviCRM keys the pseudoconstant by name (preferred_language stores
   // "en_US", the name of the option whose value is "en").
   std::string option_key = "value";
+  // A fixed option list instead of an option group (CiviCRM's callback and
+  // table pseudoconstants: GroupContact.status, Contact.contact_type):
+  // {stored value, label}; an option's name is its value.
+  std::vector<std::pair<std::string, std::string>> choices;
   int max_length = 0;          // strings: 0 = unlimited
   bool unique = false;
   bool serialized = false;     // multi-valued, stored \x01-padded

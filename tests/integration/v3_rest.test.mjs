@@ -703,6 +703,8 @@ describe('locations and reference data', () => {
     assert.deepEqual(options.values, { 1: 'Home', 2: 'Work', 3: 'Main', 4: 'Other', 5: 'Billing' });
     const gender = ok(await v3('Contact', 'getoptions', { field: 'gender_id', sequential: 1 }));
     assert.deepEqual(gender.values[0], { key: '1', value: 'Female' });
+    const statuses = ok(await v3('GroupContact', 'getoptions', { field: 'status' }));
+    assert.deepEqual(statuses.values, { Added: 'Added', Removed: 'Removed', Pending: 'Pending' });
     // Keyed by name where CiviCRM's pseudoconstant says keyColumn "name".
     const languages = ok(await v3('Contact', 'getoptions', { field: 'preferred_language' }));
     assert.equal(languages.values.en_US, 'English (United States)');

@@ -729,6 +729,40 @@ describe('groups, memberships, relationships and custom fields as CiviCRM answer
     assert.equal(missing.error_message, 'Mandatory values missing from Api4 Group::create: title');
   });
 
+  test('fixed option lists (contact_type, status, visibility) and relationship types as pseudoconstants', async () => {
+    const group = (await api4('Group', 'create', {
+      values: { title: 'Fixed Options V4', 'visibility:label': 'Public Pages' },
+    })).values[0];
+    assert.equal(group.visibility, 'Public Pages');
+    const person = (await api4('Contact', 'create', {
+      values: { 'contact_type:name': 'Individual', first_name: 'Fia', last_name: 'Fixedopt' },
+    })).values[0];
+    assert.equal(person.contact_type, 'Individual');
+    await api4('GroupContact', 'create', {
+      values: { group_id: group.id, contact_id: person.id, 'status:label': 'Pending' },
+    });
+    const members = await api4('GroupContact', 'get', {
+      select: ['status', 'status:label', 'contact_id.contact_type:label'],
+      where: [['group_id', '=', group.id], ['status:name', '=', 'Pending']],
+    });
+    assert.equal(members.count, 1);
+    assert.equal(members.values[0]['status:label'], 'Pending');
+    assert.equal(members.values[0]['contact_id.contact_type:label'], 'Individual');
+    const bad = await api4Error('GroupContact', 'create', {
+      values: { group_id: group.id, contact_id: person.id, 'status:label': 'Bogus' },
+    }, 400);
+    assert.equal(bad.error_message, 'status:label is not valid: Bogus');
+
+    const fields = await api4('GroupContact', 'getFields', {
+      loadOptions: true, select: ['name', 'options'], where: [['name', '=', 'status']],
+    });
+    assert.deepEqual(fields.values[0].options, { Added: 'Added', Removed: 'Removed', Pending: 'Pending' });
+    const types = await api4('Relationship', 'getFields', {
+      loadOptions: ['id', 'name', 'label'], select: ['options'], where: [['name', '=', 'relationship_type_id']],
+    });
+    assert.deepEqual(types.values[0].options.find((o) => o.id === 1), { id: 1, name: 'Child of', label: 'Child of' });
+  });
+
   test('GroupContact save: the last record carries method and tracking', async () => {
     const ids = await makeContacts('Savedmember', [{ first_name: 'A' }, { first_name: 'B' }, { first_name: 'C' }]);
     const group = (await api4('Group', 'create', { values: { title: 'Saved Members V4' } })).values[0].id;

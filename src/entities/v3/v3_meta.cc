@@ -112,6 +112,10 @@ Value ParamSpecs(const api::ActionSpec& spec) {
 
 StatusOr<Value> OptionsOf(ActionContext& ctx, const schema::Field& f, bool names) {
   Value options = Value::object();
+  if (!f.choices.empty()) {
+    for (const auto& [value, label] : f.choices) options[value] = names ? value : label;
+    return options;
+  }
   const schema::Entity* target = f.fk_entity.empty() ? nullptr : ctx.catalog.Find(f.fk_entity);
   if (target != nullptr && f.fk_entity != "Contact") {
     const char* label = nullptr;

@@ -30,7 +30,7 @@ const schema::CustomFieldInfo* CustomFieldOn(const schema::Catalog& catalog,
 }
 
 bool HasSuffixTarget(const schema::Field& f) {
-  return !f.option_group.empty() || !f.fk_entity.empty();
+  return !f.option_group.empty() || !f.fk_entity.empty() || !f.choices.empty();
 }
 
 }  // namespace
@@ -173,6 +173,13 @@ StatusOr<Value> ResolveSuffixed(api::ActionContext& ctx, const FieldRef& ref, co
   const schema::Field& f = *ref.field;
   if (given.is_null()) return Value();
   std::string text = api::ValueAsText(given);
+  if (!f.choices.empty()) {
+    for (const auto& [value, label] : f.choices) {
+      if (text == value || text == label) return Value(value);
+    }
+    return InvalidArgument(ref.key + " is not valid: " + text,
+                           {{"error_code", 2001}, {"error_field", ref.key}});
+  }
   if (!f.fk_entity.empty()) {
     const schema::Entity* target = ctx.catalog.Find(f.fk_entity);
     std::vector<Condition> any;

@@ -131,7 +131,7 @@ const std::vector<std::string>& FieldKeys() {
 std::string InputType(const schema::Field& f) {
   if (!f.input_type.empty()) return f.input_type;
   if (f.name == "id" || f.readonly) return "DisplayOnly";
-  if (f.serialized || !f.option_group.empty()) return "Select";
+  if (f.serialized || !f.option_group.empty() || !f.choices.empty()) return "Select";
   if (!f.fk_entity.empty()) return "EntityRef";
   switch (f.type) {
     case schema::FieldType::kBool: return "CheckBox";
@@ -147,19 +147,32 @@ std::string InputType(const schema::Field& f) {
 
 std::string Title(const std::string& camel);
 
+// The column naming a linked reference row ("name"; RelationshipType names
+// its rows from A to B), or nullptr.
+const char* NameColumn(const schema::Entity& target) {
+  for (const char* c : {"name", "name_a_b"}) {
+    if (target.FindField(c) != nullptr) return c;
+  }
+  return nullptr;
+}
+
 bool HasOptions(const ActionContext& ctx, const schema::Field& f) {
-  if (!f.option_group.empty()) return true;
+  if (!f.option_group.empty() || !f.choices.empty()) return true;
   const schema::Entity* target = f.fk_entity.empty() ? nullptr : ctx.catalog.Find(f.fk_entity);
-  // Reference rows with names (location types, countries) are pseudoconstants;
-  // links to records (contacts) are not.
-  return target != nullptr && target->FindField("name") != nullptr && target->name != "Contact";
+  // Reference rows with names (location types, countries, relationship
+  // types) are pseudoconstants; links to records (contacts) are not.
+  return target != nullptr && NameColumn(*target) != nullptr && target->name != "Contact";
 }
 
 // The options of `f`: {value: label}, or a list of {id, label, name, ...}
 // restricted to `props` when it is a list.
 StatusOr<Value> LoadOptions(ActionContext& ctx, const schema::Field& f, const Value& props) {
   std::vector<Value> rows;  // {id, name, label, abbr?}
-  if (!f.option_group.empty() &&
+  if (!f.choices.empty()) {
+    for (const auto& [value, label] : f.choices) {
+      rows.push_back(Value{{"id", value}, {"label", label}, {"name", value}});
+    }
+  } else if (!f.option_group.empty() &&
       (f.fk_entity.empty() || ctx.catalog.Find(f.fk_entity) == nullptr)) {
     Query q;
     q.entity = "OptionValue";
@@ -175,9 +188,11 @@ StatusOr<Value> LoadOptions(ActionContext& ctx, const schema::Field& f, const Va
       }
       rows.push_back(Value{{"id", id}, {"label", o["label"]}, {"name", o["name"]}});
     }
-  } else if (const schema::Entity* target = ctx.catalog.Find(f.fk_entity)) {
-    std::string label = "name";
-    for (const char* c : {"label", "display_name", "title"}) {
+  } else if (const schema::Entity* target = ctx.catalog.Find(f.fk_entity);
+             target != nullptr && NameColumn(*target) != nullptr) {
+    const char* name = NameColumn(*target);
+    std::string label = name;
+    for (const char* c : {"label", "display_name", "title", "label_a_b"}) {
       if (target->FindField(c) != nullptr) {
         label = c;
         break;
@@ -189,13 +204,13 @@ StatusOr<Value> LoadOptions(ActionContext& ctx, const schema::Field& f, const Va
     }
     Query q;
     q.entity = target->name;
-    q.select = {"id", "name", label};
+    q.select = {"id", name, label};
     if (!abbr.empty()) q.select.push_back(abbr);
     if (target->FindField("is_active") != nullptr) q.where = Condition::Leaf("is_active", Op::kEq, 1);
     q.order_by = {{label, false}};
     KITH_ASSIGN_OR_RETURN(auto options, ctx.txn.Select(q));
     for (const Value& o : options) {
-      Value row{{"id", o["id"]}, {"label", o[label]}, {"name", o["name"]}};
+      Value row{{"id", o["id"]}, {"label", o[label]}, {"name", o[name]}};
       if (!abbr.empty()) row["abbr"] = o[abbr];
       rows.push_back(std::move(row));
     }

@@ -31,6 +31,8 @@ struct Column {
   const Field* field = nullptr;  // null for computed columns (labels)
 };
 
+std::string SqlLiteral(const Value& v);
+
 
 // The column that ":label" / ":name" / ":abbr" names on a linked entity.
 const char* SuffixColumn(const Entity& target, std::string_view suffix) {
@@ -334,6 +336,17 @@ class Builder {
   StatusOr<Column> ResolveSuffix(const Column& column, const std::string& alias,
                                  const std::string& suffix, const std::string& full_path) {
     const Field* field = column.field;
+    if (!field->choices.empty()) {
+      // A fixed list: the name is the stored value; the label is looked up
+      // in the list, written into the statement (schema text, not input).
+      if (suffix == "name") return Column{column.expr, FieldType::kString, nullptr};
+      if (suffix != "label") return UnknownPath(full_path);
+      std::string expr = "CASE " + column.expr;
+      for (const auto& [value, label] : field->choices) {
+        expr += " WHEN " + SqlLiteral(value) + " THEN " + SqlLiteral(label);
+      }
+      return Column{expr + " END", FieldType::kString, nullptr};
+    }
     // A link to an entity that has the asked column wins over an option group
     // of the same name (location_type_id names LocationType rows).
     const Entity* fk_target = field->fk_entity.empty() ? nullptr : catalog_.Find(field->fk_entity);
