@@ -9,7 +9,8 @@
 #
 # Parts (PARTS, space-separated; default all):
 #   http         GET /healthz against nginx `return 200`, one worker each
-#   api          3.2, APIv3, APIv4 contact by id against /healthz; latency
+#   api          3.2, APIv3, APIv4 contact by id against /healthz; the floor
+#                of any get (bench/api_floor.cc); latency
 #   bulk         BULK_N contacts with an email: APIv4 save of 1,000 a call,
 #                one create per call, kith import (CSV), and the sqlite3 CLI
 #   concurrency  reads / 90-10 read-write mix with 1 and 2 server threads,
@@ -50,8 +51,9 @@ if ((${#need[@]})); then
 fi
 if [ -z "${KITH_BIN:-}" ]; then
   bash scripts/install-deps.sh
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKITH_BUILD_TESTS=OFF >/dev/null
-  ninja -C "$BUILD_DIR" kith >/dev/null
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKITH_BUILD_TESTS=OFF \
+    -DKITH_BUILD_BENCH=ON >/dev/null
+  ninja -C "$BUILD_DIR" kith api_floor >/dev/null
 fi
 kith=${KITH_BIN:-$BUILD_DIR/kith}
 
@@ -194,6 +196,8 @@ NGINX
       echo "## API cost"
       echo
       echo "One contact by id (one kith thread), against kith's own /healthz in the same run."
+      echo "The floor row is bench/api_floor: the same HTTP server and store answering a remembered"
+      echo "key's get of two columns by id in one read transaction, with no protocol and no JSON library."
       echo
       echo "| call | req/s | /healthz req/s | ratio | target |"
       echo "|---|---|---|---|---|"
@@ -206,6 +210,7 @@ NGINX
         fi
         echo "| ${names[$i]} | $r | $health | $(ratio "$r" "$health") | ≥ 0.5 |"
       done
+      floor_row
       echo
       echo "| single client, keep-alive | p50 ms | p99 ms |"
       echo "|---|---|---|"
@@ -223,6 +228,26 @@ NGINX
   stop_kith
   kill "$nginx_pid" 2>/dev/null || true
   sections+=("$work/section-http-api.md")
+}
+
+# The floor row of the API cost table (bench/api_floor.cc): what any get
+# over this HTTP server and store pays, without a protocol. Needs $health.
+floor_row() {
+  local bin="$BUILD_DIR/bench/api_floor" port="" pid r
+  [ -x "$bin" ] || return 0
+  "$bin" --db "$work/floor.db" >"$work/floor.out" 2>>"$work/kith.log" &
+  pid=$!
+  pids+=("$pid")
+  for _ in $(seq 100); do
+    port=$(awk '/^port / {print $2}' "$work/floor.out")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "bench: api_floor did not start" >&2; return 0; }
+  r=$(rps "http://127.0.0.1:$port/floor" -H "X-Civi-Auth: Bearer floor-api-key-0123456789")
+  echo "| floor: remembered key, one read transaction, two columns by id, no protocol | $r | $health | $(ratio "$r" "$health") | (the least any call costs) |"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
 }
 
 # --- 4: bulk write -----------------------------------------------------------
