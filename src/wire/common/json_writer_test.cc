@@ -61,6 +61,19 @@ TEST(JsonWriterTest, PrettyUsesFourSpaces) {
             "}");
 }
 
+// A character to escape is found wherever it stands in a longer string.
+TEST(JsonWriterTest, EscapesFoundAtEveryPosition) {
+  // \x85 alone: a stray UTF-8 continuation byte, replaced.
+  for (std::string special : {"\"", "\\", "\n", "\x1F", "\x7F", "\xC3\xAB", "\xFF", "\x85"}) {
+    for (size_t at = 0; at <= 20; ++at) {
+      std::string s(21, 'x');
+      s.replace(at, 1, special);
+      Value v(s);
+      EXPECT_EQ(ToJson(v), v.dump(-1, ' ', false, Value::error_handler_t::replace)) << at;
+    }
+  }
+}
+
 // The compact writer agrees byte for byte with nlohmann's dump (as
 // json_encode) over random nested values: ASCII, escapes, UTF-8, invalid
 // bytes, integers at their limits, doubles.
@@ -70,7 +83,8 @@ TEST(JsonWriterTest, CompactAgreesWithTheLibrarysDump) {
                                            "\xFF", "\xC3", "\xF0\x9F\x98\x80", " ", "9", "{}"};
   auto text = [&] {
     std::string s;
-    for (int n = static_cast<int>(random() % 5); n > 0; --n) s += pieces[random() % pieces.size()];
+    // Up to some 40 bytes.
+    for (int n = static_cast<int>(random() % 24); n > 0; --n) s += pieces[random() % pieces.size()];
     return s;
   };
   std::function<Value(int)> make = [&](int depth) -> Value {
