@@ -37,8 +37,11 @@ namespace {
 
 Status CheckLinks(ActionContext& ctx, const schema::Entity& entity, const Value& changes) {
   for (const auto& [name, v] : changes.items()) {
+    // Only an integer can name a linked row: most columns written (names,
+    // dates) are not looked up at all.
+    if (!v.is_number_integer()) continue;
     const schema::Field* f = entity.FindField(name);
-    if (f == nullptr || f->fk_entity.empty() || !v.is_number_integer()) continue;
+    if (f == nullptr || f->fk_entity.empty()) continue;
     if (store::KnownToExist(ctx.txn, f->fk_entity, v.get<int64_t>())) continue;
     Query q;
     q.entity = f->fk_entity;
@@ -85,9 +88,10 @@ StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Va
   }
   KITH_RETURN_IF_ERROR(RunRules(ctx, entity, record, values, /*creating=*/true));
   KITH_RETURN_IF_ERROR(CheckLinks(ctx, *e, values));
-  if (written != nullptr) *written = values;
   KITH_ASSIGN_OR_RETURN(int64_t id, ctx.txn.Insert(entity, values));
   KITH_RETURN_IF_ERROR(RunAfterRules(ctx, entity, id, values, /*creating=*/true));
+  // Moved, not copied: every caller that asks for it drops it on an error.
+  if (written != nullptr) *written = std::move(values);
   return id;
 }
 

@@ -67,16 +67,6 @@ struct RowView {
   }
 };
 
-std::string TokenValue(const std::string& token, const RowView& row, const std::string& prefix,
-                       const std::string& suffix) {
-  if (token == "contact.prefix_id:label" || token == "contact.individual_prefix") return prefix;
-  if (token == "contact.suffix_id:label" || token == "contact.individual_suffix") return suffix;
-  if (token.rfind("contact.", 0) != 0) return "";
-  const Value* v = row.Find(token.substr(8));
-  if (v == nullptr) return "";
-  return std::string(TrimAscii(api::ValueAsText(*v)));
-}
-
 std::string FillGreetingIn(const std::string& templ, const RowView& record,
                            const std::string& prefix_label, const std::string& suffix_label);
 
@@ -95,7 +85,32 @@ namespace {
 struct TemplatePiece {
   enum Kind { kText, kToken, kSeparator } kind;
   std::string text;  // the literal text, the token's name, the separator
+  // A token's source, worked out when the template is parsed rather than
+  // for every contact filled: the prefix or suffix label, or `column`.
+  enum Source { kColumn, kPrefix, kSuffix } source = kColumn;
+  std::string column{};  // the token's name without "contact."
 };
+
+TemplatePiece TokenPiece(std::string token) {
+  TemplatePiece p{TemplatePiece::kToken, std::move(token)};
+  if (p.text == "contact.prefix_id:label" || p.text == "contact.individual_prefix") {
+    p.source = TemplatePiece::kPrefix;
+  } else if (p.text == "contact.suffix_id:label" || p.text == "contact.individual_suffix") {
+    p.source = TemplatePiece::kSuffix;
+  } else {
+    p.column = p.text.substr(8);
+  }
+  return p;
+}
+
+std::string TokenValue(const TemplatePiece& token, const RowView& row, const std::string& prefix,
+                       const std::string& suffix) {
+  if (token.source == TemplatePiece::kPrefix) return prefix;
+  if (token.source == TemplatePiece::kSuffix) return suffix;
+  const Value* v = row.Find(token.column);
+  if (v == nullptr) return "";
+  return std::string(TrimAscii(api::ValueAsText(*v)));
+}
 
 // `templ` split into pieces, once per thread and template: every contact
 // written fills the same few templates.
@@ -112,8 +127,11 @@ const std::vector<TemplatePiece>& TemplatePieces(const std::string& templ) {
         break;
       }
       std::string inner = templ.substr(i + 1, close - i - 1);
-      bool token = inner.rfind("contact.", 0) == 0;
-      pieces.push_back({token ? TemplatePiece::kToken : TemplatePiece::kSeparator, std::move(inner)});
+      if (inner.rfind("contact.", 0) == 0) {
+        pieces.push_back(TokenPiece(std::move(inner)));
+      } else {
+        pieces.push_back({TemplatePiece::kSeparator, std::move(inner)});
+      }
       i = close + 1;
     } else {
       size_t next = templ.find('{', i);
@@ -133,7 +151,7 @@ std::string FillGreetingIn(const std::string& templ, const RowView& record,
   texts.reserve(pieces.size());
   for (const TemplatePiece& p : pieces) {
     texts.push_back(p.kind == TemplatePiece::kToken
-                        ? TokenValue(p.text, record, prefix_label, suffix_label)
+                        ? TokenValue(p, record, prefix_label, suffix_label)
                         : p.text);
   }
   std::string out;

@@ -1,6 +1,7 @@
 #include "entities/contact_rules.h"
 
 #include <optional>
+#include <string_view>
 
 #include "api/field_values.h"
 #include "auth/secrets.h"
@@ -17,8 +18,24 @@ using store::Condition;
 using store::Op;
 using store::Query;
 
-std::string Text(const Value& record, const char* key) {
-  return record.contains(key) ? api::ValueAsText(record[key]) : std::string();
+std::string Text(const Value& record, std::string_view key) {
+  // One search, by a key of known length: a contact row has some fifty
+  // columns, and a C string key is measured again at every one.
+  auto it = record.find(key);
+  return it == record.end() ? std::string() : api::ValueAsText(*it);
+}
+
+// The time as written to created_date and modified_date, formatted once per
+// second rather than for every contact of a bulk write.
+std::string NowText() {
+  thread_local int64_t formatted_at = -1;
+  thread_local std::string text;
+  int64_t now = Clock::Real().NowSeconds();
+  if (now != formatted_at) {
+    text = FormatDateTime(now);
+    formatted_at = now;
+  }
+  return text;
 }
 
 // CiviCRM's token templates drop an empty token together with its separator.
@@ -73,10 +90,10 @@ Status ContactBeforeWrite(api::ActionContext& ctx, const Value& record, Value& c
     KITH_ASSIGN_OR_RETURN(email, PrimaryEmail(ctx.txn, record["id"]));
   }
   auto [display, sort] = BuildContactNames(record, prefix, suffix, email);
-  changes["display_name"] = display;
-  changes["sort_name"] = sort;
+  changes["display_name"] = std::move(display);
+  changes["sort_name"] = std::move(sort);
   KITH_RETURN_IF_ERROR(ApplyContactGreetings(ctx, record, changes, creating, prefix, suffix));
-  std::string now = FormatDateTime(Clock::Real().NowSeconds());
+  std::string now = NowText();
   if (creating) {
     changes["hash"] = AsciiLower(auth::GenerateToken(32));
     changes["created_date"] = now;
@@ -93,9 +110,15 @@ constexpr const char* kSettledKey = "contact-settled";
 
 Status ContactAfterWrite(api::ActionContext& ctx, int64_t id, const Value& written, bool creating) {
   // On create, `written` holds every name column given (none has a default).
-  if (creating && !NamesNeedPrimaryEmail(written) && written.contains("modified_date")) {
+  if (!creating) return Status();
+  auto modified = written.find(std::string_view("modified_date"));
+  if (modified != written.end() && !NamesNeedPrimaryEmail(written)) {
+    // Built key by key: an initializer list copies every value twice.
+    Value settled = Value::object();
+    settled["id"] = id;
+    settled["modified_date"] = *modified;
     store::Remember(ctx.txn, {"Contact", "OptionValue", "OptionGroup"}, kSettledKey,
-                    Value{{"id", id}, {"modified_date", written["modified_date"]}});
+                    std::move(settled));
   }
   return Status();
 }
@@ -270,8 +293,7 @@ Status RefreshContactNames(api::ActionContext& ctx, int64_t id) {
   // of its own, would get the same names again: the refresh changes nothing
   // unless the clock has moved on to another modified_date.
   if (const Value* settled = store::Recall(ctx.txn, kSettledKey)) {
-    if ((*settled)["id"] == id &&
-        (*settled)["modified_date"] == FormatDateTime(Clock::Real().NowSeconds())) {
+    if ((*settled)["id"] == id && (*settled)["modified_date"] == NowText()) {
       return Status();
     }
   }
