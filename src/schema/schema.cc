@@ -37,6 +37,23 @@ const Field* Entity::FindField(std::string_view field_name) const {
   return nullptr;
 }
 
+const char* Entity::SuffixColumn(std::string_view suffix) const {
+  auto has = [&](const char* n) { return FindField(n) != nullptr; };
+  // RelationshipType names its rows from A to B.
+  if (suffix == "name") return has("name") ? "name" : has("name_a_b") ? "name_a_b" : nullptr;
+  if (suffix == "abbr") {
+    if (has("iso_code")) return "iso_code";
+    if (has("abbreviation")) return "abbreviation";
+    return nullptr;
+  }
+  if (suffix == "label") {
+    for (const char* n : {"label", "display_name", "title", "label_a_b", "name"}) {
+      if (has(n)) return n;
+    }
+  }
+  return nullptr;
+}
+
 const ReverseJoin* Entity::FindJoin(std::string_view join_name) const {
   for (const ReverseJoin& j : joins) {
     if (j.name == join_name) return &j;

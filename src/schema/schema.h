@@ -92,6 +92,10 @@ struct Entity {
 
   const Field* FindField(std::string_view name) const;
   const ReverseJoin* FindJoin(std::string_view name) const;
+  // The column that ":label" / ":name" / ":abbr" names on a row of this
+  // entity when another entity links to it (a reference row: a location
+  // type, a country); nullptr when it has none.
+  const char* SuffixColumn(std::string_view suffix) const;
 
   // Field name -> position, built by Catalog::Add (FindField runs for every
   // selected column of every request). An entity whose `fields` changed

@@ -147,21 +147,12 @@ std::string InputType(const schema::Field& f) {
 
 std::string Title(const std::string& camel);
 
-// The column naming a linked reference row ("name"; RelationshipType names
-// its rows from A to B), or nullptr.
-const char* NameColumn(const schema::Entity& target) {
-  for (const char* c : {"name", "name_a_b"}) {
-    if (target.FindField(c) != nullptr) return c;
-  }
-  return nullptr;
-}
-
 bool HasOptions(const ActionContext& ctx, const schema::Field& f) {
   if (!f.option_group.empty() || !f.choices.empty()) return true;
   const schema::Entity* target = f.fk_entity.empty() ? nullptr : ctx.catalog.Find(f.fk_entity);
   // Reference rows with names (location types, countries, relationship
   // types) are pseudoconstants; links to records (contacts) are not.
-  return target != nullptr && NameColumn(*target) != nullptr && target->name != "Contact";
+  return target != nullptr && target->SuffixColumn("name") != nullptr && target->name != "Contact";
 }
 
 // The options of `f`: {value: label}, or a list of {id, label, name, ...}
@@ -189,29 +180,20 @@ StatusOr<Value> LoadOptions(ActionContext& ctx, const schema::Field& f, const Va
       rows.push_back(Value{{"id", id}, {"label", o["label"]}, {"name", o["name"]}});
     }
   } else if (const schema::Entity* target = ctx.catalog.Find(f.fk_entity);
-             target != nullptr && NameColumn(*target) != nullptr) {
-    const char* name = NameColumn(*target);
-    std::string label = name;
-    for (const char* c : {"label", "display_name", "title", "label_a_b"}) {
-      if (target->FindField(c) != nullptr) {
-        label = c;
-        break;
-      }
-    }
-    std::string abbr;
-    for (const char* c : {"iso_code", "abbreviation"}) {
-      if (target->FindField(c) != nullptr) abbr = c;
-    }
+             target != nullptr && target->SuffixColumn("name") != nullptr) {
+    const char* name = target->SuffixColumn("name");
+    const char* label = target->SuffixColumn("label");
+    const char* abbr = target->SuffixColumn("abbr");
     Query q;
     q.entity = target->name;
     q.select = {"id", name, label};
-    if (!abbr.empty()) q.select.push_back(abbr);
+    if (abbr != nullptr) q.select.push_back(abbr);
     if (target->FindField("is_active") != nullptr) q.where = Condition::Leaf("is_active", Op::kEq, 1);
     q.order_by = {{label, false}};
     KITH_ASSIGN_OR_RETURN(auto options, ctx.txn.Select(q));
     for (const Value& o : options) {
       Value row{{"id", o["id"]}, {"label", o[label]}, {"name", o[name]}};
-      if (!abbr.empty()) row["abbr"] = o[abbr];
+      if (abbr != nullptr) row["abbr"] = o[abbr];
       rows.push_back(std::move(row));
     }
   }

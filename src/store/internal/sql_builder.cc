@@ -33,25 +33,6 @@ struct Column {
 
 std::string SqlLiteral(const Value& v);
 
-
-// The column that ":label" / ":name" / ":abbr" names on a linked entity.
-const char* SuffixColumn(const Entity& target, std::string_view suffix) {
-  auto has = [&](const char* n) { return target.FindField(n) != nullptr; };
-  // RelationshipType names its rows from A to B.
-  if (suffix == "name") return has("name") ? "name" : has("name_a_b") ? "name_a_b" : nullptr;
-  if (suffix == "abbr") {
-    if (has("iso_code")) return "iso_code";
-    if (has("abbreviation")) return "abbreviation";
-    return nullptr;
-  }
-  if (suffix == "label") {
-    for (const char* n : {"label", "display_name", "title", "label_a_b", "name"}) {
-      if (has(n)) return n;
-    }
-  }
-  return nullptr;
-}
-
 // The conjuncts of `where` (nested ANDs flattened); an OR or NOT is one.
 void Conjuncts(const Condition& where, std::vector<const Condition*>& out) {
   if (where.kind == Condition::Kind::kAnd) {
@@ -351,7 +332,7 @@ class Builder {
     // of the same name (location_type_id names LocationType rows).
     const Entity* fk_target = field->fk_entity.empty() ? nullptr : catalog_.Find(field->fk_entity);
     if (!field->option_group.empty() &&
-        (fk_target == nullptr || SuffixColumn(*fk_target, suffix) == nullptr)) {
+        (fk_target == nullptr || fk_target->SuffixColumn(suffix) == nullptr)) {
       std::string ov = NewAlias();
       std::string og = NewAlias();
       joins_.push_back("LEFT JOIN civicrm_option_group " + og + " ON " + og + ".name = ?");
@@ -366,7 +347,7 @@ class Builder {
     }
     if (!field->fk_entity.empty()) {
       const Entity* target = catalog_.Find(field->fk_entity);
-      const char* col = target ? SuffixColumn(*target, suffix) : nullptr;
+      const char* col = target ? target->SuffixColumn(suffix) : nullptr;
       if (col == nullptr) return UnknownPath(full_path);
       std::string t = NewAlias();
       joins_.push_back("LEFT JOIN " + target->table + " " + t + " ON " + t + ".id = " + alias +

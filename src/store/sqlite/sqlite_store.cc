@@ -32,9 +32,12 @@ constexpr const char* kReadCatalogVersion = "SELECT version FROM kith_catalog_ve
 // process are counted. The counter is read with the catalog version, in the
 // statement that starts each transaction's snapshot.
 constexpr const char* kCountedEntity = "User";
-constexpr const char* kReadVersions =
-    "SELECT version, (SELECT count FROM kith_change_count WHERE entity = 'User') "
-    "FROM kith_catalog_version";
+const std::string& ReadVersionsSql() {
+  static const std::string sql = std::string("SELECT version, (SELECT count FROM kith_change_count "
+                                             "WHERE entity = '") +
+                                 kCountedEntity + "') FROM kith_catalog_version";
+  return sql;
+}
 
 class SqliteStoreImpl;
 
@@ -196,7 +199,7 @@ class SqliteStoreImpl final : public Store {
       std::unique_lock<std::mutex> lock(catalog_mutex_, std::defer_lock);
       if (!write) lock.lock();
       s = conn->Command(write ? "BEGIN IMMEDIATE" : "BEGIN");
-      if (s.ok()) s = conn->RunIntegers(kReadVersions, {}, versions);
+      if (s.ok()) s = conn->RunIntegers(ReadVersionsSql(), {}, versions);
       version = versions[0].value_or(0);
       if (write) lock.lock();
       catalog = catalog_;
@@ -656,8 +659,10 @@ Status SqliteStoreImpl::Migrate() {
     }
     if (s.ok()) {
       s = conn->Exec(
-          "CREATE TABLE IF NOT EXISTS kith_change_count (entity TEXT PRIMARY KEY, count INTEGER NOT NULL);"
-          "INSERT OR IGNORE INTO kith_change_count (entity, count) VALUES ('User', 0)");
+          std::string("CREATE TABLE IF NOT EXISTS kith_change_count "
+                      "(entity TEXT PRIMARY KEY, count INTEGER NOT NULL);"
+                      "INSERT OR IGNORE INTO kith_change_count (entity, count) VALUES ('") +
+          kCountedEntity + "', 0)");
     }
     if (s.ok()) s = conn->Exec("COMMIT");
     if (!s.ok()) {
