@@ -298,6 +298,42 @@ int main(int argc, char** argv) {
                                   {"OR", Value::array({Value::array({"contact_id_a", "=", id}),
                                                        Value::array({"contact_id_b", "=", id})})})})}});
        }},
+      // Tags, notes and activities (issue 16): the lookups an integration
+      // makes, answered from EntityTag's, Note's, ActivityContact's and
+      // Activity's indexes.
+      {"a contact's tags", "v4 EntityTag.get",
+       [&] {
+         return v4("EntityTag", "get", {{"select", {"tag_id", "tag_id:name"}},
+                                        {"where", {{"entity_id", "=", sample().id},
+                                                   {"entity_table", "=", "civicrm_contact"}}}});
+       }},
+      {"contacts with a tag (page of 25)", "v4 Contact.get",
+       [&] {
+         return v4("Contact", "get", {{"select", {"id", "sort_name"}},
+                                      {"where", {{"tags", "IN", {1 + static_cast<int>(rng() % 5)}}}},
+                                      {"limit", 25}});
+       }},
+      {"a contact's notes", "v4 Note.get",
+       [&] {
+         return v4("Note", "get", {{"where", {{"entity_id", "=", sample().id},
+                                              {"entity_table", "=", "civicrm_contact"}}}});
+       }},
+      {"a contact's activities", "v3 Activity.get",
+       [&] { return v3("Activity", "get", {{"contact_id", sample().id}}); }},
+      {"a contact's activities", "v4 ActivityContact.get",
+       [&] {
+         return v4("ActivityContact", "get",
+                   {{"select", {"activity_id", "record_type_id:name", "activity_id.subject"}},
+                    {"where", {{"contact_id", "=", sample().id}}}});
+       }},
+      {"activities of a type by date (page of 25)", "v4 Activity.get",
+       [&] {
+         return v4("Activity", "get", {{"select", {"id", "subject", "activity_date_time"}},
+                                       {"where", {{"activity_type_id", "=", 1 + static_cast<int>(rng() % 2)},
+                                                  {"activity_date_time", ">=", "2024-01-01"}}},
+                                       {"orderBy", {{"activity_date_time", "DESC"}}},
+                                       {"limit", 25}});
+       }},
   };
 
   for (const Case& c : cases) {

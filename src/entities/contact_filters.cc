@@ -5,6 +5,7 @@
 #include "base/strings.h"
 #include "entities/custom_contact_values.h"
 #include "entities/field_conditions.h"
+#include "entities/contact_tags_notes.h"
 #include "entities/group_membership.h"
 
 namespace kith::entities {
@@ -60,22 +61,30 @@ void GroupTokens(const Value& v, bool bracket_keys, std::vector<std::string>& ou
   }
 }
 
+// The groups or tags a `group` / `tag` criterion names, and whether it asks
+// for the contacts outside them (NOT IN, !=).
+Status MembershipTokens(const Value& value, const std::string& what, bool& negate,
+                        std::vector<std::string>& tokens) {
+  std::optional<Op> op;
+  if (value.is_object() && value.size() == 1) op = ParseFilterOperator(value.begin().key());
+  if (!op) {
+    GroupTokens(value, true, tokens);
+    return Status();
+  }
+  if (*op != Op::kIn && *op != Op::kNotIn && *op != Op::kEq && *op != Op::kNe) {
+    return InvalidArgument("invalid operator " + value.begin().key() + " for " + what);
+  }
+  negate = *op == Op::kNotIn || *op == Op::kNe;
+  GroupTokens(value.begin().value(), false, tokens);
+  return Status();
+}
+
 // Members of the groups named by a `group` criterion (see the header).
 StatusOr<Condition> GroupCriterion(const schema::Catalog& catalog, const Value& value,
                                    const ContactFilterOptions& options) {
   bool negate = false;
   std::vector<std::string> tokens;
-  std::optional<Op> op;
-  if (value.is_object() && value.size() == 1) op = ParseFilterOperator(value.begin().key());
-  if (op) {
-    if (*op != Op::kIn && *op != Op::kNotIn && *op != Op::kEq && *op != Op::kNe) {
-      return InvalidArgument("invalid operator " + value.begin().key() + " for group");
-    }
-    negate = *op == Op::kNotIn || *op == Op::kNe;
-    GroupTokens(value.begin().value(), false, tokens);
-  } else {
-    GroupTokens(value, true, tokens);
-  }
+  KITH_RETURN_IF_ERROR(MembershipTokens(value, "group", negate, tokens));
   if (options.txn == nullptr) return Internal("a group criterion needs a transaction");
   std::vector<int64_t> ids;
   Value names = Value::array();
@@ -98,6 +107,17 @@ StatusOr<Condition> GroupCriterion(const schema::Catalog& catalog, const Value& 
   KITH_ASSIGN_OR_RETURN(Condition members,
                         GroupMembersCondition(*options.txn, catalog, ids, options.smart_chain));
   return negate ? Condition::Not(std::move(members)) : std::move(members);
+}
+
+// Contacts having one of the tags a `tag` criterion names (the same forms
+// as `group`: ids, names or labels, tag[ID]=1, {"IN": ...}).
+StatusOr<Condition> TagCriterion(const Value& value, const ContactFilterOptions& options) {
+  bool negate = false;
+  std::vector<std::string> tokens;
+  KITH_RETURN_IF_ERROR(MembershipTokens(value, "tag", negate, tokens));
+  if (options.txn == nullptr) return Internal("a tag criterion needs a transaction");
+  KITH_ASSIGN_OR_RETURN(std::vector<int64_t> ids, TagIds(*options.txn, tokens));
+  return TaggedWith(ids, negate);
 }
 
 }  // namespace
@@ -165,6 +185,8 @@ StatusOr<ContactFilter> BuildContactFilter(const schema::Catalog& catalog, const
       KITH_RETURN_IF_ERROR(add(Match(path, key, value, false, options)));
     } else if (key == "group") {
       KITH_RETURN_IF_ERROR(add(GroupCriterion(catalog, value, options)));
+    } else if (key == "tag" && catalog.Find("EntityTag") != nullptr) {
+      KITH_RETURN_IF_ERROR(add(TagCriterion(value, options)));
     } else if (const schema::Field* f = contact->FindField(key); f != nullptr && !f->internal) {
       KITH_RETURN_IF_ERROR(add(Match(key, key, value, false, options)));
     } else if (const schema::CustomFieldInfo* cf = ContactCustomFilterField(catalog, key)) {

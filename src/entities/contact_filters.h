@@ -11,7 +11,8 @@
 // state_province(_id) (name, abbreviation or id), country(_id) (name, ISO
 // code or id); and `group` (an id, a name or title, a list of them, the
 // bracket form group[ID]=1, or {"IN"|"NOT IN"|"="|"!=": ...}): members of
-// those groups through nesting and smart groups (group_membership.h).
+// those groups through nesting and smart groups (group_membership.h); `tag`
+// (the same forms, with tag ids, names or labels): contacts having one.
 // custom_N filters on a custom field of contacts (custom_contact_values.h).
 // Values never reach SQL text; fields only through the schema.
 #pragma once

@@ -5,6 +5,8 @@
 #include "entities/custom_data_rules.h"
 #include "entities/custom_v2_actions.h"
 #include "entities/relationship_rules.h"
+#include "entities/tag_note_activity_rules.h"
+#include "entities/tag_v2_actions.h"
 #include "entities/relationship_v2_actions.h"
 #include "entities/group_rules.h"
 #include "entities/group_v2_actions.h"
@@ -23,6 +25,8 @@ void RegisterBuiltins(api::ActionRegistry& registry, api::RulesRegistry& rules) 
   RegisterGroupV2Actions(registry);
   RegisterCustomDataRules(rules);
   RegisterCustomV2Actions(registry);
+  RegisterTagNoteActivityRules(rules);
+  RegisterTagV2Actions(registry);
   // APIv3 for every api entity of the built-in schema.
   v3::RegisterV3Actions(registry, *schema::BuiltinCatalog());
   // APIv4 likewise.

@@ -412,6 +412,106 @@ Entity RelationshipCache() {
   return b.Build();
 }
 
+// Tags, notes and activities (migration 9), as civicrm_tag,
+// civicrm_entity_tag, civicrm_note, civicrm_activity and
+// civicrm_activity_contact. EntityTag and Note point at their record by
+// entity_table + entity_id (any kind of record, not a foreign key): a
+// contact's go with it in kith's delete (entities/contact_attachments.h).
+EntityBuilder& ContactDataPermissions(EntityBuilder& b) {
+  return b.Permissions({"access CiviCRM", "view all contacts"}, {"access CiviCRM", "edit all contacts"},
+                       {"access CiviCRM", "edit all contacts"}, {"access CiviCRM", "edit all contacts"});
+}
+
+Entity Tag() {
+  EntityBuilder b("Tag", "civicrm_tag");
+  b.Str("name", "Tag Name", 64).Required().Unique()
+      .Str("label", "Tag Label", 64).Fallback({"name"})
+      .Str("description", "Description")
+      .Int("parent_id", "Parent Tag ID").Fk("Tag")
+      .Bool("is_selectable", "Display Tag?", true)
+      .Bool("is_reserved", "Reserved")
+      .Bool("is_tagset", "Tagset")
+      .Str("used_for", "Used For", 64).Default("\x01" "civicrm_contact" "\x01")
+          .Options("tag_used_for").Serialized()
+      .Int("created_id", "Created By Contact ID").Fk("Contact").Readonly()
+      .Str("color", "Color", 255)
+      .DateTime("created_date", "Tag Created Date").Readonly();
+  return ContactDataPermissions(b).Build();
+}
+
+Entity EntityTag() {
+  EntityBuilder b("EntityTag", "civicrm_entity_tag");
+  b.Str("entity_table", "Entity Table", 64).Default("civicrm_contact")
+      .Int("entity_id", "Entity ID").Required()
+      .Int("tag_id", "Tag ID").Fk("Tag").Required()
+      // A record's tags, once each; the records having a tag.
+      .UniqueIndex({"entity_id", "entity_table", "tag_id"})
+      .Index({"tag_id", "entity_id"});
+  return ContactDataPermissions(b).Build();
+}
+
+Entity Note() {
+  EntityBuilder b("Note", "civicrm_note");
+  b.Str("entity_table", "Note Entity", 64).Default("civicrm_contact")
+      .Int("entity_id", "Note Entity ID").Required()
+      .Text("note", "Note")
+      .Int("contact_id", "Created By Contact ID").Fk("Contact")
+      .DateTime("note_date", "Note Date")
+      .DateTime("created_date", "Created Date").Readonly()
+      .DateTime("modified_date", "Modified Date").Readonly()
+      .Str("subject", "Subject", 255)
+      .Str("privacy", "Privacy", 255).Default("0").Options("note_privacy")
+      .Index({"entity_id", "entity_table"});
+  return ContactDataPermissions(b).Build();
+}
+
+Entity Activity() {
+  EntityBuilder b("Activity", "civicrm_activity");
+  b.Int("source_record_id", "Source Record")
+      .Int("activity_type_id", "Activity Type ID").Required().Options("activity_type")
+      .Str("subject", "Subject", 255)
+      .DateTime("activity_date_time", "Activity Date")
+      .Int("duration", "Duration")
+      .Str("location", "Location", 255)
+      .Int("phone_id", "Phone (called) ID").Fk("Phone")
+      .Str("phone_number", "Phone (called) Number", 64)
+      .Text("details", "Details")
+      .Int("status_id", "Activity Status").Default(2).Options("activity_status")
+      .Int("priority_id", "Priority").Default(2).Options("priority")
+      .Int("parent_id", "Parent Activity ID").Fk("Activity")
+      .Bool("is_test", "Test")
+      .Int("medium_id", "Activity Medium").Options("encounter_medium")
+      .Bool("is_auto", "Auto")
+      .Int("relationship_id", "Relationship ID").Fk("Relationship")
+      .Bool("is_current_revision", "Is this activity a current revision in versioning chain?", true)
+      .Int("original_id", "Original ID").Fk("Activity")
+      .Str("result", "Result", 255)
+      .Bool("is_deleted", "Activity is in the Trash")
+      .Int("campaign_id", "Campaign ID")
+      .Int("engagement_level", "Engagement Index")
+      .Int("weight", "Order")
+      .Bool("is_star", "Is Starred")
+      .DateTime("created_date", "Created Date").Readonly()
+      .DateTime("modified_date", "Modified Date").Readonly()
+      // Activities of a type in date order; activities by date.
+      .Index({"activity_type_id", "activity_date_time"})
+      .Index({"activity_date_time"});
+  return ContactDataPermissions(b).Build();
+}
+
+// record_type_id: CiviCRM's activity_contacts options (1 assignee, 2
+// source, 3 target).
+Entity ActivityContact() {
+  EntityBuilder b("ActivityContact", "civicrm_activity_contact");
+  b.Int("activity_id", "Activity ID").Fk("Activity").Required()
+      .Int("contact_id", "Contact ID (match to contact)").Fk("Contact").Required()
+      .Int("record_type_id", "Activity Contact Type").Options("activity_contacts")
+      // A contact's activities; an activity's contacts by role.
+      .UniqueIndex({"contact_id", "activity_id", "record_type_id"})
+      .Index({"activity_id", "record_type_id"});
+  return ContactDataPermissions(b).Build();
+}
+
 }  // namespace
 
 std::shared_ptr<const Catalog> BuiltinCatalog() {
@@ -439,6 +539,11 @@ std::shared_ptr<const Catalog> BuiltinCatalog() {
     c->Add(RelationshipCache());
     c->Add(CustomGroupEntity());  // custom data (migration 4): schema/custom_entities.cc
     c->Add(CustomFieldEntity());
+    c->Add(Tag());
+    c->Add(EntityTag());
+    c->Add(Note());
+    c->Add(Activity());
+    c->Add(ActivityContact());
     return std::shared_ptr<const Catalog>(std::move(c));
   }();
   return catalog;

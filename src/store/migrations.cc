@@ -74,6 +74,15 @@ const std::vector<Migration>& AllMigrations() {
        {},
        {"Country", "Contact", "Email", "Phone", "Address", "SavedSearch", "Group", "GroupContact",
         "CustomGroup", "CustomField"}},
+      {9,
+       "tags and the records they tag, notes, activities and their contacts; CiviCRM's default "
+       "tags and the option lists of activities, notes and tags (ids kept)",
+       {"Tag", "EntityTag", "Note", "Activity", "ActivityContact"},
+       [](Transaction& txn) -> Status {
+         KITH_RETURN_IF_ERROR(SeedReferenceFile(txn, "activity_option_group.tsv", "OptionGroup"));
+         KITH_RETURN_IF_ERROR(SeedReferenceFile(txn, "activity_option_value.tsv", "OptionValue"));
+         return SeedReferenceFile(txn, "tag.tsv", "Tag");
+       }},
   };
   return migrations;
 }

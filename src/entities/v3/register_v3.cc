@@ -196,6 +196,7 @@ void RegisterV3Actions(api::ActionRegistry& registry, const schema::Catalog& cat
   AddGroupHooks(table);
   AddRelationshipHooks(table);
   AddCustomHooks(table);
+  AddActivityHooks(table);
   for (const auto& entity : catalog.entities()) {
     // Derived entities (RelationshipCache) came with APIv4; APIv3 has none.
     if (!entity->api || !entity->derived.empty()) continue;

@@ -130,6 +130,7 @@ void AddLocationHooks(V3HooksTable& table);
 void AddGroupHooks(V3HooksTable& table);
 void AddRelationshipHooks(V3HooksTable& table);
 void AddCustomHooks(V3HooksTable& table);
+void AddActivityHooks(V3HooksTable& table);  // Activity and EntityTag
 
 // Actions of entities that have no table of their own (CustomValue).
 void RegisterCustomValueActions(api::ActionRegistry& registry);

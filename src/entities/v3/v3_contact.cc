@@ -18,6 +18,7 @@
 #include "base/strings.h"
 #include "entities/contact_filters.h"
 #include "entities/contact_rules.h"
+#include "entities/contact_tags_notes.h"
 #include "entities/custom_contact_values.h"
 #include "entities/field_conditions.h"
 #include "entities/v3/v3_actions.h"
@@ -609,6 +610,7 @@ StatusOr<Value> ContactDelete(ActionContext& ctx) {
     // A login user's contact stays: deleting it would delete the user.
     KITH_ASSIGN_OR_RETURN(bool linked, HasLoginUser(ctx.txn, *id));
     if (linked) return InvalidArgument("Could not delete contact");
+    KITH_RETURN_IF_ERROR(DeleteContactTagsAndNotes(ctx.txn, *id));
     KITH_RETURN_IF_ERROR(ctx.txn.Delete("Contact", *id));
     return done;
   }

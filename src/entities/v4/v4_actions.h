@@ -69,6 +69,18 @@ struct V4Hooks {
   std::function<Status(api::ActionContext&, int64_t id, const Value& joined)> write_joined;
   // Deletes one record; empty: a real delete. Contact: the trash.
   std::function<Status(api::ActionContext&, int64_t id, const Value& params)> remove;
+  // Columns whose values live in rows of another entity (Activity's
+  // source_contact_id, target_contact_id, assignee_contact_id: its
+  // ActivityContact rows). A get that selects one asks `read` for the value
+  // of each row id (an id left out reads null); a create or update that
+  // gives one calls `write` after the record's own row is written.
+  struct RelatedColumn {
+    std::function<StatusOr<std::map<int64_t, Value>>(api::ActionContext&,
+                                                     const std::vector<int64_t>& ids)>
+        read;
+    std::function<Status(api::ActionContext&, int64_t id, const Value& value)> write;
+  };
+  std::map<std::string, RelatedColumn> related_columns;
   // Extra action parameters this entity's delete takes (useTrash).
   std::set<std::string> delete_params;
   // A where-clause field that is not a column (Contact "groups"): the
@@ -121,6 +133,7 @@ void AddLocationHooks(V4HooksTable& table);
 void AddGroupHooks(V4HooksTable& table);
 void AddRelationshipHooks(V4HooksTable& table);
 void AddCustomDataHooks(V4HooksTable& table);
+void AddActivityHooks(V4HooksTable& table);
 
 // The hooks of `entity` (an empty set when it has none).
 const V4Hooks& HooksOf(const std::string& entity);

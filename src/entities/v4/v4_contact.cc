@@ -9,6 +9,7 @@
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/contact_rules.h"
+#include "entities/contact_tags_notes.h"
 #include "entities/group_membership.h"
 #include "entities/v4/v4_common.h"
 #include "store/txn_memo.h"
@@ -78,20 +79,22 @@ Status RemoveContact(ActionContext& ctx, int64_t id, const Value& params) {
   if (Truthy(params.value("useTrash", Value(true)))) {
     return api::UpdateRecord(ctx, "Contact", id, Value{{"is_deleted", true}});
   }
+  KITH_RETURN_IF_ERROR(DeleteContactTagsAndNotes(ctx.txn, id));
   return ctx.txn.Delete("Contact", id);
 }
 
 // where ["groups", "IN", [ids]]: members of those groups (nesting and smart
 // groups included, as group_membership.h defines them).
-StatusOr<std::optional<Condition>> GroupsFilter(ActionContext& ctx, const std::string& field,
-                                                const std::string& op, const Value& value) {
-  if (field != "groups" || ctx.catalog.Find("GroupContact") == nullptr) {
-    return std::optional<Condition>();
-  }
+// where ["tags", "IN", [ids]]: contacts having one of those tags.
+StatusOr<std::optional<Condition>> MembershipFilter(ActionContext& ctx, const std::string& field,
+                                                    const std::string& op, const Value& value) {
+  bool groups = field == "groups" && ctx.catalog.Find("GroupContact") != nullptr;
+  bool tags = field == "tags" && ctx.catalog.Find("EntityTag") != nullptr;
+  if (!groups && !tags) return std::optional<Condition>();
   std::string upper = AsciiLower(op);
   bool negate = upper == "not in" || upper == "!=" || upper == "<>";
   if (!negate && upper != "in" && upper != "=") {
-    return InvalidArgument("groups takes IN, NOT IN, = or !=, not " + op, {{"error_field", "groups"}});
+    return InvalidArgument(field + " takes IN, NOT IN, = or !=, not " + op, {{"error_field", field}});
   }
   std::vector<int64_t> ids;
   Value list = value.is_array() ? value : Value::array({value});
@@ -99,9 +102,13 @@ StatusOr<std::optional<Condition>> GroupsFilter(ActionContext& ctx, const std::s
     std::optional<int64_t> id;
     if (v.is_number_integer()) id = v.get<int64_t>();
     if (v.is_string()) id = ParseInt64(v.get<std::string>());
-    if (!id) return InvalidArgument("groups takes group ids: " + v.dump(), {{"error_field", "groups"}});
+    if (!id) {
+      return InvalidArgument(field + " takes " + (groups ? "group" : "tag") + " ids: " + v.dump(),
+                             {{"error_field", field}});
+    }
     ids.push_back(*id);
   }
+  if (tags) return std::optional<Condition>(TaggedWith(ids, negate));
   KITH_ASSIGN_OR_RETURN(Condition members, GroupMembersCondition(ctx.txn, ctx.catalog, ids));
   if (negate) return std::optional<Condition>(Condition::Not(std::move(members)));
   return std::optional<Condition>(std::move(members));
@@ -189,7 +196,7 @@ void AddContactHooks(V4HooksTable& table) {
   h.write_joined = WritePrimaryBlocks;
   h.remove = RemoveContact;
   h.delete_params = {"useTrash"};
-  h.virtual_filter = GroupsFilter;
+  h.virtual_filter = MembershipFilter;
   h.create_echo = {"do_not_email", "do_not_phone", "do_not_mail", "do_not_sms", "do_not_trade",
                    "is_opt_out", "preferred_language", "communication_style_id",
                    "email_greeting_id", "postal_greeting_id", "addressee_id", "is_deceased",

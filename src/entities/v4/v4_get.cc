@@ -51,6 +51,7 @@ struct Selection {
   bool wildcard = false;
   bool row_count = false;
   bool rows = true;  // false when only row_count was asked
+  std::vector<std::string> related;  // V4Hooks::related_columns asked for, in order
 };
 
 Status Unreachable(const std::string& key) {
@@ -273,9 +274,36 @@ StatusOr<Selection> ParseSelect(ActionContext& ctx, const schema::Entity& entity
       }
       continue;
     }
+    if (hooks.related_columns.count(a)) {
+      if (CallerMaySee(ctx, hooks, a) &&
+          std::find(sel.related.begin(), sel.related.end(), a) == sel.related.end()) {
+        sel.related.push_back(a);
+      }
+      continue;
+    }
     AddColumn(ctx, entity, hooks, aliases, sel, a);
   }
   return sel;
+}
+
+// Appends the related columns of `sel` to each row, read for all rows at once.
+Status FillRelated(ActionContext& ctx, const V4Hooks& hooks, const Selection& sel,
+                   std::vector<Value>& rows) {
+  if (sel.related.empty() || rows.empty()) return Status();
+  std::vector<int64_t> ids;
+  for (const Value& row : rows) {
+    if (row.contains("id") && row["id"].is_number_integer()) ids.push_back(row["id"].get<int64_t>());
+  }
+  for (const std::string& key : sel.related) {
+    KITH_ASSIGN_OR_RETURN(auto values, hooks.related_columns.at(key).read(ctx, ids));
+    for (Value& row : rows) {
+      auto it = row.contains("id") && row["id"].is_number_integer()
+                    ? values.find(row["id"].get<int64_t>())
+                    : values.end();
+      row[key] = it == values.end() ? Value() : std::move(it->second);
+    }
+  }
+  return Status();
 }
 
 // --- where -----------------------------------------------------------------
@@ -784,6 +812,7 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
     out.rows.push_back(std::move(row));
   }
   KITH_RETURN_IF_ERROR(LabelLists(ctx, sel.items, out.rows));
+  KITH_RETURN_IF_ERROR(FillRelated(ctx, hooks, sel, out.rows));
   return out;
 }
 

@@ -17,6 +17,7 @@ const V4HooksTable& Table() {
     AddGroupHooks(t);
     AddRelationshipHooks(t);
     AddCustomDataHooks(t);
+    AddActivityHooks(t);
     return t;
   }();
   return table;

@@ -22,6 +22,7 @@ struct WriteParts {
   std::optional<Value> id;
   Value own = Value::object();     // this entity's columns, stored form
   Value joined = Value::object();  // join name -> {column: value}
+  Value related = Value::object();  // V4Hooks::related_columns -> value as given
   std::vector<api::CustomValueWrite> custom;
   // Keys that are not columns, as given (suffix dropped), for the answer.
   std::vector<std::pair<std::string, Value>> extras;
@@ -43,12 +44,18 @@ StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity
   if (!values.is_object()) return InvalidArgument("values must be an object", {{"error_field", "values"}});
   WriteParts parts;
   JoinAliases none;
+  const V4Hooks& hooks = HooksOf(entity.name);
   for (const auto& [key, given] : values.items()) {
     if (key == "id") {
       parts.id = given;
       continue;
     }
     std::string base = key.substr(0, key.find(':'));
+    if (hooks.related_columns.count(key)) {
+      parts.related[key] = given;
+      parts.extras.emplace_back(key, Value());  // CiviCRM echoes them as null
+      continue;
+    }
     std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, none, key);
     if (ref && ref->top_level) {
       if (ref->field->readonly) continue;  // computed by kith, as CiviCRM ignores them
@@ -199,6 +206,9 @@ Status WriteRelated(ActionContext& ctx, const V4Hooks& hooks, int64_t id, const 
   if (!parts.joined.empty()) {
     if (!hooks.write_joined) return InvalidField(parts.joined.begin().key());
     KITH_RETURN_IF_ERROR(hooks.write_joined(ctx, id, parts.joined));
+  }
+  for (const auto& [key, given] : parts.related.items()) {
+    KITH_RETURN_IF_ERROR(hooks.related_columns.at(key).write(ctx, id, given));
   }
   return Status();
 }

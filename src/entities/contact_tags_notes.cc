@@ -1,0 +1,88 @@
+#include "entities/contact_tags_notes.h"
+
+#include "api/records.h"
+#include "base/strings.h"
+
+namespace kith::entities {
+
+using store::Condition;
+using store::Op;
+using store::Query;
+
+StatusOr<std::vector<int64_t>> TagIds(store::Transaction& txn,
+                                      const std::vector<std::string>& tokens) {
+  std::vector<int64_t> ids;
+  Value names = Value::array();
+  for (const std::string& t : tokens) {
+    if (auto id = ParseInt64(t)) {
+      ids.push_back(*id);
+    } else {
+      names.push_back(t);
+    }
+  }
+  if (names.empty()) return ids;
+  Query q;
+  q.entity = "Tag";
+  q.select = {"id"};
+  q.where = Condition::Or({Condition::Leaf("name", Op::kIn, names),
+                           Condition::Leaf("label", Op::kIn, names)});
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  for (const Value& r : rows) ids.push_back(r["id"].get<int64_t>());
+  return ids;
+}
+
+Condition TaggedWith(const std::vector<int64_t>& tag_ids, bool negate) {
+  Value ids = Value::array();
+  for (int64_t id : tag_ids) ids.push_back(id);
+  Query q;
+  q.entity = "EntityTag";
+  q.select = {"entity_id"};
+  q.where = Condition::And({Condition::Leaf("tag_id", Op::kIn, std::move(ids)),
+                            Condition::Leaf("entity_table", Op::kEq, kContactTable)});
+  return Condition::InQuery("id", std::move(q), negate);
+}
+
+StatusOr<TagCounts> ChangeEntityTags(api::ActionContext& ctx, const std::string& entity_table,
+                                     const std::vector<int64_t>& entity_ids,
+                                     const std::vector<int64_t>& tag_ids, bool removing) {
+  TagCounts counts;
+  for (int64_t tag : tag_ids) {
+    for (int64_t entity_id : entity_ids) {
+      ++counts.total;
+      Query q;
+      q.entity = "EntityTag";
+      q.select = {"id"};
+      q.where = Condition::And({Condition::Leaf("entity_id", Op::kEq, entity_id),
+                                Condition::Leaf("entity_table", Op::kEq, entity_table),
+                                Condition::Leaf("tag_id", Op::kEq, tag)});
+      KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
+      if (rows.empty() == removing) {
+        ++counts.unchanged;
+        continue;
+      }
+      ++counts.changed;
+      if (removing) {
+        KITH_RETURN_IF_ERROR(ctx.txn.Delete("EntityTag", rows[0]["id"].get<int64_t>()));
+      } else {
+        Value row{{"entity_table", entity_table}, {"entity_id", entity_id}, {"tag_id", tag}};
+        KITH_RETURN_IF_ERROR(api::CreateRecord(ctx, "EntityTag", std::move(row)).status());
+      }
+    }
+  }
+  return counts;
+}
+
+Status DeleteContactTagsAndNotes(store::Transaction& txn, int64_t contact_id) {
+  for (const char* entity : {"EntityTag", "Note"}) {
+    Query q;
+    q.entity = entity;
+    q.select = {"id"};
+    q.where = Condition::And({Condition::Leaf("entity_id", Op::kEq, contact_id),
+                              Condition::Leaf("entity_table", Op::kEq, kContactTable)});
+    KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+    for (const Value& r : rows) KITH_RETURN_IF_ERROR(txn.Delete(entity, r["id"].get<int64_t>()));
+  }
+  return Status();
+}
+
+}  // namespace kith::entities
