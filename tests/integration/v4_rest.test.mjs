@@ -583,7 +583,7 @@ describe('values and answers', () => {
     assert.equal(again.countMatched, 1);
     assert.equal(again.values[0].id, saved.values[0].id);
     const del = await api4('Contact', 'delete', { where: [['id', '=', id]] });
-    assert.deepEqual(del.values, [{ id: String(id) }]);
+    assert.deepEqual(del.values, [{ id }]);  // Contact delete: ids as numbers
     assert.deepEqual(await firstNames([['id', '=', id]]), []);
     assert.deepEqual(await firstNames([['id', '=', id], ['is_deleted', '=', true]]), ['Wim']);
     await api4('Contact', 'delete', { where: [['id', '=', id], ['is_deleted', '=', true]], useTrash: false });

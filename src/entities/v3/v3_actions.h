@@ -49,6 +49,9 @@ struct V3Hooks {
   // Columns a create answer shows even when the call did not write them
   // (CiviCRM's BAO sets them); others not written show as "".
   std::set<std::string> create_echo;
+  // Columns an update answer shows from the stored record although the call
+  // did not write them (Group: its BAO loads the title).
+  std::set<std::string> update_echo;
   // api.default values applied on create when not given.
   Value create_defaults = Value::object();
   Value delete_result = 1;  // delete answers {"values": delete_result}
@@ -110,9 +113,12 @@ StatusOr<Value> GenericCreate(api::ActionContext& ctx, const std::string& entity
 StatusOr<Value> GenericDelete(api::ActionContext& ctx, const std::string& entity,
                               const V3Hooks& hooks);
 
-// The row a create answer shows for record `id` (see V3Hooks::create_echo).
+// The row a create answer shows for record `id` (see V3Hooks::create_echo;
+// an update, `created` false, shows only what it wrote, as CiviCRM's DAO
+// holds only the call's values then).
 StatusOr<Value> CreateAnswerRow(api::ActionContext& ctx, const schema::Entity& entity,
-                                const V3Hooks& hooks, int64_t id, const Value& written);
+                                const V3Hooks& hooks, int64_t id, const Value& written,
+                                bool created = true);
 
 // Runs a version-3 call inside the current transaction through the
 // dispatcher (its permission check included). kNotFound with CiviCRM's

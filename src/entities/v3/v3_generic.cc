@@ -327,7 +327,7 @@ StatusOr<int64_t> GenericCount(ActionContext& ctx, const std::string& entity, co
 }
 
 StatusOr<Value> CreateAnswerRow(ActionContext& ctx, const schema::Entity& e, const V3Hooks& hooks,
-                                int64_t id, const Value& written) {
+                                int64_t id, const Value& written, bool created) {
   KITH_ASSIGN_OR_RETURN(Value record, api::LoadRecord(ctx.txn, e, id));
   std::vector<std::string> cols;
   if (!hooks.layout.empty()) {
@@ -347,7 +347,7 @@ StatusOr<Value> CreateAnswerRow(ActionContext& ctx, const schema::Entity& e, con
     }
     const schema::Field* f = e.FindField(c);
     if (f == nullptr || f->internal) continue;
-    bool shown = written.contains(c) || hooks.create_echo.count(c) > 0;
+    bool shown = written.contains(c) || (created ? hooks.create_echo : hooks.update_echo).count(c) > 0;
     row[c] = shown ? V3Text(record[c]) : Value("");
   }
   return row;
@@ -404,7 +404,7 @@ StatusOr<Value> GenericCreate(ActionContext& ctx, const std::string& entity, con
   } else {
     KITH_ASSIGN_OR_RETURN(record_id, api::CreateRecord(ctx, entity, values, &written));
   }
-  KITH_ASSIGN_OR_RETURN(Value row, CreateAnswerRow(ctx, *e, hooks, record_id, written));
+  KITH_ASSIGN_OR_RETURN(Value row, CreateAnswerRow(ctx, *e, hooks, record_id, written, !id));
   return V3Success(Value{{std::to_string(record_id), row}}, Truthy(params.value("sequential", Value())));
 }
 
