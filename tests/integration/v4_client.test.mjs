@@ -85,7 +85,7 @@ describe('civicrm@3.2.2 against kith', () => {
     assert.equal(again.values[0].display_name, `Augusta Ada ${last}`);
 
     const deleted = await crm.delete('Contact', { where: [['id', '=', ada.id]] });
-    assert.deepEqual(deleted.values, [{ id: String(ada.id) }]);
+    assert.deepEqual(deleted.values, [{ id: ada.id }]);  // CiviCRM's Contact delete: ids as numbers
     const gone = await crm.get('Contact', { select: ['id'], where: [['id', '=', ada.id]] });
     assert.deepEqual(gone.values, []);
     const trashed = await crm.get('Contact', { select: ['id', 'is_deleted'], where: [['id', '=', ada.id], ['is_deleted', '=', true]] });
