@@ -219,3 +219,63 @@ describe('derived names and greetings', () => {
     assert.equal('addressee_display' in got, false);
   });
 });
+
+// ---------------------------------------------------------------------------
+describe('errors in CiviCRM\'s words', () => {
+  test('APIv4: wrong parameter types, operators and sort directions', async () => {
+    const limit = await api4Error('Contact', 'get', { limit: 'ten' }, 400);
+    assert.equal(limit.error_message, 'Parameter "limit" is not of the correct type. Expecting int.');
+    const where = await api4Error('Contact', 'get', { where: 'last_name=x' }, 400);
+    assert.equal(where.error_message, 'Parameter "where" is not of the correct type. Expecting array.');
+    for (const clause of [['id', '<>='], ['last_name'], ['id', 'EQUALS', 1]]) {
+      const op = await api4Error('Contact', 'get', { where: [clause] }, 400);
+      assert.equal(op.error_message, 'Illegal operator', JSON.stringify(clause));
+    }
+    const list = await api4Error('Contact', 'get', { orderBy: ['sort_name', 'id'] }, 400);
+    assert.equal(list.error_message, 'Invalid sort direction. Cannot order by 0 sort_name');
+    const dir = await api4Error('Contact', 'get', { orderBy: { sort_name: 'UP' } }, 400);
+    assert.equal(dir.error_message, 'Invalid sort direction. Cannot order by sort_name UP');
+    const missing = await api4Error('Relationship', 'create', { values: { contact_id_a: 1, contact_id_b: 1 } }, 400);
+    assert.equal(missing.error_message, 'Mandatory values missing from Api4 Relationship::create: relationship_type_id');
+    assert.equal(missing.error_code, 0);
+  });
+
+  test('APIv3: integer filters, dates, amounts, options and unknown option fields', async () => {
+    for (const [entity, params, field] of [
+      ['Email', { contact_id: 'me' }, 'contact_id'],
+      ['Contact', { id: { IN: 'x,y' } }, 'id'],
+      ['Relationship', { id: { '>': 'ten' } }, 'id'],
+    ]) {
+      const body = await v3(entity, 'get', params);
+      assert.deepEqual(body, {
+        error_field: field, type: 'integer', error_code: 2001, entity, action: 'get', is_error: 1,
+        error_message: `${field} is not a valid integer`,
+      });
+    }
+    const c = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Dee', last_name: uniq('Er') });
+    assert.deepEqual(await v3('Contact', 'create', { id: c.id, deceased_date: 'last tuesday' }),
+      { is_error: 1, error_message: 'deceased_date is not a valid date: last tuesday' });
+    assert.deepEqual(await v3('Contact', 'getoptions', { field: 'favourite_colour' }),
+      { is_error: 1, error_message: "The field 'favourite_colour' doesn't exist." });
+    const noOptions = await v3('Contact', 'getoptions', { field: 'nick_name' });
+    assert.equal(noOptions.error_message, "The field 'nick_name' has no associated option list.");
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('queries as CiviCRM reads them', () => {
+  test('APIv4 get by id finds a contact in the trash; other filters do not', async () => {
+    const last = uniq('Tr');
+    const made = await api4('Contact', 'create', { values: { first_name: 'Tess', last_name: last } });
+    const id = made.values[0].id;
+    await api4('Contact', 'delete', { where: [['id', '=', id]] });
+    const byName = await api4('Contact', 'get', { select: ['id'], where: [['last_name', '=', last]] });
+    assert.deepEqual(byName.values, []);
+    for (const clause of [['id', '=', id], ['id', 'IN', [id]]]) {
+      const r = await api4('Contact', 'get', { select: ['is_deleted'], where: [clause] });
+      assert.deepEqual(r.values, [{ id, is_deleted: true }], JSON.stringify(clause));
+    }
+    const range = await api4('Contact', 'get', { select: ['id'], where: [['id', '>=', id], ['last_name', '=', last]] });
+    assert.deepEqual(range.values, []);
+  });
+});

@@ -104,6 +104,11 @@ StatusOr<Value> ResolvePseudoValue(api::ActionContext& ctx, const schema::Field&
                                    const Value& value);
 
 // Generic pieces an entity may reuse.
+// CiviCRM's check of a get's filters on integer fields (the id and its
+// <entity>_id alias included): a value, or an operator's operand, that is not
+// an integer is error 2001 "<field> is not a valid integer".
+Status CheckIntegerFilters(const schema::Entity& entity, const Value& params);
+
 StatusOr<V3Rows> GenericRows(api::ActionContext& ctx, const std::string& entity,
                              const V3Hooks& hooks, const Value& params, const V3Options& options);
 StatusOr<int64_t> GenericCount(api::ActionContext& ctx, const std::string& entity,

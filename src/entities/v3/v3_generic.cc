@@ -279,6 +279,46 @@ StatusOr<Value> ResolvePseudoValue(ActionContext& ctx, const schema::Field& fiel
                          Value{{"error_code", 2001}, {"error_field", field.name}});
 }
 
+Status CheckIntegerFilters(const schema::Entity& entity, const Value& params) {
+  std::string alias = SnakeCase(entity.name) + "_id";
+  auto whole = [](const Value& v) {
+    if (v.is_number_integer()) return true;
+    return ParseInt64(std::string(TrimAscii(api::ValueAsText(v)))).has_value();
+  };
+  for (const auto& [key, value] : params.items()) {
+    if (IsMetaParam(key, value) || IsEmptyValue(value) || value == "user_contact_id") continue;
+    const schema::Field* f = entity.FindField(key == alias ? "id" : key);
+    // (option fields and links to entities other than contacts take names too)
+    if (f == nullptr || f->internal || f->type != schema::FieldType::kInt || !f->option_group.empty() ||
+        !f->choices.empty() || (!f->fk_entity.empty() && f->fk_entity != "Contact")) {
+      continue;
+    }
+    bool valid = true;
+    if (value.is_object()) {
+      for (const auto& [op, operand] : value.items()) {
+        std::string lower = AsciiLower(op);
+        if (lower.find("null") != std::string::npos || lower.find("like") != std::string::npos) continue;
+        if (operand.is_array()) {
+          for (const Value& one : operand) valid = valid && whole(one);
+        } else if ((lower == "in" || lower == "not in") && operand.is_string()) {
+          for (std::string_view one : Split(operand.get_ref<const std::string&>(), ',')) {
+            valid = valid && ParseInt64(std::string(TrimAscii(one))).has_value();
+          }
+        } else {
+          valid = valid && whole(operand);
+        }
+      }
+    } else if (!value.is_array()) {
+      valid = whole(value);
+    }
+    if (!valid) {
+      return InvalidArgument(key + " is not a valid integer",
+                             Value{{"error_field", key}, {"type", "integer"}, {"error_code", 2001}});
+    }
+  }
+  return Status();
+}
+
 StatusOr<V3Rows> GenericRows(ActionContext& ctx, const std::string& entity, const V3Hooks& hooks,
                              const Value& params, const V3Options& options) {
   const schema::Entity* e = ctx.catalog.Find(entity);

@@ -113,7 +113,7 @@ Status CheckRequired(const schema::Entity& entity, const Value& own) {
   for (const std::string& m : missing) fields.push_back(m);
   return InvalidArgument("Mandatory values missing from Api4 " + entity.name + "::create: " +
                              Join(missing, ", "),
-                         {{"error_code", "mandatory_missing"}, {"fields", fields}});
+                         {{"fields", fields}});
 }
 
 void AppendTail(Value& row, const WriteParts& parts) {
@@ -448,7 +448,7 @@ StatusOr<Value> UpdateAction(ActionContext& ctx, const std::string& name) {
   Value values = ctx.params.value("values", Value::object());
   if (values.is_array() && values.empty()) values = Value::object();
   Value where = ctx.params.value("where", Value::array());
-  if (!where.is_array()) return InvalidArgument("where must be a list of conditions");
+  if (!where.is_array()) return WrongParamType("where", "array");
   const V4Hooks& hooks = HooksOf(name);
   if (hooks.prepare && values.is_object()) KITH_RETURN_IF_ERROR(hooks.prepare(ctx, values, false));
   KITH_ASSIGN_OR_RETURN(WriteParts parts, SplitWrite(ctx, entity, values));
