@@ -27,6 +27,14 @@ Status Invalid(const std::string& key, const std::string& what, const Value& inp
                          {{"error_code", 2001}, {"error_field", key}});
 }
 
+// CiviCRM's words for a value outside a field's options (a country, a
+// state and an option list alike).
+Status NotAnOption(const std::string& key, const Value& input) {
+  std::string shown = input.is_string() ? input.get<std::string>() : input.dump();
+  return InvalidArgument("'" + shown + "' is not a valid option for field " + key,
+                         {{"error_code", 2001}, {"error_field", key}});
+}
+
 StatusOr<std::vector<Option>> LoadOptions(store::Transaction& txn, const std::string& group) {
   std::vector<Option> options;
   if (group.empty()) return options;
@@ -118,13 +126,13 @@ StatusOr<Value> CoerceOne(store::Transaction& txn, const CustomFieldInfo& info,
         match = &o;
       }
     }
-    if (match == nullptr) return Invalid(key, "option", input);
+    if (match == nullptr) return NotAnOption(key, input);
     given = match->value;
     text = match->value;
   }
   if (std::string target = schema::CustomDataTypeEntity(info.data_type); !target.empty()) {
     KITH_ASSIGN_OR_RETURN(auto id, FindLinked(txn, target, std::string(TrimAscii(text))));
-    if (!id) return Invalid(key, target == "Contact" ? "contact id" : target, input);
+    if (!id) return target == "Contact" ? Invalid(key, "contact id", input) : NotAnOption(key, input);
     return Value(*id);
   }
   if (info.data_type == "Link" && HasSpaceOrControl(std::string(TrimAscii(text)))) {

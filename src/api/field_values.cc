@@ -23,6 +23,14 @@ Status Invalid(const schema::Field& field, const Value& input) {
     case FieldType::kMoney: type_name = "number"; break;
     default: type_name = "string"; break;
   }
+  // CiviCRM's APIv3 checks dates and amounts with a plain exception: its
+  // answer carries the message only (and its words for an amount).
+  if (type_name == "date") {
+    return InvalidArgument(field.name + " is not a valid date: " + shown, {{"error_plain", true}});
+  }
+  if (field.type == FieldType::kMoney) {
+    return InvalidArgument(field.name + " is  not a valid amount: " + shown, {{"error_plain", true}});
+  }
   return InvalidArgument(field.name + " is not a valid " + type_name + ": " + shown,
                          {{"error_code", 2001}, {"error_field", field.name}});
 }

@@ -85,9 +85,12 @@ describe('civicrm@3.2.2 against kith', () => {
     assert.equal(again.values[0].display_name, `Augusta Ada ${last}`);
 
     const deleted = await crm.delete('Contact', { where: [['id', '=', ada.id]] });
-    assert.deepEqual(deleted.values, [{ id: String(ada.id) }]);
-    const gone = await crm.get('Contact', { select: ['id'], where: [['id', '=', ada.id]] });
+    assert.deepEqual(deleted.values, [{ id: ada.id }]);  // CiviCRM's Contact delete: ids as numbers
+    const gone = await crm.get('Contact', { select: ['id'], where: [['id', '>=', ada.id], ['id', '<=', ada.id]] });
     assert.deepEqual(gone.values, []);
+    // A get naming the id finds it in the trash, as CiviCRM's does.
+    const byId = await crm.get('Contact', { select: ['id'], where: [['id', '=', ada.id]] });
+    assert.deepEqual(byId.values, [{ id: ada.id }]);
     const trashed = await crm.get('Contact', { select: ['id', 'is_deleted'], where: [['id', '=', ada.id], ['is_deleted', '=', true]] });
     assert.deepEqual(trashed.values, [{ id: ada.id, is_deleted: true }]);
   });

@@ -76,6 +76,20 @@ class EntityActions {
     } else {
       count_ = [name](ActionContext& ctx, const Value& p) { return GenericCount(ctx, name, p); };
     }
+    // Every read checks its integer filters first, as CiviCRM's API layer does.
+    auto check = [name](ActionContext& ctx, const Value& p) -> Status {
+      const schema::Entity* e = ctx.catalog.Find(name);
+      return e == nullptr ? Status() : CheckIntegerFilters(*e, p);
+    };
+    rows_ = [inner = rows_, check](ActionContext& ctx, const Value& p,
+                                   const V3Options& o) -> StatusOr<V3Rows> {
+      KITH_RETURN_IF_ERROR(check(ctx, p));
+      return inner(ctx, p, o);
+    };
+    count_ = [inner = count_, check](ActionContext& ctx, const Value& p) -> StatusOr<int64_t> {
+      KITH_RETURN_IF_ERROR(check(ctx, p));
+      return inner(ctx, p);
+    };
     get_ = entity.get_permissions;
     create_ = entity.create_permissions;
     update_ = entity.update_permissions;

@@ -49,6 +49,9 @@ struct V3Hooks {
   // Columns a create answer shows even when the call did not write them
   // (CiviCRM's BAO sets them); others not written show as "".
   std::set<std::string> create_echo;
+  // Columns an update answer shows from the stored record although the call
+  // did not write them (Group: its BAO loads the title).
+  std::set<std::string> update_echo;
   // api.default values applied on create when not given.
   Value create_defaults = Value::object();
   Value delete_result = 1;  // delete answers {"values": delete_result}
@@ -101,6 +104,11 @@ StatusOr<Value> ResolvePseudoValue(api::ActionContext& ctx, const schema::Field&
                                    const Value& value);
 
 // Generic pieces an entity may reuse.
+// CiviCRM's check of a get's filters on integer fields (the id and its
+// <entity>_id alias included): a value, or an operator's operand, that is not
+// an integer is error 2001 "<field> is not a valid integer".
+Status CheckIntegerFilters(const schema::Entity& entity, const Value& params);
+
 StatusOr<V3Rows> GenericRows(api::ActionContext& ctx, const std::string& entity,
                              const V3Hooks& hooks, const Value& params, const V3Options& options);
 StatusOr<int64_t> GenericCount(api::ActionContext& ctx, const std::string& entity,
@@ -110,9 +118,12 @@ StatusOr<Value> GenericCreate(api::ActionContext& ctx, const std::string& entity
 StatusOr<Value> GenericDelete(api::ActionContext& ctx, const std::string& entity,
                               const V3Hooks& hooks);
 
-// The row a create answer shows for record `id` (see V3Hooks::create_echo).
+// The row a create answer shows for record `id` (see V3Hooks::create_echo;
+// an update, `created` false, shows only what it wrote, as CiviCRM's DAO
+// holds only the call's values then).
 StatusOr<Value> CreateAnswerRow(api::ActionContext& ctx, const schema::Entity& entity,
-                                const V3Hooks& hooks, int64_t id, const Value& written);
+                                const V3Hooks& hooks, int64_t id, const Value& written,
+                                bool created = true);
 
 // Runs a version-3 call inside the current transaction through the
 // dispatcher (its permission check included). kNotFound with CiviCRM's

@@ -112,12 +112,14 @@ const std::vector<Column>& Columns() {
       {"country", "address_primary.country_id.name", true},
       // Not in the default row; answered when asked for.
       {"hash", "hash", false},
+      // The greetings as rendered (*_display) are no APIv3 get column: an id
+      // brings its option's label (the template) instead.
       {"email_greeting_id", "email_greeting_id", false},
-      {"email_greeting_display", "email_greeting_display", false},
+      {"email_greeting", "email_greeting_id:label", false},
       {"postal_greeting_id", "postal_greeting_id", false},
-      {"postal_greeting_display", "postal_greeting_display", false},
+      {"postal_greeting", "postal_greeting_id:label", false},
       {"addressee_id", "addressee_id", false},
-      {"addressee_display", "addressee_display", false},
+      {"addressee", "addressee_id:label", false},
       {"primary_contact_id", "primary_contact_id", false},
       {"user_unique_id", "user_unique_id", false},
       {"created_date", "created_date", false},
@@ -171,6 +173,14 @@ std::vector<std::string> Companions(const std::string& key) {
   if (key == "individual_prefix") out.push_back("prefix_id");
   if (key == "individual_suffix") out.push_back("suffix_id");
   if (key == "communication_style") out.push_back("communication_style_id");
+  // An option id brings its label (CiviCRM's query adds the pseudo field).
+  static const std::map<std::string, std::string> kLabelOf = {
+      {"prefix_id", "individual_prefix"},   {"suffix_id", "individual_suffix"},
+      {"gender_id", "gender"},              {"communication_style_id", "communication_style"},
+      {"email_greeting_id", "email_greeting"}, {"postal_greeting_id", "postal_greeting"},
+      {"addressee_id", "addressee"}};
+  auto label = kLabelOf.find(key);
+  if (label != kLabelOf.end()) out.push_back(label->second);
   return out;
 }
 
@@ -462,10 +472,11 @@ Status CheckNewContact(const Value& params) {
 }
 
 // The create answer: every column, as CiviCRM's contact DAO holds it.
-// A new contact's greetings are filled in after CiviCRM's answer is made:
-// they show in later answers only.
+// CiviCRM renders the greetings after its answer is made: the answer shows
+// them as stored before the write (`before`; none for a new contact), while
+// display_name and sort_name are already the new ones.
 StatusOr<Value> ContactAnswerRow(ActionContext& ctx, int64_t id, const Value& written,
-                                 bool created) {
+                                 const Value* before) {
   const schema::Entity* e = ctx.catalog.Find("Contact");
   KITH_ASSIGN_OR_RETURN(Value record, api::LoadRecord(ctx.txn, *e, id));
   Value row = Value::object();
@@ -473,9 +484,9 @@ StatusOr<Value> ContactAnswerRow(ActionContext& ctx, int64_t id, const Value& wr
     if (f.internal || f.name == "employer_id" || f.name == "is_deleted") continue;
     if (f.name == "source" && !written.contains("source")) continue;
     bool greeting = f.name.size() > 8 && f.name.substr(f.name.size() - 8) == "_display";
-    row[f.name] = f.name == "id"            ? Value(std::to_string(id))
-                  : (created && greeting) ? Value("")
-                                          : V3Text(record[f.name]);
+    row[f.name] = f.name == "id" ? Value(std::to_string(id))
+                  : greeting       ? (before ? V3Text(before->value(f.name, Value())) : Value(""))
+                                   : V3Text(record[f.name]);
     if (f.name == "hash") row["api_key"] = "";  // kith keeps api keys hashed, apart
   }
   row["preferred_mail_format"] = "Both";
@@ -548,13 +559,16 @@ StatusOr<Value> ContactCreate(ActionContext& ctx) {
   KITH_ASSIGN_OR_RETURN(Value values, api::CoerceRecord(*contact, input, /*ignore_unknown=*/false));
   Value written = Value::object();
   int64_t contact_id;
+  std::optional<Value> before;
   if (id) {
     contact_id = *id;
+    KITH_ASSIGN_OR_RETURN(before, api::LoadRecord(ctx.txn, *contact, contact_id));
     KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, "Contact", contact_id, values, &written));
   } else {
     KITH_ASSIGN_OR_RETURN(contact_id, api::CreateRecord(ctx, "Contact", values, &written));
   }
-  if (HasText(params, "email")) {
+  if (!id && HasText(params, "email")) {
+    // (on an update CiviCRM leaves the contact's emails as they are)
     Value block{{"email", params["email"]}, {"is_primary", 1}};
     KITH_RETURN_IF_ERROR(SaveLocationBlock(ctx, "Email", contact_id, block).status());
   }
@@ -570,7 +584,7 @@ StatusOr<Value> ContactCreate(ActionContext& ctx) {
   if (!custom_writes.empty()) {
     KITH_RETURN_IF_ERROR(SaveContactCustomValues(ctx, contact_id, custom_writes));
   }
-  KITH_ASSIGN_OR_RETURN(Value row, ContactAnswerRow(ctx, contact_id, written, !id.has_value()));
+  KITH_ASSIGN_OR_RETURN(Value row, ContactAnswerRow(ctx, contact_id, written, before ? &*before : nullptr));
   return V3Success(Value{{std::to_string(contact_id), row}},
                    Truthy(params.value("sequential", Value())));
 }

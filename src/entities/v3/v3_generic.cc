@@ -279,6 +279,46 @@ StatusOr<Value> ResolvePseudoValue(ActionContext& ctx, const schema::Field& fiel
                          Value{{"error_code", 2001}, {"error_field", field.name}});
 }
 
+Status CheckIntegerFilters(const schema::Entity& entity, const Value& params) {
+  std::string alias = SnakeCase(entity.name) + "_id";
+  auto whole = [](const Value& v) {
+    if (v.is_number_integer()) return true;
+    return ParseInt64(std::string(TrimAscii(api::ValueAsText(v)))).has_value();
+  };
+  for (const auto& [key, value] : params.items()) {
+    if (IsMetaParam(key, value) || IsEmptyValue(value) || value == "user_contact_id") continue;
+    const schema::Field* f = entity.FindField(key == alias ? "id" : key);
+    // (option fields and links to entities other than contacts take names too)
+    if (f == nullptr || f->internal || f->type != schema::FieldType::kInt || !f->option_group.empty() ||
+        !f->choices.empty() || (!f->fk_entity.empty() && f->fk_entity != "Contact")) {
+      continue;
+    }
+    bool valid = true;
+    if (value.is_object()) {
+      for (const auto& [op, operand] : value.items()) {
+        std::string lower = AsciiLower(op);
+        if (lower.find("null") != std::string::npos || lower.find("like") != std::string::npos) continue;
+        if (operand.is_array()) {
+          for (const Value& one : operand) valid = valid && whole(one);
+        } else if ((lower == "in" || lower == "not in") && operand.is_string()) {
+          for (std::string_view one : Split(operand.get_ref<const std::string&>(), ',')) {
+            valid = valid && ParseInt64(std::string(TrimAscii(one))).has_value();
+          }
+        } else {
+          valid = valid && whole(operand);
+        }
+      }
+    } else if (!value.is_array()) {
+      valid = whole(value);
+    }
+    if (!valid) {
+      return InvalidArgument(key + " is not a valid integer",
+                             Value{{"error_field", key}, {"type", "integer"}, {"error_code", 2001}});
+    }
+  }
+  return Status();
+}
+
 StatusOr<V3Rows> GenericRows(ActionContext& ctx, const std::string& entity, const V3Hooks& hooks,
                              const Value& params, const V3Options& options) {
   const schema::Entity* e = ctx.catalog.Find(entity);
@@ -327,7 +367,7 @@ StatusOr<int64_t> GenericCount(ActionContext& ctx, const std::string& entity, co
 }
 
 StatusOr<Value> CreateAnswerRow(ActionContext& ctx, const schema::Entity& e, const V3Hooks& hooks,
-                                int64_t id, const Value& written) {
+                                int64_t id, const Value& written, bool created) {
   KITH_ASSIGN_OR_RETURN(Value record, api::LoadRecord(ctx.txn, e, id));
   std::vector<std::string> cols;
   if (!hooks.layout.empty()) {
@@ -347,7 +387,7 @@ StatusOr<Value> CreateAnswerRow(ActionContext& ctx, const schema::Entity& e, con
     }
     const schema::Field* f = e.FindField(c);
     if (f == nullptr || f->internal) continue;
-    bool shown = written.contains(c) || hooks.create_echo.count(c) > 0;
+    bool shown = written.contains(c) || (created ? hooks.create_echo : hooks.update_echo).count(c) > 0;
     row[c] = shown ? V3Text(record[c]) : Value("");
   }
   return row;
@@ -404,7 +444,7 @@ StatusOr<Value> GenericCreate(ActionContext& ctx, const std::string& entity, con
   } else {
     KITH_ASSIGN_OR_RETURN(record_id, api::CreateRecord(ctx, entity, values, &written));
   }
-  KITH_ASSIGN_OR_RETURN(Value row, CreateAnswerRow(ctx, *e, hooks, record_id, written));
+  KITH_ASSIGN_OR_RETURN(Value row, CreateAnswerRow(ctx, *e, hooks, record_id, written, !id));
   return V3Success(Value{{std::to_string(record_id), row}}, Truthy(params.value("sequential", Value())));
 }
 

@@ -268,6 +268,7 @@ StatusOr<Value> GroupContactReplace(ActionContext& ctx) {
 void AddGroupHooks(V3HooksTable& table) {
   V3Hooks& group = table["Group"];
   group.create_echo = {"title"};
+  group.update_echo = {"title"};
   group.create_defaults = Value{{"is_active", 1}};
   group.delete_result = true;
   V3Hooks copy = group;

@@ -198,6 +198,8 @@ StatusOr<Value> GetOptions(ActionContext& ctx, const std::string& entity) {
     as_field.name = name;
     as_field.option_group = cf->option_group;
     KITH_ASSIGN_OR_RETURN(options, OptionsOf(ctx, as_field, names));
+  } else if (ctx.catalog.FindCustomFieldByKey(name) == nullptr) {
+    return InvalidArgument("The field '" + name + "' doesn't exist.", Value{{"error_plain", true}});
   } else {
     return InvalidArgument("The field '" + name + "' has no associated option list.",
                            Value{{"error_code", 2001}, {"error_field", name}});

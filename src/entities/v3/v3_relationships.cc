@@ -43,15 +43,19 @@ Status V3Refusal(const Status& s) {
   return ErrorWithDetails(s.code(), std::string(s.message()), kept);
 }
 
-// CiviCRM's DAO echoes a given date as YYYYMMDDhhmmss and a missing end
-// date as the text NULL.
-Value DaoDate(const Value& given, const Value& stored) {
-  if (given.is_null()) return "NULL";
-  std::string text = api::ValueAsText(stored);
+std::string DigitsOf(const std::string& text) {
   std::string digits;
   for (char c : text) {
     if (c >= '0' && c <= '9') digits += c;
   }
+  return digits;
+}
+
+// CiviCRM's DAO echoes a given date as YYYYMMDDhhmmss and a missing end
+// date as the text NULL.
+Value DaoDate(const Value& given, const Value& stored) {
+  if (given.is_null()) return "NULL";
+  std::string digits = DigitsOf(api::ValueAsText(stored));
   while (!digits.empty() && digits.size() < 14) digits += '0';
   return digits;
 }
@@ -74,15 +78,39 @@ StatusOr<Value> RelationshipCreate(ActionContext& outer, const V3Hooks& hooks) {
   auto result = GenericCreate(ctx, "Relationship", hooks);
   if (!result.ok()) return V3Refusal(result.status());
   Value& row = *(*result)["values"].begin();
+  if (id) {
+    // An update: CiviCRM's BAO fills in the contacts and the type, and loads
+    // the stored record into its answer unless the call only disables it.
+    const schema::Entity* e = ctx.catalog.Find("Relationship");
+    KITH_ASSIGN_OR_RETURN(Value stored, api::LoadRecord(ctx.txn, *e, *id));
+    bool disabling = ctx.params.contains("is_active") && !Truthy(ctx.params["is_active"]);
+    for (auto it = row.begin(); it != row.end(); ++it) {
+      const std::string& col = it.key();
+      bool given = ctx.params.contains(col);
+      if (col == "id") continue;
+      if (col == "contact_id_a" || col == "contact_id_b" || col == "relationship_type_id" ||
+          (!disabling && !given)) {
+        // as MySQL hands the loaded values back: dates and times as digits
+        const schema::Field* f = e->FindField(col);
+        bool dated = f != nullptr && (f->type == schema::FieldType::kDate ||
+                                      f->type == schema::FieldType::kDateTime);
+        *it = dated ? Value(DigitsOf(api::ValueAsText(stored[col]))) : V3Text(stored[col]);
+      } else if (!given) {
+        *it = "";
+      }
+    }
+  }
   for (const char* date : {"start_date", "end_date"}) {
     Value given = ctx.params.contains(date) && !api::ValueAsText(ctx.params[date]).empty()
                       ? ctx.params[date]
                       : Value();
     if (!id || !given.is_null()) row[date] = DaoDate(given, row[date]);
   }
-  // Set by the rules, but not part of CiviCRM's answer.
-  row["created_date"] = "";
-  row["modified_date"] = "";
+  if (!id) {
+    // Set by the rules, but not part of CiviCRM's answer.
+    row["created_date"] = "";
+    row["modified_date"] = "";
+  }
   return result;
 }
 

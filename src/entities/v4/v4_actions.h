@@ -83,6 +83,9 @@ struct V4Hooks {
   std::map<std::string, RelatedColumn> related_columns;
   // Extra action parameters this entity's delete takes (useTrash).
   std::set<std::string> delete_params;
+  // A delete answers the ids as numbers (CiviCRM's own Contact delete
+  // action); the generic delete answers them as text.
+  bool delete_ids_as_numbers = false;
   // A where-clause field that is not a column (Contact "groups"): the
   // condition for `op value`.
   std::function<StatusOr<std::optional<store::Condition>>(
@@ -106,9 +109,12 @@ struct V4Hooks {
   std::set<std::string> echo_hidden;
   //   update_whole_row: an update answer shows the whole record (Contact);
   bool update_whole_row = false;
+  //   whole_row_update: the same, decided per call from its values (a
+  //   Relationship update shows the whole record unless it only disables);
+  std::function<bool(const Value& values)> whole_row_update;
   //   batch_fields: columns an update answer shows from the stored record;
   std::vector<std::string> batch_fields;
-  //   update_tail: keys appended to an update answer.
+  //   update_tail: keys appended to an update answer (not to a save's).
   Value update_tail = Value::object();
   //   last_create_tail: keys appended to the last record a create, save or
   //   replace wrote (CiviCRM's GroupContact BAO leaves method and tracking

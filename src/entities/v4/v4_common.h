@@ -42,6 +42,11 @@ bool MayReach(const api::ActionContext& ctx, const FieldRef& ref);
 
 // kInvalidArgument "Invalid field '<key>'" naming it.
 Status InvalidField(const std::string& key);
+// CiviCRM's words for an operator it does not know (a clause without one
+// included): "Illegal operator", the field in the details.
+Status IllegalOperator(const std::string& field);
+// CiviCRM's words for an action parameter of the wrong type ("array", "int").
+Status WrongParamType(const std::string& param, const std::string& expected);
 
 // The v4 form of a stored value of `ref` (booleans, lists for multi-value
 // fields, numbers) — `type_override` "Integer" keeps a flag a number.

@@ -196,6 +196,7 @@ void AddContactHooks(V4HooksTable& table) {
   h.write_joined = WritePrimaryBlocks;
   h.remove = RemoveContact;
   h.delete_params = {"useTrash"};
+  h.delete_ids_as_numbers = true;
   h.virtual_filter = MembershipFilter;
   h.create_echo = {"do_not_email", "do_not_phone", "do_not_mail", "do_not_sms", "do_not_trade",
                    "is_opt_out", "preferred_language", "communication_style_id",

@@ -48,6 +48,16 @@ Status InvalidField(const std::string& key) {
   return InvalidArgument("Invalid field '" + key + "'", {{"error_field", key}});
 }
 
+Status IllegalOperator(const std::string& field) {
+  return InvalidArgument("Illegal operator", {{"error_field", field}});
+}
+
+Status WrongParamType(const std::string& param, const std::string& expected) {
+  return InvalidArgument("Parameter \"" + param + "\" is not of the correct type. Expecting " +
+                             expected + ".",
+                         {{"error_field", param}});
+}
+
 bool HoldsContactIds(const schema::Entity& entity, const schema::Field& field) {
   return field.fk_entity == "Contact" || (entity.name == "Contact" && field.name == "id");
 }

@@ -358,7 +358,7 @@ Value WhereValue(ActionContext& ctx, const schema::Entity& entity, const FieldRe
 template <typename LeafFn>
 StatusOr<Condition> ParseConditions(const Value& clauses, const std::string& what,
                                     const LeafFn& leaf) {
-  if (!clauses.is_array()) return InvalidArgument(what + " must be a list of conditions");
+  if (!clauses.is_array()) return WrongParamType(what, "array");
   std::vector<Condition> all;
   for (const Value& c : clauses) {
     if (!c.is_array() || c.empty() || !c[0].is_string()) {
@@ -382,6 +382,22 @@ StatusOr<Condition> ParseConditions(const Value& clauses, const std::string& wha
   return Condition::And(std::move(all));
 }
 
+// Whether a top-level clause of `where` asks for exact ids (id =, IN a
+// non-empty list, or LIKE without a wildcard): CiviCRM's get then drops
+// its default filters (the trash).
+bool NamesIds(const Value& where) {
+  if (!where.is_array()) return false;
+  for (const Value& c : where) {
+    if (!c.is_array() || c.size() < 3 || c[0] != "id" || !c[1].is_string()) continue;
+    const std::string& op = c[1].get_ref<const std::string&>();
+    if (op == "=" || (op == "IN" && c[2].is_array() && !c[2].empty())) return true;
+    if (op == "LIKE" && c[2].is_string() && c[2].get<std::string>().find('%') == std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 struct WhereBuilder {
   ActionContext& ctx;
   const schema::Entity& entity;
@@ -396,16 +412,15 @@ struct WhereBuilder {
   // [field, op, value...]: one comparison.
   StatusOr<Condition> Leaf(const Value& c) {
     std::string head = c[0].get<std::string>();
-    if (c.size() < 2 || c.size() > 4 || !c[1].is_string()) {
-      return InvalidArgument("Invalid where clause: " + c.dump());
-    }
+    if (c.size() < 2 || !c[1].is_string()) return IllegalOperator(head);
+    if (c.size() > 4) return InvalidArgument("Invalid where clause: " + c.dump());
     std::string op_text = c[1].get<std::string>();
     Value value = c.size() > 2 ? c[2] : Value();
     std::string base = head.substr(0, head.find(':'));
     if (base == "is_deleted") mentions_deleted = true;
     bool any_of = false;
     std::optional<Op> op = ParseOp(op_text, &any_of);
-    if (!op) return InvalidArgument("Illegal operator: " + op_text, {{"error_field", head}});
+    if (!op) return IllegalOperator(head);
     if (hooks.virtual_filter) {
       KITH_ASSIGN_OR_RETURN(std::optional<Condition> virt, hooks.virtual_filter(ctx, head, op_text, value));
       if (virt) return std::move(*virt);
@@ -497,9 +512,7 @@ struct HavingBuilder {
     std::string op_text = c[1].get<std::string>();
     bool any_of = false;
     std::optional<Op> op = ParseOp(op_text, &any_of);
-    if (!op || *op == Op::kContains || *op == Op::kNotContains) {
-      return InvalidArgument("Illegal operator: " + op_text, {{"error_field", head}});
-    }
+    if (!op || *op == Op::kContains || *op == Op::kNotContains) return IllegalOperator(head);
     KITH_ASSIGN_OR_RETURN(std::string path, Path(head));
     Value value = c.size() > 2 ? c[2] : Value();
     switch (*op) {
@@ -598,7 +611,7 @@ Status ParseJoins(ActionContext& ctx, const schema::Entity& entity, const Value&
       }
       bool any_of = false;
       std::optional<Op> op = ParseOp(c[1].get<std::string>(), &any_of);
-      if (!op) return InvalidArgument("Illegal operator: " + c[1].get<std::string>());
+      if (!op) return IllegalOperator(left);
       const Value& right = c[2];
       if (right.is_string()) {
         std::string text = right.get<std::string>();
@@ -629,7 +642,8 @@ StatusOr<int64_t> NonNegative(const Value& params, const char* key) {
   std::optional<int64_t> n;
   if (v.is_number_integer()) n = v.get<int64_t>();
   if (v.is_string()) n = ParseInt64(TrimAscii(v.get<std::string>()));
-  if (!n || *n < 0) {
+  if (!n) return WrongParamType(key, "int");
+  if (*n < 0) {
     return InvalidArgument(std::string(key) + " must be a non-negative integer",
                            {{"error_field", key}});
   }
@@ -708,20 +722,23 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
 
   WhereBuilder where{ctx, entity, hooks, aliases};
   KITH_ASSIGN_OR_RETURN(q.where, where.List(params.value("where", Value::array())));
-  // Trashed records stay out unless asked for (CiviCRM's automatic filter).
-  if (entity.soft_delete && entity.FindField("is_deleted") && !where.mentions_deleted) {
+  // Trashed records stay out unless asked for (CiviCRM's automatic filter),
+  // or unless the where names the ids it wants.
+  if (entity.soft_delete && entity.FindField("is_deleted") && !where.mentions_deleted &&
+      !NamesIds(params.value("where", Value::array()))) {
     q.where.children.push_back(Condition::Leaf("is_deleted", Op::kEq, 0));
   }
 
   if (params.contains("orderBy")) {
     const Value& order = params["orderBy"];
-    if (!order.is_object() && !(order.is_array() && order.empty())) {
-      return InvalidArgument("orderBy must be an object {\"field\": \"ASC|DESC\"}");
-    }
+    if (!order.is_object() && !order.is_array()) return WrongParamType("orderBy", "array");
+    // (a list reads as {position: entry}, as PHP sees it: its entries are
+    // no directions)
     for (const auto& [key, dir] : order.items()) {
       std::string d = dir.is_string() ? AsciiLower(dir.get<std::string>()) : "";
       if (d != "asc" && d != "desc") {
-        return InvalidArgument("orderBy direction must be ASC or DESC: " + key, {{"error_field", key}});
+        return InvalidArgument("Invalid sort direction. Cannot order by " + key + " " + api::ValueAsText(dir),
+                               {{"error_field", key}});
       }
       std::string path;
       for (const SelectItem* item : sel.items) {

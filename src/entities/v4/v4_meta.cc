@@ -59,7 +59,7 @@ bool Loose(const Value& a, const Value& b) {
 StatusOr<bool> Matches(const Value& row, const Value& clause);
 
 StatusOr<bool> MatchesAll(const Value& row, const Value& clauses, bool any) {
-  if (!clauses.is_array()) return InvalidArgument("where must be a list of conditions");
+  if (!clauses.is_array()) return WrongParamType("where", "array");
   for (const Value& c : clauses) {
     KITH_ASSIGN_OR_RETURN(bool m, Matches(row, c));
     if (any && m) return true;
@@ -113,7 +113,7 @@ StatusOr<bool> Matches(const Value& row, const Value& c) {
     if (op == "<=") return cmp <= 0;
     return cmp >= 0;
   }
-  return InvalidArgument("Illegal operator: " + op);
+  return IllegalOperator(op);
 }
 
 // --- getFields --------------------------------------------------------------

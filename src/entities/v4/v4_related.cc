@@ -64,8 +64,17 @@ void AddGroupHooks(V4HooksTable& table) {
 
 void AddRelationshipHooks(V4HooksTable& table) {
   V4Hooks rel;
-  rel.create_echo = {"end_date", "is_active", "description", "is_permission_a_b", "is_permission_b_a"};
-  rel.echo_nulls = {"end_date", "description"};
+  rel.create_echo = {"start_date", "end_date", "is_active", "description", "is_permission_a_b",
+                     "is_permission_b_a"};
+  rel.echo_nulls = {"start_date", "end_date", "description"};
+  // CiviCRM's Relationship BAO loads the stored record into its answer for
+  // an update, but not for one that only disables it; either way it fills
+  // in the two contacts and the type.
+  rel.whole_row_update = [](const Value& values) {
+    const Value& active = values.value("is_active", Value(true));
+    return !(active == false || active == 0 || active == "0" || active == "");
+  };
+  rel.batch_fields = {"contact_id_a", "contact_id_b", "relationship_type_id"};
   rel.echo_format = [](Value& row) {
     for (const char* col : {"start_date", "end_date"}) {
       if (!row.contains(col)) continue;

@@ -120,7 +120,7 @@ Status CheckRequired(const schema::Entity& entity, const Value& own) {
   for (const std::string& m : missing) fields.push_back(m);
   return InvalidArgument("Mandatory values missing from Api4 " + entity.name + "::create: " +
                              Join(missing, ", "),
-                         {{"error_code", "mandatory_missing"}, {"fields", fields}});
+                         {{"fields", fields}});
 }
 
 void AppendTail(Value& row, const WriteParts& parts) {
@@ -175,29 +175,39 @@ StatusOr<Value> CreateEcho(ActionContext& ctx, const schema::Entity& entity, con
 }
 
 StatusOr<Value> UpdateEcho(const schema::Entity& entity, const V4Hooks& hooks, int64_t id,
-                           const Value& before, const Value& written, const WriteParts& parts) {
+                           const Value& before, const Value& written, const WriteParts& parts,
+                           bool saving) {
   Value row = Value::object();
   row["id"] = id;
+  bool whole_row = hooks.update_whole_row || (hooks.whole_row_update && hooks.whole_row_update(parts.own));
   for (const std::string& col : RowColumns(entity, hooks)) {
     if (col == "id") continue;
     auto virt = hooks.virtual_columns.find(col);
     if (virt != hooks.virtual_columns.end()) {
-      if (hooks.update_whole_row && !virt->second.is_null()) row[col] = virt->second;
+      if (whole_row && !virt->second.is_null()) row[col] = virt->second;
       continue;
     }
     bool batch = std::find(hooks.batch_fields.begin(), hooks.batch_fields.end(), col) !=
                  hooks.batch_fields.end();
-    if (hooks.update_whole_row || batch) {
+    if (whole_row || batch) {
       const Value& v = (hooks.echo_hidden.count(col) || !written.contains(col))
                            ? before.value(col, Value())
                            : written[col];
-      if (!v.is_null()) row[col] = TypedFor(entity, hooks, col, v);
-    } else if (!hooks.echo_hidden.count(col) && ShowsWritten(hooks, col, written, parts.own)) {
+      // A column the call itself emptied shows as null.
+      if (!v.is_null() || (parts.own.contains(col) && !hooks.echo_hidden.count(col))) {
+        row[col] = TypedFor(entity, hooks, col, v);
+      }
+    } else if (!hooks.echo_hidden.count(col) && ShowsWritten(hooks, col, written, parts.own) &&
+               (!hooks.whole_row_update || parts.own.contains(col))) {
+      // (an entity whose update answer is sometimes the whole record shows
+      // otherwise only what the call wrote)
       row[col] = TypedFor(entity, hooks, col, written[col]);
     }
   }
   FinishEcho(hooks, row, parts);
-  for (const auto& [k, v] : hooks.update_tail.items()) row[k] = v;
+  if (!saving) {
+    for (const auto& [k, v] : hooks.update_tail.items()) row[k] = v;
+  }
   return row;
 }
 
@@ -285,23 +295,51 @@ StatusOr<Value> CreateValues(const Value& params) {
   return values;
 }
 
+bool Truthy(const Value& v) {
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number()) return v.get<double>() != 0;
+  if (v.is_string()) return !v.get<std::string>().empty() && v.get<std::string>() != "0";
+  return !v.is_null();
+}
+
+// What a write answers instead of its echo when asked to `reload`: true, the
+// whole record; a list of fields, the id and those fields as a get selects them.
+struct Reload {
+  bool whole = false;
+  Value select;  // a list, or null
+
+  static Reload Of(const Value& params) {
+    Reload r;
+    const Value& given = params.value("reload", Value(false));
+    if (given.is_array()) {
+      r.select = given;
+    } else {
+      r.whole = Truthy(given);
+    }
+    return r;
+  }
+  bool asked() const { return whole || select.is_array(); }
+};
+
+StatusOr<Value> Reloaded(ActionContext& ctx, const schema::Entity& entity, int64_t id,
+                         const Reload& reload) {
+  if (reload.whole) return WholeRow(ctx, entity, id);
+  Value params{{"select", reload.select}, {"where", Value::array({Value::array({"id", "=", id})})}};
+  KITH_ASSIGN_OR_RETURN(GetResult got, RunGet(ctx, entity, params));
+  if (got.rows.empty()) return Value{{"id", id}};
+  return got.rows[0];
+}
+
 StatusOr<Value> UpdateOne(ActionContext& ctx, const schema::Entity& entity, int64_t id,
-                          const WriteParts& parts, bool reload) {
+                          const WriteParts& parts, const Reload& reload, bool saving) {
   const V4Hooks& hooks = HooksOf(entity.name);
   KITH_ASSIGN_OR_RETURN(Value before, api::LoadRecord(ctx.txn, entity, id));
   Value written;
   KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, entity.name, id, parts.own, &written));
   KITH_RETURN_IF_ERROR(WriteRelated(ctx, hooks, id, parts));
   if (hooks.after_write) KITH_RETURN_IF_ERROR(hooks.after_write(ctx, id, written, false));
-  if (reload) return WholeRow(ctx, entity, id);
-  return UpdateEcho(entity, hooks, id, before, written, parts);
-}
-
-bool Truthy(const Value& v) {
-  if (v.is_boolean()) return v.get<bool>();
-  if (v.is_number()) return v.get<double>() != 0;
-  if (v.is_string()) return !v.get<std::string>().empty() && v.get<std::string>() != "0";
-  return !v.is_null();
+  if (reload.asked()) return Reloaded(ctx, entity, id, reload);
+  return UpdateEcho(entity, hooks, id, before, written, parts, saving);
 }
 
 StatusOr<int64_t> IdOf(const Value& given) {
@@ -335,7 +373,7 @@ struct SaveOutcome {
 };
 
 StatusOr<SaveOutcome> SaveOne(ActionContext& ctx, const schema::Entity& entity, Value record,
-                              const Value& defaults, const Value& match, bool reload) {
+                              const Value& defaults, const Value& match, const Reload& reload) {
   if (!record.is_object()) return InvalidArgument("records must be a list of objects");
   for (const auto& [k, v] : defaults.items()) {
     if (!record.contains(k)) record[k] = v;
@@ -370,20 +408,28 @@ StatusOr<SaveOutcome> SaveOne(ActionContext& ctx, const schema::Entity& entity, 
     const V4Hooks& hooks = HooksOf(entity.name);
     if (hooks.prepare) KITH_RETURN_IF_ERROR(hooks.prepare(ctx, record, false));
     KITH_ASSIGN_OR_RETURN(WriteParts parts, SplitWrite(ctx, entity, record));
-    KITH_ASSIGN_OR_RETURN(out.row, UpdateOne(ctx, entity, *id, parts, reload));
+    KITH_ASSIGN_OR_RETURN(out.row, UpdateOne(ctx, entity, *id, parts, reload, /*saving=*/true));
     out.id = *id;
     out.matched = true;
     return out;
   }
   KITH_ASSIGN_OR_RETURN(out.row, CreateOne(ctx, entity, record));
   out.id = out.row["id"].get<int64_t>();
+  if (reload.asked()) {
+    KITH_ASSIGN_OR_RETURN(out.row, Reloaded(ctx, entity, out.id, reload));
+  }
   return out;
 }
 
-void AppendLastTail(const V4Hooks& hooks, Value& rows) {
+// `last_updated`: the last record was an update, whose BAO leaves the
+// update tail on it (only the last object's properties show in a save).
+void AppendLastTail(const V4Hooks& hooks, Value& rows, bool last_updated = false) {
   if (rows.empty()) return;
   Value& last = rows[rows.size() - 1];
   for (const auto& [k, v] : hooks.last_create_tail.items()) last[k] = v;
+  if (last_updated) {
+    for (const auto& [k, v] : hooks.update_tail.items()) last[k] = v;
+  }
 }
 
 }  // namespace
@@ -412,7 +458,7 @@ StatusOr<Value> UpdateAction(ActionContext& ctx, const std::string& name) {
   Value values = ctx.params.value("values", Value::object());
   if (values.is_array() && values.empty()) values = Value::object();
   Value where = ctx.params.value("where", Value::array());
-  if (!where.is_array()) return InvalidArgument("where must be a list of conditions");
+  if (!where.is_array()) return WrongParamType("where", "array");
   const V4Hooks& hooks = HooksOf(name);
   if (hooks.prepare && values.is_object()) KITH_RETURN_IF_ERROR(hooks.prepare(ctx, values, false));
   KITH_ASSIGN_OR_RETURN(WriteParts parts, SplitWrite(ctx, entity, values));
@@ -427,10 +473,10 @@ StatusOr<Value> UpdateAction(ActionContext& ctx, const std::string& name) {
   Value batch = ctx.params;
   batch["where"] = where;
   KITH_ASSIGN_OR_RETURN(auto ids, MatchingIds(ctx, entity, batch));
-  bool reload = Truthy(ctx.params.value("reload", Value(false)));
+  Reload reload = Reload::Of(ctx.params);
   Value rows = Value::array();
   for (int64_t id : ids) {
-    KITH_ASSIGN_OR_RETURN(Value row, UpdateOne(ctx, entity, id, parts, reload));
+    KITH_ASSIGN_OR_RETURN(Value row, UpdateOne(ctx, entity, id, parts, reload, /*saving=*/false));
     rows.push_back(std::move(row));
   }
   return Value{{"values", rows}};
@@ -446,15 +492,17 @@ StatusOr<Value> SaveAction(ActionContext& ctx, const std::string& name) {
   if (!records.is_array()) return InvalidArgument("records must be a list of objects");
   if (!defaults.is_object()) return InvalidArgument("defaults must be an object");
   if (!match.is_array()) return InvalidArgument("match must be a list of fields");
-  bool reload = Truthy(ctx.params.value("reload", Value(false)));
+  Reload reload = Reload::Of(ctx.params);
   Value rows = Value::array();
   int64_t matched = 0;
+  bool last_updated = false;
   for (const Value& record : records) {
     KITH_ASSIGN_OR_RETURN(SaveOutcome one, SaveOne(ctx, entity, record, defaults, match, reload));
     matched += one.matched ? 1 : 0;
+    last_updated = one.matched && !reload.asked();
     rows.push_back(std::move(one.row));
   }
-  AppendLastTail(HooksOf(name), rows);
+  AppendLastTail(HooksOf(name), rows, last_updated);
   return Value{{"values", rows}, {"countMatched", matched}};
 }
 
@@ -477,7 +525,7 @@ StatusOr<Value> DeleteAction(ActionContext& ctx, const std::string& name) {
     } else {
       KITH_RETURN_IF_ERROR(ctx.txn.Delete(name, id));
     }
-    rows.push_back(Value{{"id", std::to_string(id)}});
+    rows.push_back(Value{{"id", hooks.delete_ids_as_numbers ? Value(id) : Value(std::to_string(id))}});
   }
   return Value{{"values", rows}};
 }
@@ -500,16 +548,18 @@ StatusOr<Value> ReplaceAction(ActionContext& ctx, const std::string& name) {
     if (!defaults.contains(k)) defaults[k] = v;
   }
   Value match = ctx.params.value("match", Value::array());
-  bool reload = Truthy(ctx.params.value("reload", Value(false)));
+  Reload reload = Reload::Of(ctx.params);
   KITH_ASSIGN_OR_RETURN(auto existing, MatchingIds(ctx, entity, Value{{"where", where}}));
   Value rows = Value::array();
   std::set<int64_t> kept;
+  bool last_updated = false;
   for (const Value& record : records) {
     KITH_ASSIGN_OR_RETURN(SaveOutcome one, SaveOne(ctx, entity, record, defaults, match, reload));
     kept.insert(one.id);
+    last_updated = one.matched && !reload.asked();
     rows.push_back(std::move(one.row));
   }
-  AppendLastTail(HooksOf(name), rows);
+  AppendLastTail(HooksOf(name), rows, last_updated);
   const V4Hooks& hooks = HooksOf(name);
   Value deleted = Value::array();
   for (int64_t id : existing) {

@@ -95,6 +95,10 @@ Value NormalizeV3Result(Value result) {
 Value V3ErrorBody(const Status& status, const std::string& entity, const std::string& action) {
   Value body = Value::object();
   Value details = ErrorDetails(status);
+  if (details.value("error_plain", false) == true) {
+    // a plain exception in CiviCRM: its message only
+    return Value{{"is_error", 1}, {"error_message", std::string(status.message())}};
+  }
   for (const auto& [k, v] : details.items()) {
     if (k != "error_code") body[k] = v;
   }

@@ -1,0 +1,281 @@
+// CiviCRM's answers that integrations depend on although nobody documents
+// them, each written from CiviCRM's rule (CiviCRM 6.15's BAOs and API
+// actions) with data of its own: what writes answer in APIv3 and APIv4,
+// derived names and greetings after a change, metadata, the errors of each
+// dialect, and the query forms CiviCRM accepts. The conformance corpus
+// (scripts/conformance.sh) checks the same rules on CiviCRM's recorded data.
+
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { AJAX_PATH, encodeParams, kithForSuite } from './harness.mjs';
+
+const kith = kithForSuite();
+const API4 = '/civicrm/ajax/api4';
+let run = 0;
+
+function uniq(prefix) {
+  run += 1;
+  return `${prefix}${Date.now().toString(36)}${run}`;
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+async function v3(entity, action, params = {}) {
+  const method = /^get/i.test(action) ? 'GET' : 'POST';
+  const r = await kith.call({
+    entity, action, json: JSON.stringify(params), key: kith.siteKey, api_key: kith.users.admin.apiKey,
+  }, { method, path: AJAX_PATH });
+  assert.equal(r.status, 200, r.text);
+  return r.json();
+}
+
+async function v3ok(entity, action, params = {}) {
+  const body = await v3(entity, action, params);
+  assert.equal(body.is_error, 0, JSON.stringify(body));
+  return body;
+}
+
+async function post4(path, form) {
+  const fields = {};
+  for (const [k, v] of Object.entries(form)) fields[k] = typeof v === 'object' ? JSON.stringify(v) : v;
+  return kith.raw(API4 + path, {
+    method: 'POST',
+    headers: {
+      'X-Civi-Auth': `Bearer ${kith.users.admin.apiKey}`, 'X-Civi-Key': kith.siteKey,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: encodeParams(fields),
+  });
+}
+
+async function api4(entity, action, params = {}) {
+  const r = await post4(`/${entity}/${action}`, { params });
+  assert.equal(r.status, 200, `${entity}.${action}: ${r.text}`);
+  return r.json();
+}
+
+async function api4Error(entity, action, params, status) {
+  const r = await post4(`/${entity}/${action}`, { params });
+  assert.equal(r.status, status, `${entity}.${action}: ${r.text}`);
+  return r.json();
+}
+
+// ---------------------------------------------------------------------------
+describe('what APIv4 writes answer', () => {
+  test('update with reload as a list answers the id and those fields only', async () => {
+    const last = uniq('Rl');
+    const made = await api4('Contact', 'create', { values: { first_name: 'Rhea', last_name: last } });
+    const id = made.values[0].id;
+    const r = await api4('Contact', 'update', {
+      values: { job_title: 'Diver' }, where: [['id', '=', id]], reload: ['sort_name', 'job_title'],
+    });
+    assert.deepEqual(r.values, [{ id, sort_name: `${last}, Rhea`, job_title: 'Diver' }]);
+  });
+
+  test('save: contact_id null only on a last record that was an update', async () => {
+    const last = uniq('Sv');
+    const made = await api4('Contact', 'save', { records: [{ first_name: 'Ada', last_name: last }] });
+    const id = made.values[0].id;
+    const createLast = await api4('Contact', 'save', {
+      records: [{ id, nick_name: 'A' }, { first_name: 'Bo', last_name: last }],
+    });
+    assert.equal('contact_id' in createLast.values[0], false);
+    assert.equal('contact_id' in createLast.values[1], false);
+    const updateLast = await api4('Contact', 'save', { records: [{ id, nick_name: 'Ad' }] });
+    assert.equal(updateLast.values[0].contact_id, null);
+    assert.equal(updateLast.values[0].nick_name, 'Ad');
+    assert.equal(updateLast.countMatched, 1);
+  });
+
+  test('an update that empties a field answers it as null', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Nell', last_name: uniq('Nu'), prefix_id: 3 } });
+    const r = await api4('Contact', 'update', { values: { prefix_id: null }, where: [['id', '=', made.values[0].id]] });
+    assert.equal(r.values[0].prefix_id, null);
+    assert.equal('suffix_id' in r.values[0], false);
+  });
+
+  test('Contact delete answers ids as numbers, other entities as text', async () => {
+    const last = uniq('Dl');
+    const made = await api4('Contact', 'save', { records: [{ first_name: 'Di', last_name: last }] });
+    const id = made.values[0].id;
+    const email = await api4('Email', 'create', { values: { contact_id: id, email: `${last}@del.example` } });
+    const delEmail = await api4('Email', 'delete', { where: [['id', '=', email.values[0].id]] });
+    assert.deepEqual(delEmail.values, [{ id: String(email.values[0].id) }]);
+    const del = await api4('Contact', 'delete', { where: [['id', '=', id]], useTrash: false });
+    assert.deepEqual(del.values, [{ id }]);
+  });
+
+  test('Relationship: create shows both dates, an update the whole record, a disable only its own', async () => {
+    const people = await api4('Contact', 'save', {
+      records: [
+        { contact_type: 'Individual', first_name: 'Rel', last_name: uniq('Rw') },
+        { contact_type: 'Organization', organization_name: uniq('Rel Org ') },
+      ],
+    });
+    const [a, b] = people.values.map((v) => v.id);
+    const created = await api4('Relationship', 'create', {
+      values: { contact_id_a: a, contact_id_b: b, relationship_type_id: 5, start_date: '2021-02-03' },
+    });
+    const rel = created.values[0];
+    assert.equal(rel.start_date, '20210203');
+    assert.equal(rel.end_date, 'NULL');
+    const updated = await api4('Relationship', 'update', {
+      values: { description: 'later' }, where: [['id', '=', rel.id]],
+    });
+    const u = updated.values[0];
+    assert.deepEqual([u.contact_id_a, u.contact_id_b, u.relationship_type_id, u.is_active, u.description],
+      [a, b, 5, true, 'later']);
+    assert.equal(u.start_date, '20210203');
+    assert.match(u.created_date, /^\d{14}$/);
+    const disabled = await api4('Relationship', 'update', {
+      values: { is_active: false }, where: [['id', '=', rel.id]],
+    });
+    assert.deepEqual(disabled.values[0], {
+      id: rel.id, contact_id_a: a, contact_id_b: b, relationship_type_id: 5, is_active: false,
+      custom: null, check_permissions: null,
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('what APIv3 writes answer', () => {
+  test('a relationship update answers the record after the write; a disable only what it set', async () => {
+    const a = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Ria', last_name: uniq('R3') });
+    const b = await v3ok('Contact', 'create', { contact_type: 'Organization', organization_name: uniq('R3 Org ') });
+    const rel = await v3ok('Relationship', 'create', {
+      contact_id_a: a.id, contact_id_b: b.id, relationship_type_id: 5, start_date: '2018-07-09',
+    });
+    const upd = await v3ok('Relationship', 'create', { id: rel.id, description: 'moved', end_date: '2022-01-02' });
+    const row = upd.values[rel.id];
+    assert.deepEqual([row.contact_id_a, row.contact_id_b, row.relationship_type_id],
+      [String(a.id), String(b.id), '5']);
+    assert.equal(row.start_date, '20180709');
+    assert.equal(row.end_date, '20220102000000');
+    assert.equal(row.description, 'moved');
+    assert.equal(row.is_permission_a_b, '0');
+    const off = await v3ok('Relationship', 'create', { id: rel.id, is_active: 0 });
+    const o = off.values[rel.id];
+    assert.equal(o.contact_id_a, String(a.id));
+    assert.equal(o.is_active, '0');
+    assert.deepEqual([o.start_date, o.description, o.is_permission_a_b], ['', '', '']);
+  });
+
+  test('an update answers only what it wrote (Email), plus what the BAO loads (Group title)', async () => {
+    const c = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Em', last_name: uniq('E3') });
+    const e = await v3ok('Email', 'create', { contact_id: c.id, email: 'first@e3.example' });
+    const upd = await v3ok('Email', 'create', { id: e.id, email: 'second@e3.example' });
+    const row = upd.values[e.id];
+    assert.equal(row.email, 'second@e3.example');
+    assert.deepEqual([row.contact_id, row.is_primary, row.on_hold], ['', '', '']);
+    const title = uniq('G3 ');
+    const g = await v3ok('Group', 'create', { title });
+    const gu = await v3ok('Group', 'create', { id: g.id, description: 'changed' });
+    assert.equal(gu.values[g.id].title, title);
+    assert.equal(gu.values[g.id].name, '');
+  });
+
+  test('email= on a contact update leaves its emails alone', async () => {
+    const c = await v3ok('Contact', 'create', {
+      contact_type: 'Individual', first_name: 'Eve', last_name: uniq('E4'), email: 'kept@e4.example',
+    });
+    await v3ok('Contact', 'create', { id: c.id, email: 'ignored@e4.example' });
+    const emails = await v3ok('Email', 'get', { contact_id: c.id, sequential: 1, return: 'email' });
+    assert.deepEqual(emails.values.map((v) => v.email), ['kept@e4.example']);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('derived names and greetings', () => {
+  test('a v3 update answers the new names but the greetings as they were before it', async () => {
+    const last = uniq('Gr');
+    const c = await v3ok('Contact', 'create', {
+      contact_type: 'Individual', prefix_id: 3, first_name: 'Otto', last_name: last,
+    });
+    assert.equal(c.values[c.id].email_greeting_display, '');
+    const first = await v3ok('Contact', 'create', { id: c.id, first_name: 'Ottokar' });
+    const row = first.values[c.id];
+    assert.equal(row.display_name, `Mr. Ottokar ${last}`);
+    assert.equal(row.sort_name, `${last}, Ottokar`);
+    assert.equal(row.email_greeting_display, 'Dear Otto');
+    assert.equal(row.addressee_display, `Mr. Otto ${last}`);
+    const second = await v3ok('Contact', 'create', { id: c.id, nick_name: 'O' });
+    assert.equal(second.values[c.id].email_greeting_display, 'Dear Ottokar');
+    const now = await api4('Contact', 'get', { select: ['addressee_display'], where: [['id', '=', c.id]] });
+    assert.equal(now.values[0].addressee_display, `Mr. Ottokar ${last}`);
+  });
+
+  test('a v3 get answers an option id with its label, and no rendered greetings', async () => {
+    const c = await v3ok('Contact', 'create', {
+      contact_type: 'Individual', first_name: 'Lia', last_name: uniq('Lb'), gender_id: 1, postal_greeting_id: 1,
+    });
+    const got = await v3ok('Contact', 'getsingle', {
+      id: c.id, return: 'gender_id,postal_greeting_id,postal_greeting_display,addressee_display',
+    });
+    assert.equal(got.gender_id, '1');
+    assert.equal(got.gender, 'Female');
+    assert.equal(got.postal_greeting, 'Dear {contact.first_name}');
+    assert.equal('postal_greeting_display' in got, false);
+    assert.equal('addressee_display' in got, false);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('errors in CiviCRM\'s words', () => {
+  test('APIv4: wrong parameter types, operators and sort directions', async () => {
+    const limit = await api4Error('Contact', 'get', { limit: 'ten' }, 400);
+    assert.equal(limit.error_message, 'Parameter "limit" is not of the correct type. Expecting int.');
+    const where = await api4Error('Contact', 'get', { where: 'last_name=x' }, 400);
+    assert.equal(where.error_message, 'Parameter "where" is not of the correct type. Expecting array.');
+    for (const clause of [['id', '<>='], ['last_name'], ['id', 'EQUALS', 1]]) {
+      const op = await api4Error('Contact', 'get', { where: [clause] }, 400);
+      assert.equal(op.error_message, 'Illegal operator', JSON.stringify(clause));
+    }
+    const list = await api4Error('Contact', 'get', { orderBy: ['sort_name', 'id'] }, 400);
+    assert.equal(list.error_message, 'Invalid sort direction. Cannot order by 0 sort_name');
+    const dir = await api4Error('Contact', 'get', { orderBy: { sort_name: 'UP' } }, 400);
+    assert.equal(dir.error_message, 'Invalid sort direction. Cannot order by sort_name UP');
+    const missing = await api4Error('Relationship', 'create', { values: { contact_id_a: 1, contact_id_b: 1 } }, 400);
+    assert.equal(missing.error_message, 'Mandatory values missing from Api4 Relationship::create: relationship_type_id');
+    assert.equal(missing.error_code, 0);
+  });
+
+  test('APIv3: integer filters, dates, amounts, options and unknown option fields', async () => {
+    for (const [entity, params, field] of [
+      ['Email', { contact_id: 'me' }, 'contact_id'],
+      ['Contact', { id: { IN: 'x,y' } }, 'id'],
+      ['Relationship', { id: { '>': 'ten' } }, 'id'],
+    ]) {
+      const body = await v3(entity, 'get', params);
+      assert.deepEqual(body, {
+        error_field: field, type: 'integer', error_code: 2001, entity, action: 'get', is_error: 1,
+        error_message: `${field} is not a valid integer`,
+      });
+    }
+    const c = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Dee', last_name: uniq('Er') });
+    assert.deepEqual(await v3('Contact', 'create', { id: c.id, deceased_date: 'last tuesday' }),
+      { is_error: 1, error_message: 'deceased_date is not a valid date: last tuesday' });
+    assert.deepEqual(await v3('Contact', 'getoptions', { field: 'favourite_colour' }),
+      { is_error: 1, error_message: "The field 'favourite_colour' doesn't exist." });
+    const noOptions = await v3('Contact', 'getoptions', { field: 'nick_name' });
+    assert.equal(noOptions.error_message, "The field 'nick_name' has no associated option list.");
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('queries as CiviCRM reads them', () => {
+  test('APIv4 get by id finds a contact in the trash; other filters do not', async () => {
+    const last = uniq('Tr');
+    const made = await api4('Contact', 'create', { values: { first_name: 'Tess', last_name: last } });
+    const id = made.values[0].id;
+    await api4('Contact', 'delete', { where: [['id', '=', id]] });
+    const byName = await api4('Contact', 'get', { select: ['id'], where: [['last_name', '=', last]] });
+    assert.deepEqual(byName.values, []);
+    for (const clause of [['id', '=', id], ['id', 'IN', [id]]]) {
+      const r = await api4('Contact', 'get', { select: ['is_deleted'], where: [clause] });
+      assert.deepEqual(r.values, [{ id, is_deleted: true }], JSON.stringify(clause));
+    }
+    const range = await api4('Contact', 'get', { select: ['id'], where: [['id', '>=', id], ['last_name', '=', last]] });
+    assert.deepEqual(range.values, []);
+  });
+});
