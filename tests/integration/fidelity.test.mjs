@@ -279,3 +279,29 @@ describe('queries as CiviCRM reads them', () => {
     assert.deepEqual(range.values, []);
   });
 });
+
+describe('the APIv4 multi-call endpoint', () => {
+  test('calls as a list answer a list; an index field left out of select keys the rows only', async () => {
+    const last = uniq('Mc');
+    const made = await api4('Contact', 'save', {
+      records: [{ first_name: 'Mia', last_name: last }, { first_name: 'Max', last_name: last }],
+    });
+    const [a, b] = made.values.map((v) => v.id);
+    const where = [['last_name', '=', last]];
+    const list = await post4('', {
+      calls: [
+        ['Contact', 'get', { select: ['first_name'], where, orderBy: { id: 'ASC' } }],
+        ['Contact', 'get', { select: ['nick_name', 'first_name'], where }, 'first_name'],
+      ],
+    });
+    assert.equal(list.status, 200);
+    const body = list.json();
+    assert.ok(Array.isArray(body));
+    assert.deepEqual(body[0].values, [{ id: a, first_name: 'Mia' }, { id: b, first_name: 'Max' }]);
+    assert.deepEqual(body[1].values, {
+      Mia: { id: a, nick_name: null, first_name: 'Mia' }, Max: { id: b, nick_name: null, first_name: 'Max' },
+    });
+    const named = (await post4('', { calls: { byid: ['Contact', 'get', { select: ['first_name'], where }, 'id'] } })).json();
+    assert.deepEqual(named.byid.values, { [a]: { first_name: 'Mia' }, [b]: { first_name: 'Max' } });
+  });
+});
