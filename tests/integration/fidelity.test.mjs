@@ -305,3 +305,22 @@ describe('the APIv4 multi-call endpoint', () => {
     assert.deepEqual(named.byid.values, { [a]: { first_name: 'Mia' }, [b]: { first_name: 'Max' } });
   });
 });
+
+describe('APIv3 CustomField create conversions', () => {
+  test('old country/state widgets become Select, a text area gets its default size', async () => {
+    const group = await v3ok('CustomGroup', 'create', { title: uniq('Cv'), extends: 'Contact' });
+    const state = await v3ok('CustomField', 'create', {
+      custom_group_id: group.id, label: 'home state', data_type: 'StateProvince', html_type: 'Select State/Province',
+    });
+    assert.equal(state.values[state.id].html_type, 'Select');
+    const notes = await v3ok('CustomField', 'create', {
+      custom_group_id: group.id, label: 'notes', data_type: 'Memo', html_type: 'TextArea',
+    });
+    assert.equal(notes.values[notes.id].attributes, 'rows=4, cols=60');
+    const sized = await v3ok('CustomField', 'create', {
+      custom_group_id: group.id, label: 'short notes', data_type: 'Memo', html_type: 'TextArea', attributes: 'rows=2',
+    });
+    assert.equal(sized.values[sized.id].attributes, 'rows=2');
+    await v3ok('CustomGroup', 'delete', { id: group.id });
+  });
+});
