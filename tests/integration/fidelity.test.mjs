@@ -324,3 +324,14 @@ describe('APIv3 CustomField create conversions', () => {
     await v3ok('CustomGroup', 'delete', { id: group.id });
   });
 });
+
+describe('APIv3 getfields for delete', () => {
+  test('lists the id only, required, with its alias', async () => {
+    const r = await v3ok('Email', 'getfields', { api_action: 'delete' });
+    assert.deepEqual(Object.keys(r.values), ['id']);
+    assert.equal(r.id, 'id');
+    assert.deepEqual(r.values.id['api.aliases'], ['email_id']);
+    assert.equal(r.values.id['api.required'], 1);
+    assert.equal(r.values.id.type, 1);
+  });
+});
