@@ -170,6 +170,12 @@ Status CustomFieldBeforeWrite(ActionContext& ctx, const Value& record, Value& ch
   }
   int64_t serialize = record["serialize"].is_number_integer() ? record["serialize"].get<int64_t>() : 0;
   if (schema::HtmlTypeIsMultiple(html_type)) serialize = 1;
+  if (creating) {
+    // CiviCRM's BAO gives a text area its default size.
+    if (html_type == "TextArea" && ValueAsText(record["attributes"]).empty()) {
+      changes["attributes"] = "rows=4, cols=60";
+    }
+  }
   if (serialize != 0 && !SerializableHtmlType(html_type)) {
     return NotValid("serialize", "html_type " + html_type + " cannot hold several values");
   }

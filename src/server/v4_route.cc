@@ -111,13 +111,17 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
                    ? NotFound("API (" + call.entity + ", " + call.action +
                               ") does not exist (or the extension it belongs to is not enabled).")
                    : NotFound("Api " + call.entity + " " + call.action + " version 4 does not exist.");
-    } else {
-      result = dispatcher_.Run(api::ApiCall{call.entity, call.action, call.params, 4}, *caller,
+    }
+    Value params = call.params;
+    bool drop_index_field = wire::v4::IndexFieldAdded(params, call.index);
+    if (spec != nullptr) {
+      result = dispatcher_.Run(api::ApiCall{call.entity, call.action, std::move(params), 4}, *caller,
                                std::move(auth_txn));
     }
     if (result.ok()) {
       *status = 200;
-      return wire::v4::SuccessEnvelope(spec->entity, spec->action, std::move(*result), call.index);
+      return wire::v4::SuccessEnvelope(spec->entity, spec->action, std::move(*result), call.index,
+                                       drop_index_field);
     }
     wire::v4::V4Error e = wire::v4::ErrorEnvelope(result.status());
     if (!e.log_line.empty()) std::fprintf(stderr, "kith: %s\n", e.log_line.c_str());
@@ -131,12 +135,16 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
     return Json(status, body);
   }
   // Several calls: 200 when any succeeded, else the first failure's status.
-  Value body = Value::object();
+  Value body = req.calls_list ? Value::array() : Value::object();
   int overall = 0;
   bool any_ok = false;
   for (const auto& [name, call] : req.calls) {
     int status = 500;
-    body[name] = run(call, &status);
+    if (req.calls_list) {
+      body.push_back(run(call, &status));
+    } else {
+      body[name] = run(call, &status);
+    }
     any_ok = any_ok || status == 200;
     if (overall == 0) overall = status;
   }

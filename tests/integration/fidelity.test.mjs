@@ -279,3 +279,59 @@ describe('queries as CiviCRM reads them', () => {
     assert.deepEqual(range.values, []);
   });
 });
+
+describe('the APIv4 multi-call endpoint', () => {
+  test('calls as a list answer a list; an index field left out of select keys the rows only', async () => {
+    const last = uniq('Mc');
+    const made = await api4('Contact', 'save', {
+      records: [{ first_name: 'Mia', last_name: last }, { first_name: 'Max', last_name: last }],
+    });
+    const [a, b] = made.values.map((v) => v.id);
+    const where = [['last_name', '=', last]];
+    const list = await post4('', {
+      calls: [
+        ['Contact', 'get', { select: ['first_name'], where, orderBy: { id: 'ASC' } }],
+        ['Contact', 'get', { select: ['nick_name', 'first_name'], where }, 'first_name'],
+      ],
+    });
+    assert.equal(list.status, 200);
+    const body = list.json();
+    assert.ok(Array.isArray(body));
+    assert.deepEqual(body[0].values, [{ id: a, first_name: 'Mia' }, { id: b, first_name: 'Max' }]);
+    assert.deepEqual(body[1].values, {
+      Mia: { id: a, nick_name: null, first_name: 'Mia' }, Max: { id: b, nick_name: null, first_name: 'Max' },
+    });
+    const named = (await post4('', { calls: { byid: ['Contact', 'get', { select: ['first_name'], where }, 'id'] } })).json();
+    assert.deepEqual(named.byid.values, { [a]: { first_name: 'Mia' }, [b]: { first_name: 'Max' } });
+  });
+});
+
+describe('APIv3 CustomField create conversions', () => {
+  test('old country/state widgets become Select, a text area gets its default size', async () => {
+    const group = await v3ok('CustomGroup', 'create', { title: uniq('Cv'), extends: 'Contact' });
+    const state = await v3ok('CustomField', 'create', {
+      custom_group_id: group.id, label: 'home state', data_type: 'StateProvince', html_type: 'Select State/Province',
+    });
+    assert.equal(state.values[state.id].html_type, 'Select');
+    const notes = await v3ok('CustomField', 'create', {
+      custom_group_id: group.id, label: 'notes', data_type: 'Memo', html_type: 'TextArea',
+    });
+    assert.equal(notes.values[notes.id].attributes, 'rows=4, cols=60');
+    const sized = await v3ok('CustomField', 'create', {
+      custom_group_id: group.id, label: 'short notes', data_type: 'Memo', html_type: 'TextArea', attributes: 'rows=2',
+    });
+    assert.equal(sized.values[sized.id].attributes, 'rows=2');
+    await v3ok('CustomGroup', 'delete', { id: group.id });
+  });
+});
+
+describe('APIv3 getfields for delete', () => {
+  test('lists the id only, required, with its alias', async () => {
+    const r = await v3ok('Email', 'getfields', { api_action: 'delete' });
+    assert.deepEqual(Object.keys(r.values), ['id']);
+    assert.equal(r.id, 'id');
+    assert.deepEqual(r.values.id['api.aliases'], ['email_id']);
+    assert.equal(r.values.id['api.required'], 1);
+    assert.equal(r.values.id.type, 1);
+  });
+});

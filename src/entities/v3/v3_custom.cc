@@ -59,6 +59,21 @@ StatusOr<Value> CustomCreate(ActionContext& ctx, const std::string& entity, cons
     if (!input.contains(k)) input[k] = v;
   }
   KITH_RETURN_IF_ERROR(CheckRequired(*e, input));
+  if (entity == "CustomField") {
+    // APIv3's own conversions: the old country and state widgets become
+    // plain selects (several values: serialized), a text area gets
+    // CiviCRM's default size.
+    std::string html = api::ValueAsText(input.value("html_type", Value("")));
+    if (html == "Multi-Select" || html == "Multi-Select Country" || html == "Multi-Select State/Province") {
+      input["serialize"] = 1;
+      input["html_type"] = html = "Select";
+    } else if (html == "Select Country" || html == "Select State/Province") {
+      input["html_type"] = html = "Select";
+    }
+    if (html == "TextArea" && api::ValueAsText(input.value("attributes", Value(""))).empty()) {
+      input["attributes"] = "rows=4, cols=60";
+    }
+  }
   if (input.contains("custom_group_id")) {
     KITH_ASSIGN_OR_RETURN(input["custom_group_id"],
                           ResolvePseudoValue(ctx, *e->FindField("custom_group_id"), input["custom_group_id"]));

@@ -169,6 +169,16 @@ StatusOr<Value> GetFields(ActionContext& ctx, const std::string& entity) {
     if (spec != nullptr) values = ParamSpecs(*spec);
     return V3Success(values, sequential);
   }
+  if (target == "delete" && e->FindField("id") != nullptr) {
+    // A delete takes the id only (CiviCRM's getfields for delete).
+    const schema::Field& id = *e->FindField("id");
+    values["id"] = Value{{"title", id.title},
+                         {"api.required", 1},
+                         {"api.aliases", Value::array({SnakeCase(e->name) + "_id"})},
+                         {"type", 1},
+                         {"name", "id"}};
+    return V3Success(values, sequential);
+  }
   bool for_create = target == "create";
   for (const schema::Field& f : e->fields) {
     if (f.internal) continue;

@@ -80,8 +80,19 @@ Value ApplyIndex(Value values, const Value& index) {
   return out;
 }
 
+bool IndexFieldAdded(Value& params, const Value& index) {
+  if (!index.is_string() || !params.is_object()) return false;
+  auto select = params.find("select");
+  if (select == params.end() || !select->is_array() || select->empty()) return false;
+  for (const Value& s : *select) {
+    if (s == "*" || s == index) return false;
+  }
+  select->push_back(index);
+  return true;
+}
+
 Value SuccessEnvelope(const std::string& entity, const std::string& action, Value result,
-                      const Value& index) {
+                      const Value& index, bool drop_index_field) {
   Value values = Value::array();
   if (auto it = result.find("values"); it != result.end()) values = std::move(*it);
   int64_t fetched = values.is_array() ? static_cast<int64_t>(values.size()) : 0;
@@ -90,6 +101,11 @@ Value SuccessEnvelope(const std::string& entity, const std::string& action, Valu
   // (their keys are const, so they are not moved), "values" and all.
   out.get_ref<Value::object_t&>().reserve(8 + result.size());
   out["values"] = ApplyIndex(std::move(values), index);
+  if (drop_index_field) {
+    for (Value& row : out["values"]) {
+      if (row.is_object()) row.erase(index.get<std::string>());
+    }
+  }
   out["entity"] = entity;
   out["action"] = action;
   out["debug"] = nullptr;

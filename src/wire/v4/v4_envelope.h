@@ -20,10 +20,15 @@ namespace kith::wire::v4 {
 // `index` as in V4Call. Never fails: an index the values cannot honour
 // gives null/empty values, as CiviCRM's Result does.
 Value SuccessEnvelope(const std::string& entity, const std::string& action, Value result,
-                      const Value& index);
+                      const Value& index, bool drop_index_field = false);
 
 // `values` reshaped by `index` (see V4Call::index).
 Value ApplyIndex(Value values, const Value& index);
+
+// civicrm_api4's index by a field the call's select leaves out: the field is
+// added to `params`' select for the call, and IndexFieldAdded says to leave
+// it out of the rows again (SuccessEnvelope's drop_index_field).
+bool IndexFieldAdded(Value& params, const Value& index);
 
 struct V4Error {
   int http_status = 500;

@@ -217,7 +217,22 @@ StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw) {
       return InvalidArgument("calls is required: {\"name\": [entity, action, params]}",
                              {{"error_field", "calls"}});
     }
-    KITH_ASSIGN_OR_RETURN(Value calls, JsonField(fields, "calls", /*allow_list=*/false));
+    // calls: {"name": [entity, action, params, index]} or a list of those
+    // (then the answer is a list, in the same order).
+    Value calls;
+    const Value& given = fields["calls"];
+    if (given.is_string()) {
+      Value parsed = Value::parse(given.get<std::string>(), nullptr, false);
+      if (parsed.is_array() && !parsed.empty() && !NestsTooDeep(given.get<std::string>())) calls = std::move(parsed);
+    }
+    if (calls.is_array()) {
+      req.calls_list = true;
+      Value named = Value::object();
+      for (size_t i = 0; i < calls.size(); ++i) named[std::to_string(i)] = calls[i];
+      calls = std::move(named);
+    } else {
+      KITH_ASSIGN_OR_RETURN(calls, JsonField(fields, "calls", /*allow_list=*/false));
+    }
     for (const auto& [name, entry] : calls.items()) {
       KITH_ASSIGN_OR_RETURN(V4Call call, CallFromList(name, entry));
       req.calls.emplace_back(name, std::move(call));

@@ -39,6 +39,7 @@ struct V4Credential {
 
 struct V4Request {
   bool multi = false;           // the calls= form
+  bool calls_list = false;      // calls= given as a JSON list: the answer is a list
   std::vector<std::pair<std::string, V4Call>> calls;  // single form: one, named ""
   V4Credential credential;
   std::string site_key;         // X-Civi-Key, _authxSiteKey=, or key= with api_key=
