@@ -603,6 +603,11 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
       KITH_ASSIGN_OR_RETURN(Column c, b.ResolveItem(o.field));
       if (!id_twin.empty() && c.expr == b.root_alias() + ".id") c.expr = id_twin;
       order.push_back(c.expr + (o.descending ? " DESC" : " ASC"));
+      // NULL sorts first, as on SQLite and MySQL (PostgreSQL: last). Not
+      // for ids, which are never NULL: an index then still gives the order.
+      if (dialect == Dialect::kPostgres && (c.field == nullptr || c.field->name != "id")) {
+        order.back() += o.descending ? " NULLS LAST" : " NULLS FIRST";
+      }
     }
   }
   std::vector<std::string> groups;
