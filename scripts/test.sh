@@ -10,4 +10,10 @@ cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKITH_SANITIZE=ON >/
 ninja -C build-test
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-cd build-test && ctest --output-on-failure -j2
+# A PostgreSQL cluster of its own, so that the store and integration tests
+# also run on PostgreSQL (store_*_pg, integration_pg_*); removed on exit.
+pg_dir=$(mktemp -d /tmp/kith-pg-XXXXXX)
+trap 'bash scripts/pg-cluster.sh stop "$pg_dir"' EXIT
+KITH_TEST_PG_URL=$(bash scripts/pg-cluster.sh start "$pg_dir")
+export KITH_TEST_PG_URL
+(cd build-test && ctest --output-on-failure -j2)

@@ -13,12 +13,19 @@ StatusOr<Value> Dispatcher::Run(const ApiCall& call, const auth::Caller& caller,
   const ActionSpec* spec = registry_.Find(call.version, call.entity, call.action);
   bool writes = spec == nullptr || spec->writes;
   if (writes) read_txn.reset();  // ends before the write transaction begins
-  std::unique_ptr<store::Transaction> txn = std::move(read_txn);
-  if (txn == nullptr) {
-    KITH_ASSIGN_OR_RETURN(txn, store_.Begin(writes));
+  if (read_txn != nullptr) {
+    KITH_ASSIGN_OR_RETURN(Value result, RunIn(*read_txn, call, caller));
+    KITH_RETURN_IF_ERROR(read_txn->Commit());
+    return result;
   }
-  KITH_ASSIGN_OR_RETURN(Value result, RunIn(*txn, call, caller));
-  KITH_RETURN_IF_ERROR(txn->Commit());
+  // A call its own transaction: run again whole when the store refuses it
+  // for a conflict with a concurrent one (store::RunWithRetries).
+  Value result;
+  KITH_RETURN_IF_ERROR(store::RunWithRetries([&]() -> Status {
+    KITH_ASSIGN_OR_RETURN(std::unique_ptr<store::Transaction> txn, store_.Begin(writes));
+    KITH_ASSIGN_OR_RETURN(result, RunIn(*txn, call, caller));
+    return txn->Commit();
+  }));
   return result;
 }
 

@@ -36,11 +36,21 @@ struct Runtime {
   std::unique_ptr<auth::Authenticator> auth;
 };
 
+// The store a data directory's settings name: SQLite in DIR/kith.db, or
+// the PostgreSQL database of `database`.
+store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::KithConfig& config) {
+  store::StoreOptions options;
+  options.sqlite_path = config::DatabasePath(data_dir);
+  options.database_url = config.database;
+  options.pool_size = static_cast<int>(config.database_pool_size);
+  return options;
+}
+
 StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir) {
   KITH_RETURN_IF_ERROR(auth::InitSecrets());
   auto rt = std::make_unique<Runtime>();
   KITH_ASSIGN_OR_RETURN(rt->config, config::LoadConfig(data_dir));
-  KITH_ASSIGN_OR_RETURN(rt->store, store::OpenStore({.sqlite_path = config::DatabasePath(data_dir)}));
+  KITH_ASSIGN_OR_RETURN(rt->store, store::OpenStore(StoreOptionsOf(data_dir, rt->config)));
   entities::RegisterBuiltins(rt->registry, api::GlobalRules());
   rt->dispatcher = std::make_unique<api::Dispatcher>(*rt->store, rt->registry);
   rt->auth = std::make_unique<auth::Authenticator>(
@@ -86,8 +96,14 @@ Status RunInit(const InitOptions& options, std::ostream& out) {
   config::KithConfig config;
   config.site_key = options.site_key.empty() ? auth::GenerateToken(40) : options.site_key;
   if (config.site_key.size() < 8) return InvalidArgument("--site-key needs at least 8 characters");
+  config.database = options.database;
+  if (!config.database.empty() && config.database.rfind("postgresql://", 0) != 0 &&
+      config.database.rfind("postgres://", 0) != 0) {
+    return InvalidArgument("--database takes a postgresql://USER@HOST:PORT/DB URL");
+  }
+  // The database first: a URL that does not work leaves no data directory.
+  KITH_ASSIGN_OR_RETURN(auto store, store::OpenStore(StoreOptionsOf(dir, config)));
   KITH_RETURN_IF_ERROR(config::WriteConfig(dir, config));
-  KITH_ASSIGN_OR_RETURN(auto store, store::OpenStore({.sqlite_path = config::DatabasePath(dir)}));
   out << "Created kith data directory " << dir << "\n" << "site key:\n" << config.site_key << "\n";
   return Status();
 }

@@ -12,6 +12,9 @@ namespace kith::cli {
 struct InitOptions {
   std::string data_dir;
   std::string site_key;  // generated (40 characters) when empty
+  // A PostgreSQL URL to keep the data in (recorded in kith.toml) instead of
+  // SQLite in DATA/kith.db.
+  std::string database;
 };
 // Creates DATA with kith.toml and a migrated database; prints the site key as
 // the last line. kAlreadyExists when DATA already holds a kith.toml or kith.db.

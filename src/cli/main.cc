@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   auto* init_cmd = app.add_subcommand("init", "Create a data directory with a site key and a database");
   init_cmd->add_option("--data", init.data_dir, "Data directory to create")->required();
   init_cmd->add_option("--site-key", init.site_key, "Site key (random when not given)");
+  init_cmd->add_option("--database", init.database,
+                       "PostgreSQL URL (postgresql://USER@HOST:PORT/DB) instead of SQLite in DATA");
 
   kith::cli::UserAddOptions user;
   auto* user_cmd = app.add_subcommand("user", "Manage login users");

@@ -45,6 +45,13 @@ StatusOr<KithConfig> LoadConfig(const std::string& data_dir) {
     } else if (key == "q_dialect") {
       if (value != "\"3.2\"" && value != "\"v3\"") return bad();
       config.q_dialect = value.substr(1, value.size() - 2);
+    } else if (key == "database") {
+      if (value.size() < 2 || value.front() != '"' || value.back() != '"') return bad();
+      config.database = value.substr(1, value.size() - 2);
+    } else if (key == "database_pool_size") {
+      auto n = ParseInt64(value);
+      if (!n || *n <= 0 || *n > 1000) return bad();
+      config.database_pool_size = *n;
     } else {
       return InvalidArgument("kith.toml line " + std::to_string(number) + ": unknown setting " + key);
     }
@@ -67,6 +74,12 @@ Status WriteConfig(const std::string& data_dir, const KithConfig& config) {
       << "# What q=civicrm/<entity>/<action> speaks: \"3.2\" (CiviCRM 3.2's dialect; version=3\n"
       << "# picks APIv3) or \"v3\" (APIv3, as CiviCRM 4.2 and later answer it).\n"
       << "q_dialect = \"" << config.q_dialect << "\"\n";
+  if (!config.database.empty()) {
+    out << "# The PostgreSQL database (instead of SQLite in kith.db), and how many\n"
+        << "# connections to it this server opens at most.\n"
+        << "database = \"" << config.database << "\"\n"
+        << "database_pool_size = " << config.database_pool_size << "\n";
+  }
   std::string path = ConfigPath(data_dir);
   {
     std::ofstream file(path, std::ios::trunc);

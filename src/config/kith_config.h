@@ -19,6 +19,11 @@ struct KithConfig {
   // 3.2 dialect; version=3 picks APIv3) or "v3" (always APIv3, as CiviCRM
   // 4.2 and later; for integrations written for those).
   std::string q_dialect = "3.2";
+  // Where the data lives: "" for SQLite in DIR/kith.db; else a PostgreSQL
+  // URL, postgresql://USER@HOST:PORT/DB (its password, if any, is kept here:
+  // the file is readable by its owner only), shared by several servers.
+  std::string database;
+  int64_t database_pool_size = 16;  // PostgreSQL connections per server, at most
 };
 
 // Paths inside a data directory.

@@ -204,24 +204,24 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
     } else {
       bool writes = spec->writes || HasChains(call_params);
       if (writes) auth_txn.reset();  // ends before the write transaction begins
-      StatusOr<std::unique_ptr<store::Transaction>> txn =
-          auth_txn != nullptr ? std::move(auth_txn) : dispatcher_.store().Begin(writes);
-      if (!txn.ok()) {
-        error = txn.status();
-      } else {
-        api::ApiCall call{entity, action, call_params, 3};
-        auto result = dispatcher_.RunIn(**txn, call, *caller);
-        if (result.ok() && !wire::v3::IsV3Error(*result)) {
-          Status committed = (*txn)->Commit();
-          if (committed.ok()) return wire::v3::NormalizeV3Result(std::move(*result));
-          error = committed;
-        } else if (result.ok()) {
-          status = honest ? 400 : 200;  // an answer that is an error: nothing kept
-          return *result;
-        } else {
-          error = result.status();
-        }
+      // Run again whole when the store refuses the call's transaction for
+      // a conflict with a concurrent one (store::RunWithRetries).
+      api::ApiCall call{entity, action, call_params, 3};
+      Value result;
+      bool refused = false;  // an answer that is an error: nothing kept
+      error = store::RunWithRetries([&]() -> Status {
+        StatusOr<std::unique_ptr<store::Transaction>> txn =
+            auth_txn != nullptr ? std::move(auth_txn) : dispatcher_.store().Begin(writes);
+        if (!txn.ok()) return txn.status();
+        KITH_ASSIGN_OR_RETURN(result, dispatcher_.RunIn(**txn, call, *caller));
+        refused = wire::v3::IsV3Error(result);
+        return refused ? Status() : (*txn)->Commit();
+      });
+      if (error.ok() && refused) {
+        status = honest ? 400 : 200;
+        return result;
       }
+      if (error.ok()) return wire::v3::NormalizeV3Result(std::move(result));
     }
     if (error.code() == absl::StatusCode::kInternal || error.code() == absl::StatusCode::kUnknown) {
       error = ErrorWithDetails(error.code(), "Internal error", Value::object());

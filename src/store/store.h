@@ -1,5 +1,5 @@
-// Store: the only door to persistent data. Implementations (SQLite now,
-// PostgreSQL next) turn schema-described rows and Queries into SQL; nothing
+// Store: the only door to persistent data. Implementations (SQLite, the
+// embedded default, and PostgreSQL) turn schema-described rows and Queries into SQL; nothing
 // outside store/ speaks SQL.
 //
 // Rows are Value objects keyed by column name (writes) or by selected path
@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -138,11 +139,32 @@ class Store {
 struct StoreOptions {
   std::string sqlite_path;   // the database file (created when missing)
   int busy_timeout_ms = 10000;
+  // When set, the store is this PostgreSQL database instead (a libpq URI,
+  // postgresql://USER@HOST:PORT/DB; the password from it, PGPASSWORD or
+  // ~/.pgpass), shared by every kith server pointed at it.
+  std::string database_url = {};
+  int pool_size = 16;         // PostgreSQL connections per store, at most
+  int pool_wait_ms = 10000;   // how long Begin waits for one (then kUnavailable)
 };
 
 // Opens (creating and migrating when needed) the store described by
-// `options`. Errors: kUnavailable when the file cannot be opened,
+// `options`. Errors: kUnavailable when the database cannot be reached,
 // kFailedPrecondition when its schema is newer than this binary.
 StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+
+// --- Conflicts between concurrent transactions ---
+// A store that runs writing transactions side by side (PostgreSQL) may
+// refuse one that conflicts with another (a serialization failure, a
+// deadlock): nothing of it is kept, and the whole unit of work, from Begin
+// on, may simply be run again. SQLite, which runs one writer at a time,
+// never does.
+bool IsRetryable(const Status& status);
+// Such a refusal, as a store reports it (kAborted).
+Status RetryableConflict(std::string_view message);
+
+// Runs `attempt` (a whole unit of work: Begin, the work, Commit) and runs it
+// again while it fails with a retryable conflict, a few times at most,
+// waiting a little longer each time. The last attempt's status.
+Status RunWithRetries(const std::function<Status()>& attempt);
 
 }  // namespace kith::store

@@ -6,8 +6,11 @@
 //   await kith.stop();                          // in after()
 //
 // The binary comes from KITH_BIN (default ../../build/kith relative to this file).
+// With KITH_TEST_PG_URL (a PostgreSQL server's URL, scripts/pg-cluster.sh),
+// each server keeps its data in a fresh PostgreSQL database of its own
+// (`kith init --database`) instead of SQLite, dropped when it stops.
 
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,6 +36,50 @@ export const USERS = {
   editor: { password: 'editor-Pass-2', role: 'editor' },
   viewer: { password: 'viewer-Pass-3', role: 'viewer' },
 };
+
+// --- PostgreSQL databases for the servers (KITH_TEST_PG_URL) ---
+export const PG_URL = process.env.KITH_TEST_PG_URL || '';
+
+// `url` naming database `db` instead of its own.
+function withDatabase(url, db) {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+function psql(sql) {
+  execFileSync('psql', [PG_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+// A database migrated once per test process and copied for each server
+// (CREATE DATABASE ... TEMPLATE copies files; migrating seeds thousands of
+// reference rows); dropped when the process exits.
+let pgTemplate = null;
+let pgDatabases = 0;
+async function freshPgDatabase() {
+  if (pgTemplate === null) {
+    const name = `kith_it_tpl_${process.pid}`;
+    psql(`DROP DATABASE IF EXISTS ${name}`);
+    psql(`CREATE DATABASE ${name}`);
+    process.on('exit', () => {
+      try { psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } catch { /* the cluster is gone */ }
+    });
+    const dir = await mkdtemp(path.join(tmpdir(), 'kith-tpl-'));
+    try {
+      await kithCli(['init', '--data', path.join(dir, 'data'), '--database', withDatabase(PG_URL, name)]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    pgTemplate = name;
+  }
+  const db = `kith_it_${process.pid}_${pgDatabases++}`;
+  psql(`CREATE DATABASE ${db} TEMPLATE ${pgTemplate}`);
+  return db;
+}
+
+function dropPgDatabase(db) {
+  if (db) psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+}
 
 function lastLine(text) {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
@@ -101,8 +148,13 @@ export async function startKith(options = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'kith-it-'));
   const dataDir = path.join(dir, 'data');
   let child;
+  let database = null;
   try {
     const initArgs = ['init', '--data', dataDir];
+    if (PG_URL) {
+      database = await freshPgDatabase();
+      initArgs.push('--database', withDatabase(PG_URL, database));
+    }
     if (options.siteKey) initArgs.push('--site-key', options.siteKey);
     const siteKey = lastLine(await kithCli(initArgs));
 
@@ -174,6 +226,7 @@ export async function startKith(options = {}) {
     const server = {
       dir,
       dataDir,
+      database,  // the PostgreSQL database's name, or null (SQLite)
       port,
       baseUrl,
       siteKey,
@@ -223,6 +276,7 @@ export async function startKith(options = {}) {
           server.exit = await exited;
         }
         await rm(dir, { recursive: true, force: true });
+        dropPgDatabase(database);
         return server.exit;
       },
     };
@@ -230,6 +284,7 @@ export async function startKith(options = {}) {
   } catch (err) {
     if (child && child.exitCode === null) child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
+    try { dropPgDatabase(database); } catch { /* reported by the first error */ }
     throw err;
   }
 }

@@ -1,6 +1,8 @@
 #include "store/internal/sql_builder.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "base/error_details.h"
@@ -357,8 +359,13 @@ class Builder {
     return UnknownPath(full_path);
   }
 
+  // As text compared the way text columns compare (case-insensitively).
   std::string CastToText(const std::string& expr) const {
-    return dialect_ == Dialect::kPostgres ? "CAST(" + expr + " AS TEXT)" : "CAST(" + expr + " AS TEXT)";
+    return dialect_ == Dialect::kPostgres ? "CAST(" + expr + " AS citext)" : "CAST(" + expr + " AS TEXT)";
+  }
+  // The operand of LIKE: PostgreSQL matches text only (SQLite any value as text).
+  std::string LikeOperand(const Column& col) const {
+    return dialect_ == Dialect::kPostgres && !IsTextType(col.type) ? CastToText(col.expr) : col.expr;
   }
 
   std::string Like() const { return dialect_ == Dialect::kPostgres ? " ILIKE " : " LIKE "; }
@@ -373,8 +380,26 @@ class Builder {
     return out;
   }
 
+  // Whether `v` (a scalar or a list) holds a text that is no number while
+  // `col` is a number: SQLite then compares as unequal values of two types
+  // (never equal), where PostgreSQL would refuse the text as a number. On
+  // PostgreSQL such a comparison is made as text, to the same effect.
+  bool TextAgainstNumber(const Column& col, const Value& v) const {
+    if (dialect_ != Dialect::kPostgres || IsTextType(col.type)) return false;
+    auto not_number = [](const Value& x) {
+      if (!x.is_string()) return false;
+      const std::string& s = x.get_ref<const std::string&>();
+      char* end = nullptr;
+      std::strtod(s.c_str(), &end);
+      return s.empty() || end == nullptr || *end != '\0';
+    };
+    if (!v.is_array()) return not_number(v);
+    return std::any_of(v.begin(), v.end(), not_number);
+  }
+
   StatusOr<std::string> Leaf(const Condition& c) {
     KITH_ASSIGN_OR_RETURN(Column col, aggregates_ ? ResolveItem(c.field) : Resolve(c.field));
+    if (TextAgainstNumber(col, c.value)) col.expr = CastToText(col.expr);
     const std::string& e = col.expr;
     const Value& v = c.value;
     auto bind = [&](const Value& x) {
@@ -397,8 +422,8 @@ class Builder {
       case Op::kGt: return e + " > " + bind(v);
       case Op::kLe: return e + " <= " + bind(v);
       case Op::kGe: return e + " >= " + bind(v);
-      case Op::kLike: return e + Like() + bind(v) + LikeEscape();
-      case Op::kNotLike: return e + " NOT" + Like() + bind(v) + LikeEscape();
+      case Op::kLike: return LikeOperand(col) + Like() + bind(v) + LikeEscape();
+      case Op::kNotLike: return LikeOperand(col) + " NOT" + Like() + bind(v) + LikeEscape();
       case Op::kIn:
       case Op::kNotIn: {
         if (!v.is_array()) return InvalidArgument("IN needs a list of values for " + c.field);
@@ -430,12 +455,13 @@ class Builder {
         std::string pattern = (col.field && col.field->serialized)
                                   ? "%\x01" + EscapeLike(text) + "\x01%"
                                   : "%" + EscapeLike(text) + "%";
-        return e + (c.op == Op::kContains ? "" : " NOT") + Like() + bind(pattern) + LikeEscape();
+        return LikeOperand(col) + (c.op == Op::kContains ? "" : " NOT") + Like() + bind(pattern) +
+               LikeEscape();
       }
       case Op::kRegexp:
       case Op::kNotRegexp:
         if (dialect_ == Dialect::kPostgres) {
-          return e + (c.op == Op::kRegexp ? " ~* " : " !~* ") + bind(v);
+          return LikeOperand(col) + (c.op == Op::kRegexp ? " ~* " : " !~* ") + bind(v);
         }
         return std::string(c.op == Op::kRegexp ? "" : "NOT ") + e + " REGEXP " + bind(v);
     }
@@ -485,6 +511,8 @@ class Builder {
   std::map<std::string, std::string> root_twins_;
 };
 
+}  // namespace
+
 std::string Placeholders(std::string sql, Dialect dialect) {
   if (dialect != Dialect::kPostgres) return sql;
   // Values are never in SQL text, so every '?' outside quotes is a placeholder.
@@ -502,6 +530,26 @@ std::string Placeholders(std::string sql, Dialect dialect) {
   }
   return out;
 }
+
+std::string Identifier(std::string name, Dialect dialect) {
+  constexpr size_t kPostgresLimit = 63;  // NAMEDATALEN - 1; longer names are cut
+  if (dialect != Dialect::kPostgres || name.size() <= kPostgresLimit) return name;
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a: the same name on every build
+  for (char ch : name) hash = (hash ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+  char tail[18];
+  std::snprintf(tail, sizeof tail, "_%016llx", static_cast<unsigned long long>(hash));
+  return name.substr(0, kPostgresLimit - 17) + tail;
+}
+
+std::string ColumnExistsSql(Dialect dialect) {
+  if (dialect == Dialect::kPostgres) {
+    return "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+           "AND table_name = $1 AND column_name = $2";
+  }
+  return "SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?";
+}
+
+namespace {
 
 StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& query,
                                   Dialect dialect, bool count) {
@@ -555,6 +603,11 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
       KITH_ASSIGN_OR_RETURN(Column c, b.ResolveItem(o.field));
       if (!id_twin.empty() && c.expr == b.root_alias() + ".id") c.expr = id_twin;
       order.push_back(c.expr + (o.descending ? " DESC" : " ASC"));
+      // NULL sorts first, as on SQLite and MySQL (PostgreSQL: last). Not
+      // for ids, which are never NULL: an index then still gives the order.
+      if (dialect == Dialect::kPostgres && (c.field == nullptr || c.field->name != "id")) {
+        order.back() += o.descending ? " NULLS LAST" : " NULLS FIRST";
+      }
     }
   }
   std::vector<std::string> groups;
@@ -599,7 +652,11 @@ std::string SqlType(const Field& f, Dialect dialect) {
     case FieldType::kBool: return dialect == Dialect::kPostgres ? "SMALLINT" : "INTEGER";
     case FieldType::kFloat:
     case FieldType::kMoney: return dialect == Dialect::kPostgres ? "DOUBLE PRECISION" : "REAL";
-    default: return dialect == Dialect::kPostgres ? "TEXT" : "TEXT COLLATE NOCASE";
+    // Case-insensitive as CiviCRM's MySQL collation: SQLite's NOCASE folds
+    // ASCII letters and orders bytes; citext under the "C" collation does
+    // the same (lower() folds only ASCII there), for =, <, ORDER BY, LIKE,
+    // unique keys and their indexes.
+    default: return dialect == Dialect::kPostgres ? "citext COLLATE \"C\"" : "TEXT COLLATE NOCASE";
   }
 }
 
@@ -731,13 +788,14 @@ struct TableIndex {
   std::vector<std::string> columns;
   enum Kind { kPlain, kSparse, kUnique } kind;
 
-  std::string Name(const Entity& entity) const {
-    return (kind == kUnique ? "uidx_" : "idx_") + entity.table + "_" + Join(columns, "_");
+  std::string Name(const Entity& entity, Dialect dialect) const {
+    return Identifier((kind == kUnique ? "uidx_" : "idx_") + entity.table + "_" + Join(columns, "_"),
+                      dialect);
   }
-  std::string Create(const Entity& entity, bool if_not_exists) const {
+  std::string Create(const Entity& entity, bool if_not_exists, Dialect dialect) const {
     std::string sql = kind == kUnique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
     if (if_not_exists) sql += "IF NOT EXISTS ";
-    sql += Name(entity) + " ON " + entity.table + " (" + Join(columns, ", ") + ")";
+    sql += Name(entity, dialect) + " ON " + entity.table + " (" + Join(columns, ", ") + ")";
     if (kind == kSparse) sql += " WHERE " + columns[0] + " IS NOT NULL";
     return sql;
   }
@@ -769,8 +827,11 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const 
   std::vector<std::string> defs;
   for (const Field& f : entity.fields) {
     if (f.name == "id") {
-      defs.push_back(dialect == Dialect::kPostgres ? "id BIGSERIAL PRIMARY KEY"
-                                                   : "id INTEGER PRIMARY KEY AUTOINCREMENT");
+      // Ids given on insert (reference data keeps CiviCRM's) are allowed;
+      // the backend moves the sequence past them.
+      defs.push_back(dialect == Dialect::kPostgres
+                         ? "id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+                         : "id INTEGER PRIMARY KEY AUTOINCREMENT");
       continue;
     }
     std::string def = f.name + " " + SqlType(f, dialect);
@@ -790,7 +851,7 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const 
   std::vector<std::string> statements = {"CREATE TABLE " + entity.table + " (" +
                                          Join(defs, ", ") + ")"};
   for (const TableIndex& idx : TableIndexes(entity)) {
-    statements.push_back(idx.Create(entity, /*if_not_exists=*/false));
+    statements.push_back(idx.Create(entity, /*if_not_exists=*/false, dialect));
   }
   return statements;
 }
@@ -804,8 +865,9 @@ bool IndexCovers(const std::vector<std::string>& index, const std::string& colum
   return false;
 }
 
-std::string IndexName(const Entity& entity, const std::vector<std::string>& index) {
-  return "idx_" + entity.table + "_" + kith::Join(index, "_");
+std::string IndexName(const Entity& entity, const std::vector<std::string>& index,
+                      Dialect dialect) {
+  return Identifier("idx_" + entity.table + "_" + kith::Join(index, "_"), dialect);
 }
 
 }  // namespace
@@ -819,19 +881,19 @@ std::vector<std::string> BuildAddColumn(const Entity& entity, const Field& field
   std::vector<std::string> statements = {"ALTER TABLE " + entity.table + " ADD COLUMN " + def};
   for (const auto& idx : entity.indexes) {
     if (!IndexCovers(idx, field.name)) continue;
-    statements.push_back("CREATE INDEX " + IndexName(entity, idx) + " ON " + entity.table + " (" +
+    statements.push_back("CREATE INDEX " + IndexName(entity, idx, dialect) + " ON " + entity.table + " (" +
                          kith::Join(idx, ", ") + ")");
   }
   return statements;
 }
 
 std::vector<std::string> BuildDropColumn(const Entity& entity, const Field& field,
-                                         Dialect /*dialect*/) {
+                                         Dialect dialect) {
   std::vector<std::string> statements;
   // Both SQL dialects refuse to drop an indexed column: its indexes go first.
   for (const auto& idx : entity.indexes) {
     if (IndexCovers(idx, field.name)) {
-      statements.push_back("DROP INDEX IF EXISTS " + IndexName(entity, idx));
+      statements.push_back("DROP INDEX IF EXISTS " + IndexName(entity, idx, dialect));
     }
   }
   statements.push_back("ALTER TABLE " + entity.table + " DROP COLUMN " + field.name);
@@ -839,13 +901,13 @@ std::vector<std::string> BuildDropColumn(const Entity& entity, const Field& fiel
 }
 
 std::vector<std::string> BuildSyncIndexes(const Entity& entity, const Field& field,
-                                          Dialect /*dialect*/) {
+                                          Dialect dialect) {
   std::vector<std::string> statements;
   std::vector<std::vector<std::string>> kept;
   for (const auto& idx : entity.indexes) {
     if (!IndexCovers(idx, field.name)) continue;
     kept.push_back(idx);
-    statements.push_back("CREATE INDEX IF NOT EXISTS " + IndexName(entity, idx) + " ON " +
+    statements.push_back("CREATE INDEX IF NOT EXISTS " + IndexName(entity, idx, dialect) + " ON " +
                          entity.table + " (" + kith::Join(idx, ", ") + ")");
   }
   // The indexes a column of this kind may have been given (custom fields:
@@ -854,7 +916,7 @@ std::vector<std::string> BuildSyncIndexes(const Entity& entity, const Field& fie
   for (const std::vector<std::string>& old : {std::vector<std::string>{field.name},
                                               std::vector<std::string>{field.name, "entity_id"}}) {
     if (std::find(kept.begin(), kept.end(), old) == kept.end()) {
-      statements.push_back("DROP INDEX IF EXISTS " + IndexName(entity, old));
+      statements.push_back("DROP INDEX IF EXISTS " + IndexName(entity, old, dialect));
     }
   }
   return statements;
@@ -865,23 +927,23 @@ std::vector<std::string> BuildDropTable(const Entity& entity, Dialect /*dialect*
 }
 
 std::vector<std::string> BuildCreateIndexes(const schema::Catalog& /*catalog*/,
-                                            const Entity& entity, Dialect /*dialect*/) {
+                                            const Entity& entity, Dialect dialect) {
   std::vector<std::string> statements;
   if (!entity.derived.empty()) return statements;  // a view has none
   for (const TableIndex& idx : TableIndexes(entity)) {
-    statements.push_back(idx.Create(entity, /*if_not_exists=*/true));
+    statements.push_back(idx.Create(entity, /*if_not_exists=*/true, dialect));
   }
   return statements;
 }
 
 std::vector<std::string> BuildRemakeSparseIndexes(const schema::Catalog& /*catalog*/,
-                                                  const Entity& entity, Dialect /*dialect*/) {
+                                                  const Entity& entity, Dialect dialect) {
   std::vector<std::string> statements;
   if (!entity.derived.empty()) return statements;
   for (const TableIndex& idx : TableIndexes(entity)) {
     if (idx.kind != TableIndex::kSparse) continue;
-    statements.push_back("DROP INDEX IF EXISTS " + idx.Name(entity));
-    statements.push_back(idx.Create(entity, /*if_not_exists=*/false));
+    statements.push_back("DROP INDEX IF EXISTS " + idx.Name(entity, dialect));
+    statements.push_back(idx.Create(entity, /*if_not_exists=*/false, dialect));
   }
   return statements;
 }

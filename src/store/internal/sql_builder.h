@@ -28,6 +28,17 @@ struct SqlStatement {
 // A value as it is bound as a parameter: booleans become 0/1.
 Value BindValue(const Value& v);
 
+// `sql` with its '?' placeholders (outside quotes) as the dialect writes
+// them: $1, $2, ... for PostgreSQL.
+std::string Placeholders(std::string sql, Dialect dialect);
+
+// An identifier made from schema names, as the dialect keeps it: PostgreSQL
+// cuts names after 63 bytes, so a longer one ends in a hash of the whole.
+std::string Identifier(std::string name, Dialect dialect);
+
+// A statement counting the columns named $2 of the table named $1 (0 or 1).
+std::string ColumnExistsSql(Dialect dialect);
+
 // Builds "SELECT ... FROM ... WHERE ... ORDER BY ... LIMIT ..." for `query`.
 // A top-level `id IN (subquery)` whose subquery cannot yield a value twice
 // (a unique key fixed by its equalities) is joined instead, and ORDER BY id

@@ -5,6 +5,7 @@
 
 #include "schema/custom_schema.h"
 #include "store/internal/sql_builder.h"
+#include "store/postgres/pg_connection.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/testing/fresh_store_test.h"
 
@@ -14,9 +15,14 @@ namespace {
 class CustomSchemaStoreTest : public FreshStoreTest {
  protected:
 
-  // What the SQLite file really holds (tables, indexes), read on a
+  // What the database really holds (tables, indexes), read on a
   // connection of its own.
   int64_t SchemaObjects(const std::string& name) {
+    if (OnPostgres()) {
+      auto conn = postgres::PgConnection::Open(options_.database_url);
+      EXPECT_TRUE(conn.ok());
+      return (*conn)->RunScalar("SELECT COUNT(*) FROM pg_class WHERE relname = $1", {name}).value();
+    }
     auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000);
     EXPECT_TRUE(conn.ok());
     return (*conn)->RunScalar("SELECT COUNT(*) FROM sqlite_master WHERE name = ?", {name}).value();
@@ -81,6 +87,7 @@ TEST_F(CustomSchemaStoreTest, CreatesTableAndColumnAndPathsResolve) {
 // "Contacts with a custom value" (api::CustomFieldCondition's shape) reads
 // the searchable column's index, not the whole value table.
 TEST_F(CustomSchemaStoreTest, ContactsWithACustomValueUseTheColumnIndex) {
+  KITH_SQLITE_ONLY();
   {
     auto txn = store_->Begin(true).value();
     CreateInfoGroup(*txn);
@@ -296,6 +303,7 @@ TEST_F(CustomSchemaStoreTest, SchemaChangesOfAnotherProcessArePickedUp) {
 // A database whose searchable custom column has the single-column index of
 // before migration 7 gets (value, entity_id) in its place when opened.
 TEST_F(CustomSchemaStoreTest, Migration7IndexesCustomValuesWithTheirEntity) {
+  KITH_SQLITE_ONLY();
   {
     auto txn = store_->Begin(true).value();
     CreateInfoGroup(*txn);

@@ -73,6 +73,7 @@ TEST_F(InsertPipelineTest, RowsGetTheIdsTheDatabaseWouldHaveGivenAndAreReadBack)
 }
 
 TEST_F(InsertPipelineTest, AFailedRowIsReportedUnderItsLabelAndNothingIsKept) {
+  KITH_SQLITE_ONLY();  // PostgreSQL inserts at once: no queue, no label
   auto txn = store_->Begin(true).value();
   ASSERT_TRUE(txn->PipelineInserts().ok());
   for (int i = 0; i < 300; ++i) {

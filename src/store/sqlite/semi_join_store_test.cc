@@ -259,6 +259,7 @@ TEST_F(SemiJoinStoreTest, ContactsWithACustomValueInBothShapes) {
 // order, with neither a list of every member nor a sort, for a dense group,
 // a sparse one and a custom value.
 TEST_F(SemiJoinStoreTest, PlansWalkTheIndexInIdOrder) {
+  KITH_SQLITE_ONLY();
   for (int64_t group : {dense_, sparse_}) {
     Query q = Contacts(Condition::InQuery("id", Members(group)));
     q.limit = 25;

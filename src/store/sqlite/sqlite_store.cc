@@ -9,13 +9,13 @@
 
 #include "base/error_details.h"
 #include "store/custom_catalog.h"
-#include "store/id_set.h"
+#include "store/internal/sql_transaction.h"
+#include "store/internal/migration_runner.h"
 #include "store/internal/sql_builder.h"
 #include "store/migrations.h"
 #include "store/sqlite/insert_pipeline.h"
 #include "store/sqlite/planner_statistics.h"
 #include "store/sqlite/sqlite_connection.h"
-#include "store/txn_memo.h"
 
 namespace kith::store::sqlite {
 namespace {
@@ -41,54 +41,7 @@ const std::string& ReadVersionsSql() {
 
 class SqliteStoreImpl;
 
-// A transaction's lookup memo (store/txn_memo.h).
-struct LookupMemo {
-  std::unordered_map<std::string, Value> values;
-  // Entity -> the keys of `values` derived from it: a write forgets only
-  // those (a contact's insert keeps the option labels every contact needs).
-  // A key may linger here after it was forgotten; erasing it again is harmless.
-  std::unordered_map<std::string, std::vector<std::string>> keys_by_tag;
-  std::unordered_map<std::string, IdSet> exists;
-  // Rows this transaction inserted (entity -> ids), and the ids each linking
-  // column (entity, field) was written with since: an inserted row that no
-  // written link names has no linked rows (it is new; a row naming it needed
-  // a write that named it). `links_unknown`: a link was written in a form not
-  // understood here, so nothing is known about that target entity.
-  std::unordered_map<std::string, IdSet> inserted;
-  std::unordered_map<std::string, IdSet> linked;  // key: entity + '.' + field
-  std::unordered_set<std::string> links_unknown;
-
-  void Wrote(std::string_view entity) {
-    if (keys_by_tag.empty()) return;
-    auto it = keys_by_tag.find(std::string(entity));
-    if (it == keys_by_tag.end()) return;
-    for (const std::string& key : it->second) values.erase(key);
-    keys_by_tag.erase(it);
-  }
-  // A row of `entity` was written with `row`'s columns: notes the links.
-  void Linked(const schema::Entity& entity, const Value& row) {
-    for (const auto& [name, v] : row.items()) {
-      if (v.is_null()) continue;
-      const schema::Field* f = entity.FindField(name);
-      if (f == nullptr || f->fk_entity.empty()) continue;
-      if (v.is_number_integer()) {
-        linked[entity.name + "." + f->name].insert(v.get<int64_t>());
-      } else {
-        links_unknown.insert(f->fk_entity);
-      }
-    }
-  }
-  void Clear() {
-    values.clear();
-    keys_by_tag.clear();
-    exists.clear();
-    inserted.clear();
-    linked.clear();
-    links_unknown.clear();
-  }
-};
-
-class SqliteTransaction final : public Transaction {
+class SqliteTransaction final : public internal::SqlTransaction {
  public:
   SqliteTransaction(SqliteStoreImpl* store, std::unique_ptr<SqliteConnection> conn, bool write,
                     std::unique_lock<std::mutex> write_lock,
@@ -115,14 +68,8 @@ class SqliteTransaction final : public Transaction {
 
   std::shared_ptr<const schema::Catalog> catalog() const override { return catalog_; }
   Status ReloadCatalog() override;
-  Status CreateTable(std::string_view entity) override;
-  Status AddColumn(std::string_view entity, std::string_view field) override;
-  Status DropColumn(std::string_view entity, std::string_view field) override;
-  Status DropTable(std::string_view entity) override;
-  Status SyncIndexes(std::string_view entity, std::string_view field) override;
 
   SqliteConnection& connection() { return *conn_; }
-  LookupMemo& memo() { return memo_; }
   std::optional<int64_t> ChangeCount(std::string_view entity) const override {
     return entity == kCountedEntity ? counted_changes_ : std::nullopt;
   }
@@ -132,9 +79,8 @@ class SqliteTransaction final : public Transaction {
   void AdoptCatalog(std::shared_ptr<const schema::Catalog> catalog) { catalog_ = std::move(catalog); }
 
  private:
-  StatusOr<const schema::Entity*> Find(std::string_view entity);
-  StatusOr<const schema::Field*> FindField(const schema::Entity& entity, std::string_view field);
-  Status RunDdl(const std::vector<std::string>& statements);
+  Dialect dialect() const override { return kDialect; }
+  Status RunDdl(const std::vector<std::string>& statements) override;
   // Waits for the pipelined inserts (PipelineInserts), so that the
   // connection is this thread's again; their first failure, if any.
   Status Settle() { return pipeline_ == nullptr ? Status() : pipeline_->Drain(); }
@@ -155,7 +101,6 @@ class SqliteTransaction final : public Transaction {
   bool done_ = false;
   int64_t growth_rows_inserted_ = 0;  // of kGrowthEntity (planner_statistics.h)
   int savepoints_ = 0;  // open marks, named kith_sp_<depth> (never from input)
-  LookupMemo memo_;
   // kCountedEntity's change count at the start; nullopt once this
   // transaction may have written to it (its own changes are not counted yet).
   std::optional<int64_t> counted_changes_;
@@ -408,21 +353,6 @@ SqliteTransaction::~SqliteTransaction() {
   store_->ReturnConnection(std::move(conn_));
 }
 
-StatusOr<const schema::Entity*> SqliteTransaction::Find(std::string_view entity) {
-  const schema::Entity* e = catalog_->Find(entity);
-  if (e == nullptr) return InvalidArgument("Unknown entity: " + std::string(entity));
-  return e;
-}
-
-StatusOr<const schema::Field*> SqliteTransaction::FindField(const schema::Entity& entity,
-                                                            std::string_view field) {
-  const schema::Field* f = entity.FindField(field);
-  if (f == nullptr || f->name == "id") {
-    return InvalidArgument("Unknown field: " + entity.name + "." + std::string(field));
-  }
-  return f;
-}
-
 StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value& row) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   const bool pipelined = pipeline_ != nullptr && !row.contains("id");
@@ -443,10 +373,7 @@ StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value
   }
   if (e->name == kGrowthEntity) ++growth_rows_inserted_;
   if (e->name == kCountedEntity) counted_changes_.reset();
-  memo_.Wrote(e->name);
-  memo_.exists[e->name].insert(id);
-  memo_.inserted[e->name].insert(id);
-  memo_.Linked(*e, row);
+  memo_.Inserted(*e, id, row);
   return id;
 }
 
@@ -455,8 +382,7 @@ Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Valu
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
   KITH_RETURN_IF_ERROR(Settle());
   if (e->name == kCountedEntity) counted_changes_.reset();
-  memo_.Wrote(e->name);
-  memo_.Linked(*e, changes);
+  memo_.Updated(*e, changes);
   KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, nullptr, nullptr, nullptr));
   if (conn_->Changes() == 0) {
     return NotFound(std::string(entity) + " id " + std::to_string(id) + " not found");
@@ -550,34 +476,6 @@ Status SqliteTransaction::RunDdl(const std::vector<std::string>& statements) {
   insert_plans_.clear();
   for (const std::string& sql : statements) KITH_RETURN_IF_ERROR(conn_->Exec(sql));
   return Status();
-}
-
-Status SqliteTransaction::CreateTable(std::string_view entity) {
-  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
-  return RunDdl(internal::BuildCreateTable(*catalog_, *e, kDialect));
-}
-
-Status SqliteTransaction::AddColumn(std::string_view entity, std::string_view field) {
-  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
-  KITH_ASSIGN_OR_RETURN(const schema::Field* f, FindField(*e, field));
-  return RunDdl(internal::BuildAddColumn(*e, *f, kDialect));
-}
-
-Status SqliteTransaction::DropColumn(std::string_view entity, std::string_view field) {
-  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
-  KITH_ASSIGN_OR_RETURN(const schema::Field* f, FindField(*e, field));
-  return RunDdl(internal::BuildDropColumn(*e, *f, kDialect));
-}
-
-Status SqliteTransaction::DropTable(std::string_view entity) {
-  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
-  return RunDdl(internal::BuildDropTable(*e, kDialect));
-}
-
-Status SqliteTransaction::SyncIndexes(std::string_view entity, std::string_view field) {
-  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
-  KITH_ASSIGN_OR_RETURN(const schema::Field* f, FindField(*e, field));
-  return RunDdl(internal::BuildSyncIndexes(*e, *f, kDialect));
 }
 
 Status SqliteTransaction::Savepoint() {
@@ -674,57 +572,15 @@ Status SqliteStoreImpl::Migrate() {
   KITH_ASSIGN_OR_RETURN(auto txn_base, BeginTransaction(/*write=*/true, /*check_version=*/false));
   auto& txn = static_cast<SqliteTransaction&>(*txn_base);
   SqliteConnection& conn = txn.connection();
-  KITH_RETURN_IF_ERROR(
-      conn.Exec("CREATE TABLE IF NOT EXISTS kith_schema_version (version INTEGER NOT NULL)"));
-  KITH_ASSIGN_OR_RETURN(int64_t current,
-                        conn.RunScalar("SELECT COALESCE(MAX(version), 0) FROM kith_schema_version", {}));
-  const auto& migrations = AllMigrations();
-  if (!migrations.empty() && current > migrations.back().version) {
-    return absl::FailedPreconditionError(
-        "the database schema (version " + std::to_string(current) +
-        ") is newer than this kith binary understands");
-  }
-  for (const Migration& m : migrations) {
-    if (m.version <= current) continue;
-    for (const std::string& name : m.new_entities) {
-      const schema::Entity* e = base_->Find(name);
-      if (e == nullptr) return Internal("migration names unknown entity " + name);
-      for (const std::string& ddl : internal::BuildCreateTable(*base_, *e, kDialect)) {
-        KITH_RETURN_IF_ERROR(conn.Exec(ddl));
-      }
+  struct Sql final : internal::MigrationSql {
+    explicit Sql(SqliteConnection& c) : conn(c) {}
+    Status Exec(const std::string& sql) override { return conn.Exec(sql); }
+    StatusOr<int64_t> Scalar(const std::string& sql, const std::vector<Value>& binds) override {
+      return conn.RunScalar(sql, binds);
     }
-    for (const auto& [entity, field] : m.new_columns) {
-      const schema::Entity* e = base_->Find(entity);
-      const schema::Field* f = e == nullptr ? nullptr : e->FindField(field);
-      if (f == nullptr) return Internal("migration names unknown column " + entity + "." + field);
-      // The table's name and the column's come from the schema, never from input.
-      KITH_ASSIGN_OR_RETURN(int64_t present,
-                            conn.RunScalar("SELECT COUNT(*) FROM pragma_table_info('" + e->table +
-                                               "') WHERE name = ?",
-                                           {f->name}));
-      if (present > 0) continue;
-      for (const std::string& ddl : internal::BuildAddColumn(*e, *f, kDialect)) {
-        KITH_RETURN_IF_ERROR(conn.Exec(ddl));
-      }
-    }
-    for (const std::string& entity : m.new_indexes) {
-      const schema::Entity* e = base_->Find(entity);
-      if (e == nullptr) return Internal("migration names unknown entity " + entity);
-      for (const std::string& ddl : internal::BuildCreateIndexes(*base_, *e, kDialect)) {
-        KITH_RETURN_IF_ERROR(conn.Exec(ddl));
-      }
-    }
-    for (const std::string& entity : m.sparse_indexes) {
-      const schema::Entity* e = base_->Find(entity);
-      if (e == nullptr) return Internal("migration names unknown entity " + entity);
-      for (const std::string& ddl : internal::BuildRemakeSparseIndexes(*base_, *e, kDialect)) {
-        KITH_RETURN_IF_ERROR(conn.Exec(ddl));
-      }
-    }
-    if (m.seed) KITH_RETURN_IF_ERROR(m.seed(txn));
-    KITH_RETURN_IF_ERROR(conn.Run("INSERT INTO kith_schema_version (version) VALUES (?)",
-                                  {m.version}, nullptr, nullptr, nullptr));
-  }
+    SqliteConnection& conn;
+  } sql(conn);
+  KITH_RETURN_IF_ERROR(internal::ApplyMigrations(txn, sql, *base_, kDialect));
   // Every change to the counted entity's rows counts up its change count,
   // whichever connection makes it (the table exists now).
   const schema::Entity* counted = base_->Find(kCountedEntity);
@@ -752,64 +608,3 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& options) {
 
 }  // namespace kith::store::sqlite
 
-namespace kith::store {
-
-namespace {
-sqlite::LookupMemo* MemoOf(Transaction& txn) {
-  auto* t = dynamic_cast<sqlite::SqliteTransaction*>(&txn);
-  return t == nullptr ? nullptr : &t->memo();
-}
-}  // namespace
-
-const Value* Recall(Transaction& txn, const std::string& key) {
-  sqlite::LookupMemo* memo = MemoOf(txn);
-  if (memo == nullptr) return nullptr;
-  auto it = memo->values.find(key);
-  return it == memo->values.end() ? nullptr : &it->second;
-}
-
-void Remember(Transaction& txn, std::initializer_list<std::string_view> entities,
-              const std::string& key, Value value) {
-  sqlite::LookupMemo* memo = MemoOf(txn);
-  if (memo == nullptr) return;
-  auto [it, added] = memo->values.insert_or_assign(key, std::move(value));
-  if (!added) return;  // still listed under its entities
-  for (std::string_view e : entities) {
-    // The same key remembered again and again (forgotten through another of
-    // its entities each time) is listed once, not once per time.
-    std::vector<std::string>& keys = memo->keys_by_tag[std::string(e)];
-    if (keys.empty() || keys.back() != it->first) keys.push_back(it->first);
-  }
-}
-
-bool KnownWithoutLinks(Transaction& txn, std::string_view entity, std::string_view field,
-                       int64_t id) {
-  sqlite::LookupMemo* memo = MemoOf(txn);
-  if (memo == nullptr) return false;
-  const schema::Entity* e = txn.catalog()->Find(entity);
-  const schema::Field* f = e == nullptr ? nullptr : e->FindField(field);
-  if (f == nullptr || f->fk_entity.empty() || memo->links_unknown.count(f->fk_entity) > 0) {
-    return false;
-  }
-  auto inserted = memo->inserted.find(f->fk_entity);
-  if (inserted == memo->inserted.end() || !inserted->second.contains(id)) return false;
-  auto linked = memo->linked.find(e->name + "." + f->name);
-  return linked == memo->linked.end() || !linked->second.contains(id);
-}
-
-bool KnownToExist(Transaction& txn, std::string_view entity, int64_t id) {
-  sqlite::LookupMemo* memo = MemoOf(txn);
-  if (memo == nullptr) return false;
-  auto it = memo->exists.find(std::string(entity));
-  return it != memo->exists.end() && it->second.contains(id);
-}
-
-void NoteExists(Transaction& txn, std::string_view entity, int64_t id) {
-  sqlite::LookupMemo* memo = MemoOf(txn);
-  if (memo != nullptr) memo->exists[std::string(entity)].insert(id);
-}
-
-StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
-  return sqlite::OpenSqliteStore(options);
-}
-}  // namespace kith::store

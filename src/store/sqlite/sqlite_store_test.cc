@@ -211,6 +211,7 @@ TEST_F(SqliteStoreTest, ReopeningAppliesNoMigrationTwice) {
 // (schema sparse_indexes). A database made before that gets them remade by
 // migration 8; a lookup by value uses them, and the rows are all found.
 TEST_F(SqliteStoreTest, Migration8RemakesIndexesOfOftenEmptyColumnsSparse) {
+  KITH_SQLITE_ONLY();
   auto index_sql = [&](const std::string& name) {
     auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
     std::vector<Value> rows;
@@ -264,6 +265,7 @@ TEST_F(SqliteStoreTest, Migration8RemakesIndexesOfOftenEmptyColumnsSparse) {
 // Planner statistics (planner_statistics.h) follow the contacts as they
 // grow fourfold, and a store that opens over data without them gathers them.
 TEST_F(SqliteStoreTest, PlannerStatisticsAreGatheredAsTheContactsGrow) {
+  KITH_SQLITE_ONLY();
   // The contacts sqlite_stat1 records (an estimate from a sample, per
   // index: the largest), 0 without statistics.
   auto analyzed = [&] {
@@ -460,6 +462,7 @@ TEST_F(SqliteStoreTest, RelationshipCacheShowsEachRelationshipFromBothSides) {
 // group's smart group cache columns are added (a new database has them from
 // its CREATE TABLE and is left as it is).
 TEST_F(SqliteStoreTest, MigrationFiveUpgradesAVersionFourDatabase) {
+  KITH_SQLITE_ONLY();
   store_.reset();
   {
     auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL 15 cluster for kith's tests.
+#   scripts/pg-cluster.sh start DIR   creates DIR, runs initdb there as the
+#                                     unprivileged `postgres` user, starts the
+#                                     server on 127.0.0.1 on a free port and
+#                                     prints its URL (trust authentication:
+#                                     loopback only, for tests)
+#   scripts/pg-cluster.sh stop DIR    stops that server and removes DIR
+# Installs Debian's postgresql-15 when it is missing.
+set -euo pipefail
+
+cmd=${1:-}
+dir=${2:-}
+if [[ -z "$cmd" || -z "$dir" ]]; then
+  echo "usage: $0 start|stop DIR" >&2
+  exit 2
+fi
+bin=/usr/lib/postgresql/15/bin
+
+# Runs a command as the cluster's owner (root may not run a PostgreSQL server).
+as_owner() {
+  if [[ $(id -u) -eq 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+case "$cmd" in
+  start)
+    if [[ ! -x $bin/initdb ]]; then
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq >&2
+      apt-get install -y -qq postgresql-15 postgresql-contrib >&2
+    fi
+    mkdir -p "$dir"
+    [[ $(id -u) -eq 0 ]] && chown postgres: "$dir"
+    as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust --locale=C -E UTF8 >/dev/null
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off" \
+      start >/dev/null
+    echo "postgresql://postgres@127.0.0.1:$port/postgres"
+    ;;
+  stop)
+    if [[ -d "$dir/data" ]]; then
+      as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+    ;;
+  *)
+    echo "usage: $0 start|stop DIR" >&2
+    exit 2
+    ;;
+esac

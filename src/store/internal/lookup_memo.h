@@ -1,0 +1,76 @@
+// The lookup memo of a store transaction (store/txn_memo.h), shared by the
+// SQL backends: their transactions (SqlTransaction) keep one and report
+// their writes to it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "base/value.h"
+#include "schema/schema.h"
+#include "store/id_set.h"
+
+namespace kith::store::internal {
+
+struct LookupMemo {
+  std::unordered_map<std::string, Value> values;
+  // Entity -> the keys of `values` derived from it: a write forgets only
+  // those (a contact's insert keeps the option labels every contact needs).
+  // A key may linger here after it was forgotten; erasing it again is harmless.
+  std::unordered_map<std::string, std::vector<std::string>> keys_by_tag;
+  std::unordered_map<std::string, IdSet> exists;
+  // Rows this transaction inserted (entity -> ids), and the ids each linking
+  // column (entity, field) was written with since: an inserted row that no
+  // written link names has no linked rows (it is new; a row naming it needed
+  // a write that named it). `links_unknown`: a link was written in a form not
+  // understood here, so nothing is known about that target entity.
+  std::unordered_map<std::string, IdSet> inserted;
+  std::unordered_map<std::string, IdSet> linked;  // key: entity + '.' + field
+  std::unordered_set<std::string> links_unknown;
+
+  void Wrote(std::string_view entity) {
+    if (keys_by_tag.empty()) return;
+    auto it = keys_by_tag.find(std::string(entity));
+    if (it == keys_by_tag.end()) return;
+    for (const std::string& key : it->second) values.erase(key);
+    keys_by_tag.erase(it);
+  }
+  // A row of `entity` was written with `row`'s columns: notes the links.
+  void Linked(const schema::Entity& entity, const Value& row) {
+    for (const auto& [name, v] : row.items()) {
+      if (v.is_null()) continue;
+      const schema::Field* f = entity.FindField(name);
+      if (f == nullptr || f->fk_entity.empty()) continue;
+      if (v.is_number_integer()) {
+        linked[entity.name + "." + f->name].insert(v.get<int64_t>());
+      } else {
+        links_unknown.insert(f->fk_entity);
+      }
+    }
+  }
+  // Row `id` of `entity` was inserted with `row`'s columns.
+  void Inserted(const schema::Entity& entity, int64_t id, const Value& row) {
+    Wrote(entity.name);
+    exists[entity.name].insert(id);
+    inserted[entity.name].insert(id);
+    Linked(entity, row);
+  }
+  // A row of `entity` was updated with `changes`.
+  void Updated(const schema::Entity& entity, const Value& changes) {
+    Wrote(entity.name);
+    Linked(entity, changes);
+  }
+  void Clear() {
+    values.clear();
+    keys_by_tag.clear();
+    exists.clear();
+    inserted.clear();
+    linked.clear();
+    links_unknown.clear();
+  }
+};
+
+}  // namespace kith::store::internal

@@ -1,0 +1,50 @@
+#include "store/internal/sql_transaction.h"
+
+#include "base/error_details.h"
+
+namespace kith::store::internal {
+
+StatusOr<const schema::Entity*> SqlTransaction::Find(std::string_view entity) const {
+  const schema::Entity* e = catalog()->Find(entity);
+  if (e == nullptr) return InvalidArgument("Unknown entity: " + std::string(entity));
+  return e;
+}
+
+StatusOr<const schema::Field*> SqlTransaction::FindField(const schema::Entity& entity,
+                                                         std::string_view field) const {
+  const schema::Field* f = entity.FindField(field);
+  if (f == nullptr || f->name == "id") {
+    return InvalidArgument("Unknown field: " + entity.name + "." + std::string(field));
+  }
+  return f;
+}
+
+Status SqlTransaction::CreateTable(std::string_view entity) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  return RunDdl(BuildCreateTable(*catalog(), *e, dialect()));
+}
+
+Status SqlTransaction::AddColumn(std::string_view entity, std::string_view field) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  KITH_ASSIGN_OR_RETURN(const schema::Field* f, FindField(*e, field));
+  return RunDdl(BuildAddColumn(*e, *f, dialect()));
+}
+
+Status SqlTransaction::DropColumn(std::string_view entity, std::string_view field) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  KITH_ASSIGN_OR_RETURN(const schema::Field* f, FindField(*e, field));
+  return RunDdl(BuildDropColumn(*e, *f, dialect()));
+}
+
+Status SqlTransaction::DropTable(std::string_view entity) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  return RunDdl(BuildDropTable(*e, dialect()));
+}
+
+Status SqlTransaction::SyncIndexes(std::string_view entity, std::string_view field) {
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  KITH_ASSIGN_OR_RETURN(const schema::Field* f, FindField(*e, field));
+  return RunDdl(BuildSyncIndexes(*e, *f, dialect()));
+}
+
+}  // namespace kith::store::internal

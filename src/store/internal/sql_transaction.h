@@ -1,0 +1,41 @@
+// SqlTransaction: what the SQL backends' transactions share: the lookup
+// memo (store/txn_memo.h), name lookups in the transaction's catalog, and
+// the schema changes of custom data, generated from the catalog for the
+// backend's dialect and run by the backend.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/internal/lookup_memo.h"
+#include "store/internal/sql_builder.h"
+#include "store/store.h"
+
+namespace kith::store::internal {
+
+class SqlTransaction : public Transaction {
+ public:
+  LookupMemo& memo() { return memo_; }
+
+  Status CreateTable(std::string_view entity) override;
+  Status AddColumn(std::string_view entity, std::string_view field) override;
+  Status DropColumn(std::string_view entity, std::string_view field) override;
+  Status DropTable(std::string_view entity) override;
+  Status SyncIndexes(std::string_view entity, std::string_view field) override;
+
+ protected:
+  virtual Dialect dialect() const = 0;
+  // Runs DDL statements in this transaction (kFailedPrecondition in a read one).
+  virtual Status RunDdl(const std::vector<std::string>& statements) = 0;
+
+  // `entity` in catalog(); kInvalidArgument naming it when unknown.
+  StatusOr<const schema::Entity*> Find(std::string_view entity) const;
+  // A field of `entity` other than id; kInvalidArgument naming it when unknown.
+  StatusOr<const schema::Field*> FindField(const schema::Entity& entity,
+                                           std::string_view field) const;
+
+  LookupMemo memo_;
+};
+
+}  // namespace kith::store::internal

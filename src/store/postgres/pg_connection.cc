@@ -1,0 +1,264 @@
+#include "store/postgres/pg_connection.h"
+
+#include <libpq-fe.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "base/error_details.h"
+#include "store/query.h"
+#include "store/store.h"
+
+namespace kith::store::postgres {
+namespace {
+
+// Result column types (pg_type oids) read as numbers.
+constexpr Oid kBool = 16, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700,
+              kFloat8 = 701, kNumeric = 1700;
+
+struct ResultCloser {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Result = std::unique_ptr<PGresult, ResultCloser>;
+
+std::optional<int64_t> ParseInteger(const char* text) {
+  char* end = nullptr;
+  errno = 0;
+  long long x = std::strtoll(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0') return std::nullopt;
+  return static_cast<int64_t>(x);
+}
+
+Value CellValue(const PGresult* r, int row, int col, const schema::FieldType* type) {
+  if (PQgetisnull(r, row, col)) return nullptr;
+  const char* text = PQgetvalue(r, row, col);
+  switch (PQftype(r, col)) {
+    case kBool: return int64_t{text[0] == 't' ? 1 : 0};
+    case kInt2: case kInt4: case kInt8: case kOid:
+      if (auto n = ParseInteger(text)) return *n;
+      break;
+    case kFloat4: case kFloat8: return std::strtod(text, nullptr);
+    case kNumeric:  // SUM of integers, AVG
+      if (type == nullptr || *type != schema::FieldType::kFloat) {
+        if (auto n = ParseInteger(text)) return *n;
+      }
+      return std::strtod(text, nullptr);
+    default:
+      // Integer-typed columns hold integers even if a text slipped in (as on SQLite).
+      if (type != nullptr && *type == schema::FieldType::kInt) {
+        if (auto n = ParseInteger(text)) return *n;
+      }
+      break;
+  }
+  return std::string(text, static_cast<size_t>(PQgetlength(r, row, col)));
+}
+
+// The last column of a unique key from "Key (group_id, contact_id)=(1, 2) already exists.",
+// as SQLite names it in "UNIQUE constraint failed: t.group_id, t.contact_id".
+std::string UniqueKeyField(const char* detail) {
+  std::string d = detail == nullptr ? "" : detail;
+  size_t open = d.find('(');
+  size_t close = d.find(')', open == std::string::npos ? 0 : open);
+  if (open == std::string::npos || close == std::string::npos) return "";
+  std::string cols = d.substr(open + 1, close - open - 1);
+  size_t comma = cols.rfind(", ");
+  return comma == std::string::npos ? cols : cols.substr(comma + 2);
+}
+
+// The error of a failed statement as kith's stores report them (store.h).
+Status ResultError(const PGresult* r, pg_conn* conn, const char* context) {
+  const char* state = r == nullptr ? nullptr : PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  std::string code = state == nullptr ? "" : state;
+  std::string msg = r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  if (PQstatus(conn) != CONNECTION_OK || code.rfind("08", 0) == 0 || code == "57P01" ||
+      code == "57P02" || code == "57P03") {
+    return absl::UnavailableError("database unavailable");
+  }
+  if (code == "23505") {
+    return AlreadyExists("DB Error: already exists",
+                         Value{{"error_field", UniqueKeyField(PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL))}});
+  }
+  if (code == "23503") return InvalidArgument("a linked record does not exist");
+  if (code.rfind("23", 0) == 0) return InvalidArgument("constraint failed: " + msg);
+  if (code == "40001" || code == "40P01") return RetryableConflict(msg);
+  if (code == "55P03" || code == "57014" || code == "53300") {
+    return absl::UnavailableError("database busy");
+  }
+  // Bad input met in a comparison (a regular expression, "abc" for a number).
+  if (code == "2201B" || code.rfind("22", 0) == 0) return InvalidArgument(msg);
+  return Internal(std::string("database error in ") + context + ": " + msg);
+}
+
+// Parameters as text (every type's input form), with their pointers.
+struct Params {
+  explicit Params(const std::vector<Value>& binds) {
+    texts.reserve(binds.size());
+    for (const Value& v : binds) {
+      if (v.is_null()) {
+        texts.emplace_back();
+      } else if (v.is_boolean()) {
+        texts.emplace_back(v.get<bool>() ? "1" : "0");
+      } else if (v.is_string()) {
+        texts.push_back(v.get_ref<const std::string&>());
+      } else {
+        texts.push_back(v.dump());
+      }
+    }
+    for (size_t i = 0; i < binds.size(); ++i) {
+      values.push_back(binds[i].is_null() ? nullptr : texts[i].c_str());
+    }
+  }
+  std::vector<std::string> texts;
+  std::vector<const char*> values;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url) {
+  pg_conn* conn = PQconnectdb(url.c_str());
+  if (conn == nullptr) return absl::UnavailableError("cannot connect to the database: out of memory");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    // libpq's message names host and port, never the password.
+    std::string msg = PQerrorMessage(conn);
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    PQfinish(conn);
+    return absl::UnavailableError("cannot connect to the database: " + msg);
+  }
+  std::unique_ptr<PgConnection> c(new PgConnection(conn));
+  // Notices (an index name cut, IF NOT EXISTS skipped) are not errors.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  KITH_RETURN_IF_ERROR(c->Exec("SET client_encoding = 'UTF8'; SET standard_conforming_strings = on"));
+  return c;
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+bool PgConnection::healthy() const {
+  return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+}
+
+Status PgConnection::Exec(const std::string& sql, std::span<std::optional<int64_t>> last) {
+  Result r(PQexec(conn_, sql.c_str()));
+  ExecStatusType st = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r.get());
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return ResultError(r.get(), conn_, "exec");
+  for (size_t i = 0; i < last.size(); ++i) {
+    int col = static_cast<int>(i);
+    last[i] = PQntuples(r.get()) == 0 || col >= PQnfields(r.get()) || PQgetisnull(r.get(), 0, col)
+                  ? std::nullopt
+                  : ParseInteger(PQgetvalue(r.get(), 0, col));
+  }
+  return Status();
+}
+
+StatusOr<const std::string*> PgConnection::Prepare(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return &it->second;
+  if (statements_.size() > 512) {  // bound the server's memory; shapes repeat
+    KITH_RETURN_IF_ERROR(Exec("DEALLOCATE ALL"));
+    statements_.clear();
+  }
+  std::string name = "kith_" + std::to_string(++prepared_);
+  Result r(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr));
+  if (r == nullptr || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+    return ResultError(r.get(), conn_, "prepare");
+  }
+  return &statements_.emplace(sql, std::move(name)).first->second;
+}
+
+Status PgConnection::Run(const std::string& sql, const std::vector<Value>& binds,
+                         const std::vector<std::string>* keys,
+                         const std::vector<schema::FieldType>* types, std::vector<Value>* rows,
+                         int64_t* affected) {
+  KITH_ASSIGN_OR_RETURN(const std::string* name, Prepare(sql));
+  Params params(binds);
+  Result r(PQexecPrepared(conn_, name->c_str(), static_cast<int>(binds.size()),
+                          params.values.data(), nullptr, nullptr, 0));
+  ExecStatusType st = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r.get());
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return ResultError(r.get(), conn_, "run");
+  if (affected != nullptr) {
+    *affected = ParseInteger(PQcmdTuples(r.get())).value_or(0);
+  }
+  if (rows == nullptr) return Status();
+  const int n = PQnfields(r.get());
+  const int count = PQntuples(r.get());
+  const bool distinct_keys = keys != nullptr && keys->size() >= static_cast<size_t>(n) &&
+                             NoRepeats(*keys);
+  rows->reserve(rows->size() + static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    Value row = Value::object();
+    for (int c = 0; c < n; ++c) {
+      const auto at = static_cast<size_t>(c);
+      const schema::FieldType* t = (types && at < types->size()) ? &(*types)[at] : nullptr;
+      Value cell = CellValue(r.get(), i, c, t);
+      if (distinct_keys) {
+        row.get_ref<Value::object_t&>().Container::emplace_back((*keys)[at], std::move(cell));
+      } else {
+        row[(keys && at < keys->size()) ? (*keys)[at] : std::string(PQfname(r.get(), c))] =
+            std::move(cell);
+      }
+    }
+    rows->push_back(std::move(row));
+  }
+  return Status();
+}
+
+Status PgConnection::RunAtomically(const std::string& sql, const std::vector<Value>& binds,
+                                   int64_t* id, int64_t* affected) {
+  KITH_ASSIGN_OR_RETURN(const std::string* name, Prepare(sql));
+  Params params(binds);
+  if (PQenterPipelineMode(conn_) != 1) return ResultError(nullptr, conn_, "pipeline");
+  bool sent = PQsendQueryParams(conn_, "SAVEPOINT kith_statement", 0, nullptr, nullptr, nullptr,
+                                nullptr, 0) == 1 &&
+              PQsendQueryPrepared(conn_, name->c_str(), static_cast<int>(binds.size()),
+                                  params.values.data(), nullptr, nullptr, 0) == 1 &&
+              PQsendQueryParams(conn_, "RELEASE SAVEPOINT kith_statement", 0, nullptr, nullptr,
+                                nullptr, nullptr, 0) == 1 &&
+              PQpipelineSync(conn_) == 1;
+  // The three commands' results, each followed by a null, then the sync.
+  Result results[3];
+  Status failure = sent ? Status() : ResultError(nullptr, conn_, "pipeline");
+  for (int command = 0; sent;) {
+    Result r(PQgetResult(conn_));
+    if (r == nullptr) {
+      if (PQstatus(conn_) != CONNECTION_OK) {
+        failure = ResultError(nullptr, conn_, "pipeline");
+        break;
+      }
+      ++command;
+      continue;
+    }
+    if (PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) break;
+    if (command < 3 && results[command] == nullptr) results[command] = std::move(r);
+  }
+  PQexitPipelineMode(conn_);
+  if (!failure.ok()) return failure;
+  for (Result& r : results) {
+    ExecStatusType st = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r.get());
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) continue;
+    if (st == PGRES_PIPELINE_ABORTED) break;  // after the failure found before it
+    failure = ResultError(r.get(), conn_, "run");
+    if (&r != &results[1]) return failure;  // the savepoint itself failed: nothing to undo
+    KITH_RETURN_IF_ERROR(
+        Exec("ROLLBACK TO SAVEPOINT kith_statement; RELEASE SAVEPOINT kith_statement"));
+    return failure;
+  }
+  PGresult* done = results[1].get();
+  if (affected != nullptr) *affected = ParseInteger(PQcmdTuples(done)).value_or(0);
+  if (id != nullptr) {
+    *id = PQntuples(done) > 0 ? ParseInteger(PQgetvalue(done, 0, 0)).value_or(0) : 0;
+  }
+  return Status();
+}
+
+StatusOr<int64_t> PgConnection::RunScalar(const std::string& sql, const std::vector<Value>& binds) {
+  std::vector<Value> rows;
+  static const std::vector<std::string> kKeys = {"n"};
+  KITH_RETURN_IF_ERROR(Run(sql, binds, &kKeys, nullptr, &rows));
+  if (rows.empty()) return Internal("no scalar result");
+  const Value& v = rows[0].begin().value();
+  return v.is_number_integer() ? v.get<int64_t>() : 0;
+}
+
+}  // namespace kith::store::postgres

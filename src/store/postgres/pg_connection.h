@@ -1,0 +1,67 @@
+// PgConnection: one libpq connection with its prepared statements (each SQL
+// text prepared once per connection, then run by name: one round trip).
+// Not thread-safe: a connection is used by one transaction at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "base/value.h"
+#include "schema/schema.h"
+
+struct pg_conn;
+
+namespace kith::store::postgres {
+
+class PgConnection {
+ public:
+  // Connects to `url` (a libpq connection URI or key=value string; the
+  // password from it, PGPASSWORD or ~/.pgpass). kUnavailable when the server
+  // cannot be reached; the message never repeats the URL.
+  static StatusOr<std::unique_ptr<PgConnection>> Open(const std::string& url);
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // Runs one or more statements without parameters (DDL, BEGIN, ...). When
+  // `last` is given, the last statement's first row is read into it as
+  // integers (see RunIntegers).
+  Status Exec(const std::string& sql, std::span<std::optional<int64_t>> last = {});
+
+  // Runs `sql` ($n placeholders) with `binds`; each result row is appended
+  // to `rows` (may be null) as an object keyed by `keys`, typed by `types`
+  // when given. `affected`: the rows the statement wrote.
+  Status Run(const std::string& sql, const std::vector<Value>& binds,
+             const std::vector<std::string>* keys, const std::vector<schema::FieldType>* types,
+             std::vector<Value>* rows, int64_t* affected = nullptr);
+
+  // Runs a statement that returns one integer (COUNT(*), RETURNING id).
+  StatusOr<int64_t> RunScalar(const std::string& sql, const std::vector<Value>& binds);
+
+  // Runs a writing statement so that its failure (a unique key clash, a
+  // broken link) undoes only itself and the transaction goes on, as a failed
+  // statement does on SQLite: inside a savepoint, sent with it in one
+  // round trip (libpq's pipeline mode). `id`: its RETURNING value, if any.
+  Status RunAtomically(const std::string& sql, const std::vector<Value>& binds, int64_t* id,
+                       int64_t* affected);
+
+  // Whether the connection still works (false after the server went away):
+  // a broken one is not put back into the pool.
+  bool healthy() const;
+
+ private:
+  explicit PgConnection(pg_conn* conn) : conn_(conn) {}
+  StatusOr<const std::string*> Prepare(const std::string& sql);
+
+  pg_conn* conn_;
+  int64_t prepared_ = 0;  // statements prepared so far: their names
+  std::unordered_map<std::string, std::string> statements_;  // SQL -> name
+};
+
+}  // namespace kith::store::postgres

@@ -1,0 +1,45 @@
+#include "store/store.h"
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "store/postgres/pg_store.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace kith::store {
+namespace {
+
+constexpr char kRetryPayload[] = "kith.store/retryable";
+constexpr int kMaxAttempts = 8;
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
+  if (!options.database_url.empty()) return postgres::OpenPgStore(options);
+  return sqlite::OpenSqliteStore(options);
+}
+
+bool IsRetryable(const Status& status) {
+  return status.code() == absl::StatusCode::kAborted &&
+         status.GetPayload(kRetryPayload).has_value();
+}
+
+Status RetryableConflict(std::string_view message) {
+  Status s = absl::AbortedError(std::string("conflict with a concurrent change: ") +
+                                std::string(message));
+  s.SetPayload(kRetryPayload, absl::Cord("1"));
+  return s;
+}
+
+Status RunWithRetries(const std::function<Status()>& attempt) {
+  thread_local std::minstd_rand jitter(std::random_device{}());
+  for (int i = 1;; ++i) {
+    Status s = attempt();
+    if (i >= kMaxAttempts || !IsRetryable(s)) return s;
+    // Apart, so that the same two transactions do not meet again at once.
+    std::this_thread::sleep_for(std::chrono::microseconds(jitter() % (500 * i)));
+  }
+}
+
+}  // namespace kith::store
