@@ -49,6 +49,15 @@ struct V3Hooks {
   // Columns a create answer shows even when the call did not write them
   // (CiviCRM's BAO sets them); others not written show as "".
   std::set<std::string> create_echo;
+  // Columns kith writes that a create (update) answer shows as "": CiviCRM's
+  // database fills them, not its BAO (created_date), or its update leaves
+  // them out.
+  std::set<std::string> create_hidden;
+  std::set<std::string> update_hidden;
+  // An update answer shows the whole stored record (Tag).
+  bool update_whole_row = false;
+  // Dates a create answer shows as YYYYMMDDhhmmss (api::MysqlDateDigits).
+  std::set<std::string> create_digits;
   // api.default values applied on create when not given.
   Value create_defaults = Value::object();
   Value delete_result = 1;  // delete answers {"values": delete_result}
@@ -110,9 +119,11 @@ StatusOr<Value> GenericCreate(api::ActionContext& ctx, const std::string& entity
 StatusOr<Value> GenericDelete(api::ActionContext& ctx, const std::string& entity,
                               const V3Hooks& hooks);
 
-// The row a create answer shows for record `id` (see V3Hooks::create_echo).
+// The row a create answer shows for record `id` (see V3Hooks::create_echo);
+// `creating` false for an update.
 StatusOr<Value> CreateAnswerRow(api::ActionContext& ctx, const schema::Entity& entity,
-                                const V3Hooks& hooks, int64_t id, const Value& written);
+                                const V3Hooks& hooks, int64_t id, const Value& written,
+                                bool creating = true);
 
 // Runs a version-3 call inside the current transaction through the
 // dispatcher (its permission check included). kNotFound with CiviCRM's
