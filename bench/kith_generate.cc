@@ -11,7 +11,8 @@
 // the custom group "Bench Profile" (extends Individual) for ~70% of
 // individuals; an "Employee of" relationship to an organization (employer_id
 // set as CiviCRM does) for ~60% of individuals, and "Sibling of" between
-// some individuals. Five smart groups store criteria as kith stores them
+// some individuals; a default tag for ~30% of contacts, a note for ~20%, an
+// activity with this contact as its target for ~40%. Five smart groups store criteria as kith stores them
 // (SavedSearch form_values), through entities/group_ops.
 //
 // Bulk rows go in through the store's Transaction::Insert (prepared
@@ -277,6 +278,36 @@ int main(int argc, char** argv) {
                                            {"start_date", Date(rng, 2000, 24)},
                                            {"is_active", 1}}),
               "insert relationship");
+      }
+      // Tags: a default tag (ids 1-5) for ~30%; a note for ~20%; an
+      // activity (this contact the target, an earlier one the source, a
+      // meeting or a phone call in 2020-2025) for ~40%.
+      if (rng() % 10 < 3) {
+        Check(txn->Insert("EntityTag", {{"entity_table", "civicrm_contact"}, {"entity_id", id},
+                                        {"tag_id", 1 + static_cast<int>(rng() % 5)}}),
+              "insert entity tag");
+      }
+      if (rng() % 5 == 0) {
+        Check(txn->Insert("Note", {{"entity_table", "civicrm_contact"}, {"entity_id", id},
+                                   {"note", "Met at the fair"}, {"subject", "Fair"},
+                                   {"privacy", "0"}, {"modified_date", "2024-01-01 00:00:00"}}),
+              "insert note");
+      }
+      if (!individuals.empty() && rng() % 10 < 4) {
+        int64_t activity = Check(
+            txn->Insert("Activity", {{"activity_type_id", 1 + static_cast<int>(rng() % 2)},
+                                     {"subject", "Call " + std::to_string(n)},
+                                     {"activity_date_time", Date(rng, 2020, 6) + " 10:00:00"},
+                                     {"status_id", 2}, {"priority_id", 2}}),
+            "insert activity");
+        Check(txn->Insert("ActivityContact", {{"activity_id", activity}, {"contact_id", id},
+                                              {"record_type_id", 3}}),
+              "insert activity contact");
+        Check(txn->Insert("ActivityContact",
+                          {{"activity_id", activity},
+                           {"contact_id", individuals[rng() % individuals.size()]},
+                           {"record_type_id", 2}}),
+              "insert activity contact");
       }
       if (!org && individuals.size() > 1 && rng() % 5 == 0) {
         int64_t other = individuals[rng() % (individuals.size() - 1)];

@@ -183,4 +183,12 @@ std::string ValueAsText(const Value& value) {
   return value.dump();
 }
 
+std::string MysqlDateDigits(const std::string& text) {
+  std::string digits;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') digits += c;
+  }
+  return digits;
+}
+
 }  // namespace kith::api

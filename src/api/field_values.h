@@ -32,4 +32,8 @@ std::optional<std::string> NormalizeDate(const std::string& text, bool with_time
 // null -> "", numbers as text, booleans "1"/"0".
 std::string ValueAsText(const Value& value);
 
+// A stored date as CiviCRM's BAO hands it to MySQL, which its write answers
+// echo: "2026-11-27 20:30:17" -> "20261127203017" (the digits only).
+std::string MysqlDateDigits(const std::string& text);
+
 }  // namespace kith::api

@@ -79,13 +79,11 @@ Status MembershipTokens(const Value& value, const std::string& what, bool& negat
   return Status();
 }
 
-// Members of the groups named by a `group` criterion (see the header).
-StatusOr<Condition> GroupCriterion(const schema::Catalog& catalog, const Value& value,
-                                   const ContactFilterOptions& options) {
-  bool negate = false;
-  std::vector<std::string> tokens;
-  KITH_RETURN_IF_ERROR(MembershipTokens(value, "group", negate, tokens));
-  if (options.txn == nullptr) return Internal("a group criterion needs a transaction");
+// The ids of the `entity` rows that `tokens` name: ids, or names or
+// `label_column` values (unknown ones are left out).
+StatusOr<std::vector<int64_t>> NamedIds(store::Transaction& txn, const char* entity,
+                                        const char* label_column,
+                                        const std::vector<std::string>& tokens) {
   std::vector<int64_t> ids;
   Value names = Value::array();
   for (const std::string& t : tokens) {
@@ -95,15 +93,25 @@ StatusOr<Condition> GroupCriterion(const schema::Catalog& catalog, const Value& 
       names.push_back(t);
     }
   }
-  if (!names.empty()) {
-    Query q;
-    q.entity = "Group";
-    q.select = {"id"};
-    q.where = Condition::Or({Condition::Leaf("name", Op::kIn, names),
-                             Condition::Leaf("title", Op::kIn, names)});
-    KITH_ASSIGN_OR_RETURN(auto rows, options.txn->Select(q));
-    for (const Value& r : rows) ids.push_back(r["id"].get<int64_t>());
-  }
+  if (names.empty()) return ids;
+  Query q;
+  q.entity = entity;
+  q.select = {"id"};
+  q.where = Condition::Or({Condition::Leaf("name", Op::kIn, names),
+                           Condition::Leaf(label_column, Op::kIn, names)});
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  for (const Value& r : rows) ids.push_back(r["id"].get<int64_t>());
+  return ids;
+}
+
+// Members of the groups named by a `group` criterion (see the header).
+StatusOr<Condition> GroupCriterion(const schema::Catalog& catalog, const Value& value,
+                                   const ContactFilterOptions& options) {
+  bool negate = false;
+  std::vector<std::string> tokens;
+  KITH_RETURN_IF_ERROR(MembershipTokens(value, "group", negate, tokens));
+  if (options.txn == nullptr) return Internal("a group criterion needs a transaction");
+  KITH_ASSIGN_OR_RETURN(std::vector<int64_t> ids, NamedIds(*options.txn, "Group", "title", tokens));
   KITH_ASSIGN_OR_RETURN(Condition members,
                         GroupMembersCondition(*options.txn, catalog, ids, options.smart_chain));
   return negate ? Condition::Not(std::move(members)) : std::move(members);
@@ -116,7 +124,7 @@ StatusOr<Condition> TagCriterion(const Value& value, const ContactFilterOptions&
   std::vector<std::string> tokens;
   KITH_RETURN_IF_ERROR(MembershipTokens(value, "tag", negate, tokens));
   if (options.txn == nullptr) return Internal("a tag criterion needs a transaction");
-  KITH_ASSIGN_OR_RETURN(std::vector<int64_t> ids, TagIds(*options.txn, tokens));
+  KITH_ASSIGN_OR_RETURN(std::vector<int64_t> ids, NamedIds(*options.txn, "Tag", "label", tokens));
   return TaggedWith(ids, negate);
 }
 

@@ -1,35 +1,12 @@
 #include "entities/contact_tags_notes.h"
 
 #include "api/records.h"
-#include "base/strings.h"
 
 namespace kith::entities {
 
 using store::Condition;
 using store::Op;
 using store::Query;
-
-StatusOr<std::vector<int64_t>> TagIds(store::Transaction& txn,
-                                      const std::vector<std::string>& tokens) {
-  std::vector<int64_t> ids;
-  Value names = Value::array();
-  for (const std::string& t : tokens) {
-    if (auto id = ParseInt64(t)) {
-      ids.push_back(*id);
-    } else {
-      names.push_back(t);
-    }
-  }
-  if (names.empty()) return ids;
-  Query q;
-  q.entity = "Tag";
-  q.select = {"id"};
-  q.where = Condition::Or({Condition::Leaf("name", Op::kIn, names),
-                           Condition::Leaf("label", Op::kIn, names)});
-  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
-  for (const Value& r : rows) ids.push_back(r["id"].get<int64_t>());
-  return ids;
-}
 
 Condition TaggedWith(const std::vector<int64_t>& tag_ids, bool negate) {
   Value ids = Value::array();
@@ -70,6 +47,20 @@ StatusOr<TagCounts> ChangeEntityTags(api::ActionContext& ctx, const std::string&
     }
   }
   return counts;
+}
+
+StatusOr<std::vector<std::string>> TagNames(store::Transaction& txn, const std::string& entity_table,
+                                            int64_t entity_id) {
+  Query q;
+  q.entity = "EntityTag";
+  q.select = {"tag_id", "tag_id.name"};
+  q.where = Condition::And({Condition::Leaf("entity_id", Op::kEq, entity_id),
+                            Condition::Leaf("entity_table", Op::kEq, entity_table)});
+  q.order_by = {{"tag_id"}};
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  std::vector<std::string> names;
+  for (const Value& r : rows) names.push_back(r["tag_id.name"].get<std::string>());
+  return names;
 }
 
 Status DeleteContactTagsAndNotes(store::Transaction& txn, int64_t contact_id) {

@@ -17,11 +17,6 @@ namespace kith::entities {
 
 inline constexpr const char* kContactTable = "civicrm_contact";
 
-// The ids of the tags `tokens` name (ids, names or labels); unknown names
-// are left out.
-StatusOr<std::vector<int64_t>> TagIds(store::Transaction& txn,
-                                      const std::vector<std::string>& tokens);
-
 // The condition "the contact has one of `tag_ids`" (none of them when
 // `negate`), answered from EntityTag's (tag_id, entity_id) index.
 store::Condition TaggedWith(const std::vector<int64_t>& tag_ids, bool negate = false);
@@ -39,6 +34,11 @@ struct TagCounts {
 StatusOr<TagCounts> ChangeEntityTags(api::ActionContext& ctx, const std::string& entity_table,
                                      const std::vector<int64_t>& entity_ids,
                                      const std::vector<int64_t>& tag_ids, bool removing);
+
+// The names of the tags of record `entity_id` of `entity_table`, in tag id
+// order.
+StatusOr<std::vector<std::string>> TagNames(store::Transaction& txn, const std::string& entity_table,
+                                            int64_t entity_id);
 
 // Deletes the tags and notes of contact `contact_id` (before the contact
 // itself is deleted for real).

@@ -80,29 +80,24 @@ StatusOr<Value> EntityTagChange(ActionContext& ctx, bool removing) {
                {removing ? "not_removed" : "not_added", counts.unchanged}};
 }
 
-// The tags of the one record a get or display names, in tag id order.
-StatusOr<std::vector<Value>> TagsOfRecord(ActionContext& ctx) {
+StatusOr<Value> EntityTagGet(ActionContext& ctx) {
   KITH_ASSIGN_OR_RETURN(Tagged records, TaggedRecords(ctx.params));
   Query q;
   q.entity = "EntityTag";
-  q.select = {"tag_id", "tag_id.name"};
+  q.select = {"tag_id"};
   q.where = Condition::And({Condition::Leaf("entity_id", Op::kEq, records.ids[0]),
                             Condition::Leaf("entity_table", Op::kEq, records.table)});
   q.order_by = {{"tag_id"}};
-  return ctx.txn.Select(q);
-}
-
-StatusOr<Value> EntityTagGet(ActionContext& ctx) {
-  KITH_ASSIGN_OR_RETURN(std::vector<Value> rows, TagsOfRecord(ctx));
+  KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
   Value out = Value::array();
   for (const Value& r : rows) out.push_back(Value{{"tag_id", api::ValueAsText(r["tag_id"])}});
   return out;
 }
 
 StatusOr<Value> EntityTagDisplay(ActionContext& ctx) {
-  KITH_ASSIGN_OR_RETURN(std::vector<Value> rows, TagsOfRecord(ctx));
-  std::vector<std::string> names;
-  for (const Value& r : rows) names.push_back(api::ValueAsText(r["tag_id.name"]));
+  KITH_ASSIGN_OR_RETURN(Tagged records, TaggedRecords(ctx.params));
+  KITH_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                        TagNames(ctx.txn, records.table, records.ids[0]));
   return Value(Join(names, ","));
 }
 

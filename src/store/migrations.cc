@@ -1,5 +1,6 @@
 #include "store/migrations.h"
 
+#include "base/clock.h"
 #include "store/reference_data.h"
 
 namespace kith::store {
@@ -81,7 +82,17 @@ const std::vector<Migration>& AllMigrations() {
        [](Transaction& txn) -> Status {
          KITH_RETURN_IF_ERROR(SeedReferenceFile(txn, "activity_option_group.tsv", "OptionGroup"));
          KITH_RETURN_IF_ERROR(SeedReferenceFile(txn, "activity_option_value.tsv", "OptionValue"));
-         return SeedReferenceFile(txn, "tag.tsv", "Tag");
+         KITH_RETURN_IF_ERROR(SeedReferenceFile(txn, "tag.tsv", "Tag"));
+         // CiviCRM's default tags date from its install; kith's from this one.
+         Query q;
+         q.entity = "Tag";
+         q.select = {"id"};
+         KITH_ASSIGN_OR_RETURN(auto tags, txn.Select(q));
+         std::string now = FormatDateTime(Clock::Real().NowSeconds());
+         for (const Value& t : tags) {
+           KITH_RETURN_IF_ERROR(txn.Update("Tag", t["id"].get<int64_t>(), {{"created_date", now}}));
+         }
+         return Status();
        }},
   };
   return migrations;

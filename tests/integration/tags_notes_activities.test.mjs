@@ -118,7 +118,10 @@ describe('Tag and EntityTag', () => {
 
   test('3.2 dialect: tag/get, entity_tag/add, get, display and remove, in JSON and XML', async () => {
     const ann = await person('Ann', uniq('Legacy'));
-    assert.deepEqual(await legacy.api('tag/get', { name: 'Volunteer' }), {
+    const volunteer = await legacy.api('tag/get', { name: 'Volunteer' });
+    assert.match(volunteer.created_date, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    delete volunteer.created_date;
+    assert.deepEqual(volunteer, {
       is_error: 0, id: '5', name: 'Volunteer', label: 'Volunteer', description: 'Active volunteers.', is_selectable: '1',
       is_reserved: '0', is_tagset: '0', used_for: 'civicrm_contact', color: '#f0dc00',
     });
@@ -186,6 +189,9 @@ describe('Activity', () => {
     assert.equal(ofB.values[0].source_contact_id, String(d));
     assert.equal(ofB.values[0].source_contact_name, `D ${last}`);
     assert.equal(ofB.values[0].source_contact_sort_name, `${last}, D`);
+    assert.equal((await v3('Activity', 'get', { contact_id: [a, c], sequential: 1 })).count, 1);
+    const none = await person('None', last);
+    assert.deepEqual(await v3('Activity', 'get', { contact_id: none }), { is_error: 0, version: 3, count: 0, values: [] });
     assert.deepEqual(await v3('Activity', 'delete', { id: made.id }), { is_error: 0, version: 3, count: 1, values: 1 });
     assert.equal((await v3('ActivityContact', 'get', { activity_id: made.id })).count, 0);
   });

@@ -52,6 +52,15 @@ struct V3Hooks {
   // Columns an update answer shows from the stored record although the call
   // did not write them (Group: its BAO loads the title).
   std::set<std::string> update_echo;
+  // Columns kith writes that a create (update) answer shows as "": CiviCRM's
+  // database fills them, not its BAO (created_date), or its update leaves
+  // them out.
+  std::set<std::string> create_hidden;
+  std::set<std::string> update_hidden;
+  // An update answer shows the whole stored record (Tag).
+  bool update_whole_row = false;
+  // Dates a create answer shows as YYYYMMDDhhmmss (api::MysqlDateDigits).
+  std::set<std::string> create_digits;
   // api.default values applied on create when not given.
   Value create_defaults = Value::object();
   Value delete_result = 1;  // delete answers {"values": delete_result}
@@ -119,11 +128,11 @@ StatusOr<Value> GenericDelete(api::ActionContext& ctx, const std::string& entity
                               const V3Hooks& hooks);
 
 // The row a create answer shows for record `id` (see V3Hooks::create_echo;
-// an update, `created` false, shows only what it wrote, as CiviCRM's DAO
-// holds only the call's values then).
+// an update, `creating` false, shows only what it wrote, as CiviCRM's DAO
+// holds only the call's values then, unless the entity's hooks say more).
 StatusOr<Value> CreateAnswerRow(api::ActionContext& ctx, const schema::Entity& entity,
                                 const V3Hooks& hooks, int64_t id, const Value& written,
-                                bool created = true);
+                                bool creating = true);
 
 // Runs a version-3 call inside the current transaction through the
 // dispatcher (its permission check included). kNotFound with CiviCRM's

@@ -98,6 +98,7 @@ StatusOr<V3Rows> ActivityRows(ActionContext& ctx, const V3Hooks& hooks, const Va
     KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
     Value ids = Value::array();
     for (const Value& r : rows) ids.push_back(r["activity_id"]);
+    if (ids.empty()) return V3Rows{};
     p["id"] = Value{{"IN", std::move(ids)}};
   }
   KITH_ASSIGN_OR_RETURN(V3Rows out, GenericRows(ctx, "Activity", hooks, p, options));
@@ -140,13 +141,22 @@ void AddActivityHooks(V3HooksTable& table) {
   V3Hooks& activity = table["Activity"];
   // CiviCRM's BAO sets these defaults, so its create answer shows them.
   activity.create_echo = {"status_id", "priority_id"};
+  activity.create_digits = {"activity_date_time"};
+  activity.create_hidden = {"created_date", "modified_date"};
   V3Hooks generic = activity;
   activity.create = [generic](ActionContext& ctx) { return ActivityCreate(ctx, generic); };
   activity.rows = [generic](ActionContext& ctx, const Value& p, const V3Options& o) {
     return ActivityRows(ctx, generic, p, o);
   };
-  table["Note"].create_echo = {"contact_id", "modified_date", "privacy"};
-  table["Tag"].create_echo = {"label", "used_for", "created_id"};
+  V3Hooks& note = table["Note"];
+  note.create_echo = {"contact_id", "modified_date", "privacy"};
+  note.create_hidden = {"note_date", "created_date"};
+  note.create_digits = {"modified_date"};
+  note.update_hidden = {"contact_id", "modified_date", "privacy"};
+  V3Hooks& tag = table["Tag"];
+  tag.create_echo = {"label", "used_for", "created_id"};
+  tag.create_hidden = {"created_date"};
+  tag.update_whole_row = true;
   V3Hooks& entity_tag = table["EntityTag"];
   entity_tag.create = [](ActionContext& ctx) { return EntityTagChange(ctx, V3Hooks{}, false); };
   entity_tag.remove = [](ActionContext& ctx) { return EntityTagChange(ctx, V3Hooks{}, true); };

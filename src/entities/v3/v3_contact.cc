@@ -125,6 +125,7 @@ const std::vector<Column>& Columns() {
       {"created_date", "created_date", false},
       {"modified_date", "modified_date", false},
       {"groups", "", false},  // ids of the groups the contact is Added to
+      {"tags", "", false},    // names of the contact's tags
   };
   return columns;
 }
@@ -142,6 +143,7 @@ std::string ColumnKey(const std::string& name) {
   if (name == "is_deleted") return "contact_is_deleted";
   if (name == "source") return "contact_source";
   if (name == "group") return "groups";
+  if (name == "tag") return "tags";
   return name;
 }
 
@@ -375,6 +377,10 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
       if (key == "groups") {
         KITH_ASSIGN_OR_RETURN(std::string groups, GroupsOf(ctx, row["id"]));
         fields.Container::emplace_back(c->key, groups);
+      } else if (key == "tags") {
+        KITH_ASSIGN_OR_RETURN(std::vector<std::string> tags,
+                              TagNames(ctx.txn, kContactTable, row["id"].get<int64_t>()));
+        fields.Container::emplace_back(c->key, Join(tags, ","));
       } else if (c->path[0] == '\0') {
         fields.Container::emplace_back(c->key, "");
       } else {

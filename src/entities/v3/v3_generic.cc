@@ -367,7 +367,7 @@ StatusOr<int64_t> GenericCount(ActionContext& ctx, const std::string& entity, co
 }
 
 StatusOr<Value> CreateAnswerRow(ActionContext& ctx, const schema::Entity& e, const V3Hooks& hooks,
-                                int64_t id, const Value& written, bool created) {
+                                int64_t id, const Value& written, bool creating) {
   KITH_ASSIGN_OR_RETURN(Value record, api::LoadRecord(ctx.txn, e, id));
   std::vector<std::string> cols;
   if (!hooks.layout.empty()) {
@@ -387,8 +387,14 @@ StatusOr<Value> CreateAnswerRow(ActionContext& ctx, const schema::Entity& e, con
     }
     const schema::Field* f = e.FindField(c);
     if (f == nullptr || f->internal) continue;
-    bool shown = written.contains(c) || (created ? hooks.create_echo : hooks.update_echo).count(c) > 0;
+    bool shown = written.contains(c) ||
+                 (creating ? hooks.create_echo : hooks.update_echo).count(c) > 0 ||
+                 (!creating && hooks.update_whole_row);
+    if ((creating ? hooks.create_hidden : hooks.update_hidden).count(c)) shown = false;
     row[c] = shown ? V3Text(record[c]) : Value("");
+    if (shown && creating && hooks.create_digits.count(c) && record[c].is_string()) {
+      row[c] = api::MysqlDateDigits(record[c].get<std::string>());
+    }
   }
   return row;
 }

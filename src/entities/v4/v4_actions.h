@@ -107,6 +107,16 @@ struct V4Hooks {
   //   echo_hidden: columns computed after the save in CiviCRM, so that its
   //   answers show them as they were before (greetings);
   std::set<std::string> echo_hidden;
+  //   create_digits: dates a create answer shows as YYYYMMDDhhmmss, as
+  //   CiviCRM's BAO handed them to MySQL (api::MysqlDateDigits);
+  std::set<std::string> create_digits;
+  //   database_columns: columns CiviCRM's database fills after its BAO's
+  //   save (kith writes them itself): a create answer shows them as null,
+  //   an update answer leaves them out;
+  std::set<std::string> database_columns;
+  //   update_hidden: columns an update answer leaves out though kith wrote
+  //   them (Note.modified_date: CiviCRM's database sets it);
+  std::set<std::string> update_hidden;
   //   update_whole_row: an update answer shows the whole record (Contact);
   bool update_whole_row = false;
   //   whole_row_update: the same, decided per call from its values (a
@@ -140,6 +150,7 @@ void AddGroupHooks(V4HooksTable& table);
 void AddRelationshipHooks(V4HooksTable& table);
 void AddCustomDataHooks(V4HooksTable& table);
 void AddActivityHooks(V4HooksTable& table);
+void AddTagAndNoteHooks(V4HooksTable& table);
 
 // The hooks of `entity` (an empty set when it has none).
 const V4Hooks& HooksOf(const std::string& entity);

@@ -2,7 +2,9 @@
 // assignee_contact_id (lists) are read, filtered on and written as if they
 // were columns; they are the activity's ActivityContact rows
 // (entities/activity_contacts.h). An activity created without a source has
-// the caller as its source, as CiviCRM's BAO does.
+// the caller as its source, as CiviCRM's BAO does. Tag and Note: what their
+// write answers show.
+#include "api/field_values.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/activity_contacts.h"
@@ -62,9 +64,30 @@ void AddActivityHooks(V4HooksTable& table) {
   h.related_columns["assignee_contact_id"] =
       RoleColumn("assignee_contact_id", ActivityRole::kAssignee);
   h.virtual_filter = RoleFilter;
+  // What CiviCRM's create answer shows: the defaults its BAO sets, the date
+  // as handed to MySQL, the dates its database fills as null.
+  h.create_echo = {"status_id", "priority_id"};
+  h.create_digits = {"activity_date_time"};
+  h.database_columns = {"created_date", "modified_date"};
   h.after_create = [](ActionContext& ctx, int64_t id, const Value& values) -> Status {
     if (values.contains("source_contact_id") || ctx.caller.contact_id <= 0) return Status();
     return SetActivityContacts(ctx, id, ActivityRole::kSource, {ctx.caller.contact_id});
+  };
+}
+
+void AddTagAndNoteHooks(V4HooksTable& table) {
+  V4Hooks& tag = table["Tag"];
+  tag.create_echo = {"used_for"};
+  tag.create_digits = {"created_date"};
+  tag.update_whole_row = true;
+  V4Hooks& note = table["Note"];
+  note.create_echo = {"privacy"};
+  note.create_digits = {"note_date", "created_date", "modified_date"};
+  note.update_hidden = {"modified_date"};
+  // CiviCRM's BAO keeps the privacy level a number until it is read back.
+  note.echo_format = [](Value& row) {
+    if (!row.contains("privacy") || !row["privacy"].is_string()) return;
+    if (auto n = ParseInt64(row["privacy"].get<std::string>())) row["privacy"] = *n;
   };
 }
 

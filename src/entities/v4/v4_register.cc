@@ -18,6 +18,7 @@ const V4HooksTable& Table() {
     AddRelationshipHooks(t);
     AddCustomDataHooks(t);
     AddActivityHooks(t);
+    AddTagAndNoteHooks(t);
     return t;
   }();
   return table;

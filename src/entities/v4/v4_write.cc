@@ -159,11 +159,16 @@ StatusOr<Value> CreateEcho(ActionContext& ctx, const schema::Entity& entity, con
       continue;
     }
     const Value& now = stored.value(col, Value());
-    if (ShowsWritten(hooks, col, written, parts.own)) {
+    if (hooks.database_columns.count(col)) {
+      row[col] = nullptr;
+    } else if (ShowsWritten(hooks, col, written, parts.own)) {
       row[col] = TypedFor(entity, hooks, col, now.is_null() ? written[col] : now);
     } else if ((hooks.create_echo_stored || hooks.create_echo.count(col)) &&
                (!now.is_null() || hooks.echo_nulls.count(col))) {
       row[col] = TypedFor(entity, hooks, col, now);
+    }
+    if (hooks.create_digits.count(col) && row.contains(col) && row[col].is_string()) {
+      row[col] = api::MysqlDateDigits(row[col].get<std::string>());
     }
   }
   FinishEcho(hooks, row, parts);
@@ -181,7 +186,7 @@ StatusOr<Value> UpdateEcho(const schema::Entity& entity, const V4Hooks& hooks, i
   row["id"] = id;
   bool whole_row = hooks.update_whole_row || (hooks.whole_row_update && hooks.whole_row_update(parts.own));
   for (const std::string& col : RowColumns(entity, hooks)) {
-    if (col == "id") continue;
+    if (col == "id" || hooks.database_columns.count(col) || hooks.update_hidden.count(col)) continue;
     auto virt = hooks.virtual_columns.find(col);
     if (virt != hooks.virtual_columns.end()) {
       if (whole_row && !virt->second.is_null()) row[col] = virt->second;

@@ -7,6 +7,7 @@
 #include "store/internal/sql_builder.h"
 #include "store/postgres/pg_connection.h"
 #include "store/sqlite/sqlite_connection.h"
+#include "store/sqlite/undo_migration_for_test.h"
 #include "store/testing/fresh_store_test.h"
 
 namespace kith::store {
@@ -317,6 +318,7 @@ TEST_F(CustomSchemaStoreTest, Migration7IndexesCustomValuesWithTheirEntity) {
     ASSERT_TRUE(conn->Exec("DROP INDEX " + new_index).ok());
     ASSERT_TRUE(conn->Exec("CREATE INDEX " + old_index + " ON " + table_ + " (" + column_ + ")").ok());
     ASSERT_TRUE(conn->Exec("DELETE FROM kith_schema_version WHERE version >= 7").ok());
+    ASSERT_TRUE(sqlite::UndoMigration9(*conn).ok());
   }
   ASSERT_EQ(SchemaObjects(old_index), 1);
   ASSERT_EQ(SchemaObjects(new_index), 0);

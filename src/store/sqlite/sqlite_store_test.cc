@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "store/sqlite/planner_statistics.h"
 #include "store/sqlite/sqlite_connection.h"
+#include "store/sqlite/undo_migration_for_test.h"
 #include "store/testing/fresh_store_test.h"
 
 namespace kith::store {
@@ -234,6 +235,7 @@ TEST_F(SqliteStoreTest, Migration8RemakesIndexesOfOftenEmptyColumnsSparse) {
                             "DELETE FROM kith_schema_version WHERE version >= 8"}) {
       ASSERT_TRUE(conn->Exec(ddl).ok()) << ddl;
     }
+    ASSERT_TRUE(sqlite::UndoMigration9(*conn).ok());
   }
   ASSERT_EQ(index_sql(employer).find("WHERE"), std::string::npos);
   ReopenStore();
@@ -472,6 +474,7 @@ TEST_F(SqliteStoreTest, MigrationFiveUpgradesAVersionFourDatabase) {
     }
     ASSERT_TRUE(conn->Exec("DROP VIEW civicrm_relationship_cache").ok());
     ASSERT_TRUE(conn->Exec("DELETE FROM kith_schema_version WHERE version >= 5").ok());
+    ASSERT_TRUE(sqlite::UndoMigration9(*conn).ok());
   }
   auto reopened = OpenStore(options_);
   ASSERT_TRUE(reopened.ok()) << reopened.status();
