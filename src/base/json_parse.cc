@@ -1,5 +1,6 @@
 #include "base/json_parse.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -135,6 +136,26 @@ StatusOr<Value> ParseJson(std::string_view text, std::string_view what, int64_t 
   }
   if (!builder.failure().ok()) return TooLarge(name + " " + std::string(builder.failure().message()));
   return InvalidArgument(name + " is not valid JSON", {{"error_field", name}});
+}
+
+void MergeMembers(Value& dest, const Value& src, std::initializer_list<std::string_view> skip) {
+  if (dest.is_null()) dest = Value::object();
+  auto& members = static_cast<Builder::Members&>(dest.get_ref<Value::object_t&>());
+  // Reserved first: the index holds views of the keys, which must not move.
+  members.reserve(members.size() + src.size());
+  std::unordered_map<std::string_view, size_t> index;
+  index.reserve(members.size());
+  for (size_t i = 0; i < members.size(); ++i) index.emplace(members[i].first, i);
+  for (const auto& [key, value] : src.items()) {
+    if (std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
+    auto it = index.find(key);
+    if (it != index.end()) {
+      members[it->second].second = value;
+    } else {
+      index.emplace(key, members.size());  // a view of src's key, alive as long as src
+      members.emplace_back(key, value);
+    }
+  }
 }
 
 }  // namespace kith

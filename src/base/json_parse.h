@@ -7,6 +7,7 @@
 // json_decode and ordered_json do.
 #pragma once
 
+#include <initializer_list>
 #include <string_view>
 
 #include "base/request_limits.h"
@@ -20,5 +21,10 @@ namespace kith {
 // levels"; TooLarge "<what> has an object of more than N members".
 StatusOr<Value> ParseJson(std::string_view text, std::string_view what, int64_t max_depth,
                           int64_t max_members);
+
+// dest[key] = value for every member of the object `src` whose key is not in
+// `skip` (dest an object or null), in time linear in both objects:
+// ordered_json's own operator[] looks for a key member by member.
+void MergeMembers(Value& dest, const Value& src, std::initializer_list<std::string_view> skip = {});
 
 }  // namespace kith

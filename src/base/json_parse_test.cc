@@ -70,5 +70,14 @@ TEST(ParseJsonTest, ManyKeysParseInLinearTime) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
+TEST(MergeMembersTest, OverwritesInPlaceAppendsAndSkips) {
+  Value dest = {{"a", 1}, {"b", 2}};
+  MergeMembers(dest, Value{{"b", 3}, {"json", 1}, {"c", 4}}, {"json"});
+  EXPECT_EQ(dest.dump(), R"({"a":1,"b":3,"c":4})");
+  Value none;
+  MergeMembers(none, Value{{"x", "y"}});
+  EXPECT_EQ(none.dump(), R"({"x":"y"})");
+}
+
 }  // namespace
 }  // namespace kith
