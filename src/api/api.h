@@ -49,7 +49,9 @@ class Dispatcher {
                       std::unique_ptr<store::Transaction> read_txn = nullptr) const;
 
   // Runs `call` inside an existing transaction (chained calls, CLI steps
-  // that must commit together). Does not commit.
+  // that must commit together). Does not commit. With a RequestBudget
+  // active on this thread (api/request_budget.h), the call is counted and
+  // refused with its error when the request is over a limit.
   StatusOr<Value> RunIn(store::Transaction& txn, const ApiCall& call,
                         const auth::Caller& caller) const;
 

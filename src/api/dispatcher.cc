@@ -1,5 +1,6 @@
 #include "api/action_registry.h"
 #include "api/api.h"
+#include "api/request_budget.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 
@@ -50,7 +51,13 @@ StatusOr<Value> Dispatcher::RunIn(store::Transaction& txn, const ApiCall& call,
   // for the whole action.
   std::shared_ptr<const schema::Catalog> catalog = txn.catalog();
   ActionContext ctx{txn, caller, *this, *catalog, call, call.params};
-  return spec->handler(ctx);
+  RequestBudget* budget = RequestBudget::Current();
+  if (budget == nullptr) return spec->handler(ctx);
+  KITH_RETURN_IF_ERROR(budget->EnterCall());
+  StatusOr<Value> result = spec->handler(ctx);
+  budget->LeaveCall();
+  if (result.ok()) KITH_RETURN_IF_ERROR(budget->AddRows(*result));
+  return result;
 }
 
 }  // namespace kith::api

@@ -1,5 +1,7 @@
 #include "base/error_details.h"
 
+#include "base/request_limits.h"
+
 namespace kith {
 namespace {
 constexpr char kDetailsUrl[] = "kith/error-details";
@@ -37,5 +39,14 @@ Status Unauthenticated(std::string_view m, const Value& d) {
   return ErrorWithDetails(absl::StatusCode::kUnauthenticated, m, d);
 }
 Status Internal(std::string_view m) { return Status(absl::StatusCode::kInternal, absl::string_view(m.data(), m.size())); }
+
+
+Status TooLarge(std::string_view m) {
+  return ErrorWithDetails(absl::StatusCode::kResourceExhausted, m, {{"error_code", "too_large"}});
+}
+bool IsTooLarge(const Status& s) {
+  return s.code() == absl::StatusCode::kResourceExhausted &&
+         ErrorDetails(s).value("error_code", Value()) == "too_large";
+}
 
 }  // namespace kith

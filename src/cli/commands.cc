@@ -1,5 +1,8 @@
 #include "cli/commands.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -8,6 +11,10 @@
 #include <iostream>
 #include <ostream>
 #include <thread>
+
+#ifdef KITH_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #include "api/action_registry.h"
 #include "api/records.h"
@@ -75,6 +82,24 @@ StatusOr<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen
   auto port = ParseInt64(listen.substr(colon + 1));
   if (!port || *port < 0 || *port > 65535) return InvalidArgument("bad port in --listen " + listen);
   return std::make_pair(listen.substr(0, colon), static_cast<uint16_t>(*port));
+}
+
+// mimalloc keeps the pages a request freed for the thread that freed them,
+// and gives them back to the system only as that thread allocates again: an
+// I/O thread that answered one large request and then waits would hold its
+// memory. A request that ran long or moved many bytes is followed by a
+// collection (the cost of a call is paid only by such requests).
+void ReturnMemoryAfterLargeRequest(std::chrono::steady_clock::time_point started, size_t bytes) {
+#ifdef KITH_WITH_MIMALLOC
+  constexpr size_t kLargeBytes = 256 * 1024;
+  constexpr auto kLongRequest = std::chrono::milliseconds(50);
+  if (bytes > kLargeBytes || std::chrono::steady_clock::now() - started > kLongRequest) {
+    mi_collect(false);
+  }
+#else
+  (void)started;
+  (void)bytes;
+#endif
 }
 
 }  // namespace
@@ -156,7 +181,8 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
   // The built-ins plus the extensions, swapped whole on SIGHUP.
   LiveService live(rt->registry, *rt->store, *rt->auth,
                    {.honest_http_status = rt->config.honest_http_status,
-                    .q_means_v3 = rt->config.q_dialect == "v3"},
+                    .q_means_v3 = rt->config.q_dialect == "v3",
+                    .limits = rt->config.limits},
                    extensions::ExtensionsDir(options.data_dir), extensions::SandboxLimits{});
   ReportExtensions(*live.Reload(), out);
   http::HttpServerOptions http_options;
@@ -164,6 +190,13 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
   http_options.port = listen.second;
   http_options.threads = options.threads;
   http_options.body_limit = static_cast<size_t>(rt->config.body_limit_bytes);
+  // Connections stay under the open-file limit (raised as far as allowed),
+  // with room for the database, logs and extensions.
+  constexpr uint64_t kSpareFiles = 64;
+  uint64_t files = http::RaiseOpenFileLimit();
+  uint64_t room = files > 2 * kSpareFiles ? files - kSpareFiles : files / 2;
+  http_options.max_connections =
+      static_cast<size_t>(std::min<uint64_t>(room, static_cast<uint64_t>(rt->config.max_connections)));
   http_options.body_limit_response = [limit = http_options.body_limit](const http::HttpRequest& head) {
     return server::BodyTooLargeResponse(head, limit);
   };
@@ -178,7 +211,10 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
 
   KITH_ASSIGN_OR_RETURN(auto server,
                         http::HttpServer::Start(http_options, [&live](const http::HttpRequest& r) {
-                          return live.Handle(r);
+                          auto started = std::chrono::steady_clock::now();
+                          http::HttpResponse response = live.Handle(r);
+                          ReturnMemoryAfterLargeRequest(started, r.body.size() + response.body.size());
+                          return response;
                         }));
   out << "kith serving on http://" << listen.first << ":" << server->port() << "\n" << std::flush;
   int received = 0;

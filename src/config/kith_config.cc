@@ -9,6 +9,52 @@
 #include "base/strings.h"
 
 namespace kith::config {
+namespace {
+
+// --- Limits (README "Configure"): kith.toml name -> field. ---
+struct LimitSetting {
+  const char* name;
+  int64_t KithConfig::*plain = nullptr;
+  int64_t RequestLimits::*limit = nullptr;
+  const char* comment;
+};
+constexpr LimitSetting kLimitSettings[] = {
+    {"max_nesting_depth", nullptr, &RequestLimits::max_nesting_depth,
+     "JSON and bracket parameters (a[b][c]) nest at most this deep"},
+    {"max_parameters", nullptr, &RequestLimits::max_parameters,
+     "form parameters per request, and members of one JSON object"},
+    {"max_chain_depth", nullptr, &RequestLimits::max_chain_depth,
+     "chained calls (api.X.get, chain=) nest at most this deep"},
+    {"max_sub_calls", nullptr, &RequestLimits::max_sub_calls,
+     "API calls one request may run, chained ones included"},
+    {"max_multi_calls", nullptr, &RequestLimits::max_multi_calls,
+     "calls in one multi-call (APIv3 entity=api3, APIv4 calls=)"},
+    {"max_rows", nullptr, &RequestLimits::max_rows, "rows in one answer, chained rows included"},
+    {"max_answer_bytes", nullptr, &RequestLimits::max_answer_bytes, "bytes of one answer"},
+    {"max_request_seconds", nullptr, &RequestLimits::max_request_seconds,
+     "a request still working after this many seconds is stopped"},
+    {"max_where_conditions", nullptr, &RequestLimits::max_where_conditions,
+     "conditions in one APIv4 where, nested ones included"},
+    {"max_connections", &KithConfig::max_connections, nullptr,
+     "open HTTP connections; past it the oldest idle one is closed"},
+};
+
+int64_t& LimitField(KithConfig& config, const LimitSetting& s) {
+  return s.plain != nullptr ? config.*(s.plain) : config.limits.*(s.limit);
+}
+int64_t LimitValue(const KithConfig& config, const LimitSetting& s) {
+  return s.plain != nullptr ? config.*(s.plain) : config.limits.*(s.limit);
+}
+
+const LimitSetting* FindLimitSetting(std::string_view key) {
+  for (const LimitSetting& s : kLimitSettings) {
+    if (key == s.name) return &s;
+  }
+  return nullptr;
+}
+// --- end of limits ---
+
+}  // namespace
 
 std::string ConfigPath(const std::string& data_dir) { return data_dir + "/kith.toml"; }
 std::string DatabasePath(const std::string& data_dir) { return data_dir + "/kith.db"; }
@@ -52,6 +98,10 @@ StatusOr<KithConfig> LoadConfig(const std::string& data_dir) {
       auto n = ParseInt64(value);
       if (!n || *n <= 0 || *n > 1000) return bad();
       config.database_pool_size = *n;
+    } else if (const LimitSetting* limit = FindLimitSetting(key)) {
+      auto n = ParseInt64(value);
+      if (!n || *n <= 0) return bad();
+      LimitField(config, *limit) = *n;
     } else {
       return InvalidArgument("kith.toml line " + std::to_string(number) + ": unknown setting " + key);
     }
@@ -73,7 +123,12 @@ Status WriteConfig(const std::string& data_dir, const KithConfig& config) {
       << "honest_http_status = " << (config.honest_http_status ? "true" : "false") << "\n"
       << "# What q=civicrm/<entity>/<action> speaks: \"3.2\" (CiviCRM 3.2's dialect; version=3\n"
       << "# picks APIv3) or \"v3\" (APIv3, as CiviCRM 4.2 and later answer it).\n"
-      << "q_dialect = \"" << config.q_dialect << "\"\n";
+      << "q_dialect = \"" << config.q_dialect << "\"\n"
+      << "# Limits on one request and on connections (README \"Configure\").\n";
+  for (const LimitSetting& s : kLimitSettings) {
+    out << "# " << s.comment << "\n"
+        << s.name << " = " << LimitValue(config, s) << "\n";
+  }
   if (!config.database.empty()) {
     out << "# The PostgreSQL database (instead of SQLite in kith.db), and how many\n"
         << "# connections to it this server opens at most.\n"

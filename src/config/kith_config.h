@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "base/request_limits.h"
 #include "base/status.h"
 
 namespace kith::config {
@@ -24,6 +25,14 @@ struct KithConfig {
   // the file is readable by its owner only), shared by several servers.
   std::string database;
   int64_t database_pool_size = 16;  // PostgreSQL connections per server, at most
+
+  // --- Limits on one request and on connections (README "Configure") ---
+  // Each is a kith.toml integer > 0 named as the field: max_nesting_depth,
+  // max_parameters, max_chain_depth, max_sub_calls, max_multi_calls,
+  // max_rows, max_answer_bytes, max_request_seconds, max_where_conditions.
+  RequestLimits limits;
+  int64_t max_connections = 1000;  // open connections; past it the oldest idle one is closed
+  // --- end of limits ---
 };
 
 // Paths inside a data directory.

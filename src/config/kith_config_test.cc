@@ -54,6 +54,26 @@ TEST_F(KithConfigTest, BadLinesNameTheirNumber) {
   EXPECT_NE(std::string(read.status().message()).find("line 2"), std::string::npos);
 }
 
+TEST_F(KithConfigTest, LimitsReadBackAndHaveDefaults) {
+  KithConfig c;
+  c.site_key = "0123456789abcdef0123456789abcdef";
+  c.limits.max_chain_depth = 3;
+  c.max_connections = 20;
+  ASSERT_TRUE(WriteConfig(dir_, c).ok());
+  auto read = LoadConfig(dir_);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->limits.max_chain_depth, 3);
+  EXPECT_EQ(read->max_connections, 20);
+  EXPECT_EQ(read->limits.max_sub_calls, RequestLimits().max_sub_calls);
+
+  std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\nmax_rows = 0\n";
+  auto zero = LoadConfig(dir_);
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(std::string(zero.status().message()).find("bad value for max_rows"), std::string::npos);
+  std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\nmax_where_conditions = 7\n";
+  EXPECT_EQ(LoadConfig(dir_)->limits.max_where_conditions, 7);
+}
+
 TEST_F(KithConfigTest, MissingFileIsNotFound) {
   EXPECT_EQ(LoadConfig(dir_ + "/nope").status().code(), absl::StatusCode::kNotFound);
 }

@@ -2,6 +2,7 @@
 // that wire adapters and routing never see Boost.Beast types.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,6 +18,9 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string remote_address;  // peer IP, for logs only
+  // True once the client has closed its connection, so that a handler can
+  // stop working for nobody. Set by the server; may be empty.
+  std::function<bool()> client_gone;
 
   // The first header named `lower_name`, or "" when absent.
   std::string_view Header(std::string_view lower_name) const;

@@ -10,6 +10,11 @@
 // and Stop() joins them.
 #include "http/http_server.h"
 
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -86,6 +91,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Asks the connection to finish the current exchange (if any) and close.
   // Thread-safe: hops onto the connection's strand.
   void RequestShutdown();
+  // Since when the connection has waited for a request (steady_clock ticks),
+  // or 0 while it answers one. Thread-safe.
+  int64_t waiting_since() const { return waiting_since_.load(std::memory_order_acquire); }
+  // Takes the connection for eviction when it is still waiting: true when
+  // this call took it (it will close). Thread-safe.
+  bool TakeForEviction();
 
  private:
   enum class State { kIdle, kReading, kWriting, kLingering, kClosed };
@@ -130,6 +141,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   State state_ = State::kIdle;
   size_t lingered_bytes_ = 0;
   char drain_[4096];
+  std::atomic<int64_t> waiting_since_{0};
 };
 
 class ServerImpl final : public HttpServer {
@@ -269,6 +281,11 @@ class ServerImpl final : public HttpServer {
       return;
     }
     std::shared_ptr<Connection> connection;
+    if (!MakeRoom()) {
+      RefuseBusy(socket);
+      if (!stopping()) DoAccept();
+      return;
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!stop_requested_) {
@@ -286,6 +303,46 @@ class ServerImpl final : public HttpServer {
     if (!stopping()) DoAccept();
   }
 
+  // At max_connections: evicts the connection that has waited longest for a
+  // request. False when every connection is busy answering one.
+  bool MakeRoom() {
+    if (options_.max_connections == 0) return true;
+    std::vector<std::pair<int64_t, std::shared_ptr<Connection>>> waiting;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (connections_.size() - evicting_.load() < options_.max_connections) return true;
+      for (auto& [id, weak] : connections_) {
+        auto c = weak.lock();
+        int64_t since = c ? c->waiting_since() : 0;
+        if (since > 0) waiting.emplace_back(since, std::move(c));
+      }
+    }
+    std::sort(waiting.begin(), waiting.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [since, c] : waiting) {
+      if (c->TakeForEviction()) return true;
+    }
+    return false;
+  }
+
+  // A short 503 on a fresh socket (its send buffer is empty, so the write
+  // does not block), then the close.
+  static void RefuseBusy(tcp::socket& socket) {
+    static constexpr char kBusy[] =
+        "HTTP/1.1 503 Service Unavailable\r\nServer: kith\r\nConnection: close\r\n"
+        "Content-Type: text/plain; charset=UTF-8\r\nContent-Length: 13\r\n\r\nserver busy\r\n";
+    ::send(socket.native_handle(), kBusy, sizeof(kBusy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    beast::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+ public:
+  // Connections taken for eviction and not yet gone (they still count in
+  // connections_ until their strand closes them).
+  std::atomic<size_t> evicting_{0};
+
+ private:
   const HttpServerOptions options_;
   const HttpHandler handler_;
 
@@ -321,7 +378,21 @@ Connection::Connection(ServerImpl* server, uint64_t id, tcp::socket socket)
   if (!ec) remote_address_ = endpoint.address().to_string();
 }
 
-Connection::~Connection() { server_->Unregister(id_); }
+Connection::~Connection() {
+  if (waiting_since_.load() == -1) server_->evicting_.fetch_sub(1);
+  server_->Unregister(id_);
+}
+
+bool Connection::TakeForEviction() {
+  int64_t since = waiting_since_.load(std::memory_order_acquire);
+  if (since <= 0 || !waiting_since_.compare_exchange_strong(since, -1)) return false;
+  server_->evicting_.fetch_add(1);
+  net::post(socket_.get_executor(), [self = shared_from_this()] {
+    // Still waiting for a request (OnReadHeader has not started one): close.
+    if (self->state_ == State::kReading) self->Close();
+  });
+  return true;
+}
 
 void Connection::Start() {
   net::dispatch(socket_.get_executor(),
@@ -394,6 +465,9 @@ void Connection::DoReadHeader() {
   parser_->header_limit(static_cast<std::uint32_t>(
       std::min<size_t>(options.header_limit, std::numeric_limits<std::uint32_t>::max())));
   state_ = State::kReading;
+  int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  int64_t expected = waiting_since_.load();
+  if (expected != -1) waiting_since_.compare_exchange_strong(expected, now > 0 ? now : 1);
   SetDeadline(IdleTimeout(options));
   bhttp::async_read_header(socket_, buffer_, *parser_,
                            [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -470,6 +544,12 @@ void Connection::HandleReadError(beast::error_code ec) {
 }
 
 void Connection::HandleRequest() {
+  // Answering: not evictable. A connection taken for eviction as its
+  // request arrived answers it, then closes.
+  int64_t since = waiting_since_.load();
+  while (since != -1 && !waiting_since_.compare_exchange_weak(since, 0)) {
+  }
+  const bool evicted = since == -1;
   BeastRequest beast_request = parser_->release();
   parser_.reset();
 
@@ -495,6 +575,13 @@ void Connection::HandleRequest() {
   }
   request.body = std::move(beast_request.body());
   request.remote_address = remote_address_;
+  // The socket is not read while the handler runs: a peek sees whether the
+  // client has closed (0 bytes) or reset it.
+  request.client_gone = [fd = socket_.native_handle()] {
+    char c;
+    ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  };
   const bool client_keep_alive = beast_request.keep_alive();
   const bool is_head = beast_request.method() == bhttp::verb::head;
 
@@ -520,7 +607,7 @@ void Connection::HandleRequest() {
     response.body = "internal error\n";
   }
 
-  bool close_after = !client_keep_alive || server_->stopping();
+  bool close_after = !client_keep_alive || server_->stopping() || evicted;
   response_ = {};
   response_.version(request_version_);
   response_.result(static_cast<unsigned>(response.status));
@@ -687,6 +774,17 @@ void Connection::Close() {
 }
 
 }  // namespace
+
+uint64_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? std::numeric_limits<uint64_t>::max() : limit.rlim_cur;
+}
 
 StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                          HttpHandler handler) {

@@ -26,12 +26,21 @@ struct HttpServerOptions {
   size_t body_limit = 8 * 1024 * 1024;  // larger bodies get 413
   size_t header_limit = 64 * 1024;      // larger headers get 431
   int idle_timeout_seconds = 60;        // idle keep-alive connections are closed
+  // Open connections at most (0: no limit). A connection accepted past it
+  // closes the connection that has waited longest for a request (idle
+  // keep-alive, or a request still arriving); when every connection is
+  // busy answering, the new one gets a 503 and is closed.
+  size_t max_connections = 0;
   // The 413 answer to a request whose body is over body_limit, given its
   // head (method, path, query, headers; the body is never read), so that a
   // protocol can refuse in its own format. Empty: a plain-text 413. Its
   // status is forced to 413; called on the I/O threads.
   std::function<HttpResponse(const HttpRequest& head)> body_limit_response;
 };
+
+// Raises the process's soft open-file limit to its hard limit; returns the
+// soft limit in force afterwards (for choosing max_connections).
+uint64_t RaiseOpenFileLimit();
 
 class HttpServer {
  public:

@@ -1,5 +1,6 @@
 #include "server/kith_service.h"
 
+#include "api/request_budget.h"
 #include "server/route_helpers.h"
 
 namespace kith::server {
@@ -16,6 +17,9 @@ HttpResponse KithService::Handle(const HttpRequest& request) const {
   if (request.path == "/healthz") {
     return HttpResponse{200, "text/plain; charset=UTF-8", {}, "ok\n"};
   }
+  // Every API call the request runs counts against its budget.
+  api::RequestBudget budget(options_.limits, request.client_gone);
+  api::ScopedRequestBudget active(budget);
   // Both REST paths speak the 3.2 dialect and APIv3 (HandleRest decides).
   if (EndsWith(request.path, "/extern/rest.php")) return HandleRest(request, false);
   if (request.path == "/civicrm/ajax/rest") return HandleRest(request, true);

@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "auth/authenticator.h"
+#include "base/request_limits.h"
 #include "http/http_message.h"
 
 namespace kith::server {
@@ -14,6 +15,7 @@ namespace kith::server {
 struct ServiceOptions {
   bool honest_http_status = false;  // 3.2 errors with 4xx instead of 200
   bool q_means_v3 = false;          // q=civicrm/<e>/<a> on extern/rest.php is APIv3 (kith.toml q_dialect)
+  RequestLimits limits;             // what one request may ask (kith.toml)
 };
 
 // The 413 answer to a request whose body is over `limit` bytes (for

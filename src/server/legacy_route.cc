@@ -52,7 +52,8 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     return render(body, status);
   };
 
-  auto params = wire::ParseRequestParams(request.query, request.Header("content-type"), request.body);
+  auto params = wire::ParseRequestParams(request.query, request.Header("content-type"), request.body,
+                                         options_.limits);
   if (!params.ok()) return fail(params.status(), true);
   std::string function_key = browser_path ? "fnName" : "q";
   std::string function = params->contains(function_key) && (*params)[function_key].is_string()
@@ -125,7 +126,9 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     }
     return fail(result.status(), false);
   }
-  return render(wire::legacy::NormalizeLegacyResult(std::move(*result)), 200);
+  HttpResponse answer = render(wire::legacy::NormalizeLegacyResult(std::move(*result)), 200);
+  Status size = CheckAnswerSize(answer.body, options_.limits);
+  return size.ok() ? answer : fail(size, false);
 }
 
 }  // namespace kith::server

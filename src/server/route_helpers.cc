@@ -1,5 +1,6 @@
 #include "server/route_helpers.h"
 
+#include "base/request_limits.h"
 #include "base/strings.h"
 
 namespace kith::server {
@@ -22,9 +23,17 @@ int HonestStatus(const Status& s) {
     case absl::StatusCode::kPermissionDenied: return 403;
     case absl::StatusCode::kNotFound: return 404;
     case absl::StatusCode::kAlreadyExists: return 409;
-    case absl::StatusCode::kUnavailable: return 503;
+    case absl::StatusCode::kResourceExhausted: return IsTooLarge(s) ? 413 : 429;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded: return 503;
     default: return 500;
   }
+}
+
+Status CheckAnswerSize(std::string_view body, const RequestLimits& limits) {
+  if (static_cast<int64_t>(body.size()) <= limits.max_answer_bytes) return Status();
+  return TooLarge("The answer would be larger than " + std::to_string(limits.max_answer_bytes) +
+                  " bytes");
 }
 
 }  // namespace kith::server

@@ -44,7 +44,8 @@ bool HasChains(const Value& params) {
 }  // namespace
 
 HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) const {
-  auto params = wire::ParseRequestParams(request.query, request.Header("content-type"), request.body);
+  auto params = wire::ParseRequestParams(request.query, request.Header("content-type"), request.body,
+                                         options_.limits);
   if (!params.ok()) {
     // Parameters that cannot be read: an APIv3 refusal when the raw request
     // names an entity, else the 3.2 adapter's, each in its envelope.
@@ -113,7 +114,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
       return refuse(InvalidArgument("ERROR: Malformed REST path"));
     }
   }
-  auto parsed = wire::v3::ParseV3Request(params, q_function);
+  auto parsed = wire::v3::ParseV3Request(params, q_function, options_.limits);
   if (!parsed.ok()) return refuse(parsed.status());
   wire::v3::V3Request& req = *parsed;
   pretty = req.pretty;
@@ -239,14 +240,18 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
       out[c.name] = run(c.entity, c.action, c.params, status);
       if (status != 200) worst = status;
     }
-    return render(out, worst);
+    HttpResponse answer = render(out, worst);
+    Status size = CheckAnswerSize(answer.body, options_.limits);
+    return size.ok() ? answer : refuse(size);
   }
   if (req.entity.empty() || req.action.empty()) {
     return refuse(InvalidArgument("missing mandatory params \"entity=\" or \"action=\""));
   }
   int status = 200;
   Value body = run(req.entity, req.action, req.params, status);
-  return render(body, status);
+  HttpResponse answer = render(body, status);
+  Status size = CheckAnswerSize(answer.body, options_.limits);
+  return size.ok() ? answer : refuse(size);
 }
 
 }  // namespace kith::server

@@ -10,6 +10,7 @@
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "server/kith_service.h"
+#include "server/route_helpers.h"
 #include "wire/common/json_writer.h"
 #include "wire/v4/v4_envelope.h"
 #include "wire/v4/v4_request.h"
@@ -30,6 +31,15 @@ constexpr char kPostOnly[] =
 
 HttpResponse Json(int status, const Value& body) {
   return HttpResponse{status, "application/json", {}, wire::ToJson(body)};
+}
+
+// An answer over limits.max_answer_bytes becomes that error.
+HttpResponse BoundedJson(int status, const Value& body, const RequestLimits& limits) {
+  HttpResponse answer = Json(status, body);
+  Status size = CheckAnswerSize(answer.body, limits);
+  if (size.ok()) return answer;
+  wire::v4::V4Error e = wire::v4::ErrorEnvelope(size);
+  return Json(e.http_status, e.body);
 }
 
 // authx's refusal: plain text, no JSON.
@@ -65,7 +75,7 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
   raw.x_civi_key = request.Header("x-civi-key");
   raw.x_requested_with = request.Header("x-requested-with");
   raw.cookie = request.Header("cookie");
-  auto parsed = wire::v4::ParseV4Request(raw);
+  auto parsed = wire::v4::ParseV4Request(raw, options_.limits);
   if (!parsed.ok()) {
     wire::v4::V4Error e = wire::v4::ErrorEnvelope(parsed.status());
     return Json(e.http_status, e.body);
@@ -132,7 +142,7 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
   if (!req.multi) {
     int status = 500;
     Value body = run(req.calls[0].second, &status);
-    return Json(status, body);
+    return BoundedJson(status, body, options_.limits);
   }
   // Several calls: 200 when any succeeded, else the first failure's status.
   Value body = req.calls_list ? Value::array() : Value::object();
@@ -148,7 +158,7 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
     any_ok = any_ok || status == 200;
     if (overall == 0) overall = status;
   }
-  return Json(any_ok || overall == 0 ? 200 : overall, body);
+  return BoundedJson(any_ok || overall == 0 ? 200 : overall, body, options_.limits);
 }
 
 }  // namespace kith::server

@@ -12,6 +12,7 @@
 #include "api/custom_data.h"
 #include "api/field_values.h"
 #include "api/records.h"
+#include "api/request_budget.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/v4/v4_common.h"
@@ -352,13 +353,36 @@ Value WhereValue(ActionContext& ctx, const schema::Entity& entity, const FieldRe
   return v;
 }
 
+// The clauses of a condition list, nested groups' included (the nesting is
+// bounded by the request's JSON depth limit).
+int64_t CountClauses(const Value& clauses) {
+  int64_t n = 0;
+  if (!clauses.is_array()) return n;
+  for (const Value& c : clauses) {
+    ++n;
+    if (c.is_array() && c.size() == 2 && c[1].is_array()) n += CountClauses(c[1]);
+  }
+  return n;
+}
+
 // APIv4's condition lists ("where", "having"): every clause is a nested
 // group ["AND"|"OR"|"NOT", [clauses]] or a comparison that `leaf` turns into
-// a Condition (it only sees clauses whose first item is a string).
+// a Condition (it only sees clauses whose first item is a string). More
+// clauses than the request's max_where_conditions are refused, before the
+// database refuses the expression (SQLite's depth limit is 1000).
 template <typename LeafFn>
 StatusOr<Condition> ParseConditions(const Value& clauses, const std::string& what,
-                                    const LeafFn& leaf) {
+                                    const LeafFn& leaf, bool top = true) {
   if (!clauses.is_array()) return WrongParamType(what, "array");
+  if (top) {
+    const api::RequestBudget* budget = api::RequestBudget::Current();
+    int64_t limit = budget != nullptr ? budget->limits().max_where_conditions
+                                      : RequestLimits().max_where_conditions;
+    if (CountClauses(clauses) > limit) {
+      return InvalidArgument(what + " may hold at most " + std::to_string(limit) + " conditions",
+                             {{"error_field", what}});
+    }
+  }
   std::vector<Condition> all;
   for (const Value& c : clauses) {
     if (!c.is_array() || c.empty() || !c[0].is_string()) {
@@ -366,7 +390,7 @@ StatusOr<Condition> ParseConditions(const Value& clauses, const std::string& wha
     }
     const std::string& head = c[0].get_ref<const std::string&>();
     if ((head == "AND" || head == "OR" || head == "NOT") && c.size() == 2 && c[1].is_array()) {
-      KITH_ASSIGN_OR_RETURN(Condition inner, ParseConditions(c[1], what, leaf));
+      KITH_ASSIGN_OR_RETURN(Condition inner, ParseConditions(c[1], what, leaf, /*top=*/false));
       if (head == "AND") {
         all.push_back(std::move(inner));
       } else if (head == "NOT") {

@@ -115,7 +115,15 @@ Status SqliteConnection::Error(int rc, const std::string& context) const {
   if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
     return InvalidArgument("a linked record does not exist");
   }
-  if (primary == SQLITE_CONSTRAINT) return InvalidArgument("constraint failed: " + msg);
+  if (primary == SQLITE_CONSTRAINT) {
+    // SQLite's text names the table (or a CHECK's expression): the client
+    // is told which column, not the schema.
+    size_t dot = msg.rfind('.');
+    Value details = dot == std::string::npos ? Value::object() : Value{{"error_field", msg.substr(dot + 1)}};
+    return InvalidArgument(rc == SQLITE_CONSTRAINT_NOTNULL ? "a required value is missing"
+                                                           : "a value is not allowed here",
+                           details);
+  }
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
     return absl::UnavailableError("database busy");
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -256,7 +257,12 @@ class SqliteStoreImpl final : public Store {
         return conn;
       }
     }
-    return SqliteConnection::Open(options_.sqlite_path, options_.busy_timeout_ms);
+    // Opened while answering a request: the reason (with the file's path)
+    // goes to the log, the client learns only that the database is out of reach.
+    auto conn = SqliteConnection::Open(options_.sqlite_path, options_.busy_timeout_ms);
+    if (conn.ok()) return conn;
+    std::fprintf(stderr, "kith: %s\n", std::string(conn.status().message()).c_str());
+    return absl::UnavailableError("the database cannot be opened");
   }
 
   void ReturnConnection(std::unique_ptr<SqliteConnection> conn) {

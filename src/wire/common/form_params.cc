@@ -15,9 +15,6 @@
 namespace kith::wire {
 namespace {
 
-// PHP's default max_input_nesting_level is 64; kith is stricter.
-constexpr int kMaxNesting = 16;
-
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
 // A parameter name as it may appear in an error message: printable ASCII kept,
@@ -179,7 +176,7 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 
 // php_register_variable_ex's name handling. Returns nullopt when PHP would
 // drop the variable; an error when the name nests too deeply.
-StatusOr<std::optional<ParsedName>> ParsePhpName(std::string_view raw) {
+StatusOr<std::optional<ParsedName>> ParsePhpName(std::string_view raw, int64_t max_nesting) {
   // PHP handles names as C strings.
   if (size_t nul = raw.find('\0'); nul != std::string_view::npos) raw = raw.substr(0, nul);
   while (!raw.empty() && raw.front() == ' ') raw.remove_prefix(1);
@@ -205,11 +202,11 @@ StatusOr<std::optional<ParsedName>> ParsePhpName(std::string_view raw) {
   if (!is_array) return out;
 
   // `p` is at a '['.
-  int nest_level = 0;
+  int64_t nest_level = 0;
   while (true) {
-    if (++nest_level > kMaxNesting) {
+    if (++nest_level > max_nesting) {
       return InvalidArgument("Parameter " + NameForMessage(raw) + " nests deeper than " +
-                             std::to_string(kMaxNesting) + " levels");
+                             std::to_string(max_nesting) + " levels");
     }
     size_t ip = p + 1;
     size_t index_s = ip;
@@ -240,9 +237,9 @@ StatusOr<std::optional<ParsedName>> ParsePhpName(std::string_view raw) {
   }
 }
 
-Status AddToTree(const Pairs& pairs, Node& root) {
+Status AddToTree(const Pairs& pairs, Node& root, int64_t max_nesting) {
   for (const auto& [name, value] : pairs) {
-    KITH_ASSIGN_OR_RETURN(std::optional<ParsedName> parsed, ParsePhpName(name));
+    KITH_ASSIGN_OR_RETURN(std::optional<ParsedName> parsed, ParsePhpName(name, max_nesting));
     if (!parsed) continue;
     Node* table = &root;
     std::optional<std::string> index = std::move(parsed->base);
@@ -488,33 +485,49 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> DecodeUrlEncoded(
 }
 
 Status MergePhpParams(const std::vector<std::pair<std::string, std::string>>& pairs,
-                      Value& params) {
+                      Value& params, int64_t max_nesting) {
   if (!params.is_null() && !params.is_object()) {
     return InvalidArgument("Request parameters must be an object");
   }
   std::unique_ptr<Node> root = params.is_null() ? Node::Container() : FromValue(params);
-  KITH_RETURN_IF_ERROR(AddToTree(pairs, *root));
+  KITH_RETURN_IF_ERROR(AddToTree(pairs, *root, max_nesting));
   params = ToValue(*root);
   return absl::OkStatus();
 }
 
 StatusOr<Value> ParseRequestParams(std::string_view query, std::string_view content_type,
-                                   std::string_view body) {
+                                   std::string_view body, const RequestLimits& limits) {
+  MediaType mt = ParseMediaType(content_type);
+  bool form_body = mt.type == "application/x-www-form-urlencoded";
+  bool multipart = mt.type == "multipart/form-data";
+  // Counted before anything is decoded: each pair is a non-empty '&'-separated
+  // piece, or one multipart part.
+  size_t pairs = Split(query, '&', true).size();
+  if (form_body) pairs += Split(body, '&', true).size();
+  if (multipart) {
+    for (size_t at = body.find("\n--"); at != std::string_view::npos; at = body.find("\n--", at + 3)) {
+      ++pairs;
+    }
+  }
+  if (static_cast<int64_t>(pairs) > limits.max_parameters) {
+    return TooLarge("The request has more than " + std::to_string(limits.max_parameters) +
+                    " parameters");
+  }
+
   KITH_ASSIGN_OR_RETURN(Pairs query_pairs, DecodeUrlEncoded(query));
   std::unique_ptr<Node> request = Node::Container();
-  KITH_RETURN_IF_ERROR(AddToTree(query_pairs, *request));
+  KITH_RETURN_IF_ERROR(AddToTree(query_pairs, *request, limits.max_nesting_depth));
 
-  MediaType mt = ParseMediaType(content_type);
   std::optional<Pairs> body_pairs;
-  if (mt.type == "application/x-www-form-urlencoded") {
+  if (form_body) {
     KITH_ASSIGN_OR_RETURN(body_pairs, DecodeUrlEncoded(body));
-  } else if (mt.type == "multipart/form-data") {
+  } else if (multipart) {
     if (!mt.params_ok) return MalformedMultipart("bad Content-Type parameters");
     KITH_ASSIGN_OR_RETURN(body_pairs, ParseMultipart(mt, body));
   }
   if (body_pairs) {
     std::unique_ptr<Node> post = Node::Container();
-    KITH_RETURN_IF_ERROR(AddToTree(*body_pairs, *post));
+    KITH_RETURN_IF_ERROR(AddToTree(*body_pairs, *post, limits.max_nesting_depth));
     MergeTree(*request, *post);
   }
   return ToValue(*request);

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/request_limits.h"
 #include "base/status.h"
 #include "base/value.h"
 
@@ -33,9 +34,9 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> DecodeUrlEncoded(
     std::string_view encoded);
 
 // Adds `pairs` to `params` (an object) with PHP's bracket and mangling rules.
-// Errors: kInvalidArgument when brackets nest deeper than 16 levels.
+// Errors: kInvalidArgument when brackets nest deeper than `max_nesting`.
 Status MergePhpParams(const std::vector<std::pair<std::string, std::string>>& pairs,
-                      Value& params);
+                      Value& params, int64_t max_nesting = RequestLimits().max_nesting_depth);
 
 // The parameters of a request as PHP's $_REQUEST would hold them for CiviCRM:
 // the query string, then the body on top (body wins; nested objects merge
@@ -45,8 +46,12 @@ Status MergePhpParams(const std::vector<std::pair<std::string, std::string>>& pa
 // application/x-www-form-urlencoded or multipart/form-data (text fields only;
 // file parts are skipped; a malformed body is kInvalidArgument). Other bodies
 // are left for the caller.
+// `limits`: brackets nest at most max_nesting_depth levels (kInvalidArgument);
+// query and body together hold at most max_parameters pairs (TooLarge,
+// counted before anything is decoded).
 StatusOr<Value> ParseRequestParams(std::string_view query, std::string_view content_type,
-                                   std::string_view body);
+                                   std::string_view body,
+                                   const RequestLimits& limits = RequestLimits());
 
 // Cookie header "a=1; b=2" -> value of `name`, or "" when absent.
 std::string CookieValue(std::string_view cookie_header, std::string_view name);

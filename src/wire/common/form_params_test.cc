@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 
+#include "base/error_details.h"
 #include "base/strings.h"
 
 namespace kith::wire {
@@ -138,11 +140,50 @@ TEST(MergePhpParamsTest, KeepsInsertionOrder) {
 
 TEST(MergePhpParamsTest, DepthLimit) {
   std::string ok = "a";
-  for (int i = 0; i < 16; ++i) ok += "[k]";
+  for (int i = 0; i < 64; ++i) ok += "[k]";
   EXPECT_TRUE(ParseRequestParams(ok + "=1", "", "").ok());
   std::string deep = ok + "[k]=1";
   auto v = ParseRequestParams(deep, "", "");
   EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(v.status().message().find("nests deeper than 64 levels"), std::string::npos);
+  RequestLimits limits;
+  limits.max_nesting_depth = 3;
+  EXPECT_TRUE(ParseRequestParams("a[b][c][d]=1", "", "", limits).ok());
+  EXPECT_FALSE(ParseRequestParams("a[b][c][d][e]=1", "", "", limits).ok());
+  // 100,000 levels: refused at the limit, nothing built.
+  std::string bomb = "a";
+  for (int i = 0; i < 100000; ++i) bomb += "[k]";
+  EXPECT_EQ(ParseRequestParams(bomb + "=1", "", "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(MergePhpParamsTest, ParameterCountLimit) {
+  RequestLimits limits;
+  limits.max_parameters = 3;
+  EXPECT_TRUE(ParseRequestParams("a=1&&b=2", "application/x-www-form-urlencoded", "c=3&", limits).ok());
+  auto v = ParseRequestParams("a=1&b=2", "application/x-www-form-urlencoded", "c=3&d=4", limits);
+  EXPECT_TRUE(IsTooLarge(v.status())) << v.status();
+  EXPECT_EQ(v.status().message(), "The request has more than 3 parameters");
+  std::string parts;
+  for (int i = 0; i < 4; ++i) {
+    parts += "--B\r\nContent-Disposition: form-data; name=\"p" + std::to_string(i) + "\"\r\n\r\nx\r\n";
+  }
+  parts += "--B--\r\n";
+  EXPECT_TRUE(IsTooLarge(
+      ParseRequestParams("", "multipart/form-data; boundary=B", parts, limits).status()));
+}
+
+// 100,000 distinct names: building the parameters stays linear.
+TEST(MergePhpParamsTest, ManyDistinctParameters) {
+  std::string query;
+  for (int i = 0; i < 100000; ++i) query += "p" + std::to_string(i) + "[x]=1&";
+  RequestLimits limits;
+  limits.max_parameters = 200000;
+  auto start = std::chrono::steady_clock::now();
+  auto v = ParseRequestParams(query, "", "", limits);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->size(), 100000u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
 TEST(MergePhpParamsTest, MergesIntoExistingObject) {

@@ -2,6 +2,7 @@
 #include "wire/common/munge.h"
 
 #include "base/error_details.h"
+#include "base/json_parse.h"
 #include "base/strings.h"
 
 namespace kith::wire::v3 {
@@ -20,13 +21,20 @@ std::string Text(const Value& params, const char* key) {
 // first character).
 bool LooksLike(const std::string& text, char open) { return !text.empty() && text[0] == open; }
 
-StatusOr<Value> DecodeJson(const std::string& text) {
-  Value decoded = Value::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (decoded.is_discarded()) return InvalidArgument("Unable to decode supplied JSON.");
-  return decoded;
+// Text that is not JSON gets CiviCRM's message; JSON over a limit, kith's.
+StatusOr<Value> DecodeJson(const std::string& text, const RequestLimits& limits) {
+  StatusOr<Value> decoded = ParseJson(text, "json", limits.max_nesting_depth, limits.max_parameters);
+  if (decoded.ok() || IsTooLarge(decoded.status()) ||
+      decoded.status().message().find("nests deeper") != std::string_view::npos) {
+    return decoded;
+  }
+  return InvalidArgument("Unable to decode supplied JSON.");
 }
 
-StatusOr<std::vector<V3SubCall>> ParseCalls(const Value& calls) {
+StatusOr<std::vector<V3SubCall>> ParseCalls(const Value& calls, int64_t max_calls) {
+  if (static_cast<int64_t>(calls.size()) > max_calls) {
+    return TooLarge("An api3 request may hold at most " + std::to_string(max_calls) + " calls");
+  }
   std::vector<V3SubCall> out;
   auto add = [&](const std::string& name, const Value& call) -> Status {
     if (!call.is_array() || call.size() < 2 || !call[0].is_string() || !call[1].is_string() ||
@@ -79,7 +87,8 @@ bool WantsJson(const Value& form) {
   return !text.empty() && text != "0";
 }
 
-StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_function) {
+StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_function,
+                                   const RequestLimits& limits) {
   V3Request req;
   req.json = WantsJson(form);
   req.pretty = !Text(form, "prettyprint").empty() && Text(form, "prettyprint") != "0";
@@ -103,21 +112,16 @@ StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_functio
     if (!LooksLike(json, '{') && !LooksLike(json, '[')) {
       return InvalidArgument("Unable to decode supplied JSON.");
     }
-    KITH_ASSIGN_OR_RETURN(Value calls, DecodeJson(json));
-    KITH_ASSIGN_OR_RETURN(req.calls, ParseCalls(calls));
+    KITH_ASSIGN_OR_RETURN(Value calls, DecodeJson(json, limits));
+    KITH_ASSIGN_OR_RETURN(req.calls, ParseCalls(calls, limits.max_multi_calls));
     return req;
   }
   if (LooksLike(json, '{')) {
-    KITH_ASSIGN_OR_RETURN(Value decoded, DecodeJson(json));
+    KITH_ASSIGN_OR_RETURN(Value decoded, DecodeJson(json, limits));
     if (!decoded.is_object()) return InvalidArgument("Unable to decode supplied JSON.");
     req.params = std::move(decoded);
   }
-  for (const auto& [k, v] : form.items()) {
-    if (k == "q" || k == "json" || k == "key" || k == "api_key" || k == "entity" || k == "action") {
-      continue;
-    }
-    req.params[k] = v;
-  }
+  MergeMembers(req.params, form, {"q", "json", "key", "api_key", "entity", "action"});
   return req;
 }
 

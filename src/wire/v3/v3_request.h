@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/request_limits.h"
 #include "base/status.h"
 #include "base/value.h"
 
@@ -49,8 +50,12 @@ std::string V3ActionName(std::string_view raw);
 // `q_function` is the q= path when the call came as q=civicrm/<e>/<a> ("" otherwise).
 // Errors (kInvalidArgument): "Unable to decode supplied JSON." when json=
 // starts with '{' (or, for api3, '{' or '[') but is not a JSON object/list;
-// "Invalid api3 call: <name>" for a malformed entry of an api3 request.
-StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_function);
+// "Invalid api3 call: <name>" for a malformed entry of an api3 request;
+// json= nested deeper than limits.max_nesting_depth. TooLarge: a JSON object
+// of more than limits.max_parameters members, an api3 request of more than
+// limits.max_multi_calls calls.
+StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_function,
+                                   const RequestLimits& limits = RequestLimits());
 
 // True when a json= value asks for a JSON answer (non-empty, not "0").
 bool WantsJson(const Value& form);

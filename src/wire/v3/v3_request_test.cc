@@ -64,6 +64,36 @@ TEST(V3RequestTest, UndecodableJsonIsAnError) {
   EXPECT_FALSE(ParseV3Request(Value{{"entity", "C"}, {"action", "get"}, {"json", "{}x"}}, "").ok());
 }
 
+TEST(V3RequestTest, JsonOverTheLimitsIsRefusedWithTheLimit) {
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "{\"a\":";
+  auto req = ParseV3Request(Value{{"entity", "Contact"}, {"action", "get"}, {"json", deep}}, "");
+  EXPECT_EQ(req.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(req.status().message(), "json nests deeper than 64 levels");
+
+  RequestLimits limits;
+  limits.max_multi_calls = 2;
+  std::string calls = R"({"a":["Contact","get"],"b":["Contact","get"],"c":["Contact","get"]})";
+  auto multi = ParseV3Request(Value{{"entity", "api3"}, {"action", "call"}, {"json", calls}}, "", limits);
+  EXPECT_TRUE(IsTooLarge(multi.status())) << multi.status();
+  EXPECT_EQ(multi.status().message(), "An api3 request may hold at most 2 calls");
+  limits.max_multi_calls = 3;
+  EXPECT_TRUE(ParseV3Request(Value{{"entity", "api3"}, {"action", "call"}, {"json", calls}}, "", limits).ok());
+}
+
+// Form fields are layered on json= in time linear in their number.
+TEST(V3RequestTest, ManyFormFieldsOverJson) {
+  Value form = {{"entity", "Contact"}, {"action", "get"}, {"json", R"({"p7":"json","z":1})"}};
+  // Appended to the members directly: the test's own operator[] would be quadratic.
+  auto& members = static_cast<Value::object_t::Container&>(form.get_ref<Value::object_t&>());
+  for (int i = 0; i < 100000; ++i) members.emplace_back("p" + std::to_string(i), "form");
+  auto req = ParseV3Request(form, "");
+  ASSERT_TRUE(req.ok()) << req.status();
+  EXPECT_EQ(req->params.size(), 100001u);
+  EXPECT_EQ(req->params["p7"], "form");
+  EXPECT_EQ(req->params.begin().key(), "p7");
+}
+
 TEST(V3RequestTest, JsonFlagFormsAndXmlDefault) {
   EXPECT_FALSE(ParseV3Request(Value{{"entity", "C"}, {"action", "get"}}, "")->json);
   EXPECT_FALSE(ParseV3Request(Value{{"entity", "C"}, {"action", "get"}, {"json", "0"}}, "")->json);

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "base/error_details.h"
+#include "base/request_limits.h"
 
 namespace kith::wire::v4 {
 namespace {
@@ -23,8 +24,9 @@ int HttpStatusOf(const Status& s) {
     case absl::StatusCode::kPermissionDenied: return 403;
     case absl::StatusCode::kNotFound: return 404;
     case absl::StatusCode::kAlreadyExists: return 409;
-    case absl::StatusCode::kResourceExhausted: return 429;
-    case absl::StatusCode::kUnavailable: return 503;
+    case absl::StatusCode::kResourceExhausted: return IsTooLarge(s) ? 413 : 429;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded: return 503;
     default: return 500;
   }
 }

@@ -1,38 +1,12 @@
 #include "wire/v4/v4_request.h"
 
 #include "base/error_details.h"
+#include "base/json_parse.h"
 #include "base/strings.h"
 #include "wire/common/form_params.h"
 
 namespace kith::wire::v4 {
 namespace {
-
-constexpr int kMaxJsonDepth = 64;
-
-// The depth of the deepest bracket outside strings; JSON text nested deeper
-// than any real call is refused before parsing (the parsed tree would be
-// torn down recursively).
-bool NestsTooDeep(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) return true;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return false;
-}
 
 std::optional<std::string> DecodeBase64(std::string_view in) {
   auto digit = [](char c) -> int {
@@ -71,13 +45,14 @@ std::string FieldText(const Value& fields, const char* key) {
 
 // A JSON parameter that may arrive as text (form field) or, in a JSON body,
 // already as an object.
-StatusOr<Value> JsonField(const Value& fields, const char* key, bool allow_list) {
+StatusOr<Value> JsonField(const Value& fields, const char* key, bool allow_list,
+                          const RequestLimits& limits) {
   if (!fields.contains(key)) return Value::object();
   const Value& v = fields[key];
   Value parsed;
   if (v.is_string()) {
     if (TrimAscii(v.get<std::string>()).empty()) return Value::object();
-    KITH_ASSIGN_OR_RETURN(parsed, ParseJsonParam(v.get<std::string>(), key));
+    KITH_ASSIGN_OR_RETURN(parsed, ParseJsonParam(v.get<std::string>(), key, limits));
   } else {
     parsed = v;
   }
@@ -108,7 +83,7 @@ StatusOr<Value> IndexField(const Value& fields) {
 // The action parameters CiviCRM also takes as their own query/form fields
 // (?limit=10): a known name not already in params is added, JSON-decoded when
 // it is JSON.
-void MergeLooseParams(const Value& fields, Value& params) {
+void MergeLooseParams(const Value& fields, Value& params, const RequestLimits& limits) {
   static const char* kNames[] = {"select", "where", "orderBy", "limit", "offset", "values",
                                  "records", "defaults", "match", "join", "groupBy", "having",
                                  "chain", "language", "useTrash", "reload", "loadOptions",
@@ -117,10 +92,8 @@ void MergeLooseParams(const Value& fields, Value& params) {
     if (!fields.contains(name) || params.contains(name)) continue;
     const Value& v = fields[name];
     if (v.is_string()) {
-      Value parsed = Value::parse(v.get<std::string>(), nullptr, false);
-      params[name] = (parsed.is_discarded() || NestsTooDeep(v.get<std::string>()))
-                         ? v
-                         : std::move(parsed);
+      StatusOr<Value> parsed = ParseJsonParam(v.get<std::string>(), name, limits);
+      params[name] = parsed.ok() ? std::move(*parsed) : v;
     } else {
       params[name] = v;
     }
@@ -152,34 +125,26 @@ StatusOr<V4Call> CallFromList(const std::string& name, const Value& entry) {
   return call;
 }
 
-StatusOr<Value> RequestFields(const V4RawRequest& raw) {
+StatusOr<Value> RequestFields(const V4RawRequest& raw, const RequestLimits& limits) {
   std::string type = AsciiLower(TrimAscii(raw.content_type));
   if (type.rfind("application/json", 0) != 0) {
-    return ParseRequestParams(raw.query, raw.content_type, raw.body);
+    return ParseRequestParams(raw.query, raw.content_type, raw.body, limits);
   }
-  KITH_ASSIGN_OR_RETURN(Value fields, ParseRequestParams(raw.query, "", ""));
+  KITH_ASSIGN_OR_RETURN(Value fields, ParseRequestParams(raw.query, "", "", limits));
   if (TrimAscii(raw.body).empty()) return fields;
-  KITH_ASSIGN_OR_RETURN(Value body, ParseJsonParam(raw.body, "the JSON request body"));
+  KITH_ASSIGN_OR_RETURN(Value body, ParseJsonParam(raw.body, "the JSON request body", limits));
   if (!body.is_object()) return InvalidArgument("the JSON request body must be an object");
   bool wrapped = body.contains("params") || body.contains("calls") || body.contains("index");
-  if (!wrapped) body = Value{{"params", body}};
-  for (auto& [k, v] : body.items()) fields[k] = v;
+  if (!wrapped) body = Value{{"params", std::move(body)}};
+  MergeMembers(fields, body);
   return fields;
 }
 
 }  // namespace
 
-StatusOr<Value> ParseJsonParam(std::string_view text, std::string_view what) {
-  if (NestsTooDeep(text)) {
-    return InvalidArgument(std::string(what) + " nests deeper than 64 levels",
-                           {{"error_field", std::string(what)}});
-  }
-  Value v = Value::parse(text.begin(), text.end(), nullptr, false);
-  if (v.is_discarded()) {
-    return InvalidArgument(std::string(what) + " is not valid JSON",
-                           {{"error_field", std::string(what)}});
-  }
-  return v;
+StatusOr<Value> ParseJsonParam(std::string_view text, std::string_view what,
+                               const RequestLimits& limits) {
+  return ParseJson(text, what, limits.max_nesting_depth, limits.max_parameters);
 }
 
 V4Credential ParseCredential(std::string_view value, std::string flow) {
@@ -206,9 +171,9 @@ V4Credential ParseCredential(std::string_view value, std::string flow) {
   return c;
 }
 
-StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw) {
+StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw, const RequestLimits& limits) {
   V4Request req;
-  KITH_ASSIGN_OR_RETURN(Value fields, RequestFields(raw));
+  KITH_ASSIGN_OR_RETURN(Value fields, RequestFields(raw, limits));
 
   std::vector<std::string_view> parts = Split(raw.path_tail, '/', /*skip_empty=*/true);
   if (parts.empty()) {
@@ -222,16 +187,22 @@ StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw) {
     Value calls;
     const Value& given = fields["calls"];
     if (given.is_string()) {
-      Value parsed = Value::parse(given.get<std::string>(), nullptr, false);
-      if (parsed.is_array() && !parsed.empty() && !NestsTooDeep(given.get<std::string>())) calls = std::move(parsed);
+      KITH_ASSIGN_OR_RETURN(calls, ParseJsonParam(given.get<std::string>(), "calls", limits));
+    } else {
+      calls = given;
     }
-    if (calls.is_array()) {
+    if (calls.is_array() && !calls.empty()) {
       req.calls_list = true;
       Value named = Value::object();
-      for (size_t i = 0; i < calls.size(); ++i) named[std::to_string(i)] = calls[i];
+      for (size_t i = 0; i < calls.size(); ++i) named[std::to_string(i)] = std::move(calls[i]);
       calls = std::move(named);
-    } else {
-      KITH_ASSIGN_OR_RETURN(calls, JsonField(fields, "calls", /*allow_list=*/false));
+    } else if (calls.is_array()) {
+      calls = Value::object();
+    } else if (!calls.is_object()) {
+      return InvalidArgument("calls must be a JSON object", {{"error_field", "calls"}});
+    }
+    if (static_cast<int64_t>(calls.size()) > limits.max_multi_calls) {
+      return TooLarge("calls may hold at most " + std::to_string(limits.max_multi_calls) + " calls");
     }
     for (const auto& [name, entry] : calls.items()) {
       KITH_ASSIGN_OR_RETURN(V4Call call, CallFromList(name, entry));
@@ -241,8 +212,8 @@ StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw) {
     V4Call call;
     call.entity = std::string(parts[0]);
     call.action = std::string(parts[1]);
-    KITH_ASSIGN_OR_RETURN(call.params, JsonField(fields, "params", /*allow_list=*/true));
-    MergeLooseParams(fields, call.params);
+    KITH_ASSIGN_OR_RETURN(call.params, JsonField(fields, "params", /*allow_list=*/true, limits));
+    MergeLooseParams(fields, call.params, limits);
     KITH_ASSIGN_OR_RETURN(call.index, IndexField(fields));
     req.calls.emplace_back("", std::move(call));
   } else {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/request_limits.h"
 #include "base/status.h"
 #include "base/value.h"
 
@@ -65,12 +66,18 @@ struct V4RawRequest {
 // {"params": {...}|"<json>", "index": ..., "calls": ...} or the params
 // object itself. Errors (kInvalidArgument, message naming the parameter):
 // params/calls that are not JSON objects, a malformed calls entry, a path
-// other than "" or "/<Entity>/<action>", calls missing on the multi form.
-StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw);
+// other than "" or "/<Entity>/<action>", calls missing on the multi form,
+// JSON nested deeper than limits.max_nesting_depth. TooLarge: more than
+// limits.max_parameters form fields or members of one JSON object, more than
+// limits.max_multi_calls calls.
+StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw,
+                                   const RequestLimits& limits = RequestLimits());
 
-// Parses JSON text into a Value without throwing; kInvalidArgument naming
-// `what` when the text is not JSON or nests deeper than 64 levels.
-StatusOr<Value> ParseJsonParam(std::string_view text, std::string_view what);
+// Parses JSON text into a Value without throwing (base/json_parse.h):
+// kInvalidArgument naming `what` when the text is not JSON or nests deeper
+// than limits.max_nesting_depth; TooLarge past limits.max_parameters members.
+StatusOr<Value> ParseJsonParam(std::string_view text, std::string_view what,
+                               const RequestLimits& limits = RequestLimits());
 
 // The credential in an authx header or _authx value ("Bearer X",
 // "Basic <base64 user:pass>"); kMalformed for anything else that is not empty.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/error_details.h"
+
 namespace kith::wire::v4 {
 namespace {
 
@@ -93,6 +95,19 @@ TEST(V4RequestTest, MultiCalls) {
   auto bad = ParseV4Request(Form("", "calls=%7B%22a%22%3A%5B%22Contact%22%5D%7D"));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "calls[a] must be [entity, action, params?, index?]");
+}
+
+TEST(V4RequestTest, MultiCallsOverTheLimit) {
+  RequestLimits limits;
+  limits.max_multi_calls = 1;
+  auto req = ParseV4Request(Form("", "calls=%7B%22a%22%3A%5B%22Contact%22%2C%22get%22%5D%2C"
+                                     "%22b%22%3A%5B%22Contact%22%2C%22get%22%5D%7D"),
+                            limits);
+  EXPECT_TRUE(IsTooLarge(req.status())) << req.status();
+  EXPECT_EQ(req.status().message(), "calls may hold at most 1 calls");
+  limits.max_parameters = 1;
+  auto fields = ParseV4Request(Form("/Contact/get", "limit=1&offset=2"), limits);
+  EXPECT_TRUE(IsTooLarge(fields.status())) << fields.status();
 }
 
 TEST(V4RequestTest, PathMustNameEntityAndAction) {
