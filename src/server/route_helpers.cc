@@ -1,5 +1,6 @@
 #include "server/route_helpers.h"
 
+#include "base/error_details.h"
 #include "base/strings.h"
 
 namespace kith::server {
@@ -22,9 +23,19 @@ int HonestStatus(const Status& s) {
     case absl::StatusCode::kPermissionDenied: return 403;
     case absl::StatusCode::kNotFound: return 404;
     case absl::StatusCode::kAlreadyExists: return 409;
+    case absl::StatusCode::kResourceExhausted: return 429;
     case absl::StatusCode::kUnavailable: return 503;
     default: return 500;
   }
+}
+
+bool IsThrottled(const Status& s) { return s.code() == absl::StatusCode::kResourceExhausted; }
+
+void AddRetryAfter(const Status& s, std::vector<std::pair<std::string, std::string>>& headers) {
+  if (!IsThrottled(s)) return;
+  Value seconds = ErrorDetails(s).value("retry_after", Value(1));
+  headers.emplace_back("Retry-After",
+                       std::to_string(seconds.is_number_integer() ? seconds.get<int64_t>() : 1));
 }
 
 }  // namespace kith::server

@@ -1,7 +1,10 @@
 // Small helpers shared by the protocol routes of KithService.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 
@@ -17,5 +20,12 @@ bool RawParamsWantJson(std::string_view urlencoded);
 // The honest HTTP status of an error, for protocols (3.2, v3) that answer
 // 200 unless asked otherwise.
 int HonestStatus(const Status& status);
+
+// True for a credential refused unchecked because of earlier failures
+// (kResourceExhausted from auth); such answers are 429 with Retry-After.
+bool IsThrottled(const Status& status);
+// Adds Retry-After (the status's details retry_after, in seconds) to
+// `headers` when `status` IsThrottled.
+void AddRetryAfter(const Status& status, std::vector<std::pair<std::string, std::string>>& headers);
 
 }  // namespace kith::server

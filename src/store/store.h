@@ -138,6 +138,11 @@ class Store {
 struct StoreOptions {
   std::string sqlite_path;   // the database file (created when missing)
   int busy_timeout_ms = 10000;
+  // true: a commit returns once it is on disk (SQLite synchronous=FULL), so
+  // an acknowledged write survives an OS crash or power loss. false
+  // (synchronous=NORMAL): faster commits, but such a crash may drop the last
+  // acknowledged ones (the database stays consistent).
+  bool durable_commits = true;
 };
 
 // Opens (creating and migrating when needed) the store described by

@@ -93,6 +93,7 @@ function wrapResponse(res, text) {
 
 // Starts `kith serve` on a fresh data directory.
 //   options.bodyLimitBytes: rewrite body_limit_bytes in kith.toml before serving
+//   options.settings: {name: TOML value text} rewritten in kith.toml before serving
 //   options.siteKey: site key for `kith init` (random otherwise)
 //   options.threads: --threads
 //   options.files: {relative path: content} written into the data directory
@@ -118,6 +119,18 @@ export async function startKith(options = {}) {
       const toml = await readFile(tomlPath, 'utf8');
       if (!/^body_limit_bytes = \d+$/m.test(toml)) throw new Error('kith.toml has no body_limit_bytes line');
       await writeFile(tomlPath, toml.replace(/^body_limit_bytes = \d+$/m, `body_limit_bytes = ${options.bodyLimitBytes}`));
+    }
+
+    if (options.settings !== undefined) {
+      // {name: TOML value text}: replaces the line of that setting in kith.toml.
+      const tomlPath = path.join(dataDir, 'kith.toml');
+      let toml = await readFile(tomlPath, 'utf8');
+      for (const [name, value] of Object.entries(options.settings)) {
+        const line = new RegExp(`^${name} = .*$`, 'm');
+        if (!line.test(toml)) throw new Error(`kith.toml has no ${name} line`);
+        toml = toml.replace(line, () => `${name} = ${value}`);
+      }
+      await writeFile(tomlPath, toml);
     }
 
     for (const [rel, content] of Object.entries(options.files ?? {})) {

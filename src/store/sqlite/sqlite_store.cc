@@ -311,7 +311,8 @@ class SqliteStoreImpl final : public Store {
         return conn;
       }
     }
-    return SqliteConnection::Open(options_.sqlite_path, options_.busy_timeout_ms);
+    return SqliteConnection::Open(options_.sqlite_path, options_.busy_timeout_ms,
+                                  options_.durable_commits);
   }
 
   void ReturnConnection(std::unique_ptr<SqliteConnection> conn) {
