@@ -15,6 +15,10 @@
 #                one create per call, kith import (CSV), and the sqlite3 CLI
 #   concurrency  reads / 90-10 read-write mix with 1 and 2 server threads,
 #                on CONC_N contacts
+#   durability   one APIv4 create per call, kith.toml durability "full"
+#                (each commit synced to disk) against "normal"
+#   auth         bench/auth_flood.mjs: keyed reads alone and during a flood
+#                of wrong passwords; wrong password against unknown user
 #   scale        bench/scale.sh's "## Scale" section (10k, 100k, 1M
 #                contacts; slow the first time), when that script exists
 #   memory       its "## Memory" section (bench/memory.sh, which scale.sh
@@ -32,7 +36,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-16}
-PARTS=${PARTS:-http api bulk concurrency scale memory}
+PARTS=${PARTS:-http api bulk concurrency durability auth scale memory}
 BULK_N=${BULK_N:-100000}
 CONC_N=${CONC_N:-10000}
 BUILD_DIR=${BUILD_DIR:-build-bench}
@@ -435,6 +439,55 @@ part_concurrency() {
   sections+=("$work/section-concurrency.md")
 }
 
+# --- 7: durability ------------------------------------------------------------
+part_durability() {
+  declare -A created
+  local mode data
+  for mode in full normal; do
+    data="$work/durability-$mode"
+    new_data "$data"
+    sed -i "s/^durability = .*/durability = \"$mode\"/" "$data/kith.toml"
+    start_kith "$data" 2
+    created[$mode]=$(rps "$kith_url/" -s bench/wrk/v4_create.lua -- "$api_key" "d$RANDOM")
+    stop_kith
+    rm -rf "$data"
+  done
+  {
+    echo "## Durability"
+    echo
+    echo "APIv4 Contact.create (with an email), one a call, each its own transaction; wrk, $CONNECTIONS"
+    echo "connections, 2 server threads; medians of $ROUNDS runs of ${DURATION} s, on $(df --output=source "$work" | tail -1)."
+    echo
+    echo "| kith.toml durability | creates/s | × normal |"
+    echo "|---|---|---|"
+    echo "| \"full\" (default: a commit returns once synced to disk) | ${created[full]} | $(ratio "${created[full]}" "${created[normal]}") |"
+    echo "| \"normal\" (an OS crash or power loss may drop the last acknowledged commits) | ${created[normal]} | 1.00 |"
+    echo
+  } >"$work/section-durability.md"
+  sections+=("$work/section-durability.md")
+}
+
+# --- 8: password checks under a flood -----------------------------------------
+part_auth() {
+  (cd tests/integration && [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  local rows
+  rows=$(node bench/auth_flood.mjs "$kith")
+  {
+    echo "## Password checks under a flood"
+    echo
+    echo "bench/auth_flood.mjs: one client's APIv4 keyed reads (get by id, in sequence) alone and"
+    echo "while 8 clients send wrong passwords (HTTP Basic) as fast as they are answered; then 3.2"
+    echo "logins with a wrong password, for a real user and for unknown names, interleaved. 2 server"
+    echo "threads, 1 password thread, queue 16; throttling raised out of the way."
+    echo
+    echo "| what | median | p99 |"
+    echo "|---|---|---|"
+    echo "$rows"
+    echo
+  } >"$work/section-auth.md"
+  sections+=("$work/section-auth.md")
+}
+
 # --- 3 and 5: bench/scale.sh prints its own sections (and runs memory.sh) -------
 part_scale() {
   [ -f bench/scale.sh ] || return 0
@@ -458,6 +511,8 @@ part_scale() {
 if has_part http || has_part api; then part_http_api; fi
 if has_part bulk; then part_bulk; fi
 if has_part concurrency; then part_concurrency; fi
+if has_part durability; then part_durability; fi
+if has_part auth; then part_auth; fi
 if has_part scale || has_part memory; then part_scale; fi
 
 {

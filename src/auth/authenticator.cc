@@ -19,6 +19,12 @@ constexpr int64_t kTouchIntervalSeconds = 30;
 
 Status Rejected() { return Unauthenticated("Invalid credential"); }
 
+Status TooManyFailures(int64_t wait_seconds) {
+  return ResourceExhausted("Too many failed attempts; try again in " + std::to_string(wait_seconds) +
+                               " seconds.",
+                           Value{{"retry_after", wait_seconds}});
+}
+
 // The user named `name` when `password` is theirs; nullopt otherwise (an
 // unknown name and a wrong password are not told apart).
 StatusOr<std::optional<int64_t>> UserWithPassword(store::Transaction& txn, std::string_view name,
@@ -28,8 +34,11 @@ StatusOr<std::optional<int64_t>> UserWithPassword(store::Transaction& txn, std::
   q.select = {"id", "password_hash"};
   q.where = Condition::Leaf("name", Op::kEq, std::string(name));
   KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
-  if (rows.empty() || !rows[0]["password_hash"].is_string() ||
-      !VerifyPassword(password, rows[0]["password_hash"].get<std::string>())) {
+  if (rows.empty() || !rows[0]["password_hash"].is_string()) {
+    VerifyPassword(password, DummyPasswordHash());  // the same cost as a wrong password
+    return std::optional<int64_t>();
+  }
+  if (!VerifyPassword(password, rows[0]["password_hash"].get<std::string>())) {
     return std::optional<int64_t>();
   }
   return std::optional<int64_t>(rows[0]["id"].get<int64_t>());
@@ -38,7 +47,24 @@ StatusOr<std::optional<int64_t>> UserWithPassword(store::Transaction& txn, std::
 }  // namespace
 
 Authenticator::Authenticator(store::Store& store, AuthOptions options, const Clock& clock)
-    : store_(store), options_(std::move(options)), clock_(clock) {}
+    : store_(store),
+      options_(std::move(options)),
+      clock_(clock),
+      throttle_(options_.throttle, clock) {}
+
+Status Authenticator::LoginAllowed(std::string_view name, std::string_view address) const {
+  int64_t wait = throttle_.LoginWait(name, address);
+  return wait > 0 ? TooManyFailures(wait) : Status();
+}
+
+void Authenticator::CountLogin(const Status& outcome, std::string_view name,
+                               std::string_view address) const {
+  if (outcome.ok()) {
+    throttle_.LoginSucceeded(name, address);
+  } else if (outcome.code() == absl::StatusCode::kUnauthenticated) {
+    throttle_.LoginFailed(name, address);
+  }
+}
 
 bool Authenticator::CheckSiteKey(std::string_view given) const {
   if (given.empty() || options_.site_key.empty()) return false;
@@ -79,7 +105,16 @@ StatusOr<Caller> Authenticator::LoadCaller(store::Transaction& txn, int64_t user
 }
 
 StatusOr<Caller> Authenticator::ByApiKey(std::string_view api_key,
-                                         std::unique_ptr<store::Transaction>* read_txn) const {
+                                         std::unique_ptr<store::Transaction>* read_txn,
+                                         std::string_view address) const {
+  if (int64_t wait = throttle_.AddressWait(address); wait > 0) return TooManyFailures(wait);
+  StatusOr<Caller> caller = FindApiKeyCaller(api_key, read_txn);
+  if (caller.status().code() == absl::StatusCode::kUnauthenticated) throttle_.KeyFailed(address);
+  return caller;
+}
+
+StatusOr<Caller> Authenticator::FindApiKeyCaller(
+    std::string_view api_key, std::unique_ptr<store::Transaction>* read_txn) const {
   if (api_key.empty()) return Rejected();
   std::string hash = HashToken(api_key);
   KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(false));
@@ -152,11 +187,16 @@ StatusOr<Caller> Authenticator::BySession(std::string_view session_id) const {
   return caller;
 }
 
-StatusOr<LoginResult> Authenticator::Login(std::string_view name, std::string_view password) const {
+StatusOr<LoginResult> Authenticator::Login(std::string_view name, std::string_view password,
+                                           std::string_view address) const {
+  KITH_RETURN_IF_ERROR(LoginAllowed(name, address));
   KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(true));
   KITH_ASSIGN_OR_RETURN(std::optional<int64_t> user_id, UserWithPassword(*txn, name, password));
-  if (!user_id) return Unauthenticated("Could not authenticate user, invalid name or password.");
-  KITH_ASSIGN_OR_RETURN(Caller caller, LoadCaller(*txn, *user_id));
+  StatusOr<Caller> checked =
+      user_id ? LoadCaller(*txn, *user_id)
+              : Unauthenticated("Could not authenticate user, invalid name or password.");
+  CountLogin(checked.status(), name, address);
+  KITH_ASSIGN_OR_RETURN(Caller caller, std::move(checked));
   LoginResult result;
   result.session_id = GenerateToken(kSessionIdLength);
   result.api_key = GenerateToken(kApiKeyLength);
@@ -171,12 +211,15 @@ StatusOr<LoginResult> Authenticator::Login(std::string_view name, std::string_vi
   return result;
 }
 
-StatusOr<Caller> Authenticator::ByPassword(std::string_view name, std::string_view password) const {
+StatusOr<Caller> Authenticator::ByPassword(std::string_view name, std::string_view password,
+                                            std::string_view address) const {
   if (name.empty() || password.empty()) return Rejected();
+  KITH_RETURN_IF_ERROR(LoginAllowed(name, address));
   KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(false));
   KITH_ASSIGN_OR_RETURN(std::optional<int64_t> user_id, UserWithPassword(*txn, name, password));
-  if (!user_id) return Rejected();
-  return LoadCaller(*txn, *user_id);
+  StatusOr<Caller> caller = user_id ? LoadCaller(*txn, *user_id) : Rejected();
+  CountLogin(caller.status(), name, address);
+  return caller;
 }
 
 Status Authenticator::Logout(std::string_view session_id) const {

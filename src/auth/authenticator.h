@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "auth/caller.h"
+#include "auth/credential_throttle.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "store/store.h"
@@ -22,6 +23,7 @@ namespace kith::auth {
 struct AuthOptions {
   std::string site_key;                    // from kith.toml
   int64_t session_idle_seconds = 3600;     // sessions expire after this idle time
+  ThrottleOptions throttle = {};           // failed credentials allowed (per name, per address)
 };
 
 struct NewUser {
@@ -53,8 +55,15 @@ class Authenticator {
   // `read_txn`, a success hands over the read transaction the key was
   // checked in, still open, for the call's own reads (one transaction per
   // request instead of two).
+  //
+  // `address` is the client's (empty: not counted, e.g. the CLI): an
+  // address past its limit of failed credentials gets kResourceExhausted
+  // with details {"retry_after": seconds} before any check, and a wrong key
+  // counts against it. The same for Login and ByPassword, which also count
+  // per user name (see CredentialThrottle).
   StatusOr<Caller> ByApiKey(std::string_view api_key,
-                            std::unique_ptr<store::Transaction>* read_txn = nullptr) const;
+                            std::unique_ptr<store::Transaction>* read_txn = nullptr,
+                            std::string_view address = {}) const;
 
   // The caller of a live session; refreshes its idle timer.
   // kUnauthenticated when unknown or expired.
@@ -62,12 +71,20 @@ class Authenticator {
 
   // Checks name and password; opens a session. kUnauthenticated on a wrong
   // name or password (one message for both), or an inactive user.
-  StatusOr<LoginResult> Login(std::string_view name, std::string_view password) const;
+  StatusOr<LoginResult> Login(std::string_view name, std::string_view password,
+                              std::string_view address = {}) const;
 
   // The caller named by `name` and `password`, without opening a session
   // (HTTP Basic credentials). kUnauthenticated "Invalid credential" on a
   // wrong name or password or an inactive user.
-  StatusOr<Caller> ByPassword(std::string_view name, std::string_view password) const;
+  StatusOr<Caller> ByPassword(std::string_view name, std::string_view password,
+                              std::string_view address = {}) const;
+
+  // OK when a password for `name` from `address` may be checked now;
+  // kResourceExhausted {"retry_after": seconds} when failures hold it back.
+  // Login and ByPassword ask it too; a route asks first, so that a refused
+  // attempt does not wait for the password pool.
+  Status LoginAllowed(std::string_view name, std::string_view address) const;
 
   // Ends a session; OK when it did not exist.
   Status Logout(std::string_view session_id) const;
@@ -90,6 +107,10 @@ class Authenticator {
 
  private:
   StatusOr<Caller> LoadCaller(store::Transaction& txn, int64_t user_id) const;
+  StatusOr<Caller> FindApiKeyCaller(std::string_view api_key,
+                                    std::unique_ptr<store::Transaction>* read_txn) const;
+  // Counts a password check's outcome for the throttle.
+  void CountLogin(const Status& outcome, std::string_view name, std::string_view address) const;
   StatusOr<int64_t> UserId(store::Transaction& txn, std::string_view name) const;
 
   // The caller of a permanent api key as of `user_changes`, the store's
@@ -110,6 +131,7 @@ class Authenticator {
   store::Store& store_;
   AuthOptions options_;
   const Clock& clock_;
+  mutable CredentialThrottle throttle_;
 };
 
 }  // namespace kith::auth

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "auth/secrets.h"
+#include "base/error_details.h"
 
 namespace kith::auth {
 namespace {
@@ -56,6 +57,33 @@ TEST_F(AuthenticatorTest, ApiKeyIdentifiesTheUserAndIsStoredHashed) {
   auto rows = txn->Select(q).value();
   EXPECT_EQ(rows[0]["api_key_hash"], HashToken(api_key_));
   EXPECT_NE(rows[0]["api_key_hash"], api_key_);
+}
+
+TEST_F(AuthenticatorTest, FailuresPastTheLimitAreRefusedUncheckedAndCounted) {
+  Authenticator strict(*store_,
+                       AuthOptions{"the-site-key-0123456789", 3600,
+                                   {.failed_logins_per_name = 2,
+                                    .failed_credentials_per_address = 3,
+                                    .window_seconds = 60}},
+                       clock_);
+  EXPECT_EQ(strict.Login("ada", "no", "192.0.2.1").status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(strict.ByPassword("ada", "no", "192.0.2.2").status().code(),
+            absl::StatusCode::kUnauthenticated);
+  auto held = strict.Login("ada", "pw", "192.0.2.3");  // the right password, unchecked
+  ASSERT_EQ(held.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorDetails(held.status())["retry_after"], 60);
+  EXPECT_EQ(strict.ByPassword("ada", "pw", "192.0.2.4").status().code(),
+            absl::StatusCode::kResourceExhausted);
+
+  // Wrong keys from one address hold back that address, not others.
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(strict.ByApiKey("wrong", nullptr, "198.51.100.4").ok());
+  EXPECT_EQ(strict.ByApiKey(api_key_, nullptr, "198.51.100.4").status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(strict.ByApiKey(api_key_, nullptr, "198.51.100.5").ok());
+  clock_.now += 60;
+  EXPECT_TRUE(strict.ByApiKey(api_key_, nullptr, "198.51.100.4").ok());
+  EXPECT_TRUE(strict.Login("ada", "pw", "192.0.2.3").ok());  // the window has passed
 }
 
 TEST_F(AuthenticatorTest, AReplacedKeyOrADisabledUserIsRefusedAtOnce) {

@@ -62,6 +62,14 @@ bool VerifyPassword(std::string_view password, const std::string& stored_hash) {
   return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
 }
 
+const std::string& DummyPasswordHash() {
+  static const std::string hash = [] {
+    StatusOr<std::string> made = HashPassword(GenerateToken(32));
+    return made.ok() ? *made : std::string();
+  }();
+  return hash;
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;

@@ -24,6 +24,12 @@ std::string HashToken(std::string_view token);
 StatusOr<std::string> HashPassword(std::string_view password);
 bool VerifyPassword(std::string_view password, const std::string& stored_hash);
 
+// A hash of a random password, made with the same parameters as
+// HashPassword's on first use (kith serve makes it at start). Checking a
+// login for an unknown name against it costs what a wrong password costs,
+// so the answer's timing does not tell who exists.
+const std::string& DummyPasswordHash();
+
 // Compares without leaking where the inputs differ (the length may leak).
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

@@ -27,6 +27,18 @@ TEST(SecretsTest, PasswordsVerifyOnlyWhenEqual) {
   EXPECT_FALSE(VerifyPassword("s3cret", ""));
 }
 
+// An unknown name is checked against the dummy hash: it must cost what a
+// real one costs, so its parameters (all before the salt) are the same.
+TEST(SecretsTest, TheDummyHashHasTheParametersOfARealOne) {
+  ASSERT_TRUE(InitSecrets().ok());
+  auto parameters = [](const std::string& hash) { return hash.substr(0, hash.rfind('$', hash.rfind('$') - 1)); };
+  std::string real = HashPassword("s3cret").value();
+  ASSERT_FALSE(DummyPasswordHash().empty());
+  EXPECT_EQ(parameters(DummyPasswordHash()), parameters(real));
+  EXPECT_NE(DummyPasswordHash(), real);
+  EXPECT_EQ(&DummyPasswordHash(), &DummyPasswordHash());  // made once
+}
+
 TEST(SecretsTest, ConstantTimeEquals) {
   EXPECT_TRUE(ConstantTimeEquals("key", "key"));
   EXPECT_FALSE(ConstantTimeEquals("key", "kex"));

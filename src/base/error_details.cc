@@ -38,6 +38,9 @@ Status PermissionDenied(std::string_view m, const Value& d) {
 Status Unauthenticated(std::string_view m, const Value& d) {
   return ErrorWithDetails(absl::StatusCode::kUnauthenticated, m, d);
 }
+Status ResourceExhausted(std::string_view m, const Value& d) {
+  return ErrorWithDetails(absl::StatusCode::kResourceExhausted, m, d);
+}
 Status Internal(std::string_view m) { return Status(absl::StatusCode::kInternal, absl::string_view(m.data(), m.size())); }
 
 

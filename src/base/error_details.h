@@ -27,6 +27,7 @@ Status NotFound(std::string_view message, const Value& details = Value::object()
 Status AlreadyExists(std::string_view message, const Value& details = Value::object());
 Status PermissionDenied(std::string_view message, const Value& details = Value::object());
 Status Unauthenticated(std::string_view message, const Value& details = Value::object());
+Status ResourceExhausted(std::string_view message, const Value& details = Value::object());
 Status Internal(std::string_view message);
 
 }  // namespace kith

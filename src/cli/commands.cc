@@ -50,6 +50,7 @@ store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::Ki
   options.sqlite_path = config::DatabasePath(data_dir);
   options.database_url = config.database;
   options.pool_size = static_cast<int>(config.database_pool_size);
+  options.durable_commits = config.security.durability == "full";
   return options;
 }
 
@@ -61,7 +62,13 @@ StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir) {
   entities::RegisterBuiltins(rt->registry, api::GlobalRules());
   rt->dispatcher = std::make_unique<api::Dispatcher>(*rt->store, rt->registry);
   rt->auth = std::make_unique<auth::Authenticator>(
-      *rt->store, auth::AuthOptions{rt->config.site_key, rt->config.session_idle_seconds});
+      *rt->store,
+      auth::AuthOptions{
+          rt->config.site_key, rt->config.session_idle_seconds,
+          auth::ThrottleOptions{
+              .failed_logins_per_name = rt->config.security.failed_logins_per_name,
+              .failed_credentials_per_address = rt->config.security.failed_credentials_per_address,
+              .window_seconds = rt->config.security.throttle_window_seconds}});
   return rt;
 }
 
@@ -178,11 +185,18 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
   KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
   KITH_ASSIGN_OR_RETURN(auto listen, ParseListen(options.listen));
   if (options.threads < 1) return InvalidArgument("--threads must be at least 1");
+  const config::SecuritySettings& security = rt->config.security;
+  auth::DummyPasswordHash();  // made now, not on the first login for an unknown name
+  auth::PasswordPool password_pool(
+      {.threads = static_cast<int>(security.password_threads),
+       .queue_limit = static_cast<size_t>(security.password_queue)});
   // The built-ins plus the extensions, swapped whole on SIGHUP.
   LiveService live(rt->registry, *rt->store, *rt->auth,
                    {.honest_http_status = rt->config.honest_http_status,
                     .q_means_v3 = rt->config.q_dialect == "v3",
-                    .limits = rt->config.limits},
+                    .limits = rt->config.limits,
+                     .password_pool = &password_pool,
+                     .cors_origins = security.cors_origins},
                    extensions::ExtensionsDir(options.data_dir), extensions::SandboxLimits{});
   ReportExtensions(*live.Reload(), out);
   http::HttpServerOptions http_options;

@@ -43,7 +43,17 @@ http::HttpResponse LiveService::Handle(const http::HttpRequest& request) const {
     snapshot = current_;
   }
   if (snapshot == nullptr) return http::HttpResponse{503, "text/plain; charset=UTF-8", {}, "starting\n"};
-  return snapshot->service->Handle(request);
+  http::HttpResponse response = snapshot->service->Handle(request);
+  if (response.deferred) {
+    // The snapshot lives until the deferred answer has been worked out.
+    response.deferred = [snapshot, later = std::move(response.deferred)](
+                            std::function<void(http::HttpResponse)> respond) {
+      later([snapshot, respond = std::move(respond)](http::HttpResponse answer) {
+        respond(std::move(answer));
+      });
+    };
+  }
+  return response;
 }
 
 }  // namespace kith::cli

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <sstream>
 
 #include "base/error_details.h"
@@ -56,6 +58,97 @@ const LimitSetting* FindLimitSetting(std::string_view key) {
 
 }  // namespace
 
+// ---- Security settings (see SecuritySettings in kith_config.h).
+namespace {
+
+// A one-line TOML array of basic strings: ["a", "b"] (escapes \" and \\).
+std::optional<std::vector<std::string>> ParseStringArray(std::string_view text) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return std::nullopt;
+  std::vector<std::string> items;
+  size_t i = 1;
+  const size_t end = text.size() - 1;
+  auto skip_space = [&] {
+    while (i < end && (text[i] == ' ' || text[i] == '\t')) ++i;
+  };
+  for (;;) {
+    skip_space();
+    if (i == end) return items;  // empty, or after a trailing comma
+    if (text[i] != '"') return std::nullopt;
+    std::string item;
+    for (++i;; ++i) {
+      if (i >= end) return std::nullopt;  // unterminated
+      if (text[i] == '"') break;
+      if (text[i] == '\\') {
+        if (++i >= end || (text[i] != '"' && text[i] != '\\')) return std::nullopt;
+      }
+      item += text[i];
+    }
+    items.push_back(std::move(item));
+    ++i;
+    skip_space();
+    if (i == end) return items;
+    if (text[i] != ',') return std::nullopt;
+    ++i;
+  }
+}
+
+// Reads `key` into `s` when it is a security setting: true when it was one,
+// kInvalidArgument (by `bad`) when its value is wrong.
+StatusOr<bool> ReadSecuritySetting(const std::string& key, const std::string& value,
+                                   SecuritySettings& s, const std::function<Status()>& bad) {
+  int64_t* number = key == "password_threads"                 ? &s.password_threads
+                    : key == "password_queue"                 ? &s.password_queue
+                    : key == "failed_logins_per_name"         ? &s.failed_logins_per_name
+                    : key == "failed_credentials_per_address" ? &s.failed_credentials_per_address
+                    : key == "throttle_window_seconds"        ? &s.throttle_window_seconds
+                                                              : nullptr;
+  if (number != nullptr) {
+    auto n = ParseInt64(value);
+    if (!n || *n <= 0) return bad();
+    *number = *n;
+    return true;
+  }
+  if (key == "durability") {
+    if (value != "\"full\"" && value != "\"normal\"") return bad();
+    s.durability = value.substr(1, value.size() - 2);
+    return true;
+  }
+  if (key == "cors_origins") {
+    auto origins = ParseStringArray(value);
+    if (!origins) return bad();
+    s.cors_origins = std::move(*origins);
+    return true;
+  }
+  return false;
+}
+
+void WriteSecuritySettings(std::ostream& out, const SecuritySettings& s) {
+  out << "# Password checks run on threads of their own; more waiting than the queue\n"
+      << "# holds are answered 429 (too many requests).\n"
+      << "password_threads = " << s.password_threads << "\n"
+      << "password_queue = " << s.password_queue << "\n"
+      << "# Failed logins per user name, and failed credentials (passwords, api keys) per\n"
+      << "# client address, allowed in any window of throttle_window_seconds; more are\n"
+      << "# answered 429 with Retry-After. Counted by each server process on its own.\n"
+      << "failed_logins_per_name = " << s.failed_logins_per_name << "\n"
+      << "failed_credentials_per_address = " << s.failed_credentials_per_address << "\n"
+      << "throttle_window_seconds = " << s.throttle_window_seconds << "\n"
+      << "# \"full\": an acknowledged write survives a power loss; \"normal\": faster, but\n"
+      << "# an OS crash or power loss may drop the last acknowledged writes.\n"
+      << "durability = \"" << s.durability << "\"\n"
+      << "# Web origins whose browser pages may call kith, e.g. [\"https://www.example.org\"].\n"
+      << "cors_origins = [";
+  for (size_t i = 0; i < s.cors_origins.size(); ++i) {
+    out << (i == 0 ? "\"" : ", \"");
+    for (char c : s.cors_origins[i]) out << (c == '"' || c == '\\' ? "\\" : "") << c;
+    out << '"';
+  }
+  out << "]\n";
+}
+
+}  // namespace
+// ---- end of the security settings
+
 std::string ConfigPath(const std::string& data_dir) { return data_dir + "/kith.toml"; }
 std::string DatabasePath(const std::string& data_dir) { return data_dir + "/kith.db"; }
 
@@ -103,7 +196,10 @@ StatusOr<KithConfig> LoadConfig(const std::string& data_dir) {
       if (!n || *n <= 0) return bad();
       LimitField(config, *limit) = *n;
     } else {
-      return InvalidArgument("kith.toml line " + std::to_string(number) + ": unknown setting " + key);
+      KITH_ASSIGN_OR_RETURN(bool known, ReadSecuritySetting(key, value, config.security, bad));
+      if (!known) {
+        return InvalidArgument("kith.toml line " + std::to_string(number) + ": unknown setting " + key);
+      }
     }
   }
   if (config.site_key.size() < 8) return InvalidArgument("kith.toml: site_key must have at least 8 characters");
@@ -129,6 +225,7 @@ Status WriteConfig(const std::string& data_dir, const KithConfig& config) {
     out << "# " << s.comment << "\n"
         << s.name << " = " << LimitValue(config, s) << "\n";
   }
+  WriteSecuritySettings(out, config.security);
   if (!config.database.empty()) {
     out << "# The PostgreSQL database (instead of SQLite in kith.db), and how many\n"
         << "# connections to it this server opens at most.\n"

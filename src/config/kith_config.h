@@ -1,15 +1,30 @@
 // kith.toml: the settings of one data directory. kith reads a small TOML
-// subset (key = "string" | integer | true/false, # comments), enough for
-// its flat settings file.
+// subset (key = "string" | integer | true/false | ["string", ...] on one
+// line, # comments), enough for its flat settings file.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/request_limits.h"
 #include "base/status.h"
 
 namespace kith::config {
+
+// ---- Security settings (issue 18): password checks, throttling of failed
+// credentials, durability of acknowledged writes, browser origins. Read and
+// written by the block of the same name in kith_config.cc.
+struct SecuritySettings {
+  int64_t password_threads = 1;   // threads that hash and check passwords, apart from serving
+  int64_t password_queue = 16;    // checks waiting for them; one more is answered 429
+  int64_t failed_logins_per_name = 10;           // per window and user name (then 429)
+  int64_t failed_credentials_per_address = 100;  // per window and client address (then 429)
+  int64_t throttle_window_seconds = 60;          // the sliding window those count in
+  std::string durability = "full";               // "full" | "normal" (SQLite synchronous)
+  std::vector<std::string> cors_origins;         // browser origins allowed; none by default
+};
+// ---- end of the security settings
 
 struct KithConfig {
   std::string site_key;                        // required; >= 32 characters when generated
@@ -33,6 +48,7 @@ struct KithConfig {
   RequestLimits limits;
   int64_t max_connections = 1000;  // open connections; past it the oldest idle one is closed
   // --- end of limits ---
+  SecuritySettings security;
 };
 
 // Paths inside a data directory.

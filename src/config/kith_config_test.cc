@@ -72,6 +72,52 @@ TEST_F(KithConfigTest, LimitsReadBackAndHaveDefaults) {
   EXPECT_NE(std::string(zero.status().message()).find("bad value for max_rows"), std::string::npos);
   std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\nmax_where_conditions = 7\n";
   EXPECT_EQ(LoadConfig(dir_)->limits.max_where_conditions, 7);
+TEST_F(KithConfigTest, SecuritySettingsHaveSafeDefaultsAndReadBack) {
+  std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\n";
+  SecuritySettings defaults = LoadConfig(dir_)->security;
+  EXPECT_EQ(defaults.failed_logins_per_name, 10);
+  EXPECT_EQ(defaults.failed_credentials_per_address, 100);
+  EXPECT_EQ(defaults.throttle_window_seconds, 60);
+  EXPECT_EQ(defaults.durability, "full");
+  EXPECT_TRUE(defaults.cors_origins.empty());
+
+  KithConfig c;
+  c.site_key = "0123456789abcdef";
+  c.security.password_queue = 3;
+  c.security.durability = "normal";
+  c.security.cors_origins = {"https://www.example.org", "http://a\"b\\c"};
+  ASSERT_TRUE(WriteConfig(dir_, c).ok());
+  auto read = LoadConfig(dir_);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->security.password_queue, 3);
+  EXPECT_EQ(read->security.durability, "normal");
+  EXPECT_EQ(read->security.cors_origins, c.security.cors_origins);
+}
+
+TEST_F(KithConfigTest, CorsOriginsIsAOneLineStringArray) {
+  auto origins = [&](const std::string& value) -> StatusOr<std::vector<std::string>> {
+    std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\ncors_origins = " << value << "\n";
+    auto read = LoadConfig(dir_);
+    if (!read.ok()) return read.status();
+    return read->security.cors_origins;
+  };
+  EXPECT_EQ(*origins("[]"), std::vector<std::string>{});
+  EXPECT_EQ(*origins(R"([ "https://a.org" ,"https://b.org:8443", ])"),
+            (std::vector<std::string>{"https://a.org", "https://b.org:8443"}));
+  for (const char* bad : {R"("https://a.org")", R"(["https://a.org")", R"(["a" "b"])",
+                          R"([https://a.org])", R"(["a\x"])", "[", R"(["a",,])"}) {
+    auto read = origins(bad);
+    ASSERT_FALSE(read.ok()) << bad;
+    EXPECT_NE(std::string(read.status().message()).find("bad value for cors_origins"),
+              std::string::npos);
+  }
+}
+
+TEST_F(KithConfigTest, DurabilityIsFullOrNormalAndLimitsArePositive) {
+  std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\ndurability = \"off\"\n";
+  EXPECT_FALSE(LoadConfig(dir_).ok());
+  std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\nfailed_logins_per_name = 0\n";
+  EXPECT_FALSE(LoadConfig(dir_).ok());
 }
 
 TEST_F(KithConfigTest, MissingFileIsNotFound) {

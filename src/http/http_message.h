@@ -33,6 +33,12 @@ struct HttpResponse {
   // the fields above.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Set when the answer is not ready yet: the server then ignores the fields
+  // above and calls `deferred` once with a function that takes the real
+  // response, callable once from any thread. The I/O thread is free in the
+  // meantime (work that must not hold it, e.g. password hashing, runs on a
+  // pool of its own).
+  std::function<void(std::function<void(HttpResponse)>)> deferred = {};
 };
 
 }  // namespace kith::http

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -108,6 +109,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnReadBody(beast::error_code ec);
   void HandleReadError(beast::error_code ec);
   void HandleRequest();
+  void Respond(HttpResponse response, bool client_keep_alive, bool is_head);
   void SendError(unsigned status, std::string_view text, bool linger,
                  std::string_view content_type = "text/plain; charset=UTF-8");
   void SendBodyTooLarge();
@@ -586,25 +588,39 @@ void Connection::HandleRequest() {
   const bool is_head = beast_request.method() == bhttp::verb::head;
 
   HttpResponse response;
-  bool ok = false;
   try {
     response = server_->handler()(request);
-    ok = true;
+    if (response.deferred) {
+      // Answered later from another thread, on this strand; the work guard
+      // keeps the I/O threads running (through Stop()) until then.
+      state_ = State::kIdle;
+      auto later = std::move(response.deferred);
+      later([self = shared_from_this(), work = net::make_work_guard(socket_.get_executor()),
+             client_keep_alive, is_head](HttpResponse answer) {
+        net::post(self->socket_.get_executor(),
+                  [self, answer = std::move(answer), client_keep_alive, is_head]() mutable {
+                    self->Respond(std::move(answer), client_keep_alive, is_head);
+                  });
+      });
+      return;
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kith http: handler threw for %s %s: %s\n", request.method.c_str(),
                  request.path.c_str(), e.what());
+    response = HttpResponse{500, "text/plain; charset=UTF-8", {}, "internal error\n"};
   } catch (...) {
     std::fprintf(stderr, "kith http: handler threw a non-standard exception for %s %s\n",
                  request.method.c_str(), request.path.c_str());
+    response = HttpResponse{500, "text/plain; charset=UTF-8", {}, "internal error\n"};
   }
-  if (ok && (response.status < 200 || response.status > 999)) {
+  Respond(std::move(response), client_keep_alive, is_head);
+}
+
+// On the strand: writes the handler's answer to the request just read.
+void Connection::Respond(HttpResponse response, bool client_keep_alive, bool is_head) {
+  if (response.status < 200 || response.status > 999) {
     std::fprintf(stderr, "kith http: handler returned invalid status %d\n", response.status);
-    ok = false;
-  }
-  if (!ok) {
-    response = HttpResponse();
-    response.status = 500;
-    response.body = "internal error\n";
+    response = HttpResponse{500, "text/plain; charset=UTF-8", {}, "internal error\n"};
   }
 
   bool close_after = !client_keep_alive || server_->stopping() || evicted;

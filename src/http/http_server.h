@@ -5,6 +5,9 @@
 // pipelining-safe sequential handling per connection, request size limits
 // and graceful shutdown are its business; what a request means is not.
 // Thread-safety: the handler is called concurrently from the I/O threads.
+// A handler whose answer needs slow work returns HttpResponse::deferred and
+// gives the answer later from its own thread; the connection waits without
+// holding an I/O thread.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,10 @@
 #include "server/kith_service.h"
 
+#include <cstdio>
+#include <exception>
+
 #include "api/request_budget.h"
+#include "server/cors.h"
 #include "server/route_helpers.h"
 
 namespace kith::server {
@@ -12,8 +16,31 @@ KithService::KithService(const auth::Authenticator& auth, const api::Dispatcher&
                          ServiceOptions options)
     : auth_(auth), dispatcher_(dispatcher), options_(options) {}
 
-// The route table: which protocol a path speaks (shared/PROTOCOL.md A.1).
+// CORS around the routes: preflights answered here, a session cookie from
+// another origin's page dropped, the allowed origin named in the answer.
 HttpResponse KithService::Handle(const HttpRequest& request) const {
+  if (IsPreflight(request)) return PreflightResponse(request, options_.cors_origins);
+  bool cross_origin = IsCrossOrigin(request);
+  HttpResponse response = cross_origin && !request.Header("cookie").empty()
+                              ? Route(WithoutCookies(request))
+                              : Route(request);
+  if (!cross_origin || options_.cors_origins.empty()) return response;
+  if (!response.deferred) {
+    AddCorsHeaders(request, options_.cors_origins, response);
+    return response;
+  }
+  response.deferred = [later = std::move(response.deferred), origins = options_.cors_origins,
+                       request](std::function<void(HttpResponse)> respond) {
+    later([origins, request, respond = std::move(respond)](HttpResponse answer) {
+      AddCorsHeaders(request, origins, answer);
+      respond(std::move(answer));
+    });
+  };
+  return response;
+}
+
+// The route table: which protocol a path speaks (shared/PROTOCOL.md A.1).
+HttpResponse KithService::Route(const HttpRequest& request) const {
   if (request.path == "/healthz") {
     return HttpResponse{200, "text/plain; charset=UTF-8", {}, "ok\n"};
   }
@@ -25,6 +52,30 @@ HttpResponse KithService::Handle(const HttpRequest& request) const {
   if (request.path == "/civicrm/ajax/rest") return HandleRest(request, true);
   if (request.path == "/civicrm/ajax/api4" || request.path.rfind("/civicrm/ajax/api4/", 0) == 0) return HandleApi4(request);
   return HttpResponse{404, "text/plain; charset=UTF-8", {}, "Not Found\n"};
+}
+
+std::optional<HttpResponse> KithService::OnPasswordPool(
+    const HttpRequest& request, std::function<HttpResponse(const HttpRequest&)> route,
+    HttpResponse busy) const {
+  auth::PasswordPool* pool = options_.password_pool;
+  if (pool == nullptr || auth::PasswordPool::OnPoolThread()) return std::nullopt;
+  busy.headers.emplace_back("Retry-After", "1");
+  HttpResponse later;
+  later.deferred = [pool, request, route = std::move(route),
+                    busy = std::move(busy)](std::function<void(HttpResponse)> respond) {
+    bool queued = pool->TrySubmit([request, route, respond] {
+      HttpResponse answer{500, "text/plain; charset=UTF-8", {}, "internal error\n"};
+      try {
+        answer = route(request);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "kith: password route threw for %s: %s\n", request.path.c_str(),
+                     e.what());
+      }
+      respond(std::move(answer));
+    });
+    if (!queued) respond(busy);
+  };
+  return later;
 }
 
 }  // namespace kith::server

@@ -5,9 +5,15 @@
 // Thread-safe: Handle() is called concurrently by the HTTP server's threads.
 #pragma once
 
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "api/api.h"
 #include "auth/authenticator.h"
 #include "base/request_limits.h"
+#include "auth/password_pool.h"
 #include "http/http_message.h"
 
 namespace kith::server {
@@ -16,6 +22,10 @@ struct ServiceOptions {
   bool honest_http_status = false;  // 3.2 errors with 4xx instead of 200
   bool q_means_v3 = false;          // q=civicrm/<e>/<a> on extern/rest.php is APIv3 (kith.toml q_dialect)
   RequestLimits limits;             // what one request may ask (kith.toml)
+  // Where requests that carry a password are served (login, HTTP Basic);
+  // null: on the calling thread (in-process tests). Outlives the service.
+  auth::PasswordPool* password_pool = nullptr;
+  std::vector<std::string> cors_origins;  // browser origins allowed (kith.toml); see cors.h
 };
 
 // The 413 answer to a request whose body is over `limit` bytes (for
@@ -31,6 +41,8 @@ class KithService {
   http::HttpResponse Handle(const http::HttpRequest& request) const;
 
  private:
+  // The protocol a path speaks (shared/PROTOCOL.md A.1).
+  http::HttpResponse Route(const http::HttpRequest& request) const;
   http::HttpResponse HandleLegacy(const http::HttpRequest& request, bool browser_path) const;
   // /civicrm/ajax/api4[/<Entity>/<action>]: APIv4; v4_route.cc.
   http::HttpResponse HandleApi4(const http::HttpRequest& request) const;
@@ -39,6 +51,15 @@ class KithService {
   http::HttpResponse HandleRest(const http::HttpRequest& request, bool ajax) const;
   http::HttpResponse HandleV3(const http::HttpRequest& request, const Value& params, bool ajax,
                               std::string_view q_function) const;
+
+  // A request that carries a password, answered by `route` on the password
+  // pool (the answer deferred), or `busy` (with Retry-After) at once when
+  // the pool's queue is full. nullopt when already on the pool or there is
+  // none: go on here. kith_service.cc.
+  std::optional<http::HttpResponse> OnPasswordPool(
+      const http::HttpRequest& request,
+      std::function<http::HttpResponse(const http::HttpRequest&)> route,
+      http::HttpResponse busy) const;
 
   const auth::Authenticator& auth_;
   const api::Dispatcher& dispatcher_;

@@ -20,6 +20,11 @@ namespace {
 constexpr char kSiteKeyError[] =
     "Could not authenticate user, invalid site key. More info at: "
     "http://wiki.civicrm.org/confluence/display/CRMDOC/Command-line+Script+Configuration";
+constexpr char kCsrfAlert[] =
+    "SECURITY ALERT: Ajax requests can only be issued by javascript clients.";
+constexpr char kPostOnly[] =
+    "SECURITY: All requests that modify the database must be http POST, not GET.";
+constexpr char kTooBusy[] = "Too many logins at once; try again in a moment.";
 }  // namespace
 
 HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_path) const {
@@ -49,6 +54,7 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
                      : error_status;
     Value body = rest_layer ? wire::legacy::LegacyRestError(std::string(s.message()))
                             : wire::legacy::LegacyErrorBody(s);
+    AddRetryAfter(s, headers);
     return render(body, status);
   };
 
@@ -78,7 +84,17 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     if (req.name.empty() || req.pass.empty()) {
       return fail(Unauthenticated("Invalid name / password."), true);
     }
-    auto login = auth_.Login(req.name, req.pass);
+    // Held back by earlier failures: refused before it waits for the pool.
+    if (Status allowed = auth_.LoginAllowed(req.name, request.remote_address); !allowed.ok()) {
+      return fail(allowed, true);
+    }
+    if (auto later = OnPasswordPool(
+            request,
+            [this, browser_path](const HttpRequest& r) { return HandleLegacy(r, browser_path); },
+            fail(ResourceExhausted(kTooBusy), true))) {
+      return *std::move(later);
+    }
+    auto login = auth_.Login(req.name, req.pass, request.remote_address);
     if (!login.ok()) return fail(login.status(), true);
     headers.emplace_back("Set-Cookie", "PHPSESSID=" + login->session_id + "; Path=/; HttpOnly; SameSite=Lax");
     return render(Value{{"is_error", 0},
@@ -91,10 +107,11 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
   StatusOr<auth::Caller> caller = Unauthenticated("Valid session, or user api_key required");
   std::unique_ptr<store::Transaction> auth_txn;  // the key's read transaction, for the call
   if (!req.api_key.empty()) {
-    caller = auth_.ByApiKey(req.api_key, &auth_txn);
+    caller = auth_.ByApiKey(req.api_key, &auth_txn, request.remote_address);
   } else if (!req.session_id.empty()) {
     caller = auth_.BySession(req.session_id);
   }
+  if (!caller.ok() && IsThrottled(caller.status())) return fail(caller.status(), true);
   if (!caller.ok()) return fail(Unauthenticated("Valid session, or user api_key required"), true);
 
   if (req.kind == Kind::kLogout) {
@@ -108,7 +125,17 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
 
   api::ApiCall call{req.entity, req.action, req.params, 2};
   const api::ActionRegistry& registry = dispatcher_.registry();
-  if (registry.Find(2, req.entity, req.action) == nullptr) {
+  const api::ActionSpec* spec = registry.Find(2, req.entity, req.action);
+  // CSRF: on the browser path a session cookie is the only credential, and
+  // a browser sends it with any page's request. Writes need what only a
+  // script of kith's own origin can send, as CiviCRM's AJAX API requires.
+  if (browser_path && req.api_key.empty() && spec != nullptr && spec->writes) {
+    if (request.Header("x-requested-with") != "XMLHttpRequest") {
+      return fail(PermissionDenied(kCsrfAlert), true);
+    }
+    if (request.method != "POST") return fail(PermissionDenied(kPostOnly), true);
+  }
+  if (spec == nullptr) {
     bool known_entity = !registry.ActionsOf(2, req.entity).empty();
     std::string message = known_entity ? "Unknown function called: civicrm_" + req.entity + "_" + req.action
                                        : "Unknown function invocation.";

@@ -1,5 +1,6 @@
 #include "server/route_helpers.h"
 
+#include "base/error_details.h"
 #include "base/request_limits.h"
 #include "base/strings.h"
 
@@ -34,6 +35,15 @@ Status CheckAnswerSize(std::string_view body, const RequestLimits& limits) {
   if (static_cast<int64_t>(body.size()) <= limits.max_answer_bytes) return Status();
   return TooLarge("The answer would be larger than " + std::to_string(limits.max_answer_bytes) +
                   " bytes");
+}
+
+bool IsThrottled(const Status& s) { return s.code() == absl::StatusCode::kResourceExhausted; }
+
+void AddRetryAfter(const Status& s, std::vector<std::pair<std::string, std::string>>& headers) {
+  if (!IsThrottled(s)) return;
+  Value seconds = ErrorDetails(s).value("retry_after", Value(1));
+  headers.emplace_back("Retry-After",
+                       std::to_string(seconds.is_number_integer() ? seconds.get<int64_t>() : 1));
 }
 
 }  // namespace kith::server

@@ -1,7 +1,10 @@
 // Small helpers shared by the protocol routes of KithService.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/request_limits.h"
 #include "base/status.h"
@@ -22,5 +25,12 @@ int HonestStatus(const Status& status);
 // TooLarge when a rendered answer is over limits.max_answer_bytes; the
 // route then answers that error instead.
 Status CheckAnswerSize(std::string_view body, const RequestLimits& limits);
+
+// True for a credential refused unchecked because of earlier failures
+// (kResourceExhausted from auth); such answers are 429 with Retry-After.
+bool IsThrottled(const Status& status);
+// Adds Retry-After (the status's details retry_after, in seconds) to
+// `headers` when `status` IsThrottled.
+void AddRetryAfter(const Status& status, std::vector<std::pair<std::string, std::string>>& headers);
 
 }  // namespace kith::server

@@ -105,7 +105,10 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   };
   // A refusal before any call: {"error_message":...,"is_error":1}.
   auto refuse = [&](const Status& s) {
-    return render(wire::v3::V3RestError(std::string(s.message())), honest ? HonestStatus(s) : 200);
+    HttpResponse r =
+        render(wire::v3::V3RestError(std::string(s.message())), honest ? HonestStatus(s) : 200);
+    AddRetryAfter(s, r.headers);
+    return r;
   };
 
   if (!q_function.empty()) {
@@ -127,7 +130,8 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
     if (req.api_key.empty() || AsciiLower(req.api_key) == "null") {
       return refuse(Unauthenticated("FATAL: mandatory param 'api_key' (user key) missing"));
     }
-    caller = auth_.ByApiKey(req.api_key, &auth_txn);
+    caller = auth_.ByApiKey(req.api_key, &auth_txn, request.remote_address);
+    if (!caller.ok() && IsThrottled(caller.status())) return refuse(caller.status());
     if (!caller.ok()) {
       return refuse(Unauthenticated("ERROR: No CMS user associated with given api-key"));
     }
@@ -142,7 +146,8 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
       return r;
     };
     caller = req.api_key.empty() ? StatusOr<auth::Caller>(Unauthenticated("Invalid credential"))
-                                 : auth_.ByApiKey(req.api_key, &auth_txn);
+                                 : auth_.ByApiKey(req.api_key, &auth_txn, request.remote_address);
+    if (!caller.ok() && IsThrottled(caller.status())) return refuse(caller.status());
     if (!caller.ok()) return authx_fail("Invalid credential");
     if (!auth_.CheckSiteKey(req.site_key) && !caller->Has("authenticate with api key")) {
       return authx_fail("Login not permitted. Must satisfy guard (site_key, perm).");

@@ -26,6 +26,7 @@ namespace {
 constexpr char kApi4Path[] = "/civicrm/ajax/api4";
 constexpr char kSecurityAlert[] =
     "SECURITY ALERT: Ajax requests can only be issued by javascript clients, eg. CRM.api4().";
+constexpr char kTooBusy[] = "Too many password checks at once; try again in a moment.";
 constexpr char kPostOnly[] =
     "SECURITY: All requests that modify the database must be http POST, not GET.";
 
@@ -45,6 +46,13 @@ HttpResponse BoundedJson(int status, const Value& body, const RequestLimits& lim
 // authx's refusal: plain text, no JSON.
 HttpResponse AuthxFailure(const std::string& reason) {
   return HttpResponse{401, "text/plain; charset=UTF-8", {}, "HTTP 401 " + reason};
+}
+
+// A credential refused unchecked after too many failures: 429, Retry-After.
+HttpResponse Throttled(const Status& s) {
+  HttpResponse r = Json(429, wire::v4::PageError(429, std::string(s.message())));
+  AddRetryAfter(s, r.headers);
+  return r;
 }
 
 bool IsReadAction(std::string_view action) {
@@ -89,7 +97,19 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
   if (cred.kind == V4Credential::Kind::kMalformed) return AuthxFailure("Invalid credential");
   if (cred.kind == V4Credential::Kind::kBearer || cred.kind == V4Credential::Kind::kBasic) {
     bool basic = cred.kind == V4Credential::Kind::kBasic;
-    caller = basic ? auth_.ByPassword(cred.token, cred.password) : auth_.ByApiKey(cred.token, &auth_txn);
+    // A password is checked on the password pool: this request goes there whole.
+    std::optional<HttpResponse> later;
+    if (basic) {
+      // Held back by earlier failures: refused before it waits for the pool.
+      Status allowed = auth_.LoginAllowed(cred.token, request.remote_address);
+      if (!allowed.ok()) return Throttled(allowed);
+      later = OnPasswordPool(request, [this](const HttpRequest& r) { return HandleApi4(r); },
+                             Json(429, wire::v4::PageError(429, kTooBusy)));
+    }
+    if (later) return *std::move(later);
+    caller = basic ? auth_.ByPassword(cred.token, cred.password, request.remote_address)
+                   : auth_.ByApiKey(cred.token, &auth_txn, request.remote_address);
+    if (!caller.ok() && IsThrottled(caller.status())) return Throttled(caller.status());
     if (!caller.ok()) return AuthxFailure("Invalid credential");
     // The guards of A.7: the site key, or the permission to log in this way.
     const char* perm = basic ? "authenticate with password" : "authenticate with api key";

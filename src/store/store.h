@@ -145,6 +145,11 @@ struct StoreOptions {
   std::string database_url = {};
   int pool_size = 16;         // PostgreSQL connections per store, at most
   int pool_wait_ms = 10000;   // how long Begin waits for one (then kUnavailable)
+  // true: a commit returns once it is on disk (SQLite synchronous=FULL), so
+  // an acknowledged write survives an OS crash or power loss. false
+  // (synchronous=NORMAL): faster commits, but such a crash may drop the last
+  // acknowledged ones (the database stays consistent).
+  bool durable_commits = true;
 };
 
 // Opens (creating and migrating when needed) the store described by

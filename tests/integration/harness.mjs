@@ -140,7 +140,7 @@ function wrapResponse(res, text) {
 
 // Starts `kith serve` on a fresh data directory.
 //   options.bodyLimitBytes: rewrite body_limit_bytes in kith.toml before serving
-//   options.settings: {name: value} set in kith.toml before serving (limits)
+//   options.settings: {name: TOML value text} rewritten in kith.toml before serving
 //   options.siteKey: site key for `kith init` (random otherwise)
 //   options.threads: --threads
 //   options.files: {relative path: content} written into the data directory
@@ -173,13 +173,14 @@ export async function startKith(options = {}) {
       await writeFile(tomlPath, toml.replace(/^body_limit_bytes = \d+$/m, `body_limit_bytes = ${options.bodyLimitBytes}`));
     }
 
-    if (options.settings) {
+    if (options.settings !== undefined) {
+      // {name: TOML value text}: replaces the line of that setting in kith.toml.
       const tomlPath = path.join(dataDir, 'kith.toml');
       let toml = await readFile(tomlPath, 'utf8');
       for (const [name, value] of Object.entries(options.settings)) {
         const line = new RegExp(`^${name} = .*$`, 'm');
         if (!line.test(toml)) throw new Error(`kith.toml has no ${name} line`);
-        toml = toml.replace(line, `${name} = ${value}`);
+        toml = toml.replace(line, () => `${name} = ${value}`);
       }
       await writeFile(tomlPath, toml);
     }

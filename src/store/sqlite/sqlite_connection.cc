@@ -74,7 +74,8 @@ Value ColumnValue(sqlite3_stmt* stmt, int i, const schema::FieldType* type) {
 }  // namespace
 
 StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
-                                                                   int busy_timeout_ms) {
+                                                                   int busy_timeout_ms,
+                                                                   bool durable) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -89,8 +90,8 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::st
   sqlite3_extended_result_codes(db, 1);
   sqlite3_create_function(db, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                           &RegexpFunction, nullptr, nullptr);
-  KITH_RETURN_IF_ERROR(conn->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"));
+  KITH_RETURN_IF_ERROR(conn->Exec(durable ? "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
+                                          : "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"));
   // Reads through a memory map of the file (shared by every connection,
   // backed by the OS page cache) instead of a pread() and a copy per page,
   // which dominated index lookups over large tables; a bigger private page

@@ -19,9 +19,12 @@ namespace kith::store::sqlite {
 
 class SqliteConnection {
  public:
-  // Opens `path` (creating it), in WAL mode with foreign keys on.
+  // Opens `path` (creating it), in WAL mode with foreign keys on; commits
+  // synced to disk (synchronous=FULL) when `durable`, else NORMAL (see
+  // StoreOptions::durable_commits).
   static StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
-                                                          int busy_timeout_ms);
+                                                          int busy_timeout_ms,
+                                                          bool durable = true);
   ~SqliteConnection();
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;

@@ -259,7 +259,8 @@ class SqliteStoreImpl final : public Store {
     }
     // Opened while answering a request: the reason (with the file's path)
     // goes to the log, the client learns only that the database is out of reach.
-    auto conn = SqliteConnection::Open(options_.sqlite_path, options_.busy_timeout_ms);
+    auto conn = SqliteConnection::Open(options_.sqlite_path, options_.busy_timeout_ms,
+                                         options_.durable_commits);
     if (conn.ok()) return conn;
     std::fprintf(stderr, "kith: %s\n", std::string(conn.status().message()).c_str());
     return absl::UnavailableError("the database cannot be opened");

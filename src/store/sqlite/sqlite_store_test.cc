@@ -22,6 +22,16 @@ class SqliteStoreTest : public FreshStoreTest {
   }
 };
 
+// An acknowledged commit is on disk (synchronous=FULL) unless the store is
+// opened with durable_commits off (kith.toml durability = "normal").
+TEST_F(SqliteStoreTest, CommitsAreSyncedToDiskUnlessAskedOtherwise) {
+  auto full = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+  EXPECT_EQ(full->RunScalar("PRAGMA synchronous", {}).value(), 2);  // FULL
+  auto normal = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000, false).value();
+  EXPECT_EQ(normal->RunScalar("PRAGMA synchronous", {}).value(), 1);  // NORMAL
+  EXPECT_TRUE(StoreOptions{}.durable_commits);
+}
+
 TEST_F(SqliteStoreTest, SeedsReferenceDataWithCiviCrmIds) {
   auto txn = store_->Begin(false).value();
   Query q;
