@@ -551,7 +551,6 @@ void Connection::HandleRequest() {
   int64_t since = waiting_since_.load();
   while (since != -1 && !waiting_since_.compare_exchange_weak(since, 0)) {
   }
-  const bool evicted = since == -1;
   BeastRequest beast_request = parser_->release();
   parser_.reset();
 
@@ -623,6 +622,9 @@ void Connection::Respond(HttpResponse response, bool client_keep_alive, bool is_
     response = HttpResponse{500, "text/plain; charset=UTF-8", {}, "internal error\n"};
   }
 
+  // Taken for eviction as its request arrived (HandleRequest left the mark):
+  // this answer is its last.
+  const bool evicted = waiting_since_.load() == -1;
   bool close_after = !client_keep_alive || server_->stopping() || evicted;
   response_ = {};
   response_.version(request_version_);

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -11,7 +12,7 @@ namespace kith::store {
 namespace {
 
 constexpr char kRetryPayload[] = "kith.store/retryable";
-constexpr int kMaxAttempts = 8;
+constexpr int kMaxAttempts = 12;
 
 }  // namespace
 
@@ -37,8 +38,9 @@ Status RunWithRetries(const std::function<Status()>& attempt) {
   for (int i = 1;; ++i) {
     Status s = attempt();
     if (i >= kMaxAttempts || !IsRetryable(s)) return s;
-    // Apart, so that the same two transactions do not meet again at once.
-    std::this_thread::sleep_for(std::chrono::microseconds(jitter() % (500 * i)));
+    // Apart, and further apart each time (up to some 64 ms), so that
+    // writers contending for one row take turns instead of meeting again.
+    std::this_thread::sleep_for(std::chrono::microseconds(jitter() % (1000u << std::min(i, 6))));
   }
 }
 

@@ -143,6 +143,8 @@ function wrapResponse(res, text) {
 //   options.settings: {name: TOML value text} rewritten in kith.toml before serving
 //   options.siteKey: site key for `kith init` (random otherwise)
 //   options.threads: --threads
+//   options.shareDatabaseOf: another server (PostgreSQL only): serve its
+//     database, with its site key and users (the database stays its)
 //   options.files: {relative path: content} written into the data directory
 //     before serving (e.g. {'extensions/x.lua': source})
 export async function startKith(options = {}) {
@@ -152,15 +154,19 @@ export async function startKith(options = {}) {
   let database = null;
   try {
     const initArgs = ['init', '--data', dataDir];
-    if (PG_URL) {
+    const shared = options.shareDatabaseOf;
+    if (shared) {
+      if (!shared.database) throw new Error('shareDatabaseOf needs a server on PostgreSQL');
+      initArgs.push('--database', withDatabase(PG_URL, shared.database), '--site-key', shared.siteKey);
+    } else if (PG_URL) {
       database = await freshPgDatabase();
       initArgs.push('--database', withDatabase(PG_URL, database));
     }
     if (options.siteKey) initArgs.push('--site-key', options.siteKey);
     const siteKey = lastLine(await kithCli(initArgs));
 
-    const users = {};
-    for (const [name, { password, role }] of Object.entries(USERS)) {
+    const users = shared ? { ...shared.users } : {};
+    for (const [name, { password, role }] of Object.entries(shared ? {} : USERS)) {
       const out = await kithCli(['user', 'add', name, '--data', dataDir, '--password', password, '--role', role]);
       const m = /\(contact (\d+)\)/.exec(out);
       users[name] = { name, password, role, apiKey: lastLine(out), contactId: m ? Number(m[1]) : undefined };

@@ -4,6 +4,13 @@
 
 namespace kith::store::internal {
 
+const std::string& ReadVersionsSql() {
+  static const std::string sql =
+      std::string("SELECT version, (SELECT count FROM kith_change_count WHERE entity = '") +
+      kCountedEntity + "') FROM kith_catalog_version";
+  return sql;
+}
+
 StatusOr<const schema::Entity*> SqlTransaction::Find(std::string_view entity) const {
   const schema::Entity* e = catalog()->Find(entity);
   if (e == nullptr) return InvalidArgument("Unknown entity: " + std::string(entity));

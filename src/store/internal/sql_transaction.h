@@ -14,6 +14,16 @@
 
 namespace kith::store::internal {
 
+// The entity whose changes are counted (Transaction::ChangeCount): triggers
+// on its table count them up in kith_change_count, so changes made by any
+// process are counted.
+inline constexpr const char* kCountedEntity = "User";
+
+// The statement that starts each transaction's snapshot on both backends:
+// the catalog version (custom data schema changes) and kCountedEntity's
+// change count, in one row.
+const std::string& ReadVersionsSql();
+
 class SqlTransaction : public Transaction {
  public:
   LookupMemo& memo() { return memo_; }

@@ -20,9 +20,7 @@ using internal::Dialect;
 
 constexpr Dialect kDialect = Dialect::kPostgres;
 
-// The entity whose changes are counted (Transaction::ChangeCount), by a
-// trigger on its table, as on SQLite.
-constexpr const char* kCountedEntity = "User";
+using internal::kCountedEntity;
 
 // The advisory lock a migrating server holds, so that servers starting
 // together on an empty database migrate it once ("kith" in ASCII).
@@ -37,9 +35,7 @@ enum class Kind {
 // BEGIN and, in the same round trip, the first read, which fixes the
 // snapshot: the catalog version and the counted entity's change count.
 const std::string& BeginSql(Kind kind) {
-  static const std::string versions =
-      std::string("; SELECT version, (SELECT count FROM kith_change_count WHERE entity = '") +
-      kCountedEntity + "') FROM kith_catalog_version";
+  static const std::string versions = "; " + internal::ReadVersionsSql();
   static const std::string read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" + versions;
   static const std::string write = "BEGIN ISOLATION LEVEL SERIALIZABLE" + versions;
   static const std::string migrate = "BEGIN ISOLATION LEVEL READ COMMITTED";

@@ -28,17 +28,8 @@ constexpr Dialect kDialect = Dialect::kSqlite;
 // A counter of custom data schema changes, one row (see Begin()).
 constexpr const char* kReadCatalogVersion = "SELECT version FROM kith_catalog_version";
 
-// The entity whose changes are counted (Transaction::ChangeCount): triggers
-// on its table count them up in kith_change_count, so changes made by any
-// process are counted. The counter is read with the catalog version, in the
-// statement that starts each transaction's snapshot.
-constexpr const char* kCountedEntity = "User";
-const std::string& ReadVersionsSql() {
-  static const std::string sql = std::string("SELECT version, (SELECT count FROM kith_change_count "
-                                             "WHERE entity = '") +
-                                 kCountedEntity + "') FROM kith_catalog_version";
-  return sql;
-}
+using internal::kCountedEntity;
+using internal::ReadVersionsSql;
 
 class SqliteStoreImpl;
 

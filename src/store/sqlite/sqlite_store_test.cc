@@ -157,6 +157,40 @@ TEST_F(SqliteStoreTest, UniqueClashIsAlreadyExistsNamingTheField) {
   EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists);
 }
 
+// What SQLite's NOCASE text and dynamic types give, which every backend
+// (PostgreSQL: citext, text compared as text) gives too.
+TEST_F(SqliteStoreTest, TextComparesAsOnSqlite) {
+  auto txn = store_->Begin(true).value();
+  auto named = txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", "Smith"},
+                                       {"first_name", "Bo"}, {"external_identifier", "X1"}});
+  auto unnamed = txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", "smith"}});
+  ASSERT_TRUE(named.ok() && unnamed.ok());
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id"};
+  q.where = Condition::Leaf("last_name", Op::kEq, "SMITH");
+  q.order_by = {{"first_name", false}};
+  auto rows = txn->Select(q);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0]["id"], *unnamed) << "NULL sorts first";
+  q.order_by = {{"first_name", true}};
+  EXPECT_EQ(txn->Select(q).value()[0]["id"], *named) << "and last, descending";
+  q.where = Condition::Leaf("last_name", Op::kLike, "SMI%");
+  EXPECT_EQ(txn->Count(q).value(), 2);
+  // A number compared with a text that is no number: no row, no error.
+  q.where = Condition::Leaf("id", Op::kEq, "abc");
+  EXPECT_EQ(txn->Count(q).value(), 0);
+  q.where = Condition::Leaf("id", Op::kIn, Value::array({"abc", *named}));
+  EXPECT_EQ(txn->Count(q).value(), 1);
+  // Unique keys ignore case; the clash undoes only its own statement.
+  auto clash = txn->Insert("Contact", {{"contact_type", "Individual"}, {"external_identifier", "x1"}});
+  EXPECT_EQ(clash.status().code(), absl::StatusCode::kAlreadyExists);
+  q.where = Condition::And();
+  EXPECT_EQ(txn->Count(q).value(), 2);
+  EXPECT_TRUE(txn->Commit().ok());
+}
+
 TEST_F(SqliteStoreTest, DeletingAContactDeletesItsEmails) {
   auto txn = store_->Begin(true).value();
   int64_t id = InsertContact(*txn, "Gone");

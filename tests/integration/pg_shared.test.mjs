@@ -1,0 +1,96 @@
+// Two kith servers on one PostgreSQL database (run only as integration_pg_shared,
+// with KITH_TEST_PG_URL): any server answers any request. A session opened on
+// one is served by the other, a key replaced through one is refused by the
+// other, a custom field created on one is served by the other, and writers
+// racing through both keep the invariants (one membership row per group and
+// contact, counts that add up).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startKith, encodeParams, kithCli, PG_URL } from './harness.mjs';
+
+const API4 = '/civicrm/ajax/api4';
+let a;
+let b;
+
+before(async () => {
+  a = await startKith();
+  b = await startKith({ shareDatabaseOf: a });
+});
+
+after(async () => {
+  await b?.stop();
+  await a?.stop();
+});
+
+async function v4(server, path, params, apiKey = server.users.admin.apiKey) {
+  const r = await server.raw(API4 + path, {
+    method: 'POST',
+    headers: {
+      'X-Civi-Auth': `Bearer ${apiKey}`,
+      'X-Civi-Key': server.siteKey,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: encodeParams({ params: JSON.stringify(params) }),
+  });
+  let body = null;
+  try { body = JSON.parse(r.text); } catch { /* a refusal in plain text */ }
+  return { status: r.status, body };
+}
+
+test('runs on PostgreSQL only', () => {
+  assert.ok(PG_URL, 'KITH_TEST_PG_URL must name a PostgreSQL server');
+  assert.equal(b.database, null);
+  assert.ok(a.database);
+});
+
+test('a session opened on one server is served by the other', async () => {
+  const login = await a.call({ q: 'civicrm/login', key: a.siteKey, name: 'editor', pass: a.users.editor.password, json: 1 });
+  const session = login.json();
+  assert.equal(session.is_error, 0);
+  const onB = await b.call({ q: 'civicrm/contact/search_count', key: b.siteKey, PHPSESSID: session.PHPSESSID, json: 1 });
+  const body = onB.json();
+  assert.equal(body.is_error, 0, JSON.stringify(body));
+  assert.ok(body.result >= 3);
+});
+
+test('a key replaced through one server is refused by the other at once', async () => {
+  const old = a.users.viewer.apiKey;
+  assert.equal((await v4(b, '/Contact/get', { select: ['id'], limit: 1 }, old)).status, 200);
+  const out = await kithCli(['user', 'key', 'viewer', '--data', a.dataDir]);
+  const fresh = out.trim().split('\n').pop();
+  assert.equal((await v4(b, '/Contact/get', { select: ['id'], limit: 1 }, old)).status, 401);
+  assert.equal((await v4(b, '/Contact/get', { select: ['id'], limit: 1 }, fresh)).status, 200);
+});
+
+test('a custom field created on one server is served by the other', async () => {
+  const group = await v4(a, '/CustomGroup/create', { values: { title: 'Shared Info', extends: 'Contact' } });
+  assert.equal(group.status, 200, JSON.stringify(group.body));
+  const field = await v4(a, '/CustomField/create', {
+    values: { custom_group_id: group.body.values[0].id, label: 'Shoe Size', data_type: 'Int', html_type: 'Text' },
+  });
+  assert.equal(field.status, 200, JSON.stringify(field.body));
+  const created = await v4(b, '/Contact/create', { values: { contact_type: 'Individual', first_name: 'Cinderella', 'Shared_Info.Shoe_Size': 36 } });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  const read = await v4(a, '/Contact/get', { select: ['Shared_Info.Shoe_Size'], where: [['id', '=', created.body.values[0].id]] });
+  assert.equal(read.body.values[0]['Shared_Info.Shoe_Size'], 36);
+});
+
+test('writers racing through both servers keep the invariants', async () => {
+  const group = await v4(a, '/Group/create', { values: { title: 'Race Group' } });
+  const contact = await v4(a, '/Contact/create', { values: { contact_type: 'Individual', first_name: 'Racer' } });
+  const groupId = group.body.values[0].id;
+  const contactId = contact.body.values[0].id;
+  const before = (await v4(a, '/Contact/get', { select: ['row_count'] })).body.count;
+  const calls = [];
+  for (let i = 0; i < 20; i++) {
+    const server = i % 2 ? a : b;
+    calls.push(v4(server, '/Contact/create', { values: { contact_type: 'Individual', first_name: `Writer ${i}` } }));
+    calls.push(v4(server, '/GroupContact/save', { records: [{ group_id: groupId, contact_id: contactId, status: 'Added' }], match: ['group_id', 'contact_id'] }));
+  }
+  const answers = await Promise.all(calls);
+  for (const r of answers) assert.equal(r.status, 200, JSON.stringify(r.body) + a.stderr + b.stderr);
+  const after = (await v4(b, '/Contact/get', { select: ['row_count'] })).body.count;
+  assert.equal(after, before + 20);
+  const rows = await v4(b, '/GroupContact/get', { where: [['group_id', '=', groupId], ['contact_id', '=', contactId]] });
+  assert.equal(rows.body.values.length, 1, JSON.stringify(rows.body));
+});
