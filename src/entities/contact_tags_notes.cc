@@ -14,8 +14,11 @@ Condition TaggedWith(const std::vector<int64_t>& tag_ids, bool negate) {
   Query q;
   q.entity = "EntityTag";
   q.select = {"entity_id"};
-  q.where = Condition::And({Condition::Leaf("tag_id", Op::kIn, std::move(ids)),
-                            Condition::Leaf("entity_table", Op::kEq, kContactTable)});
+  // One tag as an equality: then (entity_id, entity_table, tag_id) is unique
+  // and the store walks the tagged contacts in id order, stopping after a page.
+  Condition tag = tag_ids.size() == 1 ? Condition::Leaf("tag_id", Op::kEq, tag_ids[0])
+                                      : Condition::Leaf("tag_id", Op::kIn, std::move(ids));
+  q.where = Condition::And({std::move(tag), Condition::Leaf("entity_table", Op::kEq, kContactTable)});
   return Condition::InQuery("id", std::move(q), negate);
 }
 
