@@ -8,13 +8,15 @@
 # reads q=civicrm/<entity>/<action> as APIv3 (q_dialect = "v3"), as the
 # recorded CiviCRM does. With --min-match N it exits 1 when fewer than N steps
 # match (with --ignore-order), so a test can hold the count where it is.
-# KITH_TEST_PG_URL, when set, is handed to `kith init --database` (a fresh
-# PostgreSQL database per run) once the PostgreSQL store exists.
+# With --postgresql the server keeps its data in a fresh database of the
+# PostgreSQL server KITH_TEST_PG_URL names (scripts/pg-cluster.sh starts one),
+# dropped again at the end.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 bin=$root/build/kith
 min_match=0
+postgresql=0
 replay_args=()
 while (($#)); do
   case $1 in
@@ -22,6 +24,7 @@ while (($#)); do
     --min-match) min_match=$2; shift 2 ;;
     --only) replay_args+=(--only "$2"); shift 2 ;;
     --verbose) replay_args+=(--verbose); shift ;;
+    --postgresql) postgresql=1; shift ;;
     *) echo "conformance.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -34,14 +37,26 @@ fi
 
 work=$(mktemp -d)
 server=
+pg_db=
 cleanup() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  if [ -n "$pg_db" ]; then psql "$KITH_TEST_PG_URL" -q -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 data=$work/data
-"$bin" init --data "$data" >/dev/null
+init_args=()
+if ((postgresql)); then
+  if [ -z "${KITH_TEST_PG_URL:-}" ]; then
+    echo "conformance.sh: --postgresql needs KITH_TEST_PG_URL" >&2
+    exit 1
+  fi
+  pg_db=kith_conformance_$$
+  psql "$KITH_TEST_PG_URL" -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $pg_db" >/dev/null
+  init_args=(--database "$(node -e 'const u=new URL(process.argv[1]);u.pathname="/"+process.argv[2];console.log(u.toString())' "$KITH_TEST_PG_URL" "$pg_db")")
+fi
+"$bin" init --data "$data" "${init_args[@]}" >/dev/null
 site_key=$(sed -n 's/^site_key = "\(.*\)"$/\1/p' "$data/kith.toml")
 echo 'q_dialect = "v3"' >>"$data/kith.toml"
 admin_key=$("$bin" user add admin --data "$data" --password admin-Pass-1 --role admin | tail -n 1)
