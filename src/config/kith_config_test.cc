@@ -72,6 +72,8 @@ TEST_F(KithConfigTest, LimitsReadBackAndHaveDefaults) {
   EXPECT_NE(std::string(zero.status().message()).find("bad value for max_rows"), std::string::npos);
   std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\nmax_where_conditions = 7\n";
   EXPECT_EQ(LoadConfig(dir_)->limits.max_where_conditions, 7);
+}
+
 TEST_F(KithConfigTest, SecuritySettingsHaveSafeDefaultsAndReadBack) {
   std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\n";
   SecuritySettings defaults = LoadConfig(dir_)->security;
