@@ -180,9 +180,13 @@ StatusOr<Caller> Authenticator::BySession(std::string_view session_id) const {
     }
     session_row = rows[0]["id"].get<int64_t>();
   }
-  KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(true));
-  KITH_RETURN_IF_ERROR(txn->Update("Session", session_row, {{"last_seen", now}}));
-  KITH_RETURN_IF_ERROR(txn->Commit());
+  // Writes run again when a store that writes side by side (PostgreSQL)
+  // refuses one for a conflict with a concurrent call.
+  KITH_RETURN_IF_ERROR(store::RunWithRetries([&]() -> Status {
+    KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(true));
+    KITH_RETURN_IF_ERROR(txn->Update("Session", session_row, {{"last_seen", now}}));
+    return txn->Commit();
+  }));
   caller.session_id = std::string(session_id);
   return caller;
 }
@@ -190,22 +194,30 @@ StatusOr<Caller> Authenticator::BySession(std::string_view session_id) const {
 StatusOr<LoginResult> Authenticator::Login(std::string_view name, std::string_view password,
                                            std::string_view address) const {
   KITH_RETURN_IF_ERROR(LoginAllowed(name, address));
-  KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(true));
-  KITH_ASSIGN_OR_RETURN(std::optional<int64_t> user_id, UserWithPassword(*txn, name, password));
-  StatusOr<Caller> checked =
-      user_id ? LoadCaller(*txn, *user_id)
-              : Unauthenticated("Could not authenticate user, invalid name or password.");
+  // The password is checked in a read transaction: the hash takes tens of
+  // milliseconds, which no writer should wait for, and a retried write below
+  // must not check (and count) it again.
+  StatusOr<Caller> checked = Rejected();
+  {
+    KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(false));
+    KITH_ASSIGN_OR_RETURN(std::optional<int64_t> user_id, UserWithPassword(*txn, name, password));
+    checked = user_id ? LoadCaller(*txn, *user_id)
+                      : Unauthenticated("Could not authenticate user, invalid name or password.");
+  }
   CountLogin(checked.status(), name, address);
   KITH_ASSIGN_OR_RETURN(Caller caller, std::move(checked));
   LoginResult result;
   result.session_id = GenerateToken(kSessionIdLength);
   result.api_key = GenerateToken(kApiKeyLength);
-  KITH_RETURN_IF_ERROR(txn->Insert("Session", {{"session_hash", HashToken(result.session_id)},
-                                               {"api_key_hash", HashToken(result.api_key)},
-                                               {"user_id", caller.user_id},
-                                               {"last_seen", clock_.NowSeconds()}})
-                           .status());
-  KITH_RETURN_IF_ERROR(txn->Commit());
+  KITH_RETURN_IF_ERROR(store::RunWithRetries([&]() -> Status {
+    KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(true));
+    KITH_RETURN_IF_ERROR(txn->Insert("Session", {{"session_hash", HashToken(result.session_id)},
+                                                 {"api_key_hash", HashToken(result.api_key)},
+                                                 {"user_id", caller.user_id},
+                                                 {"last_seen", clock_.NowSeconds()}})
+                             .status());
+    return txn->Commit();
+  }));
   caller.session_id = result.session_id;
   result.caller = caller;
   return result;
@@ -223,16 +235,18 @@ StatusOr<Caller> Authenticator::ByPassword(std::string_view name, std::string_vi
 }
 
 Status Authenticator::Logout(std::string_view session_id) const {
-  KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(true));
   Query q;
   q.entity = "Session";
   q.select = {"id"};
   q.where = Condition::Leaf("session_hash", Op::kEq, HashToken(session_id));
-  KITH_ASSIGN_OR_RETURN(auto rows, txn->Select(q));
-  for (const Value& row : rows) {
-    KITH_RETURN_IF_ERROR(txn->Delete("Session", row["id"].get<int64_t>()));
-  }
-  return txn->Commit();
+  return store::RunWithRetries([&]() -> Status {
+    KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(true));
+    KITH_ASSIGN_OR_RETURN(auto rows, txn->Select(q));
+    for (const Value& row : rows) {
+      KITH_RETURN_IF_ERROR(txn->Delete("Session", row["id"].get<int64_t>()));
+    }
+    return txn->Commit();
+  });
 }
 
 StatusOr<std::string> Authenticator::AddUser(store::Transaction& txn, const NewUser& user) const {
