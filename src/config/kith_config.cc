@@ -13,48 +13,53 @@
 namespace kith::config {
 namespace {
 
-// --- Limits (README "Configure"): kith.toml name -> field. ---
-struct LimitSetting {
+// --- Positive integer settings (README "Configure"): kith.toml name -> field,
+// read and written by one loop each. ---
+struct IntSetting {
   const char* name;
-  int64_t KithConfig::*plain = nullptr;
-  int64_t RequestLimits::*limit = nullptr;
+  int64_t& (*field)(KithConfig&);
   const char* comment;
 };
-constexpr LimitSetting kLimitSettings[] = {
-    {"max_nesting_depth", nullptr, &RequestLimits::max_nesting_depth,
+#define KITH_FIELD(path) [](KithConfig& c) -> int64_t& { return c.path; }
+constexpr IntSetting kIntSettings[] = {
+    {"max_nesting_depth", KITH_FIELD(limits.max_nesting_depth),
      "JSON and bracket parameters (a[b][c]) nest at most this deep"},
-    {"max_parameters", nullptr, &RequestLimits::max_parameters,
+    {"max_parameters", KITH_FIELD(limits.max_parameters),
      "form parameters per request, and members of one JSON object"},
-    {"max_chain_depth", nullptr, &RequestLimits::max_chain_depth,
+    {"max_chain_depth", KITH_FIELD(limits.max_chain_depth),
      "chained calls (api.X.get, chain=) nest at most this deep"},
-    {"max_sub_calls", nullptr, &RequestLimits::max_sub_calls,
+    {"max_sub_calls", KITH_FIELD(limits.max_sub_calls),
      "API calls one request may run, chained ones included"},
-    {"max_multi_calls", nullptr, &RequestLimits::max_multi_calls,
+    {"max_multi_calls", KITH_FIELD(limits.max_multi_calls),
      "calls in one multi-call (APIv3 entity=api3, APIv4 calls=)"},
-    {"max_rows", nullptr, &RequestLimits::max_rows, "rows in one answer, chained rows included"},
-    {"max_answer_bytes", nullptr, &RequestLimits::max_answer_bytes, "bytes of one answer"},
-    {"max_request_seconds", nullptr, &RequestLimits::max_request_seconds,
+    {"max_rows", KITH_FIELD(limits.max_rows), "rows in one answer, chained rows included"},
+    {"max_answer_bytes", KITH_FIELD(limits.max_answer_bytes), "bytes of one answer"},
+    {"max_request_seconds", KITH_FIELD(limits.max_request_seconds),
      "a request still working after this many seconds is stopped"},
-    {"max_where_conditions", nullptr, &RequestLimits::max_where_conditions,
+    {"max_where_conditions", KITH_FIELD(limits.max_where_conditions),
      "conditions in one APIv4 where, nested ones included"},
-    {"max_connections", &KithConfig::max_connections, nullptr,
+    {"max_connections", KITH_FIELD(max_connections),
      "open HTTP connections; past it the oldest idle one is closed"},
+    {"password_threads", KITH_FIELD(security.password_threads),
+     "threads that check passwords, apart from those serving requests"},
+    {"password_queue", KITH_FIELD(security.password_queue),
+     "password checks that may wait for them; one more is answered 429"},
+    {"failed_logins_per_name", KITH_FIELD(security.failed_logins_per_name),
+     "failed logins per user name in the window; more are answered 429"},
+    {"failed_credentials_per_address", KITH_FIELD(security.failed_credentials_per_address),
+     "failed passwords and api keys per client address in the window; more: 429"},
+    {"throttle_window_seconds", KITH_FIELD(security.throttle_window_seconds),
+     "the sliding window failures count in (each server process counts its own)"},
 };
+#undef KITH_FIELD
 
-int64_t& LimitField(KithConfig& config, const LimitSetting& s) {
-  return s.plain != nullptr ? config.*(s.plain) : config.limits.*(s.limit);
-}
-int64_t LimitValue(const KithConfig& config, const LimitSetting& s) {
-  return s.plain != nullptr ? config.*(s.plain) : config.limits.*(s.limit);
-}
-
-const LimitSetting* FindLimitSetting(std::string_view key) {
-  for (const LimitSetting& s : kLimitSettings) {
+const IntSetting* FindIntSetting(std::string_view key) {
+  for (const IntSetting& s : kIntSettings) {
     if (key == s.name) return &s;
   }
   return nullptr;
 }
-// --- end of limits ---
+// --- end of the integer settings ---
 
 }  // namespace
 
@@ -96,18 +101,6 @@ std::optional<std::vector<std::string>> ParseStringArray(std::string_view text) 
 // kInvalidArgument (by `bad`) when its value is wrong.
 StatusOr<bool> ReadSecuritySetting(const std::string& key, const std::string& value,
                                    SecuritySettings& s, const std::function<Status()>& bad) {
-  int64_t* number = key == "password_threads"                 ? &s.password_threads
-                    : key == "password_queue"                 ? &s.password_queue
-                    : key == "failed_logins_per_name"         ? &s.failed_logins_per_name
-                    : key == "failed_credentials_per_address" ? &s.failed_credentials_per_address
-                    : key == "throttle_window_seconds"        ? &s.throttle_window_seconds
-                                                              : nullptr;
-  if (number != nullptr) {
-    auto n = ParseInt64(value);
-    if (!n || *n <= 0) return bad();
-    *number = *n;
-    return true;
-  }
   if (key == "durability") {
     if (value != "\"full\"" && value != "\"normal\"") return bad();
     s.durability = value.substr(1, value.size() - 2);
@@ -123,17 +116,7 @@ StatusOr<bool> ReadSecuritySetting(const std::string& key, const std::string& va
 }
 
 void WriteSecuritySettings(std::ostream& out, const SecuritySettings& s) {
-  out << "# Password checks run on threads of their own; more waiting than the queue\n"
-      << "# holds are answered 429 (too many requests).\n"
-      << "password_threads = " << s.password_threads << "\n"
-      << "password_queue = " << s.password_queue << "\n"
-      << "# Failed logins per user name, and failed credentials (passwords, api keys) per\n"
-      << "# client address, allowed in any window of throttle_window_seconds; more are\n"
-      << "# answered 429 with Retry-After. Counted by each server process on its own.\n"
-      << "failed_logins_per_name = " << s.failed_logins_per_name << "\n"
-      << "failed_credentials_per_address = " << s.failed_credentials_per_address << "\n"
-      << "throttle_window_seconds = " << s.throttle_window_seconds << "\n"
-      << "# \"full\": an acknowledged write survives a power loss; \"normal\": faster, but\n"
+  out << "# \"full\": an acknowledged write survives a power loss; \"normal\": faster, but\n"
       << "# an OS crash or power loss may drop the last acknowledged writes.\n"
       << "durability = \"" << s.durability << "\"\n"
       << "# Web origins whose browser pages may call kith, e.g. [\"https://www.example.org\"].\n"
@@ -191,10 +174,10 @@ StatusOr<KithConfig> LoadConfig(const std::string& data_dir) {
       auto n = ParseInt64(value);
       if (!n || *n <= 0 || *n > 1000) return bad();
       config.database_pool_size = *n;
-    } else if (const LimitSetting* limit = FindLimitSetting(key)) {
+    } else if (const IntSetting* setting = FindIntSetting(key)) {
       auto n = ParseInt64(value);
       if (!n || *n <= 0) return bad();
-      LimitField(config, *limit) = *n;
+      setting->field(config) = *n;
     } else {
       KITH_ASSIGN_OR_RETURN(bool known, ReadSecuritySetting(key, value, config.security, bad));
       if (!known) {
@@ -220,10 +203,11 @@ Status WriteConfig(const std::string& data_dir, const KithConfig& config) {
       << "# What q=civicrm/<entity>/<action> speaks: \"3.2\" (CiviCRM 3.2's dialect; version=3\n"
       << "# picks APIv3) or \"v3\" (APIv3, as CiviCRM 4.2 and later answer it).\n"
       << "q_dialect = \"" << config.q_dialect << "\"\n"
-      << "# Limits on one request and on connections (README \"Configure\").\n";
-  for (const LimitSetting& s : kLimitSettings) {
-    out << "# " << s.comment << "\n"
-        << s.name << " = " << LimitValue(config, s) << "\n";
+      << "# Limits on one request and on connections, password checks and throttling\n"
+      << "# (README \"Configure\").\n";
+  KithConfig values = config;  // the table's fields are reached through a mutable config
+  for (const IntSetting& s : kIntSettings) {
+    out << "# " << s.comment << "\n" << s.name << " = " << s.field(values) << "\n";
   }
   WriteSecuritySettings(out, config.security);
   if (!config.database.empty()) {
