@@ -30,9 +30,10 @@ struct HttpServerOptions {
   size_t header_limit = 64 * 1024;      // larger headers get 431
   int idle_timeout_seconds = 60;        // idle keep-alive connections are closed
   // Open connections at most (0: no limit). A connection accepted past it
-  // closes the connection that has waited longest for a request (idle
-  // keep-alive, or a request still arriving); when every connection is
-  // busy answering, the new one gets a 503 and is closed.
+  // closes the connections that have waited longest for a request (idle
+  // keep-alive, or a request still arriving; a sixteenth of the waiting
+  // ones at once); when every connection is busy answering, the new one
+  // gets a 503 and is closed.
   size_t max_connections = 0;
   // The 413 answer to a request whose body is over body_limit, given its
   // head (method, path, query, headers; the body is never read), so that a
