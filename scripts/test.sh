@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds kith with AddressSanitizer and UBSan, and
-# runs the whole test suite (unit tests and integration tests over loopback).
+# runs the whole test suite (unit tests and integration tests over loopback),
+# then each fuzz target for a short time (scripts/fuzz.sh, clang).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,3 +18,5 @@ trap 'bash scripts/pg-cluster.sh stop "$pg_dir"' EXIT
 KITH_TEST_PG_URL=$(bash scripts/pg-cluster.sh start "$pg_dir")
 export KITH_TEST_PG_URL
 (cd build-test && ctest --output-on-failure -j2)
+# Each libFuzzer target for 15 s (6 targets; scripts/fuzz.sh 600 runs longer).
+bash scripts/fuzz.sh 15

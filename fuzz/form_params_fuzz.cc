@@ -1,0 +1,61 @@
+// The form/bracket parameter parser (wire/common/form_params.h): a query
+// string, or a urlencoded body on top of one. Properties: no crash, no
+// exception, linear time (libFuzzer's -timeout); a parse that succeeds gives
+// an object nested no deeper than the limit, with string leaves only.
+#include <cstdint>
+#include <string_view>
+
+#include "fuzz/fuzz_support.h"
+#include "wire/common/form_params.h"
+
+namespace {
+
+int Depth(const kith::Value& v) {
+  if (!v.is_object()) return 0;
+  int deepest = 0;
+  for (const auto& [key, child] : v.items()) {
+    (void)key;
+    int d = Depth(child);
+    if (d > deepest) deepest = d;
+  }
+  return deepest + 1;
+}
+
+bool StringLeaves(const kith::Value& v) {
+  if (v.is_string()) return true;
+  if (!v.is_object()) return false;
+  for (const auto& child : v) {
+    if (!StringLeaves(child)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace kith;
+  std::string_view text = fuzz::AsText(data, size);
+  uint8_t mode = fuzz::TakeMode(text);
+  RequestLimits limits = fuzz::SmallLimits();
+  // Mode bit 0: the input is a body under the query "a[b]=1&c=2"; else the query.
+  bool body = (mode & 1) != 0;
+  StatusOr<Value> params =
+      body ? wire::ParseRequestParams("a[b]=1&c=2", "application/x-www-form-urlencoded", text, limits)
+           : wire::ParseRequestParams(text, "", "", limits);
+  if (!params.ok()) return 0;
+  if (!params->is_object()) fuzz::Fail("parameters are an object", params->dump());
+  // The root object counts as no level; each bracket adds one.
+  if (Depth(*params) > limits.max_nesting_depth + 1) {
+    fuzz::Fail("brackets nest within the limit", params->dump());
+  }
+  if (!StringLeaves(*params)) fuzz::Fail("every value is a string", params->dump());
+  // Merging the same pairs again into the result keeps it an object.
+  StatusOr<std::vector<std::pair<std::string, std::string>>> pairs = wire::DecodeUrlEncoded(text);
+  if (pairs.ok()) {
+    Value again = *params;
+    (void)wire::MergePhpParams(*pairs, again, limits.max_nesting_depth);
+    if (!again.is_object()) fuzz::Fail("merged parameters are an object", again.dump());
+  }
+  (void)wire::CookieValue(text, "PHPSESSID");
+  return 0;
+}
