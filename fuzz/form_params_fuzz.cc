@@ -10,17 +10,6 @@
 
 namespace {
 
-int Depth(const kith::Value& v) {
-  if (!v.is_object()) return 0;
-  int deepest = 0;
-  for (const auto& [key, child] : v.items()) {
-    (void)key;
-    int d = Depth(child);
-    if (d > deepest) deepest = d;
-  }
-  return deepest + 1;
-}
-
 bool StringLeaves(const kith::Value& v) {
   if (v.is_string()) return true;
   if (!v.is_object()) return false;
@@ -34,18 +23,17 @@ bool StringLeaves(const kith::Value& v) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace kith;
-  std::string_view text = fuzz::AsText(data, size);
-  uint8_t mode = fuzz::TakeMode(text);
-  RequestLimits limits = fuzz::SmallLimits();
+  auto [mode, text] = fuzz::ModeAndText(data, size);
   // Mode bit 0: the input is a body under the query "a[b]=1&c=2"; else the query.
   bool body = (mode & 1) != 0;
+  RequestLimits limits = fuzz::SmallLimits();
   StatusOr<Value> params =
       body ? wire::ParseRequestParams("a[b]=1&c=2", "application/x-www-form-urlencoded", text, limits)
            : wire::ParseRequestParams(text, "", "", limits);
   if (!params.ok()) return 0;
   if (!params->is_object()) fuzz::Fail("parameters are an object", params->dump());
   // The root object counts as no level; each bracket adds one.
-  if (Depth(*params) > limits.max_nesting_depth + 1) {
+  if (fuzz::Depth(*params) > limits.max_nesting_depth + 1) {
     fuzz::Fail("brackets nest within the limit", params->dump());
   }
   if (!StringLeaves(*params)) fuzz::Fail("every value is a string", params->dump());

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/request_limits.h"
+#include "base/value.h"
 
 namespace kith::fuzz {
 
@@ -32,12 +33,26 @@ inline std::string_view AsText(const uint8_t* data, size_t size) {
   return std::string_view(reinterpret_cast<const char*>(data), size);
 }
 
-// Splits off the first byte as a mode (0 for an empty input).
-inline uint8_t TakeMode(std::string_view& text) {
-  if (text.empty()) return 0;
-  uint8_t mode = static_cast<uint8_t>(text.front());
-  text.remove_prefix(1);
-  return mode;
+// An input: its first byte a mode (0 for an empty input), the rest text.
+struct Input {
+  uint8_t mode = 0;
+  std::string_view text;
+};
+inline Input ModeAndText(const uint8_t* data, size_t size) {
+  std::string_view text = AsText(data, size);
+  if (text.empty()) return {};
+  return {static_cast<uint8_t>(text.front()), text.substr(1)};
+}
+
+// Levels of arrays and objects in `v` (a scalar: 0).
+inline int Depth(const Value& v) {
+  if (!v.is_structured()) return 0;
+  int deepest = 0;
+  for (const auto& child : v) {
+    int d = Depth(child);
+    if (d > deepest) deepest = d;
+  }
+  return deepest + 1;
 }
 
 // Aborts naming the broken property (the fuzzer and the replay report it).

@@ -31,8 +31,7 @@ void Check(const kith::StatusOr<kith::wire::v3::V3Request>& request, const kith:
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace kith;
-  std::string_view text = fuzz::AsText(data, size);
-  uint8_t mode = fuzz::TakeMode(text);
+  auto [mode, text] = fuzz::ModeAndText(data, size);
   RequestLimits limits = fuzz::SmallLimits();
   switch (mode % 3) {
     case 0: {

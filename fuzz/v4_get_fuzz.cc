@@ -87,8 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       {"Relationship", "get"},  {"Address", "get"},       {"Individual", "get"},
   };
   constexpr size_t kCallCount = sizeof kCalls / sizeof kCalls[0];
-  std::string_view text = fuzz::AsText(data, size);
-  uint8_t mode = fuzz::TakeMode(text);
+  auto [mode, text] = fuzz::ModeAndText(data, size);
   RequestLimits limits = fuzz::SmallLimits();
   StatusOr<Value> params = ParseJson(text, "params", limits.max_nesting_depth, limits.max_parameters);
   if (!params.ok() || !params->is_object()) return 0;

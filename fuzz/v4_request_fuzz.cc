@@ -11,28 +11,12 @@
 #include "fuzz/fuzz_support.h"
 #include "wire/v4/v4_request.h"
 
-namespace {
-
-int Depth(const kith::Value& v) {
-  if (!v.is_structured()) return 0;
-  int deepest = 0;
-  for (const auto& child : v) {
-    int d = Depth(child);
-    if (d > deepest) deepest = d;
-  }
-  return deepest + 1;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace kith;
-  std::string_view text = fuzz::AsText(data, size);
-  uint8_t mode = fuzz::TakeMode(text);
+  auto [mode, text] = fuzz::ModeAndText(data, size);
   RequestLimits limits = fuzz::SmallLimits();
-
   StatusOr<Value> json = wire::v4::ParseJsonParam(text, "params", limits);
-  if (json.ok() && Depth(*json) > limits.max_nesting_depth + 1) {
+  if (json.ok() && fuzz::Depth(*json) > limits.max_nesting_depth + 1) {
     fuzz::Fail("JSON nests within the limit", json->dump());
   }
 

@@ -88,8 +88,7 @@ void CheckXml(const Value& v) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view text = kith::fuzz::AsText(data, size);
-  uint8_t mode = kith::fuzz::TakeMode(text);
+  auto [mode, text] = kith::fuzz::ModeAndText(data, size);
   Value v;
   bool from_json = (mode & 1) == 0;
   if (from_json) {
