@@ -7,10 +7,10 @@
 // Contact.get of every contact, 7 levels deep), with the sub-call, row and
 // answer limits out of the way so that only time or the client stops them.
 
-import { test, describe } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { kithForSuite, REST_PATH } from './harness.mjs';
+import { startKith, REST_PATH } from './harness.mjs';
 
 const API4 = '/civicrm/ajax/api4';
 const UNBOUNDED = {
@@ -19,9 +19,22 @@ const UNBOUNDED = {
   max_rows: 100000000,
   max_answer_bytes: 1000000000,
 };
-// One thread: a request that went on working would hold every later one.
-const timed = kithForSuite({ settings: { ...UNBOUNDED, max_request_seconds: 1 }, threads: 1 });
-const patient = kithForSuite({ settings: { ...UNBOUNDED, max_request_seconds: 3600 }, threads: 1 });
+// Two servers, started one after the other (they share the harness's
+// PostgreSQL template). One thread each: a request that went on working
+// would hold every later one.
+let timed;
+let patient;
+before(async () => {
+  timed = await startKith({ settings: { ...UNBOUNDED, max_request_seconds: 1 }, threads: 1 });
+  patient = await startKith({ settings: { ...UNBOUNDED, max_request_seconds: 3600 }, threads: 1 });
+});
+after(async () => {
+  for (const server of [timed, patient]) {
+    if (!server) continue;
+    const exit = await server.stop();
+    assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${server.stderr}`);
+  }
+});
 
 function v4headers(kith) {
   return { 'X-Civi-Auth': `Bearer ${kith.users.admin.apiKey}`, 'X-Civi-Key': kith.siteKey };
