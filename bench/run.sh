@@ -23,6 +23,11 @@
 #                contacts; slow the first time), when that script exists
 #   memory       its "## Memory" section (bench/memory.sh, which scale.sh
 #                runs over its largest data directory)
+#   pg           the PostgreSQL backend, on a cluster of its own
+#                (scripts/pg-cluster.sh): APIv4 Contact.get by id against
+#                `pgbench -S -M prepared` (same cluster, same connections),
+#                one kith server against two on one database, and
+#                `kith import` of BULK_N contacts into PostgreSQL
 # Other knobs: BUILD_DIR (default build-bench), KITH_BIN (a kith binary to
 # measure instead of building one), OUT (default BENCHMARKS.md), CONNECTIONS
 # (wrk connections, default 16).
@@ -36,7 +41,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-16}
-PARTS=${PARTS:-http api bulk concurrency durability auth scale memory}
+PARTS=${PARTS:-http api bulk concurrency durability auth scale memory pg}
 BULK_N=${BULK_N:-100000}
 CONC_N=${CONC_N:-10000}
 BUILD_DIR=${BUILD_DIR:-build-bench}
@@ -66,6 +71,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  [ -d "$work/pg" ] && bash scripts/pg-cluster.sh stop "$work/pg"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -508,12 +514,94 @@ part_scale() {
   fi
 }
 
+# --- 9: PostgreSQL ---------------------------------------------------------------
+# wrk_pair URL_A URL_B ARGS...: median over ROUNDS of the summed requests/s of
+# two wrk runs at once, half the connections each, one against each URL.
+wrk_pair() {
+  local a=$1 b=$2 half=$((CONNECTIONS / 2))
+  shift 2
+  for _ in $(seq "$ROUNDS"); do
+    wrk_run -t1 -c"$half" -d"${DURATION}s" -s bench/wrk/v4_mix.lua "$a/" -- "$@" >"$work/pair-a" &
+    wrk_run -t1 -c"$half" -d"${DURATION}s" -s bench/wrk/v4_mix.lua "$b/" -- "$@" >"$work/pair-b"
+    wait $!
+    awk '{s += $1; e += $2} END {if (e > 0) print "bench: " e " failed requests" > "/dev/stderr"; printf "%.2f\n", s}' \
+      "$work/pair-a" "$work/pair-b"
+  done | median
+}
+
+part_pg() {
+  local url base
+  url=$(bash scripts/pg-cluster.sh start "$work/pg")
+  base=${url%/postgres}
+  psql "$url" -q -c "CREATE DATABASE kith_bench" -c "CREATE DATABASE pgbench"
+  local a="$work/pg-a" b="$work/pg-b"
+  "$kith" init --data "$a" --database "$base/kith_bench" --site-key "$site_key" >/dev/null
+  "$kith" user add admin --data "$a" --password pw --role admin --api-key "$api_key" >/dev/null
+  "$kith" init --data "$b" --database "$base/kith_bench" --site-key "$site_key" >/dev/null
+  mkdir -p "$work/pg-conc"
+  (BULK_N=$CONC_N bulk_inputs "$work/pg-conc")
+  "$kith" import --data "$a" "$work/pg-conc/contacts.csv" >/dev/null
+  local max_id get pgb one two
+  max_id=$(psql "$base/kith_bench" -tAc "SELECT MAX(id) FROM civicrm_contact")
+  start_kith "$a" 2
+  get=$(rps "$kith_url/" -s bench/wrk/v4_mix.lua -- "$api_key" "$max_id" 0)
+  stop_kith
+  pgbench -i -q -s 1 "$base/pgbench" >/dev/null 2>&1
+  pgb=$(for _ in $(seq "$ROUNDS"); do
+          pgbench -S -M prepared -c "$CONNECTIONS" -j 1 -T "$DURATION" "$base/pgbench" 2>/dev/null |
+            awk '/^tps/ {print $3}'
+        done | median)
+  # One server (one thread) against two (one thread each) on the same database.
+  start_kith "$a" 1
+  local url_a=$kith_url pid_a=$kith_pid
+  one=$(rps "$url_a/" -s bench/wrk/v4_mix.lua -- "$api_key" "$max_id" 10)
+  start_kith "$b" 1
+  two=$(wrk_pair "$url_a" "$kith_url" "$api_key" "$max_id" 10)
+  stop_kith
+  kith_pid=$pid_a stop_kith
+  # kith import of BULK_N contacts into an empty PostgreSQL database.
+  [ -f "$work/bulk/contacts.csv" ] || bulk_inputs "$work/bulk"
+  local imports=() round data t0 t1 got
+  for round in $(seq "$ROUNDS"); do
+    data="$work/pg-import-$round"
+    psql "$url" -q -c "CREATE DATABASE kith_import_$round"
+    "$kith" init --data "$data" --database "$base/kith_import_$round" >/dev/null
+    t0=$(now)
+    "$kith" import --data "$data" "$work/bulk/contacts.csv" >/dev/null
+    t1=$(now)
+    got=$(psql "$base/kith_import_$round" -tAc \
+      "SELECT COUNT(DISTINCT contact_id) FROM civicrm_email WHERE email LIKE 'c%@example.org'")
+    ((got == BULK_N)) || { echo "bench: PostgreSQL import stored $got of $BULK_N contacts" >&2; return 1; }
+    imports+=("$(per_second "$BULK_N" "$t0" "$t1")")
+    psql "$url" -q -c "DROP DATABASE kith_import_$round"
+    rm -rf "$data"
+  done
+  local imported
+  imported=$(printf '%s\n' "${imports[@]}" | median)
+  {
+    echo "## PostgreSQL"
+    echo
+    echo "kith on PostgreSQL 15 (a cluster of its own on loopback, scripts/pg-cluster.sh: fsync off,"
+    echo "as for the tests), $CONC_N contacts; wrk and pgbench with $CONNECTIONS connections, medians of"
+    echo "$ROUNDS runs of ${DURATION} s. Server, database and load generators share the $(nproc) cores."
+    echo
+    echo "| measurement | result | baseline | ratio | target |"
+    echo "|---|---|---|---|---|"
+    echo "| APIv4 Contact.get by a random id (2 kith threads) vs \`pgbench -S -M prepared\` (scale 1: 100,000 rows) | $get req/s | $pgb tps | $(ratio "$get" "$pgb") | ≥ 0.5 |"
+    echo "| two kith servers vs one, one thread each, one database; 90 % gets, 10 % creates | $two req/s | $one req/s | $(ratio "$two" "$one") | |"
+    echo "| \`kith import\` of $BULK_N contacts with an email into PostgreSQL | $imported contacts/s | | | ≥ 20,000/s |"
+    echo
+  } >"$work/section-pg.md"
+  sections+=("$work/section-pg.md")
+}
+
 if has_part http || has_part api; then part_http_api; fi
 if has_part bulk; then part_bulk; fi
 if has_part concurrency; then part_concurrency; fi
 if has_part durability; then part_durability; fi
 if has_part auth; then part_auth; fi
 if has_part scale || has_part memory; then part_scale; fi
+if has_part pg; then part_pg; fi
 
 {
   echo "# kith benchmarks"

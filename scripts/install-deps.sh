@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what kith needs to build and test, from Debian 12's packages.
 # Safe to run again: apt-get skips what is already there. postgresql-15 is for
-# the tests (scripts/pg-cluster.sh); kith itself needs only libpq. clang and
-# libexpat1-dev are for the fuzz targets (fuzz/, scripts/fuzz.sh).
+# the tests (scripts/pg-cluster.sh), nginx for scripts/deploy-demo.sh; kith itself
+# needs only libpq. clang and libexpat1-dev are for the fuzz targets (fuzz/,
+# scripts/fuzz.sh).
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
   libboost-dev nlohmann-json3-dev libsodium-dev libabsl-dev libcli11-dev
-  libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15 libgtest-dev libgmock-dev liblua5.4-dev libmimalloc-dev
+  libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15 nginx-light libgtest-dev libgmock-dev liblua5.4-dev libmimalloc-dev
   libexpat1-dev
   # The fuzz targets (scripts/fuzz.sh): clang, and its libFuzzer and sanitizer runtimes.
   clang libclang-rt-14-dev

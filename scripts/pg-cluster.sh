@@ -6,13 +6,17 @@
 #                                     prints its URL (trust authentication:
 #                                     loopback only, for tests)
 #   scripts/pg-cluster.sh stop DIR    stops that server and removes DIR
+#   scripts/pg-cluster.sh down DIR    stops that server, keeping its data
+#                                     (-m fast: connections are cut, as in a
+#                                     restart or a failover)
+#   scripts/pg-cluster.sh up DIR      starts it again on the same port
 # Installs Debian's postgresql-15 when it is missing.
 set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-}
 if [[ -z "$cmd" || -z "$dir" ]]; then
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start|stop|down|up DIR" >&2
   exit 2
 fi
 bin=/usr/lib/postgresql/15/bin
@@ -26,6 +30,13 @@ as_owner() {
   fi
 }
 
+# Starts the cluster in DIR listening on 127.0.0.1:$1.
+start_server() {
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $1 -k $dir -c max_connections=300 -c fsync=off" \
+    start >/dev/null
+}
+
 case "$cmd" in
   start)
     if [[ ! -x $bin/initdb ]]; then
@@ -37,10 +48,15 @@ case "$cmd" in
     [[ $(id -u) -eq 0 ]] && chown postgres: "$dir"
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust --locale=C -E UTF8 >/dev/null
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off" \
-      start >/dev/null
+    echo "$port" > "$dir/port"
+    start_server "$port"
     echo "postgresql://postgres@127.0.0.1:$port/postgres"
+    ;;
+  down)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+  up)
+    start_server "$(cat "$dir/port")"
     ;;
   stop)
     if [[ -d "$dir/data" ]]; then
@@ -49,7 +65,7 @@ case "$cmd" in
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|stop|down|up DIR" >&2
     exit 2
     ;;
 esac

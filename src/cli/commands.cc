@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -42,17 +43,6 @@ struct Runtime {
   std::unique_ptr<api::Dispatcher> dispatcher;
   std::unique_ptr<auth::Authenticator> auth;
 };
-
-// The store a data directory's settings name: SQLite in DIR/kith.db, or
-// the PostgreSQL database of `database`.
-store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::KithConfig& config) {
-  store::StoreOptions options;
-  options.sqlite_path = config::DatabasePath(data_dir);
-  options.database_url = config.database;
-  options.pool_size = static_cast<int>(config.database_pool_size);
-  options.durable_commits = config.security.durability == "full";
-  return options;
-}
 
 StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir) {
   KITH_RETURN_IF_ERROR(auth::InitSecrets());
@@ -111,6 +101,15 @@ void ReturnMemoryAfterLargeRequest(std::chrono::steady_clock::time_point started
 
 }  // namespace
 
+store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::KithConfig& config) {
+  store::StoreOptions options;
+  options.sqlite_path = config::DatabasePath(data_dir);
+  options.database_url = config.database;
+  options.pool_size = static_cast<int>(config.database_pool_size);
+  options.durable_commits = config.security.durability == "full";
+  return options;
+}
+
 Status RunInit(const InitOptions& options, std::ostream& out) {
   KITH_RETURN_IF_ERROR(auth::InitSecrets());
   namespace fs = std::filesystem;
@@ -144,18 +143,19 @@ Status RunUserAdd(const UserAddOptions& options, std::ostream& out) {
   auto role = auth::ParseRole(options.role);
   if (!role) return InvalidArgument("--role must be admin, editor or viewer, not " + options.role);
   KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
-  KITH_ASSIGN_OR_RETURN(auto txn, rt->store->Begin(true));
-  auth::Caller system = auth::Caller::System();
-  // The user's contact: an Individual named after the user.
-  api::ApiCall call{"Contact", "create", Value::object(), 2};
-  api::ActionContext ctx{*txn, system, *rt->dispatcher, *rt->store->catalog(), call, call.params};
-  KITH_ASSIGN_OR_RETURN(
-      int64_t contact_id,
-      api::CreateRecord(ctx, "Contact", {{"contact_type", "Individual"}, {"first_name", options.name}}));
-  KITH_ASSIGN_OR_RETURN(std::string api_key,
-                        rt->auth->AddUser(*txn, {options.name, options.password, *role, contact_id,
-                                                 options.api_key}));
-  KITH_RETURN_IF_ERROR(txn->Commit());
+  int64_t contact_id = 0;
+  std::string api_key;
+  KITH_RETURN_IF_ERROR(store::RunWriteTransaction(*rt->store, [&](store::Transaction& txn) -> Status {
+    auth::Caller system = auth::Caller::System();
+    // The user's contact: an Individual named after the user.
+    api::ApiCall call{"Contact", "create", Value::object(), 2};
+    api::ActionContext ctx{txn, system, *rt->dispatcher, *rt->store->catalog(), call, call.params};
+    KITH_ASSIGN_OR_RETURN(contact_id, api::CreateRecord(ctx, "Contact", {{"contact_type", "Individual"},
+                                                                         {"first_name", options.name}}));
+    KITH_ASSIGN_OR_RETURN(api_key, rt->auth->AddUser(txn, {options.name, options.password, *role,
+                                                           contact_id, options.api_key}));
+    return Status();
+  }));
   out << "Created " << options.role << " user " << options.name << " (contact " << contact_id
       << ")\napi key:\n" << api_key << "\n";
   return Status();
@@ -163,10 +163,11 @@ Status RunUserAdd(const UserAddOptions& options, std::ostream& out) {
 
 Status RunUserKey(const UserChangeOptions& options, std::ostream& out) {
   KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
-  KITH_ASSIGN_OR_RETURN(auto txn, rt->store->Begin(true));
-  KITH_ASSIGN_OR_RETURN(std::string api_key,
-                        rt->auth->ReplaceApiKey(*txn, options.name, options.api_key));
-  KITH_RETURN_IF_ERROR(txn->Commit());
+  std::string api_key;
+  KITH_RETURN_IF_ERROR(store::RunWriteTransaction(*rt->store, [&](store::Transaction& txn) -> Status {
+    KITH_ASSIGN_OR_RETURN(api_key, rt->auth->ReplaceApiKey(txn, options.name, options.api_key));
+    return Status();
+  }));
   out << "New api key of user " << options.name << " (the old one no longer works):\n"
       << api_key << "\n";
   return Status();
@@ -174,9 +175,9 @@ Status RunUserKey(const UserChangeOptions& options, std::ostream& out) {
 
 Status RunUserSetActive(const UserChangeOptions& options, bool active, std::ostream& out) {
   KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
-  KITH_ASSIGN_OR_RETURN(auto txn, rt->store->Begin(true));
-  KITH_RETURN_IF_ERROR(rt->auth->SetActive(*txn, options.name, active));
-  KITH_RETURN_IF_ERROR(txn->Commit());
+  KITH_RETURN_IF_ERROR(store::RunWriteTransaction(*rt->store, [&](store::Transaction& txn) {
+    return rt->auth->SetActive(txn, options.name, active);
+  }));
   out << "User " << options.name << (active ? " enabled" : " disabled") << "\n";
   return Status();
 }
@@ -196,9 +197,11 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
                     .q_means_v3 = rt->config.q_dialect == "v3",
                     .limits = rt->config.limits,
                      .password_pool = &password_pool,
-                     .cors_origins = security.cors_origins},
+                     .cors_origins = security.cors_origins,
+                     .database_answers = [&store = *rt->store] { return store.Answering(); }},
                    extensions::ExtensionsDir(options.data_dir), extensions::SandboxLimits{});
   ReportExtensions(*live.Reload(), out);
+  (void)rt->store->Answering();  // the database's probe starts now, not at the first /healthz
   http::HttpServerOptions http_options;
   http_options.host = listen.first;
   http_options.port = listen.second;
@@ -286,9 +289,9 @@ Status RunImport(const ImportOptions& options, std::ostream& out) {
   if (create == nullptr) {
     return InvalidArgument("cannot import " + options.entity + ": APIv4 has no create for it");
   }
-  CsvReader reader(*in);
+  std::optional<CsvReader> reader(std::in_place, *in);
   std::vector<std::string> header;
-  KITH_ASSIGN_OR_RETURN(bool any, reader.Next(header));
+  KITH_ASSIGN_OR_RETURN(bool any, reader->Next(header));
   if (!any) return InvalidArgument(options.file + " is empty: the first row names the fields");
   for (const std::string& name : header) {
     if (TrimAscii(name).empty()) return InvalidArgument("the header row has an empty field name");
@@ -297,51 +300,64 @@ Status RunImport(const ImportOptions& options, std::ostream& out) {
   for (const std::string& p : create->permissions) {
     if (!system.Has(p)) return absl::PermissionDeniedError("import needs permission " + p);
   }
-  KITH_ASSIGN_OR_RETURN(auto txn, rt->store->Begin(true));
-  // The rows are written by the store's own thread while the next rows' rules run.
-  KITH_RETURN_IF_ERROR(txn->PipelineInserts());
-  // Each row is what an APIv4 create of it does (the same rules and writes),
-  // without the answer nobody reads.
   api::ApiCall call{create->entity, "create", Value{{"values", Value::object()}}, 4};
   std::vector<std::string> cells;
   int64_t count = 0;
-  // One row: false at the end of the input.
-  auto import_row = [&]() -> StatusOr<bool> {
-    KITH_ASSIGN_OR_RETURN(bool more, reader.Next(cells));
-    if (!more) return false;
-    std::string where = "line " + std::to_string(reader.record_line()) + ": ";
-    if (cells.size() == 1 && cells[0].empty()) return true;  // a blank line
-    if (cells.size() != header.size()) {
-      return InvalidArgument(where + std::to_string(cells.size()) + " fields, the header has " +
-                             std::to_string(header.size()));
+  int attempts = 0;
+  // All rows in one write transaction, run again from the first row when
+  // refused for a conflict with a concurrent change (PostgreSQL).
+  KITH_RETURN_IF_ERROR(store::RunWriteTransaction(*rt->store, [&](store::Transaction& txn) -> Status {
+    if (attempts++ > 0) {
+      if (in != &file) {  // standard input cannot be read again
+        return absl::AbortedError("the import met a concurrent change and wrote nothing; run it again");
+      }
+      file.clear();
+      file.seekg(0);
+      reader.emplace(*in);
+      KITH_RETURN_IF_ERROR(reader->Next(cells).status());  // the header again
+      count = 0;
     }
-    Value values = Value::object();
-    for (size_t i = 0; i < header.size(); ++i) {
-      if (!cells[i].empty()) values[std::string(TrimAscii(header[i]))] = std::move(cells[i]);
+    // The rows are written by the store's own thread while the next rows' rules run.
+    KITH_RETURN_IF_ERROR(txn.PipelineInserts());
+    // One row, created as an APIv4 create of it does (the same rules and
+    // writes), without the answer nobody reads: false at the end of the input.
+    auto import_row = [&]() -> StatusOr<bool> {
+      KITH_ASSIGN_OR_RETURN(bool more, reader->Next(cells));
+      if (!more) return false;
+      std::string where = "line " + std::to_string(reader->record_line()) + ": ";
+      if (cells.size() == 1 && cells[0].empty()) return true;  // a blank line
+      if (cells.size() != header.size()) {
+        return InvalidArgument(where + std::to_string(cells.size()) + " fields, the header has " +
+                               std::to_string(header.size()));
+      }
+      Value values = Value::object();
+      for (size_t i = 0; i < header.size(); ++i) {
+        if (!cells[i].empty()) values[std::string(TrimAscii(header[i]))] = std::move(cells[i]);
+      }
+      call.params["values"] = std::move(values);
+      txn.LabelInserts(where);
+      // The transaction's catalog as of this row (a row may change the schema).
+      std::shared_ptr<const schema::Catalog> catalog = txn.catalog();
+      api::ActionContext ctx{txn, system, *rt->dispatcher, *catalog, call, call.params};
+      auto done = entities::v4::CreateWithoutAnswer(ctx, create->entity);
+      if (!done.ok()) {
+        std::string message = where + std::string(done.status().message());
+        return Status(done.status().code(), absl::string_view(message.data(), message.size()));
+      }
+      ++count;
+      return true;
+    };
+    while (true) {
+      StatusOr<bool> more = import_row();
+      if (!more.ok()) {
+        // A row queued before this one that failed is the file's first error.
+        KITH_RETURN_IF_ERROR(txn.WaitForInserts());
+        return more.status();
+      }
+      if (!*more) break;
     }
-    call.params["values"] = std::move(values);
-    txn->LabelInserts(where);
-    // The transaction's catalog as of this row (a row may change the schema).
-    std::shared_ptr<const schema::Catalog> catalog = txn->catalog();
-    api::ActionContext ctx{*txn, system, *rt->dispatcher, *catalog, call, call.params};
-    auto done = entities::v4::CreateWithoutAnswer(ctx, create->entity);
-    if (!done.ok()) {
-      std::string message = where + std::string(done.status().message());
-      return Status(done.status().code(), absl::string_view(message.data(), message.size()));
-    }
-    ++count;
-    return true;
-  };
-  while (true) {
-    StatusOr<bool> more = import_row();
-    if (!more.ok()) {
-      // A row queued before this one that failed is the file's first error.
-      KITH_RETURN_IF_ERROR(txn->WaitForInserts());
-      return more.status();
-    }
-    if (!*more) break;
-  }
-  KITH_RETURN_IF_ERROR(txn->Commit());
+    return Status();
+  }));
   out << "Imported " << count << " " << options.entity << " record" << (count == 1 ? "" : "s")
       << "\n";
   return Status();

@@ -6,8 +6,17 @@
 #include <string>
 
 #include "base/status.h"
+#include "store/store.h"
+
+namespace kith::config {
+struct KithConfig;
+}
 
 namespace kith::cli {
+
+// The store a data directory's settings name: SQLite in DIR/kith.db, or
+// the PostgreSQL database of its `database` setting.
+store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::KithConfig& config);
 
 struct InitOptions {
   std::string data_dir;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/migrate_store_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"kith: a CRM server that speaks CiviCRM's REST interfaces"};
@@ -57,6 +58,9 @@ int main(int argc, char** argv) {
   import_cmd->add_option("--data", import.data_dir, "Data directory")->required();
   import_cmd->add_option("--entity", import.entity, "APIv4 entity (default Contact)");
 
+  kith::cli::MigrateStoreOptions migrate_store;
+  auto* migrate_store_cmd = kith::cli::AddMigrateStoreCommand(app, migrate_store);
+
   CLI11_PARSE(app, argc, argv);
 
   kith::Status status;
@@ -74,6 +78,8 @@ int main(int argc, char** argv) {
     status = kith::cli::RunExtList(ext_list, std::cout);
   } else if (import_cmd->parsed()) {
     status = kith::cli::RunImport(import, std::cout);
+  } else if (migrate_store_cmd->parsed()) {
+    status = kith::cli::RunMigrateStore(migrate_store, std::cout);
   }
   if (!status.ok()) {
     std::cerr << "kith: " << status.message() << "\n";

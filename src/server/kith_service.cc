@@ -42,6 +42,9 @@ HttpResponse KithService::Handle(const HttpRequest& request) const {
 // The route table: which protocol a path speaks (shared/PROTOCOL.md A.1).
 HttpResponse KithService::Route(const HttpRequest& request) const {
   if (request.path == "/healthz") {
+    if (options_.database_answers && !options_.database_answers()) {
+      return HttpResponse{503, "application/json", {}, "{\"status\":\"database unavailable\"}\n"};
+    }
     return HttpResponse{200, "text/plain; charset=UTF-8", {}, "ok\n"};
   }
   // Every API call the request runs counts against its budget.

@@ -26,6 +26,9 @@ struct ServiceOptions {
   // null: on the calling thread (in-process tests). Outlives the service.
   auth::PasswordPool* password_pool = nullptr;
   std::vector<std::string> cors_origins;  // browser origins allowed (kith.toml); see cors.h
+  // Whether the database answers (/healthz: 200, or 503); null: it does.
+  // Called on every /healthz, so it must not wait for the database.
+  std::function<bool()> database_answers;
 };
 
 // The 413 answer to a request whose body is over `limit` bytes (for

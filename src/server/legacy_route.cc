@@ -111,7 +111,7 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
   } else if (!req.session_id.empty()) {
     caller = auth_.BySession(req.session_id);
   }
-  if (!caller.ok() && IsThrottled(caller.status())) return fail(caller.status(), true);
+  if (!caller.ok() && IsUncheckedCredential(caller.status())) return fail(caller.status(), true);
   if (!caller.ok()) return fail(Unauthenticated("Valid session, or user api_key required"), true);
 
   if (req.kind == Kind::kLogout) {

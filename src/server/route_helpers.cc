@@ -39,6 +39,10 @@ Status CheckAnswerSize(std::string_view body, const RequestLimits& limits) {
 
 bool IsThrottled(const Status& s) { return s.code() == absl::StatusCode::kResourceExhausted; }
 
+bool IsUncheckedCredential(const Status& s) {
+  return IsThrottled(s) || s.code() == absl::StatusCode::kUnavailable;
+}
+
 void AddRetryAfter(const Status& s, std::vector<std::pair<std::string, std::string>>& headers) {
   if (!IsThrottled(s)) return;
   Value seconds = ErrorDetails(s).value("retry_after", Value(1));

@@ -29,6 +29,10 @@ Status CheckAnswerSize(std::string_view body, const RequestLimits& limits);
 // True for a credential refused unchecked because of earlier failures
 // (kResourceExhausted from auth); such answers are 429 with Retry-After.
 bool IsThrottled(const Status& status);
+// True for a credential that could not be checked at all: refused unchecked
+// (IsThrottled), or the database out of reach (kUnavailable: 503). Such a
+// refusal is answered as itself, not as a wrong credential.
+bool IsUncheckedCredential(const Status& status);
 // Adds Retry-After (the status's details retry_after, in seconds) to
 // `headers` when `status` IsThrottled.
 void AddRetryAfter(const Status& status, std::vector<std::pair<std::string, std::string>>& headers);

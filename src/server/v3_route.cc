@@ -131,7 +131,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
       return refuse(Unauthenticated("FATAL: mandatory param 'api_key' (user key) missing"));
     }
     caller = auth_.ByApiKey(req.api_key, &auth_txn, request.remote_address);
-    if (!caller.ok() && IsThrottled(caller.status())) return refuse(caller.status());
+    if (!caller.ok() && IsUncheckedCredential(caller.status())) return refuse(caller.status());
     if (!caller.ok()) {
       return refuse(Unauthenticated("ERROR: No CMS user associated with given api-key"));
     }
@@ -147,7 +147,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
     };
     caller = req.api_key.empty() ? StatusOr<auth::Caller>(Unauthenticated("Invalid credential"))
                                  : auth_.ByApiKey(req.api_key, &auth_txn, request.remote_address);
-    if (!caller.ok() && IsThrottled(caller.status())) return refuse(caller.status());
+    if (!caller.ok() && IsUncheckedCredential(caller.status())) return refuse(caller.status());
     if (!caller.ok()) return authx_fail("Invalid credential");
     if (!auth_.CheckSiteKey(req.site_key) && !caller->Has("authenticate with api key")) {
       return authx_fail("Login not permitted. Must satisfy guard (site_key, perm).");

@@ -110,6 +110,10 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
     caller = basic ? auth_.ByPassword(cred.token, cred.password, request.remote_address)
                    : auth_.ByApiKey(cred.token, &auth_txn, request.remote_address);
     if (!caller.ok() && IsThrottled(caller.status())) return Throttled(caller.status());
+    if (!caller.ok() && IsUncheckedCredential(caller.status())) {
+      wire::v4::V4Error e = wire::v4::ErrorEnvelope(caller.status());
+      return Json(e.http_status, e.body);
+    }
     if (!caller.ok()) return AuthxFailure("Invalid credential");
     // The guards of A.7: the site key, or the permission to log in this way.
     const char* perm = basic ? "authenticate with password" : "authenticate with api key";

@@ -44,4 +44,12 @@ Status RunWithRetries(const std::function<Status()>& attempt) {
   }
 }
 
+Status RunWriteTransaction(Store& store, const std::function<Status(Transaction&)>& work) {
+  return RunWithRetries([&]() -> Status {
+    KITH_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn, store.Begin(true));
+    KITH_RETURN_IF_ERROR(work(*txn));
+    return txn->Commit();
+  });
+}
+
 }  // namespace kith::store

@@ -134,6 +134,12 @@ class Store {
   // the database at open). A snapshot: replaced, never changed, when a
   // transaction that reloaded its catalog commits.
   virtual std::shared_ptr<const schema::Catalog> catalog() const = 0;
+
+  // Whether the database answers, as last found: cheap enough for every
+  // /healthz (no round trip). PostgreSQL: a probe queries it every second
+  // on a connection of its own, from the first call on. SQLite, a file
+  // kith opened: true.
+  virtual bool Answering() { return true; }
 };
 
 struct StoreOptions {
@@ -171,5 +177,9 @@ Status RetryableConflict(std::string_view message);
 // again while it fails with a retryable conflict, a few times at most,
 // waiting a little longer each time. The last attempt's status.
 Status RunWithRetries(const std::function<Status()>& attempt);
+
+// A write transaction of `store` doing `work`, committed; run again whole
+// (RunWithRetries) when refused for a conflict with a concurrent one.
+Status RunWriteTransaction(Store& store, const std::function<Status(Transaction&)>& work);
 
 }  // namespace kith::store

@@ -117,7 +117,13 @@ struct Params {
 }  // namespace
 
 StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url) {
-  pg_conn* conn = PQconnectdb(url.c_str());
+  // A server that does not answer is given up on after a few seconds, and a
+  // connection to one that vanished is found dead by TCP keepalives (each
+  // setting here yields to the URL's own).
+  const char* const keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval",
+                              "keepalives_count", "dbname", nullptr};
+  const char* const values[] = {"3", "10", "2", "3", url.c_str(), nullptr};
+  pg_conn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return absl::UnavailableError("cannot connect to the database: out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {
     // libpq's message names host and port, never the password.
@@ -205,14 +211,21 @@ Status PgConnection::Run(const std::string& sql, const std::vector<Value>& binds
 }
 
 Status PgConnection::RunAtomically(const std::string& sql, const std::vector<Value>& binds,
-                                   int64_t* id, int64_t* affected) {
-  KITH_ASSIGN_OR_RETURN(const std::string* name, Prepare(sql));
+                                   int64_t* id, int64_t* affected, bool prepare) {
+  const std::string* name = nullptr;
+  if (prepare) {
+    KITH_ASSIGN_OR_RETURN(name, Prepare(sql));
+  }
   Params params(binds);
+  const int count = static_cast<int>(binds.size());
   if (PQenterPipelineMode(conn_) != 1) return ResultError(nullptr, conn_, "pipeline");
   bool sent = PQsendQueryParams(conn_, "SAVEPOINT kith_statement", 0, nullptr, nullptr, nullptr,
                                 nullptr, 0) == 1 &&
-              PQsendQueryPrepared(conn_, name->c_str(), static_cast<int>(binds.size()),
-                                  params.values.data(), nullptr, nullptr, 0) == 1 &&
+              (name != nullptr
+                   ? PQsendQueryPrepared(conn_, name->c_str(), count, params.values.data(),
+                                         nullptr, nullptr, 0)
+                   : PQsendQueryParams(conn_, sql.c_str(), count, nullptr, params.values.data(),
+                                       nullptr, nullptr, 0)) == 1 &&
               PQsendQueryParams(conn_, "RELEASE SAVEPOINT kith_statement", 0, nullptr, nullptr,
                                 nullptr, nullptr, 0) == 1 &&
               PQpipelineSync(conn_) == 1;

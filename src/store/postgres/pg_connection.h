@@ -48,8 +48,9 @@ class PgConnection {
   // broken link) undoes only itself and the transaction goes on, as a failed
   // statement does on SQLite: inside a savepoint, sent with it in one
   // round trip (libpq's pipeline mode). `id`: its RETURNING value, if any.
+  // `prepare`: false for a statement that runs once (not kept prepared).
   Status RunAtomically(const std::string& sql, const std::vector<Value>& binds, int64_t* id,
-                       int64_t* affected);
+                       int64_t* affected, bool prepare = true);
 
   // Whether the connection still works (false after the server went away):
   // a broken one is not put back into the pool.

@@ -1,9 +1,14 @@
 #include "store/postgres/pg_store.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <set>
+#include <unordered_map>
+#include <thread>
 #include <vector>
 
 #include "base/error_details.h"
@@ -12,6 +17,7 @@
 #include "store/internal/migration_runner.h"
 #include "store/internal/sql_builder.h"
 #include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_insert_batches.h"
 
 namespace kith::store::postgres {
 namespace {
@@ -64,15 +70,18 @@ class PgTransaction final : public internal::SqlTransaction {
   Status Savepoint() override;
   Status ReleaseSavepoint() override;
   Status RollbackToSavepoint() override;
-  // Rows are still inserted at once (one round trip each), but without a
-  // savepoint each: as the contract allows, a failed row then fails the
-  // rest (a bulk import of thousands of rows would otherwise open as many
-  // subtransactions). Write transactions only, as on SQLite.
+  // From now on rows are queued and written hundreds to one INSERT
+  // (InsertBatches), their ids taken ahead from the tables' sequences;
+  // everything else first writes the queue. As the contract allows, a
+  // failed row then fails the rest. Write transactions only, as on SQLite.
   Status PipelineInserts() override {
     if (!writes()) return absl::FailedPreconditionError("pipelined inserts need a write transaction");
     bulk_ = true;
+    batches_ = std::make_unique<InsertBatches>();
     return Status();
   }
+  void LabelInserts(std::string_view label) override { label_ = label; }
+  Status WaitForInserts() override { return Flush(); }
 
   std::shared_ptr<const schema::Catalog> catalog() const override { return catalog_; }
   Status ReloadCatalog() override;
@@ -90,6 +99,10 @@ class PgTransaction final : public internal::SqlTransaction {
   Status RunDdl(const std::vector<std::string>& statements) override;
   // Moves the id sequences of the tables given explicit ids past them.
   Status SettleSequences();
+  // Writes the queued rows (PipelineInserts), if any.
+  Status Flush() { return batches_ == nullptr ? Status() : batches_->Flush(*conn_); }
+  // The next id of `entity`'s sequence, taken ahead in growing blocks.
+  StatusOr<int64_t> NextId(const schema::Entity& entity);
 
   PgStoreImpl* store_;
   std::unique_ptr<PgConnection> conn_;
@@ -104,12 +117,34 @@ class PgTransaction final : public internal::SqlTransaction {
   // data keeps CiviCRM's): their sequences are moved past them before the
   // next insert that takes one, and at commit.
   std::set<std::string> explicit_ids_;
+  std::unique_ptr<InsertBatches> batches_;  // PipelineInserts(): rows queued
+  std::string label_;                       // LabelInserts()
+  // Ids taken from a table's sequence and not handed out yet (next at the
+  // back), and how many to take next time.
+  struct Reserved {
+    std::vector<int64_t> ids;
+    int64_t block = 16;
+  };
+  std::unordered_map<std::string, Reserved> reserved_ids_;
 };
 
 class PgStoreImpl final : public Store {
  public:
   explicit PgStoreImpl(StoreOptions options)
       : options_(std::move(options)), base_(schema::BuiltinCatalog()), catalog_(base_) {}
+  ~PgStoreImpl() override {
+    {
+      std::lock_guard<std::mutex> lock(probe_mutex_);
+      stopping_ = true;
+    }
+    probe_wake_.notify_all();
+    if (probe_.joinable()) probe_.join();
+  }
+
+  bool Answering() override {
+    std::call_once(probe_started_, [this] { probe_ = std::thread([this] { ProbeLoop(); }); });
+    return answering_.load(std::memory_order_relaxed);
+  }
 
   StatusOr<std::unique_ptr<Transaction>> Begin(bool write) override {
     return BeginTransaction(write ? Kind::kWrite : Kind::kRead);
@@ -118,17 +153,20 @@ class PgStoreImpl final : public Store {
   StatusOr<std::unique_ptr<PgTransaction>> BeginTransaction(Kind kind) {
     std::optional<int64_t> versions[2];  // the catalog's, kCountedEntity's changes
     std::unique_ptr<PgConnection> conn;
-    // A pooled connection may have died with a server restart: it is
-    // dropped, and one new connection tried.
     for (int attempt = 0;; ++attempt) {
-      KITH_ASSIGN_OR_RETURN(conn, TakeConnection());
+      bool fresh = false;
+      KITH_ASSIGN_OR_RETURN(conn, TakeConnection(&fresh));
       Status s = conn->Exec(BeginSql(kind), kind == Kind::kMigrate
                                                 ? std::span<std::optional<int64_t>>()
                                                 : std::span<std::optional<int64_t>>(versions));
       if (s.ok()) break;
-      bool reconnect = !conn->healthy() && s.code() == absl::StatusCode::kUnavailable;
+      bool broken = !conn->healthy() && s.code() == absl::StatusCode::kUnavailable;
       ReturnConnection(std::move(conn));
-      if (!reconnect || attempt > 0) return s;
+      // A pooled connection that died with a server restart: the other idle
+      // ones died with it. They are dropped, and one new connection tried
+      // (which fails at once while the server is still down).
+      if (!broken || fresh || attempt > 0) return s;
+      DropIdleConnections();
     }
     int64_t known_version;
     std::shared_ptr<const schema::Catalog> catalog;
@@ -170,7 +208,9 @@ class PgStoreImpl final : public Store {
 
   Status Migrate();
 
-  StatusOr<std::unique_ptr<PgConnection>> TakeConnection() {
+  // A connection from the pool, or a new one (`fresh`) when none is idle
+  // and the pool is not full.
+  StatusOr<std::unique_ptr<PgConnection>> TakeConnection(bool* fresh) {
     std::unique_lock<std::mutex> lock(pool_mutex_);
     bool free = pool_free_.wait_for(lock, std::chrono::milliseconds(options_.pool_wait_ms), [&] {
       return !idle_.empty() || open_ < options_.pool_size;
@@ -183,13 +223,22 @@ class PgStoreImpl final : public Store {
     }
     ++open_;
     lock.unlock();
+    *fresh = true;
     auto conn = PgConnection::Open(options_.database_url);
-    if (!conn.ok()) {
-      lock.lock();
-      --open_;
-      pool_free_.notify_one();
+    if (conn.ok()) {
+      connect_failed_.store(false, std::memory_order_relaxed);
+      return conn;
     }
-    return conn;
+    lock.lock();
+    --open_;
+    pool_free_.notify_one();
+    lock.unlock();
+    // Opened while answering a request: the reason (host and port) goes to
+    // the log, once per outage; the client learns that the database is out of reach.
+    if (!connect_failed_.exchange(true)) {
+      std::fprintf(stderr, "kith: %s\n", std::string(conn.status().message()).c_str());
+    }
+    return absl::UnavailableError("database unavailable");
   }
 
   // Takes back a connection; one that broke, or is still inside a
@@ -208,7 +257,40 @@ class PgStoreImpl final : public Store {
     pool_free_.notify_one();
   }
 
+  // Closes the idle connections (the server they talked to went away).
+  void DropIdleConnections() {
+    std::vector<std::unique_ptr<PgConnection>> dropped;
+    {
+      std::lock_guard<std::mutex> lock(pool_mutex_);
+      dropped.swap(idle_);
+      open_ -= static_cast<int>(dropped.size());
+    }
+    pool_free_.notify_all();
+  }
+
  private:
+  // Every second: whether the database answers a query on a connection of
+  // the probe's own (reopened after a failure). Answering() reports the
+  // last finding, so /healthz costs no round trip. When the database stops
+  // answering, the idle pooled connections are dropped: the first calls
+  // after it is back then open new ones instead of failing on dead ones.
+  void ProbeLoop() {
+    std::unique_ptr<PgConnection> conn;
+    std::unique_lock<std::mutex> lock(probe_mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      if (conn == nullptr) {
+        auto opened = PgConnection::Open(options_.database_url);
+        if (opened.ok()) conn = std::move(*opened);
+      }
+      bool ok = conn != nullptr && conn->Exec("SELECT 1").ok();
+      if (!ok) conn.reset();
+      if (answering_.exchange(ok) && !ok) DropIdleConnections();
+      lock.lock();
+      probe_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    }
+  }
+
   void Publish(int64_t version, std::shared_ptr<const schema::Catalog> catalog) {
     std::lock_guard<std::mutex> lock(catalog_mutex_);
     if (version > catalog_version_) {
@@ -227,6 +309,13 @@ class PgStoreImpl final : public Store {
   std::condition_variable pool_free_;
   std::vector<std::unique_ptr<PgConnection>> idle_;
   int open_ = 0;  // connections out of the pool or idle in it
+  std::atomic<bool> answering_{true};  // the probe's last finding
+  std::atomic<bool> connect_failed_{false};  // the last new connection failed (logged)
+  std::once_flag probe_started_;
+  std::mutex probe_mutex_;
+  std::condition_variable probe_wake_;
+  bool stopping_ = false;  // guarded by probe_mutex_
+  std::thread probe_;
 };
 
 PgTransaction::~PgTransaction() {
@@ -234,8 +323,30 @@ PgTransaction::~PgTransaction() {
   store_->ReturnConnection(std::move(conn_));
 }
 
+StatusOr<int64_t> PgTransaction::NextId(const schema::Entity& entity) {
+  Reserved& r = reserved_ids_[entity.table];
+  if (r.ids.empty()) {
+    // The table's name comes from the schema, never from input.
+    std::vector<Value> rows;
+    static const std::vector<std::string> kKeys = {"id"};
+    KITH_RETURN_IF_ERROR(conn_->Run(
+        "SELECT nextval(pg_get_serial_sequence('" + entity.table + "', 'id')) AS id "
+        "FROM generate_series(1, $1) ORDER BY 1 DESC",
+        {r.block}, &kKeys, nullptr, &rows));
+    for (const Value& row : rows) r.ids.push_back(row["id"].get<int64_t>());
+    r.block = std::min<int64_t>(r.block * 4, 4096);
+    if (r.ids.empty()) return Internal("no id from the sequence of " + entity.table);
+  }
+  int64_t id = r.ids.back();
+  r.ids.pop_back();
+  return id;
+}
+
 Status PgTransaction::SettleSequences() {
+  if (explicit_ids_.empty()) return Status();
+  KITH_RETURN_IF_ERROR(Flush());
   for (const std::string& table : explicit_ids_) {
+    reserved_ids_.erase(table);  // the sequence moves past them
     // The table's name comes from the schema, never from input.
     KITH_RETURN_IF_ERROR(conn_->Exec(
         "SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), "
@@ -247,8 +358,7 @@ Status PgTransaction::SettleSequences() {
 
 StatusOr<int64_t> PgTransaction::Insert(std::string_view entity, const Value& row) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
-  KITH_ASSIGN_OR_RETURN(internal::InsertPlan plan,
-                        internal::PlanInsert(*e, row, kDialect, /*with_id=*/false));
+  if (batches_ != nullptr) KITH_RETURN_IF_ERROR(batches_->failure());
   if (row.contains("id")) {
     explicit_ids_.insert(e->table);
   } else if (explicit_ids_.count(e->table) > 0) {
@@ -256,17 +366,35 @@ StatusOr<int64_t> PgTransaction::Insert(std::string_view entity, const Value& ro
   }
   if (e->name == kCountedEntity) counted_changes_.reset();
   int64_t id = 0;
-  if (bulk_) {
-    KITH_ASSIGN_OR_RETURN(id, conn_->RunScalar(plan.sql, internal::InsertBinds(plan, row, 0)));
+  if (batches_ != nullptr) {
+    Value without_id;
+    const Value* values = &row;
+    if (row.contains("id")) {
+      if (!row["id"].is_number_integer()) return InvalidArgument("id must be an integer");
+      id = row["id"].get<int64_t>();
+      without_id = row;
+      without_id.erase("id");
+      values = &without_id;
+    } else {
+      KITH_ASSIGN_OR_RETURN(id, NextId(*e));
+    }
+    KITH_RETURN_IF_ERROR(batches_->Add(*conn_, *e, *values, id, label_));
   } else {
-    KITH_RETURN_IF_ERROR(
-        conn_->RunAtomically(plan.sql, internal::InsertBinds(plan, row, 0), &id, nullptr));
+    KITH_ASSIGN_OR_RETURN(internal::InsertPlan plan,
+                          internal::PlanInsert(*e, row, kDialect, /*with_id=*/false));
+    std::vector<Value> binds = internal::InsertBinds(plan, row, 0);
+    if (bulk_) {
+      KITH_ASSIGN_OR_RETURN(id, conn_->RunScalar(plan.sql, binds));
+    } else {
+      KITH_RETURN_IF_ERROR(conn_->RunAtomically(plan.sql, binds, &id, nullptr));
+    }
   }
   memo_.Inserted(*e, id, row);
   return id;
 }
 
 Status PgTransaction::Update(std::string_view entity, int64_t id, const Value& changes) {
+  KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
   if (e->name == kCountedEntity) counted_changes_.reset();
@@ -278,6 +406,7 @@ Status PgTransaction::Update(std::string_view entity, int64_t id, const Value& c
 }
 
 Status PgTransaction::Delete(std::string_view entity, int64_t id) {
+  KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   // A delete may cascade to other tables: forget everything.
   memo_.Clear();
@@ -290,6 +419,7 @@ Status PgTransaction::Delete(std::string_view entity, int64_t id) {
 }
 
 StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
+  KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*catalog_, query, kDialect));
   std::vector<Value> rows;
   KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, &query.select, &st.column_types, &rows));
@@ -297,6 +427,7 @@ StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
 }
 
 StatusOr<int64_t> PgTransaction::Count(const Query& query) {
+  KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildCount(*catalog_, query, kDialect));
   return conn_->RunScalar(st.sql, st.binds);
 }
@@ -304,7 +435,8 @@ StatusOr<int64_t> PgTransaction::Count(const Query& query) {
 Status PgTransaction::Commit() {
   if (done_) return absl::FailedPreconditionError("transaction already finished");
   done_ = true;
-  Status s = SettleSequences();
+  Status s = Flush();
+  if (s.ok()) s = SettleSequences();
   if (s.ok()) s = catalog_changed_ ? store_->CommitAndPublish(*conn_, catalog_) : conn_->Exec("COMMIT");
   if (!s.ok()) (void)conn_->Exec("ROLLBACK");
   return s;
@@ -318,12 +450,14 @@ Status PgTransaction::ReloadCatalog() {
 
 Status PgTransaction::RunDdl(const std::vector<std::string>& statements) {
   if (!writes()) return absl::FailedPreconditionError("schema changes need a write transaction");
+  KITH_RETURN_IF_ERROR(Flush());
   memo_.Clear();
   for (const std::string& sql : statements) KITH_RETURN_IF_ERROR(conn_->Exec(sql));
   return Status();
 }
 
 Status PgTransaction::Savepoint() {
+  KITH_RETURN_IF_ERROR(Flush());
   KITH_RETURN_IF_ERROR(conn_->Exec("SAVEPOINT kith_sp_" + std::to_string(savepoints_ + 1)));
   ++savepoints_;
   return Status();
@@ -331,6 +465,7 @@ Status PgTransaction::Savepoint() {
 
 Status PgTransaction::ReleaseSavepoint() {
   if (savepoints_ == 0) return absl::FailedPreconditionError("no savepoint to release");
+  KITH_RETURN_IF_ERROR(Flush());
   KITH_RETURN_IF_ERROR(conn_->Exec("RELEASE SAVEPOINT kith_sp_" + std::to_string(savepoints_)));
   --savepoints_;
   return Status();
@@ -339,6 +474,7 @@ Status PgTransaction::ReleaseSavepoint() {
 Status PgTransaction::RollbackToSavepoint() {
   if (savepoints_ == 0) return absl::FailedPreconditionError("no savepoint to roll back to");
   std::string name = "kith_sp_" + std::to_string(savepoints_);
+  KITH_RETURN_IF_ERROR(Flush());
   memo_.Clear();
   // Also what leaves a failed statement behind: the transaction goes on.
   KITH_RETURN_IF_ERROR(conn_->Exec("ROLLBACK TO SAVEPOINT " + name + "; RELEASE SAVEPOINT " + name));
@@ -392,6 +528,13 @@ StatusOr<std::unique_ptr<Store>> OpenPgStore(const StoreOptions& options) {
   auto store = std::make_unique<PgStoreImpl>(options);
   KITH_RETURN_IF_ERROR(store->Migrate());
   return std::unique_ptr<Store>(std::move(store));
+}
+
+StatusOr<bool> DatabaseIsEmpty(const std::string& url) {
+  KITH_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Open(url));
+  KITH_ASSIGN_OR_RETURN(int64_t tables,
+                        conn->RunScalar("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'", {}));
+  return tables == 0;
 }
 
 }  // namespace kith::store::postgres

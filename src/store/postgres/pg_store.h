@@ -15,4 +15,7 @@ namespace kith::store::postgres {
 // when several servers start together on an empty database).
 StatusOr<std::unique_ptr<Store>> OpenPgStore(const StoreOptions& options);
 
+// Whether the database at `url` has no tables in its public schema.
+StatusOr<bool> DatabaseIsEmpty(const std::string& url);
+
 }  // namespace kith::store::postgres

@@ -1,0 +1,104 @@
+#include "store/postgres/pg_insert_batches.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "store/internal/sql_builder.h"
+
+namespace kith::store::postgres {
+namespace {
+
+// Rows per INSERT: enough to make the round trip negligible, and within
+// PostgreSQL's 65,535 parameters of one statement.
+size_t RowsPerBatch(size_t width) { return std::max<size_t>(1, std::min<size_t>(500, 30000 / width)); }
+
+Status Labelled(const Status& s, const std::string& label) {
+  std::string message = label + std::string(s.message());
+  Status labelled(s.code(), absl::string_view(message.data(), message.size()));
+  s.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    labelled.SetPayload(url, payload);
+  });
+  return labelled;
+}
+
+}  // namespace
+
+bool InsertBatches::LinksToLaterBatch(const schema::Entity& entity, const Value& row,
+                                      size_t at) const {
+  for (const schema::Field& f : entity.fields) {
+    if (f.fk_entity.empty()) continue;
+    auto v = row.find(f.name);
+    if (v == row.end() || v->is_null()) continue;
+    for (size_t j = at + 1; j < batches_.size(); ++j) {
+      if (batches_[j].entity->name == f.fk_entity) return true;
+    }
+  }
+  return false;
+}
+
+Status InsertBatches::Add(PgConnection& conn, const schema::Entity& entity, const Value& row,
+                          int64_t id, const std::string& label) {
+  KITH_RETURN_IF_ERROR(failure_);
+  KITH_ASSIGN_OR_RETURN(internal::InsertPlan plan,
+                        internal::PlanInsert(entity, row, internal::Dialect::kPostgres, /*with_id=*/true));
+  auto shape = shapes_.find(plan.sql);
+  if (shape != shapes_.end() && LinksToLaterBatch(entity, row, shape->second)) {
+    KITH_RETURN_IF_ERROR(Flush(conn));
+    shape = shapes_.end();
+  }
+  if (shape == shapes_.end()) {
+    Batch batch;
+    batch.entity = &entity;
+    batch.prefix = plan.sql.substr(0, plan.sql.find(" VALUES (") + 8);
+    batch.width = plan.fields.size() + 1;
+    batch.one_row_sql = plan.sql;
+    shape = shapes_.emplace(std::move(plan.sql), batches_.size()).first;
+    batches_.push_back(std::move(batch));
+  }
+  Batch& batch = batches_[shape->second];
+  std::vector<Value> binds = internal::InsertBinds(plan, row, id);
+  std::move(binds.begin(), binds.end(), std::back_inserter(batch.binds));
+  batch.labels.push_back(label);
+  if (batch.labels.size() >= RowsPerBatch(batch.width)) return Flush(conn);
+  return Status();
+}
+
+Status InsertBatches::Flush(PgConnection& conn) {
+  KITH_RETURN_IF_ERROR(failure_);
+  std::vector<Batch> batches;
+  batches.swap(batches_);
+  shapes_.clear();
+  for (Batch& batch : batches) {
+    failure_ = Write(conn, batch);
+    KITH_RETURN_IF_ERROR(failure_);
+  }
+  return Status();
+}
+
+Status InsertBatches::Write(PgConnection& conn, Batch& batch) {
+  const size_t rows = batch.labels.size();
+  std::string sql = batch.prefix;
+  size_t n = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ", (";
+    for (size_t c = 0; c < batch.width; ++c) {
+      if (c > 0) sql += ", ";
+      sql += "$" + std::to_string(++n);
+    }
+    sql += ")";
+  }
+  // Full batches share one statement, prepared once; a partial one runs once.
+  Status s = conn.RunAtomically(sql, batch.binds, nullptr, nullptr,
+                                /*prepare=*/rows == RowsPerBatch(batch.width));
+  if (s.ok() || s.code() == absl::StatusCode::kUnavailable) return s;
+  // Which row: each on its own (the batch was undone whole).
+  for (size_t r = 0; rows > 1 && r < rows; ++r) {
+    std::vector<Value> one(batch.binds.begin() + static_cast<std::ptrdiff_t>(r * batch.width),
+                           batch.binds.begin() + static_cast<std::ptrdiff_t>((r + 1) * batch.width));
+    Status row = conn.RunAtomically(batch.one_row_sql, one, nullptr, nullptr);
+    if (!row.ok()) return Labelled(row, batch.labels[r]);
+  }
+  return Labelled(s, batch.labels[0]);
+}
+
+}  // namespace kith::store::postgres
