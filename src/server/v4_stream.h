@@ -21,7 +21,6 @@
 #include "base/status.h"
 #include "base/value.h"
 #include "http/http_message.h"
-#include "store/store.h"
 #include "wire/v4/v4_request.h"
 
 namespace kith::server {
