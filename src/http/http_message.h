@@ -2,7 +2,9 @@
 // that wire adapters and routing never see Boost.Beast types.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +28,29 @@ struct HttpRequest {
   std::string_view Header(std::string_view lower_name) const;
 };
 
+// A body written while it is being produced (HTTP/1.1 chunked transfer),
+// for an answer too large to hold at once. The server asks for the next
+// piece only once the previous one has been written to the socket, so a
+// client that reads slowly holds the producer back instead of making the
+// server buffer. Next() runs on the connection's I/O thread, one call at a
+// time (not necessarily on the same thread each time).
+class BodySource {
+ public:
+  enum class Piece {
+    kMore,    // more pieces follow
+    kLast,    // the body is complete with this piece
+    kFailed,  // producing failed: the response is cut off without its
+              // terminating chunk and the connection closed, so that no
+              // client takes what it got for a complete answer
+  };
+  virtual ~BodySource() = default;
+  // Appends the next piece of the body to `out` (empty is allowed).
+  virtual Piece Next(std::string& out) = 0;
+  // By when the whole body must be written: a write still waiting for the
+  // client then closes the connection (the request's time limit).
+  virtual std::chrono::steady_clock::time_point deadline() const = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=UTF-8";
@@ -39,6 +64,10 @@ struct HttpResponse {
   // meantime (work that must not hold it, e.g. password hashing, runs on a
   // pool of its own).
   std::function<void(std::function<void(HttpResponse)>)> deferred = {};
+  // Set for a streamed answer: the body is `body` followed by what `stream`
+  // produces, sent chunked (to an HTTP/1.0 client: as it comes, the end
+  // marked by closing the connection); no Content-Length.
+  std::shared_ptr<BodySource> stream = {};
 };
 
 }  // namespace kith::http

@@ -115,6 +115,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void SendBodyTooLarge();
   void DoWrite(bool close_after, bool linger);
   void OnWrite(bool close_after, bool linger, beast::error_code ec);
+  // A streamed answer (HttpResponse::stream): its head and first piece went
+  // out through DoWrite; each further piece is asked for once the one before
+  // is written.
+  void WriteNextPiece(bool close_after);
+  void OnPieceWritten(bool close_after, beast::error_code ec);
+  std::chrono::steady_clock::duration StreamTimeout() const;
   void StartLinger();
   void DoLingerRead();
   void Close();
@@ -139,6 +145,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bhttp::response<bhttp::empty_body> continue_response_;
   BeastResponse response_;
   std::string wire_;  // response_'s start line and fields, while it is being written
+  std::shared_ptr<BodySource> stream_;  // the streamed answer being written, if any
+  bool chunked_ = false;                // stream_'s pieces go out as HTTP/1.1 chunks
+  std::string piece_;                   // stream_'s piece being written
+  std::string chunk_size_;              // its chunk-size line
+  std::string chunk_end_;               // its CRLF (and the last chunk)
   unsigned request_version_ = 11;
   State state_ = State::kIdle;
   size_t lingered_bytes_ = 0;
@@ -655,6 +666,22 @@ void Connection::Respond(HttpResponse response, bool client_keep_alive, bool is_
   const bool bodiless = response.status == 204 || response.status == 304;
   if (bodiless) {
     response.body.clear();
+  } else if (response.stream) {
+    // Chunked for HTTP/1.1; an HTTP/1.0 client learns the end from the close.
+    chunked_ = request_version_ >= 11;
+    if (chunked_) response_.chunked(true);
+    if (!chunked_) close_after = true;
+    if (is_head) {
+      response.body.clear();  // the producer is dropped unasked
+    } else {
+      stream_ = std::move(response.stream);
+      if (chunked_ && !response.body.empty()) {
+        char size[20];
+        int n = std::snprintf(size, sizeof size, "%zx\r\n", response.body.size());
+        response.body.insert(0, size, static_cast<size_t>(n));
+        response.body += "\r\n";
+      }
+    }
   } else {
     response_.content_length(response.body.size());
     if (is_head) response.body.clear();
@@ -735,7 +762,7 @@ void Connection::DoWrite(bool close_after, bool linger) {
   wire_ += "\r\n";
   // The head and the body go out as two buffers: the body is not copied.
   std::array<net::const_buffer, 2> buffers{net::buffer(wire_), net::buffer(response_.body())};
-  SetDeadline(IdleTimeout(server_->options()));
+  SetDeadline(StreamTimeout());
   // The write is queued behind the requests this turn of the event loop has
   // already read, so their answers leave together. On loopback the sender
   // pays for waking a client that sleeps between answers; answering a batch
@@ -757,10 +784,75 @@ void Connection::OnWrite(bool close_after, bool linger, beast::error_code ec) {
     Close();
     return;
   }
+  if (stream_) {
+    WriteNextPiece(close_after);
+    return;
+  }
   if (linger && !server_->stopping()) {
     StartLinger();
     return;
   }
+  if (close_after || server_->stopping()) {
+    Close();
+    return;
+  }
+  DoReadHeader();
+}
+
+std::chrono::steady_clock::duration Connection::StreamTimeout() const {
+  auto now = std::chrono::steady_clock::now();
+  auto left = stream_ ? stream_->deadline() - now : std::chrono::steady_clock::duration::max();
+  return std::min<std::chrono::steady_clock::duration>(IdleTimeout(server_->options()), left);
+}
+
+void Connection::WriteNextPiece(bool close_after) {
+  piece_.clear();
+  BodySource::Piece kind = BodySource::Piece::kFailed;
+  try {
+    kind = stream_->Next(piece_);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kith http: a streamed body threw: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "kith http: a streamed body threw a non-standard exception\n");
+  }
+  if (kind == BodySource::Piece::kFailed) {
+    // Cut off: no last chunk, so the client cannot take it for complete.
+    Close();
+    return;
+  }
+  const auto timeout = StreamTimeout();
+  if (kind == BodySource::Piece::kLast) stream_.reset();  // its transaction ends now
+  chunk_size_.clear();
+  chunk_end_.clear();
+  if (chunked_) {
+    if (!piece_.empty()) {
+      char size[20];
+      int n = std::snprintf(size, sizeof size, "%zx\r\n", piece_.size());
+      chunk_size_.assign(size, static_cast<size_t>(n));
+      chunk_end_ = "\r\n";
+    }
+    if (!stream_) chunk_end_ += "0\r\n\r\n";
+  }
+  std::array<net::const_buffer, 3> buffers{net::buffer(chunk_size_), net::buffer(piece_),
+                                           net::buffer(chunk_end_)};
+  SetDeadline(timeout);
+  net::async_write(socket_, buffers,
+                   [self = shared_from_this(), close_after](beast::error_code ec, size_t) {
+                     self->OnPieceWritten(close_after, ec);
+                   });
+}
+
+void Connection::OnPieceWritten(bool close_after, beast::error_code ec) {
+  if (ec) {
+    Close();  // a client gone, or one that read nothing until the deadline
+    return;
+  }
+  if (stream_) {
+    WriteNextPiece(close_after);
+    return;
+  }
+  piece_.clear();
+  piece_.shrink_to_fit();
   if (close_after || server_->stopping()) {
     Close();
     return;
@@ -792,6 +884,7 @@ void Connection::DoLingerRead() {
 void Connection::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
+  stream_.reset();  // a producer cut off ends (and its transaction with it)
   beast::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_send, ignored);
   socket_.close(ignored);

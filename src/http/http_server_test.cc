@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "base/strings.h"
@@ -124,6 +125,13 @@ class Client {
     }
     r.ok = true;
     return r;
+  }
+
+  // Everything the server sends until it closes the connection.
+  std::string ReadToEof() {
+    while (Fill()) {
+    }
+    return std::exchange(buf_, std::string());
   }
 
   // True when the server has closed the connection (EOF or reset) with no
@@ -601,6 +609,143 @@ TEST(HttpServerTest, StopDeliversInFlightResponse) {
   stopper.join();
   server->Stop();  // idempotent
   server->Wait();  // returns at once once stopped
+}
+
+// A body of the given pieces, then `end` (kLast or kFailed); or pieces of
+// 64 KiB without end when `pieces` is empty. Counts its calls and says when
+// it is destroyed.
+class ScriptedSource : public BodySource {
+ public:
+  ScriptedSource(std::vector<std::string> pieces, Piece end,
+                 std::chrono::steady_clock::duration time_limit = std::chrono::seconds(30))
+      : pieces_(std::move(pieces)),
+        end_(end),
+        deadline_(std::chrono::steady_clock::now() + time_limit) {}
+  ~ScriptedSource() override { destroyed->store(true); }
+
+  Piece Next(std::string& out) override {
+    ++*calls;
+    if (pieces_.empty()) {
+      out.assign(64 * 1024, 'x');
+      return Piece::kMore;
+    }
+    out = pieces_[next_++];
+    return next_ < pieces_.size() ? Piece::kMore : end_;
+  }
+  std::chrono::steady_clock::time_point deadline() const override { return deadline_; }
+
+  std::shared_ptr<std::atomic<int>> calls = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<bool>> destroyed = std::make_shared<std::atomic<bool>>(false);
+
+ private:
+  std::vector<std::string> pieces_;
+  size_t next_ = 0;
+  Piece end_;
+  std::chrono::steady_clock::time_point deadline_;
+};
+
+HttpResponse Streamed(std::shared_ptr<BodySource> source) {
+  HttpResponse res{200, "text/plain", {}, "head"};
+  res.stream = std::move(source);
+  return res;
+}
+
+bool EventuallyTrue(const std::atomic<bool>& flag) {
+  for (int i = 0; i < 500 && !flag.load(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return flag.load();
+}
+
+TEST(HttpServerTest, StreamedBodyGoesOutChunkedAndTheConnectionLivesOn) {
+  auto server = StartServer({}, [](const HttpRequest& req) {
+    if (req.path == "/plain") return HttpResponse{200, "text/plain", {}, "plain"};
+    return Streamed(std::make_shared<ScriptedSource>(
+        std::vector<std::string>{"abc", "", std::string(300, 'z')}, BodySource::Piece::kLast));
+  });
+  ASSERT_NE(server, nullptr);
+  Client c(server->port());
+  ASSERT_TRUE(c.Send("GET /s HTTP/1.1\r\nHost: h\r\n\r\nGET /plain HTTP/1.1\r\nHost: h\r\n"
+                     "Connection: close\r\n\r\n"));
+  std::string raw = c.ReadToEof();
+  size_t head_end = raw.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  std::string head = AsciiLower(raw.substr(0, head_end));
+  EXPECT_NE(head.find("transfer-encoding: chunked"), std::string::npos) << head;
+  EXPECT_EQ(head.find("content-length"), std::string::npos) << head;
+  std::string rest = raw.substr(head_end + 4);
+  std::string body = "4\r\nhead\r\n3\r\nabc\r\n12c\r\n" + std::string(300, 'z') + "\r\n0\r\n\r\n";
+  ASSERT_EQ(rest.substr(0, body.size()), body);
+  // The next answer on the same connection follows the last chunk.
+  EXPECT_EQ(rest.substr(body.size(), 15), "HTTP/1.1 200 OK");
+  EXPECT_NE(rest.find("\r\n\r\nplain"), std::string::npos);
+}
+
+TEST(HttpServerTest, FailedStreamIsCutOffWithoutItsLastChunk) {
+  auto source = std::make_shared<ScriptedSource>(std::vector<std::string>{"abc", "def"},
+                                                 BodySource::Piece::kFailed);
+  auto destroyed = source->destroyed;
+  auto server = StartServer({}, [&](const HttpRequest&) { return Streamed(source); });
+  ASSERT_NE(server, nullptr);
+  Client c(server->port());
+  ASSERT_TRUE(c.Send("GET /s HTTP/1.1\r\nHost: h\r\n\r\n"));
+  std::string raw = c.ReadToEof();  // closed by the server although kept alive
+  source.reset();
+  EXPECT_TRUE(raw.ends_with("4\r\nhead\r\n3\r\nabc\r\n")) << raw;
+  EXPECT_TRUE(EventuallyTrue(*destroyed));
+}
+
+TEST(HttpServerTest, StreamToHttp10ClientEndsWithTheClose) {
+  auto server = StartServer({}, [](const HttpRequest&) {
+    return Streamed(std::make_shared<ScriptedSource>(std::vector<std::string>{"abc", "def"},
+                                                     BodySource::Piece::kLast));
+  });
+  ASSERT_NE(server, nullptr);
+  Client c(server->port());
+  ASSERT_TRUE(c.Send("GET /s HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  std::string raw = c.ReadToEof();
+  EXPECT_EQ(AsciiLower(raw).find("transfer-encoding"), std::string::npos) << raw;
+  EXPECT_TRUE(raw.ends_with("\r\n\r\nheadabcdef")) << raw;
+}
+
+TEST(HttpServerTest, StreamWaitsForAClientThatStopsReadingAndEndsWhenItGoes) {
+  auto source = std::make_shared<ScriptedSource>(std::vector<std::string>{},
+                                                 BodySource::Piece::kLast);
+  auto calls = source->calls;
+  auto destroyed = source->destroyed;
+  auto server = StartServer({}, [&](const HttpRequest&) { return Streamed(source); });
+  ASSERT_NE(server, nullptr);
+  {
+    Client c(server->port());
+    ASSERT_TRUE(c.Send("GET /s HTTP/1.1\r\nHost: h\r\n\r\n"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // The socket buffers hold a few MiB at most: the producer was held back
+    // (unbounded, 500 ms of 64 KiB pieces would be far more).
+    EXPECT_LT(calls->load(), 400);
+    source.reset();
+  }  // the client goes without reading
+  EXPECT_TRUE(EventuallyTrue(*destroyed));
+}
+
+TEST(HttpServerTest, StreamToAClientThatStopsReadingEndsAtItsDeadline) {
+  HttpServerOptions options;
+  options.idle_timeout_seconds = 60;
+  auto source = std::make_shared<ScriptedSource>(
+      std::vector<std::string>{}, BodySource::Piece::kLast, std::chrono::milliseconds(300));
+  auto destroyed = source->destroyed;
+  auto calls = source->calls;
+  auto server = StartServer(options, [&](const HttpRequest&) { return Streamed(source); });
+  ASSERT_NE(server, nullptr);
+  Client c(server->port());
+  ASSERT_TRUE(c.Send("GET /s HTTP/1.1\r\nHost: h\r\n\r\n"));
+  for (int i = 0; i < 500 && calls->load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  source.reset();  // the server's is the last
+  EXPECT_TRUE(EventuallyTrue(*destroyed));  // long before the idle timeout
+  std::string raw = c.ReadToEof();
+  EXPECT_GT(raw.size(), 64u * 1024);
+  EXPECT_FALSE(raw.ends_with("0\r\n\r\n"));
 }
 
 TEST(HttpServerTest, WaitReturnsAfterStopFromAnotherThread) {
