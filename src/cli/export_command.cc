@@ -71,10 +71,6 @@ class Exporter {
     if (!with_id) select.push_back("id");
     bool csv = options_.format == "csv";
     bool header_written = false;
-    if (csv && !wildcard) {
-      WriteCsvRecord(out, columns);
-      header_written = true;
-    }
     int64_t last_id = 0;
     std::vector<std::string> cells;
     while (true) {
@@ -86,16 +82,24 @@ class Exporter {
                                                    {"orderBy", {{"id", "ASC"}}},
                                                    {"limit", options_.page}}));
       const Value& rows = page["values"];
-      for (const Value& row : rows) {
-        last_id = row["id"].get<int64_t>();
-        if (!header_written) {
+      if (!header_written) {
+        // A get leaves out what it does not know: so does the first row.
+        if (!rows.empty() && !wildcard) {
+          for (const std::string& c : columns) {
+            if (!rows[0].contains(c)) return InvalidArgument(entity + " has no field " + c);
+          }
+        }
+        if (!rows.empty() && wildcard) {
           columns.clear();
-          for (const auto& [key, v] : row.items()) {
+          for (const auto& [key, v] : rows[0].items()) {
             if (key != "id" || with_id) columns.push_back(key);
           }
-          if (csv) WriteCsvRecord(out, columns);
-          header_written = true;
         }
+        if (csv) WriteCsvRecord(out, columns);
+        header_written = true;
+      }
+      for (const Value& row : rows) {
+        last_id = row["id"].get<int64_t>();
         if (csv) {
           cells.clear();
           for (const std::string& c : columns) cells.push_back(row.contains(c) ? CellText(row[c]) : "");

@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--format", export_options.format, "csv (default) or ndjson")
       ->check(CLI::IsMember({"csv", "ndjson"}));
   export_cmd->add_option("--output", export_options.output, "file to write (default: standard output)");
+  export_cmd->add_option("--page", export_options.page, "records read at a time (default 1000)");
 
   CLI11_PARSE(app, argc, argv);
 
