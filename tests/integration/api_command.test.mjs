@@ -4,34 +4,13 @@
 // answers, tables and CSV, errors on stderr with a non-zero exit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 
-import { KITH_BIN, kithForSuite } from './harness.mjs';
+import { adminApi4Raw, kithForSuite, runKith } from './harness.mjs';
 
-const execFileP = promisify(execFile);
 const kith = kithForSuite();
 
-async function kithApi(args, { local = true } = {}) {
-  const where = local ? ['--data', kith.dataDir] : [];
-  try {
-    const { stdout, stderr } = await execFileP(KITH_BIN, ['api', ...args, ...where], { timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    return { code: err.code, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
-
-async function httpApi4(entity, action, params) {
-  const r = await kith.raw(`/civicrm/ajax/api4/${entity}/${action}`, {
-    method: 'POST',
-    headers: {
-      'X-Civi-Auth': `Bearer ${kith.users.admin.apiKey}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: `params=${encodeURIComponent(JSON.stringify(params))}`,
-  });
-  return { status: r.status, text: r.text };
+function kithApi(args, { local = true } = {}) {
+  return runKith(['api', ...args, ...(local ? ['--data', kith.dataDir] : [])]);
 }
 
 test('field=value sets values on create; the answer is the HTTP API envelope', async () => {
@@ -51,7 +30,7 @@ test('a get prints byte for byte what the HTTP API answers', async () => {
   const params = { select: ['id', 'display_name', 'email_primary.email'], where: [['last_name', '=', 'Clison']] };
   const cli = await kithApi(['Contact', 'get', '--json', JSON.stringify(params)]);
   assert.equal(cli.code, 0, cli.stderr);
-  const http = await httpApi4('Contact', 'get', params);
+  const http = await adminApi4Raw(kith, 'Contact', 'get', params);
   assert.equal(http.status, 200);
   assert.equal(cli.stdout, `${http.text}\n`);
 });

@@ -4,37 +4,15 @@
 // the ids.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
-import { KITH_BIN, kithForSuite, startKith } from './harness.mjs';
+import { adminApi4, kithForSuite, runKith, startKith } from './harness.mjs';
 
-const execFileP = promisify(execFile);
 const kith = kithForSuite();
 
-async function run(args) {
-  try {
-    const { stdout, stderr } = await execFileP(KITH_BIN, args, { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    return { code: err.code, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
-
-async function api4(entity, action, params) {
-  const r = await kith.raw(`/civicrm/ajax/api4/${entity}/${action}`, {
-    method: 'POST',
-    headers: {
-      'X-Civi-Auth': `Bearer ${kith.users.admin.apiKey}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: `params=${encodeURIComponent(JSON.stringify(params))}`,
-  });
-  assert.equal(r.status, 200, `${entity}.${action}: ${r.text}`);
-  return r.json();
-}
+const run = runKith;
+const api4 = (entity, action, params) => adminApi4(kith, entity, action, params);
 
 const SOURCE_WHERE = JSON.stringify([['source', '=', 'export-rt']]);
 

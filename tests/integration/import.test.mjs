@@ -6,14 +6,10 @@
 // tags, reject files, progress and the summary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
-import { KITH_BIN, kithForSuite } from './harness.mjs';
-
-const execFileP = promisify(execFile);
+import { adminApi4, kithForSuite, runKith } from './harness.mjs';
 
 const kith = kithForSuite();
 
@@ -21,27 +17,10 @@ const kith = kithForSuite();
 async function runImport(csv, extra = []) {
   const file = path.join(kith.dir, `import-${Math.random().toString(36).slice(2)}.csv`);
   await writeFile(file, csv);
-  try {
-    const { stdout, stderr } = await execFileP(
-      KITH_BIN, ['import', '--data', kith.dataDir, ...extra, file], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    return { code: err.code, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
+  return runKith(['import', '--data', kith.dataDir, ...extra, file]);
 }
 
-async function api4(entity, action, params) {
-  const r = await kith.raw(`/civicrm/ajax/api4/${entity}/${action}`, {
-    method: 'POST',
-    headers: {
-      'X-Civi-Auth': `Bearer ${kith.users.admin.apiKey}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: `params=${encodeURIComponent(JSON.stringify(params))}`,
-  });
-  assert.equal(r.status, 200, `${entity}.${action}: ${r.text}`);
-  return r.json();
-}
+const api4 = (entity, action, params) => adminApi4(kith, entity, action, params);
 
 async function contactsNamed(lastName) {
   const body = await api4('Contact', 'get', {
