@@ -286,6 +286,14 @@ StatusOr<int64_t> Authenticator::UserId(store::Transaction& txn, std::string_vie
   return rows[0]["id"].get<int64_t>();
 }
 
+StatusOr<Caller> Authenticator::ByUserName(std::string_view name) const {
+  KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(false));
+  KITH_ASSIGN_OR_RETURN(int64_t id, UserId(*txn, name));
+  StatusOr<Caller> caller = LoadCaller(*txn, id);
+  if (!caller.ok()) return Unauthenticated("user " + std::string(name) + " is disabled");
+  return caller;
+}
+
 StatusOr<std::string> Authenticator::ReplaceApiKey(store::Transaction& txn, std::string_view name,
                                                    std::string_view api_key) const {
   KITH_ASSIGN_OR_RETURN(int64_t id, UserId(txn, name));

@@ -86,6 +86,11 @@ class Authenticator {
   // attempt does not wait for the password pool.
   Status LoginAllowed(std::string_view name, std::string_view address) const;
 
+  // The caller of the active user `name`, without a credential: for the
+  // local operator of `kith api --user`, who holds the data directory.
+  // kNotFound for an unknown user, kUnauthenticated for an inactive one.
+  StatusOr<Caller> ByUserName(std::string_view name) const;
+
   // Ends a session; OK when it did not exist.
   Status Logout(std::string_view session_id) const;
 

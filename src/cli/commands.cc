@@ -23,6 +23,7 @@
 #include "auth/secrets.h"
 #include "cli/csv_reader.h"
 #include "cli/live_service.h"
+#include "cli/runtime.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "config/kith_config.h"
@@ -34,33 +35,6 @@
 
 namespace kith::cli {
 namespace {
-
-// The running parts of kith over one data directory.
-struct Runtime {
-  config::KithConfig config;
-  std::unique_ptr<store::Store> store;
-  api::ActionRegistry registry;
-  std::unique_ptr<api::Dispatcher> dispatcher;
-  std::unique_ptr<auth::Authenticator> auth;
-};
-
-StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir) {
-  KITH_RETURN_IF_ERROR(auth::InitSecrets());
-  auto rt = std::make_unique<Runtime>();
-  KITH_ASSIGN_OR_RETURN(rt->config, config::LoadConfig(data_dir));
-  KITH_ASSIGN_OR_RETURN(rt->store, store::OpenStore(StoreOptionsOf(data_dir, rt->config)));
-  entities::RegisterBuiltins(rt->registry, api::GlobalRules());
-  rt->dispatcher = std::make_unique<api::Dispatcher>(*rt->store, rt->registry);
-  rt->auth = std::make_unique<auth::Authenticator>(
-      *rt->store,
-      auth::AuthOptions{
-          rt->config.site_key, rt->config.session_idle_seconds,
-          auth::ThrottleOptions{
-              .failed_logins_per_name = rt->config.security.failed_logins_per_name,
-              .failed_credentials_per_address = rt->config.security.failed_credentials_per_address,
-              .window_seconds = rt->config.security.throttle_window_seconds}});
-  return rt;
-}
 
 // One line per extension file on `out`; load errors also on stderr.
 void ReportExtensions(const extensions::ExtensionHost& host, std::ostream& out) {
@@ -100,15 +74,6 @@ void ReturnMemoryAfterLargeRequest(std::chrono::steady_clock::time_point started
 }
 
 }  // namespace
-
-store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::KithConfig& config) {
-  store::StoreOptions options;
-  options.sqlite_path = config::DatabasePath(data_dir);
-  options.database_url = config.database;
-  options.pool_size = static_cast<int>(config.database_pool_size);
-  options.durable_commits = config.security.durability == "full";
-  return options;
-}
 
 Status RunInit(const InitOptions& options, std::ostream& out) {
   KITH_RETURN_IF_ERROR(auth::InitSecrets());
@@ -273,93 +238,6 @@ Status RunExtList(const ExtListOptions& options, std::ostream& out) {
     return absl::FailedPreconditionError(std::to_string(host->error_count()) +
                                          " extension file(s) with errors");
   }
-  return Status();
-}
-
-Status RunImport(const ImportOptions& options, std::ostream& out) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  if (options.file != "-") {
-    file.open(options.file, std::ios::binary);
-    if (!file) return absl::NotFoundError("cannot open " + options.file);
-    in = &file;
-  }
-  KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
-  const api::ActionSpec* create = rt->registry.Find(4, options.entity, "create");
-  if (create == nullptr) {
-    return InvalidArgument("cannot import " + options.entity + ": APIv4 has no create for it");
-  }
-  std::optional<CsvReader> reader(std::in_place, *in);
-  std::vector<std::string> header;
-  KITH_ASSIGN_OR_RETURN(bool any, reader->Next(header));
-  if (!any) return InvalidArgument(options.file + " is empty: the first row names the fields");
-  for (const std::string& name : header) {
-    if (TrimAscii(name).empty()) return InvalidArgument("the header row has an empty field name");
-  }
-  auth::Caller system = auth::Caller::System();
-  for (const std::string& p : create->permissions) {
-    if (!system.Has(p)) return absl::PermissionDeniedError("import needs permission " + p);
-  }
-  api::ApiCall call{create->entity, "create", Value{{"values", Value::object()}}, 4};
-  std::vector<std::string> cells;
-  int64_t count = 0;
-  int attempts = 0;
-  // All rows in one write transaction, run again from the first row when
-  // refused for a conflict with a concurrent change (PostgreSQL).
-  KITH_RETURN_IF_ERROR(store::RunWriteTransaction(*rt->store, [&](store::Transaction& txn) -> Status {
-    if (attempts++ > 0) {
-      if (in != &file) {  // standard input cannot be read again
-        return absl::AbortedError("the import met a concurrent change and wrote nothing; run it again");
-      }
-      file.clear();
-      file.seekg(0);
-      reader.emplace(*in);
-      KITH_RETURN_IF_ERROR(reader->Next(cells).status());  // the header again
-      count = 0;
-    }
-    // The rows are written by the store's own thread while the next rows' rules run.
-    KITH_RETURN_IF_ERROR(txn.PipelineInserts());
-    // One row, created as an APIv4 create of it does (the same rules and
-    // writes), without the answer nobody reads: false at the end of the input.
-    auto import_row = [&]() -> StatusOr<bool> {
-      KITH_ASSIGN_OR_RETURN(bool more, reader->Next(cells));
-      if (!more) return false;
-      std::string where = "line " + std::to_string(reader->record_line()) + ": ";
-      if (cells.size() == 1 && cells[0].empty()) return true;  // a blank line
-      if (cells.size() != header.size()) {
-        return InvalidArgument(where + std::to_string(cells.size()) + " fields, the header has " +
-                               std::to_string(header.size()));
-      }
-      Value values = Value::object();
-      for (size_t i = 0; i < header.size(); ++i) {
-        if (!cells[i].empty()) values[std::string(TrimAscii(header[i]))] = std::move(cells[i]);
-      }
-      call.params["values"] = std::move(values);
-      txn.LabelInserts(where);
-      // The transaction's catalog as of this row (a row may change the schema).
-      std::shared_ptr<const schema::Catalog> catalog = txn.catalog();
-      api::ActionContext ctx{txn, system, *rt->dispatcher, *catalog, call, call.params};
-      auto done = entities::v4::CreateWithoutAnswer(ctx, create->entity);
-      if (!done.ok()) {
-        std::string message = where + std::string(done.status().message());
-        return Status(done.status().code(), absl::string_view(message.data(), message.size()));
-      }
-      ++count;
-      return true;
-    };
-    while (true) {
-      StatusOr<bool> more = import_row();
-      if (!more.ok()) {
-        // A row queued before this one that failed is the file's first error.
-        KITH_RETURN_IF_ERROR(txn.WaitForInserts());
-        return more.status();
-      }
-      if (!*more) break;
-    }
-    return Status();
-  }));
-  out << "Imported " << count << " " << options.entity << " record" << (count == 1 ? "" : "s")
-      << "\n";
   return Status();
 }
 

@@ -6,17 +6,8 @@
 #include <string>
 
 #include "base/status.h"
-#include "store/store.h"
-
-namespace kith::config {
-struct KithConfig;
-}
 
 namespace kith::cli {
-
-// The store a data directory's settings name: SQLite in DIR/kith.db, or
-// the PostgreSQL database of its `database` setting.
-store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::KithConfig& config);
 
 struct InitOptions {
   std::string data_dir;
@@ -68,18 +59,5 @@ struct ExtListOptions {
 // or why it did not load ("file:line: ..."). kFailedPrecondition when any
 // file failed, after listing them all.
 Status RunExtList(const ExtListOptions& options, std::ostream& out);
-
-struct ImportOptions {
-  std::string data_dir;
-  std::string entity = "Contact";  // an APIv4 entity name
-  std::string file;                // a CSV file; "-" reads standard input
-};
-// Creates one record of `entity` per CSV row through APIv4's create action,
-// so that every rule, check and joined write of the API applies: the header
-// row names APIv4 fields (email_primary.email, custom fields as
-// Group.field); an empty cell leaves its field out. All rows are one
-// transaction: a bad row stops the import with nothing written, and the
-// error names its line. Prints the number of records imported.
-Status RunImport(const ImportOptions& options, std::ostream& out);
 
 }  // namespace kith::cli

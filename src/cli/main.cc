@@ -3,7 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/api_command.h"
 #include "cli/commands.h"
+#include "cli/export_command.h"
+#include "cli/import_command.h"
 #include "cli/migrate_store_command.h"
 
 int main(int argc, char** argv) {
@@ -53,10 +56,47 @@ int main(int argc, char** argv) {
 
   kith::cli::ImportOptions import;
   auto* import_cmd = app.add_subcommand(
-      "import", "Create records from a CSV file (header row: APIv4 field names), all or none");
+      "import", "Create (or match and update) records from a CSV file; header row: APIv4 field names");
   import_cmd->add_option("file", import.file, "CSV file, or - for standard input")->required();
   import_cmd->add_option("--data", import.data_dir, "Data directory")->required();
   import_cmd->add_option("--entity", import.entity, "APIv4 entity (default Contact)");
+  import_cmd->add_option("--map", import.map, "COLUMN=field,... (an empty field ignores the column)");
+  import_cmd->add_option("--match", import.match, "find existing contacts by id, external_identifier or email")
+      ->check(CLI::IsMember({"id", "external_identifier", "email"}));
+  import_cmd->add_option("--on-match", import.on_match, "update, skip (default) or fail a matched row")
+      ->check(CLI::IsMember({"update", "skip", "fail"}));
+  import_cmd->add_option("--group", import.groups, "add every contact to this group (repeatable)");
+  import_cmd->add_option("--tag", import.tags, "tag every contact with this tag (repeatable)");
+  import_cmd->add_option("--batch", import.batch, "rows per transaction (default 1000)");
+  import_cmd->add_flag("--all-or-nothing", import.all_or_nothing, "one transaction: any bad row stops all");
+  import_cmd->add_option("--rejects", import.rejects, "CSV file for the rejected rows (line, reason, row)");
+  import_cmd->add_option("--progress-every", import.progress_every,
+                         "seconds between progress lines when stderr is not a terminal (default 10)");
+
+  kith::cli::ApiOptions api;
+  auto* api_cmd = app.add_subcommand("api", "One APIv4 call, as cv api4 (see README)");
+  api_cmd->add_option("entity", api.entity, "APIv4 entity")->required();
+  api_cmd->add_option("action", api.action, "APIv4 action")->required();
+  api_cmd->add_option("args", api.args, "field=value, param=value, +s/+w/+o/+l/+v EXPR, {json}");
+  api_cmd->add_option("--json", api.json, "params as a JSON object");
+  api_cmd->add_option("--data", api.data_dir, "Data directory (or --url)");
+  api_cmd->add_option("--user", api.user, "with --data: run as this user (default: as an admin)");
+  api_cmd->add_option("--url", api.url, "http://HOST:PORT of a running kith (or --data)");
+  api_cmd->add_option("--api-key", api.api_key, "with --url: the caller's api key");
+  api_cmd->add_option("--site-key", api.site_key, "with --url: the site key, when the user needs it");
+  api_cmd->add_option("--format", api.format, "json (default), table or csv")
+      ->check(CLI::IsMember({"json", "table", "csv"}));
+
+  kith::cli::ExportOptions export_options;
+  auto* export_cmd = app.add_subcommand("export", "Write every matching record as CSV or NDJSON");
+  export_cmd->add_option("--data", export_options.data_dir, "Data directory")->required();
+  export_cmd->add_option("--entity", export_options.entity, "APIv4 entity (default Contact)");
+  export_cmd->add_option("--select", export_options.select, "fields a,b,c (default: what import takes back)");
+  export_cmd->add_option("--where", export_options.where, "APIv4 where, as JSON");
+  export_cmd->add_option("--format", export_options.format, "csv (default) or ndjson")
+      ->check(CLI::IsMember({"csv", "ndjson"}));
+  export_cmd->add_option("--output", export_options.output, "file to write (default: standard output)");
+  export_cmd->add_option("--page", export_options.page, "records read at a time (default 1000)");
 
   kith::cli::MigrateStoreOptions migrate_store;
   auto* migrate_store_cmd = kith::cli::AddMigrateStoreCommand(app, migrate_store);
@@ -78,6 +118,10 @@ int main(int argc, char** argv) {
     status = kith::cli::RunExtList(ext_list, std::cout);
   } else if (import_cmd->parsed()) {
     status = kith::cli::RunImport(import, std::cout);
+  } else if (api_cmd->parsed()) {
+    status = kith::cli::RunApi(api, std::cout);
+  } else if (export_cmd->parsed()) {
+    status = kith::cli::RunExport(export_options, std::cout);
   } else if (migrate_store_cmd->parsed()) {
     status = kith::cli::RunMigrateStore(migrate_store, std::cout);
   }

@@ -3,7 +3,7 @@
 #include <ostream>
 
 #include "base/error_details.h"
-#include "cli/commands.h"
+#include "cli/runtime.h"
 #include "config/kith_config.h"
 #include "store/store_copy.h"
 

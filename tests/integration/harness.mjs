@@ -377,3 +377,34 @@ export function kithForSuite(options = {}) {
     },
   });
 }
+
+// Runs `kith ARGS...` to completion, failing or not: {code, stdout, stderr}
+// (for tests of the command line itself, its errors included).
+export async function runKith(args, { timeout = 60_000 } = {}) {
+  try {
+    const { stdout, stderr } = await execFileP(KITH_BIN, args, { timeout });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    return { code: err.code, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+// An APIv4 call over HTTP as the admin user of `kith` (a started server):
+// the raw answer ({status, text, ...} as kith.raw gives it).
+export function adminApi4Raw(kith, entity, action, params) {
+  return kith.raw(`/civicrm/ajax/api4/${entity}/${action}`, {
+    method: 'POST',
+    headers: {
+      'X-Civi-Auth': `Bearer ${kith.users.admin.apiKey}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: `params=${encodeURIComponent(JSON.stringify(params))}`,
+  });
+}
+
+// The same, asserting HTTP 200; resolves the parsed answer.
+export async function adminApi4(kith, entity, action, params) {
+  const r = await adminApi4Raw(kith, entity, action, params);
+  assert.equal(r.status, 200, `${entity}.${action}: ${r.text}`);
+  return r.json();
+}

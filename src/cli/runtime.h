@@ -1,0 +1,34 @@
+// Runtime: the running parts of kith over one data directory (its settings,
+// store, built-in actions, dispatcher and authenticator), as every command
+// that works on a data directory opens them.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/action_registry.h"
+#include "api/api.h"
+#include "auth/authenticator.h"
+#include "base/status.h"
+#include "config/kith_config.h"
+#include "store/store.h"
+
+namespace kith::cli {
+
+struct Runtime {
+  config::KithConfig config;
+  std::unique_ptr<store::Store> store;
+  api::ActionRegistry registry;
+  std::unique_ptr<api::Dispatcher> dispatcher;
+  std::unique_ptr<auth::Authenticator> auth;
+};
+
+// The store a data directory's settings name: SQLite in DIR/kith.db, or
+// the PostgreSQL database of `database`.
+store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::KithConfig& config);
+
+// Loads DIR/kith.toml and opens its store with the built-in actions.
+// Errors: those of LoadConfig and OpenStore.
+StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir);
+
+}  // namespace kith::cli
