@@ -69,11 +69,17 @@ TEST_F(InsertPipelineTest, RowsGetTheIdsTheDatabaseWouldHaveGivenAndAreReadBack)
   EXPECT_EQ(Row(*after, "Contact", 504, {"last_name"})["last_name"], "Q");
   auto next = after->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", "R"}});
   ASSERT_TRUE(next.ok());
-  EXPECT_EQ(*next, 505);
+  // PostgreSQL's bulk write takes ids from the sequence ahead, in blocks: the
+  // next row comes after the block (a sequence has gaps anyway, as after a
+  // rolled-back transaction).
+  if (OnPostgres()) {
+    EXPECT_GT(*next, 504);
+  } else {
+    EXPECT_EQ(*next, 505);
+  }
 }
 
 TEST_F(InsertPipelineTest, AFailedRowIsReportedUnderItsLabelAndNothingIsKept) {
-  KITH_SQLITE_ONLY();  // PostgreSQL inserts at once: no queue, no label
   auto txn = store_->Begin(true).value();
   ASSERT_TRUE(txn->PipelineInserts().ok());
   for (int i = 0; i < 300; ++i) {
