@@ -36,6 +36,10 @@ class RequestBudget {
 
   // After a call: the rows it answered (TooLarge past max_rows in all).
   Status AddRows(const Value& result);
+  // The rows the request may still answer.
+  int64_t rows_left() const { return limits_.max_rows - rows_; }
+  // When the request's time is up (max_request_seconds after it began).
+  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
 
   // The active budget of this thread, or nullptr.
   static RequestBudget* Current();

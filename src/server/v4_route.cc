@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "server/kith_service.h"
 #include "server/route_helpers.h"
+#include "server/v4_stream.h"
 #include "wire/common/json_writer.h"
 #include "wire/v4/v4_envelope.h"
 #include "wire/v4/v4_request.h"
@@ -133,6 +134,19 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
   }
 
   const api::ActionRegistry& registry = dispatcher_.registry();
+  // A call's answer, given its result.
+  auto answer = [&](const api::ActionSpec* spec, const wire::v4::V4Call& call,
+                    StatusOr<Value> result, bool drop_index_field, int* status) -> Value {
+    if (result.ok()) {
+      *status = 200;
+      return wire::v4::SuccessEnvelope(spec->entity, spec->action, std::move(*result), call.index,
+                                       drop_index_field);
+    }
+    wire::v4::V4Error e = wire::v4::ErrorEnvelope(result.status());
+    if (!e.log_line.empty()) std::fprintf(stderr, "kith: %s\n", e.log_line.c_str());
+    *status = e.http_status;
+    return e.body;
+  };
   auto run = [&](const wire::v4::V4Call& call, int* status) -> Value {
     const api::ActionSpec* spec = registry.Find(4, call.entity, call.action);
     StatusOr<Value> result = Value();
@@ -148,18 +162,29 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
       result = dispatcher_.Run(api::ApiCall{call.entity, call.action, std::move(params), 4}, *caller,
                                std::move(auth_txn));
     }
-    if (result.ok()) {
-      *status = 200;
-      return wire::v4::SuccessEnvelope(spec->entity, spec->action, std::move(*result), call.index,
-                                       drop_index_field);
-    }
-    wire::v4::V4Error e = wire::v4::ErrorEnvelope(result.status());
-    if (!e.log_line.empty()) std::fprintf(stderr, "kith: %s\n", e.log_line.c_str());
-    *status = e.http_status;
-    return e.body;
+    return answer(spec, call, std::move(result), drop_index_field, status);
   };
 
   if (!req.multi) {
+    const wire::v4::V4Call& call = req.calls[0].second;
+    const api::ActionSpec* spec = registry.Find(4, call.entity, call.action);
+    if (spec != nullptr && ReadsInIdPages(*spec, *dispatcher_.store().catalog(), call)) {
+      // Read page by page in one read transaction; streamed past one page.
+      StatusOr<std::unique_ptr<store::Transaction>> txn =
+          auth_txn ? std::move(auth_txn) : dispatcher_.store().Begin(/*write=*/false);
+      StatusOr<V4GetAnswer> got = txn.ok() ? AnswerV4Get(dispatcher_, *spec, call, *caller,
+                                                         std::move(*txn))
+                                           : StatusOr<V4GetAnswer>(txn.status());
+      if (got.ok() && got->rest) {
+        HttpResponse streamed{200, "application/json", {}, std::move(got->first_piece)};
+        streamed.stream = std::move(got->rest);
+        return streamed;
+      }
+      int status = 500;
+      StatusOr<Value> result = got.ok() ? StatusOr<Value>(std::move(*got->whole)) : got.status();
+      Value body = answer(spec, call, std::move(result), false, &status);
+      return BoundedJson(status, body, options_.limits);
+    }
     int status = 500;
     Value body = run(req.calls[0].second, &status);
     return BoundedJson(status, body, options_.limits);

@@ -99,6 +99,16 @@ std::string ToJson(const Value& v) {
   }
 }
 
+void AppendJson(std::string& out, const Value& v) {
+  size_t size = out.size();
+  try {
+    Append(out, v);
+  } catch (...) {
+    out.resize(size);
+    out += "null";  // allocation failure, as in Dump
+  }
+}
+
 std::string ToJsonPretty(const Value& v) { return Dump(v, 4); }
 
 }  // namespace kith::wire

@@ -14,6 +14,9 @@ namespace kith::wire {
 // Compact form: {"is_error":0,"values":[]}.
 std::string ToJson(const Value& v);
 
+// The compact form appended to `out` (a streamed answer's rows).
+void AppendJson(std::string& out, const Value& v);
+
 // JSON_PRETTY_PRINT form: 4-space indentation, "key": value.
 std::string ToJsonPretty(const Value& v);
 

@@ -4,6 +4,7 @@
 
 #include "base/error_details.h"
 #include "base/request_limits.h"
+#include "wire/common/json_writer.h"
 
 namespace kith::wire::v4 {
 namespace {
@@ -119,6 +120,17 @@ Value SuccessEnvelope(const std::string& entity, const std::string& action, Valu
   out["countFetched"] = fetched;
   if (result.contains("countMatched")) out["countMatched"] = result["countMatched"];
   return out;
+}
+
+std::string StreamedEnvelopeTail(const std::string& entity, const std::string& action,
+                                 int64_t fetched) {
+  Value rest = SuccessEnvelope(entity, action, Value{{"values", Value::array()}}, Value());
+  rest.erase("values");
+  rest["count"] = fetched;
+  rest["countFetched"] = fetched;
+  std::string tail = ToJson(rest);  // {"entity":...}
+  tail[0] = ',';
+  return "]" + tail;
 }
 
 V4Error ErrorEnvelope(const Status& status) {

@@ -22,6 +22,14 @@ namespace kith::wire::v4 {
 Value SuccessEnvelope(const std::string& entity, const std::string& action, Value result,
                       const Value& index, bool drop_index_field = false);
 
+// A get's answer written a row at a time (a streamed answer): the bytes of
+// SuccessEnvelope(entity, action, {"values": rows}, null) rendered by
+// wire::ToJson are kStreamedEnvelopeHead, each row's ToJson joined by
+// commas, then StreamedEnvelopeTail(entity, action, rows.size()).
+inline constexpr char kStreamedEnvelopeHead[] = "{\"values\":[";
+std::string StreamedEnvelopeTail(const std::string& entity, const std::string& action,
+                                 int64_t fetched);
+
 // `values` reshaped by `index` (see V4Call::index).
 Value ApplyIndex(Value values, const Value& index);
 

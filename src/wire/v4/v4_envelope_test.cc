@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "base/error_details.h"
+#include "wire/common/json_writer.h"
 
 namespace kith::wire::v4 {
 namespace {
@@ -16,6 +17,18 @@ TEST(V4EnvelopeTest, SuccessKeyOrder) {
   EXPECT_EQ(env.dump(),
             R"({"values":[{"id":3,"first_name":"Ann"},{"id":5,"first_name":"Bo"}],)"
             R"("entity":"Contact","action":"get","debug":null,"version":4,"count":2,"countFetched":2})");
+}
+
+TEST(V4EnvelopeTest, StreamedAnswerHasTheBytesOfTheWholeOne) {
+  const Value rows = Value::parse(R"([{"id":3,"name":"Ann \"A\" /é"},{"id":5,"name":null}])");
+  for (size_t n : {0, 1, 2}) {
+    std::string streamed = kStreamedEnvelopeHead;
+    for (size_t i = 0; i < n; ++i) streamed += (i ? "," : "") + ToJson(rows[i]);
+    Value some = Value::array();
+    for (size_t i = 0; i < n; ++i) some.push_back(rows[i]);
+    streamed += StreamedEnvelopeTail("Contact", "get", static_cast<int64_t>(n));
+    EXPECT_EQ(streamed, ToJson(SuccessEnvelope("Contact", "get", Value{{"values", some}}, Value())));
+  }
 }
 
 TEST(V4EnvelopeTest, RowCountAndCountMatched) {

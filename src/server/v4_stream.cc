@@ -1,0 +1,214 @@
+#include "server/v4_stream.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <utility>
+
+#include "api/request_budget.h"
+#include "base/error_details.h"
+#include "base/request_limits.h"
+#include "base/strings.h"
+#include "wire/common/json_writer.h"
+#include "wire/v4/v4_envelope.h"
+
+namespace kith::server {
+namespace {
+
+// A limit or offset as the get reads it (an integer, or one in a string);
+// nullopt for anything else (the get itself then refuses it).
+std::optional<int64_t> Count(const Value& params, const char* key) {
+  auto it = params.find(key);
+  if (it == params.end() || it->is_null()) return 0;
+  std::optional<int64_t> n;
+  if (it->is_number_integer()) n = it->get<int64_t>();
+  if (it->is_string()) n = ParseInt64(TrimAscii(it->get_ref<const std::string&>()));
+  if (n && *n < 0) return std::nullopt;
+  return n;
+}
+
+bool OrderedById(const Value& params) {
+  auto it = params.find("orderBy");
+  if (it == params.end() || it->is_null() || (it->is_array() && it->empty())) return true;
+  if (!it->is_object() || it->size() != 1 || it->begin().key() != "id") return false;
+  const Value& dir = it->begin().value();
+  return dir.is_string() && EqualsIgnoreCase(dir.get_ref<const std::string&>(), "asc");
+}
+
+// The pages of one get, read in one transaction under a budget of its own:
+// a copy of the request's, so its time and rows go on counting after the
+// route has returned.
+class PagedGet {
+ public:
+  PagedGet(const api::Dispatcher& dispatcher, const auth::Caller& caller,
+           const wire::v4::V4Call& call, std::unique_ptr<store::Transaction> txn,
+           const api::RequestBudget& budget, int64_t limit)
+      : dispatcher_(dispatcher),
+        caller_(caller),
+        entity_(call.entity),
+        action_(call.action),
+        params_(call.params),
+        txn_(std::move(txn)),
+        budget_(budget),
+        limit_(limit) {}
+
+  // The next page's rows (an array).
+  StatusOr<Value> Next() {
+    Value params = params_;
+    int64_t page = kStreamPageRows;
+    if (limit_ > 0) page = std::min(page, limit_ - fetched_);
+    params["limit"] = page;
+    if (fetched_ > 0) {
+      // The rows after the last one read; the offset was the first page's.
+      params.erase("offset");
+      Value where = params.value("where", Value::array());
+      where.push_back(Value::array({"id", ">", last_id_}));
+      params["where"] = std::move(where);
+    }
+    api::ScopedRequestBudget active(budget_);
+    KITH_ASSIGN_OR_RETURN(Value result, dispatcher_.RunIn(*txn_, {entity_, action_, std::move(params), 4},
+                                                          caller_));
+    auto values = result.find("values");
+    if (values == result.end() || !values->is_array()) return Internal("a get answered no rows");
+    Value rows = std::move(*values);
+    const int64_t n = static_cast<int64_t>(rows.size());
+    fetched_ += n;
+    done_ = n < page || (limit_ > 0 && fetched_ >= limit_);
+    if (n > 0) {
+      const Value& last = rows.back();
+      auto id = last.find("id");
+      if (id == last.end() || !id->is_number_integer()) return Internal("a paged get's row has no id");
+      last_id_ = id->get<int64_t>();
+    }
+    return rows;
+  }
+
+  // The rows the rest of the get will answer, `offset` and `limit` as asked:
+  // TooLarge when over the request's max_rows.
+  Status CheckRowsLeft(int64_t offset) {
+    Value params = Value::object();
+    params["select"] = Value::array({"row_count"});
+    if (params_.contains("where")) params["where"] = params_["where"];
+    api::ScopedRequestBudget active(budget_);
+    KITH_ASSIGN_OR_RETURN(Value result, dispatcher_.RunIn(*txn_, {entity_, action_, std::move(params), 4},
+                                                          caller_));
+    int64_t total = std::max<int64_t>(0, result.value("count", int64_t{0}) - offset);
+    if (limit_ > 0) total = std::min(total, limit_);
+    if (total - fetched_ > budget_.rows_left()) {
+      return TooLarge("The answer would hold more than " +
+                      std::to_string(budget_.limits().max_rows) + " rows (chained rows included)");
+    }
+    return Status();
+  }
+
+  bool done() const { return done_; }
+  int64_t fetched() const { return fetched_; }
+  std::chrono::steady_clock::time_point deadline() const { return budget_.deadline(); }
+  Status Finish() { return txn_->Commit(); }
+
+ private:
+  const api::Dispatcher& dispatcher_;
+  const auth::Caller caller_;
+  const std::string entity_;
+  const std::string action_;
+  const Value params_;
+  std::unique_ptr<store::Transaction> txn_;
+  api::RequestBudget budget_;
+  const int64_t limit_;  // 0: none
+  int64_t fetched_ = 0;
+  int64_t last_id_ = 0;
+  bool done_ = false;
+};
+
+// Appends `rows` to the answer's "values" (`written` rows already there).
+void AppendRows(const Value& rows, int64_t written, std::string& out) {
+  for (const Value& row : rows) {
+    if (written++ > 0) out += ',';
+    wire::AppendJson(out, row);
+  }
+}
+
+// The answer after its first page: one page per piece, then the envelope's tail.
+class V4GetBody final : public http::BodySource {
+ public:
+  V4GetBody(std::unique_ptr<PagedGet> get, std::string entity, std::string action)
+      : get_(std::move(get)), entity_(std::move(entity)), action_(std::move(action)) {}
+
+  Piece Next(std::string& out) override {
+    int64_t written = get_->fetched();
+    StatusOr<Value> rows = get_->Next();
+    Status s = rows.status();
+    if (s.ok()) AppendRows(*rows, written, out);
+    if (s.ok() && !get_->done()) return Piece::kMore;
+    if (s.ok()) s = get_->Finish();
+    if (!s.ok()) {
+      std::fprintf(stderr, "kith: a streamed APIv4 %s.%s was cut off: %s\n", entity_.c_str(),
+                   action_.c_str(), s.ToString().c_str());
+      return Piece::kFailed;
+    }
+    out += wire::v4::StreamedEnvelopeTail(entity_, action_, get_->fetched());
+    return Piece::kLast;
+  }
+
+  std::chrono::steady_clock::time_point deadline() const override { return get_->deadline(); }
+
+ private:
+  std::unique_ptr<PagedGet> get_;
+  const std::string entity_;
+  const std::string action_;
+};
+
+}  // namespace
+
+bool ReadsInIdPages(const api::ActionSpec& spec, const schema::Catalog& catalog,
+                    const wire::v4::V4Call& call) {
+  // Every stored api entity's get is the generic one (entities/v4/v4_register.cc).
+  const schema::Entity* entity = catalog.Find(spec.entity);
+  if (spec.version != 4 || spec.action != "get" || entity == nullptr || !entity->api ||
+      !entity->derived.empty() || entity->FindField("id") == nullptr) {
+    return false;
+  }
+  const Value& params = call.params;
+  if (!call.index.is_null() || !params.is_object()) return false;
+  for (const char* key : {"chain", "join", "groupBy", "having"}) {
+    auto it = params.find(key);
+    if (it != params.end() && !it->is_null() && !it->empty()) return false;
+  }
+  if (auto select = params.find("select"); select != params.end()) {
+    if (!select->is_array()) return false;
+    for (const Value& s : *select) {
+      if (!s.is_string()) return false;
+      const std::string& text = s.get_ref<const std::string&>();
+      if (text == "row_count" || text.find('(') != std::string::npos) return false;
+    }
+  }
+  std::optional<int64_t> limit = Count(params, "limit");
+  std::optional<int64_t> offset = Count(params, "offset");
+  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows)) return false;
+  return OrderedById(params);
+}
+
+StatusOr<V4GetAnswer> AnswerV4Get(const api::Dispatcher& dispatcher, const api::ActionSpec& spec,
+                                  const wire::v4::V4Call& call, const auth::Caller& caller,
+                                  std::unique_ptr<store::Transaction> txn) {
+  const api::RequestBudget* budget = api::RequestBudget::Current();
+  api::RequestBudget own(RequestLimits(), nullptr);
+  auto get = std::make_unique<PagedGet>(dispatcher, caller, call, std::move(txn),
+                                        budget != nullptr ? *budget : own,
+                                        Count(call.params, "limit").value_or(0));
+  KITH_ASSIGN_OR_RETURN(Value rows, get->Next());
+  V4GetAnswer answer;
+  if (get->done()) {
+    KITH_RETURN_IF_ERROR(get->Finish());
+    answer.whole = Value::object();
+    (*answer.whole)["values"] = std::move(rows);
+    return answer;
+  }
+  KITH_RETURN_IF_ERROR(get->CheckRowsLeft(Count(call.params, "offset").value_or(0)));
+  answer.first_piece = wire::v4::kStreamedEnvelopeHead;
+  AppendRows(rows, 0, answer.first_piece);
+  answer.rest = std::make_shared<V4GetBody>(std::move(get), spec.entity, spec.action);
+  return answer;
+}
+
+}  // namespace kith::server
