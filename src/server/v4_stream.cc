@@ -27,6 +27,22 @@ std::optional<int64_t> Count(const Value& params, const char* key) {
   return n;
 }
 
+// A where that names at most a page of ids (id =, IN a short list): the
+// answer is small, and its get keeps its own plan (no page limit added).
+bool NamesFewIds(const Value& params) {
+  auto where = params.find("where");
+  if (where == params.end() || !where->is_array()) return false;
+  for (const Value& c : *where) {
+    if (!c.is_array() || c.size() < 3 || c[0] != "id" || !c[1].is_string()) continue;
+    const std::string& op = c[1].get_ref<const std::string&>();
+    if (op == "=" || (op == "IN" && c[2].is_array() &&
+                      static_cast<int64_t>(c[2].size()) <= kStreamPageRows)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool OrderedById(const Value& params) {
   auto it = params.find("orderBy");
   if (it == params.end() || it->is_null() || (it->is_array() && it->empty())) return true;
@@ -185,7 +201,7 @@ bool ReadsInIdPages(const api::ActionSpec& spec, const schema::Catalog& catalog,
   std::optional<int64_t> limit = Count(params, "limit");
   std::optional<int64_t> offset = Count(params, "offset");
   if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows)) return false;
-  return OrderedById(params);
+  return OrderedById(params) && !NamesFewIds(params);
 }
 
 StatusOr<V4GetAnswer> AnswerV4Get(const api::Dispatcher& dispatcher, const api::ActionSpec& spec,

@@ -32,8 +32,8 @@ inline constexpr int64_t kStreamPageRows = 1000;
 // generic get of a stored entity of `catalog` (its rows have unique ids;
 // not a derived entity's), its rows in id order (orderBy absent or id
 // ascending), nothing that ties rows together or counts them (index, chain,
-// join, groupBy, having, an aggregate, row_count), and no limit of one page
-// or less.
+// join, groupBy, having, an aggregate, row_count), no limit of one page or
+// less, and no where naming at most a page of ids (a get by id).
 bool ReadsInIdPages(const api::ActionSpec& spec, const schema::Catalog& catalog,
                     const wire::v4::V4Call& call);
 

@@ -11,13 +11,16 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import { kithForSuite } from './harness.mjs';
+import { kithForSuite, PG_URL } from './harness.mjs';
 
 const API4 = '/civicrm/ajax/api4';
-const RECORDS = 10000;
+// On PostgreSQL every write is a round trip: 10,000 records under the
+// sanitizers take minutes there, so that store saves 2,500 (still 3 pages).
+const RECORDS = PG_URL ? 2500 : 10000;
 // Every record saved, and a few contacts more (the users'): the bound of
 // rows per answer lies between the two.
-const kith = kithForSuite({ settings: { max_rows: RECORDS } });
+// The time limit is raised out of the way of the sanitizers on a loaded machine.
+const kith = kithForSuite({ settings: { max_rows: RECORDS, max_request_seconds: 600 } });
 
 function v4headers() {
   return { 'X-Civi-Auth': `Bearer ${kith.users.admin.apiKey}`, 'X-Civi-Key': kith.siteKey };
@@ -53,7 +56,7 @@ function rssKiB(pid) {
 }
 
 describe('large APIv4 answers', () => {
-  test('a save of 10,000 records in one call', async () => {
+  test(`a save of ${RECORDS} records in one call`, async () => {
     const records = [];
     for (let i = 0; i < RECORDS; i++) {
       records.push({ contact_type: 'Individual', first_name: `Bulk${i}`, last_name: 'Stream',
@@ -95,14 +98,15 @@ describe('large APIv4 answers', () => {
   });
 
   test('limit and offset over several pages', async () => {
-    const r = await v4raw('Contact', 'get', { ...SAVED, select: ['id', 'first_name'], limit: 2500, offset: 700,
+    const limit = Math.min(2500, RECORDS - 800);
+    const r = await v4raw('Contact', 'get', { ...SAVED, select: ['id', 'first_name'], limit, offset: 700,
       orderBy: { id: 'ASC' } });
     assert.equal(r.headers.get('transfer-encoding'), 'chunked');
     const got = r.json();
-    assert.equal(got.values.length, 2500);
-    assert.equal(got.count, 2500);
+    assert.equal(got.values.length, limit);
+    assert.equal(got.count, limit);
     assert.equal(got.values[0].first_name, 'Bulk700');
-    assert.equal(got.values[2499].first_name, 'Bulk3199');
+    assert.equal(got.values[limit - 1].first_name, `Bulk${700 + limit - 1}`);
     assert.deepEqual(Object.keys(got.values[0]), ['id', 'first_name']);
   });
 
@@ -168,7 +172,7 @@ describe('large APIv4 answers', () => {
     const r = await v4raw('Contact', 'get', { select: ['id'], limit: 0 });
     assert.equal(r.status, 413, r.text.slice(0, 200));
     assert.notEqual(r.headers.get('content-length'), null);
-    assert.match(r.json().error_message, /more than 10000 rows/);
+    assert.match(r.json().error_message, new RegExp(`more than ${RECORDS} rows`));
   });
 
   test('a small answer is still whole, with its length', async () => {
