@@ -32,6 +32,16 @@
 #include "server/kith_service.h"
 
 namespace kith::cli {
+
+store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::KithConfig& config) {
+  store::StoreOptions options;
+  options.sqlite_path = config::DatabasePath(data_dir);
+  options.database_url = config.database;
+  options.pool_size = static_cast<int>(config.database_pool_size);
+  options.durable_commits = config.security.durability == "full";
+  return options;
+}
+
 namespace {
 
 // The running parts of kith over one data directory.
@@ -42,17 +52,6 @@ struct Runtime {
   std::unique_ptr<api::Dispatcher> dispatcher;
   std::unique_ptr<auth::Authenticator> auth;
 };
-
-// The store a data directory's settings name: SQLite in DIR/kith.db, or
-// the PostgreSQL database of `database`.
-store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::KithConfig& config) {
-  store::StoreOptions options;
-  options.sqlite_path = config::DatabasePath(data_dir);
-  options.database_url = config.database;
-  options.pool_size = static_cast<int>(config.database_pool_size);
-  options.durable_commits = config.security.durability == "full";
-  return options;
-}
 
 StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir) {
   KITH_RETURN_IF_ERROR(auth::InitSecrets());

@@ -6,8 +6,14 @@
 #include <string>
 
 #include "base/status.h"
+#include "config/kith_config.h"
+#include "store/store.h"
 
 namespace kith::cli {
+
+// The store a data directory's settings name: SQLite in DIR/kith.db, or
+// the PostgreSQL database of kith.toml's `database`.
+store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::KithConfig& config);
 
 struct InitOptions {
   std::string data_dir;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/openapi_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"kith: a CRM server that speaks CiviCRM's REST interfaces"};
@@ -57,6 +58,11 @@ int main(int argc, char** argv) {
   import_cmd->add_option("--data", import.data_dir, "Data directory")->required();
   import_cmd->add_option("--entity", import.entity, "APIv4 entity (default Contact)");
 
+  kith::cli::OpenApiOptions openapi;
+  auto* openapi_cmd = app.add_subcommand(
+      "openapi", "Print the OpenAPI 3.1 document of APIv4 (as served at /civicrm/ajax/api4/openapi.json)");
+  openapi_cmd->add_option("--data", openapi.data_dir, "Data directory")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   kith::Status status;
@@ -74,6 +80,8 @@ int main(int argc, char** argv) {
     status = kith::cli::RunExtList(ext_list, std::cout);
   } else if (import_cmd->parsed()) {
     status = kith::cli::RunImport(import, std::cout);
+  } else if (openapi_cmd->parsed()) {
+    status = kith::cli::RunOpenApi(openapi, std::cout);
   }
   if (!status.ok()) {
     std::cerr << "kith: " << status.message() << "\n";
