@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what kith needs to build and test, from Debian 12's packages.
 # Safe to run again: apt-get skips what is already there. postgresql-15 is for
-# the tests (scripts/pg-cluster.sh); kith itself needs only libpq.
+# the tests (scripts/pg-cluster.sh); kith itself needs only libpq. chromium
+# runs the API explorer's browser test (tests/integration/explorer.test.mjs).
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
   libboost-dev nlohmann-json3-dev libsodium-dev libabsl-dev libcli11-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15 libgtest-dev libgmock-dev liblua5.4-dev libmimalloc-dev
+  chromium
 )
 # Node.js runs the integration tests; the machine's own (newer) one is kept.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
