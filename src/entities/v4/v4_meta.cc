@@ -128,21 +128,41 @@ const std::vector<std::string>& FieldKeys() {
   return keys;
 }
 
-std::string InputType(const schema::Field& f) {
+// CiviCRM's input_type: the type the field declares; else, on the fields
+// of a write action, DisplayOnly for what may not be written; else its
+// kind's, and none (null, "") for a computed field.
+std::string InputType(const schema::Field& f, const std::string& action) {
   if (!f.input_type.empty()) return f.input_type;
-  if (f.name == "id" || f.readonly) return "DisplayOnly";
+  bool id = f.name == "id";
+  if ((id || f.readonly) && action != "get") return "DisplayOnly";
+  if (id) return "Number";
+  if (f.readonly) return "";
   if (f.serialized || !f.option_group.empty() || !f.choices.empty()) return "Select";
   if (!f.fk_entity.empty()) return "EntityRef";
   switch (f.type) {
     case schema::FieldType::kBool: return "CheckBox";
     case schema::FieldType::kText: return "TextArea";
     case schema::FieldType::kDate:
-    case schema::FieldType::kDateTime: return "Select Date";
+    case schema::FieldType::kDateTime: return "Date";
     case schema::FieldType::kInt:
     case schema::FieldType::kFloat:
     case schema::FieldType::kMoney: return "Number";
     default: return "Text";
   }
+}
+
+// CiviCRM's metadata lists a column's default; the default of a field with
+// an option list (greetings, communication style, language) is the list's
+// default option, which its write rules apply, as kith's do: none listed.
+bool HasColumnDefault(const schema::Field& f) {
+  return !f.default_value.is_null() && f.option_group.empty();
+}
+
+// CiviCRM's nullable is its column's: ids and (core) flags are NOT NULL.
+bool Nullable(const schema::Field& f) {
+  if (f.name == "id") return false;
+  if (f.type == schema::FieldType::kBool && !f.nullable) return false;
+  return !f.required;
 }
 
 std::string Title(const std::string& camel);
@@ -219,7 +239,7 @@ StatusOr<Value> FieldRow(ActionContext& ctx, const schema::Entity& entity, const
                          const std::string& name, const std::string& type_override,
                          const std::string& action, bool custom) {
   Value row = Value::object();
-  row["default_value"] = f.default_value.is_null() ? Value() : TypedColumn(f, f.default_value, type_override);
+  row["default_value"] = HasColumnDefault(f) ? TypedColumn(f, f.default_value, type_override) : Value();
   row["required"] = action == "create" && f.required && f.default_value.is_null() && !f.readonly &&
                     f.fallback.empty();
   row["name"] = name;
@@ -227,12 +247,13 @@ StatusOr<Value> FieldRow(ActionContext& ctx, const schema::Entity& entity, const
   row["description"] = nullptr;
   row["type"] = custom ? "Custom" : "Field";
   row["data_type"] = type_override.empty() ? std::string(schema::FieldTypeName(f.type)) : type_override;
-  row["input_type"] = InputType(f);
+  std::string input_type = InputType(f, action);
+  row["input_type"] = input_type.empty() ? Value() : Value(input_type);
   row["options"] = HasOptions(ctx, f);  // the list itself: GetFieldsAction, after the where
   row["serialize"] = f.serialized ? 1 : 0;
   row["fk_entity"] = f.fk_entity.empty() ? Value() : Value(f.fk_entity);
   row["readonly"] = f.readonly;
-  row["nullable"] = !f.required;
+  row["nullable"] = Nullable(f);
   row["label"] = f.title;
   row["entity"] = entity.name;
   return row;
