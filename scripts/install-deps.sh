@@ -3,7 +3,8 @@
 # Safe to run again: apt-get skips what is already there. postgresql-15 is for
 # the tests (scripts/pg-cluster.sh), nginx for scripts/deploy-demo.sh; kith itself
 # needs only libpq. clang and libexpat1-dev are for the fuzz targets (fuzz/,
-# scripts/fuzz.sh).
+# scripts/fuzz.sh). chromium runs
+# the API explorer's browser test (tests/integration/explorer.test.mjs).
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,7 @@ packages=(
   libexpat1-dev
   # The fuzz targets (scripts/fuzz.sh): clang, and its libFuzzer and sanitizer runtimes.
   clang libclang-rt-14-dev
+  chromium
 )
 # Node.js runs the integration tests; the machine's own (newer) one is kept.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)

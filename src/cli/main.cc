@@ -8,6 +8,7 @@
 #include "cli/export_command.h"
 #include "cli/import_command.h"
 #include "cli/migrate_store_command.h"
+#include "cli/openapi_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"kith: a CRM server that speaks CiviCRM's REST interfaces"};
@@ -101,6 +102,11 @@ int main(int argc, char** argv) {
   kith::cli::MigrateStoreOptions migrate_store;
   auto* migrate_store_cmd = kith::cli::AddMigrateStoreCommand(app, migrate_store);
 
+  kith::cli::OpenApiOptions openapi;
+  auto* openapi_cmd = app.add_subcommand(
+      "openapi", "Print the OpenAPI 3.1 document of APIv4 (as served at /civicrm/ajax/api4/openapi.json)");
+  openapi_cmd->add_option("--data", openapi.data_dir, "Data directory")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   kith::Status status;
@@ -124,6 +130,8 @@ int main(int argc, char** argv) {
     status = kith::cli::RunExport(export_options, std::cout);
   } else if (migrate_store_cmd->parsed()) {
     status = kith::cli::RunMigrateStore(migrate_store, std::cout);
+  } else if (openapi_cmd->parsed()) {
+    status = kith::cli::RunOpenApi(openapi, std::cout);
   }
   if (!status.ok()) {
     std::cerr << "kith: " << status.message() << "\n";

@@ -16,10 +16,10 @@ ReverseJoin PrimaryOf(std::string name, std::string entity) {
 Entity Contact() {
   EntityBuilder b("Contact", "civicrm_contact");
   b.Str("contact_type", "Contact Type", 64)
-          .Choices({{"Individual", "Individual"}, {"Household", "Household"},
-                    {"Organization", "Organization"}})
+          .Choices({{"Household", "Household"}, {"Individual", "Individual"},
+                    {"Organization", "Organization"}})  // CiviCRM lists them by label
       .Str("external_identifier", "External Identifier", 64).Unique()
-      .Str("display_name", "Display Name", 128).Readonly()
+      .Str("display_name", "Display Name", 128).Readonly().Input("Text")
       .Str("organization_name", "Organization Name", 128)
       .Str("contact_sub_type", "Contact Subtype").Serialized()
       .Str("first_name", "First Name", 64)
@@ -32,7 +32,7 @@ Entity Contact() {
       .Bool("do_not_trade", "Do Not Trade")
       .Bool("is_opt_out", "No Bulk Emails (User Opt Out)")
       .Str("legal_identifier", "Legal Identifier", 32)
-      .Str("sort_name", "Sort Name", 128).Readonly()
+      .Str("sort_name", "Sort Name", 128).Readonly().Input("Text")
       .Str("nick_name", "Nickname", 128)
       .Str("legal_name", "Legal Name", 128)
       .Text("image_URL", "Image Url")
@@ -65,8 +65,8 @@ Entity Contact() {
       .Str("user_unique_id", "Unique ID (OpenID)")
       .Int("employer_id", "Current Employer ID").Fk("Contact")
       .Bool("is_deleted", "Contact is in Trash")
-      .DateTime("created_date", "Created Date").Readonly()
-      .DateTime("modified_date", "Modified Date").Readonly()
+      .DateTime("created_date", "Created Date").Readonly().Input("Date")
+      .DateTime("modified_date", "Modified Date").Readonly().Input("Date")
       .Join(PrimaryOf("email_primary", "Email"))
       .Join(PrimaryOf("phone_primary", "Phone"))
       .Join(PrimaryOf("address_primary", "Address"))

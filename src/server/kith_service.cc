@@ -5,6 +5,7 @@
 
 #include "api/request_budget.h"
 #include "server/cors.h"
+#include "server/explorer_route.h"
 #include "server/route_helpers.h"
 
 namespace kith::server {
@@ -47,6 +48,7 @@ HttpResponse KithService::Route(const HttpRequest& request) const {
     }
     return HttpResponse{200, "text/plain; charset=UTF-8", {}, "ok\n"};
   }
+  if (IsExplorerPath(request.path)) return ExplorerResponse(request);
   // Every API call the request runs counts against its budget.
   api::RequestBudget budget(options_.limits, request.client_gone);
   api::ScopedRequestBudget active(budget);

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "api/action_registry.h"
+#include "api/openapi.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "server/kith_service.h"
@@ -133,6 +134,14 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
 
   bool get = request.method == "GET" || request.method == "HEAD";
   if (request.method != "POST" && !get) return Json(405, wire::v4::PageError(405, kPostOnly));
+  if (req.openapi) {
+    // What this caller may call, described (api/openapi.h).
+    auth_txn.reset();
+    StatusOr<Value> doc = api::OpenApiDocument(dispatcher_, *caller);
+    if (doc.ok()) return BoundedJson(200, *doc, options_.limits);
+    wire::v4::V4Error e = wire::v4::ErrorEnvelope(doc.status());
+    return Json(e.http_status, e.body);
+  }
   if (get && (req.multi || !IsReadAction(req.calls[0].second.action))) {
     return Json(405, wire::v4::PageError(405, kPostOnly));
   }

@@ -55,7 +55,8 @@ Value FieldSpec(const schema::Entity& e, const schema::Field& f, bool for_create
   if (f.required || f.name == "id") spec["required"] = true;
   if (f.max_length > 0) spec["maxlength"] = std::to_string(f.max_length);
   spec["where"] = e.table + "." + f.name;
-  if (!f.default_value.is_null()) spec["default"] = api::ValueAsText(f.default_value);
+  // As APIv4's getFields: an option list's default is its rules', not the column's.
+  if (!f.default_value.is_null() && f.option_group.empty()) spec["default"] = api::ValueAsText(f.default_value);
   spec["table_name"] = e.table;
   spec["entity"] = e.name;
   if (!f.fk_entity.empty()) spec["FKApiName"] = f.fk_entity;

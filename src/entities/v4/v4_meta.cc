@@ -128,21 +128,41 @@ const std::vector<std::string>& FieldKeys() {
   return keys;
 }
 
-std::string InputType(const schema::Field& f) {
+// CiviCRM's input_type: the type the field declares; else, on the fields
+// of a write action, DisplayOnly for what may not be written; else its
+// kind's, and none (null, "") for a computed field.
+std::string InputType(const schema::Field& f, const std::string& action) {
   if (!f.input_type.empty()) return f.input_type;
-  if (f.name == "id" || f.readonly) return "DisplayOnly";
+  bool id = f.name == "id";
+  if ((id || f.readonly) && action != "get") return "DisplayOnly";
+  if (id) return "Number";
+  if (f.readonly) return "";
   if (f.serialized || !f.option_group.empty() || !f.choices.empty()) return "Select";
   if (!f.fk_entity.empty()) return "EntityRef";
   switch (f.type) {
     case schema::FieldType::kBool: return "CheckBox";
     case schema::FieldType::kText: return "TextArea";
     case schema::FieldType::kDate:
-    case schema::FieldType::kDateTime: return "Select Date";
+    case schema::FieldType::kDateTime: return "Date";
     case schema::FieldType::kInt:
     case schema::FieldType::kFloat:
     case schema::FieldType::kMoney: return "Number";
     default: return "Text";
   }
+}
+
+// CiviCRM's metadata lists a column's default; the default of a field with
+// an option list (greetings, communication style, language) is the list's
+// default option, which its write rules apply, as kith's do: none listed.
+bool HasColumnDefault(const schema::Field& f) {
+  return !f.default_value.is_null() && f.option_group.empty();
+}
+
+// CiviCRM's nullable is its column's: ids and (core) flags are NOT NULL.
+bool Nullable(const schema::Field& f) {
+  if (f.name == "id") return false;
+  if (f.type == schema::FieldType::kBool && !f.nullable) return false;
+  return !f.required;
 }
 
 std::string Title(const std::string& camel);
@@ -217,9 +237,9 @@ StatusOr<Value> LoadOptions(ActionContext& ctx, const schema::Field& f, const Va
 
 StatusOr<Value> FieldRow(ActionContext& ctx, const schema::Entity& entity, const schema::Field& f,
                          const std::string& name, const std::string& type_override,
-                         const std::string& action, const Value& load_options, bool custom) {
+                         const std::string& action, bool custom) {
   Value row = Value::object();
-  row["default_value"] = f.default_value.is_null() ? Value() : TypedColumn(f, f.default_value, type_override);
+  row["default_value"] = HasColumnDefault(f) ? TypedColumn(f, f.default_value, type_override) : Value();
   row["required"] = action == "create" && f.required && f.default_value.is_null() && !f.readonly &&
                     f.fallback.empty();
   row["name"] = name;
@@ -227,18 +247,13 @@ StatusOr<Value> FieldRow(ActionContext& ctx, const schema::Entity& entity, const
   row["description"] = nullptr;
   row["type"] = custom ? "Custom" : "Field";
   row["data_type"] = type_override.empty() ? std::string(schema::FieldTypeName(f.type)) : type_override;
-  row["input_type"] = InputType(f);
-  bool has_options = HasOptions(ctx, f);
-  bool load = load_options.is_array() || (load_options.is_boolean() && load_options.get<bool>());
-  if (has_options && load) {
-    KITH_ASSIGN_OR_RETURN(row["options"], LoadOptions(ctx, f, load_options));
-  } else {
-    row["options"] = has_options;
-  }
+  std::string input_type = InputType(f, action);
+  row["input_type"] = input_type.empty() ? Value() : Value(input_type);
+  row["options"] = HasOptions(ctx, f);  // the list itself: GetFieldsAction, after the where
   row["serialize"] = f.serialized ? 1 : 0;
   row["fk_entity"] = f.fk_entity.empty() ? Value() : Value(f.fk_entity);
   row["readonly"] = f.readonly;
-  row["nullable"] = !f.required;
+  row["nullable"] = Nullable(f);
   row["label"] = f.title;
   row["entity"] = entity.name;
   return row;
@@ -324,6 +339,13 @@ StatusOr<Value> GetFieldsAction(ActionContext& ctx, const std::string& name) {
                            ? ctx.params.value("action", Value("get")).get<std::string>()
                            : "get";
   Value load = ctx.params.value("loadOptions", Value(false));
+  // Options are loaded after the where has picked the rows (a state list is
+  // thousands of rows): the rows are built without them, and the fields
+  // with options kept by name.
+  std::map<std::string, schema::Field> with_options;
+  auto keep_field = [&](const Value& row, const schema::Field& f) {
+    if (row["options"] == true) with_options.emplace(row["name"].get<std::string>(), f);
+  };
   Value rows = Value::array();
   for (const std::string& col : RowColumns(entity, hooks)) {
     const schema::Field* f = entity.FindField(col);
@@ -334,14 +356,15 @@ StatusOr<Value> GetFieldsAction(ActionContext& ctx, const std::string& name) {
       v.name = col;
       v.title = Title(col);
       v.readonly = true;
-      KITH_ASSIGN_OR_RETURN(Value row, FieldRow(ctx, entity, v, col, "", action, load, false));
+      KITH_ASSIGN_OR_RETURN(Value row, FieldRow(ctx, entity, v, col, "", action, false));
       rows.push_back(std::move(row));
       continue;
     }
     auto t = hooks.column_types.find(col);
     KITH_ASSIGN_OR_RETURN(Value row, FieldRow(ctx, entity, *f, col,
                                               t == hooks.column_types.end() ? "" : t->second,
-                                              action, load, false));
+                                              action, false));
+    keep_field(row, *f);
     rows.push_back(std::move(row));
   }
   if (ctx.params.value("includeCustom", Value(true)) != false) {
@@ -353,13 +376,21 @@ StatusOr<Value> GetFieldsAction(ActionContext& ctx, const std::string& name) {
       schema::Field shown = *f;
       shown.title = cf->label;
       KITH_ASSIGN_OR_RETURN(Value row, FieldRow(ctx, entity, shown, g->name + "." + cf->name, "",
-                                                action, load, true));
+                                                action, true));
+      keep_field(row, shown);
       row["custom_field_id"] = cf->id;
       row["custom_group_id"] = g->id;
       rows.push_back(std::move(row));
     }
   }
   KITH_ASSIGN_OR_RETURN(Value kept, FilterRows(rows, ctx.params));
+  if (load.is_array() || (load.is_boolean() && load.get<bool>())) {
+    for (Value& row : kept) {
+      auto f = row["options"] == true ? with_options.find(row["name"].get<std::string>()) : with_options.end();
+      if (f == with_options.end()) continue;
+      KITH_ASSIGN_OR_RETURN(row["options"], LoadOptions(ctx, f->second, load));
+    }
+  }
   Value select = ctx.params.value("select", Value::array());
   Value out = Value::array();
   for (const Value& row : kept) out.push_back(SelectKeys(row, select, FieldKeys()));

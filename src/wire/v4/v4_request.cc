@@ -208,6 +208,8 @@ StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw, const RequestLimits&
       KITH_ASSIGN_OR_RETURN(V4Call call, CallFromList(name, entry));
       req.calls.emplace_back(name, std::move(call));
     }
+  } else if (parts.size() == 1 && parts[0] == kOpenApiName) {
+    req.openapi = true;  // no call: the API's description
   } else if (parts.size() == 2) {
     V4Call call;
     call.entity = std::string(parts[0]);

@@ -38,7 +38,11 @@ struct V4Credential {
   std::string password;  // Basic only
 };
 
+// The last part of the path that asks for the OpenAPI document.
+inline constexpr std::string_view kOpenApiName = "openapi.json";
+
 struct V4Request {
+  bool openapi = false;         // /civicrm/ajax/api4/openapi.json: no calls
   bool multi = false;           // the calls= form
   bool calls_list = false;      // calls= given as a JSON list: the answer is a list
   std::vector<std::pair<std::string, V4Call>> calls;  // single form: one, named ""
@@ -67,7 +71,8 @@ struct V4RawRequest {
 // object itself. Errors (kInvalidArgument, message naming the parameter):
 // params/calls that are not JSON objects, a malformed calls entry, a path
 // other than "" or "/<Entity>/<action>", calls missing on the multi form,
-// JSON nested deeper than limits.max_nesting_depth. TooLarge: more than
+// JSON nested deeper than limits.max_nesting_depth. The path
+// "/openapi.json" carries no call (`openapi`), only the credential. TooLarge: more than
 // limits.max_parameters form fields or members of one JSON object, more than
 // limits.max_multi_calls calls.
 StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw,
