@@ -30,6 +30,7 @@
 #include "extensions/extension_host.h"
 #include "http/http_server.h"
 #include "server/kith_service.h"
+#include "sync/webhook_worker.h"
 
 namespace kith::cli {
 namespace {
@@ -51,6 +52,7 @@ store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::Ki
   options.database_url = config.database;
   options.pool_size = static_cast<int>(config.database_pool_size);
   options.durable_commits = config.security.durability == "full";
+  options.change_log = config.sync.change_log;
   return options;
 }
 
@@ -230,6 +232,17 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
                           ReturnMemoryAfterLargeRequest(started, r.body.size() + response.body.size());
                           return response;
                         }));
+  // Webhook deliveries, from the change log (every server on a shared
+  // database runs one; they share the work).
+  const config::SyncSettings& sync = rt->config.sync;
+  sync::WebhookWorker webhooks(
+      *rt->store, {.timeout_seconds = sync.webhook_timeout_seconds,
+                   .concurrency = sync.webhook_concurrency,
+                   .outbox = {.lease_seconds = 2 * sync.webhook_timeout_seconds + 5,
+                              .max_attempts = sync.webhook_max_attempts,
+                              .retry_max_seconds = sync.webhook_retry_max_seconds,
+                              .retention_days = sync.change_log_retention_days}});
+  webhooks.Start();
   out << "kith serving on http://" << listen.first << ":" << server->port() << "\n" << std::flush;
   int received = 0;
   while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
@@ -239,6 +252,7 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
   out << "kith stopping (signal " << received << ")\n" << std::flush;
   server->Stop();
   server->Wait();
+  webhooks.Stop();
   return Status();
 }
 
