@@ -24,6 +24,9 @@
 #                on CONC_N contacts
 #   durability   one APIv4 create per call, kith.toml durability "full"
 #                (each commit synced to disk) against "normal"
+#   changelog    what the change log costs a write: kith import of CHANGELOG_N
+#                contacts and one APIv4 create per call, kith.toml change_log
+#                true against false
 #   auth         bench/auth_flood.mjs: keyed reads alone and during a flood
 #                of wrong passwords; wrong password against unknown user
 #   scale        bench/scale.sh's "## Scale" section (10k, 100k, 1M
@@ -48,7 +51,8 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-16}
-PARTS=${PARTS:-http api bulk stream instructions concurrency durability auth scale memory pg}
+PARTS=${PARTS:-http api bulk stream instructions concurrency durability changelog auth scale memory pg}
+CHANGELOG_N=${CHANGELOG_N:-20000}
 BULK_N=${BULK_N:-100000}
 SAVE_BATCH=${SAVE_BATCH:-10000}
 STREAM_N=${STREAM_N:-100000}
@@ -624,6 +628,58 @@ part_durability() {
   sections+=("$work/section-durability.md")
 }
 
+# --- 7b: the change log's cost -------------------------------------------------
+# The same writes with kith.toml change_log = true (every create adds a
+# ChangeLog row in its transaction) and false.
+part_changelog() {
+  bulk_inputs_for_changelog() {
+    awk -v n="$CHANGELOG_N" 'BEGIN {
+      print "contact_type,first_name,last_name,email_primary.email"
+      for (i = 1; i <= n; i++) printf "Individual,First%d,Last%d,c%d@example.org\n", i, i, i
+    }' >"$work/changelog.csv"
+  }
+  bulk_inputs_for_changelog
+  declare -A imported created
+  local mode data round runs t0 t1
+  for mode in true false; do
+    runs=()
+    for round in $(seq "$ROUNDS"); do
+      data="$work/changelog-$mode-$round"
+      new_data "$data"
+      sed -i "s/^change_log = .*/change_log = $mode/" "$data/kith.toml"
+      t0=$(now)
+      "$kith" import --data "$data" "$work/changelog.csv" >/dev/null
+      t1=$(now)
+      runs+=("$(per_second "$CHANGELOG_N" "$t0" "$t1")")
+      rm -rf "$data"
+    done
+    imported[$mode]=$(printf '%s\n' "${runs[@]}" | median)
+    data="$work/changelog-$mode"
+    new_data "$data"
+    sed -i "s/^change_log = .*/change_log = $mode/" "$data/kith.toml"
+    start_kith "$data" 2
+    created[$mode]=$(rps "$kith_url/" -s bench/wrk/v4_create.lua -- "$api_key" "l$RANDOM")
+    stop_kith
+    rm -rf "$data"
+  done
+  {
+    echo "## Change log"
+    echo
+    echo "What recording every change costs a write: kith.toml change_log = true (each created"
+    echo "contact and email adds a ChangeLog row in the same transaction) against false. \`kith"
+    echo "import\` of $CHANGELOG_N contacts with an email (one transaction), medians of $ROUNDS rounds;"
+    echo "APIv4 Contact.create with an email, one a call, wrk, $CONNECTIONS connections, 2 server"
+    echo "threads, medians of $ROUNDS runs of ${DURATION} s."
+    echo
+    echo "| write | change log on /s | off /s | on / off |"
+    echo "|---|---|---|---|"
+    echo "| \`kith import\`, contacts | ${imported[true]} | ${imported[false]} | $(ratio "${imported[true]}" "${imported[false]}") |"
+    echo "| APIv4 Contact.create, one a call | ${created[true]} | ${created[false]} | $(ratio "${created[true]}" "${created[false]}") |"
+    echo
+  } >"$work/section-changelog.md"
+  sections+=("$work/section-changelog.md")
+}
+
 # --- 8: password checks under a flood -----------------------------------------
 part_auth() {
   (cd tests/integration && [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null)
@@ -752,6 +808,7 @@ if has_part stream; then part_stream; fi
 if has_part instructions; then part_instructions; fi
 if has_part concurrency; then part_concurrency; fi
 if has_part durability; then part_durability; fi
+if has_part changelog; then part_changelog; fi
 if has_part auth; then part_auth; fi
 if has_part scale || has_part memory; then part_scale; fi
 if has_part pg; then part_pg; fi

@@ -49,6 +49,9 @@ StatusOr<Value> Dispatcher::RunIn(store::Transaction& txn, const ApiCall& call,
   }
   // The transaction's own catalog (custom data can change the schema), held
   // for the whole action.
+  // Whoever calls, through any protocol, an extension or the CLI: the
+  // author of the changes the call makes (the change log).
+  txn.SetChangeAuthor(caller.contact_id);
   std::shared_ptr<const schema::Catalog> catalog = txn.catalog();
   ActionContext ctx{txn, caller, *this, *catalog, call, call.params};
   RequestBudget* budget = RequestBudget::Current();

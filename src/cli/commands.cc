@@ -32,6 +32,7 @@
 #include "extensions/extension_host.h"
 #include "http/http_server.h"
 #include "server/kith_service.h"
+#include "sync/webhook_worker.h"
 
 namespace kith::cli {
 namespace {
@@ -198,6 +199,17 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
                           ReturnMemoryAfterLargeRequest(started, r.body.size() + response.body.size());
                           return response;
                         }));
+  // Webhook deliveries, from the change log (every server on a shared
+  // database runs one; they share the work).
+  const config::SyncSettings& sync = rt->config.sync;
+  sync::WebhookWorker webhooks(
+      *rt->store, {.timeout_seconds = sync.webhook_timeout_seconds,
+                   .concurrency = sync.webhook_concurrency,
+                   .outbox = {.lease_seconds = 2 * sync.webhook_timeout_seconds + 5,
+                              .max_attempts = sync.webhook_max_attempts,
+                              .retry_max_seconds = sync.webhook_retry_max_seconds,
+                              .retention_days = sync.change_log_retention_days}});
+  webhooks.Start();
   out << "kith serving on http://" << listen.first << ":" << server->port() << "\n" << std::flush;
   int received = 0;
   while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
@@ -207,6 +219,7 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
   out << "kith stopping (signal " << received << ")\n" << std::flush;
   server->Stop();
   server->Wait();
+  webhooks.Stop();
   return Status();
 }
 

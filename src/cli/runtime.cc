@@ -11,6 +11,7 @@ store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::Ki
   options.database_url = config.database;
   options.pool_size = static_cast<int>(config.database_pool_size);
   options.durable_commits = config.security.durability == "full";
+  options.change_log = config.sync.change_log;
   return options;
 }
 

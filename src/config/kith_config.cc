@@ -50,6 +50,14 @@ constexpr IntSetting kIntSettings[] = {
      "failed passwords and api keys per client address in the window; more: 429"},
     {"throttle_window_seconds", KITH_FIELD(security.throttle_window_seconds),
      "the sliding window failures count in (each server process counts its own)"},
+    {"webhook_timeout_seconds", KITH_FIELD(sync.webhook_timeout_seconds),
+     "a webhook delivery not answered within this many seconds is retried later"},
+    {"webhook_concurrency", KITH_FIELD(sync.webhook_concurrency),
+     "webhook deliveries in flight per server, at most"},
+    {"webhook_max_attempts", KITH_FIELD(sync.webhook_max_attempts),
+     "attempts of one webhook delivery before it is marked failed"},
+    {"webhook_retry_max_seconds", KITH_FIELD(sync.webhook_retry_max_seconds),
+     "retries wait 1, 2, 4, ... seconds, never longer than this"},
 };
 #undef KITH_FIELD
 
@@ -132,6 +140,36 @@ void WriteSecuritySettings(std::ostream& out, const SecuritySettings& s) {
 }  // namespace
 // ---- end of the security settings
 
+// ---- Change log settings (see SyncSettings in kith_config.h).
+namespace {
+
+StatusOr<bool> ReadSyncSetting(const std::string& key, const std::string& value, SyncSettings& s,
+                               const std::function<Status()>& bad) {
+  if (key == "change_log") {
+    if (value != "true" && value != "false") return bad();
+    s.change_log = value == "true";
+    return true;
+  }
+  if (key == "change_log_retention_days") {
+    auto n = ParseInt64(value);
+    if (!n || *n < 0) return bad();
+    s.change_log_retention_days = *n;
+    return true;
+  }
+  return false;
+}
+
+void WriteSyncSettings(std::ostream& out, const SyncSettings& s) {
+  out << "# true: every create, update and delete is recorded in ChangeLog (webhooks\n"
+      << "# deliver from it); false: nothing is recorded and webhooks get nothing.\n"
+      << "change_log = " << (s.change_log ? "true" : "false") << "\n"
+      << "# Changes older than this many days are dropped (once every webhook has them); 0: never.\n"
+      << "change_log_retention_days = " << s.change_log_retention_days << "\n";
+}
+
+}  // namespace
+// ---- end of the change log settings
+
 std::string ConfigPath(const std::string& data_dir) { return data_dir + "/kith.toml"; }
 std::string DatabasePath(const std::string& data_dir) { return data_dir + "/kith.db"; }
 
@@ -181,6 +219,9 @@ StatusOr<KithConfig> LoadConfig(const std::string& data_dir) {
     } else {
       KITH_ASSIGN_OR_RETURN(bool known, ReadSecuritySetting(key, value, config.security, bad));
       if (!known) {
+        KITH_ASSIGN_OR_RETURN(known, ReadSyncSetting(key, value, config.sync, bad));
+      }
+      if (!known) {
         return InvalidArgument("kith.toml line " + std::to_string(number) + ": unknown setting " + key);
       }
     }
@@ -210,6 +251,7 @@ Status WriteConfig(const std::string& data_dir, const KithConfig& config) {
     out << "# " << s.comment << "\n" << s.name << " = " << s.field(values) << "\n";
   }
   WriteSecuritySettings(out, config.security);
+  WriteSyncSettings(out, config.sync);
   if (!config.database.empty()) {
     out << "# The PostgreSQL database (instead of SQLite in kith.db), and how many\n"
         << "# connections to it this server opens at most.\n"

@@ -26,6 +26,20 @@ struct SecuritySettings {
 };
 // ---- end of the security settings
 
+// ---- Change log and webhook settings (issue 19; README "Following
+// changes"). The webhook integers join the positive integer table in
+// kith_config.cc; change_log and change_log_retention_days (0 allowed) are
+// read and written by the block of the same name there.
+struct SyncSettings {
+  bool change_log = true;              // false: writes add nothing to ChangeLog (no webhooks)
+  int64_t change_log_retention_days = 0;  // 0: keep every change; else drop older ones
+  int64_t webhook_timeout_seconds = 10;   // one delivery's whole exchange
+  int64_t webhook_concurrency = 4;        // deliveries in flight per server, at most
+  int64_t webhook_max_attempts = 25;      // then a delivery is "failed"
+  int64_t webhook_retry_max_seconds = 600;  // the longest wait between two attempts
+};
+// ---- end of the change log and webhook settings
+
 struct KithConfig {
   std::string site_key;                        // required; >= 32 characters when generated
   int64_t session_idle_seconds = 3600;         // session idle expiry
@@ -49,6 +63,7 @@ struct KithConfig {
   int64_t max_connections = 1000;  // open connections; past it the oldest idle one is closed
   // --- end of limits ---
   SecuritySettings security;
+  SyncSettings sync;
 };
 
 // Paths inside a data directory.

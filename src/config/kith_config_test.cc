@@ -122,6 +122,32 @@ TEST_F(KithConfigTest, DurabilityIsFullOrNormalAndLimitsArePositive) {
   EXPECT_FALSE(LoadConfig(dir_).ok());
 }
 
+TEST_F(KithConfigTest, ChangeLogSettingsHaveDefaultsAndReadBack) {
+  std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\n";
+  SyncSettings defaults = LoadConfig(dir_)->sync;
+  EXPECT_TRUE(defaults.change_log);
+  EXPECT_EQ(defaults.change_log_retention_days, 0);  // keep everything
+  EXPECT_EQ(defaults.webhook_concurrency, 4);
+
+  KithConfig c;
+  c.site_key = "0123456789abcdef";
+  c.sync.change_log = false;
+  c.sync.change_log_retention_days = 30;
+  c.sync.webhook_timeout_seconds = 3;
+  ASSERT_TRUE(WriteConfig(dir_, c).ok());
+  auto read = LoadConfig(dir_);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_FALSE(read->sync.change_log);
+  EXPECT_EQ(read->sync.change_log_retention_days, 30);
+  EXPECT_EQ(read->sync.webhook_timeout_seconds, 3);
+
+  for (const char* bad : {"change_log = 1", "change_log_retention_days = -1",
+                          "webhook_concurrency = 0"}) {
+    std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\n" << bad << "\n";
+    EXPECT_FALSE(LoadConfig(dir_).ok()) << bad;
+  }
+}
+
 TEST_F(KithConfigTest, MissingFileIsNotFound) {
   EXPECT_EQ(LoadConfig(dir_ + "/nope").status().code(), absl::StatusCode::kNotFound);
 }

@@ -2,6 +2,7 @@
 // get with no select, and of a v3 create reply).
 #include "schema/custom_schema.h"
 #include "schema/entity_builder.h"
+#include "schema/sync_entities.h"
 #include "schema/schema.h"
 
 namespace kith::schema {
@@ -232,7 +233,8 @@ Entity User() {
       .Bool("is_active", "Is Active", true)
       .DateTime("created_date", "Created Date").Readonly()
       .Index({"contact_id"})
-      .Hidden();
+      .Hidden()
+      .NotLogged();
   return b.Build();
 }
 
@@ -243,7 +245,8 @@ Entity Session() {
       .Int("user_id", "User ID").Fk("User").Required()
       .Int("last_seen", "Last Seen (Unix seconds)").Required()
       .Index({"user_id"})
-      .Hidden();
+      .Hidden()
+      .NotLogged();
   return b.Build();
 }
 
@@ -544,6 +547,7 @@ std::shared_ptr<const Catalog> BuiltinCatalog() {
     c->Add(Note());
     c->Add(Activity());
     c->Add(ActivityContact());
+    AddSyncEntities(*c);  // the change log and webhooks (migration 10): schema/sync_entities.cc
     return std::shared_ptr<const Catalog>(std::move(c));
   }();
   return catalog;

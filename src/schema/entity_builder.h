@@ -71,6 +71,11 @@ class EntityBuilder {
   EntityBuilder& Readonly() { last().readonly = true; return *this; }
   EntityBuilder& Internal() { last().internal = true; return *this; }
   EntityBuilder& Serialized() { last().serialized = true; return *this; }
+  EntityBuilder& WriteOnly() { last().internal = true; last().write_only = true; return *this; }
+  EntityBuilder& Json() { last().json = true; return *this; }
+  EntityBuilder& V4Only() { entity_.v3 = false; return *this; }
+  EntityBuilder& ReadOnly() { entity_.read_only = true; return *this; }
+  EntityBuilder& NotLogged() { entity_.change_logged = false; return *this; }
   EntityBuilder& Input(std::string input_type) { last().input_type = std::move(input_type); return *this; }
   EntityBuilder& Fallback(std::vector<std::string> fields) { last().fallback = std::move(fields); return *this; }
   EntityBuilder& Derived(std::string derivation) { entity_.derived = std::move(derivation); return *this; }

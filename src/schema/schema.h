@@ -44,6 +44,12 @@ struct Field {
   bool serialized = false;     // multi-valued, stored \x01-padded
   bool readonly = false;       // computed by kith, ignored on write
   bool internal = false;       // never returned by a get (secrets)
+  // An internal field an APIv4 create/update may still set (a webhook's
+  // secret): written, never read back.
+  bool write_only = false;
+  // Text holding JSON, answered as the structure it encodes (a change's
+  // field -> [old, new] object).
+  bool json = false;
   bool nullable = false;       // Bool only: NULL is a value of its own ("not set", custom fields)
   // CiviCRM's input_type where it differs from the one kith derives from the
   // type, options and links ("" when it does not).
@@ -78,6 +84,14 @@ struct Entity {
   std::vector<std::vector<std::string>> unique_indexes;  // unique keys over several columns
   bool soft_delete = false;  // has is_deleted (contacts: the trash)
   bool api = true;           // served by the generic API actions (false: kith's own tables)
+  bool v3 = true;            // APIv3 serves it too (false: kith's APIv4-only entities)
+  // Read-only through every API (get and getFields only), though a table of
+  // its own that kith writes (the change log, webhook deliveries).
+  bool read_only = false;
+  // Its creates, updates and deletes go to the change log (store/change_log.h);
+  // false for what must never be logged (users, sessions: keys and password
+  // hashes) and for the change log's own plumbing.
+  bool change_logged = true;
   // Rows the store derives from other tables (a view) instead of keeping
   // them: read-only for every API (APIv4 serves get and getFields only). The
   // store knows each derivation by this name ("" for a table of its own).

@@ -94,6 +94,11 @@ const std::vector<Migration>& AllMigrations() {
          }
          return Status();
        }},
+      {10,
+       "keeping other systems in step: the change log every write adds to, webhooks that follow "
+       "it and their deliveries",
+       {"ChangeLog", "Webhook", "WebhookDelivery"},
+       nullptr},
   };
   return migrations;
 }

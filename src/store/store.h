@@ -109,6 +109,16 @@ class Transaction {
   // custom field whose is_searchable changed).
   virtual Status SyncIndexes(std::string_view entity, std::string_view field) = 0;
 
+  // --- The change log (README "Following changes") ---
+  // Each Insert, Update and Delete of a logged entity (schema
+  // Entity::change_logged) adds a ChangeLog row in this same transaction:
+  // entity, id, action, the author set here, the time and the fields
+  // changed with their old and new values; a delete also logs what the
+  // database's ON DELETE rules remove or clear with it. Rolled back with
+  // the rest. The author is the contact id of who makes the change (0: none,
+  // the system).
+  virtual void SetChangeAuthor(int64_t /*contact_id*/) {}
+
   // --- Change counts, for what callers keep in memory across transactions ---
   // A number the database counts up with every committed change to the rows
   // of `entity`, whoever made it (this process or another), as this
@@ -156,6 +166,9 @@ struct StoreOptions {
   // (synchronous=NORMAL): faster commits, but such a crash may drop the last
   // acknowledged ones (the database stays consistent).
   bool durable_commits = true;
+  // false: writes add nothing to the change log (kith.toml change_log; for
+  // measuring what it costs, or a store nobody follows).
+  bool change_log = true;
 };
 
 // Opens (creating and migrating when needed) the store described by

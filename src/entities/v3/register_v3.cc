@@ -94,6 +94,7 @@ class EntityActions {
     create_ = entity.create_permissions;
     update_ = entity.update_permissions;
     delete_ = entity.delete_permissions;
+    read_only_ = entity.read_only;
   }
 
   void RegisterAll() {
@@ -147,6 +148,11 @@ class EntityActions {
           KITH_ASSIGN_OR_RETURN(int64_t n, count(ctx, ctx.params));
           return Value(n);
         });
+    if (read_only_) {  // kith writes it (the change log): reads and getfields only
+      Add("getfields", {"access CiviCRM"}, false, "The fields of the entity",
+          [name](ActionContext& ctx) { return GetFields(ctx, name); });
+      return;
+    }
     // create with an id is an update, and needs the update permissions
     // (CiviCRM checks "create" as "update" then): the registry holds what
     // both share, the rest is checked per call.
@@ -199,6 +205,7 @@ class EntityActions {
   RowsFn rows_;
   CountFn count_;
   std::vector<std::string> get_, create_, update_, delete_;
+  bool read_only_ = false;
 };
 
 }  // namespace
@@ -213,7 +220,7 @@ void RegisterV3Actions(api::ActionRegistry& registry, const schema::Catalog& cat
   AddActivityHooks(table);
   for (const auto& entity : catalog.entities()) {
     // Derived entities (RelationshipCache) came with APIv4; APIv3 has none.
-    if (!entity->api || !entity->derived.empty()) continue;
+    if (!entity->api || !entity->derived.empty() || !entity->v3) continue;
     auto it = table.find(entity->name);
     EntityActions(registry, *entity, it == table.end() ? V3Hooks{} : it->second).RegisterAll();
   }

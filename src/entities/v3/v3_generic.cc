@@ -349,6 +349,11 @@ StatusOr<V3Rows> GenericRows(ActionContext& ctx, const std::string& entity, cons
       auto virt = hooks.virtual_columns.find(c);
       const Value& v = virt != hooks.virtual_columns.end() ? virt->second : row[c];
       if (v.is_null()) continue;  // CiviCRM leaves NULL columns out of a get
+      const schema::Field* f = e->FindField(c);
+      if (f != nullptr && f->json && v.is_string()) {  // answered as the structure it holds
+        r[c] = Value::parse(v.get<std::string>(), nullptr, /*allow_exceptions=*/false);
+        continue;
+      }
       r[c] = V3Text(v);
     }
     out.rows[id] = std::move(r);

@@ -151,6 +151,7 @@ void AddRelationshipHooks(V4HooksTable& table);
 void AddCustomDataHooks(V4HooksTable& table);
 void AddActivityHooks(V4HooksTable& table);
 void AddTagAndNoteHooks(V4HooksTable& table);
+void AddWebhookHooks(V4HooksTable& table);
 
 // The hooks of `entity` (an empty set when it has none).
 const V4Hooks& HooksOf(const std::string& entity);

@@ -32,9 +32,11 @@ struct FieldRef {
 // Explicit joins of a get: alias -> entity name.
 using JoinAliases = std::map<std::string, std::string>;
 
-// Resolves `key` on `root`; std::nullopt when it names nothing.
+// Resolves `key` on `root`; std::nullopt when it names nothing. `for_write`:
+// a write-only field (schema Field::write_only) is found too.
 std::optional<FieldRef> ResolveField(const schema::Catalog& catalog, const schema::Entity& root,
-                                     const JoinAliases& joins, const std::string& key);
+                                     const JoinAliases& joins, const std::string& key,
+                                     bool for_write = false);
 
 // Whether the caller may read every entity `ref` passes into (their get
 // permissions), so that a path cannot reach what a get could not.

@@ -63,7 +63,8 @@ bool HoldsContactIds(const schema::Entity& entity, const schema::Field& field) {
 }
 
 std::optional<FieldRef> ResolveField(const schema::Catalog& catalog, const schema::Entity& root,
-                                     const JoinAliases& joins, const std::string& key) {
+                                     const JoinAliases& joins, const std::string& key,
+                                     bool for_write) {
   FieldRef ref;
   ref.key = key;
   std::string base = key;
@@ -96,7 +97,7 @@ std::optional<FieldRef> ResolveField(const schema::Catalog& catalog, const schem
     const std::string& seg = parts[i];
     if (i + 1 == parts.size()) {
       const schema::Field* f = e->FindField(seg);
-      if (f == nullptr || f->internal) return std::nullopt;
+      if (f == nullptr || (f->internal && !(for_write && f->write_only))) return std::nullopt;
       ref.field = f;
       ref.owner = e;
       ref.path = prefix + seg;
@@ -139,6 +140,9 @@ std::optional<FieldRef> ResolveField(const schema::Catalog& catalog, const schem
 
 Value TypedColumn(const schema::Field& field, const Value& stored, const std::string& type_override) {
   if (stored.is_null()) return nullptr;
+  if (field.json && stored.is_string()) {  // answered as the structure it holds
+    return Value::parse(stored.get<std::string>(), nullptr, /*allow_exceptions=*/false);
+  }
   if (field.serialized) {
     std::string text = stored.is_string() ? stored.get<std::string>() : api::ValueAsText(stored);
     if (text.empty()) return nullptr;

@@ -19,6 +19,7 @@ const V4HooksTable& Table() {
     AddCustomDataHooks(t);
     AddActivityHooks(t);
     AddTagAndNoteHooks(t);
+    AddWebhookHooks(t);
     return t;
   }();
   return table;
@@ -80,7 +81,7 @@ void RegisterV4Actions(api::ActionRegistry& registry, const schema::Catalog& cat
                          })});
     };
     add("get", e.get_permissions, false, "Get " + name + " records", GetAction);
-    if (!e.derived.empty()) {  // rows the store derives: nothing to write
+    if (!e.derived.empty() || e.read_only) {  // rows the store derives or kith writes
       add("getFields", {"access CiviCRM"}, false, "The fields of " + name, GetFieldsAction);
       add("getActions", {"access CiviCRM"}, false, "The actions of " + name, GetActionsAction);
       continue;

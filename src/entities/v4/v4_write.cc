@@ -56,7 +56,7 @@ StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity
       parts.extras.emplace_back(key, Value());  // CiviCRM echoes them as null
       continue;
     }
-    std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, none, key);
+    std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, none, key, /*for_write=*/true);
     if (ref && ref->top_level) {
       if (ref->field->readonly) continue;  // computed by kith, as CiviCRM ignores them
       KITH_ASSIGN_OR_RETURN(parts.own[ref->field->name], WriteValue(ctx, *ref, given));

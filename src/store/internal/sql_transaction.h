@@ -4,6 +4,7 @@
 // backend's dialect and run by the backend.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,12 @@ class SqlTransaction : public Transaction {
   Status DropColumn(std::string_view entity, std::string_view field) override;
   Status DropTable(std::string_view entity) override;
   Status SyncIndexes(std::string_view entity, std::string_view field) override;
+  // Turned on by the store for its write transactions when its options say
+  // so (not for migrations: reference data is not a change).
+  void EnableChangeLog() { change_log_ = true; }
+  void SetChangeAuthor(int64_t contact_id) override {
+    change_author_ = contact_id > 0 ? std::optional<int64_t>(contact_id) : std::nullopt;
+  }
 
  protected:
   virtual Dialect dialect() const = 0;
@@ -45,7 +52,32 @@ class SqlTransaction : public Transaction {
   StatusOr<const schema::Field*> FindField(const schema::Entity& entity,
                                            std::string_view field) const;
 
+  // --- The change log (store/internal/change_log.cc) ---
+  // Whether this transaction logs writes to `e` (EnableChangeLog, a logged entity).
+  bool Logs(const schema::Entity& e) const { return change_log_ && e.change_logged; }
+  // After `row` was inserted into `e` as `id`.
+  Status LogInsert(const schema::Entity& e, int64_t id, const Value& row);
+  // Before an update of `e` setting `changes` on `id`: the old values of the
+  // columns it sets (an empty object when the row is not there or `e` is
+  // not logged); after it, LogUpdate.
+  StatusOr<Value> OldValues(const schema::Entity& e, int64_t id, const Value& changes);
+  Status LogUpdate(const schema::Entity& e, int64_t id, const Value& old, const Value& changes);
+  // Before a delete of `id`: the change rows it makes, its own and those of
+  // the rows the database removes (ON DELETE CASCADE) or clears (SET NULL)
+  // with it; given to StoreChange after the delete succeeded.
+  StatusOr<std::vector<Value>> DeleteChanges(const schema::Entity& e, int64_t id);
+  // Keeps one ChangeLog row (columns as the entity's): SQLite inserts it at
+  // once, PostgreSQL keeps it for the commit (see PgTransaction).
+  virtual Status StoreChange(Value row) = 0;
+
   LookupMemo memo_;
+
+ private:
+  Value ChangeRow(const schema::Entity& e, int64_t id, const char* action, const Value& changes) const;
+  Status CollectDeletes(const schema::Entity& e, int64_t id, std::vector<Value>& out, int depth);
+
+  bool change_log_ = false;
+  std::optional<int64_t> change_author_;
 };
 
 }  // namespace kith::store::internal

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/error_details.h"
+#include "schema/sync_entities.h"
 #include "store/custom_catalog.h"
 #include "store/internal/sql_transaction.h"
 #include "store/internal/migration_runner.h"
@@ -31,6 +32,17 @@ using internal::kCountedEntity;
 // The advisory lock a migrating server holds, so that servers starting
 // together on an empty database migrate it once ("kith" in ASCII).
 constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(1802073192)";
+
+// The lock under which a committing transaction takes its change log ids
+// and commits ("kith" + 1). Ids come from a sequence, handed out before
+// commit: without it, a transaction that took id 8 could commit before one
+// holding id 7, and a reader that saw 8 and asks for "id > 8" would never
+// see 7. Under it, ids are taken and made visible one transaction at a
+// time, so a reader that sees an id sees every smaller one. Held only from
+// the change rows' insert to the end of the commit (the rows are kept in
+// memory until then), so writers still run side by side before that;
+// transactions that log nothing never take it.
+constexpr const char* kChangeLogLock = "SELECT pg_advisory_xact_lock(1802073193)";
 
 enum class Kind {
   kRead,     // REPEATABLE READ READ ONLY: one snapshot
@@ -103,6 +115,13 @@ class PgTransaction final : public internal::SqlTransaction {
   Status Flush() { return batches_ == nullptr ? Status() : batches_->Flush(*conn_); }
   // The next id of `entity`'s sequence, taken ahead in growing blocks.
   StatusOr<int64_t> NextId(const schema::Entity& entity);
+  // Kept until the commit (kChangeLogLock), dropped with a savepoint's work.
+  Status StoreChange(Value row) override {
+    pending_changes_.push_back(std::move(row));
+    return Status();
+  }
+  // Inserts the kept change rows under kChangeLogLock (just before COMMIT).
+  Status WriteChanges();
 
   PgStoreImpl* store_;
   std::unique_ptr<PgConnection> conn_;
@@ -126,6 +145,8 @@ class PgTransaction final : public internal::SqlTransaction {
     int64_t block = 16;
   };
   std::unordered_map<std::string, Reserved> reserved_ids_;
+  std::vector<Value> pending_changes_;  // change rows for the commit
+  std::vector<size_t> change_marks_;    // pending_changes_.size() at each open savepoint
 };
 
 class PgStoreImpl final : public Store {
@@ -147,7 +168,10 @@ class PgStoreImpl final : public Store {
   }
 
   StatusOr<std::unique_ptr<Transaction>> Begin(bool write) override {
-    return BeginTransaction(write ? Kind::kWrite : Kind::kRead);
+    KITH_ASSIGN_OR_RETURN(std::unique_ptr<PgTransaction> txn,
+                          BeginTransaction(write ? Kind::kWrite : Kind::kRead));
+    if (write && options_.change_log) txn->EnableChangeLog();
+    return std::unique_ptr<Transaction>(std::move(txn));
   }
 
   StatusOr<std::unique_ptr<PgTransaction>> BeginTransaction(Kind kind) {
@@ -390,6 +414,7 @@ StatusOr<int64_t> PgTransaction::Insert(std::string_view entity, const Value& ro
     }
   }
   memo_.Inserted(*e, id, row);
+  KITH_RETURN_IF_ERROR(LogInsert(*e, id, row));
   return id;
 }
 
@@ -397,17 +422,19 @@ Status PgTransaction::Update(std::string_view entity, int64_t id, const Value& c
   KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
+  KITH_ASSIGN_OR_RETURN(Value old, OldValues(*e, id, changes));
   if (e->name == kCountedEntity) counted_changes_.reset();
   memo_.Updated(*e, changes);
   int64_t affected = 0;
   KITH_RETURN_IF_ERROR(conn_->RunAtomically(st.sql, st.binds, nullptr, &affected));
   if (affected == 0) return NotFound(std::string(entity) + " id " + std::to_string(id) + " not found");
-  return Status();
+  return LogUpdate(*e, id, old, changes);
 }
 
 Status PgTransaction::Delete(std::string_view entity, int64_t id) {
   KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  KITH_ASSIGN_OR_RETURN(std::vector<Value> logged, DeleteChanges(*e, id));
   // A delete may cascade to other tables: forget everything.
   memo_.Clear();
   counted_changes_.reset();
@@ -415,6 +442,7 @@ Status PgTransaction::Delete(std::string_view entity, int64_t id) {
   KITH_RETURN_IF_ERROR(conn_->Run("DELETE FROM " + e->table + " WHERE id = $1", {id}, nullptr,
                                   nullptr, nullptr, &affected));
   if (affected == 0) return NotFound(std::string(entity) + " id " + std::to_string(id) + " not found");
+  for (Value& row : logged) pending_changes_.push_back(std::move(row));
   return Status();
 }
 
@@ -434,12 +462,25 @@ StatusOr<int64_t> PgTransaction::Count(const Query& query) {
 
 Status PgTransaction::Commit() {
   if (done_) return absl::FailedPreconditionError("transaction already finished");
-  done_ = true;
+  // Queued rows first, then the change rows (queued too when pipelining).
   Status s = Flush();
+  if (s.ok()) s = WriteChanges();
+  if (s.ok()) s = Flush();
+  done_ = true;
   if (s.ok()) s = SettleSequences();
   if (s.ok()) s = catalog_changed_ ? store_->CommitAndPublish(*conn_, catalog_) : conn_->Exec("COMMIT");
   if (!s.ok()) (void)conn_->Exec("ROLLBACK");
   return s;
+}
+
+Status PgTransaction::WriteChanges() {
+  if (pending_changes_.empty()) return Status();
+  KITH_RETURN_IF_ERROR(conn_->Exec(kChangeLogLock));
+  bulk_ = true;  // at commit a failed row fails the whole anyway: no savepoint each
+  std::vector<Value> rows = std::move(pending_changes_);
+  pending_changes_.clear();
+  for (const Value& row : rows) KITH_RETURN_IF_ERROR(Insert(schema::kChangeLogEntity, row).status());
+  return Status();
 }
 
 Status PgTransaction::ReloadCatalog() {
@@ -460,6 +501,7 @@ Status PgTransaction::Savepoint() {
   KITH_RETURN_IF_ERROR(Flush());
   KITH_RETURN_IF_ERROR(conn_->Exec("SAVEPOINT kith_sp_" + std::to_string(savepoints_ + 1)));
   ++savepoints_;
+  change_marks_.push_back(pending_changes_.size());
   return Status();
 }
 
@@ -468,6 +510,7 @@ Status PgTransaction::ReleaseSavepoint() {
   KITH_RETURN_IF_ERROR(Flush());
   KITH_RETURN_IF_ERROR(conn_->Exec("RELEASE SAVEPOINT kith_sp_" + std::to_string(savepoints_)));
   --savepoints_;
+  change_marks_.pop_back();
   return Status();
 }
 
@@ -479,6 +522,8 @@ Status PgTransaction::RollbackToSavepoint() {
   // Also what leaves a failed statement behind: the transaction goes on.
   KITH_RETURN_IF_ERROR(conn_->Exec("ROLLBACK TO SAVEPOINT " + name + "; RELEASE SAVEPOINT " + name));
   --savepoints_;
+  pending_changes_.resize(change_marks_.back());  // that work's changes are undone too
+  change_marks_.pop_back();
   return Status();
 }
 

@@ -318,6 +318,7 @@ TEST_F(CustomSchemaStoreTest, Migration7IndexesCustomValuesWithTheirEntity) {
     ASSERT_TRUE(conn->Exec("DROP INDEX " + new_index).ok());
     ASSERT_TRUE(conn->Exec("CREATE INDEX " + old_index + " ON " + table_ + " (" + column_ + ")").ok());
     ASSERT_TRUE(conn->Exec("DELETE FROM kith_schema_version WHERE version >= 7").ok());
+    ASSERT_TRUE(sqlite::UndoMigration10(*conn).ok());
     ASSERT_TRUE(sqlite::UndoMigration9(*conn).ok());
   }
   ASSERT_EQ(SchemaObjects(old_index), 1);

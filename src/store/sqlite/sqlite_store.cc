@@ -13,6 +13,7 @@
 #include "store/internal/sql_transaction.h"
 #include "store/internal/migration_runner.h"
 #include "store/internal/sql_builder.h"
+#include "schema/sync_entities.h"
 #include "store/migrations.h"
 #include "store/sqlite/insert_pipeline.h"
 #include "store/sqlite/planner_statistics.h"
@@ -73,6 +74,11 @@ class SqliteTransaction final : public internal::SqlTransaction {
  private:
   Dialect dialect() const override { return kDialect; }
   Status RunDdl(const std::vector<std::string>& statements) override;
+  // A change row goes in at once (queued, when inserts are pipelined): one
+  // writer at a time, so ids are handed out in commit order.
+  Status StoreChange(Value row) override {
+    return Insert(schema::kChangeLogEntity, row).status();
+  }
   // Waits for the pipelined inserts (PipelineInserts), so that the
   // connection is this thread's again; their first failure, if any.
   Status Settle() { return pipeline_ == nullptr ? Status() : pipeline_->Drain(); }
@@ -111,7 +117,10 @@ class SqliteStoreImpl final : public Store {
       : options_(std::move(options)), base_(schema::BuiltinCatalog()), catalog_(base_) {}
 
   StatusOr<std::unique_ptr<Transaction>> Begin(bool write) override {
-    return BeginTransaction(write, /*check_version=*/true);
+    KITH_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> txn,
+                          BeginTransaction(write, /*check_version=*/true));
+    if (write && options_.change_log) static_cast<SqliteTransaction&>(*txn).EnableChangeLog();
+    return txn;
   }
 
   // `check_version` false: the catalog as it is (Migrate(), before the
@@ -372,6 +381,7 @@ StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value
   if (e->name == kGrowthEntity) ++growth_rows_inserted_;
   if (e->name == kCountedEntity) counted_changes_.reset();
   memo_.Inserted(*e, id, row);
+  KITH_RETURN_IF_ERROR(LogInsert(*e, id, row));
   return id;
 }
 
@@ -379,18 +389,20 @@ Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Valu
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
   KITH_RETURN_IF_ERROR(Settle());
+  KITH_ASSIGN_OR_RETURN(Value old, OldValues(*e, id, changes));
   if (e->name == kCountedEntity) counted_changes_.reset();
   memo_.Updated(*e, changes);
   KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, nullptr, nullptr, nullptr));
   if (conn_->Changes() == 0) {
     return NotFound(std::string(entity) + " id " + std::to_string(id) + " not found");
   }
-  return Status();
+  return LogUpdate(*e, id, old, changes);
 }
 
 Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_RETURN_IF_ERROR(Settle());
+  KITH_ASSIGN_OR_RETURN(std::vector<Value> logged, DeleteChanges(*e, id));
   // A delete may cascade to other tables (rows deleted, links set to null):
   // forget everything.
   memo_.Clear();
@@ -400,6 +412,7 @@ Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
   if (conn_->Changes() == 0) {
     return NotFound(std::string(entity) + " id " + std::to_string(id) + " not found");
   }
+  for (Value& row : logged) KITH_RETURN_IF_ERROR(StoreChange(std::move(row)));
   return Status();
 }
 

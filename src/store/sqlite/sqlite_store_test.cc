@@ -279,6 +279,7 @@ TEST_F(SqliteStoreTest, Migration8RemakesIndexesOfOftenEmptyColumnsSparse) {
                             "DELETE FROM kith_schema_version WHERE version >= 8"}) {
       ASSERT_TRUE(conn->Exec(ddl).ok()) << ddl;
     }
+    ASSERT_TRUE(sqlite::UndoMigration10(*conn).ok());
     ASSERT_TRUE(sqlite::UndoMigration9(*conn).ok());
   }
   ASSERT_EQ(index_sql(employer).find("WHERE"), std::string::npos);
@@ -518,6 +519,7 @@ TEST_F(SqliteStoreTest, MigrationFiveUpgradesAVersionFourDatabase) {
     }
     ASSERT_TRUE(conn->Exec("DROP VIEW civicrm_relationship_cache").ok());
     ASSERT_TRUE(conn->Exec("DELETE FROM kith_schema_version WHERE version >= 5").ok());
+    ASSERT_TRUE(sqlite::UndoMigration10(*conn).ok());
     ASSERT_TRUE(sqlite::UndoMigration9(*conn).ok());
   }
   auto reopened = OpenStore(options_);

@@ -21,4 +21,13 @@ inline Status UndoMigration9(SqliteConnection& conn) {
   return Status();
 }
 
+// Undoes migration 10: drops the change log and the webhook tables.
+inline Status UndoMigration10(SqliteConnection& conn) {
+  for (const char* sql : {"DROP TABLE kith_webhook_delivery", "DROP TABLE kith_webhook",
+                          "DROP TABLE kith_change_log"}) {
+    KITH_RETURN_IF_ERROR(conn.Exec(sql));
+  }
+  return Status();
+}
+
 }  // namespace kith::store::sqlite
