@@ -26,6 +26,18 @@ struct SecuritySettings {
 };
 // ---- end of the security settings
 
+// ---- Operations settings (issue 17): what a running server tells its
+// operator. Read and written by the block of the same name in kith_config.cc.
+struct OperationsSettings {
+  // Who may read GET /metrics: "off" (404), "loopback" (clients on this
+  // machine only; others get 403) or "open".
+  std::string metrics = "loopback";
+  // One JSON line per request: "off", "stderr" or a file path (appended
+  // to; reopened on SIGHUP for log rotation).
+  std::string access_log = "stderr";
+};
+// ---- end of the operations settings
+
 struct KithConfig {
   std::string site_key;                        // required; >= 32 characters when generated
   int64_t session_idle_seconds = 3600;         // session idle expiry
@@ -49,6 +61,7 @@ struct KithConfig {
   int64_t max_connections = 1000;  // open connections; past it the oldest idle one is closed
   // --- end of limits ---
   SecuritySettings security;
+  OperationsSettings operations;
 };
 
 // Paths inside a data directory.

@@ -4,6 +4,7 @@
 // backend's dialect and run by the backend.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,10 @@ class SqlTransaction : public Transaction {
  public:
   LookupMemo& memo() { return memo_; }
 
+  // When the work of this transaction began (Begin's wait for the database
+  // included); its construction unless the backend says earlier.
+  void set_began(std::chrono::steady_clock::time_point began) { began_ = began; }
+
   Status CreateTable(std::string_view entity) override;
   Status AddColumn(std::string_view entity, std::string_view field) override;
   Status DropColumn(std::string_view entity, std::string_view field) override;
@@ -45,7 +50,16 @@ class SqlTransaction : public Transaction {
   StatusOr<const schema::Field*> FindField(const schema::Entity& entity,
                                            std::string_view field) const;
 
+  // The transaction has ended (committed, failed or rolled back): its time
+  // goes to the thread's request record (base/request_record.h). Once; the
+  // backends call it at the end of Commit() and in their destructors.
+  void NoteEnded();
+
   LookupMemo memo_;
+
+ private:
+  std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
+  bool ended_ = false;
 };
 
 }  // namespace kith::store::internal

@@ -1,7 +1,9 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <cstdio>
 #include <mutex>
 #include <unordered_map>
@@ -117,6 +119,7 @@ class SqliteStoreImpl final : public Store {
   // `check_version` false: the catalog as it is (Migrate(), before the
   // custom data tables may exist).
   StatusOr<std::unique_ptr<Transaction>> BeginTransaction(bool write, bool check_version) {
+    const auto began = std::chrono::steady_clock::now();
     std::unique_lock<std::mutex> write_lock;
     if (write) write_lock = std::unique_lock<std::mutex>(write_mutex_);
     KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
@@ -149,6 +152,7 @@ class SqliteStoreImpl final : public Store {
     }
     auto txn = std::unique_ptr<SqliteTransaction>(new SqliteTransaction(
         this, std::move(conn), write, std::move(write_lock), std::move(catalog)));
+    txn->set_began(began);
     txn->SetChangeCount(versions[1]);
     if (check_version && *version != known_version) {
       KITH_ASSIGN_OR_RETURN(std::shared_ptr<const schema::Catalog> fresh,
@@ -349,6 +353,7 @@ SqliteTransaction::~SqliteTransaction() {
   pipeline_.reset();
   if (!done_) (void)conn_->Command("ROLLBACK");
   store_->ReturnConnection(std::move(conn_));
+  NoteEnded();
 }
 
 StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value& row) {
@@ -455,6 +460,7 @@ Status SqliteTransaction::Commit() {
   done_ = true;
   if (s.ok() && write_) store_->KeepStatistics(*conn_, growth_rows_inserted_);
   if (write_lock_.owns_lock()) write_lock_.unlock();
+  NoteEnded();
   return s;
 }
 
