@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/backup_command.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -57,6 +58,16 @@ int main(int argc, char** argv) {
   import_cmd->add_option("--data", import.data_dir, "Data directory")->required();
   import_cmd->add_option("--entity", import.entity, "APIv4 entity (default Contact)");
 
+  kith::cli::BackupOptions backup;
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "Copy a data directory (a consistent database copy, settings, extensions) to one file while it serves");
+  backup_cmd->add_option("--data", backup.data_dir, "Data directory")->required();
+  backup_cmd->add_option("--output", backup.output, "The backup file to create (a tar archive)")->required();
+  kith::cli::RestoreOptions restore;
+  auto* restore_cmd = app.add_subcommand("restore", "Make a new data directory from a `kith backup` file");
+  restore_cmd->add_option("--data", restore.data_dir, "Data directory to create (absent or empty)")->required();
+  restore_cmd->add_option("--input", restore.input, "The backup file")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   kith::Status status;
@@ -74,6 +85,10 @@ int main(int argc, char** argv) {
     status = kith::cli::RunExtList(ext_list, std::cout);
   } else if (import_cmd->parsed()) {
     status = kith::cli::RunImport(import, std::cout);
+  } else if (backup_cmd->parsed()) {
+    status = kith::cli::RunBackup(backup, std::cout);
+  } else if (restore_cmd->parsed()) {
+    status = kith::cli::RunRestore(restore, std::cout);
   }
   if (!status.ok()) {
     std::cerr << "kith: " << status.message() << "\n";

@@ -172,6 +172,17 @@ class SqliteStoreImpl final : public Store {
     return catalog_;
   }
 
+  Status Backup(const std::string& path) override {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) return AlreadyExists(path + " already exists");
+    KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
+    Status s = conn->CopyTo(path);
+    ReturnConnection(std::move(conn));
+    if (s.ok()) s = CheckDatabaseFile(path);
+    if (!s.ok()) std::filesystem::remove(path, ec);
+    return s;
+  }
+
   const schema::Catalog& base() const { return *base_; }
 
   // Commits `conn`'s transaction and, when it succeeds, makes `catalog` the
