@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,24 @@ void Sample(std::string& out, std::string_view name, std::string_view labels, do
   out += ' ';
   AppendNumber(out, value);
   out += '\n';
+}
+
+// One sample of `name` per entry of `series`, whose keys are the values of
+// the labels `names`, in order, joined by kSep.
+void Series(std::string& out, std::string_view name, const std::map<std::string, uint64_t>& series,
+            std::initializer_list<std::string_view> names) {
+  std::string labels;
+  for (const auto& [key, n] : series) {
+    std::vector<std::string_view> values = Split(key, kSep);
+    labels.clear();
+    size_t i = 0;
+    for (std::string_view label : names) {
+      if (i > 0) labels += ',';
+      AppendLabel(labels, label, i < values.size() ? values[i] : std::string_view());
+      ++i;
+    }
+    Sample(out, name, labels, static_cast<double>(n));
+  }
 }
 
 double WallSeconds() {
@@ -188,30 +207,11 @@ std::string Metrics::Render() const {
   Header(out, "kith_requests_total", "counter",
          "HTTP requests answered, by protocol (3.2, v3, v4, other), API entity and action, and "
          "HTTP status.");
-  for (const auto& [key, n] : requests) {
-    std::vector<std::string_view> parts = Split(key, kSep);
-    labels.clear();
-    AppendLabel(labels, "protocol", parts[0]);
-    labels += ',';
-    AppendLabel(labels, "entity", parts[1]);
-    labels += ',';
-    AppendLabel(labels, "action", parts[2]);
-    labels += ',';
-    AppendLabel(labels, "status", parts[3]);
-    Sample(out, "kith_requests_total", labels, static_cast<double>(n));
-  }
-
+  Series(out, "kith_requests_total", requests, {"protocol", "entity", "action", "status"});
   Header(out, "kith_request_errors_total", "counter",
          "Requests answered with an error, by protocol and error code (3.2 and APIv3 answer "
          "most errors with HTTP 200; they count here too).");
-  for (const auto& [key, n] : errors) {
-    std::vector<std::string_view> parts = Split(key, kSep);
-    labels.clear();
-    AppendLabel(labels, "protocol", parts[0]);
-    labels += ',';
-    AppendLabel(labels, "code", parts[1]);
-    Sample(out, "kith_request_errors_total", labels, static_cast<double>(n));
-  }
+  Series(out, "kith_request_errors_total", errors, {"protocol", "code"});
 
   Header(out, "kith_request_duration_seconds", "histogram",
          "Time from a request's arrival to its answer, by protocol.");
