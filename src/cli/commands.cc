@@ -157,14 +157,26 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
   auth::PasswordPool password_pool(
       {.threads = static_cast<int>(security.password_threads),
        .queue_limit = static_cast<size_t>(security.password_queue)});
+  // GET /metrics and the access log (kith.toml metrics, access_log).
+  const config::OperationsSettings& operations = rt->config.operations;
+  server::Metrics metrics;
+  std::unique_ptr<server::AccessLog> access_log;
+  if (operations.access_log != "off") {
+    KITH_ASSIGN_OR_RETURN(access_log, server::AccessLog::Open(operations.access_log));
+  }
   // The built-ins plus the extensions, swapped whole on SIGHUP.
   LiveService live(rt->registry, *rt->store, *rt->auth,
                    {.honest_http_status = rt->config.honest_http_status,
                     .q_means_v3 = rt->config.q_dialect == "v3",
                     .limits = rt->config.limits,
-                     .password_pool = &password_pool,
-                     .cors_origins = security.cors_origins,
-                     .database_answers = [&store = *rt->store] { return store.Answering(); }},
+                    .password_pool = &password_pool,
+                    .cors_origins = security.cors_origins,
+                    .database_answers = [&store = *rt->store] { return store.Answering(); },
+                    .metrics = &metrics,
+                    .access_log = access_log.get(),
+                    .metrics_access = operations.metrics == "off"    ? server::MetricsAccess::kOff
+                                      : operations.metrics == "open" ? server::MetricsAccess::kOpen
+                                                                     : server::MetricsAccess::kLoopback},
                    extensions::ExtensionsDir(options.data_dir), extensions::SandboxLimits{});
   ReportExtensions(*live.Reload(), out);
   (void)rt->store->Answering();  // the database's probe starts now, not at the first /healthz
@@ -210,16 +222,22 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
                               .retry_max_seconds = sync.webhook_retry_max_seconds,
                               .retention_days = sync.change_log_retention_days}});
   webhooks.Start();
+  metrics.SetOpenConnections([&server] { return server->open_connections(); });
   out << "kith serving on http://" << listen.first << ":" << server->port() << "\n" << std::flush;
   int received = 0;
   while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
     ReportExtensions(*live.Reload(), out);
     out << "kith reloaded extensions\n" << std::flush;
+    if (access_log != nullptr) {
+      Status reopened = access_log->Reopen();
+      if (!reopened.ok()) std::cerr << "kith: " << reopened.message() << "\n" << std::flush;
+    }
   }
   out << "kith stopping (signal " << received << ")\n" << std::flush;
   server->Stop();
   server->Wait();
   webhooks.Stop();
+  metrics.SetOpenConnections(nullptr);
   return Status();
 }
 

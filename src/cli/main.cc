@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/api_command.h"
+#include "cli/backup_command.h"
 #include "cli/commands.h"
 #include "cli/export_command.h"
 #include "cli/import_command.h"
@@ -107,6 +108,16 @@ int main(int argc, char** argv) {
       "openapi", "Print the OpenAPI 3.1 document of APIv4 (as served at /civicrm/ajax/api4/openapi.json)");
   openapi_cmd->add_option("--data", openapi.data_dir, "Data directory")->required();
 
+  kith::cli::BackupOptions backup;
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "Copy a data directory (a consistent database copy, settings, extensions) to one file while it serves");
+  backup_cmd->add_option("--data", backup.data_dir, "Data directory")->required();
+  backup_cmd->add_option("--output", backup.output, "The backup file to create (a tar archive)")->required();
+  kith::cli::RestoreOptions restore;
+  auto* restore_cmd = app.add_subcommand("restore", "Make a new data directory from a `kith backup` file");
+  restore_cmd->add_option("--data", restore.data_dir, "Data directory to create (absent or empty)")->required();
+  restore_cmd->add_option("--input", restore.input, "The backup file")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   kith::Status status;
@@ -132,6 +143,10 @@ int main(int argc, char** argv) {
     status = kith::cli::RunMigrateStore(migrate_store, std::cout);
   } else if (openapi_cmd->parsed()) {
     status = kith::cli::RunOpenApi(openapi, std::cout);
+  } else if (backup_cmd->parsed()) {
+    status = kith::cli::RunBackup(backup, std::cout);
+  } else if (restore_cmd->parsed()) {
+    status = kith::cli::RunRestore(restore, std::cout);
   }
   if (!status.ok()) {
     std::cerr << "kith: " << status.message() << "\n";

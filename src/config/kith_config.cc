@@ -74,6 +74,16 @@ const IntSetting* FindIntSetting(std::string_view key) {
 // ---- Security settings (see SecuritySettings in kith_config.h).
 namespace {
 
+// A TOML basic string: "text" with \" and \\ escaped.
+std::string QuotedString(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
 // A one-line TOML array of basic strings: ["a", "b"] (escapes \" and \\).
 std::optional<std::vector<std::string>> ParseStringArray(std::string_view text) {
   if (text.size() < 2 || text.front() != '[' || text.back() != ']') return std::nullopt;
@@ -130,9 +140,7 @@ void WriteSecuritySettings(std::ostream& out, const SecuritySettings& s) {
       << "# Web origins whose browser pages may call kith, e.g. [\"https://www.example.org\"].\n"
       << "cors_origins = [";
   for (size_t i = 0; i < s.cors_origins.size(); ++i) {
-    out << (i == 0 ? "\"" : ", \"");
-    for (char c : s.cors_origins[i]) out << (c == '"' || c == '\\' ? "\\" : "") << c;
-    out << '"';
+    out << (i == 0 ? "" : ", ") << QuotedString(s.cors_origins[i]);
   }
   out << "]\n";
 }
@@ -169,6 +177,44 @@ void WriteSyncSettings(std::ostream& out, const SyncSettings& s) {
 
 }  // namespace
 // ---- end of the change log settings
+
+// ---- Operations settings (see OperationsSettings in kith_config.h).
+namespace {
+
+// A TOML basic string on one line: "text" (escapes \" and \\).
+std::optional<std::string> ParseBasicString(std::string_view text) {
+  auto items = ParseStringArray("[" + std::string(text) + "]");
+  if (!items || items->size() != 1) return std::nullopt;
+  return std::move((*items)[0]);
+}
+
+StatusOr<bool> ReadOperationsSetting(const std::string& key, const std::string& value,
+                                     OperationsSettings& s, const std::function<Status()>& bad) {
+  if (key == "metrics") {
+    auto v = ParseBasicString(value);
+    if (!v || (*v != "off" && *v != "loopback" && *v != "open")) return bad();
+    s.metrics = *v;
+    return true;
+  }
+  if (key == "access_log") {
+    auto v = ParseBasicString(value);
+    if (!v || v->empty()) return bad();
+    s.access_log = *v;
+    return true;
+  }
+  return false;
+}
+
+void WriteOperationsSettings(std::ostream& out, const OperationsSettings& s) {
+  out << "# Who may read GET /metrics (Prometheus): \"off\", \"loopback\" (this machine only)\n"
+      << "# or \"open\".\n"
+      << "metrics = " << QuotedString(s.metrics) << "\n"
+      << "# One JSON line per request: \"off\", \"stderr\" or a file path (reopened on SIGHUP).\n"
+      << "access_log = " << QuotedString(s.access_log) << "\n";
+}
+
+}  // namespace
+// ---- end of the operations settings
 
 std::string ConfigPath(const std::string& data_dir) { return data_dir + "/kith.toml"; }
 std::string DatabasePath(const std::string& data_dir) { return data_dir + "/kith.db"; }
@@ -220,6 +266,9 @@ StatusOr<KithConfig> LoadConfig(const std::string& data_dir) {
       KITH_ASSIGN_OR_RETURN(bool known, ReadSecuritySetting(key, value, config.security, bad));
       if (!known) {
         KITH_ASSIGN_OR_RETURN(known, ReadSyncSetting(key, value, config.sync, bad));
+        if (!known) {
+          KITH_ASSIGN_OR_RETURN(known, ReadOperationsSetting(key, value, config.operations, bad));
+        }
       }
       if (!known) {
         return InvalidArgument("kith.toml line " + std::to_string(number) + ": unknown setting " + key);
@@ -252,6 +301,7 @@ Status WriteConfig(const std::string& data_dir, const KithConfig& config) {
   }
   WriteSecuritySettings(out, config.security);
   WriteSyncSettings(out, config.sync);
+  WriteOperationsSettings(out, config.operations);
   if (!config.database.empty()) {
     out << "# The PostgreSQL database (instead of SQLite in kith.db), and how many\n"
         << "# connections to it this server opens at most.\n"

@@ -39,6 +39,17 @@ struct SyncSettings {
   int64_t webhook_retry_max_seconds = 600;  // the longest wait between two attempts
 };
 // ---- end of the change log and webhook settings
+// ---- Operations settings (issue 17): what a running server tells its
+// operator. Read and written by the block of the same name in kith_config.cc.
+struct OperationsSettings {
+  // Who may read GET /metrics: "off" (404), "loopback" (clients on this
+  // machine only; others get 403) or "open".
+  std::string metrics = "loopback";
+  // One JSON line per request: "off", "stderr" or a file path (appended
+  // to; reopened on SIGHUP for log rotation).
+  std::string access_log = "stderr";
+};
+// ---- end of the operations settings
 
 struct KithConfig {
   std::string site_key;                        // required; >= 32 characters when generated
@@ -64,6 +75,7 @@ struct KithConfig {
   // --- end of limits ---
   SecuritySettings security;
   SyncSettings sync;
+  OperationsSettings operations;
 };
 
 // Paths inside a data directory.

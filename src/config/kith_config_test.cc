@@ -38,6 +38,31 @@ TEST_F(KithConfigTest, WrittenSettingsReadBack) {
             std::filesystem::perms::none);
 }
 
+TEST_F(KithConfigTest, OperationsSettingsReadBackAndHaveDefaults) {
+  std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\n";
+  auto defaults = LoadConfig(dir_);
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->operations.metrics, "loopback");
+  EXPECT_EQ(defaults->operations.access_log, "stderr");
+
+  KithConfig c;
+  c.site_key = "0123456789abcdef0123456789abcdef";
+  c.operations.metrics = "open";
+  c.operations.access_log = "/var/log/kith \"a\"\\b.log";
+  ASSERT_TRUE(WriteConfig(dir_, c).ok());
+  auto read = LoadConfig(dir_);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->operations.metrics, "open");
+  EXPECT_EQ(read->operations.access_log, c.operations.access_log);
+
+  for (const char* line : {"metrics = \"public\"", "metrics = open", "access_log = \"\""}) {
+    std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\n" << line << "\n";
+    auto bad = LoadConfig(dir_);
+    ASSERT_FALSE(bad.ok()) << line;
+    EXPECT_NE(std::string(bad.status().message()).find("line 2: bad value"), std::string::npos);
+  }
+}
+
 TEST_F(KithConfigTest, QDialectIsThreeTwoOrV3) {
   std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\nq_dialect = \"v4\"\n";
   auto read = LoadConfig(dir_);

@@ -203,6 +203,11 @@ class ServerImpl final : public HttpServer {
 
   uint16_t port() const override { return port_; }
 
+  size_t open_connections() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return connections_.size();
+  }
+
   void Stop() override {
     std::vector<std::shared_ptr<Connection>> live;
     bool first = false;
@@ -368,7 +373,7 @@ class ServerImpl final : public HttpServer {
 
   // Declared before ioc_: connections destroyed while the io_context is torn
   // down still unregister themselves.
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable stop_cv_;
   bool stop_requested_ = false;
   std::atomic<bool> stopping_{false};

@@ -57,6 +57,9 @@ class HttpServer {
   // The bound port (the real one when options.port was 0).
   virtual uint16_t port() const = 0;
 
+  // The connections open now (accepted and not yet closed). Thread-safe.
+  virtual size_t open_connections() const = 0;
+
   // Stops accepting, lets in-flight requests finish and their responses be
   // written, closes idle connections, then joins the threads. Idempotent.
   virtual void Stop() = 0;

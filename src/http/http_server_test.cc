@@ -190,6 +190,26 @@ TEST(HttpServerTest, PortIsRealForEphemeralPort) {
   EXPECT_TRUE(c.connected());
 }
 
+// open_connections() (the /metrics gauge) counts accepted connections until
+// they close.
+TEST(HttpServerTest, CountsOpenConnections) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->open_connections(), 0u);
+  {
+    Client a(server->port());
+    Client b(server->port());
+    ASSERT_TRUE(a.Exchange("GET /x HTTP/1.1\r\nHost: h\r\n\r\n").ok);
+    ASSERT_TRUE(b.Exchange("GET /x HTTP/1.1\r\nHost: h\r\n\r\n").ok);
+    EXPECT_EQ(server->open_connections(), 2u);
+  }
+  // The server sees the clients close on its own time.
+  for (int i = 0; i < 200 && server->open_connections() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(server->open_connections(), 0u);
+}
+
 TEST(HttpServerTest, EchoesMethodPathQueryHeaderAndRemote) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);

@@ -1,7 +1,9 @@
 #include "server/kith_service.h"
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
+#include <memory>
 
 #include "api/request_budget.h"
 #include "server/cors.h"
@@ -17,9 +19,59 @@ KithService::KithService(const auth::Authenticator& auth, const api::Dispatcher&
                          ServiceOptions options)
     : auth_(auth), dispatcher_(dispatcher), options_(options) {}
 
+HttpResponse KithService::Handle(const HttpRequest& request) const {
+  if ((options_.metrics == nullptr && options_.access_log == nullptr) ||
+      request.path == "/healthz") {
+    return Answer(request);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  // On the heap: a deferred answer's work (OnPasswordPool) notes into it too.
+  auto record = std::make_shared<RequestRecord>();
+  HttpResponse response;
+  {
+    ScopedRequestRecord current(record.get());
+    response = Answer(request);
+  }
+  if (!response.deferred) {
+    Observe(request, *record, response.status, started);
+    return response;
+  }
+  response.deferred = [this, later = std::move(response.deferred), record, request,
+                       started](std::function<void(HttpResponse)> respond) {
+    later([this, record, request, started, respond = std::move(respond)](HttpResponse answer) {
+      Observe(request, *record, answer.status, started);
+      respond(std::move(answer));
+    });
+  };
+  return response;
+}
+
+void KithService::Observe(const HttpRequest& request, const RequestRecord& record, int status,
+                          std::chrono::steady_clock::time_point started) const {
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  if (options_.metrics != nullptr) options_.metrics->CountRequest(record, status, elapsed);
+  if (options_.access_log != nullptr) options_.access_log->Log(request, record, status, elapsed);
+}
+
+HttpResponse KithService::MetricsPage(const HttpRequest& request) const {
+  if (options_.metrics == nullptr || options_.metrics_access == MetricsAccess::kOff) {
+    return HttpResponse{404, "text/plain; charset=UTF-8", {}, "Not Found\n"};
+  }
+  if (options_.metrics_access == MetricsAccess::kLoopback && !IsLoopback(request.remote_address)) {
+    return HttpResponse{403, "text/plain; charset=UTF-8", {},
+                        "metrics are served to loopback clients only (kith.toml metrics)\n"};
+  }
+  if (request.method != "GET" && request.method != "HEAD") {
+    return HttpResponse{405, "text/plain; charset=UTF-8", {{"Allow", "GET, HEAD"}},
+                        "GET /metrics\n"};
+  }
+  return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", {},
+                      options_.metrics->Render()};
+}
+
 // CORS around the routes: preflights answered here, a session cookie from
 // another origin's page dropped, the allowed origin named in the answer.
-HttpResponse KithService::Handle(const HttpRequest& request) const {
+HttpResponse KithService::Answer(const HttpRequest& request) const {
   if (IsPreflight(request)) return PreflightResponse(request, options_.cors_origins);
   bool cross_origin = IsCrossOrigin(request);
   HttpResponse response = cross_origin && !request.Header("cookie").empty()
@@ -48,6 +100,7 @@ HttpResponse KithService::Route(const HttpRequest& request) const {
     }
     return HttpResponse{200, "text/plain; charset=UTF-8", {}, "ok\n"};
   }
+  if (request.path == "/metrics") return MetricsPage(request);
   if (IsExplorerPath(request.path)) return ExplorerResponse(request);
   // Every API call the request runs counts against its budget.
   api::RequestBudget budget(options_.limits, request.client_gone);
@@ -65,10 +118,13 @@ std::optional<HttpResponse> KithService::OnPasswordPool(
   auth::PasswordPool* pool = options_.password_pool;
   if (pool == nullptr || auth::PasswordPool::OnPoolThread()) return std::nullopt;
   busy.headers.emplace_back("Retry-After", "1");
+  // The request's record lives until `respond` has been called (Handle).
+  RequestRecord* record = CurrentRequestRecord();
   HttpResponse later;
-  later.deferred = [pool, request, route = std::move(route),
-                    busy = std::move(busy)](std::function<void(HttpResponse)> respond) {
-    bool queued = pool->TrySubmit([request, route, respond] {
+  later.deferred = [pool, request, route = std::move(route), busy = std::move(busy),
+                    record](std::function<void(HttpResponse)> respond) {
+    bool queued = pool->TrySubmit([request, route, respond, record] {
+      ScopedRequestRecord current(record);
       HttpResponse answer{500, "text/plain; charset=UTF-8", {}, "internal error\n"};
       try {
         answer = route(request);

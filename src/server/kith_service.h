@@ -15,6 +15,8 @@
 #include "base/request_limits.h"
 #include "auth/password_pool.h"
 #include "http/http_message.h"
+#include "server/access_log.h"
+#include "server/metrics.h"
 
 namespace kith::server {
 
@@ -29,6 +31,13 @@ struct ServiceOptions {
   // Whether the database answers (/healthz: 200, or 503); null: it does.
   // Called on every /healthz, so it must not wait for the database.
   std::function<bool()> database_answers;
+  // Where each answered request is counted and logged; null: not at all.
+  // Both outlive the service. Health checks (/healthz) are neither.
+  Metrics* metrics = nullptr;
+  AccessLog* access_log = nullptr;
+  // Who may read GET /metrics (404 when off or without metrics; 403 for a
+  // client not on loopback when kLoopback).
+  MetricsAccess metrics_access = MetricsAccess::kLoopback;
 };
 
 // The 413 answer to a request whose body is over `limit` bytes (for
@@ -41,9 +50,17 @@ class KithService {
   KithService(const auth::Authenticator& auth, const api::Dispatcher& dispatcher,
               ServiceOptions options);
 
+  // Answers `request`, counted in the metrics and logged (ServiceOptions).
   http::HttpResponse Handle(const http::HttpRequest& request) const;
 
  private:
+  // CORS around the routes.
+  http::HttpResponse Answer(const http::HttpRequest& request) const;
+  // GET /metrics, as ServiceOptions::metrics_access allows.
+  http::HttpResponse MetricsPage(const http::HttpRequest& request) const;
+  // Counts and logs one answered request.
+  void Observe(const http::HttpRequest& request, const RequestRecord& record, int status,
+               std::chrono::steady_clock::time_point started) const;
   // The protocol a path speaks (shared/PROTOCOL.md A.1).
   http::HttpResponse Route(const http::HttpRequest& request) const;
   http::HttpResponse HandleLegacy(const http::HttpRequest& request, bool browser_path) const;

@@ -4,6 +4,7 @@
 #include "api/action_registry.h"
 #include "auth/secrets.h"
 #include "base/error_details.h"
+#include "base/request_record.h"
 #include "base/strings.h"
 #include "server/kith_service.h"
 #include "server/route_helpers.h"
@@ -28,6 +29,7 @@ constexpr char kTooBusy[] = "Too many logins at once; try again in a moment.";
 }  // namespace
 
 HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_path) const {
+  NoteProtocol("3.2");
   // json=1 may also come in a form body (3.2 read $_REQUEST).
   bool json = browser_path || RawParamsWantJson(request.query) ||
               (AsciiLower(request.Header("content-type"))
@@ -49,6 +51,7 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     return r;
   };
   auto fail = [&](const Status& s, bool rest_layer) {
+    NoteError(s);
     int status = options_.honest_http_status || request.Header("x-kith-honest-status") == "1"
                      ? HonestStatus(s)
                      : error_status;
@@ -77,6 +80,9 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
   if (!browser_path && !auth_.CheckSiteKey(req.site_key)) {
     return fail(Unauthenticated(kSiteKeyError), true);
   }
+  if (req.kind == Kind::kPing) NoteCall("", "ping", true);
+  if (req.kind == Kind::kLogin) NoteCall("", "login", true);
+  if (req.kind == Kind::kLogout) NoteCall("", "logout", true);
   if (req.kind == Kind::kPing) {
     return render(Value{{"is_error", 0}, {"message", "PONG: "}}, 200);
   }
@@ -113,6 +119,7 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
   }
   if (!caller.ok() && IsUncheckedCredential(caller.status())) return fail(caller.status(), true);
   if (!caller.ok()) return fail(Unauthenticated("Valid session, or user api_key required"), true);
+  NoteCaller(caller->user_id, caller->contact_id);
 
   if (req.kind == Kind::kLogout) {
     if (!req.session_id.empty()) {
@@ -126,6 +133,8 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
   api::ApiCall call{req.entity, req.action, req.params, 2};
   const api::ActionRegistry& registry = dispatcher_.registry();
   const api::ActionSpec* spec = registry.Find(2, req.entity, req.action);
+  NoteCall(spec != nullptr ? spec->entity : req.entity, spec != nullptr ? spec->action : req.action,
+           spec != nullptr);
   // CSRF: on the browser path a session cookie is the only credential, and
   // a browser sends it with any page's request. Writes need what only a
   // script of kith's own origin can send, as CiviCRM's AJAX API requires.

@@ -10,6 +10,10 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
+bool IsLoopback(std::string_view address) {
+  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
+}
+
 bool RawParamsWantJson(std::string_view urlencoded) {
   for (std::string_view pair : Split(urlencoded, '&', true)) {
     if (pair.rfind("json=", 0) == 0 && pair.size() > 5 && pair.substr(5) != "0") return true;

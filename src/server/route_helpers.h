@@ -13,6 +13,10 @@ namespace kith::server {
 
 bool EndsWith(std::string_view s, std::string_view suffix);
 
+// True for a peer address on the loopback interface (127.0.0.0/8, ::1, and
+// 127.x as an IPv4-mapped IPv6 address).
+bool IsLoopback(std::string_view address);
+
 // json=<non-zero> among urlencoded pairs (a raw query string or form body),
 // for answering in the asked format a request whose parameters could not be
 // parsed.

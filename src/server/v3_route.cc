@@ -7,6 +7,7 @@
 // (X-Requested-With: XMLHttpRequest). HTTP GET runs only actions that read.
 #include "api/action_registry.h"
 #include "base/error_details.h"
+#include "base/request_record.h"
 #include "base/strings.h"
 #include "server/kith_service.h"
 #include "server/route_helpers.h"
@@ -88,6 +89,7 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
 
 HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& params, bool ajax,
                                    std::string_view q_function) const {
+  NoteProtocol("v3");
   bool json = wire::v3::WantsJson(params);
   bool pretty = false;
   bool honest = options_.honest_http_status || request.Header("x-kith-honest-status") == "1";
@@ -105,6 +107,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   };
   // A refusal before any call: {"error_message":...,"is_error":1}.
   auto refuse = [&](const Status& s) {
+    NoteError(s);
     HttpResponse r =
         render(wire::v3::V3RestError(std::string(s.message())), honest ? HonestStatus(s) : 200);
     AddRetryAfter(s, r.headers);
@@ -160,6 +163,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
       return HttpResponse{honest ? 401 : 403, "text/html; charset=UTF-8", {}, kLoginPage};
     }
     if (request.Header("x-requested-with") != "XMLHttpRequest") {
+      NoteError(PermissionDenied("CSRF suspected"));
       std::string_view referer = request.Header("referer");
       Value body{{"IP", request.remote_address},
                  {"level", "security"},
@@ -175,6 +179,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
       return r;
     }
   }
+  NoteCaller(caller->user_id, caller->contact_id);
   // The browser page itself needs these (CiviCRM's menu access).
   if (ajax && (!caller->Has("access CiviCRM") || !caller->Has("access AJAX API"))) {
     return HttpResponse{403, "text/html; charset=UTF-8", {}, kLoginPage};
@@ -197,11 +202,14 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   auto run = [&](const std::string& entity, const std::string& action, const Value& call_params,
                  int& status) -> Value {
     if (auto refused = destructive_get(action)) {
+      NoteError(PermissionDenied("Destructive HTTP GET"));
       status = honest ? 405 : 200;
       return *refused;
     }
     const api::ActionRegistry& registry = dispatcher_.registry();
     const api::ActionSpec* spec = registry.Find(3, entity, action);
+    bool known = spec != nullptr && spec->entity == entity;
+    NoteCall(known ? spec->entity : entity, known ? spec->action : action, known);
     Status error;
     if (spec == nullptr || spec->entity != entity) {
       error = NotFound("API (" + entity + ", " + action +
@@ -224,6 +232,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
         return refused ? Status() : (*txn)->Commit();
       });
       if (error.ok() && refused) {
+        NoteError(InvalidArgument("refused by the action"));
         status = honest ? 400 : 200;
         return result;
       }
@@ -232,6 +241,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
     if (error.code() == absl::StatusCode::kInternal || error.code() == absl::StatusCode::kUnknown) {
       error = ErrorWithDetails(error.code(), "Internal error", Value::object());
     }
+    NoteError(error);
     status = honest ? HonestStatus(error) : 200;
     return wire::v3::V3ErrorBody(error, entity, action);
   };

@@ -9,6 +9,7 @@
 #include "api/action_registry.h"
 #include "api/openapi.h"
 #include "base/error_details.h"
+#include "base/request_record.h"
 #include "base/strings.h"
 #include "server/kith_service.h"
 #include "server/route_helpers.h"
@@ -47,11 +48,13 @@ HttpResponse BoundedJson(int status, const Value& body, const RequestLimits& lim
 
 // authx's refusal: plain text, no JSON.
 HttpResponse AuthxFailure(const std::string& reason) {
+  NoteError(Unauthenticated(reason));
   return HttpResponse{401, "text/plain; charset=UTF-8", {}, "HTTP 401 " + reason};
 }
 
 // A credential refused unchecked after too many failures: 429, Retry-After.
 HttpResponse Throttled(const Status& s) {
+  NoteError(s);
   HttpResponse r = Json(429, wire::v4::PageError(429, std::string(s.message())));
   AddRetryAfter(s, r.headers);
   return r;
@@ -75,6 +78,7 @@ HttpResponse BodyTooLargeResponse(const HttpRequest& head, size_t limit) {
 }
 
 HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
+  NoteProtocol("v4");
   wire::v4::V4RawRequest raw;
   raw.path_tail = std::string_view(request.path).substr(sizeof(kApi4Path) - 1);
   raw.query = request.query;
@@ -87,6 +91,7 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
   raw.cookie = request.Header("cookie");
   auto parsed = wire::v4::ParseV4Request(raw, options_.limits);
   if (!parsed.ok()) {
+    NoteError(parsed.status());
     wire::v4::V4Error e = wire::v4::ErrorEnvelope(parsed.status());
     return Json(e.http_status, e.body);
   }
@@ -131,6 +136,7 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
   bool web_service = req.xhr || cred.flow == "xheader" || cred.flow == "param" ||
                      cred.flow == "legacyrest";
   if (!web_service) return Json(400, wire::v4::PageError(400, kSecurityAlert));
+  NoteCaller(caller->user_id, caller->contact_id);
 
   bool get = request.method == "GET" || request.method == "HEAD";
   if (request.method != "POST" && !get) return Json(405, wire::v4::PageError(405, kPostOnly));
@@ -155,6 +161,7 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
       return wire::v4::SuccessEnvelope(spec->entity, spec->action, std::move(*result), call.index,
                                        drop_index_field);
     }
+    NoteError(result.status());
     wire::v4::V4Error e = wire::v4::ErrorEnvelope(result.status());
     if (!e.log_line.empty()) std::fprintf(stderr, "kith: %s\n", e.log_line.c_str());
     *status = e.http_status;
@@ -162,6 +169,8 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
   };
   auto run = [&](const wire::v4::V4Call& call, int* status) -> Value {
     const api::ActionSpec* spec = registry.Find(4, call.entity, call.action);
+    NoteCall(spec != nullptr ? spec->entity : call.entity,
+             spec != nullptr ? spec->action : call.action, spec != nullptr);
     StatusOr<Value> result = Value();
     if (spec == nullptr) {
       result = registry.ActionsOf(4, call.entity).empty()

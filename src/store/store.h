@@ -150,7 +150,22 @@ class Store {
   // on a connection of its own, from the first call on. SQLite, a file
   // kith opened: true.
   virtual bool Answering() { return true; }
+  // Writes a consistent copy of the whole database to the new file `path`:
+  // the database as one read transaction sees it (every write committed
+  // before the call, none that commits after), while writers go on. The
+  // copy is then checked (CheckDatabaseFile). kAlreadyExists when `path`
+  // exists; kUnimplemented for a store that cannot (PostgreSQL: pg_dump);
+  // kUnavailable for an I/O error; kDataLoss when the copy fails its check.
+  // Nothing is left at `path` after an error.
+  virtual Status Backup(const std::string& /*path*/) {
+    return absl::UnimplementedError("this store cannot copy itself to a file");
+  }
 };
+
+// Checks the SQLite database file `path` without changing it (SQLite's
+// integrity check: every page, index and constraint). kDataLoss naming the
+// first problems when it fails; kNotFound when there is no such file.
+Status CheckDatabaseFile(const std::string& path);
 
 struct StoreOptions {
   std::string sqlite_path;   // the database file (created when missing)

@@ -143,6 +143,7 @@ function wrapResponse(res, text) {
 //   options.settings: {name: TOML value text} rewritten in kith.toml before serving
 //   options.siteKey: site key for `kith init` (random otherwise)
 //   options.threads: --threads
+//   options.listen: --listen HOST:0 (default 127.0.0.1:0); baseUrl stays 127.0.0.1
 //   options.shareDatabaseOf: another server (PostgreSQL only): serve its
 //     database, with its site key and users (the database stays its)
 //   options.files: {relative path: content} written into the data directory
@@ -198,7 +199,7 @@ export async function startKith(options = {}) {
       await writeFile(target, content);
     }
 
-    const serveArgs = ['serve', '--data', dataDir, '--listen', '127.0.0.1:0'];
+    const serveArgs = ['serve', '--data', dataDir, '--listen', options.listen ?? '127.0.0.1:0'];
     if (options.threads) serveArgs.push('--threads', String(options.threads));
     child = spawn(KITH_BIN, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -215,7 +216,7 @@ export async function startKith(options = {}) {
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (d) => {
         out += d;
-        const m = /kith serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        const m = /kith serving on http:\/\/[^\s:]+:(\d+)/.exec(out);
         if (m) {
           clearTimeout(timer);
           resolve(Number(m[1]));

@@ -1,6 +1,7 @@
 #include "store/internal/sql_transaction.h"
 
 #include "base/error_details.h"
+#include "base/request_record.h"
 
 namespace kith::store::internal {
 
@@ -9,6 +10,12 @@ const std::string& ReadVersionsSql() {
       std::string("SELECT version, (SELECT count FROM kith_change_count WHERE entity = '") +
       kCountedEntity + "') FROM kith_catalog_version";
   return sql;
+}
+
+void SqlTransaction::NoteEnded() {
+  if (ended_) return;
+  ended_ = true;
+  NoteTransaction(std::chrono::steady_clock::now() - began_);
 }
 
 StatusOr<const schema::Entity*> SqlTransaction::Find(std::string_view entity) const {

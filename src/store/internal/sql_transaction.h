@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,10 @@ const std::string& ReadVersionsSql();
 class SqlTransaction : public Transaction {
  public:
   LookupMemo& memo() { return memo_; }
+
+  // When the work of this transaction began (Begin's wait for the database
+  // included); its construction unless the backend says earlier.
+  void set_began(std::chrono::steady_clock::time_point began) { began_ = began; }
 
   Status CreateTable(std::string_view entity) override;
   Status AddColumn(std::string_view entity, std::string_view field) override;
@@ -69,6 +74,10 @@ class SqlTransaction : public Transaction {
   // Keeps one ChangeLog row (columns as the entity's): SQLite inserts it at
   // once, PostgreSQL keeps it for the commit (see PgTransaction).
   virtual Status StoreChange(Value row) = 0;
+  // The transaction has ended (committed, failed or rolled back): its time
+  // goes to the thread's request record (base/request_record.h). Once; the
+  // backends call it at the end of Commit() and in their destructors.
+  void NoteEnded();
 
   LookupMemo memo_;
 
@@ -78,6 +87,8 @@ class SqlTransaction : public Transaction {
 
   bool change_log_ = false;
   std::optional<int64_t> change_author_;
+  std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
+  bool ended_ = false;
 };
 
 }  // namespace kith::store::internal

@@ -175,6 +175,7 @@ class PgStoreImpl final : public Store {
   }
 
   StatusOr<std::unique_ptr<PgTransaction>> BeginTransaction(Kind kind) {
+    const auto began = std::chrono::steady_clock::now();
     std::optional<int64_t> versions[2];  // the catalog's, kCountedEntity's changes
     std::unique_ptr<PgConnection> conn;
     for (int attempt = 0;; ++attempt) {
@@ -200,6 +201,7 @@ class PgStoreImpl final : public Store {
       catalog = catalog_;
     }
     auto txn = std::make_unique<PgTransaction>(this, std::move(conn), kind, std::move(catalog));
+    txn->set_began(began);
     txn->SetChangeCount(versions[1]);
     // The catalog must describe the snapshot: when the database's version
     // is not the one this store's catalog reflects, read it in the snapshot.
@@ -345,6 +347,7 @@ class PgStoreImpl final : public Store {
 PgTransaction::~PgTransaction() {
   if (!done_) (void)conn_->Exec("ROLLBACK");
   store_->ReturnConnection(std::move(conn_));
+  NoteEnded();
 }
 
 StatusOr<int64_t> PgTransaction::NextId(const schema::Entity& entity) {
@@ -470,6 +473,7 @@ Status PgTransaction::Commit() {
   if (s.ok()) s = SettleSequences();
   if (s.ok()) s = catalog_changed_ ? store_->CommitAndPublish(*conn_, catalog_) : conn_->Exec("COMMIT");
   if (!s.ok()) (void)conn_->Exec("ROLLBACK");
+  NoteEnded();
   return s;
 }
 

@@ -55,6 +55,11 @@ class SqliteConnection {
   int64_t LastInsertId() const;
   int Changes() const;
 
+  // Copies this connection's database, as one read transaction sees it, to
+  // a new database file at `path` (SQLite's online backup, in one step).
+  // Call outside a transaction. kUnavailable when it fails.
+  Status CopyTo(const std::string& path);
+
  private:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   StatusOr<sqlite3_stmt*> Prepare(const std::string& sql);

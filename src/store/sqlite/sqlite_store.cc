@@ -1,7 +1,9 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <cstdio>
 #include <mutex>
 #include <unordered_map>
@@ -126,6 +128,7 @@ class SqliteStoreImpl final : public Store {
   // `check_version` false: the catalog as it is (Migrate(), before the
   // custom data tables may exist).
   StatusOr<std::unique_ptr<Transaction>> BeginTransaction(bool write, bool check_version) {
+    const auto began = std::chrono::steady_clock::now();
     std::unique_lock<std::mutex> write_lock;
     if (write) write_lock = std::unique_lock<std::mutex>(write_mutex_);
     KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
@@ -158,6 +161,7 @@ class SqliteStoreImpl final : public Store {
     }
     auto txn = std::unique_ptr<SqliteTransaction>(new SqliteTransaction(
         this, std::move(conn), write, std::move(write_lock), std::move(catalog)));
+    txn->set_began(began);
     txn->SetChangeCount(versions[1]);
     if (check_version && *version != known_version) {
       KITH_ASSIGN_OR_RETURN(std::shared_ptr<const schema::Catalog> fresh,
@@ -175,6 +179,17 @@ class SqliteStoreImpl final : public Store {
   std::shared_ptr<const schema::Catalog> catalog() const override {
     std::lock_guard<std::mutex> lock(catalog_mutex_);
     return catalog_;
+  }
+
+  Status Backup(const std::string& path) override {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) return AlreadyExists(path + " already exists");
+    KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
+    Status s = conn->CopyTo(path);
+    ReturnConnection(std::move(conn));
+    if (s.ok()) s = CheckDatabaseFile(path);
+    if (!s.ok()) std::filesystem::remove(path, ec);
+    return s;
   }
 
   const schema::Catalog& base() const { return *base_; }
@@ -358,6 +373,7 @@ SqliteTransaction::~SqliteTransaction() {
   pipeline_.reset();
   if (!done_) (void)conn_->Command("ROLLBACK");
   store_->ReturnConnection(std::move(conn_));
+  NoteEnded();
 }
 
 StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value& row) {
@@ -468,6 +484,7 @@ Status SqliteTransaction::Commit() {
   done_ = true;
   if (s.ok() && write_) store_->KeepStatistics(*conn_, growth_rows_inserted_);
   if (write_lock_.owns_lock()) write_lock_.unlock();
+  NoteEnded();
   return s;
 }
 
