@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
   libboost-dev nlohmann-json3-dev libsodium-dev libabsl-dev libcli11-dev
-  libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15 libgtest-dev libgmock-dev liblua5.4-dev libmimalloc-dev
+  libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15 libgtest-dev libgmock-dev liblua5.4-dev libmimalloc-dev
 )
 # Node.js runs the integration tests; the machine's own (newer) one is kept.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -22,6 +22,7 @@
 #include "auth/secrets.h"
 #include "cli/csv_reader.h"
 #include "cli/live_service.h"
+#include "cli/runtime.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "config/kith_config.h"
@@ -32,19 +33,7 @@
 #include "server/kith_service.h"
 
 namespace kith::cli {
-namespace {
 
-// The running parts of kith over one data directory.
-struct Runtime {
-  config::KithConfig config;
-  std::unique_ptr<store::Store> store;
-  api::ActionRegistry registry;
-  std::unique_ptr<api::Dispatcher> dispatcher;
-  std::unique_ptr<auth::Authenticator> auth;
-};
-
-// The store a data directory's settings name: SQLite in DIR/kith.db, or
-// the PostgreSQL database of `database`.
 store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::KithConfig& config) {
   store::StoreOptions options;
   options.sqlite_path = config::DatabasePath(data_dir);
@@ -59,6 +48,11 @@ StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir) {
   auto rt = std::make_unique<Runtime>();
   KITH_ASSIGN_OR_RETURN(rt->config, config::LoadConfig(data_dir));
   KITH_ASSIGN_OR_RETURN(rt->store, store::OpenStore(StoreOptionsOf(data_dir, rt->config)));
+  std::vector<auth::RoleTable::Custom> custom_roles;
+  for (const config::RoleSetting& role : rt->config.roles) {
+    custom_roles.push_back({role.name, role.permissions});
+  }
+  KITH_ASSIGN_OR_RETURN(auth::RoleTable roles, auth::RoleTable::Make(custom_roles));
   entities::RegisterBuiltins(rt->registry, api::GlobalRules());
   rt->dispatcher = std::make_unique<api::Dispatcher>(*rt->store, rt->registry);
   rt->auth = std::make_unique<auth::Authenticator>(
@@ -68,9 +62,12 @@ StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir) {
           auth::ThrottleOptions{
               .failed_logins_per_name = rt->config.security.failed_logins_per_name,
               .failed_credentials_per_address = rt->config.security.failed_credentials_per_address,
-              .window_seconds = rt->config.security.throttle_window_seconds}});
+              .window_seconds = rt->config.security.throttle_window_seconds},
+          std::move(roles)});
   return rt;
 }
+
+namespace {
 
 // One line per extension file on `out`; load errors also on stderr.
 void ReportExtensions(const extensions::ExtensionHost& host, std::ostream& out) {
@@ -141,8 +138,6 @@ Status RunInit(const InitOptions& options, std::ostream& out) {
 }
 
 Status RunUserAdd(const UserAddOptions& options, std::ostream& out) {
-  auto role = auth::ParseRole(options.role);
-  if (!role) return InvalidArgument("--role must be admin, editor or viewer, not " + options.role);
   KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
   KITH_ASSIGN_OR_RETURN(auto txn, rt->store->Begin(true));
   auth::Caller system = auth::Caller::System();
@@ -153,7 +148,7 @@ Status RunUserAdd(const UserAddOptions& options, std::ostream& out) {
       int64_t contact_id,
       api::CreateRecord(ctx, "Contact", {{"contact_type", "Individual"}, {"first_name", options.name}}));
   KITH_ASSIGN_OR_RETURN(std::string api_key,
-                        rt->auth->AddUser(*txn, {options.name, options.password, *role, contact_id,
+                        rt->auth->AddUser(*txn, {options.name, options.password, options.role, contact_id,
                                                  options.api_key}));
   KITH_RETURN_IF_ERROR(txn->Commit());
   out << "Created " << options.role << " user " << options.name << " (contact " << contact_id
@@ -186,6 +181,11 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
   KITH_ASSIGN_OR_RETURN(auto listen, ParseListen(options.listen));
   if (options.threads < 1) return InvalidArgument("--threads must be at least 1");
   const config::SecuritySettings& security = rt->config.security;
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return InvalidArgument("--tls-cert and --tls-key go together");
+  }
+  KITH_ASSIGN_OR_RETURN(server::TrustedProxies proxies,
+                        server::TrustedProxies::Parse(security.trusted_proxies));
   auth::DummyPasswordHash();  // made now, not on the first login for an unknown name
   auth::PasswordPool password_pool(
       {.threads = static_cast<int>(security.password_threads),
@@ -196,7 +196,9 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
                     .q_means_v3 = rt->config.q_dialect == "v3",
                     .limits = rt->config.limits,
                      .password_pool = &password_pool,
-                     .cors_origins = security.cors_origins},
+                     .cors_origins = security.cors_origins,
+                     .require_secure_credentials = security.require_secure_credentials,
+                     .trusted_proxies = std::move(proxies)},
                    extensions::ExtensionsDir(options.data_dir), extensions::SandboxLimits{});
   ReportExtensions(*live.Reload(), out);
   http::HttpServerOptions http_options;
@@ -204,6 +206,9 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
   http_options.port = listen.second;
   http_options.threads = options.threads;
   http_options.body_limit = static_cast<size_t>(rt->config.body_limit_bytes);
+  bool tls_flags = !options.tls_cert.empty();
+  http_options.tls_cert_file = tls_flags ? options.tls_cert : security.tls_cert;
+  http_options.tls_key_file = tls_flags ? options.tls_key : security.tls_key;
   // Connections stay under the open-file limit (raised as far as allowed),
   // with room for the database, logs and extensions.
   constexpr uint64_t kSpareFiles = 64;
@@ -230,7 +235,8 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
                           ReturnMemoryAfterLargeRequest(started, r.body.size() + response.body.size());
                           return response;
                         }));
-  out << "kith serving on http://" << listen.first << ":" << server->port() << "\n" << std::flush;
+  out << "kith serving on " << (http_options.tls_cert_file.empty() ? "http" : "https") << "://"
+      << listen.first << ":" << server->port() << "\n" << std::flush;
   int received = 0;
   while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
     ReportExtensions(*live.Reload(), out);

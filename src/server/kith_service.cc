@@ -16,9 +16,23 @@ KithService::KithService(const auth::Authenticator& auth, const api::Dispatcher&
                          ServiceOptions options)
     : auth_(auth), dispatcher_(dispatcher), options_(options) {}
 
+// Through a trusted proxy, the request is served as its client sent it: the
+// credential throttle and the plain-HTTP rule see the client, not the proxy.
+HttpResponse KithService::Handle(const HttpRequest& request) const {
+  if (options_.trusted_proxies.Contains(request.remote_address)) {
+    return Serve(Forwarded(request, options_.trusted_proxies));
+  }
+  return Serve(request);
+}
+
+bool KithService::RefusesCredentials(const HttpRequest& request) const {
+  return options_.require_secure_credentials && !request.secure &&
+         !IsLoopback(request.remote_address);
+}
+
 // CORS around the routes: preflights answered here, a session cookie from
 // another origin's page dropped, the allowed origin named in the answer.
-HttpResponse KithService::Handle(const HttpRequest& request) const {
+HttpResponse KithService::Serve(const HttpRequest& request) const {
   if (IsPreflight(request)) return PreflightResponse(request, options_.cors_origins);
   bool cross_origin = IsCrossOrigin(request);
   HttpResponse response = cross_origin && !request.Header("cookie").empty()

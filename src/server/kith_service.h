@@ -15,6 +15,7 @@
 #include "base/request_limits.h"
 #include "auth/password_pool.h"
 #include "http/http_message.h"
+#include "server/forwarded.h"
 
 namespace kith::server {
 
@@ -26,6 +27,10 @@ struct ServiceOptions {
   // null: on the calling thread (in-process tests). Outlives the service.
   auth::PasswordPool* password_pool = nullptr;
   std::vector<std::string> cors_origins;  // browser origins allowed (kith.toml); see cors.h
+  // Api keys, passwords and session cookies refused unless the client's
+  // connection is encrypted or comes from loopback (kith.toml).
+  bool require_secure_credentials = true;
+  TrustedProxies trusted_proxies;  // whose X-Forwarded-For/Proto are believed (kith.toml)
 };
 
 // The 413 answer to a request whose body is over `limit` bytes (for
@@ -41,8 +46,13 @@ class KithService {
   http::HttpResponse Handle(const http::HttpRequest& request) const;
 
  private:
+  // Handle() for the request as its client made it (forwarded.h).
+  http::HttpResponse Serve(const http::HttpRequest& request) const;
   // The protocol a path speaks (shared/PROTOCOL.md A.1).
   http::HttpResponse Route(const http::HttpRequest& request) const;
+  // True when a credential in `request` must be refused: it came in the
+  // clear from another machine (require_secure_credentials).
+  bool RefusesCredentials(const http::HttpRequest& request) const;
   http::HttpResponse HandleLegacy(const http::HttpRequest& request, bool browser_path) const;
   // /civicrm/ajax/api4[/<Entity>/<action>]: APIv4; v4_route.cc.
   http::HttpResponse HandleApi4(const http::HttpRequest& request) const;

@@ -37,6 +37,12 @@ Status CheckAnswerSize(std::string_view body, const RequestLimits& limits) {
                   " bytes");
 }
 
+Status InsecureCredentials() {
+  return PermissionDenied(
+      "Credentials are refused over plain HTTP: connect with HTTPS (kith.toml "
+      "require_secure_credentials).");
+}
+
 bool IsThrottled(const Status& s) { return s.code() == absl::StatusCode::kResourceExhausted; }
 
 void AddRetryAfter(const Status& s, std::vector<std::pair<std::string, std::string>>& headers) {

@@ -26,6 +26,10 @@ int HonestStatus(const Status& status);
 // route then answers that error instead.
 Status CheckAnswerSize(std::string_view body, const RequestLimits& limits);
 
+// The refusal of a credential sent over plain HTTP from another machine
+// (kith.toml require_secure_credentials): kPermissionDenied, HTTP 403.
+Status InsecureCredentials();
+
 // True for a credential refused unchecked because of earlier failures
 // (kResourceExhausted from auth); such answers are 429 with Retry-After.
 bool IsThrottled(const Status& status);
