@@ -124,9 +124,13 @@ describe('roles from kith.toml, checked on every action', () => {
       select: ['id'], limit: 1, chain: { made: ['Contact', 'create', create] },
     });
     assert.ok(refusedV4(chainedCreate), chainedCreate.text);
+    // A write chained to a get is not tried here: on PostgreSQL a get runs
+    // read-only and its chained write fails (500), whoever calls it.
+    const made = await v4('fundraiser', 'Email', 'create', { values: { contact_id: kith.users.viewer.contactId, email: 'fund@example.org' } });
+    assert.equal(made.status, 200, made.text);
     const chainedEmail = await v4('fundraiser', 'Contact', 'get', {
       select: ['id'], where: [['id', '=', kith.users.viewer.contactId]],
-      chain: { email: ['Email', 'create', { values: { contact_id: '$id', email: 'fund@example.org' } }] },
+      chain: { email: ['Email', 'get', { where: [['contact_id', '=', '$id']] }] },
     });
     assert.equal(chainedEmail.status, 200, chainedEmail.text);
     assert.equal(chainedEmail.json().values[0].email[0].email, 'fund@example.org');
