@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
   libboost-dev nlohmann-json3-dev libsodium-dev libabsl-dev libcli11-dev
-  libsqlite3-dev sqlite3 libpq-dev libssl-dev postgresql-15 postgresql-client-15 nginx-light libgtest-dev libgmock-dev liblua5.4-dev libmimalloc-dev
+  libsqlite3-dev sqlite3 libpq-dev libssl-dev openssl postgresql-15 postgresql-client-15 nginx-light libgtest-dev libgmock-dev liblua5.4-dev libmimalloc-dev
   libexpat1-dev
   # The fuzz targets (scripts/fuzz.sh): clang, and its libFuzzer and sanitizer runtimes.
   clang libclang-rt-14-dev

@@ -80,15 +80,17 @@ const std::vector<std::string>& CallerColumns() {
   return columns;
 }
 
-StatusOr<Caller> CallerFromRow(const Value& row) {
+// A user whose role kith.toml no longer defines is refused (it holds no
+// permission anyone chose to give).
+StatusOr<Caller> CallerFromRow(const Value& row, const RoleTable& roles) {
   if (row["is_active"] != 1) return Rejected();
-  auto role = ParseRole(row["role"].get<std::string>());
-  if (!role) return Rejected();
+  RolePtr role = row["role"].is_string() ? roles.Find(row["role"].get<std::string>()) : nullptr;
+  if (role == nullptr) return Rejected();
   Caller c;
   c.user_id = row["id"].get<int64_t>();
   c.user_name = row["name"].get<std::string>();
   c.contact_id = row["contact_id"].is_number() ? row["contact_id"].get<int64_t>() : 0;
-  c.role = *role;
+  c.role = std::move(role);
   return c;
 }
 
@@ -101,7 +103,7 @@ StatusOr<Caller> Authenticator::LoadCaller(store::Transaction& txn, int64_t user
   q.where = Condition::Leaf("id", Op::kEq, user_id);
   KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
   if (rows.empty()) return Rejected();
-  return CallerFromRow(rows[0]);
+  return CallerFromRow(rows[0], options_.roles);
 }
 
 StatusOr<Caller> Authenticator::ByApiKey(std::string_view api_key,
@@ -135,7 +137,7 @@ StatusOr<Caller> Authenticator::FindApiKeyCaller(
   q.where = Condition::Leaf("api_key_hash", Op::kEq, hash);
   KITH_ASSIGN_OR_RETURN(auto users, txn->Select(q));
   if (!users.empty()) {
-    StatusOr<Caller> caller = CallerFromRow(users[0]);
+    StatusOr<Caller> caller = CallerFromRow(users[0], options_.roles);
     if (caller.ok() && user_changes) {
       std::lock_guard<std::mutex> lock(known_keys_mutex_);
       if (known_keys_.size() >= kMaxKnownKeys) known_keys_.clear();
@@ -252,6 +254,9 @@ Status Authenticator::Logout(std::string_view session_id) const {
 StatusOr<std::string> Authenticator::AddUser(store::Transaction& txn, const NewUser& user) const {
   if (user.name.empty()) return InvalidArgument("a user needs a name");
   if (user.password.empty()) return InvalidArgument("a user needs a password");
+  if (options_.roles.Find(user.role) == nullptr) {
+    return InvalidArgument("no role " + user.role + " (roles: " + options_.roles.Names() + ")");
+  }
   Query q;
   q.entity = "User";
   q.select = {"id"};
@@ -262,7 +267,7 @@ StatusOr<std::string> Authenticator::AddUser(store::Transaction& txn, const NewU
   KITH_ASSIGN_OR_RETURN(std::string password_hash, HashPassword(user.password));
   auto id = txn.Insert("User", {{"name", user.name},
                                 {"password_hash", password_hash},
-                                {"role", std::string(RoleName(user.role))},
+                                {"role", user.role},
                                 {"contact_id", user.contact_id},
                                 {"api_key_hash", HashToken(api_key)},
                                 {"is_active", 1},
@@ -307,6 +312,56 @@ StatusOr<std::string> Authenticator::ReplaceApiKey(store::Transaction& txn, std:
 Status Authenticator::SetActive(store::Transaction& txn, std::string_view name, bool active) const {
   KITH_ASSIGN_OR_RETURN(int64_t id, UserId(txn, name));
   return txn.Update("User", id, {{"is_active", active ? 1 : 0}});
+}
+
+Status Authenticator::SetRole(store::Transaction& txn, std::string_view name,
+                              std::string_view role) const {
+  if (options_.roles.Find(role) == nullptr) {
+    return InvalidArgument("no role " + std::string(role) + " (roles: " + options_.roles.Names() +
+                           ")");
+  }
+  KITH_ASSIGN_OR_RETURN(int64_t id, UserId(txn, name));
+  return txn.Update("User", id, {{"role", std::string(role)}});
+}
+
+Status Authenticator::SetPassword(store::Transaction& txn, std::string_view name,
+                                  std::string_view password) const {
+  if (password.empty()) return InvalidArgument("a user needs a password");
+  KITH_ASSIGN_OR_RETURN(int64_t id, UserId(txn, name));
+  KITH_ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
+  KITH_RETURN_IF_ERROR(txn.Update("User", id, {{"password_hash", hash}}));
+  // Whoever logged in with the old password is logged out.
+  Query q;
+  q.entity = "Session";
+  q.select = {"id"};
+  q.where = Condition::Leaf("user_id", Op::kEq, id);
+  KITH_ASSIGN_OR_RETURN(auto sessions, txn.Select(q));
+  for (const Value& row : sessions) {
+    KITH_RETURN_IF_ERROR(txn.Delete("Session", row["id"].get<int64_t>()));
+  }
+  return Status();
+}
+
+StatusOr<std::vector<Authenticator::UserSummary>> Authenticator::ListUsers(
+    store::Transaction& txn) const {
+  Query q;
+  q.entity = "User";
+  q.select = {"name", "contact_id", "role", "is_active", "api_key_hash"};
+  q.order_by = {{"name", false}};
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  std::vector<UserSummary> users;
+  users.reserve(rows.size());
+  for (const Value& row : rows) {
+    UserSummary u;
+    u.name = row["name"].get<std::string>();
+    u.contact_id = row["contact_id"].is_number() ? row["contact_id"].get<int64_t>() : 0;
+    u.role = row["role"].is_string() ? row["role"].get<std::string>() : "";
+    u.role_defined = options_.roles.Find(u.role) != nullptr;
+    u.active = row["is_active"] == 1;
+    u.api_key_set = row["api_key_hash"].is_string() && !row["api_key_hash"].get<std::string>().empty();
+    users.push_back(std::move(u));
+  }
+  return users;
 }
 
 }  // namespace kith::auth

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "auth/caller.h"
 #include "auth/credential_throttle.h"
@@ -24,12 +25,13 @@ struct AuthOptions {
   std::string site_key;                    // from kith.toml
   int64_t session_idle_seconds = 3600;     // sessions expire after this idle time
   ThrottleOptions throttle = {};           // failed credentials allowed (per name, per address)
+  RoleTable roles = {};                    // the built-ins and kith.toml's [roles.NAME]
 };
 
 struct NewUser {
   std::string name;
   std::string password;
-  Role role = Role::kViewer;
+  std::string role = "viewer";  // a role of AuthOptions::roles
   int64_t contact_id = 0;
   std::string api_key;  // generated when empty
 };
@@ -109,6 +111,31 @@ class Authenticator {
   // api key, sessions and password are all refused. kNotFound for an
   // unknown user.
   Status SetActive(store::Transaction& txn, std::string_view name, bool active) const;
+
+  // Gives the user `name` the role `role` (one of roles()) within `txn`.
+  // Every server sees it on the user's next request (it counts as a User
+  // change, see known_keys_). kNotFound for an unknown user,
+  // kInvalidArgument for an unknown role.
+  Status SetRole(store::Transaction& txn, std::string_view name, std::string_view role) const;
+
+  // Sets the password of the user `name` within `txn`; their sessions end.
+  // kNotFound for an unknown user, kInvalidArgument for an empty password.
+  Status SetPassword(store::Transaction& txn, std::string_view name,
+                     std::string_view password) const;
+
+  // One user as `kith user list` shows it (no secret, only whether a key is set).
+  struct UserSummary {
+    std::string name;
+    int64_t contact_id = 0;
+    std::string role;
+    bool role_defined = true;  // false: the role is not (or no longer) in kith.toml
+    bool active = true;
+    bool api_key_set = false;
+  };
+  // Every user, by name.
+  StatusOr<std::vector<UserSummary>> ListUsers(store::Transaction& txn) const;
+
+  const RoleTable& roles() const { return options_.roles; }
 
  private:
   StatusOr<Caller> LoadCaller(store::Transaction& txn, int64_t user_id) const;

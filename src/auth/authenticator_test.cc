@@ -28,7 +28,7 @@ class AuthenticatorTest : public ::testing::Test {
                                             clock_);
     auto txn = store_->Begin(true).value();
     int64_t contact = txn->Insert("Contact", {{"contact_type", "Individual"}}).value();
-    api_key_ = auth_->AddUser(*txn, {"ada", "pw", Role::kEditor, contact, ""}).value();
+    api_key_ = auth_->AddUser(*txn, {"ada", "pw", "editor", contact, ""}).value();
     ASSERT_TRUE(txn->Commit().ok());
   }
   void TearDown() override {
@@ -48,7 +48,7 @@ TEST_F(AuthenticatorTest, ApiKeyIdentifiesTheUserAndIsStoredHashed) {
   auto caller = auth_->ByApiKey(api_key_);
   ASSERT_TRUE(caller.ok()) << caller.status();
   EXPECT_EQ(caller->user_name, "ada");
-  EXPECT_EQ(caller->role, Role::kEditor);
+  EXPECT_EQ(caller->role->name(), "editor");
   EXPECT_EQ(auth_->ByApiKey("wrong").status().code(), absl::StatusCode::kUnauthenticated);
   auto txn = store_->Begin(false).value();
   store::Query q;
@@ -116,6 +116,53 @@ TEST_F(AuthenticatorTest, AReplacedKeyOrADisabledUserIsRefusedAtOnce) {
   EXPECT_EQ(caller->user_name, "ada");
 }
 
+TEST_F(AuthenticatorTest, RoleChangesAreServedAtOnceAndUndefinedRolesRefused) {
+  auto roles = RoleTable::Make({{"fundraiser", {"access CiviCRM", "edit all contacts"}}});
+  ASSERT_TRUE(roles.ok());
+  // Another process's authenticator, which knows the custom role.
+  auto other = store::OpenStore({.sqlite_path = dir_ + "/kith.db"}).value();
+  Authenticator other_auth(*other, AuthOptions{"the-site-key-0123456789", 3600, {}, *roles}, clock_);
+  ASSERT_TRUE(auth_->ByApiKey(api_key_).ok());  // remembered by key
+  auto txn = other->Begin(true).value();
+  ASSERT_TRUE(other_auth.SetRole(*txn, "ada", "fundraiser").ok());
+  EXPECT_EQ(other_auth.SetRole(*txn, "ada", "nosuch").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(other_auth.SetRole(*txn, "nobody", "viewer").code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(txn->Commit().ok());
+  auto fundraiser = other_auth.ByApiKey(api_key_);
+  ASSERT_TRUE(fundraiser.ok()) << fundraiser.status();
+  EXPECT_TRUE(fundraiser->Has("edit all contacts"));
+  EXPECT_FALSE(fundraiser->Has("view all contacts"));
+  // This authenticator does not know the role: the remembered editor is not served.
+  EXPECT_EQ(auth_->ByApiKey(api_key_).status().code(), absl::StatusCode::kUnauthenticated);
+
+  txn = store_->Begin(true).value();
+  auto users = auth_->ListUsers(*txn).value();
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0].name, "ada");
+  EXPECT_EQ(users[0].role, "fundraiser");
+  EXPECT_FALSE(users[0].role_defined);
+  EXPECT_TRUE(users[0].active);
+  EXPECT_TRUE(users[0].api_key_set);
+  ASSERT_TRUE(auth_->SetRole(*txn, "ada", "viewer").ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  auto viewer = auth_->ByApiKey(api_key_);
+  ASSERT_TRUE(viewer.ok());
+  EXPECT_EQ(viewer->role->name(), "viewer");
+  EXPECT_FALSE(viewer->Has("edit all contacts"));
+}
+
+TEST_F(AuthenticatorTest, ANewPasswordEndsTheSessionsOfTheOldOne) {
+  auto login = auth_->Login("ada", "pw");
+  ASSERT_TRUE(login.ok());
+  auto txn = store_->Begin(true).value();
+  EXPECT_EQ(auth_->SetPassword(*txn, "ada", "").code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(auth_->SetPassword(*txn, "ada", "new-pw").ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_FALSE(auth_->BySession(login->session_id).ok());
+  EXPECT_FALSE(auth_->ByPassword("ada", "pw").ok());
+  EXPECT_TRUE(auth_->ByPassword("ada", "new-pw").ok());
+}
+
 TEST_F(AuthenticatorTest, LoginOpensASessionThatExpiresWhenIdle) {
   EXPECT_EQ(auth_->Login("ada", "nope").status().code(), absl::StatusCode::kUnauthenticated);
   auto login = auth_->Login("ada", "pw");
@@ -144,7 +191,7 @@ TEST_F(AuthenticatorTest, SiteKeyAndDuplicateUsers) {
   EXPECT_FALSE(auth_->CheckSiteKey("the-site-key-012345678"));
   EXPECT_FALSE(auth_->CheckSiteKey(""));
   auto txn = store_->Begin(true).value();
-  EXPECT_EQ(auth_->AddUser(*txn, {"ada", "x", Role::kViewer, 1, ""}).status().code(),
+  EXPECT_EQ(auth_->AddUser(*txn, {"ada", "x", "viewer", 1, ""}).status().code(),
             absl::StatusCode::kAlreadyExists);
 }
 

@@ -14,7 +14,7 @@ struct Caller {
   int64_t user_id = 0;     // 0 for the system (CLI, migrations)
   int64_t contact_id = 0;  // the user's own contact ("user_contact_id")
   std::string user_name;
-  Role role = Role::kViewer;
+  RolePtr role = BuiltinRole(Role::kViewer);  // never null
   bool system = false;     // bypasses permission checks (CLI only)
   std::string session_id;  // set when authenticated through a session
   // No user at all (an APIv4 browser call without a session): holds no
@@ -23,7 +23,7 @@ struct Caller {
 
   bool Has(std::string_view permission) const {
     if (anonymous) return false;
-    return system || RoleHasPermission(role, permission);
+    return system || role->Has(permission);
   }
 
   static Caller Anonymous() {
@@ -36,7 +36,7 @@ struct Caller {
   static Caller System() {
     Caller c;
     c.system = true;
-    c.role = Role::kAdmin;
+    c.role = BuiltinRole(Role::kAdmin);
     c.user_name = "system";
     return c;
   }

@@ -106,8 +106,6 @@ Status RunInit(const InitOptions& options, std::ostream& out) {
 }
 
 Status RunUserAdd(const UserAddOptions& options, std::ostream& out) {
-  auto role = auth::ParseRole(options.role);
-  if (!role) return InvalidArgument("--role must be admin, editor or viewer, not " + options.role);
   KITH_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options.data_dir));
   int64_t contact_id = 0;
   std::string api_key;
@@ -118,7 +116,7 @@ Status RunUserAdd(const UserAddOptions& options, std::ostream& out) {
     api::ActionContext ctx{txn, system, *rt->dispatcher, *rt->store->catalog(), call, call.params};
     KITH_ASSIGN_OR_RETURN(contact_id, api::CreateRecord(ctx, "Contact", {{"contact_type", "Individual"},
                                                                          {"first_name", options.name}}));
-    KITH_ASSIGN_OR_RETURN(api_key, rt->auth->AddUser(txn, {options.name, options.password, *role,
+    KITH_ASSIGN_OR_RETURN(api_key, rt->auth->AddUser(txn, {options.name, options.password, options.role,
                                                            contact_id, options.api_key}));
     return Status();
   }));
@@ -153,6 +151,11 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
   KITH_ASSIGN_OR_RETURN(auto listen, ParseListen(options.listen));
   if (options.threads < 1) return InvalidArgument("--threads must be at least 1");
   const config::SecuritySettings& security = rt->config.security;
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return InvalidArgument("--tls-cert and --tls-key go together");
+  }
+  KITH_ASSIGN_OR_RETURN(server::TrustedProxies proxies,
+                        server::TrustedProxies::Parse(security.trusted_proxies));
   auth::DummyPasswordHash();  // made now, not on the first login for an unknown name
   auth::PasswordPool password_pool(
       {.threads = static_cast<int>(security.password_threads),
@@ -176,7 +179,9 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
                     .access_log = access_log.get(),
                     .metrics_access = operations.metrics == "off"    ? server::MetricsAccess::kOff
                                       : operations.metrics == "open" ? server::MetricsAccess::kOpen
-                                                                     : server::MetricsAccess::kLoopback},
+                                                                     : server::MetricsAccess::kLoopback,
+                    .require_secure_credentials = security.require_secure_credentials,
+                    .trusted_proxies = std::move(proxies)},
                    extensions::ExtensionsDir(options.data_dir), extensions::SandboxLimits{});
   ReportExtensions(*live.Reload(), out);
   (void)rt->store->Answering();  // the database's probe starts now, not at the first /healthz
@@ -185,6 +190,9 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
   http_options.port = listen.second;
   http_options.threads = options.threads;
   http_options.body_limit = static_cast<size_t>(rt->config.body_limit_bytes);
+  bool tls_flags = !options.tls_cert.empty();
+  http_options.tls_cert_file = tls_flags ? options.tls_cert : security.tls_cert;
+  http_options.tls_key_file = tls_flags ? options.tls_key : security.tls_key;
   // Connections stay under the open-file limit (raised as far as allowed),
   // with room for the database, logs and extensions.
   constexpr uint64_t kSpareFiles = 64;
@@ -223,7 +231,8 @@ Status RunServe(const ServeOptions& options, std::ostream& out) {
                               .retention_days = sync.change_log_retention_days}});
   webhooks.Start();
   metrics.SetOpenConnections([&server] { return server->open_connections(); });
-  out << "kith serving on http://" << listen.first << ":" << server->port() << "\n" << std::flush;
+  out << "kith serving on " << (http_options.tls_cert_file.empty() ? "http" : "https") << "://"
+      << listen.first << ":" << server->port() << "\n" << std::flush;
   int received = 0;
   while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
     ReportExtensions(*live.Reload(), out);

@@ -47,6 +47,10 @@ struct ServeOptions {
   std::string data_dir;
   std::string listen = "127.0.0.1:8080";
   int threads = 2;
+  // HTTPS with these PEM files (both, or neither: kith.toml's tls_cert and
+  // tls_key then decide).
+  std::string tls_cert;
+  std::string tls_key;
 };
 // Serves until SIGINT or SIGTERM; in-flight requests finish first. SIGHUP
 // reloads the extensions (DATA/extensions/*.lua) without stopping.

@@ -10,6 +10,7 @@
 #include "cli/import_command.h"
 #include "cli/migrate_store_command.h"
 #include "cli/openapi_command.h"
+#include "cli/user_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"kith: a CRM server that speaks CiviCRM's REST interfaces"};
@@ -29,9 +30,8 @@ int main(int argc, char** argv) {
   user_add->add_option("name", user.name, "User name")->required();
   user_add->add_option("--data", user.data_dir, "Data directory")->required();
   user_add->add_option("--password", user.password, "Password")->required();
-  user_add->add_option("--role", user.role, "admin, editor or viewer")
-      ->required()
-      ->check(CLI::IsMember({"admin", "editor", "viewer"}));
+  user_add->add_option("--role", user.role, "admin, editor, viewer or a role of kith.toml")
+      ->required();
   user_add->add_option("--api-key", user.api_key, "api key (random when not given)");
 
   kith::cli::UserChangeOptions user_change;
@@ -43,12 +43,16 @@ int main(int argc, char** argv) {
     cmd->add_option("name", user_change.name, "User name")->required();
     cmd->add_option("--data", user_change.data_dir, "Data directory")->required();
   }
+  kith::cli::UserAdminOptions user_admin;
+  kith::cli::AddUserCommands(*user_cmd, user_admin);
 
   kith::cli::ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "Serve the REST interfaces in the foreground");
   serve_cmd->add_option("--data", serve.data_dir, "Data directory")->required();
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
   serve_cmd->add_option("--threads", serve.threads, "Server threads (default 2)");
+  serve_cmd->add_option("--tls-cert", serve.tls_cert, "Serve HTTPS: the certificate chain (PEM)");
+  serve_cmd->add_option("--tls-key", serve.tls_key, "Serve HTTPS: the certificate's private key (PEM)");
 
   kith::cli::ExtListOptions ext_list;
   auto* ext_cmd = app.add_subcommand("ext", "Extensions (DATA/extensions/*.lua)");
@@ -129,6 +133,7 @@ int main(int argc, char** argv) {
     status = kith::cli::RunUserKey(user_change, std::cout);
   } else if (user_disable->parsed() || user_enable->parsed()) {
     status = kith::cli::RunUserSetActive(user_change, user_enable->parsed(), std::cout);
+  } else if (kith::cli::RunParsedUserCommand(*user_cmd, user_admin, status)) {
   } else if (serve_cmd->parsed()) {
     status = kith::cli::RunServe(serve, std::cout);
   } else if (ext_list_cmd->parsed()) {

@@ -20,6 +20,11 @@ StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir) {
   auto rt = std::make_unique<Runtime>();
   KITH_ASSIGN_OR_RETURN(rt->config, config::LoadConfig(data_dir));
   KITH_ASSIGN_OR_RETURN(rt->store, store::OpenStore(StoreOptionsOf(data_dir, rt->config)));
+  std::vector<auth::RoleTable::Custom> custom_roles;
+  for (const config::RoleSetting& role : rt->config.roles) {
+    custom_roles.push_back({role.name, role.permissions});
+  }
+  KITH_ASSIGN_OR_RETURN(auth::RoleTable roles, auth::RoleTable::Make(custom_roles));
   entities::RegisterBuiltins(rt->registry, api::GlobalRules());
   rt->dispatcher = std::make_unique<api::Dispatcher>(*rt->store, rt->registry);
   rt->auth = std::make_unique<auth::Authenticator>(
@@ -29,7 +34,8 @@ StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir) {
           auth::ThrottleOptions{
               .failed_logins_per_name = rt->config.security.failed_logins_per_name,
               .failed_credentials_per_address = rt->config.security.failed_credentials_per_address,
-              .window_seconds = rt->config.security.throttle_window_seconds}});
+              .window_seconds = rt->config.security.throttle_window_seconds},
+          std::move(roles)});
   return rt;
 }
 

@@ -1,6 +1,5 @@
-// Runtime: the running parts of kith over one data directory (its settings,
-// store, built-in actions, dispatcher and authenticator), as every command
-// that works on a data directory opens them.
+// Runtime: the running parts of kith over one data directory, as every
+// subcommand opens them (commands.cc).
 #pragma once
 
 #include <memory>
@@ -27,8 +26,8 @@ struct Runtime {
 // the PostgreSQL database of `database`.
 store::StoreOptions StoreOptionsOf(const std::string& data_dir, const config::KithConfig& config);
 
-// Loads DIR/kith.toml and opens its store with the built-in actions.
-// Errors: those of LoadConfig and OpenStore.
+// Reads DIR/kith.toml (its roles included) and opens the store, the
+// built-in actions and the authenticator over them.
 StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir);
 
 }  // namespace kith::cli

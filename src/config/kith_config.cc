@@ -124,13 +124,31 @@ StatusOr<bool> ReadSecuritySetting(const std::string& key, const std::string& va
     s.durability = value.substr(1, value.size() - 2);
     return true;
   }
-  if (key == "cors_origins") {
-    auto origins = ParseStringArray(value);
-    if (!origins) return bad();
-    s.cors_origins = std::move(*origins);
+  if (key == "cors_origins" || key == "trusted_proxies") {
+    auto items = ParseStringArray(value);
+    if (!items) return bad();
+    (key == "cors_origins" ? s.cors_origins : s.trusted_proxies) = std::move(*items);
+    return true;
+  }
+  if (key == "tls_cert" || key == "tls_key") {
+    if (value.size() < 2 || value.front() != '"' || value.back() != '"') return bad();
+    (key == "tls_cert" ? s.tls_cert : s.tls_key) = value.substr(1, value.size() - 2);
+    return true;
+  }
+  if (key == "require_secure_credentials") {
+    if (value != "true" && value != "false") return bad();
+    s.require_secure_credentials = value == "true";
     return true;
   }
   return false;
+}
+
+void WriteStringArray(std::ostream& out, const std::vector<std::string>& items) {
+  out << "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    out << (i == 0 ? "" : ", ") << QuotedString(items[i]);
+  }
+  out << "]\n";
 }
 
 void WriteSecuritySettings(std::ostream& out, const SecuritySettings& s) {
@@ -138,11 +156,40 @@ void WriteSecuritySettings(std::ostream& out, const SecuritySettings& s) {
       << "# an OS crash or power loss may drop the last acknowledged writes.\n"
       << "durability = \"" << s.durability << "\"\n"
       << "# Web origins whose browser pages may call kith, e.g. [\"https://www.example.org\"].\n"
-      << "cors_origins = [";
-  for (size_t i = 0; i < s.cors_origins.size(); ++i) {
-    out << (i == 0 ? "" : ", ") << QuotedString(s.cors_origins[i]);
+      << "cors_origins = ";
+  WriteStringArray(out, s.cors_origins);
+  out << "# HTTPS: the certificate chain and its private key (PEM files); empty: plain\n"
+      << "# HTTP. `kith serve --tls-cert FILE --tls-key FILE` take precedence.\n"
+      << "tls_cert = " << QuotedString(s.tls_cert) << "\n"
+      << "tls_key = " << QuotedString(s.tls_key) << "\n"
+      << "# true: api keys, passwords and session cookies are refused over plain HTTP,\n"
+      << "# except from this machine (loopback) or through a trusted proxy that says\n"
+      << "# its client used HTTPS (X-Forwarded-Proto: https).\n"
+      << "require_secure_credentials = " << (s.require_secure_credentials ? "true" : "false")
+      << "\n"
+      << "# Reverse proxies (addresses or CIDR ranges, e.g. [\"10.0.0.1\", \"10.1.0.0/16\"])\n"
+      << "# whose X-Forwarded-For and X-Forwarded-Proto are believed; ignored from others.\n"
+      << "trusted_proxies = ";
+  WriteStringArray(out, s.trusted_proxies);
+}
+
+// A role's name: what the User row's role column holds (16 characters).
+bool IsRoleName(std::string_view name) {
+  if (name.empty() || name.size() > 16) return false;
+  for (char c : name) {
+    if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c != '_' && c != '-') return false;
   }
-  out << "]\n";
+  return true;
+}
+
+void WriteRoles(std::ostream& out, const std::vector<RoleSetting>& roles) {
+  out << "# Roles beyond viewer, editor and admin: sets of CiviCRM permission names, e.g.\n"
+      << "# [roles.fundraiser]\n"
+      << "# permissions = [\"access CiviCRM\", \"view all contacts\", \"edit all contacts\"]\n";
+  for (const RoleSetting& role : roles) {
+    out << "[roles." << role.name << "]\npermissions = ";
+    WriteStringArray(out, role.permissions);
+  }
 }
 
 }  // namespace
@@ -225,10 +272,27 @@ StatusOr<KithConfig> LoadConfig(const std::string& data_dir) {
   KithConfig config;
   std::string line;
   int number = 0;
+  RoleSetting* role = nullptr;  // inside a [roles.NAME] section
   while (std::getline(in, line)) {
     ++number;
     std::string_view text = TrimAscii(line);
     if (text.empty() || text[0] == '#') continue;
+    if (text.front() == '[') {
+      // Sections: only [roles.NAME]; every line after one belongs to it.
+      std::string_view name = text.substr(1, text.size() - (text.back() == ']' ? 2 : 1));
+      if (text.back() != ']' || name.rfind("roles.", 0) != 0 || !IsRoleName(name.substr(6))) {
+        return InvalidArgument("kith.toml line " + std::to_string(number) +
+                               ": expected [roles.NAME] (NAME: up to 16 of a-z, 0-9, _ and -)");
+      }
+      for (const RoleSetting& r : config.roles) {
+        if (r.name == name.substr(6)) {
+          return InvalidArgument("kith.toml line " + std::to_string(number) + ": role " +
+                                 r.name + " is defined twice");
+        }
+      }
+      role = &config.roles.emplace_back(RoleSetting{std::string(name.substr(6)), {}});
+      continue;
+    }
     size_t eq = text.find('=');
     if (eq == std::string_view::npos) {
       return InvalidArgument("kith.toml line " + std::to_string(number) + ": expected key = value");
@@ -238,7 +302,14 @@ StatusOr<KithConfig> LoadConfig(const std::string& data_dir) {
     auto bad = [&] {
       return InvalidArgument("kith.toml line " + std::to_string(number) + ": bad value for " + key);
     };
-    if (key == "site_key") {
+    if (role != nullptr) {
+      auto permissions = key == "permissions" ? ParseStringArray(value) : std::nullopt;
+      if (!permissions) {
+        return InvalidArgument("kith.toml line " + std::to_string(number) + ": a role takes " +
+                               "permissions = [\"CiviCRM permission\", ...] only");
+      }
+      role->permissions = std::move(*permissions);
+    } else if (key == "site_key") {
       if (value.size() < 2 || value.front() != '"' || value.back() != '"') return bad();
       config.site_key = value.substr(1, value.size() - 2);
     } else if (key == "session_idle_seconds" || key == "body_limit_bytes") {
@@ -308,6 +379,7 @@ Status WriteConfig(const std::string& data_dir, const KithConfig& config) {
         << "database = \"" << config.database << "\"\n"
         << "database_pool_size = " << config.database_pool_size << "\n";
   }
+  WriteRoles(out, config.roles);  // last: a section holds every line after it
   std::string path = ConfigPath(data_dir);
   {
     std::ofstream file(path, std::ios::trunc);

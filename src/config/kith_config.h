@@ -23,6 +23,23 @@ struct SecuritySettings {
   int64_t throttle_window_seconds = 60;          // the sliding window those count in
   std::string durability = "full";               // "full" | "normal" (SQLite synchronous)
   std::vector<std::string> cors_origins;         // browser origins allowed; none by default
+  // TLS: PEM files of the certificate chain and its private key; both empty
+  // serves plain HTTP (`kith serve --tls-cert/--tls-key` take precedence).
+  std::string tls_cert;
+  std::string tls_key;
+  // Api keys, passwords and session cookies refused over plain HTTP, except
+  // from loopback or through a trusted proxy that says the client used HTTPS.
+  bool require_secure_credentials = true;
+  // Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For and
+  // X-Forwarded-Proto are believed; from anyone else they are ignored.
+  std::vector<std::string> trusted_proxies;
+};
+
+// A role beyond viewer, editor and admin: kith.toml's [roles.NAME] section,
+// `permissions = ["access CiviCRM", ...]` (CiviCRM permission names).
+struct RoleSetting {
+  std::string name;
+  std::vector<std::string> permissions;
 };
 // ---- end of the security settings
 
@@ -76,6 +93,7 @@ struct KithConfig {
   SecuritySettings security;
   SyncSettings sync;
   OperationsSettings operations;
+  std::vector<RoleSetting> roles;  // in file order; written last ([roles.NAME] sections)
 };
 
 // Paths inside a data directory.

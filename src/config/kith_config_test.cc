@@ -177,5 +177,50 @@ TEST_F(KithConfigTest, MissingFileIsNotFound) {
   EXPECT_EQ(LoadConfig(dir_ + "/nope").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(KithConfigTest, TlsProxiesAndRolesReadBack) {
+  KithConfig c;
+  c.site_key = "0123456789abcdef0123456789abcdef";
+  c.security.tls_cert = "/etc/kith/cert.pem";
+  c.security.tls_key = "/etc/kith/key.pem";
+  c.security.require_secure_credentials = false;
+  c.security.trusted_proxies = {"10.0.0.1", "10.1.0.0/16"};
+  c.roles = {{"fundraiser", {"access CiviCRM", "edit all contacts"}}, {"auditor", {}}};
+  ASSERT_TRUE(WriteConfig(dir_, c).ok());
+  auto read = LoadConfig(dir_);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->security.tls_cert, "/etc/kith/cert.pem");
+  EXPECT_EQ(read->security.tls_key, "/etc/kith/key.pem");
+  EXPECT_FALSE(read->security.require_secure_credentials);
+  EXPECT_EQ(read->security.trusted_proxies, c.security.trusted_proxies);
+  ASSERT_EQ(read->roles.size(), 2u);
+  EXPECT_EQ(read->roles[0].name, "fundraiser");
+  EXPECT_EQ(read->roles[0].permissions, c.roles[0].permissions);
+  EXPECT_EQ(read->roles[1].name, "auditor");
+  EXPECT_TRUE(read->roles[1].permissions.empty());
+  // Defaults: credentials need HTTPS off loopback, no proxy trusted, no TLS.
+  std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\n";
+  auto defaults = LoadConfig(dir_);
+  EXPECT_TRUE(defaults->security.require_secure_credentials);
+  EXPECT_TRUE(defaults->security.trusted_proxies.empty());
+  EXPECT_TRUE(defaults->security.tls_cert.empty());
+  EXPECT_TRUE(defaults->roles.empty());
+}
+
+TEST_F(KithConfigTest, RoleSectionsAreChecked) {
+  auto error_of = [&](const std::string& text) {
+    std::ofstream(ConfigPath(dir_)) << "site_key = \"0123456789\"\n" << text;
+    auto read = LoadConfig(dir_);
+    return read.ok() ? std::string() : std::string(read.status().message());
+  };
+  EXPECT_NE(error_of("[roles.Big Boss]\n").find("line 2: expected [roles.NAME]"), std::string::npos);
+  EXPECT_NE(error_of("[server]\n").find("expected [roles.NAME]"), std::string::npos);
+  EXPECT_NE(error_of("[roles.a]\n[roles.a]\n").find("defined twice"), std::string::npos);
+  EXPECT_NE(error_of("[roles.a]\nsite_key = \"x\"\n").find("line 3: a role takes permissions"),
+            std::string::npos);
+  EXPECT_NE(error_of("[roles.a]\npermissions = \"x\"\n").find("a role takes permissions"),
+            std::string::npos);
+  EXPECT_EQ(error_of("[roles.a]\npermissions = [\"access CiviCRM\"]\n"), "");
+}
+
 }  // namespace
 }  // namespace kith::config

@@ -24,7 +24,7 @@ auth::Caller CallerWith(auth::Role role) {
   c.user_id = 1;
   c.contact_id = 1;
   c.user_name = "tester";
-  c.role = role;
+  c.role = auth::BuiltinRole(role);
   return c;
 }
 

@@ -19,7 +19,12 @@ struct HttpRequest {
   // Header names lower-cased, in arrival order; repeated headers repeat.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::string remote_address;  // peer IP, for logs only
+  // The client's IP: the peer's, or the one a trusted proxy forwarded for
+  // (server/forwarded.h).
+  std::string remote_address;
+  // The client's connection is encrypted: TLS to this server (set by the
+  // server), or HTTPS to a trusted proxy in front of it.
+  bool secure = false;
   // True once the client has closed its connection, so that a handler can
   // stop working for nobody. Set by the server; may be empty.
   std::function<bool()> client_gone;

@@ -37,6 +37,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
@@ -44,6 +45,7 @@
 #include <boost/beast/http.hpp>
 
 #include "base/strings.h"
+#include "http/tls_context.h"
 
 namespace kith::http {
 namespace {
@@ -100,8 +102,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool TakeForEviction();
 
  private:
-  enum class State { kIdle, kReading, kWriting, kLingering, kClosed };
+  enum class State { kHandshake, kIdle, kReading, kWriting, kLingering, kClosed };
 
+  // Runs `io(stream)` on the TLS stream, or on the plain socket.
+  template <class Io>
+  void WithStream(Io&& io) {
+    if (tls_) {
+      io(*tls_);
+    } else {
+      io(socket_);
+    }
+  }
+  void MarkWaiting();
+  void DoHandshake();
   void DoReadHeader();
   void OnReadHeader(beast::error_code ec);
   void OnContinueWritten(beast::error_code ec);
@@ -136,6 +149,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ServerImpl* const server_;
   const uint64_t id_;
   tcp::socket socket_;
+  // Over socket_ when the server speaks HTTPS; null for plain HTTP.
+  std::unique_ptr<net::ssl::stream<tcp::socket&>> tls_;
   net::steady_timer deadline_timer_;
   std::chrono::steady_clock::time_point deadline_;
   bool deadline_armed_ = false;
@@ -168,6 +183,17 @@ class ServerImpl final : public HttpServer {
         accept_retry_timer_(accept_strand_) {}
 
   ~ServerImpl() override { Stop(); }
+
+  Status SetUpTls() {
+    if (options_.tls_cert_file.empty() && options_.tls_key_file.empty()) return Status();
+    if (options_.tls_cert_file.empty() || options_.tls_key_file.empty()) {
+      return MakeStatus(absl::StatusCode::kInvalidArgument,
+                        "TLS needs both a certificate and a private key file");
+    }
+    KITH_ASSIGN_OR_RETURN(tls_context_,
+                          MakeServerTlsContext(options_.tls_cert_file, options_.tls_key_file));
+    return Status();
+  }
 
   Status Listen(const tcp::endpoint& endpoint) {
     beast::error_code ec;
@@ -251,6 +277,7 @@ class ServerImpl final : public HttpServer {
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   const HttpServerOptions& options() const { return options_; }
   const HttpHandler& handler() const { return handler_; }
+  net::ssl::context* tls_context() const { return tls_context_.get(); }
 
   void Unregister(uint64_t id) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -300,7 +327,7 @@ class ServerImpl final : public HttpServer {
     }
     std::shared_ptr<Connection> connection;
     if (!MakeRoom()) {
-      RefuseBusy(socket);
+      RefuseBusy(socket, tls_context_ != nullptr);
       if (!stopping()) DoAccept();
       return;
     }
@@ -351,12 +378,13 @@ class ServerImpl final : public HttpServer {
   }
 
   // A short 503 on a fresh socket (its send buffer is empty, so the write
-  // does not block), then the close.
-  static void RefuseBusy(tcp::socket& socket) {
+  // does not block), then the close. Over TLS only the close: no handshake
+  // has been made to answer in.
+  static void RefuseBusy(tcp::socket& socket, bool tls) {
     static constexpr char kBusy[] =
         "HTTP/1.1 503 Service Unavailable\r\nServer: kith\r\nConnection: close\r\n"
         "Content-Type: text/plain; charset=UTF-8\r\nContent-Length: 13\r\n\r\nserver busy\r\n";
-    ::send(socket.native_handle(), kBusy, sizeof(kBusy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (!tls) ::send(socket.native_handle(), kBusy, sizeof(kBusy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
     beast::error_code ignored;
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
@@ -370,6 +398,7 @@ class ServerImpl final : public HttpServer {
  private:
   const HttpServerOptions options_;
   const HttpHandler handler_;
+  std::unique_ptr<net::ssl::context> tls_context_;  // null: plain HTTP
 
   // Declared before ioc_: connections destroyed while the io_context is torn
   // down still unregister themselves.
@@ -401,6 +430,9 @@ Connection::Connection(ServerImpl* server, uint64_t id, tcp::socket socket)
   beast::error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   if (!ec) remote_address_ = endpoint.address().to_string();
+  if (server_->tls_context() != nullptr) {
+    tls_ = std::make_unique<net::ssl::stream<tcp::socket&>>(socket_, *server_->tls_context());
+  }
 }
 
 Connection::~Connection() {
@@ -413,15 +445,21 @@ bool Connection::TakeForEviction() {
   if (since <= 0 || !waiting_since_.compare_exchange_strong(since, -1)) return false;
   server_->evicting_.fetch_add(1);
   net::post(socket_.get_executor(), [self = shared_from_this()] {
-    // Still waiting for a request (OnReadHeader has not started one): close.
-    if (self->state_ == State::kReading) self->Close();
+    // Still waiting for a request (OnReadHeader has not started one) or
+    // still shaking hands: close.
+    if (self->state_ == State::kReading || self->state_ == State::kHandshake) self->Close();
   });
   return true;
 }
 
 void Connection::Start() {
-  net::dispatch(socket_.get_executor(),
-                [self = shared_from_this()] { self->DoReadHeader(); });
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->tls_) {
+      self->DoHandshake();
+    } else {
+      self->DoReadHeader();
+    }
+  });
 }
 
 void Connection::RequestShutdown() {
@@ -436,6 +474,7 @@ void Connection::Shutdown() {
       // A request already arriving is read and answered ("Connection: close").
       if (buffer_.size() == 0 && parser_ && !parser_->got_some()) socket_.cancel();
       break;
+    case State::kHandshake:
     case State::kLingering:
       socket_.cancel();
       break;
@@ -479,6 +518,30 @@ void Connection::OnDeadline(beast::error_code ec) {
   socket_.cancel();
 }
 
+// Evictable from now on (see TakeForEviction), unless already taken.
+void Connection::MarkWaiting() {
+  int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  int64_t expected = waiting_since_.load();
+  if (expected != -1) waiting_since_.compare_exchange_strong(expected, now > 0 ? now : 1);
+}
+
+// The TLS handshake, within its own deadline: a client that is slow to
+// shake hands holds its connection no longer than that, and is evicted
+// first like an idle one.
+void Connection::DoHandshake() {
+  state_ = State::kHandshake;
+  MarkWaiting();
+  SetDeadline(std::chrono::seconds(std::max(1, server_->options().handshake_timeout_seconds)));
+  tls_->async_handshake(net::ssl::stream_base::server,
+                        [self = shared_from_this()](beast::error_code ec) {
+                          if (ec || self->state_ != State::kHandshake) {
+                            self->Close();
+                            return;
+                          }
+                          self->DoReadHeader();
+                        });
+}
+
 void Connection::DoReadHeader() {
   if (server_->stopping()) {
     Close();
@@ -490,14 +553,14 @@ void Connection::DoReadHeader() {
   parser_->header_limit(static_cast<std::uint32_t>(
       std::min<size_t>(options.header_limit, std::numeric_limits<std::uint32_t>::max())));
   state_ = State::kReading;
-  int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
-  int64_t expected = waiting_since_.load();
-  if (expected != -1) waiting_since_.compare_exchange_strong(expected, now > 0 ? now : 1);
+  MarkWaiting();
   SetDeadline(IdleTimeout(options));
-  bhttp::async_read_header(socket_, buffer_, *parser_,
-                           [self = shared_from_this()](beast::error_code ec, size_t) {
-                             self->OnReadHeader(ec);
-                           });
+  WithStream([&](auto& stream) {
+    bhttp::async_read_header(stream, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               self->OnReadHeader(ec);
+                             });
+  });
 }
 
 void Connection::OnReadHeader(beast::error_code ec) {
@@ -518,10 +581,12 @@ void Connection::OnReadHeader(beast::error_code ec) {
     continue_response_.version(11);
     continue_response_.result(bhttp::status::continue_);
     SetDeadline(IdleTimeout(server_->options()));
-    bhttp::async_write(socket_, continue_response_,
-                       [self = shared_from_this()](beast::error_code write_ec, size_t) {
-                         self->OnContinueWritten(write_ec);
-                       });
+    WithStream([&](auto& stream) {
+      bhttp::async_write(stream, continue_response_,
+                         [self = shared_from_this()](beast::error_code write_ec, size_t) {
+                           self->OnContinueWritten(write_ec);
+                         });
+    });
     return;
   }
   DoReadBody();
@@ -537,10 +602,12 @@ void Connection::OnContinueWritten(beast::error_code ec) {
 
 void Connection::DoReadBody() {
   SetDeadline(IdleTimeout(server_->options()));
-  bhttp::async_read(socket_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code ec, size_t) {
-                      self->OnReadBody(ec);
-                    });
+  WithStream([&](auto& stream) {
+    bhttp::async_read(stream, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        self->OnReadBody(ec);
+                      });
+  });
 }
 
 void Connection::OnReadBody(beast::error_code ec) {
@@ -599,6 +666,7 @@ void Connection::HandleRequest() {
   }
   request.body = std::move(beast_request.body());
   request.remote_address = remote_address_;
+  request.secure = tls_ != nullptr;
   // The socket is not read while the handler runs: a peek sees whether the
   // client has closed (0 bytes) or reset it.
   request.client_gone = [fd = socket_.native_handle()] {
@@ -732,6 +800,7 @@ void Connection::SendBodyTooLarge() {
                               std::string(value.data(), value.size()));
   }
   head.remote_address = remote_address_;
+  head.secure = tls_ != nullptr;
   HttpResponse response;
   try {
     response = responder(head);
@@ -775,10 +844,11 @@ void Connection::DoWrite(bool close_after, bool linger) {
   // connections went from 55-75 to ~45 us of kith's CPU). A lone request's
   // answer goes out at once.
   net::post(socket_.get_executor(), [self = shared_from_this(), buffers, close_after, linger] {
-    net::async_write(self->socket_, buffers,
-                     [self, close_after, linger](beast::error_code ec, size_t) {
-                       self->OnWrite(close_after, linger, ec);
-                     });
+    self->WithStream([&](auto& stream) {
+      net::async_write(stream, buffers, [self, close_after, linger](beast::error_code ec, size_t) {
+        self->OnWrite(close_after, linger, ec);
+      });
+    });
   });
 }
 
@@ -924,6 +994,7 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions&
                       "bad listen address '" + options.host + "': " + ec.message());
   }
   auto server = std::make_unique<ServerImpl>(options, std::move(handler));
+  KITH_RETURN_IF_ERROR(server->SetUpTls());
   KITH_RETURN_IF_ERROR(server->Listen(tcp::endpoint(address, options.port)));
   KITH_RETURN_IF_ERROR(server->Run());
   return std::unique_ptr<HttpServer>(std::move(server));

@@ -40,6 +40,13 @@ struct HttpServerOptions {
   // protocol can refuse in its own format. Empty: a plain-text 413. Its
   // status is forced to 413; called on the I/O threads.
   std::function<HttpResponse(const HttpRequest& head)> body_limit_response;
+  // HTTPS: PEM files of the certificate chain and its private key (TLS 1.2+,
+  // see tls_context.h); both empty: plain HTTP. A connection that has not
+  // finished its handshake within handshake_timeout_seconds is closed, and
+  // is evicted at max_connections like an idle one.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  int handshake_timeout_seconds = 10;
 };
 
 // Raises the process's soft open-file limit to its hard limit; returns the
@@ -49,7 +56,7 @@ uint64_t RaiseOpenFileLimit();
 class HttpServer {
  public:
   // Binds and starts serving in background threads. Errors: kInvalidArgument
-  // for a bad host, kUnavailable when the address cannot be bound.
+  // for a bad host or TLS files that cannot be used, kUnavailable when the address cannot be bound.
   static StatusOr<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
                                                      HttpHandler handler);
   virtual ~HttpServer() = default;

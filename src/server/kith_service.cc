@@ -19,7 +19,16 @@ KithService::KithService(const auth::Authenticator& auth, const api::Dispatcher&
                          ServiceOptions options)
     : auth_(auth), dispatcher_(dispatcher), options_(options) {}
 
+// Through a trusted proxy, the request is served as its client sent it: the
+// credential throttle and the plain-HTTP rule see the client, not the proxy.
 HttpResponse KithService::Handle(const HttpRequest& request) const {
+  if (options_.trusted_proxies.Contains(request.remote_address)) {
+    return Observed(Forwarded(request, options_.trusted_proxies));
+  }
+  return Observed(request);
+}
+
+HttpResponse KithService::Observed(const HttpRequest& request) const {
   if ((options_.metrics == nullptr && options_.access_log == nullptr) ||
       request.path == "/healthz") {
     return Answer(request);
@@ -67,6 +76,11 @@ HttpResponse KithService::MetricsPage(const HttpRequest& request) const {
   }
   return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", {},
                       options_.metrics->Render()};
+}
+
+bool KithService::RefusesCredentials(const HttpRequest& request) const {
+  return options_.require_secure_credentials && !request.secure &&
+         !IsLoopback(request.remote_address);
 }
 
 // CORS around the routes: preflights answered here, a session cookie from

@@ -17,6 +17,7 @@
 #include "http/http_message.h"
 #include "server/access_log.h"
 #include "server/metrics.h"
+#include "server/forwarded.h"
 
 namespace kith::server {
 
@@ -38,6 +39,10 @@ struct ServiceOptions {
   // Who may read GET /metrics (404 when off or without metrics; 403 for a
   // client not on loopback when kLoopback).
   MetricsAccess metrics_access = MetricsAccess::kLoopback;
+  // Api keys, passwords and session cookies refused unless the client's
+  // connection is encrypted or comes from loopback (kith.toml).
+  bool require_secure_credentials = true;
+  TrustedProxies trusted_proxies;  // whose X-Forwarded-For/Proto are believed (kith.toml)
 };
 
 // The 413 answer to a request whose body is over `limit` bytes (for
@@ -61,8 +66,14 @@ class KithService {
   // Counts and logs one answered request.
   void Observe(const http::HttpRequest& request, const RequestRecord& record, int status,
                std::chrono::steady_clock::time_point started) const;
+  // Answer(), counted and logged (metrics, access log); Handle() calls it
+  // for the request as its client made it (forwarded.h).
+  http::HttpResponse Observed(const http::HttpRequest& request) const;
   // The protocol a path speaks (shared/PROTOCOL.md A.1).
   http::HttpResponse Route(const http::HttpRequest& request) const;
+  // True when a credential in `request` must be refused: it came in the
+  // clear from another machine (require_secure_credentials).
+  bool RefusesCredentials(const http::HttpRequest& request) const;
   http::HttpResponse HandleLegacy(const http::HttpRequest& request, bool browser_path) const;
   // /civicrm/ajax/api4[/<Entity>/<action>]: APIv4; v4_route.cc.
   http::HttpResponse HandleApi4(const http::HttpRequest& request) const;

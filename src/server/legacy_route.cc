@@ -75,6 +75,9 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
   json = browser_path || req.json;
 
   using Kind = wire::legacy::LegacyRequest::Kind;
+  bool credentials = !req.api_key.empty() || !req.session_id.empty() || !req.name.empty() ||
+                     !req.pass.empty();
+  if (credentials && RefusesCredentials(request)) return fail(InsecureCredentials(), true);
   // The site key guards every call on extern/rest.php, login and ping too.
   // The browser path relies on its session cookie instead, as 3.2's did.
   if (!browser_path && !auth_.CheckSiteKey(req.site_key)) {

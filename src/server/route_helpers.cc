@@ -10,10 +10,6 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-bool IsLoopback(std::string_view address) {
-  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
-}
-
 bool RawParamsWantJson(std::string_view urlencoded) {
   for (std::string_view pair : Split(urlencoded, '&', true)) {
     if (pair.rfind("json=", 0) == 0 && pair.size() > 5 && pair.substr(5) != "0") return true;
@@ -39,6 +35,12 @@ Status CheckAnswerSize(std::string_view body, const RequestLimits& limits) {
   if (static_cast<int64_t>(body.size()) <= limits.max_answer_bytes) return Status();
   return TooLarge("The answer would be larger than " + std::to_string(limits.max_answer_bytes) +
                   " bytes");
+}
+
+Status InsecureCredentials() {
+  return PermissionDenied(
+      "Credentials are refused over plain HTTP: connect with HTTPS (kith.toml "
+      "require_secure_credentials).");
 }
 
 bool IsThrottled(const Status& s) { return s.code() == absl::StatusCode::kResourceExhausted; }

@@ -13,10 +13,6 @@ namespace kith::server {
 
 bool EndsWith(std::string_view s, std::string_view suffix);
 
-// True for a peer address on the loopback interface (127.0.0.0/8, ::1, and
-// 127.x as an IPv4-mapped IPv6 address).
-bool IsLoopback(std::string_view address);
-
 // json=<non-zero> among urlencoded pairs (a raw query string or form body),
 // for answering in the asked format a request whose parameters could not be
 // parsed.
@@ -29,6 +25,10 @@ int HonestStatus(const Status& status);
 // TooLarge when a rendered answer is over limits.max_answer_bytes; the
 // route then answers that error instead.
 Status CheckAnswerSize(std::string_view body, const RequestLimits& limits);
+
+// The refusal of a credential sent over plain HTTP from another machine
+// (kith.toml require_secure_credentials): kPermissionDenied, HTTP 403.
+Status InsecureCredentials();
 
 // True for a credential refused unchecked because of earlier failures
 // (kResourceExhausted from auth); such answers are 429 with Retry-After.

@@ -125,6 +125,10 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   wire::v3::V3Request& req = *parsed;
   pretty = req.pretty;
 
+  bool credentials = !req.api_key.empty() ||
+                     (ajax && !wire::CookieValue(request.Header("cookie"), "PHPSESSID").empty());
+  if (credentials && RefusesCredentials(request)) return refuse(InsecureCredentials());
+
   StatusOr<auth::Caller> caller = Unauthenticated("no credentials");
   std::unique_ptr<store::Transaction> auth_txn;  // the key's read transaction, for the first call
   if (!ajax) {

@@ -101,6 +101,10 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
   StatusOr<auth::Caller> caller = auth::Caller::Anonymous();
   std::unique_ptr<store::Transaction> auth_txn;  // the key's read transaction, for the first call
   const V4Credential& cred = req.credential;
+  if ((cred.kind != V4Credential::Kind::kNone || !req.session_id.empty()) &&
+      RefusesCredentials(request)) {
+    return Json(403, wire::v4::PageError(403, std::string(InsecureCredentials().message())));
+  }
   if (cred.kind == V4Credential::Kind::kMalformed) return AuthxFailure("Invalid credential");
   if (cred.kind == V4Credential::Kind::kBearer || cred.kind == V4Credential::Kind::kBasic) {
     bool basic = cred.kind == V4Credential::Kind::kBasic;

@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
 import { SaxesParser } from 'saxes';
+import https from 'node:https';
 
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -148,6 +149,9 @@ function wrapResponse(res, text) {
 //     database, with its site key and users (the database stays its)
 //   options.files: {relative path: content} written into the data directory
 //     before serving (e.g. {'extensions/x.lua': source})
+//   options.tomlAppend: text appended to kith.toml (e.g. [roles.NAME] sections)
+//   options.tls: {cert, key, ca} PEM file paths: serve HTTPS (--tls-cert,
+//     --tls-key); raw() and call() then speak HTTPS trusting `ca`
 export async function startKith(options = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'kith-it-'));
   const dataDir = path.join(dir, 'data');
@@ -192,6 +196,11 @@ export async function startKith(options = {}) {
       await writeFile(tomlPath, toml);
     }
 
+    if (options.tomlAppend !== undefined) {
+      const tomlPath = path.join(dataDir, 'kith.toml');
+      await writeFile(tomlPath, (await readFile(tomlPath, 'utf8')) + options.tomlAppend);
+    }
+
     for (const [rel, content] of Object.entries(options.files ?? {})) {
       const target = path.resolve(dataDir, rel);
       if (!target.startsWith(dataDir + path.sep)) throw new Error(`file outside the data directory: ${rel}`);
@@ -201,6 +210,7 @@ export async function startKith(options = {}) {
 
     const serveArgs = ['serve', '--data', dataDir, '--listen', options.listen ?? '127.0.0.1:0'];
     if (options.threads) serveArgs.push('--threads', String(options.threads));
+    if (options.tls) serveArgs.push('--tls-cert', options.tls.cert, '--tls-key', options.tls.key);
     child = spawn(KITH_BIN, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8');
@@ -216,7 +226,7 @@ export async function startKith(options = {}) {
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (d) => {
         out += d;
-        const m = /kith serving on http:\/\/[^\s:]+:(\d+)/.exec(out);
+        const m = /kith serving on https?:\/\/[^\s:]+:(\d+)/.exec(out);
         if (m) {
           clearTimeout(timer);
           resolve(Number(m[1]));
@@ -227,13 +237,15 @@ export async function startKith(options = {}) {
         reject(new Error(`kith serve exited early (code ${code}, signal ${signal}); stderr: ${stderr}`));
       });
     });
-    const baseUrl = `http://127.0.0.1:${port}`;
+    const baseUrl = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+    const ca = options.tls ? await readFile(options.tls.ca) : null;
+    const request = ca ? (url, init) => httpsFetch(url, init, ca) : fetch;
 
     // Wait for /healthz.
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
-        const r = await fetch(`${baseUrl}/healthz`);
+        const r = await request(`${baseUrl}/healthz`);
         await r.text();
         if (r.status === 200) break;
       } catch {
@@ -257,7 +269,7 @@ export async function startKith(options = {}) {
 
       // Any HTTP request to the server: `path` relative to baseUrl.
       async raw(urlPath, init = {}) {
-        const res = await fetch(baseUrl + urlPath, init);
+        const res = await request(baseUrl + urlPath, init);
         const text = await res.text();
         return wrapResponse(res, text);
       },
@@ -307,6 +319,30 @@ export async function startKith(options = {}) {
     try { dropPgDatabase(database); } catch { /* reported by the first error */ }
     throw err;
   }
+}
+
+// fetch()'s answer shape (status, headers.get, text()) over node:https,
+// trusting the certificate authority `ca` (fetch cannot be given one).
+export function httpsFetch(url, init = {}, ca, tlsOptions = {}) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, ca, ...tlsOptions }, (res) => {
+      const localPort = res.socket?.localPort;
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          for (const item of Array.isArray(v) ? v : [v]) headers.append(k, item);
+        }
+        const body = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode, headers, text: async () => body, localPort });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (init.body !== undefined) req.write(init.body);
+    req.end();
+  });
 }
 
 // Parses `text` as XML with saxes (namespaces off) and throws on any

@@ -1,7 +1,8 @@
 // Two kith servers on one PostgreSQL database (run only as integration_pg_shared,
 // with KITH_TEST_PG_URL): any server answers any request. A session opened on
 // one is served by the other, a key replaced through one is refused by the
-// other, a custom field created on one is served by the other, and writers
+// other, a role changed through one is served by both at once, a custom
+// field created on one is served by the other, and writers
 // racing through both keep the invariants (one membership row per group and
 // contact, counts that add up).
 import { test, before, after } from 'node:test';
@@ -60,6 +61,22 @@ test('a key replaced through one server is refused by the other at once', async 
   const fresh = out.trim().split('\n').pop();
   assert.equal((await v4(b, '/Contact/get', { select: ['id'], limit: 1 }, old)).status, 401);
   assert.equal((await v4(b, '/Contact/get', { select: ['id'], limit: 1 }, fresh)).status, 200);
+});
+
+test('a role changed through one server is served by both at once', async () => {
+  const key = a.users.editor.apiKey;
+  const create = (server) => v4(server, '/Contact/create', { values: { contact_type: 'Individual', last_name: 'Role' } }, key);
+  // Both servers have served (and remembered) the editor's key.
+  assert.equal((await create(a)).status, 200);
+  assert.equal((await create(b)).status, 200);
+  await kithCli(['user', 'role', 'editor', 'viewer', '--data', a.dataDir]);
+  for (const server of [a, b]) {
+    const r = await create(server);
+    assert.equal(r.status, 403, JSON.stringify(r.body));
+    assert.match(r.body.error_message, /insufficient permission/);
+  }
+  await kithCli(['user', 'role', 'editor', 'editor', '--data', a.dataDir]);
+  assert.equal((await create(b)).status, 200);
 });
 
 test('a custom field created on one server is served by the other', async () => {
