@@ -195,6 +195,7 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
     const wire::v4::V4Call& call = req.calls[0].second;
     const api::ActionSpec* spec = registry.Find(4, call.entity, call.action);
     if (spec != nullptr && ReadsInIdPages(*spec, *dispatcher_.store().catalog(), call)) {
+      NoteCall(spec->entity, spec->action, true);
       // Read page by page in one read transaction; streamed past one page.
       StatusOr<std::unique_ptr<store::Transaction>> txn =
           auth_txn ? std::move(auth_txn) : dispatcher_.store().Begin(/*write=*/false);

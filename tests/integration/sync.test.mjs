@@ -222,9 +222,11 @@ describe('webhooks', () => {
     await v4(kith, 'Email', 'delete', { where: [['id', '=', e.id]] });
     await v4(kith, 'Contact', 'delete', { where: [['id', '=', c.id]], useTrash: false });
 
-    const events = await waitFor('the contact delete', () => {
+    // Deliveries keep their order per record only: wait for each record's delete.
+    const deleted = (all, entity, id) => all.some((x) => x.entity === entity && x.entity_id === id && x.action === 'delete');
+    const events = await waitFor('the deletes of the contact, its email and its membership', () => {
       const all = hook.events();
-      return all.some((x) => x.entity === 'Contact' && x.entity_id === c.id && x.action === 'delete') && all;
+      return deleted(all, 'Contact', c.id) && deleted(all, 'Email', e.id) && deleted(all, 'GroupContact', m.id) && all;
     });
     const actions = (entity, id) => eventsOf(events, entity, id).map((x) => x.action);
     const contactActions = actions('Contact', c.id);
