@@ -5,6 +5,47 @@
 #include "base/strings.h"
 
 namespace kith::api {
+namespace {
+
+// Whether a call of `version` with `params` chains a call that writes (APIv4
+// `chain`: name -> [Entity, action, params]; APIv3 `api.Entity.action`):
+// the whole call then needs a write transaction. A chained call kith does
+// not know counts as a write (the safe side).
+bool ChainsAWrite(const ActionRegistry& registry, int version, const Value& params, int depth = 0) {
+  if (!params.is_object() || depth > 16) return false;
+  auto writes = [&](const std::string& entity, const std::string& action, const Value& sub) {
+    const ActionSpec* spec = registry.Find(version, entity, action);
+    return spec == nullptr || spec->writes || ChainsAWrite(registry, version, sub, depth + 1);
+  };
+  if (version == 4) {
+    auto chain = params.find("chain");
+    if (chain == params.end() || !chain->is_object()) return false;
+    for (const auto& [name, spec] : chain->items()) {
+      if (!spec.is_array() || spec.size() < 2 || !spec[0].is_string() || !spec[1].is_string()) continue;
+      if (writes(spec[0].get<std::string>(), spec[1].get<std::string>(),
+                 spec.size() > 2 ? spec[2] : Value::object())) {
+        return true;
+      }
+    }
+    return false;
+  }
+  for (const auto& [key, sub] : params.items()) {
+    if (key.rfind("api.", 0) != 0) continue;
+    size_t dot = key.find('.', 4);
+    if (dot == std::string::npos) return true;
+    std::string entity = key.substr(4, dot - 4), action = key.substr(dot + 1);
+    if (sub.is_array()) {
+      for (const Value& one : sub) {
+        if (writes(entity, action, one)) return true;
+      }
+    } else if (writes(entity, action, sub)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 Dispatcher::Dispatcher(store::Store& store, const ActionRegistry& registry)
     : store_(store), registry_(registry) {}
@@ -12,7 +53,7 @@ Dispatcher::Dispatcher(store::Store& store, const ActionRegistry& registry)
 StatusOr<Value> Dispatcher::Run(const ApiCall& call, const auth::Caller& caller,
                                 std::unique_ptr<store::Transaction> read_txn) const {
   const ActionSpec* spec = registry_.Find(call.version, call.entity, call.action);
-  bool writes = spec == nullptr || spec->writes;
+  bool writes = spec == nullptr || spec->writes || ChainsAWrite(registry_, call.version, call.params);
   if (writes) read_txn.reset();  // ends before the write transaction begins
   if (read_txn != nullptr) {
     KITH_ASSIGN_OR_RETURN(Value result, RunIn(*read_txn, call, caller));

@@ -13,6 +13,7 @@
 #include "base/strings.h"
 #include "cli/csv_writer.h"
 #include "cli/http_client.h"
+#include "cli/openapi_command.h"
 #include "cli/runtime.h"
 #include "wire/common/json_writer.h"
 #include "wire/v4/v4_envelope.h"
@@ -268,6 +269,24 @@ Status RunRemote(const ApiOptions& options, const Value& params, std::ostream& o
   return PrintEnvelope(options, params, *body, out);
 }
 
+// --openapi: the document `kith openapi` prints, or the one a running
+// server answers at /civicrm/ajax/api4/openapi.json to this api key.
+Status PrintOpenApi(const ApiOptions& options, std::ostream& out) {
+  if (options.url.empty()) return RunOpenApi(OpenApiOptions{options.data_dir}, out);
+  if (options.api_key.empty()) return InvalidArgument("--url needs --api-key");
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"X-Civi-Auth", "Bearer " + options.api_key}};
+  if (!options.site_key.empty()) headers.emplace_back("X-Civi-Key", options.site_key);
+  KITH_ASSIGN_OR_RETURN(HttpReply reply, HttpPost(options.url, "/civicrm/ajax/api4/openapi.json", headers,
+                                                  "application/x-www-form-urlencoded", ""));
+  if (reply.status != 200) {
+    std::cerr << reply.body << (reply.body.empty() || reply.body.back() == '\n' ? "" : "\n");
+    return absl::FailedPreconditionError("the server answered HTTP " + std::to_string(reply.status));
+  }
+  out << reply.body << (reply.body.empty() || reply.body.back() == '\n' ? "" : "\n");
+  return Status();
+}
+
 }  // namespace
 
 StatusOr<Value> ApiParams(const std::string& action, const std::vector<std::string>& args,
@@ -317,6 +336,10 @@ Status RunApi(const ApiOptions& options, std::ostream& out) {
   }
   if (!options.url.empty() && !options.user.empty()) {
     return InvalidArgument("--user is for --data; over --url the api key names the user");
+  }
+  if (options.openapi) return PrintOpenApi(options, out);
+  if (options.entity.empty() || options.action.empty()) {
+    return InvalidArgument("kith api takes ENTITY ACTION (or --openapi)");
   }
   KITH_ASSIGN_OR_RETURN(Value params, ApiParams(options.action, options.args, options.json));
   return options.url.empty() ? RunLocal(options, params, out) : RunRemote(options, params, out);

@@ -23,6 +23,7 @@ struct ApiOptions {
   std::string api_key;            // remote: the caller's api key
   std::string site_key;           // remote: X-Civi-Key, when the user needs it
   std::string format = "json";    // json | table | csv
+  bool openapi = false;           // --openapi: print the OpenAPI document instead of a call
 };
 
 // The params of the call, from --json (an object) and then each argument

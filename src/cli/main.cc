@@ -81,8 +81,9 @@ int main(int argc, char** argv) {
 
   kith::cli::ApiOptions api;
   auto* api_cmd = app.add_subcommand("api", "One APIv4 call, as cv api4 (see README)");
-  api_cmd->add_option("entity", api.entity, "APIv4 entity")->required();
-  api_cmd->add_option("action", api.action, "APIv4 action")->required();
+  api_cmd->add_option("entity", api.entity, "APIv4 entity");
+  api_cmd->add_option("action", api.action, "APIv4 action");
+  api_cmd->add_flag("--openapi", api.openapi, "print the OpenAPI 3.1 document of APIv4 instead of a call");
   api_cmd->add_option("args", api.args, "field=value, param=value, +s/+w/+o/+l/+v EXPR, {json}");
   api_cmd->add_option("--json", api.json, "params as a JSON object");
   api_cmd->add_option("--data", api.data_dir, "Data directory (or --url)");

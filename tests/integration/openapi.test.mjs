@@ -156,4 +156,14 @@ describe('openapi.json', () => {
     await assertValid(printed);
     assert.deepEqual(Object.keys(printed.paths).sort(), Object.keys((await fetchDocument()).paths).sort());
   });
+
+  test('kith api --openapi prints it too, from the data directory or a running server', async () => {
+    const served = Object.keys((await fetchDocument()).paths).sort();
+    const local = JSON.parse(await kithCli(['api', '--openapi', '--data', kith.dataDir]));
+    assert.deepEqual(Object.keys(local.paths).sort(), served);
+    const remote = JSON.parse(await kithCli(['api', '--openapi', '--url', kith.baseUrl,
+      '--api-key', kith.users.admin.apiKey, '--site-key', kith.siteKey]));
+    await assertValid(remote);
+    assert.deepEqual(Object.keys(remote.paths).sort(), served);
+  });
 });

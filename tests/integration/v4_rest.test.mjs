@@ -350,6 +350,18 @@ describe('HTTP methods, request forms, multi-call and index', () => {
     const malformed = await post('', { calls: { x: ['Contact'] } });
     assert.equal(malformed.status, 400);
   });
+
+  test('a get with a chained write writes (one write transaction on either store)', async () => {
+    const [id] = await makeContacts('Chainwrite', [{ first_name: 'Cid' }]);
+    const r = await api4('Contact', 'get', {
+      select: ['id'], where: [['id', '=', id]],
+      chain: { mail: ['Email', 'create', { values: { contact_id: '$id', email: 'cid@example.org' } }] },
+    });
+    assert.equal(r.values.length, 1);
+    assert.equal(r.values[0].mail[0].email, 'cid@example.org');
+    const emails = await api4('Email', 'get', { select: ['email'], where: [['contact_id', '=', id]] });
+    assert.deepEqual(emails.values.map((e) => e.email), ['cid@example.org']);
+  });
 });
 
 // ---------------------------------------------------------------------------
