@@ -7,12 +7,12 @@
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, stat, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { kithForSuite, KITH_BIN, PG_URL } from './harness.mjs';
+import { kithForSuite, KITH_BIN, PG_URL, serveDataDir } from './harness.mjs';
 
 const execFileP = promisify(execFile);
 const API4 = '/civicrm/ajax/api4';
@@ -47,29 +47,7 @@ async function v4(baseUrl, server, entity, action, params) {
   return { status: res.status, body: await res.json() };
 }
 
-// `kith serve` over an existing data directory; resolves {baseUrl, stop}.
-async function serve(dataDir) {
-  const child = spawn(KITH_BIN, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /kith serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`kith serve exited (${code}): ${stderr}`)));
-  });
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', (code) => r(code)));
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
+const serve = serveDataDir;
 
 describe('kith backup and restore', { skip: PG_URL !== '' }, () => {
   test('a backup under write load restores every write acknowledged before it began, and serves', async () => {

@@ -445,3 +445,30 @@ export async function adminApi4(kith, entity, action, params) {
   assert.equal(r.status, 200, `${entity}.${action}: ${r.text}`);
   return r.json();
 }
+
+// `kith serve` over an existing data directory (startKith makes new ones):
+// resolves {child, baseUrl, stop()}, stop() sending SIGTERM and resolving
+// the exit code.
+export async function serveDataDir(dataDir) {
+  const child = spawn(KITH_BIN, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /kith serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`kith serve exited (${code}): ${stderr}`)));
+  });
+  return {
+    child,
+    baseUrl: `http://127.0.0.1:${port}`,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

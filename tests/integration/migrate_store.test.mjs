@@ -6,13 +6,13 @@
 // users with their api keys, sessions. A database that has tables is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
 // The servers here start on SQLite: the harness must not see the PostgreSQL URL.
 const PG = process.env.KITH_TEST_PG_URL;
 process.env.KITH_TEST_PG_URL = '';
-const { startKith, encodeParams, kithCli, KITH_BIN } = await import('./harness.mjs');
+const { startKith, encodeParams, kithCli, serveDataDir } = await import('./harness.mjs');
 
 const API4 = '/civicrm/ajax/api4';
 const psql = (url, sql) => execFileSync('psql', [url, '-qtA', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
@@ -58,19 +58,8 @@ async function answers(server) {
 
 // `kith serve` over an existing data directory (the harness makes new ones).
 async function serve(dataDir, base) {
-  const child = spawn(KITH_BIN, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`kith serve exited (${code}): ${stderr}`)));
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const server = await serveDataDir(dataDir);
+  const { baseUrl } = server;
   return {
     ...base,
     baseUrl,
@@ -83,9 +72,7 @@ async function serve(dataDir, base) {
       return JSON.parse(await res.text());
     },
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await server.stop();
     },
   };
 }
