@@ -8,10 +8,9 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import { AJAX_PATH, KITH_BIN, PG_URL, encodeParams, kithForSuite, startKith } from './harness.mjs';
+import { AJAX_PATH, PG_URL, encodeParams, kithForSuite, serveDataDir, startKith } from './harness.mjs';
 
 // Fast retries for the tests: a failed delivery is tried again within a second.
 const SETTINGS = { webhook_timeout_seconds: '2', webhook_retry_max_seconds: '1' };
@@ -284,24 +283,7 @@ describe('webhooks', () => {
 
 // `kith serve` again on `server`'s data directory (after a kill -9).
 async function restart(server) {
-  const child = spawn(KITH_BIN, ['serve', '--data', server.dataDir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d) => { stderr += d; });
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no port; stderr: ${stderr}`)), 15_000);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /kith serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const { child, baseUrl } = await serveDataDir(server.dataDir);
   return {
     ...server,
     child,
