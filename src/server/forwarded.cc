@@ -63,17 +63,22 @@ StatusOr<TrustedProxies> TrustedProxies::Parse(const std::vector<std::string>& e
     size_t slash = text.find('/');
     auto bytes = ParseAddress(text.substr(0, slash));
     Range range;
-    std::optional<int64_t> bits = slash == std::string_view::npos
-                                      ? std::optional<int64_t>()
-                                      : ParseInt64(text.substr(slash + 1));
     bool v4 = bytes && IsMappedV4(*bytes);
     int64_t max_bits = v4 ? 32 : 128;
-    if (!bytes || (slash != std::string_view::npos && (!bits || *bits < 0 || *bits > max_bits))) {
+    // Without a "/bits" suffix the range is the one address.
+    int64_t bits = max_bits;
+    bool valid = bytes.has_value();
+    if (valid && slash != std::string_view::npos) {
+      std::optional<int64_t> parsed = ParseInt64(text.substr(slash + 1));
+      valid = parsed && *parsed >= 0 && *parsed <= max_bits;
+      if (valid) bits = *parsed;
+    }
+    if (!valid) {
       return InvalidArgument("trusted_proxies: \"" + entry +
                              "\" is neither an IP address nor a CIDR range (10.0.0.0/8)");
     }
     range.bytes = *bytes;
-    range.prefix_bits = static_cast<int>(bits ? (v4 ? 96 + *bits : *bits) : 128);
+    range.prefix_bits = static_cast<int>(v4 ? 96 + bits : bits);
     proxies.ranges_.push_back(range);
   }
   return proxies;
