@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
                                          {"display_name", "Floor Bench"}});
     if (!id.ok()) return Fail(id.status());
     contact_id = *id;
-    auto key = auth.AddUser(**txn, {"floor", "floor-password", auth::Role::kAdmin, *id, kApiKey});
+    auto key = auth.AddUser(**txn, {"floor", "floor-password", "admin", *id, kApiKey});
     if (!key.ok()) return Fail(key.status());
     if (Status s = (*txn)->Commit(); !s.ok()) return Fail(s);
   }
