@@ -33,6 +33,8 @@
 #                contacts; slow the first time), when that script exists
 #   memory       its "## Memory" section (bench/memory.sh, which scale.sh
 #                runs over its largest data directory)
+#   scale-pg     bench/scale.sh with SCALE_PG=1: the same queries and targets
+#                on PostgreSQL (a cluster of its own under /tmp/kith-scale/pg)
 #   pg           the PostgreSQL backend, on a cluster of its own
 #                (scripts/pg-cluster.sh): APIv4 Contact.get by id against
 #                `pgbench -S -M prepared` (same cluster, same connections),
@@ -51,7 +53,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-16}
-PARTS=${PARTS:-http api bulk stream instructions concurrency durability changelog auth scale memory pg}
+PARTS=${PARTS:-http api bulk stream instructions concurrency durability changelog auth scale memory pg scale-pg}
 CHANGELOG_N=${CHANGELOG_N:-20000}
 BULK_N=${BULK_N:-100000}
 SAVE_BATCH=${SAVE_BATCH:-10000}
@@ -82,6 +84,7 @@ fi
 kith=${KITH_BIN:-$BUILD_DIR/kith}
 
 work=$(mktemp -d /tmp/kith-bench-XXXXXX)
+chmod 755 "$work"  # the PostgreSQL parts run initdb as the postgres user in here
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -721,6 +724,16 @@ part_scale() {
   fi
 }
 
+part_scale_pg() {
+  if env -u CONNECTIONS SCALE_PG=1 bash bench/scale.sh >"$work/section-scale-pg.md" \
+      2>"$work/scale-pg.err"; then
+    sections+=("$work/section-scale-pg.md")
+  else
+    echo "bench: SCALE_PG=1 bench/scale.sh failed:" >&2
+    tail -5 "$work/scale-pg.err" >&2
+  fi
+}
+
 # --- 9: PostgreSQL ---------------------------------------------------------------
 # wrk_pair URL_A URL_B ARGS...: median over ROUNDS of the summed requests/s of
 # two wrk runs at once, half the connections each, one against each URL.
@@ -738,7 +751,7 @@ wrk_pair() {
 
 part_pg() {
   local url base
-  url=$(bash scripts/pg-cluster.sh start "$work/pg")
+  url=$(PG_FSYNC=on bash scripts/pg-cluster.sh start "$work/pg")
   base=${url%/postgres}
   psql "$url" -q -c "CREATE DATABASE kith_bench" -c "CREATE DATABASE pgbench"
   local a="$work/pg-a" b="$work/pg-b"
@@ -812,6 +825,7 @@ if has_part changelog; then part_changelog; fi
 if has_part auth; then part_auth; fi
 if has_part scale || has_part memory; then part_scale; fi
 if has_part pg; then part_pg; fi
+if has_part scale-pg; then part_scale_pg; fi
 
 {
   echo "# kith benchmarks"

@@ -13,6 +13,10 @@
 # SCALE_WORK (default /tmp/kith-scale) keeps the generated data directories;
 # SCALE_SEED (default 1) picks the data; MEMORY=0 skips the memory section;
 # SKIP_BUILD=1 uses the binaries already in BUILD_DIR.
+# SCALE_PG=1 keeps the data in PostgreSQL instead (issue 15): a cluster of its
+# own under SCALE_WORK/pg (scripts/pg-cluster.sh, fsync on), one database per
+# size, kept between runs like the SQLite directories and stopped at the end;
+# the section is then "## Scale on PostgreSQL" and has no memory part.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD_DIR:-$root/build-bench}"
@@ -31,14 +35,35 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   ninja -C "$build" kith kith_generate scale_bench conn_hold >/dev/null
 fi
 mkdir -p "$work"
+pg_base=
+if [[ "${SCALE_PG:-0}" == 1 ]]; then
+  pg_dir="$work/pg"
+  if [[ -f "$pg_dir/port" ]]; then
+    PG_FSYNC=on bash "$root/scripts/pg-cluster.sh" up "$pg_dir"
+  else
+    rm -rf "$pg_dir" "$work"/pg-contacts-*  # their databases were in the old cluster
+    PG_FSYNC=on bash "$root/scripts/pg-cluster.sh" start "$pg_dir" >/dev/null
+  fi
+  trap 'bash "$root/scripts/pg-cluster.sh" down "$pg_dir"' EXIT
+  pg_base="postgresql://postgres@127.0.0.1:$(cat "$pg_dir/port")"
+  MEMORY=0
+fi
 
 # A data directory of N contacts, generated once per N and seed.
 data_dir() {
-  local n=$1 dir="$work/contacts-$1-seed-$seed"
+  local n=$1 dir="$work/contacts-$1-seed-$seed" database=()
+  if [[ -n "$pg_base" ]]; then
+    dir="$work/pg-contacts-$1-seed-$seed"
+    local db="kith_scale_${n}_$seed"
+    database=(--database "$pg_base/$db")
+    if [[ ! -f "$dir/.generated" ]]; then
+      psql "$pg_base/postgres" -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >&2
+    fi
+  fi
   if [[ ! -f "$dir/.generated" ]]; then
     rm -rf "$dir"
     log "generating $n contacts into $dir"
-    "$build/kith" init --data "$dir" --site-key "$site_key" >/dev/null
+    "$build/kith" init --data "$dir" --site-key "$site_key" "${database[@]}" >/dev/null
     "$build/kith" user add bench --data "$dir" --password bench-password --role admin \
       --api-key "$api_key" >/dev/null
     "$build/bench/kith_generate" --data "$dir" --contacts "$n" --seed "$seed"
@@ -83,7 +108,7 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; 
 le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? 1 : 0 }'; }
 F=$(human "$first")
 L=$(human "$last")
-echo "## Scale"
+if [[ -n "$pg_base" ]]; then echo "## Scale on PostgreSQL"; else echo "## Scale"; fi
 echo
 echo "Server-side latency of \`kith serve\`'s full request path, in process (an HTTP request object"
 echo "-> wire parsing -> api-key auth -> dispatch -> store -> envelope; no socket): p50 / p99 wall"

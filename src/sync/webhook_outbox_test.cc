@@ -126,6 +126,44 @@ TEST_F(WebhookOutboxTest, ARecordsChangesGoOutInOrder) {
   EXPECT_EQ(Value::parse(second[0].body)["action"], "update");
 }
 
+// The number of rows of `entity`.
+size_t CountRows(store::Store& store, const std::string& entity) {
+  auto txn = store.Begin(false).value();
+  store::Query q;
+  q.entity = entity;
+  q.select = {"id"};
+  return txn->Select(q).value().size();
+}
+
+TEST_F(WebhookOutboxTest, RetentionDropsOldChangesOnceQueuedAndOldFinishedDeliveries) {
+  NewContact("Ed");
+  ASSERT_GT(CountRows(*store_, "ChangeLog"), 0u);
+  // Retention 0 keeps everything, however old.
+  clock_.now += 400 * 86400;
+  EXPECT_EQ(WebhookOutbox(*store_, {}, clock_).Purge().value(), 0);
+  clock_.now -= 400 * 86400;
+
+  // The fake clock (2027) is more than a day past the change rows' dates.
+  WebhookOutbox outbox(*store_, {.retention_days = 1}, clock_);
+  EXPECT_EQ(outbox.Purge().value(), 0);  // the active webhook has not queued them yet
+  ASSERT_EQ(outbox.Enqueue().value(), 1);
+  EXPECT_GT(outbox.Purge().value(), 0);
+  EXPECT_EQ(CountRows(*store_, "ChangeLog"), 0u);
+  // The delivery keeps its own copy of the change. Not a day old, or a day
+  // old but still pending, it stays; a day old and finished, it goes.
+  std::vector<Delivery> d = Claim(outbox);
+  ASSERT_EQ(d.size(), 1u);
+  ASSERT_TRUE(outbox.Record(d[0], {.delivered = false, .http_status = 500, .error = "HTTP 500"}).ok());
+  EXPECT_EQ(outbox.Purge().value(), 0);
+  clock_.now += 2 * 86400;
+  EXPECT_EQ(outbox.Purge().value(), 0);
+  d = Claim(outbox);
+  ASSERT_EQ(d.size(), 1u);
+  ASSERT_TRUE(outbox.Record(d[0], {.delivered = true, .http_status = 200, .error = ""}).ok());
+  EXPECT_EQ(outbox.Purge().value(), 1);
+  EXPECT_EQ(CountRows(*store_, "WebhookDelivery"), 0u);
+}
+
 TEST(WebhookSignatureTest, IsTheHexHmacOfTimestampDotBody) {
   // RFC 4231 test case 2: HMAC-SHA256("Jefe", "what do ya want for nothing?").
   EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
