@@ -511,7 +511,8 @@ instructions_of() { # BIN URL [HEADER]: instructions of one request
     for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
     local urls=() i
     for i in $(seq $((n + 20))); do urls+=("http://127.0.0.1:$port$url_path"); done
-    if [ -n "$header" ]; then curl -sf -o /dev/null -H "$header" "${urls[@]}"; else curl -sf -o /dev/null "${urls[@]}"; fi
+    # (curl's -o names the first URL's output only: the answers go to /dev/null here)
+    if [ -n "$header" ]; then curl -sf -H "$header" "${urls[@]}" >/dev/null; else curl -sf "${urls[@]}" >/dev/null; fi
     kill "$pid"
     wait "$pid" 2>/dev/null || true
     counts+=("$(awk '/^(summary|totals):/ {print $2; exit}' "$out")")
