@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "api/request_budget.h"
+#include "base/error_details.h"
 #include "server/cors.h"
 #include "server/explorer_route.h"
 #include "server/route_helpers.h"
@@ -148,7 +149,11 @@ std::optional<HttpResponse> KithService::OnPasswordPool(
       }
       respond(std::move(answer));
     });
-    if (!queued) respond(busy);
+    if (!queued) {
+      ScopedRequestRecord current(record);
+      NoteError(ResourceExhausted("password pool queue full"));
+      respond(busy);
+    }
   };
   return later;
 }

@@ -50,8 +50,8 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     }
     return r;
   };
-  auto fail = [&](const Status& s, bool rest_layer) {
-    NoteError(s);
+  // The answer to an error; `fail` also notes it as this request's error.
+  auto error_answer = [&](const Status& s, bool rest_layer) {
     int status = options_.honest_http_status || request.Header("x-kith-honest-status") == "1"
                      ? HonestStatus(s)
                      : error_status;
@@ -59,6 +59,10 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
                             : wire::legacy::LegacyErrorBody(s);
     AddRetryAfter(s, headers);
     return render(body, status);
+  };
+  auto fail = [&](const Status& s, bool rest_layer) {
+    NoteError(s);
+    return error_answer(s, rest_layer);
   };
 
   auto params = wire::ParseRequestParams(request.query, request.Header("content-type"), request.body,
@@ -100,7 +104,7 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     if (auto later = OnPasswordPool(
             request,
             [this, browser_path](const HttpRequest& r) { return HandleLegacy(r, browser_path); },
-            fail(ResourceExhausted(kTooBusy), true))) {
+            error_answer(ResourceExhausted(kTooBusy), true))) {
       return *std::move(later);
     }
     auto login = auth_.Login(req.name, req.pass, request.remote_address);

@@ -11,7 +11,7 @@
 // (`kith init --database`) instead of SQLite, dropped when it stops.
 
 import { spawn, execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, mkdir, rm, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +139,15 @@ function wrapResponse(res, text) {
   };
 }
 
+// Adds to `secrets` the session ids and api keys an answer hands out.
+function noteSecrets(secrets, setCookie, text) {
+  for (const m of setCookie.matchAll(/PHPSESSID=([^;,\s]+)/g)) secrets.add(m[1]);
+  if (!text.includes('api_key') && !text.includes('PHPSESSID')) return;
+  for (const m of text.matchAll(/"api_key"\s*:\s*"([^"]+)"|<api_key>([^<]+)<|PHPSESSID"?\s*[:=>]\s*"?([^"&;,\s<]+)/g)) {
+    secrets.add(m[1] ?? m[2] ?? m[3]);
+  }
+}
+
 // Starts `kith serve` on a fresh data directory.
 //   options.bodyLimitBytes: rewrite body_limit_bytes in kith.toml before serving
 //   options.settings: {name: TOML value text} rewritten in kith.toml before serving
@@ -176,6 +185,10 @@ export async function startKith(options = {}) {
       const m = /\(contact (\d+)\)/.exec(out);
       users[name] = { name, password, role, apiKey: lastLine(out), contactId: m ? Number(m[1]) : undefined };
     }
+    // What kith's output must never show (issue 18): the site key, passwords,
+    // api keys and session ids, including those the answers hand out.
+    const secrets = new Set([siteKey]);
+    for (const u of Object.values(users)) secrets.add(u.password).add(u.apiKey);
 
     if (options.bodyLimitBytes !== undefined) {
       const tomlPath = path.join(dataDir, 'kith.toml');
@@ -271,7 +284,18 @@ export async function startKith(options = {}) {
       async raw(urlPath, init = {}) {
         const res = await request(baseUrl + urlPath, init);
         const text = await res.text();
+        noteSecrets(secrets, res.headers.get('set-cookie') ?? '', text);
         return wrapResponse(res, text);
+      },
+
+      // The secrets this server was given or handed out that its output
+      // (stdout, stderr, log files in its data directory) shows.
+      async secretsInOutput() {
+        let output = stdout + stderr;
+        for (const name of await readdir(dataDir).catch(() => [])) {
+          if (name.endsWith('.log')) output += await readFile(path.join(dataDir, name), 'utf8');
+        }
+        return [...secrets].filter((secret) => secret && secret.length >= 8 && output.includes(secret));
       },
 
       async healthz() {
@@ -403,8 +427,10 @@ export function kithForSuite(options = {}) {
   });
   after(async () => {
     if (!running) return;
+    const leaked = await running.secretsInOutput();
     const exit = await running.stop();
     assert.equal(exit.code, 0, `kith serve exited with ${JSON.stringify(exit)}; stderr: ${running.stderr}`);
+    assert.deepEqual(leaked, [], 'kith\'s output or log shows a key, password or session id');
   });
   return new Proxy({}, {
     get(_, prop) {
