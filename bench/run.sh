@@ -802,8 +802,8 @@ part_pg() {
   {
     echo "## PostgreSQL"
     echo
-    echo "kith on PostgreSQL 15 (a cluster of its own on loopback, scripts/pg-cluster.sh: fsync off,"
-    echo "as for the tests), $CONC_N contacts; wrk and pgbench with $CONNECTIONS connections, medians of"
+    echo "kith on PostgreSQL 15 (a cluster of its own on loopback, scripts/pg-cluster.sh, fsync on"
+    echo "as in production), $CONC_N contacts; wrk and pgbench with $CONNECTIONS connections, medians of"
     echo "$ROUNDS runs of ${DURATION} s. Server, database and load generators share the $(nproc) cores."
     echo
     echo "| measurement | result | baseline | ratio | target |"
