@@ -34,6 +34,7 @@
 #include "api/action_registry.h"
 #include "api/api.h"
 #include "auth/caller.h"
+#include "cli/runtime.h"
 #include "config/kith_config.h"
 #include "entities/group_ops.h"
 #include "entities/register_builtins.h"
@@ -115,9 +116,8 @@ int main(int argc, char** argv) {
     Die("usage: kith_generate --data DIR --contacts N(>=100) [--seed S] [--batch B]");
   }
   auto config = Check(kith::config::LoadConfig(data_dir), "load config (run kith init first)");
-  kith::store::StoreOptions options;
-  options.sqlite_path = kith::config::DatabasePath(data_dir);
-  auto store = Check(kith::store::OpenStore(options), "open store");
+  // The store kith.toml names: SQLite, or PostgreSQL (bench/scale.sh SCALE_PG=1).
+  auto store = Check(kith::store::OpenStore(kith::cli::StoreOptionsOf(data_dir, config)), "open store");
   kith::api::ActionRegistry registry;
   kith::entities::RegisterBuiltins(registry, kith::api::GlobalRules());
   kith::api::Dispatcher dispatcher(*store, registry);

@@ -36,6 +36,7 @@
 #include "api/api.h"
 #include "auth/authenticator.h"
 #include "auth/secrets.h"
+#include "cli/runtime.h"
 #include "config/kith_config.h"
 #include "entities/register_builtins.h"
 #include "http/http_message.h"
@@ -111,9 +112,8 @@ int main(int argc, char** argv) {
   }
   if (!kith::auth::InitSecrets().ok()) Die("cannot initialise secrets");
   auto config = Check(kith::config::LoadConfig(data_dir), "load config");
-  kith::store::StoreOptions options;
-  options.sqlite_path = kith::config::DatabasePath(data_dir);
-  auto store = Check(kith::store::OpenStore(options), "open store");
+  // The store kith.toml names: SQLite, or PostgreSQL (bench/scale.sh SCALE_PG=1).
+  auto store = Check(kith::store::OpenStore(kith::cli::StoreOptionsOf(data_dir, config)), "open store");
   kith::api::ActionRegistry registry;
   kith::entities::RegisterBuiltins(registry, kith::api::GlobalRules());
   kith::api::Dispatcher dispatcher(*store, registry);
@@ -352,7 +352,10 @@ int main(int argc, char** argv) {
         break;
       }
       kith::http::HttpResponse response = service.Handle(c.make());
-      if (response.status != 200) Die(c.name + " (" + c.api + ") failed while warming up");
+      if (response.status != 200) {
+        Die(c.name + " (" + c.api + ") failed while warming up: HTTP " +
+            std::to_string(response.status) + " " + response.body.substr(0, 300));
+      }
     }
     warming = false;
     case_start = std::chrono::steady_clock::now();
