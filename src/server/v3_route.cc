@@ -58,7 +58,7 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
     };
     bool form_body = AsciiLower(request.Header("content-type")).rfind("application/x-www-form-urlencoded", 0) == 0;
     bool v3 = names(request.query, "entity=") || (form_body && names(request.body, "entity="));
-    if (!v3) return HandleLegacy(request, ajax);
+    if (!v3) return HandleV2(request, ajax);
     bool json = RawParamsWantJson(request.query) || (form_body && RawParamsWantJson(request.body));
     Value body = wire::v3::V3RestError(std::string(params.status().message()));
     bool honest = options_.honest_http_status || request.Header("x-kith-honest-status") == "1";
@@ -73,7 +73,7 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
     return v.is_string() ? v.get<std::string>() : std::string();
   };
   if (ajax) {
-    if (!text("fnName").empty()) return HandleLegacy(request, true);
+    if (!text("fnName").empty()) return HandleV2(request, true);
     return HandleV3(request, *params, true, "");
   }
   if (!text("entity").empty()) return HandleV3(request, *params, false, "");
@@ -84,7 +84,7 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
   if (!q.empty() && !session_call && (text("version") == "3" || options_.q_means_v3)) {
     return HandleV3(request, *params, false, q);
   }
-  return HandleLegacy(request, false);
+  return HandleV2(request, false);
 }
 
 HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& params, bool ajax,

@@ -9,8 +9,8 @@
 #include "server/kith_service.h"
 #include "server/route_helpers.h"
 #include "wire/common/form_params.h"
-#include "wire/legacy/legacy_envelope.h"
-#include "wire/legacy/legacy_request.h"
+#include "wire/v2/v2_envelope.h"
+#include "wire/v2/v2_request.h"
 
 namespace kith::server {
 
@@ -28,7 +28,7 @@ constexpr char kPostOnly[] =
 constexpr char kTooBusy[] = "Too many logins at once; try again in a moment.";
 }  // namespace
 
-HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_path) const {
+HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path) const {
   NoteProtocol("3.2");
   // json=1 may also come in a form body (3.2 read $_REQUEST).
   bool json = browser_path || RawParamsWantJson(request.query) ||
@@ -43,10 +43,10 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     r.headers = headers;
     if (json) {
       r.content_type = "text/javascript; charset=UTF-8";
-      r.body = wire::legacy::RenderLegacyJson(body);
+      r.body = wire::v2::RenderV2Json(body);
     } else {
       r.content_type = "text/xml; charset=UTF-8";
-      r.body = wire::legacy::RenderLegacyXml(body);
+      r.body = wire::v2::RenderV2Xml(body);
     }
     return r;
   };
@@ -55,8 +55,8 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     int status = options_.honest_http_status || request.Header("x-kith-honest-status") == "1"
                      ? HonestStatus(s)
                      : error_status;
-    Value body = rest_layer ? wire::legacy::LegacyRestError(std::string(s.message()))
-                            : wire::legacy::LegacyErrorBody(s);
+    Value body = rest_layer ? wire::v2::V2RestError(std::string(s.message()))
+                            : wire::v2::V2ErrorBody(s);
     AddRetryAfter(s, headers);
     return render(body, status);
   };
@@ -69,12 +69,12 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
                              ? (*params)[function_key].get<std::string>()
                              : "";
   std::string cookie = wire::CookieValue(request.Header("cookie"), "PHPSESSID");
-  auto parsed = wire::legacy::ParseLegacyRequest(*params, function, cookie);
+  auto parsed = wire::v2::ParseV2Request(*params, function, cookie);
   if (!parsed.ok()) return fail(parsed.status(), true);
-  wire::legacy::LegacyRequest& req = *parsed;
+  wire::v2::V2Request& req = *parsed;
   json = browser_path || req.json;
 
-  using Kind = wire::legacy::LegacyRequest::Kind;
+  using Kind = wire::v2::V2Request::Kind;
   bool credentials = !req.api_key.empty() || !req.session_id.empty() || !req.name.empty() ||
                      !req.pass.empty();
   if (credentials && RefusesCredentials(request)) return fail(InsecureCredentials(), true);
@@ -99,7 +99,7 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     }
     if (auto later = OnPasswordPool(
             request,
-            [this, browser_path](const HttpRequest& r) { return HandleLegacy(r, browser_path); },
+            [this, browser_path](const HttpRequest& r) { return HandleV2(r, browser_path); },
             fail(ResourceExhausted(kTooBusy), true))) {
       return *std::move(later);
     }
@@ -165,7 +165,7 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     }
     return fail(result.status(), false);
   }
-  HttpResponse answer = render(wire::legacy::NormalizeLegacyResult(std::move(*result)), 200);
+  HttpResponse answer = render(wire::v2::NormalizeV2Result(std::move(*result)), 200);
   Status size = CheckAnswerSize(answer.body, options_.limits);
   return size.ok() ? answer : fail(size, false);
 }
