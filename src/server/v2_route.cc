@@ -7,6 +7,7 @@
 #include "base/request_record.h"
 #include "base/strings.h"
 #include "server/kith_service.h"
+#include "server/paged_get.h"
 #include "server/route_helpers.h"
 #include "wire/common/form_params.h"
 #include "wire/v2/v2_envelope.h"
@@ -26,6 +27,8 @@ constexpr char kCsrfAlert[] =
 constexpr char kPostOnly[] =
     "SECURITY: All requests that modify the database must be http POST, not GET.";
 constexpr char kTooBusy[] = "Too many logins at once; try again in a moment.";
+constexpr char kJsonType[] = "text/javascript; charset=UTF-8";
+constexpr char kXmlType[] = "text/xml; charset=UTF-8";
 }  // namespace
 
 HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path) const {
@@ -42,10 +45,10 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
     r.status = status;
     r.headers = headers;
     if (json) {
-      r.content_type = "text/javascript; charset=UTF-8";
+      r.content_type = kJsonType;
       r.body = wire::v2::RenderV2Json(body);
     } else {
-      r.content_type = "text/xml; charset=UTF-8";
+      r.content_type = kXmlType;
       r.body = wire::v2::RenderV2Xml(body);
     }
     return r;
@@ -152,6 +155,14 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
     std::string message = known_entity ? "Unknown function called: civicrm_" + req.entity + "_" + req.action
                                        : "Unknown function invocation.";
     return fail(NotFound(message), true);
+  }
+  if (spec->entity == "Contact" && (spec->action == "get" || spec->action == "search")) {
+    // A get of more than a page: streamed as it is read (paged_get.h).
+    StreamedGet streamed =
+        StreamV2ContactGet(dispatcher_, *caller, req.entity, req.action, req.params, json,
+                           json ? kJsonType : kXmlType, auth_txn);
+    if (!streamed.ok()) return fail(streamed.status(), false);
+    if (*streamed) return **std::move(streamed);
   }
   auto result = dispatcher_.Run(call, *caller, std::move(auth_txn));
   if (!result.ok()) {

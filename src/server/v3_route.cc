@@ -10,6 +10,7 @@
 #include "base/request_record.h"
 #include "base/strings.h"
 #include "server/kith_service.h"
+#include "server/paged_get.h"
 #include "server/route_helpers.h"
 #include "wire/common/form_params.h"
 #include "wire/v3/v3_envelope.h"
@@ -265,6 +266,20 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   }
   if (req.entity.empty() || req.action.empty()) {
     return refuse(InvalidArgument("missing mandatory params \"entity=\" or \"action=\""));
+  }
+  // A get of more than a page: streamed as it is read (paged_get.h).
+  const api::ActionSpec* get_spec = dispatcher_.registry().Find(3, req.entity, req.action);
+  if (get_spec != nullptr && get_spec->entity == req.entity && get_spec->action == "get" && !pretty &&
+      !HasChains(req.params) && dispatcher_.store().catalog()->Find(get_spec->entity) != nullptr) {
+    std::string type = json ? wire::v3::kJsonType : ajax ? wire::v3::kAjaxXmlType : wire::v3::kExternXmlType;
+    StreamedGet streamed = StreamV3Get(dispatcher_, *caller, get_spec->entity, req.params, json, type, auth_txn);
+    if (!streamed.ok() || *streamed) NoteCall(get_spec->entity, get_spec->action, true);
+    if (!streamed.ok()) {
+      NoteError(streamed.status());
+      return render(wire::v3::V3ErrorBody(streamed.status(), req.entity, req.action),
+                    honest ? HonestStatus(streamed.status()) : 200);
+    }
+    if (*streamed) return **std::move(streamed);
   }
   int status = 200;
   Value body = run(req.entity, req.action, req.params, status);
