@@ -14,9 +14,9 @@
 #   bulk         BULK_N contacts with an email: APIv4 save of SAVE_BATCH
 #                (default 10,000) a call, one create per call, kith import
 #                (CSV), and the sqlite3 CLI
-#   stream       one APIv4 Contact.get of STREAM_N (default 100,000)
-#                contacts, every field, limit 0: rows/s and the server's peak
-#                memory growth while answering it
+#   stream       one get of STREAM_N (default 100,000) contacts in each
+#                dialect and format (APIv4; APIv3 and 3.2, JSON and XML),
+#                limit 0: rows/s and the server's peak memory growth
 #   instructions instructions per request (valgrind --tool=callgrind) of
 #                /healthz and the three get-by-id calls; with BEFORE_BIN (a
 #                kith binary of an earlier commit) the same for it beside
@@ -423,8 +423,8 @@ part_bulk() {
 }
 
 # --- 5: one large answer ------------------------------------------------------
-# STREAM_N contacts (kith import), then APIv4 Contact.get of all of them, every
-# field, limit 0 (streamed: read page by page, written as it is read). The
+# STREAM_N contacts (kith import), then a get of all of them in each dialect
+# and format (streamed: read page by page, written as it is read). The
 # server's peak memory while answering: VmHWM (reset first through
 # clear_refs) over VmRSS before, which counts the database file's pages that
 # SQLite's mmap touches (page cache the kernel may drop); and the peak of
@@ -442,49 +442,62 @@ part_stream() {
   sed -i -E 's/^max_rows = .*/max_rows = 10000000/; s/^max_request_seconds = .*/max_request_seconds = 3600/' \
     "$data/kith.toml"
   start_kith "$data" 1
-  local url="$kith_url/civicrm/ajax/api4/Contact/get" auth="X-Civi-Auth: Bearer $api_key"
-  local params='{"select":["*"],"limit":0}'
+  local auth="X-Civi-Auth: Bearer $api_key" rest="$kith_url/civicrm/extern/rest.php"
+  local v3="$rest?entity=Contact&action=get&key=$site_key&api_key=$api_key&options%5Blimit%5D=0"
+  local v2="$rest?q=civicrm/contact/get&key=$site_key&api_key=$api_key&rowCount=0"
+  # One form per line: its name, then curl's arguments (each the same get of every contact).
+  local forms=(
+    "APIv4 Contact.get, JSON|-H|$auth|--data-urlencode|params={\"select\":[\"*\"],\"limit\":0}|$kith_url/civicrm/ajax/api4/Contact/get"
+    "APIv3 Contact.get, JSON|$v3&json=1"
+    "APIv3 Contact.get, XML|$v3"
+    "3.2 contact/get, JSON|$v2&json=1"
+    "3.2 contact/get, XML|$v2"
+  )
   local got
-  got=$(curl -sf -H "$auth" --data-urlencode "params=$params" "$url" | jq '.values | length')
+  got=$(curl -sf -H "$auth" --data-urlencode 'params={"select":["*"],"limit":0}' \
+    "$kith_url/civicrm/ajax/api4/Contact/get" | jq '.values | length')
   ((got > STREAM_N)) || { echo "bench: the get answered $got rows" >&2; return 1; }
-  local rates=() hwms=() anons=() round t0 t1 rss0 anon0 sampler
-  for round in $(seq "$ROUNDS"); do
-    rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$kith_pid/status")
-    anon0=$(awk '/^RssAnon/ {print $2}' "/proc/$kith_pid/status")
-    echo 5 >"/proc/$kith_pid/clear_refs"
-    rm -f "$work/stream-done"
-    (while [ ! -e "$work/stream-done" ]; do
-       awk '/^RssAnon/ {print $2}' "/proc/$kith_pid/status"; sleep 0.01
-     done | sort -g | tail -1 >"$work/stream-anon") &
-    sampler=$!
-    t0=$(now)
-    curl -sf -o /dev/null -H "$auth" --data-urlencode "params=$params" "$url"
-    t1=$(now)
-    rates+=("$(per_second "$got" "$t0" "$t1")")
-    hwms+=("$(awk -v b="$rss0" '/^VmHWM/ {printf "%.1f", ($2 - b) / 1024}' "/proc/$kith_pid/status")")
-    touch "$work/stream-done"
-    wait "$sampler" 2>/dev/null || true
-    anons+=("$(awk -v b="$anon0" '{printf "%.1f", ($1 - b) / 1024}' "$work/stream-anon")")
+  local rows=() form name args
+  for form in "${forms[@]}"; do
+    IFS='|' read -r -a args <<<"$form"
+    name=${args[0]}
+    args=("${args[@]:1}")
+    local rates=() hwms=() anons=() round t0 t1 rss0 anon0 sampler
+    for round in $(seq "$ROUNDS"); do
+      rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$kith_pid/status")
+      anon0=$(awk '/^RssAnon/ {print $2}' "/proc/$kith_pid/status")
+      echo 5 >"/proc/$kith_pid/clear_refs"
+      rm -f "$work/stream-done"
+      (while [ ! -e "$work/stream-done" ]; do
+         awk '/^RssAnon/ {print $2}' "/proc/$kith_pid/status"; sleep 0.01
+       done | sort -g | tail -1 >"$work/stream-anon") &
+      sampler=$!
+      t0=$(now)
+      curl -sf -o /dev/null "${args[@]}"
+      t1=$(now)
+      rates+=("$(per_second "$got" "$t0" "$t1")")
+      hwms+=("$(awk -v b="$rss0" '/^VmHWM/ {printf "%.1f", ($2 - b) / 1024}' "/proc/$kith_pid/status")")
+      touch "$work/stream-done"
+      wait "$sampler" 2>/dev/null || true
+      anons+=("$(awk -v b="$anon0" '{printf "%.1f", ($1 - b) / 1024}' "$work/stream-anon")")
+    done
+    rows+=("| $name | $(printf '%s\n' "${rates[@]}" | median) | $(printf '%s\n' "${hwms[@]}" | median) | $(printf '%s\n' "${anons[@]}" | median) |")
   done
   stop_kith
-  local rate hwm anon
-  rate=$(printf '%s\n' "${rates[@]}" | median)
-  hwm=$(printf '%s\n' "${hwms[@]}" | median)
-  anon=$(printf '%s\n' "${anons[@]}" | median)
   {
     echo "## One large answer"
     echo
-    echo "APIv4 Contact.get of all $got contacts (imported: first and last name, one email), every"
-    echo "field (\`select *\`), limit 0, one client (curl), one kith thread; medians of $ROUNDS rounds."
-    echo "Peak growth is over the server's memory before the get. VmHWM counts the database file's"
-    echo "pages that SQLite's mmap touched (page cache, which the kernel may take back); RssAnon"
-    echo "(sampled every 10 ms) is what the server itself allocated."
+    echo "A get of all $got contacts (imported: first and last name, one email) in each dialect and"
+    echo "format: APIv4 every field (\`select *\`, limit 0), APIv3 its default fields (options.limit=0),"
+    echo "3.2 its default fields (rowCount=0); one client (curl), one kith thread; medians of $ROUNDS"
+    echo "rounds. Every one is streamed. Peak growth is over the server's memory before the get."
+    echo "VmHWM counts the database file's pages that SQLite's mmap touched (page cache, which the"
+    echo "kernel may take back); RssAnon (sampled every 10 ms) is what the server itself allocated."
+    echo "Targets: ≥ 200,000 rows/s (APIv4) and a peak growth ≤ 32 MiB."
     echo
-    echo "| measurement | value | target |"
-    echo "|---|---|---|"
-    echo "| rows/s | $rate | ≥ 200,000 |"
-    echo "| peak RSS growth (VmHWM), MiB | $hwm | ≤ 32 |"
-    echo "| peak anonymous memory growth (RssAnon), MiB | $anon | |"
+    echo "| get | rows/s | peak RSS growth (VmHWM), MiB | peak anonymous growth (RssAnon), MiB |"
+    echo "|---|---|---|---|"
+    printf '%s\n' "${rows[@]}"
     echo
   } >"$work/section-stream.md"
   sections+=("$work/section-stream.md")

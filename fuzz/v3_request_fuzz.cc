@@ -1,5 +1,5 @@
-// 3.2 and APIv3 requests (wire/v3/v3_request.h, wire/legacy/
-// legacy_request.h). By the first byte the input is the json= value of a
+// 3.2 (v2) and APIv3 requests (wire/v3/v3_request.h,
+// wire/v2/v2_request.h). By the first byte the input is the json= value of a
 // Contact.get, of an entity=api3 multi-call, or a whole urlencoded form (q=,
 // entity=, action=, json=, ...) read as both dialects read it. Properties:
 // no crash, no exception, linear time; a request that parses has object
@@ -10,7 +10,7 @@
 
 #include "fuzz/fuzz_support.h"
 #include "wire/common/form_params.h"
-#include "wire/legacy/legacy_request.h"
+#include "wire/v2/v2_request.h"
 #include "wire/v3/v3_request.h"
 
 namespace {
@@ -50,9 +50,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::string q = form->contains("q") && (*form)["q"].is_string() ? (*form)["q"].get<std::string>() : "";
       Check(wire::v3::ParseV3Request(*form, q, limits), limits);
       (void)wire::v3::WantsJson(*form);
-      StatusOr<wire::legacy::LegacyRequest> legacy = wire::legacy::ParseLegacyRequest(*form, q, "");
-      if (legacy.ok() && !legacy->params.is_object()) {
-        fuzz::Fail("3.2 params are an object", legacy->params.dump());
+      StatusOr<wire::v2::V2Request> v2 = wire::v2::ParseV2Request(*form, q, "");
+      if (v2.ok() && !v2->params.is_object()) {
+        fuzz::Fail("3.2 params are an object", v2->params.dump());
       }
       break;
     }

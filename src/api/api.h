@@ -6,7 +6,7 @@
 //     (entity, action, params, version, caller) -> Value | Status
 //
 // `version` selects the dialect whose rules apply (2: CiviCRM 3.2's API v2
-// behind the legacy REST interface; 3: APIv3; 4: APIv4), because the
+// behind extern/rest.php; 3: APIv3; 4: APIv4), because the
 // dialects really differ in defaults and result shapes, as they do in
 // CiviCRM. The result Value is the dialect's own result (for v2, what the
 // v2 function returned; for v3, the full envelope); wire adapters only

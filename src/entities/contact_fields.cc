@@ -91,7 +91,7 @@ const char* ContactReturnPath(const std::string& key) {
   return it == paths->end() ? nullptr : it->second;
 }
 
-const std::vector<std::string>& LegacyDefaultReturn() {
+const std::vector<std::string>& V2DefaultReturn() {
   static const std::vector<std::string> keys = {
       "contact_type", "contact_sub_type", "sort_name", "display_name", "do_not_email",
       "do_not_phone", "do_not_mail", "do_not_sms", "do_not_trade", "is_opt_out",

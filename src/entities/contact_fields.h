@@ -20,6 +20,6 @@ const std::vector<ContactReturnField>& ContactReturnFields();
 const char* ContactReturnPath(const std::string& key);
 
 // CiviCRM 3.2's default field list of contact/get and contact/search.
-const std::vector<std::string>& LegacyDefaultReturn();
+const std::vector<std::string>& V2DefaultReturn();
 
 }  // namespace kith::entities

@@ -74,7 +74,9 @@ class KithService {
   // True when a credential in `request` must be refused: it came in the
   // clear from another machine (require_secure_credentials).
   bool RefusesCredentials(const http::HttpRequest& request) const;
-  http::HttpResponse HandleLegacy(const http::HttpRequest& request, bool browser_path) const;
+  // The 3.2 dialect (API v2) on extern/rest.php and civicrm/<entity>/<action>;
+  // v2_route.cc.
+  http::HttpResponse HandleV2(const http::HttpRequest& request, bool browser_path) const;
   // /civicrm/ajax/api4[/<Entity>/<action>]: APIv4; v4_route.cc.
   http::HttpResponse HandleApi4(const http::HttpRequest& request) const;
   // extern/rest.php and /civicrm/ajax/rest: the 3.2 dialect or APIv3, by

@@ -10,6 +10,7 @@
 #include "base/request_record.h"
 #include "base/strings.h"
 #include "server/kith_service.h"
+#include "server/paged_get.h"
 #include "server/route_helpers.h"
 #include "wire/common/form_params.h"
 #include "wire/v3/v3_envelope.h"
@@ -58,7 +59,7 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
     };
     bool form_body = AsciiLower(request.Header("content-type")).rfind("application/x-www-form-urlencoded", 0) == 0;
     bool v3 = names(request.query, "entity=") || (form_body && names(request.body, "entity="));
-    if (!v3) return HandleLegacy(request, ajax);
+    if (!v3) return HandleV2(request, ajax);
     bool json = RawParamsWantJson(request.query) || (form_body && RawParamsWantJson(request.body));
     Value body = wire::v3::V3RestError(std::string(params.status().message()));
     bool honest = options_.honest_http_status || request.Header("x-kith-honest-status") == "1";
@@ -73,7 +74,7 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
     return v.is_string() ? v.get<std::string>() : std::string();
   };
   if (ajax) {
-    if (!text("fnName").empty()) return HandleLegacy(request, true);
+    if (!text("fnName").empty()) return HandleV2(request, true);
     return HandleV3(request, *params, true, "");
   }
   if (!text("entity").empty()) return HandleV3(request, *params, false, "");
@@ -84,7 +85,7 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
   if (!q.empty() && !session_call && (text("version") == "3" || options_.q_means_v3)) {
     return HandleV3(request, *params, false, q);
   }
-  return HandleLegacy(request, false);
+  return HandleV2(request, false);
 }
 
 HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& params, bool ajax,
@@ -265,6 +266,20 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   }
   if (req.entity.empty() || req.action.empty()) {
     return refuse(InvalidArgument("missing mandatory params \"entity=\" or \"action=\""));
+  }
+  // A get of more than a page: streamed as it is read (paged_get.h).
+  const api::ActionSpec* get_spec = dispatcher_.registry().Find(3, req.entity, req.action);
+  if (get_spec != nullptr && get_spec->entity == req.entity && get_spec->action == "get" && !pretty &&
+      !HasChains(req.params) && dispatcher_.store().catalog()->Find(get_spec->entity) != nullptr) {
+    std::string type = json ? wire::v3::kJsonType : ajax ? wire::v3::kAjaxXmlType : wire::v3::kExternXmlType;
+    StreamedGet streamed = StreamV3Get(dispatcher_, *caller, get_spec->entity, req.params, json, type, auth_txn);
+    if (!streamed.ok() || *streamed) NoteCall(get_spec->entity, get_spec->action, true);
+    if (!streamed.ok()) {
+      NoteError(streamed.status());
+      return render(wire::v3::V3ErrorBody(streamed.status(), req.entity, req.action),
+                    honest ? HonestStatus(streamed.status()) : 200);
+    }
+    if (*streamed) return **std::move(streamed);
   }
   int status = 200;
   Value body = run(req.entity, req.action, req.params, status);

@@ -73,9 +73,9 @@ describe('password checks on their own bounded pool', () => {
     const wrong = await v4Login('admin', 'wrong');
     assert.equal(unknown.status, 401);
     assert.equal(unknown.text, wrong.text);
-    const legacy = async (name) =>
+    const v2 = async (name) =>
       (await kith.call({ q: 'civicrm/login', key: kith.siteKey, name, pass: 'wrong', json: 1 })).text;
-    assert.equal(await legacy('nobody-here'), await legacy('admin'));
+    assert.equal(await v2('nobody-here'), await v2('admin'));
   });
 
   test('a keyed read is answered while password checks run (not after them)', async () => {
@@ -136,7 +136,7 @@ describe('throttling of failed credentials', () => {
     headers: { 'X-Civi-Auth': auth, 'X-Civi-Key': kith.siteKey, 'Content-Type': 'application/x-www-form-urlencoded' },
     body: 'params=' + encodeURIComponent('{"select":["id"],"limit":1}'),
   });
-  const legacyLogin = (from, name, pass, headers = {}) => requestFrom(kith, from, {
+  const v2Login = (from, name, pass, headers = {}) => requestFrom(kith, from, {
     path: `${REST_PATH}?` + encodeParams({ q: 'civicrm/login', key: kith.siteKey, name, pass, json: 1 }),
     headers,
   });
@@ -152,11 +152,11 @@ describe('throttling of failed credentials', () => {
     assert.ok(retry >= 1 && retry <= 3, `Retry-After ${held.headers['retry-after']}`);
     assert.match(held.json().error_message, /^Too many failed attempts; try again in \d+ seconds\.$/);
     // 3.2: its own envelope, 200 unless honest statuses are asked for.
-    const legacy = await legacyLogin('127.0.1.9', 'editor', kith.users.editor.password);
-    assert.equal(legacy.status, 200);
-    assert.equal(legacy.json().is_error, 1);
-    assert.match(legacy.json().error_message, /^Too many failed attempts/);
-    const honest = await legacyLogin('127.0.1.9', 'editor', 'x', { 'X-Kith-Honest-Status': '1' });
+    const v2 = await v2Login('127.0.1.9', 'editor', kith.users.editor.password);
+    assert.equal(v2.status, 200);
+    assert.equal(v2.json().is_error, 1);
+    assert.match(v2.json().error_message, /^Too many failed attempts/);
+    const honest = await v2Login('127.0.1.9', 'editor', 'x', { 'X-Kith-Honest-Status': '1' });
     assert.equal(honest.status, 429);
     assert.ok(Number(honest.headers['retry-after']) >= 1);
     // Another user logs in at once, from the same addresses.
@@ -169,12 +169,12 @@ describe('throttling of failed credentials', () => {
   });
 
   test("the real user's usual address is not locked out by someone else's guessing", async () => {
-    const ok = await legacyLogin('127.0.2.1', 'viewer', kith.users.viewer.password);
+    const ok = await v2Login('127.0.2.1', 'viewer', kith.users.viewer.password);
     assert.equal(ok.json().is_error, 0, ok.text);
-    for (let i = 0; i < 3; ++i) await legacyLogin(`127.0.2.${10 + i}`, 'viewer', 'guess');
-    const guesser = await legacyLogin('127.0.2.13', 'viewer', kith.users.viewer.password);
+    for (let i = 0; i < 3; ++i) await v2Login(`127.0.2.${10 + i}`, 'viewer', 'guess');
+    const guesser = await v2Login('127.0.2.13', 'viewer', kith.users.viewer.password);
     assert.match(guesser.json().error_message, /^Too many failed attempts/);
-    const owner = await legacyLogin('127.0.2.1', 'viewer', kith.users.viewer.password);
+    const owner = await v2Login('127.0.2.1', 'viewer', kith.users.viewer.password);
     assert.equal(owner.json().is_error, 0, owner.text);
   });
 

@@ -10,10 +10,10 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { leafMap, childrenNamed, kithForSuite } from './harness.mjs';
-import { legacyCalls } from './legacy_client.mjs';
+import { v2Calls } from './v2_client.mjs';
 
 const kith = kithForSuite();
-const { creds, api, apiXml, assertError } = legacyCalls(kith, { method: 'POST' });
+const { creds, api, apiXml, assertError } = v2Calls(kith, { method: 'POST' });
 
 // ---------------------------------------------------------------------------
 // Helpers

@@ -76,7 +76,7 @@ after(async () => {
 // Helpers
 
 // A 3.2 call (q=civicrm/<fn>) as `role`, answered as JSON.
-async function legacy(fn, params = {}, { role = 'admin', method = 'POST' } = {}) {
+async function v2(fn, params = {}, { role = 'admin', method = 'POST' } = {}) {
   const r = await kith.call({
     q: `civicrm/${fn}`, key: kith.siteKey, api_key: kith.users[role].apiKey, json: 1, ...params,
   }, { method });
@@ -85,7 +85,7 @@ async function legacy(fn, params = {}, { role = 'admin', method = 'POST' } = {})
 }
 
 async function contactsNamed(lastName) {
-  const body = await legacy('contact/get', { last_name: lastName });
+  const body = await v2('contact/get', { last_name: lastName });
   return Array.isArray(body) ? body : [];
 }
 
@@ -132,7 +132,7 @@ describe('loading', () => {
     assert.match(kith.stderr, /kith: extension error: broken\.lua:3: /, kith.stderr);
     assert.match(kith.stdout, /extension dgwcontact\.lua: Dgwcontact\.get, Dgwcontact\.create/);
     assert.match(kith.stdout, /extension probe\.lua: Probe\.crash, Probe\.loop, Probe\.sneak/);
-    const body = await legacy('broken/get');
+    const body = await v2('broken/get');
     assert.deepEqual(body, { error_message: 'Unknown function invocation.', is_error: 1 });
   });
 
@@ -153,7 +153,7 @@ describe('dgwcontact in the 3.2 dialect', () => {
   let contactId;
 
   test('create: a new individual with email, phone and address, as one flat record', async () => {
-    const body = await legacy('dgwcontact/create', ADA, { role: 'editor' });
+    const body = await v2('dgwcontact/create', ADA, { role: 'editor' });
     assert.equal(body.is_error, 0, JSON.stringify(body));
     assert.equal(body.created, '1');
     assert.match(body.contact_id, /^\d+$/);
@@ -171,7 +171,7 @@ describe('dgwcontact in the 3.2 dialect', () => {
   });
 
   test('create again with the same external id updates the same individual', async () => {
-    const body = await legacy('dgwcontact/create',
+    const body = await v2('dgwcontact/create',
       { external_id: 'ORA-1701', phone: '+33 1 23 45 67 89', city: 'Paris', country: 'FR' },
       { role: 'editor' });
     assert.equal(body.is_error, 0, JSON.stringify(body));
@@ -186,7 +186,7 @@ describe('dgwcontact in the 3.2 dialect', () => {
   });
 
   test('get finds by external id (JSON list, and well-formed XML)', async () => {
-    const rows = await legacy('dgwcontact/get', { external_id: 'ORA-1701' }, { role: 'viewer', method: 'GET' });
+    const rows = await v2('dgwcontact/get', { external_id: 'ORA-1701' }, { role: 'viewer', method: 'GET' });
     assert.ok(Array.isArray(rows), JSON.stringify(rows));
     assert.equal(rows.length, 1);
     assert.equal(rows[0].contact_id, contactId);
@@ -202,19 +202,19 @@ describe('dgwcontact in the 3.2 dialect', () => {
     assert.equal(results.length, 1);
     assert.equal(leafMap(results[0]).last_name, 'Byron-Lovelace');
 
-    const none = await legacy('dgwcontact/get', { external_id: 'ORA-0000' }, { role: 'viewer' });
+    const none = await v2('dgwcontact/get', { external_id: 'ORA-0000' }, { role: 'viewer' });
     assert.deepEqual(none, { is_error: 0 });
   });
 
   test('a missing required parameter is a clean error', async () => {
-    const body = await legacy('dgwcontact/create', { first_name: 'Nobody' }, { role: 'editor' });
+    const body = await v2('dgwcontact/create', { first_name: 'Nobody' }, { role: 'editor' });
     assert.deepEqual(body, {
       is_error: 1, error_message: 'Mandatory key(s) missing from params array: external_id',
     });
   });
 
   test("the action's own permission is checked", async () => {
-    const body = await legacy('dgwcontact/create', { ...ADA, external_id: 'ORA-V' }, { role: 'viewer' });
+    const body = await v2('dgwcontact/create', { ...ADA, external_id: 'ORA-V' }, { role: 'viewer' });
     assert.equal(body.is_error, 1);
     assert.equal(body.error_message,
       'API permission check failed for Dgwcontact/create call; insufficient permission: ' +
@@ -224,31 +224,31 @@ describe('dgwcontact in the 3.2 dialect', () => {
 
 describe('misbehaving scripts', () => {
   test('a core call the caller may not make fails, writes nothing, and works for one who may', async () => {
-    const denied = await legacy('probe/sneak', { last_name: 'Viewerkin' }, { role: 'viewer' });
+    const denied = await v2('probe/sneak', { last_name: 'Viewerkin' }, { role: 'viewer' });
     assert.equal(denied.is_error, 1, JSON.stringify(denied));
     assert.match(denied.error_message, /^API permission check failed for Contact\/\w+ call; insufficient permission/);
     assert.equal((await contactsNamed('Viewerkin')).length, 0);
 
-    const allowed = await legacy('probe/sneak', { last_name: 'Editorkin' }, { role: 'editor' });
+    const allowed = await v2('probe/sneak', { last_name: 'Editorkin' }, { role: 'editor' });
     assert.ok(Array.isArray(allowed), JSON.stringify(allowed));
     assert.equal(allowed[0].last_name, 'Editorkin');
     assert.equal((await contactsNamed('Editorkin')).length, 1);
   });
 
   test('a script error after a write rolls the whole call back', async () => {
-    const body = await legacy('probe/crash', { last_name: 'Crashworth' });
+    const body = await v2('probe/crash', { last_name: 'Crashworth' });
     assert.deepEqual(body, { is_error: 1, error_message: 'probe failed on purpose' });
     assert.equal((await contactsNamed('Crashworth')).length, 0);
   });
 
   test('a runaway script is stopped by its budget and the server keeps serving', async () => {
     const started = Date.now();
-    const body = await legacy('probe/loop');
+    const body = await v2('probe/loop');
     assert.equal(body.is_error, 1);
     assert.match(body.error_message,
       /^probe\.lua:\d+: stopped: over the instruction budget of \d+ instructions$/);
     assert.ok(Date.now() - started < 20_000);
-    const again = await legacy('dgwcontact/get', { external_id: 'ORA-1701' }, { role: 'viewer' });
+    const again = await v2('dgwcontact/get', { external_id: 'ORA-1701' }, { role: 'viewer' });
     assert.equal(again.length, 1);
     assert.equal((await kith.healthz()).status, 200);
   });
@@ -364,7 +364,7 @@ describe('reload on SIGHUP', () => {
     const calls = [];
     for (let i = 0; i < 40; i++) {
       if (i === 20) kith.child.kill('SIGHUP');
-      calls.push(legacy('dgwcontact/get', { external_id: 'ORA-1701' }, { role: 'viewer', method: 'GET' }));
+      calls.push(v2('dgwcontact/get', { external_id: 'ORA-1701' }, { role: 'viewer', method: 'GET' }));
     }
     for (const rows of await Promise.all(calls)) {
       assert.ok(Array.isArray(rows) && rows.length === 1, JSON.stringify(rows));
@@ -374,15 +374,15 @@ describe('reload on SIGHUP', () => {
   });
 
   test('a new script is picked up, the others keep serving', async () => {
-    const before = await legacy('hello/get', {}, { role: 'viewer' });
+    const before = await v2('hello/get', {}, { role: 'viewer' });
     assert.equal(before.is_error, 1);
     await writeFile(path.join(kith.dataDir, 'extensions', 'hello.lua'), HELLO);
     const seen = (kith.stdout.match(/kith reloaded extensions/g) ?? []).length;
     kith.child.kill('SIGHUP');
     await reloaded(seen);
-    assert.deepEqual(await legacy('hello/get', { name: 'kith' }, { role: 'viewer' }),
+    assert.deepEqual(await v2('hello/get', { name: 'kith' }, { role: 'viewer' }),
       { greeting: 'hello kith', is_error: 0 });
-    const rows = await legacy('dgwcontact/get', { external_id: 'ORA-1701' }, { role: 'viewer' });
+    const rows = await v2('dgwcontact/get', { external_id: 'ORA-1701' }, { role: 'viewer' });
     assert.equal(rows.length, 1);
     // The broken script is reported again at each reload.
     assert.equal((kith.stderr.match(/extension error: broken\.lua:3:/g) ?? []).length, 3);

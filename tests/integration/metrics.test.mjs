@@ -77,8 +77,8 @@ describe('GET /metrics', () => {
     assert.equal(created.status, 200, created.text);
     for (let i = 0; i < 3; i++) assert.equal((await v4('Contact', 'get', { limit: 1 })).status, 200);
     assert.equal((await v3({ entity: 'Contact', action: 'get', rowCount: 1 })).status, 200);
-    const legacy = await kith.call({ q: 'civicrm/contact/search', key: kith.siteKey, api_key: kith.users.admin.apiKey, json: 1 });
-    assert.equal(legacy.status, 200, legacy.text);
+    const v2 = await kith.call({ q: 'civicrm/contact/search', key: kith.siteKey, api_key: kith.users.admin.apiKey, json: 1 });
+    assert.equal(v2.status, 200, v2.text);
     const after = (await scrape()).families;
 
     const moved = (labels) => value(after, 'kith_requests_total', labels) - value(before, 'kith_requests_total', labels);

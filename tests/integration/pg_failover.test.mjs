@@ -102,8 +102,8 @@ test('a database outage under load: clean errors, nothing half-written, recovery
   const v3Down = (await kith.call({ entity: 'Contact', action: 'get', json: 1, key: kith.siteKey, api_key: kith.users.admin.apiKey })).json();
   assert.equal(v3Down.is_error, 1, JSON.stringify(v3Down));
   assert.match(v3Down.error_message, /unavailable/i);
-  const legacyDown = (await kith.call({ q: 'civicrm/contact/search_count', key: kith.siteKey, api_key: kith.users.admin.apiKey, json: 1 })).json();
-  assert.equal(legacyDown.is_error, 1, JSON.stringify(legacyDown));
+  const v2Down = (await kith.call({ q: 'civicrm/contact/search_count', key: kith.siteKey, api_key: kith.users.admin.apiKey, json: 1 })).json();
+  assert.equal(v2Down.is_error, 1, JSON.stringify(v2Down));
   const during = outcomes.slice(downAt + 4);  // after the calls already in flight
   for (const o of during) {
     assert.equal(o.status, 503, o.text);

@@ -10,10 +10,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseXmlStrict, leafMap, kithForSuite } from './harness.mjs';
-import { legacyCalls } from './legacy_client.mjs';
+import { v2Calls } from './v2_client.mjs';
 
 const kith = kithForSuite();
-const { creds, raw, api, apiXml, assertError } = legacyCalls(kith);
+const { creds, raw, api, apiXml, assertError } = v2Calls(kith);
 
 // ---------------------------------------------------------------------------
 // Helpers

@@ -111,11 +111,11 @@ describe('roles from kith.toml, checked on every action', () => {
     const create = await v3('fundraiser', { entity: 'Contact', action: 'create', contact_type: 'Individual', last_name: 'Nope' });
     assert.equal(create.json().is_error, 1);
     assert.match(create.json().error_message, /insufficient permission: require access CiviCRM and add contacts/);
-    const legacy = await v3('fundraiser', { q: 'civicrm/contact/add', contact_type: 'Individual', first_name: 'N', last_name: 'Nope' });
-    assert.equal(legacy.json().is_error, 1, legacy.text);
-    assert.match(legacy.json().error_message, /insufficient permission/);
-    const legacyAdmin = await v3('admin', { q: 'civicrm/contact/add', contact_type: 'Individual', first_name: 'Y', last_name: 'Yes' });
-    assert.equal(legacyAdmin.json().is_error, 0, legacyAdmin.text);
+    const v2 = await v3('fundraiser', { q: 'civicrm/contact/add', contact_type: 'Individual', first_name: 'N', last_name: 'Nope' });
+    assert.equal(v2.json().is_error, 1, v2.text);
+    assert.match(v2.json().error_message, /insufficient permission/);
+    const v2Admin = await v3('admin', { q: 'civicrm/contact/add', contact_type: 'Individual', first_name: 'Y', last_name: 'Yes' });
+    assert.equal(v2Admin.json().is_error, 0, v2Admin.text);
   });
 
   test('chained calls are checked on their own (APIv4 chain, APIv3 api.X.Y)', async () => {

@@ -10,13 +10,13 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { AJAX_PATH, encodeParams, kithForSuite, childrenNamed, leafMap } from './harness.mjs';
-import { legacyCalls } from './legacy_client.mjs';
+import { v2Calls } from './v2_client.mjs';
 
 const require = createRequire(import.meta.url);
 const crmFactory = require('civicrm-v4');
 
 const kith = kithForSuite();
-const legacy = legacyCalls(kith);
+const v2 = v2Calls(kith);
 let run = 0;
 
 function uniq(prefix) {
@@ -100,11 +100,11 @@ describe('Tag and EntityTag', () => {
     assert.deepEqual(v3get.values.map((c) => c.contact_id), [String(tim)]);
     const byName = await v3('Contact', 'get', { tag: t4.name, return: 'display_name', sequential: 1 });
     assert.equal(byName.count, 1);
-    const search = await legacy.api('contact/search', { tag: t3id, return: 'display_name' });
+    const search = await v2.api('contact/search', { tag: t3id, return: 'display_name' });
     assert.deepEqual(Object.values(search).map((r) => r.contact_id), [String(tim)]);
 
     // A smart group of the tagged.
-    const group = await legacy.api('group/add', { title: uniq('Tagged '), formValues: JSON.stringify({ tag: t4.id }) });
+    const group = await v2.api('group/add', { title: uniq('Tagged '), formValues: JSON.stringify({ tag: t4.id }) });
     assert.equal(group.is_error, 0, JSON.stringify(group));
     const members = await v4('Contact', 'get', { select: ['id'], where: [['groups', 'IN', [Number(group.result)]]] });
     assert.deepEqual(members.values, [{ id: tim }]);
@@ -117,28 +117,28 @@ describe('Tag and EntityTag', () => {
   });
 
   test('3.2 dialect: tag/get, entity_tag/add, get, display and remove, in JSON and XML', async () => {
-    const ann = await person('Ann', uniq('Legacy'));
-    const volunteer = await legacy.api('tag/get', { name: 'Volunteer' });
+    const ann = await person('Ann', uniq('Threetwo'));
+    const volunteer = await v2.api('tag/get', { name: 'Volunteer' });
     assert.match(volunteer.created_date, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     delete volunteer.created_date;
     assert.deepEqual(volunteer, {
       is_error: 0, id: '5', name: 'Volunteer', label: 'Volunteer', description: 'Active volunteers.', is_selectable: '1',
       is_reserved: '0', is_tagset: '0', used_for: 'civicrm_contact', color: '#f0dc00',
     });
-    assert.deepEqual(await legacy.api('entity_tag/add', { contact_id: ann, tag_id: 5, 'tag_id.2': 2 }),
+    assert.deepEqual(await v2.api('entity_tag/add', { contact_id: ann, tag_id: 5, 'tag_id.2': 2 }),
       { is_error: 0, total_count: 2, added: 2, not_added: 0 });
-    assert.deepEqual(await legacy.api('entity_tag/add', { contact_id: ann, tag_id: 5 }),
+    assert.deepEqual(await v2.api('entity_tag/add', { contact_id: ann, tag_id: 5 }),
       { is_error: 0, total_count: 1, added: 0, not_added: 1 });
-    assert.deepEqual(await legacy.api('entity_tag/get', { contact_id: ann }), [{ tag_id: '2' }, { tag_id: '5' }]);
-    assert.deepEqual(await legacy.api('entity_tag/display', { contact_id: ann }), { is_error: 0, result: 'Company,Volunteer' });
-    const xml = await legacy.apiXml('entity_tag/remove', { contact_id: ann, tag_id: 2 });
+    assert.deepEqual(await v2.api('entity_tag/get', { contact_id: ann }), [{ tag_id: '2' }, { tag_id: '5' }]);
+    assert.deepEqual(await v2.api('entity_tag/display', { contact_id: ann }), { is_error: 0, result: 'Company,Volunteer' });
+    const xml = await v2.apiXml('entity_tag/remove', { contact_id: ann, tag_id: 2 });
     const result = leafMap(childrenNamed(xml, 'Result')[0]);
     assert.equal(result.removed, '1');
     assert.equal(result.total_count, '1');
-    const tagXml = await legacy.apiXml('tag/get', { id: 2 });
+    const tagXml = await v2.apiXml('tag/get', { id: 2 });
     assert.equal(leafMap(childrenNamed(tagXml, 'Result')[0]).name, 'Company');
-    assert.deepEqual(await legacy.api('entity_tag/get', { contact_id: ann }), [{ tag_id: '5' }]);
-    const missing = await legacy.api('entity_tag/add', { contact_id: ann });
+    assert.deepEqual(await v2.api('entity_tag/get', { contact_id: ann }), [{ tag_id: '5' }]);
+    const missing = await v2.api('entity_tag/add', { contact_id: ann });
     assert.deepEqual(missing, { is_error: 1, error_message: 'tag_id is a required field' });
   });
 });
@@ -241,8 +241,8 @@ describe('permissions: the viewer reads, the editor writes', () => {
     assert.equal((await v4raw('EntityTag', 'create', { values: { entity_id: 1, tag_id: 1 } }, 'viewer')).status, 403);
     assert.equal((await v4raw('Activity', 'create', { values: { activity_type_id: 1 } }, 'viewer')).status, 403);
     assert.equal((await v3('Note', 'create', { entity_id: 1, note: 'x' }, { role: 'viewer' })).is_error, 1);
-    const legacyDenied = await legacy.api('entity_tag/add', { contact_id: 1, tag_id: 1 }, { role: 'viewer' });
-    assert.equal(legacyDenied.is_error, 1);
+    const v2Denied = await v2.api('entity_tag/add', { contact_id: 1, tag_id: 1 }, { role: 'viewer' });
+    assert.equal(v2Denied.is_error, 1);
   });
 
   test('editor', async () => {

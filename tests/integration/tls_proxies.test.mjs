@@ -46,7 +46,7 @@ function v3Get(kith, who, headers = {}) {
   return kith.call({ entity: 'Contact', action: 'get', key: kith.siteKey, api_key: kith.users[who].apiKey, json: 1, options: { limit: 1 } },
     { headers });
 }
-function legacyGet(kith, who, headers = {}) {
+function v2Get(kith, who, headers = {}) {
   return kith.call({ q: 'civicrm/contact/get', key: kith.siteKey, api_key: kith.users[who].apiKey, json: 1, rowCount: 1 },
     { headers });
 }
@@ -78,8 +78,8 @@ describe('kith serve over HTTPS', () => {
     const v3 = await v3Get(kith, 'viewer');
     assert.equal(v3.status, 200);
     assert.equal(v3.json().is_error, 0, v3.text);
-    const legacy = await legacyGet(kith, 'viewer');
-    assert.ok(Array.isArray(legacy.json()), legacy.text);  // 3.2 answers a get with its rows
+    const v2 = await v2Get(kith, 'viewer');
+    assert.ok(Array.isArray(v2.json()), v2.text);  // 3.2 answers a get with its rows
     // A 3.2 login (a password) over HTTPS.
     const login = await kith.call({ q: 'civicrm/login', key: kith.siteKey, name: 'admin', pass: kith.users.admin.password, json: 1 });
     assert.equal(login.json().is_error, 0, login.text);
@@ -167,9 +167,9 @@ async function assertRefusedEverywhere(kith, headers) {
   assert.match(v3.json().error_message, /plain HTTP/);
   const v3Honest = await v3Get(kith, 'viewer', { ...headers, 'X-Kith-Honest-Status': '1' });
   assert.equal(v3Honest.status, 403);
-  const legacy = await legacyGet(kith, 'viewer', { ...headers, 'X-Kith-Honest-Status': '1' });
-  assert.equal(legacy.status, 403);
-  assert.match(legacy.json().error_message, /plain HTTP/);
+  const v2 = await v2Get(kith, 'viewer', { ...headers, 'X-Kith-Honest-Status': '1' });
+  assert.equal(v2.status, 403);
+  assert.match(v2.json().error_message, /plain HTTP/);
   const login = await kith.call({ q: 'civicrm/login', key: kith.siteKey, name: 'admin', pass: kith.users.admin.password, json: 1 }, { headers });
   assert.equal(login.json().is_error, 1, login.text);
   assert.match(login.json().error_message, /plain HTTP/);
@@ -182,8 +182,8 @@ async function assertServedEverywhere(kith, headers) {
   const v4 = await v4Get(kith, 'viewer', headers);
   assert.equal(v4.status, 200, v4.text);
   assert.equal((await v3Get(kith, 'viewer', headers)).json().is_error, 0);
-  const legacy = await legacyGet(kith, 'viewer', headers);
-  assert.ok(Array.isArray(legacy.json()), legacy.text);
+  const v2 = await v2Get(kith, 'viewer', headers);
+  assert.ok(Array.isArray(v2.json()), v2.text);
 }
 
 const wrongKey = (kith, headers) => kith.raw(`${API4}/Contact/get`, {

@@ -241,8 +241,8 @@ describe('requests', () => {
       values: { [id]: { contact_id: String(id), last_name: last, id: String(id) } },
     });
     // Without version=3 it is the 3.2 dialect.
-    const legacy = await kith.call({ q: 'civicrm/contact/get', json: 1, contact_id: id, ...creds() });
-    assert.ok(Array.isArray(legacy.json()), legacy.text);
+    const v2 = await kith.call({ q: 'civicrm/contact/get', json: 1, contact_id: id, ...creds() });
+    assert.ok(Array.isArray(v2.json()), v2.text);
   });
 
   test('json={...} carries the parameters; form fields win', async () => {

@@ -134,11 +134,11 @@ TEST(V4RequestTest, CredentialsInAuthxOrder) {
   raw.authorization = "";
   EXPECT_EQ(ParseV4Request(raw)->credential.token, "P");
   raw = Form("/Contact/get", "api_key=L&key=SITE");
-  auto legacy = ParseV4Request(raw);
-  EXPECT_EQ(legacy->credential.flow, "legacyrest");
-  EXPECT_EQ(legacy->credential.token, "L");
-  EXPECT_EQ(legacy->site_key, "SITE");
-  EXPECT_FALSE(legacy->xhr);
+  auto legacyrest = ParseV4Request(raw);
+  EXPECT_EQ(legacyrest->credential.flow, "legacyrest");
+  EXPECT_EQ(legacyrest->credential.token, "L");
+  EXPECT_EQ(legacyrest->site_key, "SITE");
+  EXPECT_FALSE(legacyrest->xhr);
 }
 
 TEST(V4RequestTest, BasicAndMalformedCredentials) {

@@ -9,9 +9,9 @@
 #include "base/status.h"
 #include "base/value.h"
 
-namespace kith::wire::legacy {
+namespace kith::wire::v2 {
 
-struct LegacyRequest {
+struct V2Request {
   enum class Kind { kCall, kLogin, kLogout, kPing };
   Kind kind = Kind::kCall;
   std::string entity;  // munged first segment ("contact", "group_contact")
@@ -29,7 +29,7 @@ struct LegacyRequest {
 // `function` is the value of q= (or fnName=); `cookie_session` the PHPSESSID
 // cookie. kInvalidArgument "Unknown function invocation." for a malformed
 // function path.
-StatusOr<LegacyRequest> ParseLegacyRequest(const Value& params, const std::string& function,
+StatusOr<V2Request> ParseV2Request(const Value& params, const std::string& function,
                                            const std::string& cookie_session);
 
-}  // namespace kith::wire::legacy
+}  // namespace kith::wire::v2

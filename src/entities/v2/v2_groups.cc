@@ -1,4 +1,4 @@
-#include "entities/group_v2_actions.h"
+#include "entities/v2/v2_actions.h"
 
 #include <algorithm>
 #include <tuple>
@@ -9,9 +9,9 @@
 #include "base/strings.h"
 #include "entities/group_membership.h"
 #include "entities/group_ops.h"
-#include "entities/v2_params.h"
+#include "entities/v2/v2_params.h"
 
-namespace kith::entities {
+namespace kith::entities::v2 {
 namespace {
 
 using api::ActionContext;
@@ -385,4 +385,4 @@ void RegisterGroupV2Actions(api::ActionRegistry& registry) {
       GroupContactGet);
 }
 
-}  // namespace kith::entities
+}  // namespace kith::entities::v2

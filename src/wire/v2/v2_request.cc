@@ -1,10 +1,10 @@
-#include "wire/legacy/legacy_request.h"
+#include "wire/v2/v2_request.h"
 #include "wire/common/munge.h"
 
 #include "base/error_details.h"
 #include "base/strings.h"
 
-namespace kith::wire::legacy {
+namespace kith::wire::v2 {
 namespace {
 
 std::string Text(const Value& params, const char* key) {
@@ -16,17 +16,17 @@ std::string Text(const Value& params, const char* key) {
 
 }  // namespace
 
-StatusOr<LegacyRequest> ParseLegacyRequest(const Value& params, const std::string& function,
+StatusOr<V2Request> ParseV2Request(const Value& params, const std::string& function,
                                            const std::string& cookie_session) {
-  LegacyRequest req;
+  V2Request req;
   std::vector<std::string_view> parts = Split(function, '/');
   if (parts.empty() || parts[0] != "civicrm") return InvalidArgument("Unknown function invocation.");
   if (parts.size() == 2 && parts[1] == "login") {
-    req.kind = LegacyRequest::Kind::kLogin;
+    req.kind = V2Request::Kind::kLogin;
   } else if (parts.size() == 2 && parts[1] == "ping") {
-    req.kind = LegacyRequest::Kind::kPing;
+    req.kind = V2Request::Kind::kPing;
   } else if (parts.size() == 2 && parts[1] == "logout") {
-    req.kind = LegacyRequest::Kind::kLogout;
+    req.kind = V2Request::Kind::kLogout;
   } else if (parts.size() == 3 && !parts[1].empty() && !parts[2].empty()) {
     req.entity = Munge(parts[1]);
     req.action = Munge(parts[2]);
@@ -49,4 +49,4 @@ StatusOr<LegacyRequest> ParseLegacyRequest(const Value& params, const std::strin
   return req;
 }
 
-}  // namespace kith::wire::legacy
+}  // namespace kith::wire::v2

@@ -1,11 +1,11 @@
-#include "wire/legacy/legacy_envelope.h"
+#include "wire/v2/v2_envelope.h"
 
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "wire/common/json_writer.h"
 #include "wire/common/xml_writer.h"
 
-namespace kith::wire::legacy {
+namespace kith::wire::v2 {
 namespace {
 
 bool IsHierarchical(const Value& v) {
@@ -30,7 +30,7 @@ Value RenumberTopLevel(const Value& v) {
 
 }  // namespace
 
-Value NormalizeLegacyResult(Value result) {
+Value NormalizeV2Result(Value result) {
   if (!result.is_object() && !result.is_array()) {
     Value scalar = result;
     if (result.is_null() || result == false || result == 0 || result == "") scalar = 0;
@@ -42,18 +42,18 @@ Value NormalizeLegacyResult(Value result) {
   return flat;
 }
 
-Value LegacyErrorBody(const Status& status) {
+Value V2ErrorBody(const Status& status) {
   Value body{{"is_error", 1}, {"error_message", std::string(status.message())}};
   Value details = ErrorDetails(status);
   if (details.contains("error_data")) body["error_data"] = details["error_data"];
   return body;
 }
 
-Value LegacyRestError(const std::string& message) {
+Value V2RestError(const std::string& message) {
   return Value{{"error_message", message}, {"is_error", 1}};
 }
 
-std::string RenderLegacyJson(const Value& normalized) {
+std::string RenderV2Json(const Value& normalized) {
   std::string json = ToJson(RenumberTopLevel(normalized));
   std::string out;
   out.reserve(json.size() + 16);
@@ -70,7 +70,7 @@ std::string RenderLegacyJson(const Value& normalized) {
   return out;
 }
 
-std::string RenderLegacyXml(const Value& normalized) {
+std::string RenderV2Xml(const Value& normalized) {
   std::string out =
       "<?xml version=\"1.0\"?>\n<ResultSet xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n";
   if (IsHierarchical(normalized)) {
@@ -91,4 +91,4 @@ std::string RenderLegacyXml(const Value& normalized) {
   return out;
 }
 
-}  // namespace kith::wire::legacy
+}  // namespace kith::wire::v2

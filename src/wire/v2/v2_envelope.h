@@ -9,24 +9,24 @@
 #include "base/status.h"
 #include "base/value.h"
 
-namespace kith::wire::legacy {
+namespace kith::wire::v2 {
 
 // 3.2's normalisation: a scalar becomes {"is_error":0,"result":v}; a result
 // with any nested value is left as it is; a flat one gets "is_error":0
 // appended when missing.
-Value NormalizeLegacyResult(Value result);
+Value NormalizeV2Result(Value result);
 
 // The error body of a failed call: {"is_error":1,"error_message":...} plus
 // "error_data" when the status carries it.
-Value LegacyErrorBody(const Status& status);
+Value V2ErrorBody(const Status& status);
 
 // The body of a REST-layer refusal (bad site key, no credentials, unknown
 // function): {"error_message":...,"is_error":1}, in that order.
-Value LegacyRestError(const std::string& message);
+Value V2RestError(const std::string& message);
 
 // Renders a normalised result. JSON: integer-keyed objects become lists (PHP's
 // array_merge), and each ",{" starts a new line as 3.2 wrote it.
-std::string RenderLegacyJson(const Value& normalized);
-std::string RenderLegacyXml(const Value& normalized);
+std::string RenderV2Json(const Value& normalized);
+std::string RenderV2Xml(const Value& normalized);
 
-}  // namespace kith::wire::legacy
+}  // namespace kith::wire::v2

@@ -1,4 +1,4 @@
-#include "entities/custom_v2_actions.h"
+#include "entities/v2/v2_actions.h"
 
 #include <algorithm>
 #include <set>
@@ -10,9 +10,9 @@
 #include "base/strings.h"
 #include "entities/custom_contact_values.h"
 #include "entities/custom_data_ops.h"
-#include "entities/v2_params.h"
+#include "entities/v2/v2_params.h"
 
-namespace kith::entities {
+namespace kith::entities::v2 {
 namespace {
 
 using api::ActionContext;
@@ -338,4 +338,4 @@ void RegisterCustomV2Actions(api::ActionRegistry& registry) {
       "Sets custom values of one record", CustomValueCreate);
 }
 
-}  // namespace kith::entities
+}  // namespace kith::entities::v2

@@ -1,4 +1,4 @@
-#include "entities/tag_v2_actions.h"
+#include "entities/v2/v2_actions.h"
 
 #include "api/custom_data.h"
 #include "api/field_values.h"
@@ -6,9 +6,9 @@
 #include "base/strings.h"
 #include "entities/contact_tags_notes.h"
 #include "entities/group_ops.h"
-#include "entities/v2_params.h"
+#include "entities/v2/v2_params.h"
 
-namespace kith::entities {
+namespace kith::entities::v2 {
 namespace {
 
 using api::ActionContext;
@@ -116,4 +116,4 @@ void RegisterTagV2Actions(api::ActionRegistry& registry) {
                      "The names of a contact's tags, comma-separated", EntityTagDisplay});
 }
 
-}  // namespace kith::entities
+}  // namespace kith::entities::v2

@@ -1,4 +1,4 @@
-#include "entities/relationship_v2_actions.h"
+#include "entities/v2/v2_actions.h"
 
 #include <algorithm>
 #include <tuple>
@@ -8,9 +8,9 @@
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/relationship_rules.h"
-#include "entities/v2_params.h"
+#include "entities/v2/v2_params.h"
 
-namespace kith::entities {
+namespace kith::entities::v2 {
 namespace {
 
 using api::ActionContext;
@@ -93,7 +93,7 @@ Status CheckContactTypes(ActionContext& ctx, const Value& type) {
 // The checks of _civicrm_relationship_format_params, in the order the
 // parameters came (3.2 walked them in that order). Returns the type id
 // named by `relationship_type`, if any.
-StatusOr<std::optional<int64_t>> CheckLegacyFormat(ActionContext& ctx) {
+StatusOr<std::optional<int64_t>> CheckV2Format(ActionContext& ctx) {
   const Value& p = ctx.params;
   std::optional<int64_t> named_type;
   for (const auto& [key, value] : p.items()) {
@@ -139,7 +139,7 @@ StatusOr<std::optional<int64_t>> CheckLegacyFormat(ActionContext& ctx) {
 }
 
 // The shared rules' refusals in 3.2's words.
-Status LegacyRelationshipError(const Status& s) {
+Status V2RelationshipError(const Status& s) {
   std::string reason = RelationshipRefusalReason(s);
   Value d = ErrorDetails(s);
   if (reason == kReasonContactMissing) {
@@ -163,7 +163,7 @@ Status LegacyRelationshipError(const Status& s) {
   return s;
 }
 
-StatusOr<Value> LegacyRelationshipSave(ActionContext& ctx) {
+StatusOr<Value> V2RelationshipSave(ActionContext& ctx) {
   const Value& p = ctx.params;
   const schema::Entity& entity = *ctx.catalog.Find("Relationship");
   std::optional<int64_t> id;
@@ -181,7 +181,7 @@ StatusOr<Value> LegacyRelationshipSave(ActionContext& ctx) {
     if (!Given(p, f) && !by_name) missing += std::string(" ") + f;
   }
   if (!missing.empty()) return InvalidArgument("Required fields not found " + missing + ".");
-  KITH_ASSIGN_OR_RETURN(std::optional<int64_t> named_type, CheckLegacyFormat(ctx));
+  KITH_ASSIGN_OR_RETURN(std::optional<int64_t> named_type, CheckV2Format(ctx));
 
   Value input = Value::object();
   for (const auto& [k, v] : p.items()) {
@@ -193,11 +193,11 @@ StatusOr<Value> LegacyRelationshipSave(ActionContext& ctx) {
   int64_t saved;
   if (id) {
     Status s = api::UpdateRecord(ctx, "Relationship", *id, values);
-    if (!s.ok()) return LegacyRelationshipError(s);
+    if (!s.ok()) return V2RelationshipError(s);
     saved = *id;
   } else {
     auto created = api::CreateRecord(ctx, "Relationship", values);
-    if (!created.ok()) return LegacyRelationshipError(created.status());
+    if (!created.ok()) return V2RelationshipError(created.status());
     saved = *created;
   }
   return Value{{"is_error", 0}, {"result", {{"id", std::to_string(saved)}}}};
@@ -222,7 +222,7 @@ struct RelationshipRow {
 
 Value TextOrNull(const Value& v) { return v.is_null() ? Value() : Value(api::ValueAsText(v)); }
 
-StatusOr<Value> LegacyRelationshipGet(ActionContext& ctx) {
+StatusOr<Value> V2RelationshipGet(ActionContext& ctx) {
   const Value& p = ctx.params;
   if (!p.contains("contact_id")) {
     return InvalidArgument("Could not find contact_id in input parameters.");
@@ -315,7 +315,7 @@ StatusOr<Value> LegacyRelationshipGet(ActionContext& ctx) {
 // ---------------------------------------------------------------------------
 // relationship/delete
 
-StatusOr<Value> LegacyRelationshipDelete(ActionContext& ctx) {
+StatusOr<Value> V2RelationshipDelete(ActionContext& ctx) {
   const Value& p = ctx.params;
   if (!Given(p, "id")) return InvalidArgument("Missing required parameter");
   auto id = IntParam(p["id"]);
@@ -338,7 +338,7 @@ Value TypeRow(const Value& stored) {
 constexpr char kTypeMissingParams[] =
     "Missing some required parameters (contact_types_a contact_types_b name_a_b name b_a)";
 
-StatusOr<Value> LegacyTypeSave(ActionContext& ctx) {
+StatusOr<Value> V2TypeSave(ActionContext& ctx) {
   KITH_RETURN_IF_ERROR(RequireSpelling(ctx, true));
   const Value& p = ctx.params;
   Value input = Value::object();
@@ -395,7 +395,7 @@ StatusOr<Value> LegacyTypeSave(ActionContext& ctx) {
   return TypeRow(stored);
 }
 
-StatusOr<Value> LegacyTypeDelete(ActionContext& ctx) {
+StatusOr<Value> V2TypeDelete(ActionContext& ctx) {
   KITH_RETURN_IF_ERROR(RequireSpelling(ctx, true));
   const Value& p = ctx.params;
   if (!Given(p, "id")) return InvalidArgument("Missing required parameter");
@@ -411,7 +411,7 @@ StatusOr<Value> LegacyTypeDelete(ActionContext& ctx) {
 
 // civicrm_relationship_types_get: every type whose columns equal the given
 // ones (other parameters are ignored), as a list.
-StatusOr<Value> LegacyTypeList(ActionContext& ctx) {
+StatusOr<Value> V2TypeList(ActionContext& ctx) {
   KITH_RETURN_IF_ERROR(RequireSpelling(ctx, false));
   const schema::Entity& entity = *ctx.catalog.Find("RelationshipType");
   Query q;
@@ -444,21 +444,21 @@ void RegisterRelationshipV2Actions(api::ActionRegistry& registry) {
     registry.Register({2, entity, action, std::move(perms), writes, description, std::move(handler)});
   };
   add("Relationship", "create", rel.create_permissions, true,
-      "Creates a relationship (updates it when id is given)", LegacyRelationshipSave);
+      "Creates a relationship (updates it when id is given)", V2RelationshipSave);
   add("Relationship", "update", rel.update_permissions, true,
-      "Updates a relationship (creates one without id, as 3.2 did)", LegacyRelationshipSave);
+      "Updates a relationship (creates one without id, as 3.2 did)", V2RelationshipSave);
   add("Relationship", "get", rel.get_permissions, false,
-      "A contact's relationships in both directions", LegacyRelationshipGet);
+      "A contact's relationships in both directions", V2RelationshipGet);
   add("Relationship", "delete", rel.delete_permissions, true, "Deletes a relationship",
-      LegacyRelationshipDelete);
+      V2RelationshipDelete);
   add("RelationshipType", "add", type.create_permissions, true,
-      "Creates a relationship type (updates it when id is given)", LegacyTypeSave);
+      "Creates a relationship type (updates it when id is given)", V2TypeSave);
   add("RelationshipType", "update", type.update_permissions, true,
-      "Updates a relationship type", LegacyTypeSave);
+      "Updates a relationship type", V2TypeSave);
   add("RelationshipType", "delete", type.delete_permissions, true,
-      "Deletes a relationship type and its relationships", LegacyTypeDelete);
+      "Deletes a relationship type and its relationships", V2TypeDelete);
   add("RelationshipType", "get", type.get_permissions, false,
-      "The relationship types (only as relationshipType/get, as in 3.2)", LegacyTypeList);
+      "The relationship types (only as relationshipType/get, as in 3.2)", V2TypeList);
 }
 
-}  // namespace kith::entities
+}  // namespace kith::entities::v2

@@ -1,4 +1,4 @@
-#include "entities/contact_v2_actions.h"
+#include "entities/v2/v2_actions.h"
 
 #include <algorithm>
 #include <set>
@@ -11,9 +11,9 @@
 #include "entities/contact_filters.h"
 #include "entities/contact_rules.h"
 #include "entities/custom_contact_values.h"
-#include "entities/v2_params.h"
+#include "entities/v2/v2_params.h"
 
-namespace kith::entities {
+namespace kith::entities::v2 {
 namespace {
 
 using api::ActionContext;
@@ -55,7 +55,7 @@ struct ReturnedKey {
   const schema::CustomFieldInfo* custom;
 };
 
-struct LegacySearch {
+struct V2Search {
   Query query;
   std::vector<ReturnedKey> returned;  // distinct keys, in the order asked
 };
@@ -88,7 +88,7 @@ StatusOr<int64_t> NonNegative(const Value& params, const char* key, int64_t fall
   return *n;
 }
 
-StatusOr<LegacySearch> LegacySearchQuery(ActionContext& ctx, bool for_count) {
+StatusOr<V2Search> V2SearchQuery(ActionContext& ctx, bool for_count) {
   Value criteria = Value::object();
   for (const auto& [key, value] : ctx.params.items()) {
     if (key.rfind("return", 0) == 0) continue;
@@ -99,7 +99,7 @@ StatusOr<LegacySearch> LegacySearchQuery(ActionContext& ctx, bool for_count) {
   ContactFilterOptions options;
   options.txn = &ctx.txn;  // `group` criteria read groups and smart searches
   KITH_ASSIGN_OR_RETURN(ContactFilter filter, BuildContactFilter(ctx.catalog, criteria, options));
-  LegacySearch search;
+  V2Search search;
   Query& q = search.query;
   q.entity = "Contact";
   q.where = std::move(filter.condition);
@@ -108,7 +108,7 @@ StatusOr<LegacySearch> LegacySearchQuery(ActionContext& ctx, bool for_count) {
   }
   if (for_count) return search;
   std::vector<std::string> keys = ReturnKeys(ctx.params);
-  if (keys.empty()) keys = LegacyDefaultReturn();
+  if (keys.empty()) keys = V2DefaultReturn();
   q.select.push_back("id");
   for (std::string& k : keys) {
     if (k == "contact_id") continue;
@@ -131,8 +131,8 @@ StatusOr<LegacySearch> LegacySearchQuery(ActionContext& ctx, bool for_count) {
   return search;
 }
 
-StatusOr<Value> LegacyGet(ActionContext& ctx) {
-  KITH_ASSIGN_OR_RETURN(LegacySearch search, LegacySearchQuery(ctx, false));
+StatusOr<Value> V2Get(ActionContext& ctx) {
+  KITH_ASSIGN_OR_RETURN(V2Search search, V2SearchQuery(ctx, false));
   const Query& q = search.query;
   KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
   Value result = Value::object();
@@ -155,15 +155,15 @@ StatusOr<Value> LegacyGet(ActionContext& ctx) {
   return result;
 }
 
-StatusOr<Value> LegacyCount(ActionContext& ctx) {
-  KITH_ASSIGN_OR_RETURN(LegacySearch search, LegacySearchQuery(ctx, true));
+StatusOr<Value> V2Count(ActionContext& ctx) {
+  KITH_ASSIGN_OR_RETURN(V2Search search, V2SearchQuery(ctx, true));
   const Query& q = search.query;
   KITH_ASSIGN_OR_RETURN(int64_t n, ctx.txn.Count(q));
   return Value(n);
 }
 
 // 3.2's old names for a few fields, and labels accepted for option ids.
-Status ApplyLegacyRenames(store::Transaction& txn, Value& values) {
+Status ApplyV2Renames(store::Transaction& txn, Value& values) {
   static const std::vector<std::pair<const char*, const char*>> kRenames = {
       {"individual_prefix", "prefix_id"}, {"prefix", "prefix_id"},
       {"individual_suffix", "suffix_id"}, {"suffix", "suffix_id"},
@@ -220,7 +220,7 @@ Value PlainAddressBlock(const Value& params) {
   return block;
 }
 
-Status SaveLegacyLocations(ActionContext& ctx, int64_t contact_id) {
+Status SaveV2Locations(ActionContext& ctx, int64_t contact_id) {
   for (auto [key, entity] : std::vector<std::pair<const char*, const char*>>{
            {"email", "Email"}, {"phone", "Phone"}, {"address", "Address"}}) {
     for (const Value& block : LocationBlocks(ctx.params, key)) {
@@ -247,7 +247,7 @@ bool HasAnyEmail(const Value& params) {
 }
 
 // 3.2's checks, in its order (civicrm_contact_check_params).
-Status CheckLegacyContactParams(const Value& params, bool creating) {
+Status CheckV2ContactParams(const Value& params, bool creating) {
   bool empty = true;
   for (const auto& [k, v] : params.items()) empty = empty && IsReservedParam(k);
   if (empty && !params.contains("contact_id")) return InvalidArgument("Input Parameters empty");
@@ -318,7 +318,7 @@ Status RejectUnknownFields(const schema::Entity& contact, Value& input) {
   return Status();
 }
 
-StatusOr<Value> LegacySave(ActionContext& ctx, bool allow_create, bool allow_update) {
+StatusOr<Value> V2Save(ActionContext& ctx, bool allow_create, bool allow_update) {
   const Value& p = ctx.params;
   std::optional<int64_t> id;
   if (p.contains("contact_id") && !api::ValueAsText(p["contact_id"]).empty()) {
@@ -329,7 +329,7 @@ StatusOr<Value> LegacySave(ActionContext& ctx, bool allow_create, bool allow_upd
     return InvalidArgument("Cannot create new contact when contact_id is present");
   }
   if (!id && !allow_create) return InvalidArgument("Could not find contact_id in input parameters");
-  KITH_RETURN_IF_ERROR(CheckLegacyContactParams(p, !id.has_value()));
+  KITH_RETURN_IF_ERROR(CheckV2ContactParams(p, !id.has_value()));
   if (!id && api::ValueAsText(p.value("dupe_check", Value())) == "1") {
     KITH_ASSIGN_OR_RETURN(auto dupes, FindDuplicates(ctx));
     if (!dupes.empty()) {
@@ -344,7 +344,7 @@ StatusOr<Value> LegacySave(ActionContext& ctx, bool allow_create, bool allow_upd
   for (const auto& [k, v] : p.items()) {
     if (!IsReservedParam(k) && k != "email" && k != "phone" && k != "address") input[k] = v;
   }
-  KITH_RETURN_IF_ERROR(ApplyLegacyRenames(ctx.txn, input));
+  KITH_RETURN_IF_ERROR(ApplyV2Renames(ctx.txn, input));
   input.erase("is_deleted");
   // custom_N values (C.1.6): checked now, written once the contact exists.
   KITH_ASSIGN_OR_RETURN(std::vector<api::CustomValueWrite> custom,
@@ -360,12 +360,12 @@ StatusOr<Value> LegacySave(ActionContext& ctx, bool allow_create, bool allow_upd
   } else {
     KITH_ASSIGN_OR_RETURN(contact_id, api::CreateRecord(ctx, "Contact", values));
   }
-  KITH_RETURN_IF_ERROR(SaveLegacyLocations(ctx, contact_id));
+  KITH_RETURN_IF_ERROR(SaveV2Locations(ctx, contact_id));
   KITH_RETURN_IF_ERROR(SaveContactCustomValues(ctx, contact_id, custom));
   return Value{{"contact_id", contact_id}, {"is_error", 0}};
 }
 
-StatusOr<Value> LegacyDelete(ActionContext& ctx) {
+StatusOr<Value> V2Delete(ActionContext& ctx) {
   const Value& p = ctx.params;
   if (!p.contains("contact_id")) return InvalidArgument("Could not find contact_id in input parameters");
   auto id = ParseInt64(api::ValueAsText(p["contact_id"]));
@@ -392,18 +392,18 @@ void RegisterContactV2Actions(api::ActionRegistry& registry) {
                  const char* description, api::ActionHandler handler) {
     registry.Register({2, "Contact", action, std::move(perms), writes, description, std::move(handler)});
   };
-  add("get", kView, false, "Contacts matching the filters, 25 at a time", LegacyGet);
-  add("search", kView, false, "Deprecated alias of get", LegacyGet);
-  add("search_count", kView, false, "The number of contacts matching the filters", LegacyCount);
+  add("get", kView, false, "Contacts matching the filters, 25 at a time", V2Get);
+  add("search", kView, false, "Deprecated alias of get", V2Get);
+  add("search_count", kView, false, "The number of contacts matching the filters", V2Count);
   add("add", {"access CiviCRM", "add contacts", "edit all contacts"}, true,
       "Creates a contact, or updates it when contact_id is given",
-      [](ActionContext& ctx) { return LegacySave(ctx, true, true); });
+      [](ActionContext& ctx) { return V2Save(ctx, true, true); });
   add("create", {"access CiviCRM", "add contacts"}, true, "Creates a contact",
-      [](ActionContext& ctx) { return LegacySave(ctx, true, false); });
+      [](ActionContext& ctx) { return V2Save(ctx, true, false); });
   add("update", {"access CiviCRM", "edit all contacts"}, true, "Updates a contact",
-      [](ActionContext& ctx) { return LegacySave(ctx, false, true); });
+      [](ActionContext& ctx) { return V2Save(ctx, false, true); });
   add("delete", {"access CiviCRM", "delete contacts"}, true, "Moves a contact to the trash",
-      LegacyDelete);
+      V2Delete);
 }
 
-}  // namespace kith::entities
+}  // namespace kith::entities::v2

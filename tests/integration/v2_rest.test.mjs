@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import {
   startKith, parseXmlStrict, childrenNamed, child, leafMap, REST_PATH, AJAX_PATH, kithForSuite,
 } from './harness.mjs';
-import { legacyCalls } from './legacy_client.mjs';
+import { v2Calls } from './v2_client.mjs';
 
 const SITE_KEY_ERROR =
   '{"error_message":"Could not authenticate user, invalid site key. More info at: ' +
@@ -19,7 +19,7 @@ const SITE_KEY_ERROR =
 const NO_AUTH_ERROR = '{"error_message":"Valid session, or user api_key required","is_error":1}';
 
 const kith = kithForSuite();
-const { creds, raw, api, apiXml, assertError } = legacyCalls(kith);
+const { creds, raw, api, apiXml, assertError } = v2Calls(kith);
 
 // ---------------------------------------------------------------------------
 // Helpers

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { parseXmlStrict } from './harness.mjs';
 
 // 3.2 calls against `kith`; `method` is the default HTTP method of every call.
-export function legacyCalls(kith, { method: defaultMethod = 'GET' } = {}) {
+export function v2Calls(kith, { method: defaultMethod = 'GET' } = {}) {
   function creds(role = 'admin') {
     return { key: kith.siteKey, api_key: kith.users[role].apiKey };
   }

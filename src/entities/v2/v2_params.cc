@@ -1,4 +1,4 @@
-#include "entities/v2_params.h"
+#include "entities/v2/v2_params.h"
 
 #include <set>
 
@@ -6,7 +6,7 @@
 #include "base/error_details.h"
 #include "base/strings.h"
 
-namespace kith::entities {
+namespace kith::entities::v2 {
 
 bool IsV2EnvelopeParam(const std::string& key) {
   static const std::set<std::string> envelope = {
@@ -50,4 +50,4 @@ StatusOr<std::vector<int64_t>> PrefixedIds(const Value& params, const std::strin
   return ids;
 }
 
-}  // namespace kith::entities
+}  // namespace kith::entities::v2

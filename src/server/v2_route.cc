@@ -7,10 +7,11 @@
 #include "base/request_record.h"
 #include "base/strings.h"
 #include "server/kith_service.h"
+#include "server/paged_get.h"
 #include "server/route_helpers.h"
 #include "wire/common/form_params.h"
-#include "wire/legacy/legacy_envelope.h"
-#include "wire/legacy/legacy_request.h"
+#include "wire/v2/v2_envelope.h"
+#include "wire/v2/v2_request.h"
 
 namespace kith::server {
 
@@ -26,9 +27,11 @@ constexpr char kCsrfAlert[] =
 constexpr char kPostOnly[] =
     "SECURITY: All requests that modify the database must be http POST, not GET.";
 constexpr char kTooBusy[] = "Too many logins at once; try again in a moment.";
+constexpr char kJsonType[] = "text/javascript; charset=UTF-8";
+constexpr char kXmlType[] = "text/xml; charset=UTF-8";
 }  // namespace
 
-HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_path) const {
+HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path) const {
   NoteProtocol("3.2");
   // json=1 may also come in a form body (3.2 read $_REQUEST).
   bool json = browser_path || RawParamsWantJson(request.query) ||
@@ -42,11 +45,11 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     r.status = status;
     r.headers = headers;
     if (json) {
-      r.content_type = "text/javascript; charset=UTF-8";
-      r.body = wire::legacy::RenderLegacyJson(body);
+      r.content_type = kJsonType;
+      r.body = wire::v2::RenderV2Json(body);
     } else {
-      r.content_type = "text/xml; charset=UTF-8";
-      r.body = wire::legacy::RenderLegacyXml(body);
+      r.content_type = kXmlType;
+      r.body = wire::v2::RenderV2Xml(body);
     }
     return r;
   };
@@ -55,8 +58,8 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     int status = options_.honest_http_status || request.Header("x-kith-honest-status") == "1"
                      ? HonestStatus(s)
                      : error_status;
-    Value body = rest_layer ? wire::legacy::LegacyRestError(std::string(s.message()))
-                            : wire::legacy::LegacyErrorBody(s);
+    Value body = rest_layer ? wire::v2::V2RestError(std::string(s.message()))
+                            : wire::v2::V2ErrorBody(s);
     AddRetryAfter(s, headers);
     return render(body, status);
   };
@@ -73,12 +76,12 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
                              ? (*params)[function_key].get<std::string>()
                              : "";
   std::string cookie = wire::CookieValue(request.Header("cookie"), "PHPSESSID");
-  auto parsed = wire::legacy::ParseLegacyRequest(*params, function, cookie);
+  auto parsed = wire::v2::ParseV2Request(*params, function, cookie);
   if (!parsed.ok()) return fail(parsed.status(), true);
-  wire::legacy::LegacyRequest& req = *parsed;
+  wire::v2::V2Request& req = *parsed;
   json = browser_path || req.json;
 
-  using Kind = wire::legacy::LegacyRequest::Kind;
+  using Kind = wire::v2::V2Request::Kind;
   bool credentials = !req.api_key.empty() || !req.session_id.empty() || !req.name.empty() ||
                      !req.pass.empty();
   if (credentials && RefusesCredentials(request)) return fail(InsecureCredentials(), true);
@@ -103,7 +106,7 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     }
     if (auto later = OnPasswordPool(
             request,
-            [this, browser_path](const HttpRequest& r) { return HandleLegacy(r, browser_path); },
+            [this, browser_path](const HttpRequest& r) { return HandleV2(r, browser_path); },
             error_answer(ResourceExhausted(kTooBusy), true))) {
       return *std::move(later);
     }
@@ -157,6 +160,14 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
                                        : "Unknown function invocation.";
     return fail(NotFound(message), true);
   }
+  if (spec->entity == "Contact" && (spec->action == "get" || spec->action == "search")) {
+    // A get of more than a page: streamed as it is read (paged_get.h).
+    StreamedGet streamed =
+        StreamV2ContactGet(dispatcher_, *caller, req.entity, req.action, req.params, json,
+                           json ? kJsonType : kXmlType, auth_txn);
+    if (!streamed.ok()) return fail(streamed.status(), false);
+    if (*streamed) return **std::move(streamed);
+  }
   auto result = dispatcher_.Run(call, *caller, std::move(auth_txn));
   if (!result.ok()) {
     if (result.status().code() == absl::StatusCode::kInternal) {
@@ -169,7 +180,7 @@ HttpResponse KithService::HandleLegacy(const HttpRequest& request, bool browser_
     }
     return fail(result.status(), false);
   }
-  HttpResponse answer = render(wire::legacy::NormalizeLegacyResult(std::move(*result)), 200);
+  HttpResponse answer = render(wire::v2::NormalizeV2Result(std::move(*result)), 200);
   Status size = CheckAnswerSize(answer.body, options_.limits);
   return size.ok() ? answer : fail(size, false);
 }

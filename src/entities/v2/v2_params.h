@@ -9,7 +9,7 @@
 #include "base/status.h"
 #include "base/value.h"
 
-namespace kith::entities {
+namespace kith::entities::v2 {
 
 // The request fields that are credentials or envelope switches (q, json,
 // key, api_key, PHPSESSID, pass, fnName, version, debug, sequential,
@@ -26,4 +26,4 @@ StatusOr<int64_t> IdValue(const Value& v, const std::string& field);
 // contact_id, contact_id.2, contact_id_2, ...), in request order.
 StatusOr<std::vector<int64_t>> PrefixedIds(const Value& params, const std::string& prefix);
 
-}  // namespace kith::entities
+}  // namespace kith::entities::v2

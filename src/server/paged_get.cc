@@ -1,0 +1,324 @@
+#include "server/paged_get.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <utility>
+
+#include "api/request_budget.h"
+#include "base/error_details.h"
+#include "base/request_limits.h"
+#include "base/strings.h"
+#include "server/v4_stream.h"
+#include "wire/common/json_writer.h"
+#include "wire/v2/v2_envelope.h"
+#include "wire/v3/v3_envelope.h"
+
+namespace kith::server {
+namespace {
+
+constexpr char kXmlTail[] = "</ResultSet>\n";
+
+// A count, limit or offset given as an integer or as its text; nullopt
+// for anything else (the get itself then refuses it).
+std::optional<int64_t> NonNegative(const Value& v) {
+  std::optional<int64_t> n;
+  if (v.is_number_integer()) n = v.get<int64_t>();
+  if (v.is_string()) n = ParseInt64(TrimAscii(v.get_ref<const std::string&>()));
+  if (n && *n < 0) return std::nullopt;
+  return n;
+}
+
+// A sort naming only the id (by a name in `id_names`), ascending or
+// descending, or none: a total order, so pages read by offset are the
+// answer cut in pieces.
+bool SortsById(const Value* sort, std::initializer_list<std::string_view> id_names) {
+  if (sort == nullptr || sort->is_null()) return true;
+  if (!sort->is_string()) return false;
+  std::vector<std::string_view> words = Split(TrimAscii(sort->get_ref<const std::string&>()), ' ', true);
+  if (words.empty()) return true;
+  return std::find(id_names.begin(), id_names.end(), words[0]) != id_names.end() &&
+         (words.size() == 1 || (words.size() == 2 && (EqualsIgnoreCase(words[1], "asc") ||
+                                                       EqualsIgnoreCase(words[1], "desc"))));
+}
+
+// `text` less `head_end` bytes at its start and `tail` at its end: the rows
+// of a page as the dialect's renderer wrote them.
+StatusOr<std::string> Between(std::string text, size_t head_end, std::string_view tail) {
+  if (head_end == std::string::npos || text.size() < head_end + tail.size() ||
+      std::string_view(text).substr(text.size() - tail.size()) != tail) {
+    return Internal("a page of a streamed get rendered unexpectedly");
+  }
+  text.resize(text.size() - tail.size());
+  text.erase(0, head_end);
+  return text;
+}
+
+// What a dialect adds to the paging: its calls, and how its answers are
+// rendered and cut.
+struct Dialect {
+  // The get reading `limit` rows from `offset` on.
+  std::function<api::ApiCall(int64_t offset, int64_t limit)> page_call;
+  // Counts every row the get matches, limit and offset aside (a number).
+  api::ApiCall count_call;
+  // The rows a page's result holds.
+  std::function<StatusOr<int64_t>(const Value& result)> rows_in;
+  // The answer's text before and after its rows, from the first page's
+  // result and the answer's row count.
+  std::function<Status(const Value& first, int64_t rows, std::string& head, std::string& tail)> frame;
+  // A page's rows as the answer holds them.
+  std::function<StatusOr<std::string>(Value result)> rows_text;
+  std::string separator;  // between two pages' rows
+  std::string what;       // for the log: "APIv3 Contact.get"
+};
+
+// The pages of one get, read by offset in one transaction under a budget
+// of its own: a copy of the request's, so its time and rows go on counting
+// after the route has returned.
+class OffsetPages {
+ public:
+  OffsetPages(const api::Dispatcher& dispatcher, const auth::Caller& caller, Dialect dialect,
+              std::unique_ptr<store::Transaction> txn, const api::RequestBudget& budget,
+              int64_t offset, int64_t rows)
+      : dispatcher_(dispatcher),
+        caller_(caller),
+        dialect_(std::move(dialect)),
+        txn_(std::move(txn)),
+        budget_(budget),
+        offset_(offset),
+        rows_(rows) {}
+
+  // Reads the next page; its result.
+  StatusOr<Value> Read() {
+    int64_t want = std::min(kStreamPageRows, rows_ - fetched_);
+    api::ScopedRequestBudget active(budget_);
+    KITH_ASSIGN_OR_RETURN(Value result,
+                          dispatcher_.RunIn(*txn_, dialect_.page_call(offset_ + fetched_, want), caller_));
+    KITH_ASSIGN_OR_RETURN(int64_t got, dialect_.rows_in(result));
+    // One read transaction: the pages hold what the count counted.
+    if (got != want) {
+      return Internal("a page of a streamed get held " + std::to_string(got) + " rows, not " +
+                      std::to_string(want));
+    }
+    fetched_ += got;
+    return result;
+  }
+
+  // A page's rows appended to `out`.
+  Status Append(Value result, std::string& out) {
+    KITH_ASSIGN_OR_RETURN(std::string text, dialect_.rows_text(std::move(result)));
+    if (pages_++ > 0) out += dialect_.separator;
+    out += text;
+    return Status();
+  }
+
+  bool done() const { return fetched_ >= rows_; }
+  const Dialect& dialect() const { return dialect_; }
+  std::chrono::steady_clock::time_point deadline() const { return budget_.deadline(); }
+  Status Finish() { return txn_->Commit(); }
+
+ private:
+  const api::Dispatcher& dispatcher_;
+  const auth::Caller caller_;
+  const Dialect dialect_;
+  std::unique_ptr<store::Transaction> txn_;
+  api::RequestBudget budget_;
+  const int64_t offset_;
+  const int64_t rows_;
+  int64_t fetched_ = 0;
+  int64_t pages_ = 0;
+};
+
+// The answer after its first page: one page per piece, then its tail.
+class PagedBody final : public http::BodySource {
+ public:
+  PagedBody(std::unique_ptr<OffsetPages> pages, std::string tail)
+      : pages_(std::move(pages)), tail_(std::move(tail)) {}
+
+  Piece Next(std::string& out) override {
+    StatusOr<Value> page = pages_->Read();
+    Status s = page.status();
+    if (s.ok()) s = pages_->Append(std::move(*page), out);
+    if (s.ok() && !pages_->done()) return Piece::kMore;
+    if (s.ok()) s = pages_->Finish();
+    if (!s.ok()) {
+      std::fprintf(stderr, "kith: a streamed %s was cut off: %s\n", pages_->dialect().what.c_str(),
+                   s.ToString().c_str());
+      return Piece::kFailed;
+    }
+    out += tail_;
+    return Piece::kLast;
+  }
+
+  std::chrono::steady_clock::time_point deadline() const override { return pages_->deadline(); }
+
+ private:
+  std::unique_ptr<OffsetPages> pages_;
+  const std::string tail_;
+};
+
+// Counts, then streams when the answer is over a page. `limit` 0: none.
+StreamedGet Stream(const api::Dispatcher& dispatcher, const auth::Caller& caller, Dialect dialect,
+                   int64_t offset, int64_t limit, const std::string& content_type,
+                   std::unique_ptr<store::Transaction>& auth_txn) {
+  std::optional<http::HttpResponse> not_streamed;
+  StatusOr<std::unique_ptr<store::Transaction>> txn =
+      auth_txn ? std::move(auth_txn) : dispatcher.store().Begin(/*write=*/false);
+  if (!txn.ok()) return not_streamed;
+  const api::RequestBudget* current = api::RequestBudget::Current();
+  api::RequestBudget own(RequestLimits(), nullptr);
+  const api::RequestBudget& budget = current != nullptr ? *current : own;
+  StatusOr<Value> count = dispatcher.RunIn(**txn, dialect.count_call, caller);
+  if (!count.ok() || !count->is_number_integer()) return not_streamed;
+  int64_t rows = std::max<int64_t>(0, count->get<int64_t>() - offset);
+  if (limit > 0) rows = std::min(rows, limit);
+  if (rows <= kStreamPageRows) return not_streamed;
+  if (rows > budget.rows_left()) {
+    return TooLarge("The answer would hold more than " + std::to_string(budget.limits().max_rows) +
+                    " rows (chained rows included)");
+  }
+  auto pages = std::make_unique<OffsetPages>(dispatcher, caller, std::move(dialect), std::move(*txn),
+                                             budget, offset, rows);
+  StatusOr<Value> first = pages->Read();
+  if (!first.ok()) return not_streamed;
+  std::string head, tail;
+  if (!pages->dialect().frame(*first, rows, head, tail).ok()) return not_streamed;
+  if (!pages->Append(std::move(*first), head).ok()) return not_streamed;
+  http::HttpResponse answer{200, content_type, {}, std::move(head)};
+  answer.stream = std::make_shared<PagedBody>(std::move(pages), std::move(tail));
+  return std::optional<http::HttpResponse>(std::move(answer));
+}
+
+}  // namespace
+
+StreamedGet StreamV3Get(const api::Dispatcher& dispatcher, const auth::Caller& caller,
+                        const std::string& entity, const Value& params, bool json,
+                        const std::string& content_type,
+                        std::unique_ptr<store::Transaction>& auth_txn) {
+  std::optional<http::HttpResponse> not_streamed;
+  if (!params.is_object() || params.contains("id")) return not_streamed;
+  // options[...] first, then the older spellings, as APIv3 reads them.
+  auto options = params.find("options");
+  if (options != params.end() && !options->is_object()) return not_streamed;
+  auto pick = [&](const char* name, std::initializer_list<const char*> aliases) -> const Value* {
+    if (options != params.end() && options->contains(name)) return &(*options)[name];
+    for (const char* a : aliases) {
+      if (auto it = params.find(a); it != params.end()) return &*it;
+    }
+    return nullptr;
+  };
+  const Value* limit_given = pick("limit", {"option.limit", "option_limit", "rowCount"});
+  const Value* offset_given = pick("offset", {"option.offset", "option_offset", "offset"});
+  std::optional<int64_t> limit = limit_given != nullptr ? NonNegative(*limit_given) : std::optional<int64_t>(25);
+  std::optional<int64_t> offset = offset_given != nullptr ? NonNegative(*offset_given) : std::optional<int64_t>(0);
+  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) ||
+      !SortsById(pick("sort", {"option.sort", "option_sort", "sort"}), {"id"})) {
+    return not_streamed;
+  }
+  Dialect d;
+  d.what = "APIv3 " + entity + ".get";
+  d.page_call = [entity, params](int64_t from, int64_t n) {
+    Value p = params;
+    Value& o = p["options"];
+    if (!o.is_object()) o = Value::object();
+    o["limit"] = n;
+    o["offset"] = from;
+    return api::ApiCall{entity, "get", std::move(p), 3};
+  };
+  d.count_call = api::ApiCall{entity, "getcount", params, 3};
+  d.rows_in = [](const Value& result) -> StatusOr<int64_t> {
+    auto values = result.find("values");
+    if (wire::v3::IsV3Error(result) || values == result.end() ||
+        !(values->is_object() || values->is_array())) {
+      return Internal("a page of an APIv3 get answered no rows");
+    }
+    return static_cast<int64_t>(values->size());
+  };
+  d.frame = [json](const Value& first, int64_t rows, std::string& head, std::string& tail) -> Status {
+    // The first page's envelope with the answer's count, around its values.
+    Value envelope = first;
+    envelope["count"] = rows;
+    if (json) {
+      const bool list = first["values"].is_array();
+      const std::string marker = "\x02kith-rows\x02";
+      envelope["values"] = marker;
+      std::string text = wire::v3::RenderV3Json(envelope);
+      std::string rendered = wire::ToJson(Value(marker));
+      size_t at = text.find(rendered);
+      if (at == std::string::npos) return Internal("no place for the rows in an APIv3 answer");
+      head = text.substr(0, at) + (list ? "[" : "{");
+      tail = (list ? "]" : "}") + text.substr(at + rendered.size());
+      return Status();
+    }
+    envelope["values"] = Value::object();
+    KITH_ASSIGN_OR_RETURN(head, Between(wire::v3::RenderV3Xml(envelope), 0, kXmlTail));
+    tail = kXmlTail;
+    return Status();
+  };
+  d.rows_text = [json](Value result) -> StatusOr<std::string> {
+    Value values = std::move(result["values"]);
+    if (json) return Between(wire::v3::RenderV3Json(values), 1, values.is_array() ? "]" : "}");
+    std::string text = wire::v3::RenderV3Xml(Value{{"values", std::move(values)}});
+    size_t rows_at = text.find("<Result>");
+    return Between(std::move(text), rows_at, kXmlTail);
+  };
+  d.separator = json ? "," : "";
+  return Stream(dispatcher, caller, std::move(d), *offset, *limit, content_type, auth_txn);
+}
+
+StreamedGet StreamV2ContactGet(const api::Dispatcher& dispatcher, const auth::Caller& caller,
+                               const std::string& entity, const std::string& action,
+                               const Value& params, bool json, const std::string& content_type,
+                               std::unique_ptr<store::Transaction>& auth_txn) {
+  std::optional<http::HttpResponse> not_streamed;
+  if (!params.is_object() || params.contains("id") || params.contains("contact_id")) {
+    return not_streamed;
+  }
+  auto given = [&](const char* key) -> const Value* {
+    auto it = params.find(key);
+    return it == params.end() ? nullptr : &*it;
+  };
+  std::optional<int64_t> limit = given("rowCount") != nullptr ? NonNegative(*given("rowCount")) : std::optional<int64_t>(25);
+  std::optional<int64_t> offset = given("offset") != nullptr ? NonNegative(*given("offset")) : std::optional<int64_t>(0);
+  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) || !SortsById(given("sort"), {"id", "contact_id"})) {
+    return not_streamed;
+  }
+  Dialect d;
+  d.what = "3.2 contact/" + action;
+  d.page_call = [entity, action, params](int64_t from, int64_t n) {
+    Value p = params;
+    p["rowCount"] = n;
+    p["offset"] = from;
+    return api::ApiCall{entity, action, std::move(p), 2};
+  };
+  d.count_call = api::ApiCall{entity, "search_count", params, 2};
+  d.rows_in = [](const Value& result) -> StatusOr<int64_t> {
+    if (!result.is_object()) return Internal("a page of a 3.2 contact get answered no rows");
+    return static_cast<int64_t>(result.size());
+  };
+  // The rows' text: a page rendered whole, less what is not its rows.
+  d.rows_text = [json](Value result) -> StatusOr<std::string> {
+    if (json) return Between(wire::v2::RenderV2Json(wire::v2::NormalizeV2Result(std::move(result))), 1, "]");
+    std::string text = wire::v2::RenderV2Xml(wire::v2::NormalizeV2Result(std::move(result)));
+    size_t rows_at = text.find("<Result>");
+    return Between(std::move(text), rows_at, kXmlTail);
+  };
+  d.frame = [json](const Value& first, int64_t, std::string& head, std::string& tail) -> Status {
+    if (json) {
+      head = "[";
+      tail = "]";
+      return Status();
+    }
+    std::string text = wire::v2::RenderV2Xml(wire::v2::NormalizeV2Result(first));
+    size_t rows_at = text.find("<Result>");
+    if (rows_at == std::string::npos) return Internal("no rows in a 3.2 answer");
+    head = text.substr(0, rows_at);
+    tail = kXmlTail;
+    return Status();
+  };
+  // Rows follow one another as "}\n,{" in 3.2's JSON.
+  d.separator = json ? "\n," : "";
+  return Stream(dispatcher, caller, std::move(d), *offset, *limit, content_type, auth_txn);
+}
+
+}  // namespace kith::server
