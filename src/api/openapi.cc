@@ -201,7 +201,7 @@ Value Property(const Value& field, Value& label_props, Value& schemas) {
     base["description"] = "One of the options getFields lists (loadOptions).";
   }
   Value prop = Value::object();
-  if (field.value("serialize", 0) != 0) {
+  if (field.contains("serialize") && field["serialize"].is_number() && field["serialize"] != 0) {
     prop = Value{{"type", "array"}, {"items", base}};
   } else if (listed) {
     prop = Value{{"anyOf", Value::array({base})}};

@@ -33,11 +33,16 @@ class Exporter {
   StatusOr<std::vector<std::string>> WritableFields(const std::string& entity) {
     KITH_ASSIGN_OR_RETURN(Value fields,
                           Call(entity, "getFields",
-                               Value{{"action", "create"}, {"select", {"name", "readonly", "fk_entity"}}}));
+                               Value{{"action", "create"},
+                                     {"select", {"name", "type", "readonly", "fk_entity"}}}));
     std::vector<std::string> names;
     for (const Value& f : fields["values"]) {
-      // Links to other contacts are ids, which an import elsewhere would not find.
-      if (f.value("readonly", false) == true || f.value("fk_entity", Value()) == "Contact") continue;
+      // Links to other contacts are ids, which an import elsewhere would not
+      // find; the "Extra" links (email_primary) are exported by their fields.
+      if (f.value("readonly", false) == true || f.value("fk_entity", Value()) == "Contact" ||
+          f.value("type", Value()) == "Extra") {
+        continue;
+      }
       names.push_back(f["name"].get<std::string>());
     }
     return names;

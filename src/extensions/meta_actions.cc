@@ -90,25 +90,26 @@ StatusOr<Value> V4GetFields(api::ActionContext& ctx, const std::string& entity) 
   }
   Value values = Value::array();
   for (const api::ParamSpec& p : ParamsOf(ctx.dispatcher.registry(), 4, entity, action)) {
+    // CiviCRM's key order (entities/v4's getFields).
     Value field{{"default_value", nullptr},
+                {"type", "Field"},
+                {"entity", entity},
                 {"required", p.required},
+                {"nullable", !p.required},
+                {"readonly", false},
                 {"name", p.name},
                 {"title", p.title},
                 {"description", p.description.empty() ? Value() : Value(p.description)},
-                {"type", "Field"},
                 {"data_type", p.type},
-                {"input_type", "Text"},
-                {"options", false},
-                {"serialize", 0},
+                {"serialize", nullptr},
                 {"fk_entity", nullptr},
-                {"readonly", false},
-                {"nullable", !p.required},
+                {"options", false},
                 {"label", p.title},
-                {"entity", entity}};
+                {"input_type", "Text"}};
     if (!select.empty()) {
       Value picked = Value::object();
-      for (const std::string& key : select) {
-        if (field.contains(key)) picked[key] = field[key];
+      for (const auto& [key, v] : field.items()) {
+        if (std::find(select.begin(), select.end(), key) != select.end()) picked[key] = v;
       }
       field = std::move(picked);
     }

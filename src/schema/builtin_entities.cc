@@ -14,15 +14,20 @@ ReverseJoin PrimaryOf(std::string name, std::string entity) {
   return ReverseJoin{std::move(name), std::move(entity), "contact_id", {{"is_primary", 1}}};
 }
 
+ReverseJoin BillingOf(std::string name, std::string entity) {
+  return ReverseJoin{std::move(name), std::move(entity), "contact_id", {{"is_billing", 1}}};
+}
+
 Entity Contact() {
   EntityBuilder b("Contact", "civicrm_contact");
   b.Str("contact_type", "Contact Type", 64)
           .Choices({{"Household", "Household"}, {"Individual", "Individual"},
                     {"Organization", "Organization"}})  // CiviCRM lists them by label
+          .CiviReadonly(true)
       .Str("external_identifier", "External Identifier", 64).Unique()
       .Str("display_name", "Display Name", 128).Readonly().Input("Text")
       .Str("organization_name", "Organization Name", 128)
-      .Str("contact_sub_type", "Contact Subtype").Serialized()
+      .Str("contact_sub_type", "Contact Subtype").Serialized().HasOptions(true)  // kith has no subtypes
       .Str("first_name", "First Name", 64)
       .Str("middle_name", "Middle Name", 64)
       .Str("last_name", "Last Name", 64)
@@ -36,7 +41,7 @@ Entity Contact() {
       .Str("sort_name", "Sort Name", 128).Readonly().Input("Text")
       .Str("nick_name", "Nickname", 128)
       .Str("legal_name", "Legal Name", 128)
-      .Text("image_URL", "Image Url")
+      .Text("image_URL", "Image Url").Input("File")
       .Str("preferred_communication_method", "Preferred Communication Method")
           .Options("preferred_communication_method").Serialized()
       .Str("preferred_language", "Preferred Language", 5).Default("en_US").Options("languages", "name")
@@ -61,16 +66,27 @@ Entity Contact() {
       .Bool("is_deceased", "Deceased")
       .Date("deceased_date", "Deceased Date")
       .Str("household_name", "Household Name", 128)
-      .Int("primary_contact_id", "Household Primary Contact ID").Fk("Contact")
+      .Int("primary_contact_id", "Household Primary Contact ID").Fk("Contact").CiviReadonly(true).NoInput()
       .Str("sic_code", "Sic Code", 8)
       .Str("user_unique_id", "Unique ID (OpenID)")
       .Int("employer_id", "Current Employer ID").Fk("Contact")
       .Bool("is_deleted", "Contact is in Trash")
-      .DateTime("created_date", "Created Date").Readonly().Input("Date")
-      .DateTime("modified_date", "Modified Date").Readonly().Input("Date")
-      .Join(PrimaryOf("email_primary", "Email"))
-      .Join(PrimaryOf("phone_primary", "Phone"))
+      .DateTime("created_date", "Created Date").Readonly().Input("Date").CiviType("Timestamp")
+      .DateTime("modified_date", "Modified Date").Readonly().Input("Date").CiviType("Timestamp")
+      // Columns CiviCRM has that kith answers without keeping them (V4Hooks
+      // virtual_columns give their values).
+      .MetaField("api_key", FT::kString, "API Key", "Field").Readonly()
+      .MetaField("preferred_mail_format", FT::kString, "Preferred Mail Format", "Field")
+          .Choices({{"Both", "Both"}, {"HTML", "HTML"}, {"Text", "Text"}})
+      // APIv4 get filters: the contact's groups (smart groups too) and tags.
+      .MetaField("groups", FT::kInt, "Groups", "Filter").CiviType("Array").Fk("Group").CiviFk("").Input("Select")
+      .MetaField("tags", FT::kInt, "Tags", "Filter").CiviType("Array").Fk("Tag").CiviFk("").Input("Select")
       .Join(PrimaryOf("address_primary", "Address"))
+      .Join(BillingOf("address_billing", "Address"))
+      .Join(PrimaryOf("email_primary", "Email"))
+      .Join(BillingOf("email_billing", "Email"))
+      .Join(PrimaryOf("phone_primary", "Phone"))
+      .Join(BillingOf("phone_billing", "Phone"))
       .Index({"sort_name"})
       .Index({"last_name"})
       .Index({"first_name"})
@@ -90,25 +106,28 @@ Entity Contact() {
 EntityBuilder LocationBlock(std::string name, std::string table,
                             std::string location_type_title = "Location Type") {
   EntityBuilder b(std::move(name), std::move(table));
-  b.Int("contact_id", "Contact ID").Fk("Contact").Required()
+  b.Int("contact_id", "Contact ID").Fk("Contact").Required().NotNull(false)
       .Int("location_type_id", std::move(location_type_title)).Fk("LocationType").Options("location_type")
+          .CiviFk("")
       .Permissions({"access CiviCRM", "view all contacts"}, {"access CiviCRM", "edit all contacts"},
                    {"access CiviCRM", "edit all contacts"}, {"access CiviCRM", "edit all contacts"});
   return b;
 }
 
 EntityBuilder& PrimaryAndBilling(EntityBuilder& b, std::string billing_title = "Is Billing") {
-  return b.Bool("is_primary", "Is Primary").Bool("is_billing", std::move(billing_title));
+  return b.Bool("is_primary", "Is Primary").Input("Radio").Bool("is_billing", std::move(billing_title));
 }
 
 // CiviCRM's order: the address itself before is_primary (unlike Phone and Address).
 Entity Email() {
   EntityBuilder b = LocationBlock("Email", "civicrm_email", "Email Location Type");
-  b.Str("email", "Email", 254).Required();
+  b.Str("email", "Email", 254).Required().NotNull(false);
   PrimaryAndBilling(b, "Is Billing Email?")
-      .Bool("on_hold", "On Hold")
+      // CiviCRM keeps a number: 1 a bounce, 2 an opt-out (kith: a flag).
+      .Bool("on_hold", "On Hold").CiviType("Integer")
+          .Choices({{"0", "No"}, {"1", "On Hold Bounce"}, {"2", "On Hold Opt Out"}})
       .Bool("is_bulkmail", "Use for Bulk Mail")
-      .DateTime("hold_date", "Hold Date")
+      .DateTime("hold_date", "Hold Date").CiviReadonly(true)
       .DateTime("reset_date", "Reset Date")
       .Text("signature_text", "Signature Text")
       .Text("signature_html", "Signature Html")
@@ -120,7 +139,7 @@ Entity Email() {
 Entity Phone() {
   EntityBuilder b = LocationBlock("Phone", "civicrm_phone", "Location Type ID");
   PrimaryAndBilling(b, "Is Billing Phone")
-      .Str("phone", "Phone", 32).Required()
+      .Str("phone", "Phone", 32).Required().NotNull(false)
       .Str("phone_ext", "Phone Extension", 16)
       .Str("phone_numeric", "Phone Numeric", 32).Readonly()
       .Int("phone_type_id", "Phone Type ID").Options("phone_type")
@@ -139,7 +158,7 @@ Entity Address() {
       .Str("city", "City", 64)
       .Str("postal_code_suffix", "Postal Code Suffix", 12)
       .Str("postal_code", "Postal Code", 64)
-      .Int("state_province_id", "State/Province").Fk("StateProvince")
+      .Int("state_province_id", "State/Province").Fk("StateProvince").Input("ChainSelect")
       .Int("country_id", "Country").Fk("Country")
       .Float("geo_code_1", "Latitude")
       .Float("geo_code_2", "Longitude")
@@ -276,11 +295,11 @@ Entity SavedSearch() {
 
 Entity Group() {
   EntityBuilder b("Group", "civicrm_group");
-  b.Str("name", "Group Name", 64).Unique()
+  b.Str("name", "Group Name", 64).Unique().NotNull()
       .Str("title", "Group Title").Required().Unique().Fallback({"frontend_title", "name"})
       .Text("description", "Group Description")
       .Str("source", "Group Source", 64)
-      .Int("saved_search_id", "Saved Search ID").Fk("SavedSearch")
+      .Int("saved_search_id", "Saved Search ID").Fk("SavedSearch").HasOptions(false)
       .Bool("is_active", "Group Enabled", true)
       .Str("visibility", "Group Visibility Setting", 24).Default("User and User Admin Only")
           .Choices({{"User and User Admin Only", "User and User Admin Only"},
@@ -291,16 +310,17 @@ Entity Group() {
       .Text("select_tables", "Tables For Select Clause").Readonly()
       .Text("where_tables", "Tables For Where Clause").Readonly()
       .Str("group_type", "Group Type", 128).Options("group_type").Serialized()
-      .DateTime("cache_date", "Group Cache Date").Readonly()
+      .DateTime("cache_date", "Group Cache Date").Readonly().CiviType("Timestamp")
       .Float("cache_fill_took", "Seconds taken by last cache fill").Readonly()
-      .DateTime("refresh_date", "Next Group Refresh Time").Readonly()
-      .Text("parents", "Group Parents").Readonly().Input("EntityRef")
-      .Text("children", "Group Children").Readonly()
+      .DateTime("refresh_date", "Next Group Refresh Time").Readonly().CiviType("Timestamp")
+      // Written by kith's nesting code (APIv3, the 3.2 dialect), not by APIv4.
+      .Text("parents", "Group Parents").Readonly().CiviReadonly(false).Input("EntityRef").CiviFk("Group")
+      .Text("children", "Group Children").Readonly().Input("EntityRef").CiviFk("Group")
       .Bool("is_hidden", "Group is Hidden")
       .Bool("is_reserved", "Group is Reserved")
       .Int("created_id", "Created By Contact ID").Fk("Contact")
       .Int("modified_id", "Modified By Contact ID").Fk("Contact").Readonly()
-      .Str("frontend_title", "Public Group Title")
+      .Str("frontend_title", "Public Group Title").NotNull().CiviRequired(false)  // falls back to the title
       .Text("frontend_description", "Public Group Description");
   return GroupPermissions(b).Build();
 }
@@ -369,6 +389,11 @@ Entity RelationshipType() {
   return b.Build();
 }
 
+// CiviCRM's relationship permission options, in its order.
+std::vector<std::pair<std::string, std::string>> RelationshipPermissions() {
+  return {{"0", "None"}, {"2", "View only"}, {"1", "View and update"}};
+}
+
 Entity Relationship() {
   EntityBuilder b("Relationship", "civicrm_relationship");
   b.Int("contact_id_a", "Contact A").Fk("Contact").Required()
@@ -379,10 +404,12 @@ Entity Relationship() {
       .Bool("is_active", "Relationship Is Active", true)
       .Str("description", "Relationship Description")
       .Int("is_permission_a_b", "Contact A has Permission Over Contact B").Default(0)
+          .Choices(RelationshipPermissions()).NotNull().Input("Radio")
       .Int("is_permission_b_a", "Contact B has Permission Over Contact A").Default(0)
-      .Int("case_id", "Case ID")
-      .DateTime("created_date", "Created Date").Readonly()
-      .DateTime("modified_date", "Modified Date").Readonly()
+          .Choices(RelationshipPermissions()).NotNull().Input("Radio")
+      .Int("case_id", "Case ID").Unlisted()  // CiviCase, off in CiviCRM's default install
+      .DateTime("created_date", "Created Date").Readonly().NotNull().CiviReadonly(false).CiviType("Timestamp")
+      .DateTime("modified_date", "Modified Date").Readonly().NotNull().CiviType("Timestamp")
       // A contact's relationships in either direction, by type.
       .Index({"contact_id_a", "relationship_type_id"})
       .Index({"contact_id_b", "relationship_type_id"})

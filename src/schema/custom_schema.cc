@@ -94,6 +94,7 @@ Field ColumnField(const CustomFieldInfo& info, const Value& row) {
   } else if (dt == "Boolean") {
     f.type = FieldType::kBool;
     f.nullable = true;
+    f.choices = {{"1", "Yes"}, {"0", "No"}};  // CiviCRM's options of a Boolean custom field
   } else if (std::string target = CustomDataTypeEntity(dt); !target.empty()) {
     f.type = FieldType::kInt;
     f.fk_entity = target;

@@ -30,6 +30,7 @@ class EntityBuilder {
   }
 
   EntityBuilder& Field(std::string name, FieldType type, std::string title) {
+    meta_last_ = false;
     schema::Field f;
     f.name = std::move(name);
     f.type = type;
@@ -76,7 +77,28 @@ class EntityBuilder {
   EntityBuilder& V4Only() { entity_.v3 = false; return *this; }
   EntityBuilder& ReadOnly() { entity_.read_only = true; return *this; }
   EntityBuilder& NotLogged() { entity_.change_logged = false; return *this; }
-  EntityBuilder& Input(std::string input_type) { last().input_type = std::move(input_type); return *this; }
+  // CiviCRM's metadata where it is not what kith derives (Field::CiviMeta).
+  EntityBuilder& Input(std::string input_type) { last().civi.input_type = std::move(input_type); return *this; }
+  EntityBuilder& NoInput() { last().civi.input_type = ""; return *this; }
+  EntityBuilder& NotNull(bool not_null = true) { last().civi.not_null = not_null; return *this; }
+  EntityBuilder& CiviReadonly(bool readonly) { last().civi.readonly = readonly; return *this; }
+  EntityBuilder& CiviFk(std::string entity) { last().civi.fk_entity = std::move(entity); return *this; }
+  EntityBuilder& CiviType(std::string data_type) { last().civi.data_type = std::move(data_type); return *this; }
+  EntityBuilder& HasOptions(bool has) { last().civi.has_options = has; return *this; }
+  EntityBuilder& CiviRequired(bool required) { last().civi.required = required; return *this; }
+  EntityBuilder& Unlisted() { last().civi.listed = false; return *this; }
+  // A field getFields lists that is not a column (Entity::meta_fields); the
+  // modifiers after it apply to it.
+  EntityBuilder& MetaField(std::string name, FieldType type, std::string title, std::string kind) {
+    schema::Field f;
+    f.name = std::move(name);
+    f.type = type;
+    f.title = std::move(title);
+    f.civi.kind = std::move(kind);
+    entity_.meta_fields.push_back(std::move(f));
+    meta_last_ = true;
+    return *this;
+  }
   EntityBuilder& Fallback(std::vector<std::string> fields) { last().fallback = std::move(fields); return *this; }
   EntityBuilder& Derived(std::string derivation) { entity_.derived = std::move(derivation); return *this; }
   EntityBuilder& SoftDelete() { entity_.soft_delete = true; return *this; }
@@ -106,8 +128,9 @@ class EntityBuilder {
   Entity Build() { return std::move(entity_); }
 
  private:
-  schema::Field& last() { return entity_.fields.back(); }
+  schema::Field& last() { return meta_last_ ? entity_.meta_fields.back() : entity_.fields.back(); }
   Entity entity_;
+  bool meta_last_ = false;
 };
 
 }  // namespace kith::schema

@@ -18,6 +18,15 @@ std::string_view FieldTypeName(FieldType type) {
   return "String";
 }
 
+bool CiviNotNull(const Field& f) {
+  if (f.civi.not_null) return *f.civi.not_null;
+  return f.name == "id" || (f.type == FieldType::kBool && !f.nullable) || f.required;
+}
+
+const std::string& CiviFkEntity(const Field& f) {
+  return f.civi.fk_entity ? *f.civi.fk_entity : f.fk_entity;
+}
+
 void Entity::IndexFields() {
   field_index.positions.clear();
   for (size_t i = 0; i < fields.size(); ++i) field_index.positions.emplace(fields[i].name, i);

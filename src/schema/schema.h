@@ -51,14 +51,43 @@ struct Field {
   // field -> [old, new] object).
   bool json = false;
   bool nullable = false;       // Bool only: NULL is a value of its own ("not set", custom fields)
-  // CiviCRM's input_type where it differs from the one kith derives from the
-  // type, options and links ("" when it does not).
-  std::string input_type;
   // CiviCRM's default_fallback: on a v4 create without this field, the
   // first of these fields that was given supplies its value (so the field
   // is not required there).
   std::vector<std::string> fallback;
+  // What CiviCRM's metadata (APIv4 getFields, APIv3 getfields) says of the
+  // field where it differs from what kith derives from the attributes
+  // above; kith's behaviour follows those, this only describes the field.
+  struct CiviMeta {
+    // CiviCRM's column is NOT NULL (its schema's `required`): v3 `required`,
+    // v4 `nullable` false and, on get, `required` when it has no default.
+    // Unset: ids, non-nullable flags and the fields a create requires.
+    std::optional<bool> not_null;
+    std::optional<bool> readonly;
+    // The input widget; "" for none (null). Unset: derived from the type,
+    // options and links.
+    std::optional<std::string> input_type;
+    // "" when CiviCRM's link is a pseudoconstant, not a foreign key (no
+    // fk_entity); a name for a list of ids CiviCRM links (Group.children).
+    std::optional<std::string> fk_entity;
+    // "Integer" for a flag CiviCRM keeps as a number; "Timestamp" for a
+    // TIMESTAMP column (APIv3 type 256; kith's kDateTime is a DATETIME, 12).
+    std::string data_type;
+    std::string kind = "Field";   // getFields `type`: "Field", "Extra", "Filter"
+    // Whether it has an option list: true for one kith has nothing to fill
+    // ([]), false for a link CiviCRM does not list rows of. Unset: derived.
+    std::optional<bool> has_options;
+    std::optional<bool> required;  // v4 `required` on get, when not derived from not_null
+    bool listed = true;  // false: a column of a CiviCRM component that is off (case_id)
+  };
+  CiviMeta civi;
 };
+
+// CiviCRM's schema requirement of a field (Field::CiviMeta::not_null, or
+// derived: ids, non-nullable flags and what a create requires).
+bool CiviNotNull(const Field& field);
+// The entity CiviCRM's metadata names as the field's link ("" for none).
+const std::string& CiviFkEntity(const Field& field);
 
 // A one-to-one link that is not a plain foreign key of this entity, e.g.
 // Contact "email_primary" = the Email whose contact_id = Contact.id and
@@ -75,6 +104,10 @@ struct Entity {
   std::string table;  // SQL table ("civicrm_group_contact")
   std::vector<Field> fields;  // "id" first
   std::vector<ReverseJoin> joins;
+  // What getFields lists besides the columns and joins: CiviCRM's fields
+  // kith answers without a column of its own (Contact.preferred_mail_format,
+  // its "groups" and "tags" filters). Looked up by getFields only.
+  std::vector<Field> meta_fields;
   std::vector<std::vector<std::string>> indexes;  // non-unique indexes
   // Non-unique indexes over only the rows whose first column is set, for
   // columns most rows leave empty (an organization's name on a person): a

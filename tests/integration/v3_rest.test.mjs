@@ -952,3 +952,30 @@ describe('custom data', () => {
     assert.deepEqual(ok(await v3('CustomField', 'getcount', { custom_group_id: group.id })), { is_error: 0, result: 0 });
   });
 });
+
+describe('getfields as CiviCRM lists it', () => {
+  test('type codes, schema requirements, links and defaults', async () => {
+    const get = ok(await v3('Email', 'getfields', { api_action: 'get' })).values;
+    assert.equal(get.on_hold.type, 1);  // a number in CiviCRM: 0, 1 bounce, 2 opt-out
+    assert.deepEqual([get.hold_date.type, get.signature_text.type, get.is_bulkmail.type], [12, 32, 16]);
+    assert.equal(get.is_primary.required, true);  // NOT NULL columns
+    assert.equal(get.email.required, undefined);
+    assert.equal(get.contact_id.required, undefined);
+    assert.equal(get.contact_id.FKApiName, 'Contact');
+    assert.equal(get.location_type_id.FKApiName, undefined);  // a pseudoconstant, not a key
+    assert.equal(get.location_type_id.pseudoconstant, undefined);
+    assert.equal(get.is_primary.default, '0');
+    assert.equal(get.hold_date.readonly, true);
+    assert.deepEqual(Object.keys(get.contact_id), ['name', 'type', 'title', 'where', 'table_name', 'entity',
+      'is_core_field', 'FKApiName']);
+    const create = ok(await v3('Email', 'getfields', { api_action: 'create' })).values;
+    assert.equal(create.is_primary.default, undefined);
+    assert.equal(create.email['api.required'], 1);
+    const group = ok(await v3('Group', 'getfields', { api_action: 'get' })).values;
+    assert.deepEqual([group.name.required, group.title.required, group.description.required], [true, true, undefined]);
+    assert.equal(group.visibility.default, 'User and User Admin Only');
+    const contact = ok(await v3('Contact', 'getfields', {})).values;
+    assert.equal(contact.gender_id.pseudoconstant.optionGroupName, 'gender');
+    assert.equal(contact.is_deleted.required, true);
+  });
+});

@@ -276,7 +276,7 @@ describe('civicrm@3.2.2 against kith', () => {
     assert.equal(byName.do_not_email.data_type, 'Boolean');
     const actions = await crm.api4('GroupContact', 'getActions', { select: ['name'] });
     assert.deepEqual(actions.values.map((a) => a.name).sort(),
-      ['create', 'delete', 'get', 'getActions', 'getFields', 'replace', 'save', 'update']);
+      ['checkAccess', 'create', 'delete', 'get', 'getActions', 'getFields', 'replace', 'save', 'update']);
   });
 
   test('errors reach the client as HTTP statuses', async () => {

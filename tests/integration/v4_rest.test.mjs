@@ -966,3 +966,112 @@ describe('error statuses', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------
+describe('metadata as CiviCRM lists it', () => {
+  const SELECT = ['name', 'type', 'data_type', 'input_type', 'nullable', 'required', 'readonly', 'fk_entity', 'options'];
+  async function fieldsOf(entity, params = {}) {
+    const r = await api4(entity, 'getFields', { select: SELECT, loadOptions: true, ...params });
+    return Object.fromEntries(r.values.map((f) => [f.name, f]));
+  }
+
+  test('getFields rows keep CiviCRM key order whatever the select order', async () => {
+    const r = await api4('Email', 'getFields', { select: SELECT, where: [['name', '=', 'email']] });
+    assert.deepEqual(Object.keys(r.values[0]),
+      ['type', 'required', 'nullable', 'readonly', 'name', 'data_type', 'fk_entity', 'options', 'input_type']);
+    const whole = await api4('Phone', 'getFields', { where: [['name', '=', 'phone']] });
+    assert.deepEqual(Object.keys(whole.values[0]).slice(0, 12), ['default_value', 'type', 'entity', 'required',
+      'nullable', 'required_if', 'permission', 'readonly', 'deprecated', 'name', 'title', 'description']);
+    assert.equal(whole.values[0].column_name, 'phone');
+    assert.equal(whole.values[0].serialize, null);
+  });
+
+  test('Contact: readonly, widgets, option lists, Extra links and filters', async () => {
+    const by = await fieldsOf('Contact');
+    assert.deepEqual([by.contact_type.readonly, by.contact_type.input_type], [true, 'Select']);
+    assert.equal(by.image_URL.input_type, 'File');
+    assert.deepEqual([by.primary_contact_id.readonly, by.primary_contact_id.input_type], [true, null]);
+    assert.deepEqual(by.contact_sub_type.options, []);
+    assert.deepEqual(by.preferred_mail_format.options, { Both: 'Both', HTML: 'HTML', Text: 'Text' });
+    assert.deepEqual([by.api_key.readonly, by.api_key.input_type], [true, null]);
+    assert.deepEqual([by.do_not_email.nullable, by.do_not_email.input_type, by.do_not_email.options],
+      [false, 'CheckBox', false]);
+    for (const link of ['address_primary', 'address_billing', 'email_primary', 'email_billing', 'phone_primary', 'phone_billing']) {
+      assert.deepEqual([by[link].type, by[link].data_type, by[link].input_type], ['Extra', 'Integer', null], link);
+    }
+    assert.equal(by.email_billing.fk_entity, 'Email');
+    assert.deepEqual([by.groups.type, by.groups.data_type, by.groups.fk_entity, by.groups.input_type],
+      ['Filter', 'Array', null, 'Select']);
+    assert.equal(by.tags.options['1'], 'Non-profit');
+    // Filters are for get only.
+    const create = await fieldsOf('Contact', { action: 'create' });
+    assert.equal(create.groups, undefined);
+    assert.equal(create.contact_type.readonly, false);  // set on create
+  });
+
+  test('Email, Phone, Address: location links, the hold flag, primary radios', async () => {
+    const email = await fieldsOf('Email');
+    assert.deepEqual([email.contact_id.required, email.contact_id.nullable, email.contact_id.fk_entity],
+      [false, true, 'Contact']);
+    assert.deepEqual([email.location_type_id.fk_entity, email.location_type_id.input_type], [null, 'Select']);
+    assert.equal(email.location_type_id.options['1'], 'Home');
+    assert.deepEqual([email.on_hold.data_type, email.on_hold.options], ['Integer', ['No', 'On Hold Bounce', 'On Hold Opt Out']]);
+    assert.equal(email.is_primary.input_type, 'Radio');
+    assert.deepEqual([email.hold_date.readonly, email.hold_date.input_type], [true, 'Date']);
+    const phone = await fieldsOf('Phone');
+    assert.deepEqual([phone.phone.required, phone.phone.nullable, phone.is_primary.input_type], [false, true, 'Radio']);
+    const address = await fieldsOf('Address', { loadOptions: false });
+    assert.deepEqual([address.country_id.input_type, address.country_id.fk_entity, address.country_id.options],
+      ['Select', 'Country', true]);
+    assert.equal(address.state_province_id.input_type, 'ChainSelect');
+  });
+
+  test('Group and Relationship: requirements, nesting links, permission radios', async () => {
+    const group = await fieldsOf('Group');
+    assert.deepEqual([group.name.required, group.name.nullable], [true, false]);
+    assert.deepEqual([group.title.required, group.title.nullable], [false, false]);
+    assert.deepEqual([group.frontend_title.required, group.frontend_title.nullable], [false, false]);
+    assert.deepEqual([group.parents.fk_entity, group.parents.readonly, group.parents.input_type], ['Group', false, 'EntityRef']);
+    assert.deepEqual([group.children.fk_entity, group.children.readonly, group.children.input_type], ['Group', true, 'EntityRef']);
+    assert.deepEqual([group.saved_search_id.options, group.saved_search_id.input_type], [false, 'EntityRef']);
+    const rel = await fieldsOf('Relationship');
+    for (const f of ['contact_id_a', 'contact_id_b', 'relationship_type_id']) assert.equal(rel[f].required, true, f);
+    assert.deepEqual(rel.is_permission_a_b.options, { 0: 'None', 2: 'View only', 1: 'View and update' });
+    assert.equal(rel.is_permission_b_a.input_type, 'Radio');
+    assert.deepEqual([rel.created_date.nullable, rel.created_date.readonly, rel.modified_date.readonly], [false, false, true]);
+    assert.equal(rel.case_id, undefined);  // CiviCase is off in CiviCRM's default install
+    const ids = (await api4('Relationship', 'getFields', { loadOptions: ['id', 'label'], select: ['options'],
+      where: [['name', '=', 'is_permission_a_b']] })).values[0].options;
+    assert.deepEqual(ids[0], { id: 0, label: 'None' });
+  });
+
+  test('a Boolean custom field has Yes/No options and labels', async () => {
+    const group = (await api4('CustomGroup', 'create', {
+      values: { title: 'Meta Bool Info', name: 'meta_bool_info', extends: 'Individual' },
+    })).values[0];
+    await api4('CustomField', 'create', {
+      values: { custom_group_id: group.id, label: 'Member', name: 'member', data_type: 'Boolean', html_type: 'Radio' },
+    });
+    const [yes, no] = await makeContacts('Metabool', [{ first_name: 'Y', 'meta_bool_info.member': true },
+      { first_name: 'N', 'meta_bool_info.member': false }]);
+    const got = await api4('Contact', 'get', { select: ['meta_bool_info.member:label'], where: [['id', 'IN', [yes, no]]], orderBy: { id: 'ASC' } });
+    assert.deepEqual(got.values.map((v) => v['meta_bool_info.member:label']), ['Yes', 'No']);
+    const f = await api4('Contact', 'getFields', { loadOptions: true, where: [['name', '=', 'meta_bool_info.member']],
+      select: ['type', 'options', 'input_type', 'nullable'] });
+    assert.deepEqual(f.values[0], { type: 'Custom', nullable: true, options: { 1: 'Yes', 0: 'No' }, input_type: 'Radio' });
+    await api4('CustomGroup', 'delete', { where: [['id', '=', group.id]] });
+  });
+
+  test('checkAccess answers by the action\'s permissions', async () => {
+    const admin = await api4('Contact', 'checkAccess', { action: 'delete', values: { id: 1 } });
+    assert.deepEqual(admin.values, [{ access: true }]);
+    const viewer = await api4('Contact', 'checkAccess', { action: 'delete', values: { id: 1 } }, { headers: bearer('viewer') });
+    assert.deepEqual(viewer.values, [{ access: false }]);
+    const canGet = await api4('Contact', 'checkAccess', { action: 'get' }, { headers: bearer('viewer') });
+    assert.deepEqual(canGet.values, [{ access: true }]);
+    const missing = await api4Error('Contact', 'checkAccess', {}, 400);
+    assert.match(missing.error_message, /action/);
+    const actions = (await api4('Group', 'getActions', { select: ['name'] })).values.map((a) => a.name);
+    assert.ok(actions.includes('checkAccess'));
+  });
+});

@@ -50,22 +50,33 @@ bool RequiredByRules(const schema::Entity& e, const schema::Field& f) {
   return e.name == "Contact" && f.name == "contact_type";
 }
 
+// A core field as CiviCRM's DAO spec lists it, in its key order, with the
+// keys kith knows (no html, usage, bao, ...: docs/compatibility.md).
 Value FieldSpec(const schema::Entity& e, const schema::Field& f, bool for_create) {
-  Value spec{{"name", f.name}, {"type", TypeCode(f.type)}, {"title", f.title}};
-  if (f.required || f.name == "id") spec["required"] = true;
+  int type = f.civi.data_type.empty()        ? TypeCode(f.type)
+             : f.civi.data_type == "Timestamp" ? 256
+                                               : TypeCodeOf(f.civi.data_type);
+  Value spec{{"name", f.name}, {"type", type}, {"title", f.title}};
+  if (schema::CiviNotNull(f)) spec["required"] = true;
   if (f.max_length > 0) spec["maxlength"] = std::to_string(f.max_length);
   spec["where"] = e.table + "." + f.name;
-  // As APIv4's getFields: an option list's default is its rules', not the column's.
-  if (!f.default_value.is_null() && f.option_group.empty()) spec["default"] = api::ValueAsText(f.default_value);
+  // As APIv4's getFields: an option list's default is its rules', not the
+  // column's; a create's fields list none (CiviCRM's api.default instead).
+  if (!for_create && !f.default_value.is_null() && f.option_group.empty()) {
+    spec["default"] = api::ValueAsText(f.default_value);
+  }
   spec["table_name"] = e.table;
   spec["entity"] = e.name;
-  if (!f.fk_entity.empty()) spec["FKApiName"] = f.fk_entity;
-  if (!f.option_group.empty()) {
+  if (f.serialized) spec["serialize"] = 1;
+  const std::string& fk = schema::CiviFkEntity(f);
+  // An option group of CiviCRM's; kith's lists of linked rows are not one.
+  if (!f.option_group.empty() && f.fk_entity.empty()) {
     spec["pseudoconstant"] = Value{{"optionGroupName", f.option_group}};
     if (f.option_key != "value") spec["pseudoconstant"]["keyColumn"] = f.option_key;
   }
-  if (f.serialized) spec["serialize"] = 1;
-  if (f.readonly) spec["readonly"] = true;
+  if (f.civi.readonly.value_or(f.readonly)) spec["readonly"] = true;
+  spec["is_core_field"] = true;
+  if (!fk.empty()) spec["FKApiName"] = fk;
   if (for_create && ((f.required && !f.readonly && f.default_value.is_null() && f.name != "id") ||
                      RequiredByRules(e, f))) {
     spec["api.required"] = 1;
@@ -182,8 +193,12 @@ StatusOr<Value> GetFields(ActionContext& ctx, const std::string& entity) {
   }
   bool for_create = target == "create";
   for (const schema::Field& f : e->fields) {
-    if (f.internal) continue;
+    if (f.internal || !f.civi.listed) continue;
     values[f.name] = FieldSpec(*e, f, for_create);
+  }
+  // Columns CiviCRM has that kith answers without keeping (Contact.api_key).
+  for (const schema::Field& f : e->meta_fields) {
+    if (f.civi.kind == "Field") values[f.name] = FieldSpec(*e, f, for_create);
   }
   for (const schema::CustomFieldInfo* cf : ctx.catalog.CustomFieldsOf(entity)) {
     if (!cf->is_active) continue;
@@ -225,10 +240,17 @@ StatusOr<Value> GetOptions(ActionContext& ctx, const std::string& entity) {
 
 StatusOr<Value> GetActions(ActionContext& ctx, const std::string& entity) {
   Value list = Value::array();
+  Value deprecated = Value::object();
   for (const api::ActionSpec* spec : ctx.dispatcher.registry().ActionsOf(3, entity)) {
     list.push_back(spec->action);
+    // CiviCRM's APIv3 marks its old spellings of a create with an id.
+    if (spec->action == "setvalue" || spec->action == "update") {
+      deprecated[spec->action] = "The \"" + spec->action + "\" action is deprecated. Use \"create\" with an id instead.";
+    }
   }
-  return V3Success(list, false);
+  Value out = V3Success(list, false);
+  if (!deprecated.empty()) out["deprecated"] = std::move(deprecated);
+  return out;
 }
 
 StatusOr<Value> EntityGet(ActionContext& ctx) {

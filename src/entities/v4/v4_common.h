@@ -103,6 +103,13 @@ StatusOr<Value> DeleteAction(api::ActionContext& ctx, const std::string& entity)
 StatusOr<Value> ReplaceAction(api::ActionContext& ctx, const std::string& entity);
 StatusOr<Value> GetFieldsAction(api::ActionContext& ctx, const std::string& entity);
 StatusOr<Value> GetActionsAction(api::ActionContext& ctx, const std::string& entity);
+// The parameters `action` of `entity` takes, as getActions lists them
+// ("params"); `plural` names the entity's records ("Groups").
+StatusOr<Value> ActionParams(api::ActionContext& ctx, const std::string& entity, const std::string& action,
+                             const std::string& plural);
+// CiviCRM's checkAccess: whether the caller may run `action` (with `values`)
+// on the entity: {"values": [{"access": bool}]}.
+StatusOr<Value> CheckAccessAction(api::ActionContext& ctx, const std::string& entity);
 StatusOr<Value> EntityGetAction(api::ActionContext& ctx);
 
 // Filters in-memory rows (getFields, getActions, Entity.get) with a v4

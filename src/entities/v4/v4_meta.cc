@@ -118,26 +118,34 @@ StatusOr<bool> Matches(const Value& row, const Value& c) {
 
 // --- getFields --------------------------------------------------------------
 
-// The order of the keys of a getFields row (CiviCRM's answers list
-// default_value and required before name).
-const std::vector<std::string>& FieldKeys() {
-  static const std::vector<std::string> keys = {
-      "default_value", "required", "name", "title", "description", "type", "data_type",
-      "input_type", "options", "serialize", "fk_entity", "readonly", "nullable", "label",
-      "entity", "custom_field_id", "custom_group_id"};
-  return keys;
+// CiviCRM's readonly; on create, a field kith's create writes is not
+// (contact_type: set once, on create).
+bool Readonly(const schema::Field& f, const std::string& action) {
+  if (action == "create" && f.civi.readonly == true) return f.readonly;
+  return f.civi.readonly.value_or(f.readonly);
 }
 
-// CiviCRM's input_type: the type the field declares; else, on the fields
-// of a write action, DisplayOnly for what may not be written; else its
-// kind's, and none (null, "") for a computed field.
-std::string InputType(const schema::Field& f, const std::string& action) {
-  if (!f.input_type.empty()) return f.input_type;
+// On create, what kith's create requires of the caller; on the other
+// actions, CiviCRM's schema requirement (a NOT NULL column with nothing to
+// fill it in).
+bool Required(const schema::Field& f, const std::string& action) {
+  if (action == "create") {
+    return f.required && f.default_value.is_null() && !f.readonly && f.fallback.empty();
+  }
+  if (f.civi.required) return *f.civi.required;
+  return schema::CiviNotNull(f) && f.name != "id" && f.default_value.is_null() && f.fallback.empty() && !f.readonly;
+}
+
+// CiviCRM's input_type: DisplayOnly for what a create may not write; else
+// the widget the field declares; else its kind's, and none (null) for a
+// field kith computes.
+std::string InputType(const schema::Field& f, const std::string& action, bool options) {
   bool id = f.name == "id";
-  if ((id || f.readonly) && action != "get") return "DisplayOnly";
+  if ((id || Readonly(f, action)) && action == "create") return "DisplayOnly";
+  if (f.civi.input_type) return *f.civi.input_type;
   if (id) return "Number";
   if (f.readonly) return "";
-  if (f.serialized || !f.option_group.empty() || !f.choices.empty()) return "Select";
+  if (f.serialized || options) return "Select";
   if (!f.fk_entity.empty()) return "EntityRef";
   switch (f.type) {
     case schema::FieldType::kBool: return "CheckBox";
@@ -151,6 +159,17 @@ std::string InputType(const schema::Field& f, const std::string& action) {
   }
 }
 
+// CiviCRM's input_type of a custom field: its html_type, in APIv4's words.
+std::string CustomInputType(const std::string& html_type) {
+  static const std::map<std::string, std::string, std::less<>> kWords = {
+      {"Select Date", "Date"},          {"Autocomplete-Select", "EntityRef"},
+      {"Multi-Select", "Select"},       {"Link", "Url"},
+      {"Select Country", "Select"},     {"Select State/Province", "Select"},
+      {"Multi-Select Country", "Select"}, {"Multi-Select State/Province", "Select"}};
+  auto it = kWords.find(html_type);
+  return it == kWords.end() ? html_type : it->second;
+}
+
 // CiviCRM's metadata lists a column's default; the default of a field with
 // an option list (greetings, communication style, language) is the list's
 // default option, which its write rules apply, as kith's do: none listed.
@@ -158,16 +177,10 @@ bool HasColumnDefault(const schema::Field& f) {
   return !f.default_value.is_null() && f.option_group.empty();
 }
 
-// CiviCRM's nullable is its column's: ids and (core) flags are NOT NULL.
-bool Nullable(const schema::Field& f) {
-  if (f.name == "id") return false;
-  if (f.type == schema::FieldType::kBool && !f.nullable) return false;
-  return !f.required;
-}
-
 std::string Title(const std::string& camel);
 
 bool HasOptions(const ActionContext& ctx, const schema::Field& f) {
+  if (f.civi.has_options) return *f.civi.has_options;
   if (!f.option_group.empty() || !f.choices.empty()) return true;
   const schema::Entity* target = f.fk_entity.empty() ? nullptr : ctx.catalog.Find(f.fk_entity);
   // Reference rows with names (location types, countries, relationship
@@ -181,7 +194,9 @@ StatusOr<Value> LoadOptions(ActionContext& ctx, const schema::Field& f, const Va
   std::vector<Value> rows;  // {id, name, label, abbr?}
   if (!f.choices.empty()) {
     for (const auto& [value, label] : f.choices) {
-      rows.push_back(Value{{"id", value}, {"label", label}, {"name", value}});
+      Value id = value;
+      if (f.type == schema::FieldType::kInt || f.type == schema::FieldType::kBool) id = ParseInt64(value).value_or(0);
+      rows.push_back(Value{{"id", id}, {"label", label}, {"name", value}});
     }
   } else if (!f.option_group.empty() &&
       (f.fk_entity.empty() || ctx.catalog.Find(f.fk_entity) == nullptr)) {
@@ -218,8 +233,18 @@ StatusOr<Value> LoadOptions(ActionContext& ctx, const schema::Field& f, const Va
     }
   }
   if (!props.is_array()) {
-    Value map = Value::object();
-    for (const Value& r : rows) map[Text(r["id"])] = r["label"];
+    // {id: label}, as PHP's JSON shows an array: a list when the ids are
+    // 0, 1, 2, ... in order (Email.on_hold), [] when empty.
+    bool sequential = true;
+    for (size_t i = 0; i < rows.size(); ++i) sequential = sequential && Text(rows[i]["id"]) == std::to_string(i);
+    Value map = sequential ? Value::array() : Value::object();
+    for (const Value& r : rows) {
+      if (sequential) {
+        map.push_back(r["label"]);
+      } else {
+        map[Text(r["id"])] = r["label"];
+      }
+    }
     return map;
   }
   Value list = Value::array();
@@ -235,44 +260,71 @@ StatusOr<Value> LoadOptions(ActionContext& ctx, const schema::Field& f, const Va
   return list;
 }
 
+// The description of a column kith answers without keeping it
+// (Entity::meta_fields), or nullptr.
+const schema::Field* MetaField(const schema::Entity& entity, const std::string& name) {
+  for (const schema::Field& f : entity.meta_fields) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+// "email_primary" -> "Primary Email", as CiviCRM titles its location links.
+std::string JoinTitle(const std::string& join) {
+  size_t cut = join.rfind('_');
+  auto word = [](std::string w) {
+    if (!w.empty()) w[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(w[0])));
+    return w;
+  };
+  if (cut == std::string::npos) return word(join);
+  return word(join.substr(cut + 1)) + " " + word(join.substr(0, cut));
+}
+
+// One getFields row, its keys in CiviCRM's order (its FieldSpec's
+// properties: the spec's own, then name/title/description, data type and
+// link, options, the form widget, the column).
 StatusOr<Value> FieldRow(ActionContext& ctx, const schema::Entity& entity, const schema::Field& f,
                          const std::string& name, const std::string& type_override,
                          const std::string& action, bool custom) {
+  bool options = HasOptions(ctx, f);
   Value row = Value::object();
   row["default_value"] = HasColumnDefault(f) ? TypedColumn(f, f.default_value, type_override) : Value();
-  row["required"] = action == "create" && f.required && f.default_value.is_null() && !f.readonly &&
-                    f.fallback.empty();
+  row["type"] = custom ? "Custom" : f.civi.kind;
+  row["entity"] = entity.name;
+  row["required"] = Required(f, action);
+  row["nullable"] = !schema::CiviNotNull(f);
+  row["required_if"] = nullptr;
+  row["permission"] = nullptr;
+  row["readonly"] = Readonly(f, action);
+  row["deprecated"] = false;
   row["name"] = name;
   row["title"] = f.title;  // ids too: the schema titles them after their entity ("Group ID")
   row["description"] = nullptr;
-  row["type"] = custom ? "Custom" : "Field";
-  row["data_type"] = type_override.empty() ? std::string(schema::FieldTypeName(f.type)) : type_override;
-  std::string input_type = InputType(f, action);
-  row["input_type"] = input_type.empty() ? Value() : Value(input_type);
-  row["options"] = HasOptions(ctx, f);  // the list itself: GetFieldsAction, after the where
-  row["serialize"] = f.serialized ? 1 : 0;
-  row["fk_entity"] = f.fk_entity.empty() ? Value() : Value(f.fk_entity);
-  row["readonly"] = f.readonly;
-  row["nullable"] = Nullable(f);
+  row["data_type"] = !type_override.empty()     ? type_override
+                     : !f.civi.data_type.empty() ? f.civi.data_type
+                                                 : std::string(schema::FieldTypeName(f.type));
+  row["serialize"] = f.serialized ? Value(1) : Value();
+  const std::string& fk = schema::CiviFkEntity(f);
+  row["fk_entity"] = fk.empty() ? Value() : Value(fk);
+  row["options"] = options;  // the list itself: GetFieldsAction, after the where
   row["label"] = f.title;
-  row["entity"] = entity.name;
+  std::string input_type = InputType(f, action, options);
+  row["input_type"] = input_type.empty() ? Value() : Value(input_type);
+  row["help_pre"] = nullptr;
+  row["help_post"] = nullptr;
+  row["column_name"] = f.civi.kind == "Field" ? Value(f.name) : Value();
+  row["operators"] = nullptr;
   return row;
 }
 
-// Keeps the asked keys of `row` in FieldKeys() order (every key when
+// Keeps the asked keys of `row`, in the row's order (every key when
 // `select` is empty).
-Value SelectKeys(const Value& row, const Value& select, const std::vector<std::string>& order) {
+Value SelectKeys(const Value& row, const Value& select) {
   if (!select.is_array() || select.empty()) return row;
   Value out = Value::object();
-  for (const std::string& k : order) {
-    if (!row.contains(k)) continue;
+  for (const auto& [k, v] : row.items()) {
     for (const Value& s : select) {
-      if (s == k) out[k] = row[k];
-    }
-  }
-  for (const Value& s : select) {
-    if (s.is_string() && row.contains(s.get<std::string>()) && !out.contains(s.get<std::string>())) {
-      out[s.get<std::string>()] = row[s.get<std::string>()];
+      if (s == k) out[k] = v;
     }
   }
   return out;
@@ -347,25 +399,19 @@ StatusOr<Value> GetFieldsAction(ActionContext& ctx, const std::string& name) {
     if (row["options"] == true) with_options.emplace(row["name"].get<std::string>(), f);
   };
   Value rows = Value::array();
+  auto add = [&](const schema::Field& f, const std::string& field_name,
+                 const std::string& type_override, bool custom) -> StatusOr<Value*> {
+    KITH_ASSIGN_OR_RETURN(Value row, FieldRow(ctx, entity, f, field_name, type_override, action, custom));
+    keep_field(row, f);
+    rows.push_back(std::move(row));
+    return &rows.back();
+  };
   for (const std::string& col : RowColumns(entity, hooks)) {
     const schema::Field* f = entity.FindField(col);
-    if (f == nullptr) {
-      auto virt = hooks.virtual_columns.find(col);
-      if (virt == hooks.virtual_columns.end()) continue;
-      schema::Field v;
-      v.name = col;
-      v.title = Title(col);
-      v.readonly = true;
-      KITH_ASSIGN_OR_RETURN(Value row, FieldRow(ctx, entity, v, col, "", action, false));
-      rows.push_back(std::move(row));
-      continue;
-    }
+    if (f == nullptr) f = MetaField(entity, col);  // a column kith answers without keeping it
+    if (f == nullptr || !f->civi.listed) continue;
     auto t = hooks.column_types.find(col);
-    KITH_ASSIGN_OR_RETURN(Value row, FieldRow(ctx, entity, *f, col,
-                                              t == hooks.column_types.end() ? "" : t->second,
-                                              action, false));
-    keep_field(row, *f);
-    rows.push_back(std::move(row));
+    KITH_RETURN_IF_ERROR(add(*f, col, t == hooks.column_types.end() ? "" : t->second, false).status());
   }
   if (ctx.params.value("includeCustom", Value(true)) != false) {
     for (const schema::CustomFieldInfo* cf : ctx.catalog.CustomFieldsOf(name)) {
@@ -375,13 +421,31 @@ StatusOr<Value> GetFieldsAction(ActionContext& ctx, const std::string& name) {
       if (g == nullptr || g->is_multiple || f == nullptr) continue;
       schema::Field shown = *f;
       shown.title = cf->label;
-      KITH_ASSIGN_OR_RETURN(Value row, FieldRow(ctx, entity, shown, g->name + "." + cf->name, "",
-                                                action, true));
-      keep_field(row, shown);
-      row["custom_field_id"] = cf->id;
-      row["custom_group_id"] = g->id;
-      rows.push_back(std::move(row));
+      shown.civi.input_type = CustomInputType(cf->html_type);
+      shown.civi.not_null = false;
+      shown.civi.required = cf->is_required;
+      KITH_ASSIGN_OR_RETURN(Value * row, add(shown, g->name + "." + cf->name, "", true));
+      (*row)["custom_field_id"] = cf->id;
+      (*row)["custom_group_id"] = g->id;
     }
+  }
+  // CiviCRM's "Extra" fields: the one-to-one links (Contact.email_primary),
+  // then the filters and computed fields of a get.
+  for (const schema::ReverseJoin& j : entity.joins) {
+    if (j.entity.rfind("Custom_", 0) == 0) continue;  // a custom group's: its fields are listed
+    schema::Field link;
+    link.name = j.name;
+    link.type = schema::FieldType::kInt;
+    link.title = JoinTitle(j.name);
+    link.fk_entity = j.entity;
+    link.civi.kind = "Extra";
+    link.civi.input_type = "";
+    link.civi.has_options = false;
+    KITH_RETURN_IF_ERROR(add(link, j.name, "", false).status());
+  }
+  for (const schema::Field& f : entity.meta_fields) {
+    if (f.civi.kind == "Field" || (f.civi.kind == "Filter" && action != "get")) continue;
+    KITH_RETURN_IF_ERROR(add(f, f.name, "", false).status());
   }
   KITH_ASSIGN_OR_RETURN(Value kept, FilterRows(rows, ctx.params));
   if (load.is_array() || (load.is_boolean() && load.get<bool>())) {
@@ -393,25 +457,50 @@ StatusOr<Value> GetFieldsAction(ActionContext& ctx, const std::string& name) {
   }
   Value select = ctx.params.value("select", Value::array());
   Value out = Value::array();
-  for (const Value& row : kept) out.push_back(SelectKeys(row, select, FieldKeys()));
+  for (const Value& row : kept) out.push_back(SelectKeys(row, select));
   return Value{{"values", out}};
 }
 
 StatusOr<Value> GetActionsAction(ActionContext& ctx, const std::string& name) {
   KITH_RETURN_IF_ERROR(CheckParams(ctx.params, {"select", "where", "orderBy", "limit", "offset"}));
+  Value select = ctx.params.value("select", Value::array());
+  bool with_params = !select.is_array() || select.empty() ||
+                     std::find(select.begin(), select.end(), Value("params")) != select.end();
   Value rows = Value::array();
   for (const api::ActionSpec* spec : ctx.dispatcher.registry().ActionsOf(4, name)) {
     Value perms = Value::array();
     for (const std::string& p : spec->permissions) perms.push_back(p);
-    rows.push_back(Value{{"name", spec->action}, {"entity", spec->entity},
-                         {"description", spec->description}, {"permissions", perms}});
+    Value row{{"name", spec->action}, {"entity", spec->entity}, {"description", spec->description}};
+    if (with_params) {
+      KITH_ASSIGN_OR_RETURN(row["params"], ActionParams(ctx, name, spec->action, Plural(Title(name))));
+    }
+    row["permissions"] = std::move(perms);
+    rows.push_back(std::move(row));
   }
   KITH_ASSIGN_OR_RETURN(Value kept, FilterRows(rows, ctx.params));
-  Value select = ctx.params.value("select", Value::array());
-  static const std::vector<std::string> kKeys = {"name", "entity", "description", "permissions"};
   Value out = Value::array();
-  for (const Value& row : kept) out.push_back(SelectKeys(row, select, kKeys));
+  for (const Value& row : kept) out.push_back(SelectKeys(row, select));
   return Value{{"values", out}};
+}
+
+StatusOr<Value> CheckAccessAction(ActionContext& ctx, const std::string& name) {
+  KITH_RETURN_IF_ERROR(CheckParams(ctx.params, {"action", "values"}));
+  Value action = ctx.params.value("action", Value());
+  if (!action.is_string() || action.get<std::string>().empty()) {
+    return InvalidArgument("Parameter \"action\" is required.", {{"error_field", "action"}});
+  }
+  if (ctx.params.contains("values") && !ctx.params["values"].is_object() &&
+      !(ctx.params["values"].is_array() && ctx.params["values"].empty())) {
+    return WrongParamType("values", "array");
+  }
+  const api::ActionSpec* spec = ctx.dispatcher.registry().Find(4, name, action.get<std::string>());
+  if (spec == nullptr) {
+    return NotFound("Api " + name + " " + action.get<std::string>() + " version 4 does not exist.");
+  }
+  // kith grants by permission alone (no record ACLs): the action's permissions decide.
+  bool access = std::all_of(spec->permissions.begin(), spec->permissions.end(),
+                            [&](const std::string& p) { return ctx.caller.Has(p); });
+  return Value{{"values", Value::array({Value{{"access", access}}})}};
 }
 
 StatusOr<Value> EntityGetAction(ActionContext& ctx) {
@@ -432,10 +521,8 @@ StatusOr<Value> EntityGetAction(ActionContext& ctx) {
   }
   KITH_ASSIGN_OR_RETURN(Value kept, FilterRows(rows, ctx.params));
   Value select = ctx.params.value("select", Value::array());
-  static const std::vector<std::string> kKeys = {"name", "title", "title_plural", "type",
-                                                 "table_name", "primary_key", "description"};
   Value out = Value::array();
-  for (const Value& row : kept) out.push_back(SelectKeys(row, select, kKeys));
+  for (const Value& row : kept) out.push_back(SelectKeys(row, select));
   return Value{{"values", out}};
 }
 

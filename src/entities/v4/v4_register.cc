@@ -95,6 +95,8 @@ void RegisterV4Actions(api::ActionRegistry& registry, const schema::Catalog& cat
         "Replace the " + name + " records matching where with the given records", ReplaceAction);
     add("getFields", {"access CiviCRM"}, false, "The fields of " + name, GetFieldsAction);
     add("getActions", {"access CiviCRM"}, false, "The actions of " + name, GetActionsAction);
+    add("checkAccess", {"access CiviCRM"}, false, "Whether the caller may run an action on " + name,
+        CheckAccessAction);
   }
   registry.Register({4, "Entity", "get", {"access CiviCRM"}, false, "The entities of APIv4",
                      WithChains([](ActionContext& ctx) { return EntityGetAction(ctx); })});

@@ -51,6 +51,9 @@ StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity
       continue;
     }
     std::string base = key.substr(0, key.find(':'));
+    // A column CiviCRM has and kith does not keep (Contact.preferred_mail_format):
+    // accepted and left, as getFields lists it.
+    if (hooks.virtual_columns.count(base)) continue;
     if (hooks.related_columns.count(key)) {
       parts.related[key] = given;
       parts.extras.emplace_back(key, Value());  // CiviCRM echoes them as null
