@@ -7,8 +7,19 @@
 namespace kith::api {
 namespace {
 
+// "4/contact/get": the entity as CanonicalEntityName spells it, both names
+// lower-cased, built in one pass (Find runs several times per request).
 std::string Key(int version, std::string_view entity, std::string_view action) {
-  return std::to_string(version) + "/" + AsciiLower(entity) + "/" + AsciiLower(action);
+  std::string key = std::to_string(version);
+  key.reserve(key.size() + entity.size() + action.size() + 2);
+  key += '/';
+  for (char c : entity) {
+    if (c == '_' || c == '-' || c == ' ') continue;
+    key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  key += '/';
+  for (char c : action) key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return key;
 }
 
 }  // namespace
@@ -36,7 +47,7 @@ void ActionRegistry::Register(ActionSpec spec) {
 
 const ActionSpec* ActionRegistry::Find(int version, std::string_view entity,
                                        std::string_view action) const {
-  auto it = specs_.find(Key(version, CanonicalEntityName(entity), action));
+  auto it = specs_.find(Key(version, entity, action));
   return it == specs_.end() ? nullptr : &it->second;
 }
 

@@ -39,6 +39,10 @@ TEST(AccessLogTest, ALineIsJsonWithTheRequestsFactsOnly) {
   EXPECT_EQ((*json)["contact_id"], 4);
   EXPECT_EQ((*json)["error"], "not_found");
   EXPECT_EQ((*json)["time"].get<std::string>().size(), 24u);  // 2026-12-06T09:12:03.123Z
+  EXPECT_NE(line.find("\"duration_ms\":1.500,\"db_ms\":0.250,"), std::string::npos) << line;
+  // Rounded to the microsecond.
+  std::string rounded = AccessLog::FormatLine(request, record, 404, std::chrono::nanoseconds(12'345'678));
+  EXPECT_NE(rounded.find("\"duration_ms\":12.346,"), std::string::npos) << rounded;
 }
 
 }  // namespace

@@ -35,6 +35,9 @@ struct SelectItem {
   Value virtual_value;
   bool is_virtual = false;
   bool aggregate = false;
+  // False when V4Hooks::column_permissions cannot name the item (worked out
+  // once for the cached `select *` items).
+  bool guarded = true;
 };
 
 // What a get answers with: items in answer order, each either made for this
@@ -109,7 +112,7 @@ std::optional<SelectItem> ColumnItem(const schema::Catalog& catalog, const schem
 
 // CiviCRM leaves out, without an error, what the caller cannot select.
 bool CallerMaySelect(ActionContext& ctx, const V4Hooks& hooks, const SelectItem& item) {
-  return CallerMaySee(ctx, hooks, item.key) && (!item.ref || MayReach(ctx, *item.ref));
+  return (!item.guarded || CallerMaySee(ctx, hooks, item.key)) && (!item.ref || MayReach(ctx, *item.ref));
 }
 
 void AddColumn(ActionContext& ctx, const schema::Entity& entity, const V4Hooks& hooks,
@@ -136,7 +139,9 @@ std::shared_ptr<const std::vector<SelectItem>> WildcardItems(ActionContext& ctx,
     auto items = std::make_shared<std::vector<SelectItem>>();
     for (const std::string& c : RowColumns(entity, hooks)) {
       std::optional<SelectItem> item = ColumnItem(ctx.catalog, entity, hooks, JoinAliases(), c);
-      if (item) items->push_back(std::move(*item));
+      if (!item) continue;
+      item->guarded = hooks.column_permissions.count(item->key) > 0;
+      items->push_back(std::move(*item));
     }
     return std::shared_ptr<const std::vector<SelectItem>>(std::move(items));
   };
