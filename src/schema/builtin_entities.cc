@@ -276,7 +276,7 @@ Entity SavedSearch() {
 
 Entity Group() {
   EntityBuilder b("Group", "civicrm_group");
-  b.Str("name", "Group Name", 64).Unique()
+  b.Str("name", "Group Name", 64).Unique().MadeFrom({"title"})
       .Str("title", "Group Title").Required().Unique().Fallback({"frontend_title", "name"})
       .Text("description", "Group Description")
       .Str("source", "Group Source", 64)
@@ -300,7 +300,7 @@ Entity Group() {
       .Bool("is_reserved", "Group is Reserved")
       .Int("created_id", "Created By Contact ID").Fk("Contact")
       .Int("modified_id", "Modified By Contact ID").Fk("Contact").Readonly()
-      .Str("frontend_title", "Public Group Title")
+      .Str("frontend_title", "Public Group Title").Fallback({"title"})
       .Text("frontend_description", "Public Group Description");
   return GroupPermissions(b).Build();
 }

@@ -58,6 +58,10 @@ struct Field {
   // first of these fields that was given supplies its value (so the field
   // is not required there).
   std::vector<std::string> fallback;
+  // CiviCRM's schema requires it but kith's rules make it from these fields
+  // when it is left out (a group's name from its title): an APIv4 create
+  // names it missing only when they are missing too.
+  std::vector<std::string> made_from;
 };
 
 // A one-to-one link that is not a plain foreign key of this entity, e.g.
