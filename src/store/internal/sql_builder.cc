@@ -380,7 +380,12 @@ class Builder {
   }
 
   // HAVING: leaves may name aggregates as select items do.
-  StatusOr<std::string> Having(const Condition& c) { return Where(c); }
+  StatusOr<std::string> Having(const Condition& c) {
+    having_ = true;
+    StatusOr<std::string> sql = Where(c);
+    having_ = false;
+    return sql;
+  }
 
   // `id IN (sub)` as "INNER JOIN <sub's table> ON <its column> = id AND
   // <its WHERE>"; only for a subquery SelectsEachValueOnce accepts (else
@@ -525,7 +530,8 @@ class Builder {
   }
 
   StatusOr<std::string> Leaf(const Condition& c) {
-    KITH_ASSIGN_OR_RETURN(Column col, ResolveItem(c.field, where_binds_));
+    // Expressions only in HAVING: aggregates stay out of WHERE.
+    KITH_ASSIGN_OR_RETURN(Column col, having_ ? ResolveItem(c.field, where_binds_) : Resolve(c.field));
     if (TextAgainstNumber(col, c.value)) col.expr = CastToText(col.expr);
     const std::string& e = col.expr;
     const Value& v = c.value;
@@ -635,6 +641,7 @@ class Builder {
   std::vector<Value> semi_binds_;
   std::string id_twin_;  // the first semi-join's column
   std::optional<ListColumn> list_;  // Render's last GROUP_CONCAT (TakeList)
+  bool having_ = false;  // building HAVING
   // Reverse joins taken from the root: their name -> "<alias>.<remote_field>".
   std::map<std::string, std::string> root_twins_;
 };
