@@ -76,12 +76,6 @@ StatusOr<Value> LoadEmployer(store::Transaction& txn, int64_t contact_id) {
   return rows[0]["employer_id"];
 }
 
-Status SetEmployer(ActionContext& ctx, int64_t employee, int64_t employer) {
-  KITH_ASSIGN_OR_RETURN(Value current, LoadEmployer(ctx.txn, employee));
-  if (IdOf(current) == employer) return Status();
-  return api::UpdateRecord(ctx, "Contact", employee, {{"employer_id", employer}});
-}
-
 // Clears `employee`'s employer when it is `employer` and no current "Employee
 // of" relationship between them is left besides `except`.
 Status ClearEmployerUnlessEmployed(ActionContext& ctx, int64_t type_id, int64_t employee,
@@ -104,8 +98,18 @@ Status ClearEmployerUnlessEmployed(ActionContext& ctx, int64_t type_id, int64_t 
   return api::UpdateRecord(ctx, "Contact", employee, {{"employer_id", nullptr}});
 }
 
+Status SetEmployer(ActionContext& ctx, int64_t employee, int64_t employer) {
+  KITH_ASSIGN_OR_RETURN(Value current, LoadEmployer(ctx.txn, employee));
+  if (IdOf(current) == employer) return Status();
+  return api::UpdateRecord(ctx, "Contact", employee, {{"employer_id", employer}});
+}
+
 // Keeps Contact.employer_id in step with a relationship going from `before`
-// (std::nullopt when created) to `after` (std::nullopt when deleted).
+// (std::nullopt when created) to `after` (std::nullopt when deleted):
+// disabling, ending or deleting an "Employee of" relationship clears the
+// employer it names. Making one sets it only in CiviCRM 3.2's dialect: the
+// APIv3 and APIv4 of CiviCRM 6 leave the current employer alone then (only
+// a write of the contact's employer_id sets it).
 Status SyncEmployer(ActionContext& ctx, const std::optional<Value>& before,
                     const std::optional<Value>& after, int64_t relationship_id) {
   KITH_ASSIGN_OR_RETURN(auto employee_type, EmployeeTypeId(ctx.txn));
@@ -122,7 +126,7 @@ Status SyncEmployer(ActionContext& ctx, const std::optional<Value>& before,
       KITH_RETURN_IF_ERROR(ClearEmployerUnlessEmployed(ctx, *employee_type, a, b, relationship_id));
     }
   }
-  if (is) {
+  if (is && ctx.call.version == 2) {
     return SetEmployer(ctx, *IdOf(At(*after, "contact_id_a")), *IdOf(At(*after, "contact_id_b")));
   }
   return Status();

@@ -295,7 +295,7 @@ Entity SavedSearch() {
 
 Entity Group() {
   EntityBuilder b("Group", "civicrm_group");
-  b.Str("name", "Group Name", 64).Unique().NotNull()
+  b.Str("name", "Group Name", 64).Unique().NotNull().MadeFrom({"title"})
       .Str("title", "Group Title").Required().Unique().Fallback({"frontend_title", "name"})
       .Text("description", "Group Description")
       .Str("source", "Group Source", 64)
@@ -320,7 +320,7 @@ Entity Group() {
       .Bool("is_reserved", "Group is Reserved")
       .Int("created_id", "Created By Contact ID").Fk("Contact")
       .Int("modified_id", "Modified By Contact ID").Fk("Contact").Readonly()
-      .Str("frontend_title", "Public Group Title").NotNull().CiviRequired(false)  // falls back to the title
+      .Str("frontend_title", "Public Group Title").NotNull().CiviRequired(false).Fallback({"title"})  // falls back to the title
       .Text("frontend_description", "Public Group Description");
   return GroupPermissions(b).Build();
 }

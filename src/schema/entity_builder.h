@@ -100,6 +100,7 @@ class EntityBuilder {
     return *this;
   }
   EntityBuilder& Fallback(std::vector<std::string> fields) { last().fallback = std::move(fields); return *this; }
+  EntityBuilder& MadeFrom(std::vector<std::string> fields) { last().made_from = std::move(fields); return *this; }
   EntityBuilder& Derived(std::string derivation) { entity_.derived = std::move(derivation); return *this; }
   EntityBuilder& SoftDelete() { entity_.soft_delete = true; return *this; }
   EntityBuilder& Hidden() { entity_.api = false; return *this; }

@@ -81,6 +81,10 @@ struct Field {
     bool listed = true;  // false: a column of a CiviCRM component that is off (case_id)
   };
   CiviMeta civi;
+  // CiviCRM's schema requires it but kith's rules make it from these fields
+  // when it is left out (a group's name from its title): an APIv4 create
+  // names it missing only when they are missing too.
+  std::vector<std::string> made_from;
 };
 
 // CiviCRM's schema requirement of a field (Field::CiviMeta::not_null, or

@@ -742,7 +742,7 @@ describe('groups, memberships, relationships and custom fields as CiviCRM answer
     const untitled = (await api4('Group', 'create', { values: { name: 'only_a_name_v4' } })).values[0];
     assert.equal(untitled.title, 'only_a_name_v4');
     const missing = await api4Error('Group', 'create', { values: { description: 'neither' } }, 400);
-    assert.equal(missing.error_message, 'Mandatory values missing from Api4 Group::create: title');
+    assert.equal(missing.error_message, 'Mandatory values missing from Api4 Group::create: name, title, frontend_title');
   });
 
   test('fixed option lists (contact_type, status, visibility) and relationship types as pseudoconstants', async () => {

@@ -83,10 +83,34 @@ Status AddSources(ActionContext& ctx, Value& rows) {
   return Status();
 }
 
+// Each row's activity type name as `activity_name`: CiviCRM's get of a
+// contact's activities (contact_id) answers it after the source contact.
+Status AddTypeNames(ActionContext& ctx, Value& rows) {
+  Value ids = Value::array();
+  for (const auto& [key, row] : rows.items()) {
+    if (auto id = ParseInt64(key)) ids.push_back(*id);
+  }
+  if (ids.empty()) return Status();
+  Query q;
+  q.entity = "Activity";
+  q.select = {"id", "activity_type_id:name"};
+  q.where = Condition::Leaf("id", Op::kIn, std::move(ids));
+  KITH_ASSIGN_OR_RETURN(auto types, ctx.txn.Select(q));
+  std::map<int64_t, Value> by_id;
+  for (const Value& t : types) by_id[t["id"].get<int64_t>()] = t["activity_type_id:name"];
+  for (auto& [key, row] : rows.items()) {
+    auto id = ParseInt64(key);
+    auto t = id ? by_id.find(*id) : by_id.end();
+    if (t != by_id.end() && !t->second.is_null()) row["activity_name"] = api::ValueAsText(t->second);
+  }
+  return Status();
+}
+
 StatusOr<V3Rows> ActivityRows(ActionContext& ctx, const V3Hooks& hooks, const Value& params,
                               const V3Options& options) {
   Value p = params;
-  if (p.contains("contact_id")) {
+  bool of_contact = p.contains("contact_id");
+  if (of_contact) {
     KITH_ASSIGN_OR_RETURN(std::vector<int64_t> contacts,
                           ContactIds(ctx, "contact_id", p["contact_id"]));
     p.erase("contact_id");
@@ -103,6 +127,7 @@ StatusOr<V3Rows> ActivityRows(ActionContext& ctx, const V3Hooks& hooks, const Va
   }
   KITH_ASSIGN_OR_RETURN(V3Rows out, GenericRows(ctx, "Activity", hooks, p, options));
   KITH_RETURN_IF_ERROR(AddSources(ctx, out.rows));
+  if (of_contact) KITH_RETURN_IF_ERROR(AddTypeNames(ctx, out.rows));
   return out;
 }
 

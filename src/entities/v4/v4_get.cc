@@ -3,6 +3,7 @@
 // AND/OR/NOT), orderBy, limit, offset, groupBy — turned into one store Query.
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstddef>
 #include <deque>
 #include <memory_resource>
@@ -16,6 +17,7 @@
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/v4/v4_common.h"
+#include "store/sql_expr.h"
 
 namespace kith::entities::v4 {
 
@@ -38,6 +40,10 @@ struct SelectItem {
   // False when V4Hooks::column_permissions cannot name the item (worked out
   // once for the cached `select *` items).
   bool guarded = true;
+  // An expression's value: typed as this field; a GROUP_CONCAT without a
+  // separator answers a list of such values.
+  std::shared_ptr<const schema::Field> result_field;
+  bool split_list = false;
 };
 
 // What a get answers with: items in answer order, each either made for this
@@ -161,48 +167,145 @@ std::shared_ptr<const std::vector<SelectItem>> WildcardItems(ActionContext& ctx,
   return cache.by_entity.emplace(entity.name, resolve()).first->second;
 }
 
-// "FN(arg)" / "FN(DISTINCT arg)" with an optional " AS alias".
-StatusOr<std::optional<SelectItem>> ParseAggregate(ActionContext& ctx, const schema::Entity& entity,
-                                                   const JoinAliases& aliases,
-                                                   const std::string& expr) {
+// CiviCRM's munge of an alias: each run of spaces or other non-word
+// characters becomes one "_".
+std::string MungeAlias(std::string_view text) {
+  std::string out;
+  bool gap = false;
+  for (char c : TrimAscii(text)) {
+    bool word = std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    if (!word) {
+      if (!gap) out += '_';
+      gap = true;
+      continue;
+    }
+    out += c;
+    gap = false;
+  }
+  return out;
+}
+
+// The field a value of `e` is typed as, after its field names are resolved
+// to store paths in place (`names` collects them as written). `unknown`:
+// a field that does not exist was named.
+StatusOr<schema::Field> ResolveExpr(ActionContext& ctx, const schema::Entity& entity,
+                                    const JoinAliases& aliases, store::SqlExpr& e,
+                                    std::vector<std::string>& names, bool& unknown) {
+  schema::Field typed;
+  switch (e.kind) {
+    case store::SqlExpr::Kind::kField: {
+      std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, aliases, e.text);
+      if (!ref) {
+        unknown = true;
+        return typed;
+      }
+      if (!MayReach(ctx, *ref)) return Unreachable(e.text);
+      names.push_back(e.text);
+      e.text = ref->path;
+      typed = *ref->field;
+      if (!ref->suffix.empty()) typed = schema::Field{};
+      typed.serialized = false;
+      typed.json = false;
+      return typed;
+    }
+    case store::SqlExpr::Kind::kNumber:
+      typed.type = e.text.find('.') == std::string::npos ? schema::FieldType::kInt
+                                                         : schema::FieldType::kFloat;
+      return typed;
+    case store::SqlExpr::Kind::kFunction: break;
+    default: return typed;
+  }
+  std::vector<schema::Field> arg_types;
+  for (store::SqlExpr& a : e.args) {
+    KITH_ASSIGN_OR_RETURN(schema::Field t, ResolveExpr(ctx, entity, aliases, a, names, unknown));
+    arg_types.push_back(std::move(t));
+  }
+  for (store::SqlExpr& o : e.order_by) {
+    KITH_RETURN_IF_ERROR(ResolveExpr(ctx, entity, aliases, o, names, unknown).status());
+  }
+  const store::SqlFunctionInfo* info = store::FindSqlFunction(e.text);
+  switch (info->result) {
+    case store::SqlResult::kFirstArg:
+    case store::SqlResult::kList:
+      return arg_types.empty() ? typed : arg_types[0];
+    case store::SqlResult::kSecondArg:
+      return arg_types.size() < 2 ? typed : arg_types[1];
+    case store::SqlResult::kFixed:
+      typed.type = info->type;
+      return typed;
+  }
+  return typed;
+}
+
+// An APIv4 SQL expression ("COUNT(id)", "GROUP_CONCAT(DISTINCT x ORDER BY
+// y SEPARATOR ', ')", "CONCAT(first_name, ' ', last_name)") or an aliased
+// field ("first_name AS fn"), with an optional " AS alias": its field names
+// resolved to store paths. std::nullopt for a plain field, or (`unknown`
+// set) an expression naming a field that does not exist.
+StatusOr<std::optional<SelectItem>> ParseExpression(ActionContext& ctx, const schema::Entity& entity,
+                                                    const JoinAliases& aliases,
+                                                    const std::string& expr, bool* unknown = nullptr) {
   std::string text(TrimAscii(expr));
   std::string alias;
   for (const char* as : {" AS ", " as "}) {
     size_t at = text.rfind(as);
     if (at != std::string::npos) {
-      alias = std::string(TrimAscii(text.substr(at + 4)));
+      alias = MungeAlias(text.substr(at + 4));
       text = std::string(TrimAscii(text.substr(0, at)));
       break;
     }
   }
-  size_t open = text.find('(');
-  if (open == std::string::npos || text.back() != ')') {
+  if (text.find('(') == std::string::npos) {
     if (alias.empty()) return std::optional<SelectItem>();
-    return InvalidArgument("Only functions can be given an alias: " + expr);
+    // A field under another name.
+    std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, aliases, text);
+    if (!ref) {
+      if (unknown != nullptr) *unknown = true;
+      return std::optional<SelectItem>();
+    }
+    if (!MayReach(ctx, *ref)) return Unreachable(text);
+    SelectItem item;
+    item.key = alias;
+    item.path = ref->path;
+    item.ref = std::make_shared<const FieldRef>(std::move(*ref));
+    return std::optional<SelectItem>(std::move(item));
   }
-  std::string fn = text.substr(0, open);
-  for (char& c : fn) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (fn != "COUNT" && fn != "SUM" && fn != "MIN" && fn != "MAX" && fn != "AVG") {
-    return InvalidArgument("Unsupported function in select: " + fn);
+  KITH_ASSIGN_OR_RETURN(store::SqlExpr e, store::ParseSqlExpr(text));
+  if (!e.is_function()) return InvalidField(text);
+  std::vector<std::string> names;
+  bool missing = false;
+  KITH_ASSIGN_OR_RETURN(schema::Field typed, ResolveExpr(ctx, entity, aliases, e, names, missing));
+  if (missing) {
+    if (unknown != nullptr) *unknown = true;
+    return std::optional<SelectItem>();
   }
-  std::string arg(TrimAscii(text.substr(open + 1, text.size() - open - 2)));
-  std::string distinct;
-  if (arg.size() > 9 && EqualsIgnoreCase(arg.substr(0, 9), "DISTINCT ")) {
-    distinct = "DISTINCT ";
-    arg = std::string(TrimAscii(arg.substr(9)));
+  if (!alias.empty() && alias != text && entity.FindField(alias) != nullptr) {
+    return InvalidArgument("Cannot use existing field name as alias");
   }
   SelectItem item;
-  item.aggregate = true;
-  if (arg == "*" && fn == "COUNT" && distinct.empty()) {
-    item.path = "COUNT(*)";
-  } else {
-    std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, aliases, arg);
-    if (!ref || !ref->suffix.empty()) return InvalidField(arg);
-    if (!MayReach(ctx, *ref)) return Unreachable(arg);
-    item.path = fn + "(" + distinct + ref->path + ")";
+  item.aggregate = store::HasAggregate(e);
+  // CiviCRM's GROUP_CONCAT answers a list unless a separator was given.
+  if (e.text == "GROUP_CONCAT" && !e.separator) {
+    e.separator = std::string(1, '\x01');
+    item.split_list = true;
   }
-  item.key = alias.empty() ? fn + ":" + arg : alias;
+  item.path = store::FormatSqlExpr(e);
+  item.key = alias.empty() ? e.text + ":" + Join(names, "_") : alias;
+  item.result_field = std::make_shared<const schema::Field>(std::move(typed));
   return std::optional<SelectItem>(std::move(item));
+}
+
+// The answer's value of an expression item: a list for a GROUP_CONCAT
+// without separator (none for no rows), each value typed as its field.
+Value ExpressionValue(const SelectItem& item, const Value& stored) {
+  if (!item.split_list) return TypedColumn(*item.result_field, stored);
+  Value list = Value::array();
+  if (!stored.is_string()) return list;
+  const std::string& text = stored.get_ref<const std::string&>();
+  for (std::string_view part : Split(text, '\x01')) {
+    list.push_back(TypedColumn(*item.result_field, Value(std::string(part))));
+  }
+  return list;
 }
 
 StatusOr<Selection> ParseSelect(ActionContext& ctx, const schema::Entity& entity,
@@ -227,8 +330,15 @@ StatusOr<Selection> ParseSelect(ActionContext& ctx, const schema::Entity& entity
   bool explicit_fields = false;
   for (const std::string& a : asked) explicit_fields = explicit_fields || (a != "row_count");
   sel.wildcard = !explicit_fields || std::find(asked.begin(), asked.end(), "*") != asked.end();
+  // CiviCRM selects the id unless the query aggregates.
   bool has_aggregate = false;
-  for (const std::string& a : asked) has_aggregate = has_aggregate || a.find('(') != std::string::npos;
+  for (const std::string& a : asked) {
+    if (a.find('(') == std::string::npos) continue;
+    std::string text = a.substr(0, a.rfind(" AS "));
+    StatusOr<store::SqlExpr> e = store::ParseSqlExpr(TrimAscii(text));
+    const store::SqlFunctionInfo* info = e.ok() && e->is_function() ? store::FindSqlFunction(e->text) : nullptr;
+    has_aggregate = has_aggregate || (info != nullptr && info->aggregate);
+  }
   if (!grouped && !has_aggregate && entity.FindField("id") != nullptr) {
     AddColumn(ctx, entity, hooks, aliases, sel, "id");
   }
@@ -246,9 +356,13 @@ StatusOr<Selection> ParseSelect(ActionContext& ctx, const schema::Entity& entity
   }
   for (const std::string& a : asked) {
     if (a == "*" || a == "row_count") continue;
-    KITH_ASSIGN_OR_RETURN(std::optional<SelectItem> agg, ParseAggregate(ctx, entity, aliases, a));
-    if (agg) {
-      AddItem(sel, std::move(*agg));
+    // An expression naming a field that does not exist is left out, as
+    // CiviCRM does.
+    bool unknown = false;
+    KITH_ASSIGN_OR_RETURN(std::optional<SelectItem> expr, ParseExpression(ctx, entity, aliases, a, &unknown));
+    if (unknown) continue;
+    if (expr) {
+      AddItem(sel, std::move(*expr));
       continue;
     }
     if (a.size() > 2 && a.substr(a.size() - 2) == ".*") {
@@ -524,8 +638,10 @@ struct HavingBuilder {
     for (const SelectItem* item : sel.items) {
       if (item->key == key && !item->path.empty()) return item->path;
     }
-    KITH_ASSIGN_OR_RETURN(std::optional<SelectItem> agg, ParseAggregate(ctx, entity, aliases, key));
-    if (agg) return agg->path;
+    bool unknown = false;
+    KITH_ASSIGN_OR_RETURN(std::optional<SelectItem> expr, ParseExpression(ctx, entity, aliases, key, &unknown));
+    if (unknown) return InvalidField(key);
+    if (expr) return expr->path;
     std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, aliases, key);
     if (!ref) return InvalidField(key);
     if (!MayReach(ctx, *ref)) return Unreachable(key);
@@ -770,16 +886,19 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
                                {{"error_field", key}});
       }
       std::string path;
+      // A select alias ("n" of "COUNT(id) AS n") or expression first.
       for (const SelectItem* item : sel.items) {
-        if (item->key == key && item->aggregate) path = item->path;
+        if (item->key == key && !item->path.empty() && !item->is_virtual) path = item->path;
       }
       if (path.empty()) {
         std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, aliases, key);
         if (ref && !MayReach(ctx, *ref)) return Unreachable(key);
         if (!ref) {
-          KITH_ASSIGN_OR_RETURN(std::optional<SelectItem> agg, ParseAggregate(ctx, entity, aliases, key));
-          if (!agg) return InvalidField(key);
-          path = agg->path;
+          bool unknown = false;
+          KITH_ASSIGN_OR_RETURN(std::optional<SelectItem> expr,
+                                ParseExpression(ctx, entity, aliases, key, &unknown));
+          if (!expr || unknown) return InvalidField(key);
+          path = expr->path;
         } else {
           path = ref->path;
         }
@@ -787,7 +906,10 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
       q.order_by.push_back({path, d == "desc"});
     }
   }
-  if (q.order_by.empty() && q.group_by.empty() && entity.FindField("id") != nullptr) {
+  // (an aggregate without groupBy makes one row, with no id to order by)
+  bool aggregated = std::any_of(sel.items.begin(), sel.items.end(),
+                                [](const SelectItem* item) { return item->aggregate; });
+  if (q.order_by.empty() && q.group_by.empty() && !aggregated && entity.FindField("id") != nullptr) {
     q.order_by.push_back({"id", false});
   }
   KITH_ASSIGN_OR_RETURN(q.limit, NonNegative(params, "limit"));
@@ -849,7 +971,9 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
         continue;
       }
       const Value& stored_value = store::SelectedColumn(s, q, item_columns[i]);
-      if (item.ref) {
+      if (item.result_field) {
+        fields.Container::emplace_back(item.key, ExpressionValue(item, stored_value));
+      } else if (item.ref) {
         fields.Container::emplace_back(item.key, TypedValue(*item.ref, stored_value, item.type_override));
       } else {
         fields.Container::emplace_back(item.key, stored_value);

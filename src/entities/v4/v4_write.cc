@@ -109,14 +109,20 @@ StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity
   return parts;
 }
 
+// CiviCRM's mandatory fields, in schema order: the required ones, those
+// with a default_fallback (required in its schema) that no fallback filled,
+// and those kith makes from fields that are missing too.
 Status CheckRequired(const schema::Entity& entity, const Value& own) {
+  auto given = [&](const std::string& name) {
+    return own.contains(name) && !own[name].is_null() &&
+           !(own[name].is_string() && own[name].get<std::string>().empty());
+  };
   std::vector<std::string> missing;
   for (const schema::Field& f : entity.fields) {
-    if (!f.required || f.readonly || f.internal || !f.default_value.is_null()) continue;
-    if (!own.contains(f.name) || own[f.name].is_null() ||
-        (own[f.name].is_string() && own[f.name].get<std::string>().empty())) {
-      missing.push_back(f.name);
-    }
+    bool mandatory = f.required || !f.fallback.empty() || !f.made_from.empty();
+    if (!mandatory || f.readonly || f.internal || !f.default_value.is_null() || given(f.name)) continue;
+    if (std::any_of(f.made_from.begin(), f.made_from.end(), given)) continue;
+    missing.push_back(f.name);
   }
   if (missing.empty()) return Status();
   Value fields = Value::array();

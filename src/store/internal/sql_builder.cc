@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 
 #include "base/error_details.h"
 #include "base/strings.h"
+#include "store/sql_expr.h"
 
 namespace kith::store::internal {
 
@@ -144,25 +146,156 @@ class Builder {
     return Status();
   }
 
-  // A select/order item: a path, or FN(path) / COUNT(DISTINCT path) /
-  // COUNT(*) for the aggregates of a grouped query.
-  StatusOr<Column> ResolveItem(const std::string& item) {
-    size_t open = item.find('(');
-    if (open == std::string::npos || item.empty() || item.back() != ')') return Resolve(item);
-    std::string fn = item.substr(0, open);
-    std::string arg = item.substr(open + 1, item.size() - open - 2);
-    if (fn != "COUNT" && fn != "SUM" && fn != "MIN" && fn != "MAX" && fn != "AVG") {
-      return UnknownPath(item);
+  // A select/order/having item: a path, or an APIv4 SQL expression
+  // (store/sql_expr.h) whose string operands are bound into `binds`.
+  StatusOr<Column> ResolveItem(const std::string& item, std::vector<Value>& binds,
+                               bool top = false) {
+    if (item.find('(') == std::string::npos) return Resolve(item);
+    KITH_ASSIGN_OR_RETURN(SqlExpr e, ParseSqlExpr(item));
+    if (!e.is_function()) return Resolve(item);
+    return Render(e, binds, top);
+  }
+
+  // `e` in the dialect's SQL. GROUP_CONCAT (only as a whole select item,
+  // `top`) gathers JSON pairs [order key, value] that FinishRows joins.
+  StatusOr<Column> Render(const SqlExpr& e, std::vector<Value>& binds, bool top) {
+    switch (e.kind) {
+      case SqlExpr::Kind::kField: return Resolve(e.text);
+      case SqlExpr::Kind::kNull: return Column{"NULL", FieldType::kString, nullptr};
+      case SqlExpr::Kind::kNumber: {
+        // Checked to be digits by the parser: written as a number literal.
+        bool whole = e.text.find('.') == std::string::npos;
+        return Column{e.text, whole ? FieldType::kInt : FieldType::kFloat, nullptr};
+      }
+      case SqlExpr::Kind::kString:
+        binds.push_back(e.text);
+        return Column{"CAST(? AS TEXT)", FieldType::kString, nullptr};
+      case SqlExpr::Kind::kStar: return Column{"*", FieldType::kInt, nullptr};
+      case SqlExpr::Kind::kFunction: break;
     }
-    std::string distinct;
-    if (arg.rfind("DISTINCT ", 0) == 0) {
-      distinct = "DISTINCT ";
-      arg = arg.substr(9);
+    const SqlFunctionInfo* info = FindSqlFunction(e.text);
+    if (info == nullptr) return UnknownPath(e.text);
+    const std::string& fn = e.text;
+    // Each operand with its own binds; the SQL names operand i as a marker
+    // (X(i)), replaced at the end in text order so that an operand used
+    // twice binds its values twice.
+    std::vector<Column> args;
+    std::vector<std::vector<Value>> arg_binds;
+    std::vector<const SqlExpr*> operands;
+    for (const SqlExpr& a : e.args) operands.push_back(&a);
+    for (const SqlExpr& o : e.order_by) operands.push_back(&o);
+    for (const SqlExpr* a : operands) {
+      std::vector<Value> own;
+      KITH_ASSIGN_OR_RETURN(Column c, Render(*a, own, false));
+      args.push_back(std::move(c));
+      arg_binds.push_back(std::move(own));
     }
-    if (arg == "*" && fn == "COUNT" && distinct.empty()) return Column{"COUNT(*)", FieldType::kInt, nullptr};
-    KITH_ASSIGN_OR_RETURN(Column c, Resolve(arg));
-    FieldType type = fn == "COUNT" ? FieldType::kInt : fn == "AVG" ? FieldType::kFloat : c.type;
-    return Column{fn + "(" + distinct + c.expr + ")", type, nullptr};
+    auto X = [](size_t i) { return "\x01" + std::to_string(i) + "\x02"; };
+    auto T = [&](size_t i) { return "CAST(" + X(i) + " AS TEXT)"; };
+    FieldType type = info->type;
+    if (info->result == SqlResult::kFirstArg && !args.empty()) type = args[0].type;
+    if (info->result == SqlResult::kSecondArg && args.size() > 1) type = args[1].type;
+    bool pg = dialect_ == Dialect::kPostgres;
+    size_t n = e.args.size();
+    std::string sql;
+    std::optional<ListColumn> list;
+    if (fn == "GROUP_CONCAT") {
+      if (!top) return InvalidArgument("GROUP_CONCAT can only be selected, not used inside an expression");
+      std::string key = e.order_by.empty() ? "NULL" : X(n);
+      sql = pg ? "CAST(json_agg(json_build_array(" + key + ", " + X(0) + ")) AS TEXT)"
+               : "json_group_array(json_array(" + key + ", " + X(0) + "))";
+      list = ListColumn{0, e.separator.value_or(","), e.distinct, e.order_descending};
+      type = FieldType::kString;
+    } else if (info->aggregate) {
+      sql = fn + "(" + (e.distinct ? "DISTINCT " : "") + X(0) + ")";
+      if (pg && fn == "AVG") sql = "CAST(" + sql + " AS DOUBLE PRECISION)";
+    } else if (fn == "IFNULL" || fn == "COALESCE" || fn == "NULLIF") {
+      std::vector<std::string> parts;
+      for (size_t i = 0; i < n; ++i) parts.push_back(X(i));
+      sql = (fn == "IFNULL" ? std::string("COALESCE") : fn) + "(" + Join(parts, ", ") + ")";
+    } else if (fn == "GREATEST" || fn == "LEAST") {
+      // NULL when any operand is, as MySQL's (SQLite's many-argument MAX
+      // and MIN do so; PostgreSQL's GREATEST skips NULLs).
+      std::vector<std::string> parts, nulls;
+      for (size_t i = 0; i < n; ++i) {
+        parts.push_back(X(i));
+        nulls.push_back(X(i) + " IS NULL");
+      }
+      sql = (pg ? fn : std::string(fn == "GREATEST" ? "MAX" : "MIN")) + "(" + Join(parts, ", ") + ")";
+      if (pg) sql = "CASE WHEN " + Join(nulls, " OR ") + " THEN NULL ELSE " + sql + " END";
+    } else if (fn == "IF") {
+      std::string cond = IsTextType(args[0].type) ? "COALESCE(" + X(0) + ", '') <> ''"
+                                                   : "COALESCE(" + X(0) + ", 0) <> 0";
+      sql = "CASE WHEN " + cond + " THEN " + X(1) + " ELSE " + X(2) + " END";
+    } else if (fn == "ISNULL") {
+      sql = "CASE WHEN " + X(0) + " IS NULL THEN 1 ELSE 0 END";
+    } else if (fn == "CONCAT") {
+      // NULL when any part is, as MySQL's CONCAT.
+      std::vector<std::string> parts;
+      for (size_t i = 0; i < n; ++i) parts.push_back(T(i));
+      sql = "(" + Join(parts, " || ") + ")";
+    } else if (fn == "CONCAT_WS") {
+      // The parts that are not NULL, each after the separator; the first
+      // separator cut off.
+      std::vector<std::string> parts;
+      for (size_t i = 1; i < n; ++i) parts.push_back("COALESCE(" + T(0) + " || " + T(i) + ", '')");
+      sql = "SUBSTR(" + Join(parts, " || ") + ", LENGTH(" + T(0) + ") + 1)";
+    } else if (fn == "LOWER" || fn == "UPPER") {
+      sql = fn + "(" + T(0) + ")";
+    } else if (fn == "REPLACE") {
+      sql = "REPLACE(" + T(0) + ", " + T(1) + ", " + T(2) + ")";
+    } else if (fn == "LEFT") {
+      sql = "SUBSTR(" + T(0) + ", 1, CAST(" + X(1) + " AS INTEGER))";
+    } else if (fn == "RIGHT") {
+      sql = pg ? "RIGHT(" + T(0) + ", CAST(" + X(1) + " AS INTEGER))"
+               : "SUBSTR(" + T(0) + ", -CAST(" + X(1) + " AS INTEGER))";
+    } else if (fn == "SUBSTRING") {
+      sql = "SUBSTR(" + T(0) + ", CAST(" + X(1) + " AS INTEGER)" +
+            (n > 2 ? ", CAST(" + X(2) + " AS INTEGER)" : std::string()) + ")";
+    } else if (fn == "ROUND") {
+      std::string places = n > 1 ? "CAST(" + X(1) + " AS INTEGER)" : "0";
+      sql = pg ? "CAST(ROUND(CAST(" + X(0) + " AS NUMERIC), " + places + ") AS DOUBLE PRECISION)"
+               : "ROUND(" + X(0) + ", " + places + ")";
+    } else if (fn == "ABS") {
+      sql = "ABS(" + X(0) + ")";
+    } else if (fn == "YEAR" || fn == "MONTH" || fn == "QUARTER") {
+      // Dates are stored as text, "YYYY-MM-DD[ hh:mm:ss]".
+      std::string month = "CAST(SUBSTR(" + T(0) + ", 6, 2) AS INTEGER)";
+      std::string part = fn == "YEAR"    ? "CAST(SUBSTR(" + T(0) + ", 1, 4) AS INTEGER)"
+                         : fn == "MONTH" ? month
+                                         : "((" + month + " + 2) / 3)";
+      sql = "CASE WHEN COALESCE(" + T(0) + ", '') = '' THEN NULL ELSE " + part + " END";
+    } else if (fn == "DATE") {
+      sql = "SUBSTR(" + T(0) + ", 1, 10)";
+    } else if (fn == "TIME") {
+      sql = "SUBSTR(" + T(0) + ", 12, 8)";
+    } else {
+      return UnknownPath(fn);
+    }
+    // The markers, in text order, become the operands and their binds.
+    std::string out;
+    for (size_t at = 0; at < sql.size();) {
+      size_t mark = sql.find('\x01', at);
+      if (mark == std::string::npos) {
+        out += sql.substr(at);
+        break;
+      }
+      out += sql.substr(at, mark - at);
+      size_t end = sql.find('\x02', mark);
+      size_t i = std::stoul(sql.substr(mark + 1, end - mark - 1));
+      out += args[i].expr;
+      binds.insert(binds.end(), arg_binds[i].begin(), arg_binds[i].end());
+      at = end + 1;
+    }
+    if (list) list_ = list;
+    return Column{out, type, nullptr};
+  }
+
+  // The GROUP_CONCAT the last ResolveItem rendered, if it was one.
+  std::optional<ListColumn> TakeList() {
+    std::optional<ListColumn> list = list_;
+    list_.reset();
+    return list;
   }
 
   StatusOr<Column> Resolve(const std::string& full_path) {
@@ -248,9 +381,9 @@ class Builder {
 
   // HAVING: leaves may name aggregates as select items do.
   StatusOr<std::string> Having(const Condition& c) {
-    aggregates_ = true;
+    having_ = true;
     StatusOr<std::string> sql = Where(c);
-    aggregates_ = false;
+    having_ = false;
     return sql;
   }
 
@@ -305,7 +438,6 @@ class Builder {
   std::vector<Value>& where_binds() { return where_binds_; }
 
  private:
-  bool aggregates_ = false;  // building HAVING
   std::string NewAlias() {
     std::string alias = "t";
     alias += std::to_string((*alias_counter_)++);
@@ -398,7 +530,8 @@ class Builder {
   }
 
   StatusOr<std::string> Leaf(const Condition& c) {
-    KITH_ASSIGN_OR_RETURN(Column col, aggregates_ ? ResolveItem(c.field) : Resolve(c.field));
+    // Expressions only in HAVING: aggregates stay out of WHERE.
+    KITH_ASSIGN_OR_RETURN(Column col, having_ ? ResolveItem(c.field, where_binds_) : Resolve(c.field));
     if (TextAgainstNumber(col, c.value)) col.expr = CastToText(col.expr);
     const std::string& e = col.expr;
     const Value& v = c.value;
@@ -507,6 +640,8 @@ class Builder {
   std::vector<std::string> semi_joins_;  // AddSemiJoin, before joins_ in FROM
   std::vector<Value> semi_binds_;
   std::string id_twin_;  // the first semi-join's column
+  std::optional<ListColumn> list_;  // Render's last GROUP_CONCAT (TakeList)
+  bool having_ = false;  // building HAVING
   // Reverse joins taken from the root: their name -> "<alias>.<remote_field>".
   std::map<std::string, std::string> root_twins_;
 };
@@ -584,10 +719,15 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
   KITH_RETURN_IF_ERROR(b.AddJoins(query.joins));
   SqlStatement st;
   std::vector<std::string> cols;
+  std::vector<Value> select_binds, order_binds;
   if (!count) {
     if (query.select.empty()) return InvalidArgument("a query selects at least one field");
     for (const std::string& path : query.select) {
-      KITH_ASSIGN_OR_RETURN(Column c, b.ResolveItem(path));
+      KITH_ASSIGN_OR_RETURN(Column c, b.ResolveItem(path, select_binds, /*top=*/true));
+      if (std::optional<ListColumn> list = b.TakeList()) {
+        list->column = cols.size();
+        st.list_columns.push_back(*list);
+      }
       cols.push_back(c.expr);
       st.column_types.push_back(c.type);
     }
@@ -600,7 +740,7 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
     // grouped or DISTINCT rows, where ORDER BY may only name what they keep.
     std::string id_twin = query.group_by.empty() && !query.distinct ? b.IdTwin(conjuncts) : "";
     for (const OrderBy& o : query.order_by) {
-      KITH_ASSIGN_OR_RETURN(Column c, b.ResolveItem(o.field));
+      KITH_ASSIGN_OR_RETURN(Column c, b.ResolveItem(o.field, order_binds));
       if (!id_twin.empty() && c.expr == b.root_alias() + ".id") c.expr = id_twin;
       order.push_back(c.expr + (o.descending ? " DESC" : " ASC"));
       // NULL sorts first, as on SQLite and MySQL (PostgreSQL: last). Not
@@ -634,8 +774,11 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
   if (!having.empty()) sql += " HAVING " + having;
   if (count && !groups.empty()) sql += ") grouped";
   if (!order.empty()) sql += " ORDER BY " + Join(order, ", ");
-  st.binds = b.from_binds();
+  // In text order: SELECT, FROM, WHERE and HAVING, ORDER BY.
+  st.binds = std::move(select_binds);
+  for (Value& v : b.from_binds()) st.binds.push_back(std::move(v));
   for (Value& v : b.where_binds()) st.binds.push_back(std::move(v));
+  for (Value& v : order_binds) st.binds.push_back(std::move(v));
   if (!count && (query.limit > 0 || query.offset > 0)) {
     sql += " LIMIT ? OFFSET ?";
     st.binds.push_back(query.limit > 0 ? query.limit : int64_t{-1});
@@ -675,6 +818,68 @@ std::string SqlLiteral(const Value& v) {
 }
 
 }  // namespace
+
+namespace {
+
+// A GROUP_CONCAT member as MySQL writes it into the text.
+std::string ListMemberText(const Value& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (d == static_cast<double>(static_cast<int64_t>(d))) return std::to_string(static_cast<int64_t>(d));
+  }
+  return v.dump();
+}
+
+// Order of two keys: NULL first, numbers by value, text case-insensitively
+// (as CiviCRM's collation).
+bool KeyLess(const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return a.is_null() && !b.is_null();
+  if (a.is_number() && b.is_number()) return a.get<double>() < b.get<double>();
+  return AsciiLower(ListMemberText(a)) < AsciiLower(ListMemberText(b));
+}
+
+Value FinishList(const ListColumn& list, const Value& gathered) {
+  if (!gathered.is_string()) return nullptr;
+  Value pairs = Value::parse(gathered.get<std::string>(), nullptr, /*allow_exceptions=*/false);
+  if (!pairs.is_array()) return nullptr;
+  std::vector<std::pair<Value, std::string>> members;
+  for (const Value& p : pairs) {
+    if (!p.is_array() || p.size() != 2 || p[1].is_null()) continue;
+    members.emplace_back(p[0], ListMemberText(p[1]));
+  }
+  std::stable_sort(members.begin(), members.end(), [&](const auto& a, const auto& b) {
+    return list.descending ? KeyLess(b.first, a.first) : KeyLess(a.first, b.first);
+  });
+  if (members.empty()) return nullptr;
+  std::string out;
+  std::vector<std::string> seen;
+  bool first = true;
+  for (const auto& [key, text] : members) {
+    if (list.distinct) {
+      std::string folded = AsciiLower(text);
+      if (std::find(seen.begin(), seen.end(), folded) != seen.end()) continue;
+      seen.push_back(std::move(folded));
+    }
+    if (!first) out += list.separator;
+    out += text;
+    first = false;
+  }
+  return out;
+}
+
+}  // namespace
+
+void FinishRows(const SqlStatement& st, const std::vector<std::string>& select,
+                std::vector<Value>& rows) {
+  for (const ListColumn& list : st.list_columns) {
+    if (list.column >= select.size()) continue;
+    const std::string& key = select[list.column];
+    for (Value& row : rows) {
+      if (row.is_object() && row.contains(key)) row[key] = FinishList(list, row[key]);
+    }
+  }
+}
 
 StatusOr<SqlStatement> BuildSelect(const schema::Catalog& catalog, const Query& query,
                                    Dialect dialect) {

@@ -3,6 +3,7 @@
 // by the SQL backends; `Dialect` covers their differences.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,17 @@ namespace kith::store::internal {
 
 enum class Dialect { kSqlite, kPostgres };
 
+// A GROUP_CONCAT result column: the database gathers JSON pairs [order
+// key, value] (neither SQLite 3.40 nor a portable SQL orders inside an
+// aggregate) and FinishRows makes them MySQL's text: ordered by key,
+// without NULLs, DISTINCT values once, joined by `separator`.
+struct ListColumn {
+  size_t column = 0;
+  std::string separator;
+  bool distinct = false;
+  bool descending = false;
+};
+
 struct SqlStatement {
   std::string sql;
   std::vector<Value> binds;  // in placeholder order
@@ -23,7 +35,13 @@ struct SqlStatement {
   // For selects: no path is selected twice, so a row's members can be
   // appended without a search for an existing key.
   bool distinct_columns = false;
+  std::vector<ListColumn> list_columns;
 };
+
+// Finishes the GROUP_CONCAT columns of rows a select of `st` returned for
+// `select` (the query's select list).
+void FinishRows(const SqlStatement& st, const std::vector<std::string>& select,
+                std::vector<Value>& rows);
 
 // A value as it is bound as a parameter: booleans become 0/1.
 Value BindValue(const Value& v);

@@ -454,6 +454,7 @@ StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*catalog_, query, kDialect));
   std::vector<Value> rows;
   KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, &query.select, &st.column_types, &rows));
+  if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
   return rows;
 }
 

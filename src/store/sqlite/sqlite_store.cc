@@ -446,6 +446,7 @@ StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
         KITH_RETURN_IF_ERROR(
             conn_->Run(built.sql, built.binds, &query.select, &built.column_types, &rows,
                        built.distinct_columns));
+        if (!built.list_columns.empty()) internal::FinishRows(built, query.select, rows);
         return rows;
       }
       built.binds.resize(built.binds.size() - shape.binds.size());
@@ -457,11 +458,13 @@ StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
                  std::make_move_iterator(shape.binds.end()));
     KITH_RETURN_IF_ERROR(conn_->Run(st->sql, binds, &query.select, &st->column_types, &rows,
                                   st->distinct_columns));
+    if (!st->list_columns.empty()) internal::FinishRows(*st, query.select, rows);
     return rows;
   }
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*catalog_, query, kDialect));
   KITH_RETURN_IF_ERROR(
       conn_->Run(st.sql, st.binds, &query.select, &st.column_types, &rows, st.distinct_columns));
+  if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
   return rows;
 }
 
