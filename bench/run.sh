@@ -411,7 +411,7 @@ part_bulk() {
     echo "| (a) APIv4 Contact.save, $SAVE_BATCH records a call (one client) | $s | $(ratio "$s" "$l") | ≥ 1.0 × sqlite3 |"
     echo "| (b) APIv4 Contact.create, one a call, $CONNECTIONS keep-alive connections, ${DURATION} s | $c | $(ratio "$c" "$l") | |"
     if ((has_import)); then
-      echo "| (c) \`kith import\` (CSV, default batches of 1,000 rows) | $i | $(ratio "$i" "$l") | |"
+      echo "| (c) \`kith import\` (CSV, default batches of 10,000 rows) | $i | $(ratio "$i" "$l") | |"
     else
       echo "| (c) a bulk path of kith's own | none | | |"
     fi

@@ -29,7 +29,7 @@ struct ImportOptions {
   // (names separated by ';').
   std::vector<std::string> groups;
   std::vector<std::string> tags;
-  int64_t batch = 1000;         // rows per transaction
+  int64_t batch = 10000;        // rows per transaction (README: why 10,000)
   bool all_or_nothing = false;  // one transaction: the first bad row stops all
   std::string rejects;          // a CSV file for the rows refused: line, reason, cells
   double progress_every = 10;   // seconds between progress lines when stderr is no terminal

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"update", "skip", "fail"}));
   import_cmd->add_option("--group", import.groups, "add every contact to this group (repeatable)");
   import_cmd->add_option("--tag", import.tags, "tag every contact with this tag (repeatable)");
-  import_cmd->add_option("--batch", import.batch, "rows per transaction (default 1000)");
+  import_cmd->add_option("--batch", import.batch, "rows per transaction (default 10000)");
   import_cmd->add_flag("--all-or-nothing", import.all_or_nothing, "one transaction: any bad row stops all");
   import_cmd->add_option("--rejects", import.rejects, "CSV file for the rejected rows (line, reason, row)");
   import_cmd->add_option("--progress-every", import.progress_every,

@@ -26,6 +26,25 @@ inline constexpr const char* kCountedEntity = "User";
 // change count, in one row.
 const std::string& ReadVersionsSql();
 
+// One ChangeLog row, its columns as stored (id aside).
+struct ChangeRecord {
+  std::string entity;
+  int64_t entity_id = 0;
+  const char* action = "";
+  std::optional<int64_t> contact_id;
+  std::string created_date;
+  std::string changes;  // JSON text: field -> [old, new]
+
+  // The row as the ChangeLog entity's (for a plain Insert).
+  Value AsRow() const;
+  // Appends the columns' values in kChangeColumns' order.
+  void AppendBinds(std::vector<Value>& binds) &&;
+};
+
+// ChangeRecord's columns, in AppendBinds' order.
+inline constexpr const char* kChangeColumns[] = {"entity",     "entity_id",    "action",
+                                                 "contact_id", "created_date", "changes"};
+
 class SqlTransaction : public Transaction {
  public:
   LookupMemo& memo() { return memo_; }
@@ -70,10 +89,11 @@ class SqlTransaction : public Transaction {
   // Before a delete of `id`: the change rows it makes, its own and those of
   // the rows the database removes (ON DELETE CASCADE) or clears (SET NULL)
   // with it; given to StoreChange after the delete succeeded.
-  StatusOr<std::vector<Value>> DeleteChanges(const schema::Entity& e, int64_t id);
-  // Keeps one ChangeLog row (columns as the entity's): SQLite inserts it at
-  // once, PostgreSQL keeps it for the commit (see PgTransaction).
-  virtual Status StoreChange(Value row) = 0;
+  StatusOr<std::vector<ChangeRecord>> DeleteChanges(const schema::Entity& e, int64_t id);
+  // Keeps one ChangeLog row: SQLite inserts it at once (many rows an INSERT
+  // when inserts are pipelined), PostgreSQL keeps it for the commit (see
+  // PgTransaction).
+  virtual Status StoreChange(ChangeRecord change) = 0;
   // The transaction has ended (committed, failed or rolled back): its time
   // goes to the thread's request record (base/request_record.h). Once; the
   // backends call it at the end of Commit() and in their destructors.
@@ -82,11 +102,15 @@ class SqlTransaction : public Transaction {
   LookupMemo memo_;
 
  private:
-  Value ChangeRow(const schema::Entity& e, int64_t id, const char* action, const Value& changes) const;
-  Status CollectDeletes(const schema::Entity& e, int64_t id, std::vector<Value>& out, int depth);
+  // A ChangeLog row; `changes` is its JSON text.
+  ChangeRecord ChangeRow(const schema::Entity& e, int64_t id, const char* action, std::string changes);
+  Status CollectDeletes(const schema::Entity& e, int64_t id, std::vector<ChangeRecord>& out,
+                        int depth);
 
   bool change_log_ = false;
   std::optional<int64_t> change_author_;
+  int64_t stamped_at_ = 0;  // the second stamp_ (created_date) is of
+  std::string stamp_;
   std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
   bool ended_ = false;
 };

@@ -30,7 +30,7 @@ bool InsertBatches::LinksToLaterBatch(const schema::Entity& entity, const Value&
     auto v = row.find(f.name);
     if (v == row.end() || v->is_null()) continue;
     for (size_t j = at + 1; j < batches_.size(); ++j) {
-      if (batches_[j].entity->name == f.fk_entity) return true;
+      if (!batches_[j].labels.empty() && batches_[j].entity->name == f.fk_entity) return true;
     }
   }
   return false;
@@ -44,7 +44,18 @@ Status InsertBatches::Add(PgConnection& conn, const schema::Entity& entity, cons
   auto shape = shapes_.find(plan.sql);
   if (shape != shapes_.end() && LinksToLaterBatch(entity, row, shape->second)) {
     KITH_RETURN_IF_ERROR(Flush(conn));
-    shape = shapes_.end();
+    // Its shape goes last, after the ones it links to (all are empty now),
+    // so that the next rows of the same shapes need no write of their own.
+    const size_t at = shape->second;
+    std::rotate(batches_.begin() + static_cast<std::ptrdiff_t>(at),
+                batches_.begin() + static_cast<std::ptrdiff_t>(at) + 1, batches_.end());
+    for (auto& [sql, index] : shapes_) {
+      if (index == at) {
+        index = batches_.size() - 1;
+      } else if (index > at) {
+        --index;
+      }
+    }
   }
   if (shape == shapes_.end()) {
     Batch batch;
@@ -56,6 +67,7 @@ Status InsertBatches::Add(PgConnection& conn, const schema::Entity& entity, cons
     batches_.push_back(std::move(batch));
   }
   Batch& batch = batches_[shape->second];
+  batch.entity = &entity;  // the transaction's catalog may have been reloaded since the shape came
   std::vector<Value> binds = internal::InsertBinds(plan, row, id);
   std::move(binds.begin(), binds.end(), std::back_inserter(batch.binds));
   batch.labels.push_back(label);
@@ -65,11 +77,14 @@ Status InsertBatches::Add(PgConnection& conn, const schema::Entity& entity, cons
 
 Status InsertBatches::Flush(PgConnection& conn) {
   KITH_RETURN_IF_ERROR(failure_);
-  std::vector<Batch> batches;
-  batches.swap(batches_);
-  shapes_.clear();
-  for (Batch& batch : batches) {
+  // The shapes stay, in their order: a flush between a row and the rows
+  // that link to it (a contact's batch full before its email came) must not
+  // put the linking shape first, or every later row would need a flush.
+  for (Batch& batch : batches_) {
+    if (batch.labels.empty()) continue;
     failure_ = Write(conn, batch);
+    batch.binds.clear();
+    batch.labels.clear();
     KITH_RETURN_IF_ERROR(failure_);
   }
   return Status();

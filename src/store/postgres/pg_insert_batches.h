@@ -29,7 +29,7 @@ class InsertBatches {
   // batch is full.
   Status Add(PgConnection& conn, const schema::Entity& entity, const Value& row, int64_t id,
              const std::string& label);
-  // Writes every queued row.
+  // Writes every queued row (the shapes and their order are kept).
   Status Flush(PgConnection& conn);
   const Status& failure() const { return failure_; }
 

@@ -116,8 +116,8 @@ class PgTransaction final : public internal::SqlTransaction {
   // The next id of `entity`'s sequence, taken ahead in growing blocks.
   StatusOr<int64_t> NextId(const schema::Entity& entity);
   // Kept until the commit (kChangeLogLock), dropped with a savepoint's work.
-  Status StoreChange(Value row) override {
-    pending_changes_.push_back(std::move(row));
+  Status StoreChange(internal::ChangeRecord change) override {
+    pending_changes_.push_back(std::move(change));
     return Status();
   }
   // Inserts the kept change rows under kChangeLogLock (just before COMMIT).
@@ -145,7 +145,7 @@ class PgTransaction final : public internal::SqlTransaction {
     int64_t block = 16;
   };
   std::unordered_map<std::string, Reserved> reserved_ids_;
-  std::vector<Value> pending_changes_;  // change rows for the commit
+  std::vector<internal::ChangeRecord> pending_changes_;  // change rows for the commit
   std::vector<size_t> change_marks_;    // pending_changes_.size() at each open savepoint
 };
 
@@ -437,7 +437,7 @@ Status PgTransaction::Update(std::string_view entity, int64_t id, const Value& c
 Status PgTransaction::Delete(std::string_view entity, int64_t id) {
   KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
-  KITH_ASSIGN_OR_RETURN(std::vector<Value> logged, DeleteChanges(*e, id));
+  KITH_ASSIGN_OR_RETURN(std::vector<internal::ChangeRecord> logged, DeleteChanges(*e, id));
   // A delete may cascade to other tables: forget everything.
   memo_.Clear();
   counted_changes_.reset();
@@ -445,7 +445,7 @@ Status PgTransaction::Delete(std::string_view entity, int64_t id) {
   KITH_RETURN_IF_ERROR(conn_->Run("DELETE FROM " + e->table + " WHERE id = $1", {id}, nullptr,
                                   nullptr, nullptr, &affected));
   if (affected == 0) return NotFound(std::string(entity) + " id " + std::to_string(id) + " not found");
-  for (Value& row : logged) pending_changes_.push_back(std::move(row));
+  for (internal::ChangeRecord& change : logged) pending_changes_.push_back(std::move(change));
   return Status();
 }
 
@@ -482,9 +482,11 @@ Status PgTransaction::WriteChanges() {
   if (pending_changes_.empty()) return Status();
   KITH_RETURN_IF_ERROR(conn_->Exec(kChangeLogLock));
   bulk_ = true;  // at commit a failed row fails the whole anyway: no savepoint each
-  std::vector<Value> rows = std::move(pending_changes_);
+  std::vector<internal::ChangeRecord> changes = std::move(pending_changes_);
   pending_changes_.clear();
-  for (const Value& row : rows) KITH_RETURN_IF_ERROR(Insert(schema::kChangeLogEntity, row).status());
+  for (const internal::ChangeRecord& change : changes) {
+    KITH_RETURN_IF_ERROR(Insert(schema::kChangeLogEntity, change.AsRow()).status());
+  }
   return Status();
 }
 

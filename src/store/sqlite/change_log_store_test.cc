@@ -133,6 +133,51 @@ TEST_F(ChangeLogTest, SecretsAreNeverLogged) {
   EXPECT_EQ(log[0]["entity"], "Contact");
 }
 
+// A bulk write (pipelined inserts: SQLite queues the change rows many to an
+// INSERT, PostgreSQL batches them at commit) logs every row in order, with
+// the values' text exactly as written, and drops what a savepoint undid.
+TEST_F(ChangeLogTest, ABulkWriteLogsEveryRowInOrder) {
+  constexpr int kContacts = 150;  // past several of SQLite's multi-row INSERTs
+  std::vector<int64_t> contacts, emails;
+  {
+    auto txn = Write(3);
+    ASSERT_TRUE(txn->PipelineInserts().ok());
+    for (int i = 0; i < kContacts; ++i) {
+      std::string name = i == 5 ? "Quote \"\\ Ünïcode\n" : "Bulk" + std::to_string(i);
+      contacts.push_back(txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", name},
+                                                 {"do_not_email", i % 2 == 0}}).value());
+      if (i == 70) {
+        // Undone in the middle of queued change rows.
+        ASSERT_TRUE(txn->Savepoint().ok());
+        ASSERT_TRUE(txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", "Undone"}}).ok());
+        ASSERT_TRUE(txn->RollbackToSavepoint().ok());
+      }
+      emails.push_back(txn->Insert("Email", {{"contact_id", contacts.back()},
+                                             {"email", "b" + std::to_string(i) + "@example.org"}}).value());
+    }
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  std::vector<Value> log = Changes();
+  ASSERT_EQ(log.size(), 2u * kContacts);
+  for (int i = 0; i < kContacts; ++i) {
+    const Value& c = log[2 * i];
+    const Value& e = log[2 * i + 1];
+    EXPECT_EQ(c["entity"], "Contact");
+    EXPECT_EQ(c["entity_id"], contacts[i]);
+    EXPECT_EQ(c["action"], "create");
+    EXPECT_EQ(c["contact_id"], 3);
+    EXPECT_EQ(c["changes"]["do_not_email"], Value::array({nullptr, i % 2 == 0 ? 1 : 0}));
+    EXPECT_EQ(e["entity"], "Email");
+    EXPECT_EQ(e["entity_id"], emails[i]);
+    EXPECT_EQ(e["changes"]["contact_id"], Value::array({nullptr, contacts[i]}));
+    if (i > 0) {
+      EXPECT_LT(log[2 * i - 1]["id"].get<int64_t>(), c["id"].get<int64_t>());
+    }
+    EXPECT_LT(c["id"].get<int64_t>(), e["id"].get<int64_t>());
+  }
+  EXPECT_EQ(log[10]["changes"]["last_name"], Value::array({nullptr, "Quote \"\\ Ünïcode\n"}));
+}
+
 TEST_F(ChangeLogTest, TurnedOffLogsNothing) {
   options_.change_log = false;
   ReopenStore();

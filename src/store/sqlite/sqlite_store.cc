@@ -76,14 +76,20 @@ class SqliteTransaction final : public internal::SqlTransaction {
  private:
   Dialect dialect() const override { return kDialect; }
   Status RunDdl(const std::vector<std::string>& statements) override;
-  // A change row goes in at once (queued, when inserts are pipelined): one
+  // A change row goes in at once, or when inserts are pipelined, queued
+  // with the next ones into one multi-row INSERT (kChangesPerInsert): one
   // writer at a time, so ids are handed out in commit order.
-  Status StoreChange(Value row) override {
-    return Insert(schema::kChangeLogEntity, row).status();
-  }
+  Status StoreChange(internal::ChangeRecord change) override;
+  // Queues the change rows kept by StoreChange as one INSERT, if any.
+  Status QueueChanges();
   // Waits for the pipelined inserts (PipelineInserts), so that the
   // connection is this thread's again; their first failure, if any.
-  Status Settle() { return pipeline_ == nullptr ? Status() : pipeline_->Drain(); }
+  Status Settle() {
+    if (pipeline_ == nullptr) return Status();
+    Status queued = QueueChanges();
+    Status drained = pipeline_->Drain();
+    return drained.ok() ? queued : drained;
+  }
   // The id the next pipelined insert into `entity` gets: past every id the
   // table has had (AUTOINCREMENT never hands one out twice).
   StatusOr<int64_t> NextId(const schema::Entity& entity);
@@ -109,6 +115,12 @@ class SqliteTransaction final : public internal::SqlTransaction {
   // Key: entity, whether the id is set, the columns in order. Their fields
   // belong to catalog_: forgotten when it changes.
   std::unordered_map<std::string, internal::InsertPlan> insert_plans_;
+  // Change rows kept for one INSERT (StoreChange): their binds, id first.
+  std::vector<Value> change_binds_;
+  size_t changes_kept_ = 0;
+  // The multi-row INSERT of the change log by row count; a queued insert
+  // points at its SQL until the pipeline drains.
+  std::unordered_map<size_t, std::string> change_inserts_;
   // Declared last: destroyed (its thread stopped) before the connection goes.
   std::unique_ptr<InsertPipeline> pipeline_;
 };
@@ -418,7 +430,7 @@ Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Valu
 Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_RETURN_IF_ERROR(Settle());
-  KITH_ASSIGN_OR_RETURN(std::vector<Value> logged, DeleteChanges(*e, id));
+  KITH_ASSIGN_OR_RETURN(std::vector<internal::ChangeRecord> logged, DeleteChanges(*e, id));
   // A delete may cascade to other tables (rows deleted, links set to null):
   // forget everything.
   memo_.Clear();
@@ -428,8 +440,45 @@ Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
   if (conn_->Changes() == 0) {
     return NotFound(std::string(entity) + " id " + std::to_string(id) + " not found");
   }
-  for (Value& row : logged) KITH_RETURN_IF_ERROR(StoreChange(std::move(row)));
+  for (internal::ChangeRecord& change : logged) KITH_RETURN_IF_ERROR(StoreChange(std::move(change)));
   return Status();
+}
+
+// Change rows per INSERT when pipelined: SQLite's work per statement
+// (cursors on the table and its indexes, the AUTOINCREMENT counter) is then
+// paid once for many rows.
+constexpr size_t kChangesPerInsert = 64;
+
+Status SqliteTransaction::StoreChange(internal::ChangeRecord change) {
+  if (pipeline_ == nullptr) return Insert(schema::kChangeLogEntity, change.AsRow()).status();
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(schema::kChangeLogEntity));
+  KITH_ASSIGN_OR_RETURN(int64_t id, NextId(*e));
+  change_binds_.emplace_back(id);
+  std::move(change).AppendBinds(change_binds_);
+  if (++changes_kept_ == kChangesPerInsert) return QueueChanges();
+  return Status();
+}
+
+Status SqliteTransaction::QueueChanges() {
+  if (changes_kept_ == 0) return Status();
+  std::string& sql = change_inserts_[changes_kept_];
+  if (sql.empty()) {
+    KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(schema::kChangeLogEntity));
+    std::string row = "(?";
+    sql = "INSERT INTO " + e->table + " (id";
+    for (const char* column : internal::kChangeColumns) {
+      sql += ", ";
+      sql += column;
+      row += ", ?";
+    }
+    row += ")";
+    sql += ") VALUES " + row;
+    for (size_t i = 1; i < changes_kept_; ++i) sql += ", " + row;
+  }
+  changes_kept_ = 0;
+  std::vector<Value> binds = std::move(change_binds_);
+  change_binds_.clear();
+  return pipeline_->Push(sql, std::move(binds), insert_label_);
 }
 
 StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
