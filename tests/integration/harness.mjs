@@ -419,6 +419,24 @@ export function leafMap(node) {
   return out;
 }
 
+// An APIv3 call to the AJAX endpoint with json= as `user` (GET for get*
+// actions, POST for the rest, as CiviCRM requires): the answer of a 200.
+export async function api3(kith, entity, action, params = {}, user = 'admin') {
+  const method = /^get/i.test(action) ? 'GET' : 'POST';
+  const r = await kith.call({
+    entity, action, json: JSON.stringify(params), key: kith.siteKey, api_key: kith.users[user].apiKey,
+  }, { method, path: AJAX_PATH });
+  assert.equal(r.status, 200, r.text);
+  return r.json();
+}
+
+// api3 as the admin, asserting the call succeeded.
+export async function api3ok(kith, entity, action, params = {}) {
+  const body = await api3(kith, entity, action, params);
+  assert.equal(body.is_error, 0, JSON.stringify(body));
+  return body;
+}
+
 // Starts kith before the file's tests and stops it after them; the file fails
 // when kith does not exit cleanly. The returned handle forwards to the running
 // instance, so tests can hold it in a const at module level.

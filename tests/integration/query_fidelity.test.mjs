@@ -8,7 +8,7 @@
 
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { AJAX_PATH, encodeParams, kithForSuite } from './harness.mjs';
+import { encodeParams, kithForSuite, api3, api3ok } from './harness.mjs';
 
 const kith = kithForSuite();
 const API4 = '/civicrm/ajax/api4';
@@ -19,20 +19,9 @@ function uniq(prefix) {
   return `${prefix}${Date.now().toString(36)}${run}`;
 }
 
-async function v3(entity, action, params = {}, user = 'admin') {
-  const method = /^get/i.test(action) ? 'GET' : 'POST';
-  const r = await kith.call({
-    entity, action, json: JSON.stringify(params), key: kith.siteKey, api_key: kith.users[user].apiKey,
-  }, { method, path: AJAX_PATH });
-  assert.equal(r.status, 200, r.text);
-  return r.json();
-}
+const v3 = (entity, action, params, user) => api3(kith, entity, action, params, user);
 
-async function v3ok(entity, action, params = {}) {
-  const body = await v3(entity, action, params);
-  assert.equal(body.is_error, 0, JSON.stringify(body));
-  return body;
-}
+const v3ok = (entity, action, params) => api3ok(kith, entity, action, params);
 
 async function post4(entity, action, params) {
   return kith.raw(`${API4}/${entity}/${action}`, {
