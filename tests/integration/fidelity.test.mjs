@@ -252,6 +252,69 @@ describe('errors in CiviCRM\'s words', () => {
 });
 
 // ---------------------------------------------------------------------------
+describe('APIv3 filters checked before the query, as CiviCRM checks them', () => {
+  test('an option filter by label or name finds its records; an unknown option is error 2001', async () => {
+    const last = uniq('Opt');
+    const c = await v3ok('Contact', 'create', {
+      contact_type: 'Individual', first_name: 'Otto', last_name: last, prefix_id: 3, gender_id: 2,
+    });
+    for (const filter of [{ prefix_id: 'Mr.' }, { gender_id: 'Male' }, { gender_id: { IN: ['Male', 'Female'] } },
+      { contact_type: 'individual' }]) {
+      const r = await v3ok('Contact', 'get', { last_name: last, return: 'id', ...filter });
+      assert.deepEqual(Object.keys(r.values), [String(c.id)], JSON.stringify(filter));
+    }
+    for (const [params, field, value] of [
+      [{ gender_id: 'Alien' }, 'gender_id', 'Alien'],
+      [{ contact_type: 'Individual,Organization' }, 'contact_type', 'Individual,Organization'],
+      [{ gender_id: { IN: ['Male', 'Nope'] } }, 'gender_id', 'Nope'],
+    ]) {
+      assert.deepEqual(await v3('Contact', 'get', { last_name: last, ...params }), {
+        error_field: field, error_code: 2001, entity: 'Contact', action: 'get', is_error: 1,
+        error_message: `'${value}' is not a valid option for field ${field}`,
+      });
+    }
+    assert.deepEqual(await v3('GroupContact', 'get', { status: 'Maybe' }), {
+      error_field: 'status', error_code: 2001, entity: 'GroupContact', action: 'get', is_error: 1,
+      error_message: "'Maybe' is not a valid option for field status",
+    });
+  });
+
+  test('a date filter that is no date is refused with the plain message', async () => {
+    assert.deepEqual(await v3('Contact', 'get', { birth_date: 'someday' }),
+      { is_error: 1, error_message: 'birth_date is not a valid date: someday' });
+    assert.deepEqual(await v3('Contact', 'get', { birth_date: { BETWEEN: ['2000-01-01', 'later'] } }),
+      { is_error: 1, error_message: 'birth_date is not a valid date: later' });
+  });
+
+  test('filter.group_id (and PHP\'s filter_group_id) is the group filter', async () => {
+    const last = uniq('Fg');
+    const a = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'In', last_name: last });
+    await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Out', last_name: last });
+    const g = await v3ok('Group', 'create', { title: uniq('Fg group ') });
+    await v3ok('GroupContact', 'create', { group_id: g.id, contact_id: a.id });
+    for (const key of ['filter.group_id', 'filter_group_id']) {
+      const r = await v3ok('Contact', 'get', { last_name: last, [key]: `${g.id}`, return: 'first_name' });
+      assert.deepEqual(Object.keys(r.values), [String(a.id)], key);
+    }
+  });
+
+  test('an id that is no integer on create, delete and a link field: error 2001 with its type', async () => {
+    for (const [entity, action, params, field] of [
+      ['Contact', 'create', { id: 'abc', first_name: 'X' }, 'id'],
+      ['Contact', 'delete', { id: 'abc' }, 'id'],
+      ['Email', 'delete', { id: 'abc' }, 'id'],
+      ['Email', 'create', { contact_id: 'abc', email: 'x@example.org' }, 'contact_id'],
+      ['Note', 'create', { entity_id: 'abc', note: 'x' }, 'entity_id'],
+    ]) {
+      assert.deepEqual(await v3(entity, action, params), {
+        error_field: field, type: 'integer', error_code: 2001, entity, action, is_error: 1,
+        error_message: `${field} is not a valid integer`,
+      }, `${entity}.${action}`);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
 describe('queries as CiviCRM reads them', () => {
   test('APIv4 get by id finds a contact in the trash; other filters do not', async () => {
     const last = uniq('Tr');

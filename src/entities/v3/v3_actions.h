@@ -118,6 +118,14 @@ StatusOr<Value> ResolvePseudoValue(api::ActionContext& ctx, const schema::Field&
 // an integer is error 2001 "<field> is not a valid integer".
 Status CheckIntegerFilters(const schema::Entity& entity, const Value& params);
 
+// Every filter of a read checked against its field before the query, as
+// CiviCRM's API layer does for each action (api/v3/utils.php): integers as
+// above, an option given by name or label becomes its value (an unknown one
+// is error 2001 "'x' is not a valid option for field f"), and a date that is
+// no date is refused. Returns the params with the options resolved.
+StatusOr<Value> CheckedFilters(api::ActionContext& ctx, const schema::Entity& entity,
+                               const Value& params);
+
 StatusOr<V3Rows> GenericRows(api::ActionContext& ctx, const std::string& entity,
                              const V3Hooks& hooks, const Value& params, const V3Options& options);
 StatusOr<int64_t> GenericCount(api::ActionContext& ctx, const std::string& entity,
