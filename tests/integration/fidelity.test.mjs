@@ -252,6 +252,23 @@ describe('errors in CiviCRM\'s words', () => {
 });
 
 // ---------------------------------------------------------------------------
+describe('APIv3 getoptions contexts', () => {
+  test('validate answers names, match keys by name, abbreviate answers abbreviations', async () => {
+    const used = (context) => v3ok('Tag', 'getoptions', { field: 'used_for', context });
+    assert.equal((await used('validate')).values.civicrm_activity, 'Activity');
+    assert.equal((await used('get')).values.civicrm_activity, 'Activities');
+    assert.equal((await used('match')).values.Activity, 'Activities');
+    const states = await v3ok('Address', 'getoptions', { field: 'state_province_id', context: 'abbreviate' });
+    assert.equal(states.values['1031'], 'NY');
+    assert.deepEqual(await v3('Email', 'getoptions', { field: 'location_type_id', context: 'sideways' }), {
+      error_code: 0, entity: 'Email', action: 'getoptions', is_error: 1,
+      error_message: "'sideways' is not a valid context for buildOptions.",
+    });
+    assert.deepEqual(await v3('Contact', 'getoptions', { field: 'nick_name' }),
+      { is_error: 1, error_message: "The field 'nick_name' has no associated option list." });
+  });
+});
+
 describe('APIv3 filters checked before the query, as CiviCRM checks them', () => {
   test('an option filter by label or name finds its records; an unknown option is error 2001', async () => {
     const last = uniq('Opt');
