@@ -252,6 +252,42 @@ describe('errors in CiviCRM\'s words', () => {
 });
 
 // ---------------------------------------------------------------------------
+describe('APIv3 Note and Activity as their api files define them', () => {
+  test('Note create needs note and entity_id, defaults entity_table; a missing note: CiviCRM\'s delete message', async () => {
+    const c = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Nia', last_name: uniq('No') });
+    assert.deepEqual(await v3('Note', 'create', {}), {
+      fields: ['entity_id', 'note'], error_code: 'mandatory_missing', entity: 'Note', action: 'create', is_error: 1,
+      error_message: 'Mandatory key(s) missing from params array: entity_id, note',
+    });
+    assert.equal((await v3('Note', 'create', { entity_id: c.id })).error_message,
+      'Mandatory key(s) missing from params array: note');
+    const made = await v3ok('Note', 'create', { entity_id: c.id, note: 'hello' });
+    assert.equal(made.values[made.id].entity_table, 'civicrm_contact');
+    await v3ok('Note', 'delete', { id: made.id });
+    assert.deepEqual(await v3('Note', 'delete', { id: made.id }), {
+      error_code: 0, entity: 'Note', action: 'delete', is_error: 1, error_message: `Could not delete Note id ${made.id}`,
+    });
+  });
+
+  test('Activity create: the date defaults to now, the status to Completed for a past date else Scheduled', async () => {
+    const c = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Ada', last_name: uniq('Ac') });
+    const now = await v3ok('Activity', 'create', { activity_type_id: 1, source_contact_id: c.id, subject: 'now' });
+    const row = now.values[now.id];
+    assert.match(row.activity_date_time, /^\d{14}$/);
+    assert.equal(row.status_id, '1');
+    const past = await v3ok('Activity', 'create', { activity_type_id: 1, source_contact_id: c.id, activity_date_time: '2020-02-02 10:00:00' });
+    assert.equal(past.values[past.id].status_id, '2');
+    const future = await v3ok('Activity', 'create', { activity_type_id: 1, source_contact_id: c.id, activity_date_time: '2099-02-02' });
+    assert.equal(future.values[future.id].status_id, '1');
+    const update = await v3ok('Activity', 'create', { id: past.id, subject: 'changed' });
+    assert.equal(update.values[past.id].modified_date, '');
+    await v3ok('Activity', 'delete', { id: past.id });
+    assert.deepEqual(await v3('Activity', 'delete', { id: past.id }), {
+      error_code: 0, entity: 'Activity', action: 'delete', is_error: 1, error_message: `Could not delete Activity: ${past.id}`,
+    });
+  });
+});
+
 describe('APIv3 getoptions contexts', () => {
   test('validate answers names, match keys by name, abbreviate answers abbreviations', async () => {
     const used = (context) => v3ok('Tag', 'getoptions', { field: 'used_for', context });

@@ -63,7 +63,11 @@ struct V3Hooks {
   std::set<std::string> create_digits;
   // api.default values applied on create when not given.
   Value create_defaults = Value::object();
+  // Fields APIv3's create spec marks api.required beyond the schema's.
+  std::set<std::string> create_required;
   Value delete_result = 1;  // delete answers {"values": delete_result}
+  // A delete of an id that does not exist: this text and the id.
+  std::string delete_missing = "Could not delete entity id ";
   bool replace = false;     // has the replace action
   api::ActionHandler replace_action;  // its own replace; empty: generic
   // Further actions of the entity (name -> handler, permissions of a get).

@@ -9,6 +9,7 @@
 // total_count}; an id alone deletes that row. Note and Tag: the columns
 // their create answers show as CiviCRM's BAO set them.
 #include "api/field_values.h"
+#include "base/clock.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/activity_contacts.h"
@@ -37,8 +38,12 @@ StatusOr<Value> ActivityCreate(ActionContext& ctx, const V3Hooks& hooks) {
       params.erase(field);
     }
   }
+  KITH_ASSIGN_OR_RETURN(std::optional<int64_t> existing, RequestedId(ctx, "Activity", params));
+  // APIv3's create spec defaults the date to now (its answer shows it).
+  if (!existing && api::ValueAsText(params.value("activity_date_time", Value())).empty()) {
+    params["activity_date_time"] = FormatDateTime(Clock::Real().NowSeconds());
+  }
   ActionContext inner = WithParams(ctx, params);
-  KITH_ASSIGN_OR_RETURN(std::optional<int64_t> existing, RequestedId(inner, "Activity", params));
   KITH_ASSIGN_OR_RETURN(Value answer, GenericCreate(inner, "Activity", hooks));
   if (!answer.contains("id") || !answer["id"].is_number_integer()) return answer;
   int64_t id = answer["id"].get<int64_t>();
@@ -168,6 +173,8 @@ void AddActivityHooks(V3HooksTable& table) {
   activity.create_echo = {"status_id", "priority_id"};
   activity.create_digits = {"activity_date_time"};
   activity.create_hidden = {"created_date", "modified_date"};
+  activity.update_hidden = {"modified_date"};
+  activity.delete_missing = "Could not delete Activity: ";
   V3Hooks generic = activity;
   activity.create = [generic](ActionContext& ctx) { return ActivityCreate(ctx, generic); };
   activity.rows = [generic](ActionContext& ctx, const Value& p, const V3Options& o) {
@@ -178,6 +185,10 @@ void AddActivityHooks(V3HooksTable& table) {
   note.create_hidden = {"note_date", "created_date"};
   note.create_digits = {"modified_date"};
   note.update_hidden = {"contact_id", "modified_date", "privacy"};
+  // (api/v3/Note.php's create spec)
+  note.create_required = {"note"};
+  note.delete_missing = "Could not delete Note id ";  // (BAO deleteRecord)
+  note.create_defaults = Value{{"entity_table", "civicrm_contact"}};
   V3Hooks& tag = table["Tag"];
   tag.create_echo = {"label", "used_for", "created_id"};
   tag.create_hidden = {"created_date"};

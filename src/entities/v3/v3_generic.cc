@@ -489,7 +489,8 @@ StatusOr<Value> GenericCreate(ActionContext& ctx, const std::string& entity, con
     }
     std::vector<std::string> missing;
     for (const schema::Field& f : e->fields) {
-      if (!f.required || f.readonly || f.internal || f.name == "id" || !f.default_value.is_null()) {
+      bool required = f.required || hooks.create_required.count(f.name) > 0;
+      if (!required || f.readonly || f.internal || f.name == "id" || !f.default_value.is_null()) {
         continue;
       }
       if (!input.contains(f.name) || IsEmptyValue(input[f.name])) missing.push_back(f.name);
@@ -517,7 +518,7 @@ StatusOr<Value> GenericDelete(ActionContext& ctx, const std::string& entity, con
   auto existing = api::LoadRecord(ctx.txn, *e, *id);
   if (!existing.ok()) {
     if (existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
-    return InvalidArgument("Could not delete entity id " + std::to_string(*id));
+    return InvalidArgument(hooks.delete_missing + std::to_string(*id));
   }
   KITH_RETURN_IF_ERROR(ctx.txn.Delete(entity, *id));
   bool location = e->FindField("is_primary") != nullptr && e->FindField("contact_id") != nullptr;
