@@ -288,6 +288,34 @@ describe('APIv3 Note and Activity as their api files define them', () => {
   });
 });
 
+describe('APIv3 Activity.get by the contacts of an activity', () => {
+  test('source, target and assignee filters; their ids and names on return; a contact\'s activities', async () => {
+    const last = uniq('Ag');
+    const mk = async (first) => (await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: first, last_name: last })).id;
+    const [s, t1, t2, a] = [await mk('Sam'), await mk('Tia'), await mk('Tom'), await mk('Ann')];
+    const one = await v3ok('Activity', 'create', {
+      activity_type_id: 1, subject: 'one', source_contact_id: s, target_contact_id: [t1, t2], assignee_contact_id: a,
+    });
+    const two = await v3ok('Activity', 'create', { activity_type_id: 2, subject: 'two', source_contact_id: t1 });
+    const ids = async (filter) => Object.keys((await v3ok('Activity', 'get', { return: 'subject', ...filter })).values);
+    assert.deepEqual(await ids({ target_contact_id: t2 }), [String(one.id)]);
+    assert.deepEqual(await ids({ assignee_contact_id: a }), [String(one.id)]);
+    assert.deepEqual(await ids({ source_contact_id: t1 }), [String(two.id)]);
+    assert.deepEqual(await ids({ target_contact_id: { IN: [t1, a] }, assignee_contact_id: a }), [String(one.id)]);
+    assert.deepEqual(await ids({ assignee_contact_id: s }), []);
+    const got = await v3ok('Activity', 'get', { id: one.id, return: 'subject,target_contact_id,assignee_contact_id' });
+    const row = got.values[one.id];
+    assert.deepEqual(row.target_contact_id, [String(t1), String(t2)]);
+    assert.deepEqual(row.target_contact_name, { [t1]: `Tia ${last}`, [t2]: `Tom ${last}` });
+    assert.deepEqual(row.assignee_contact_sort_name, { [a]: `${last}, Ann` });
+    const none = await v3ok('Activity', 'get', { id: two.id, return: 'target_contact_id' });
+    assert.deepEqual(none.values[two.id].target_contact_id, []);
+    const mine = await v3ok('Activity', 'get', { contact_id: t1, return: 'subject,status_id', options: { sort: 'id' } });
+    assert.equal(mine.values[two.id].status, 'Scheduled');
+    assert.equal(mine.values[two.id].activity_name, undefined);
+  });
+});
+
 describe('APIv3 getoptions contexts', () => {
   test('validate answers names, match keys by name, abbreviate answers abbreviations', async () => {
     const used = (context) => v3ok('Tag', 'getoptions', { field: 'used_for', context });
