@@ -42,6 +42,14 @@ Status NoteBeforeWrite(api::ActionContext& ctx, const Value& record, Value& chan
 Status ActivityBeforeWrite(api::ActionContext&, const Value&, Value& changes, bool creating) {
   std::string now = Now();
   if (creating) changes["created_date"] = now;
+  // CiviCRM's BAO gives an activity created without a status "Completed"
+  // when its date is past, else "Scheduled".
+  if (creating && (!changes.contains("status_id") || changes["status_id"].is_null())) {
+    const Value& when = changes.value("activity_date_time", Value());
+    bool past = when.is_string() && !when.get_ref<const std::string&>().empty() &&
+                when.get_ref<const std::string&>() < now;
+    changes["status_id"] = past ? 2 : 1;
+  }
   changes["modified_date"] = now;
   return Status();
 }

@@ -252,6 +252,150 @@ describe('errors in CiviCRM\'s words', () => {
 });
 
 // ---------------------------------------------------------------------------
+describe('APIv3 Note and Activity as their api files define them', () => {
+  test('Note create needs note and entity_id, defaults entity_table; a missing note: CiviCRM\'s delete message', async () => {
+    const c = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Nia', last_name: uniq('No') });
+    assert.deepEqual(await v3('Note', 'create', {}), {
+      fields: ['entity_id', 'note'], error_code: 'mandatory_missing', entity: 'Note', action: 'create', is_error: 1,
+      error_message: 'Mandatory key(s) missing from params array: entity_id, note',
+    });
+    assert.equal((await v3('Note', 'create', { entity_id: c.id })).error_message,
+      'Mandatory key(s) missing from params array: note');
+    const made = await v3ok('Note', 'create', { entity_id: c.id, note: 'hello' });
+    assert.equal(made.values[made.id].entity_table, 'civicrm_contact');
+    await v3ok('Note', 'delete', { id: made.id });
+    assert.deepEqual(await v3('Note', 'delete', { id: made.id }), {
+      error_code: 0, entity: 'Note', action: 'delete', is_error: 1, error_message: `Could not delete Note id ${made.id}`,
+    });
+  });
+
+  test('Activity create: the date defaults to now, the status to Completed for a past date else Scheduled', async () => {
+    const c = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Ada', last_name: uniq('Ac') });
+    const now = await v3ok('Activity', 'create', { activity_type_id: 1, source_contact_id: c.id, subject: 'now' });
+    const row = now.values[now.id];
+    assert.match(row.activity_date_time, /^\d{14}$/);
+    assert.equal(row.status_id, '1');
+    const past = await v3ok('Activity', 'create', { activity_type_id: 1, source_contact_id: c.id, activity_date_time: '2020-02-02 10:00:00' });
+    assert.equal(past.values[past.id].status_id, '2');
+    const future = await v3ok('Activity', 'create', { activity_type_id: 1, source_contact_id: c.id, activity_date_time: '2099-02-02' });
+    assert.equal(future.values[future.id].status_id, '1');
+    const update = await v3ok('Activity', 'create', { id: past.id, subject: 'changed' });
+    assert.equal(update.values[past.id].modified_date, '');
+    await v3ok('Activity', 'delete', { id: past.id });
+    assert.deepEqual(await v3('Activity', 'delete', { id: past.id }), {
+      error_code: 0, entity: 'Activity', action: 'delete', is_error: 1, error_message: `Could not delete Activity: ${past.id}`,
+    });
+  });
+});
+
+describe('APIv3 Activity.get by the contacts of an activity', () => {
+  test('source, target and assignee filters; their ids and names on return; a contact\'s activities', async () => {
+    const last = uniq('Ag');
+    const mk = async (first) => (await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: first, last_name: last })).id;
+    const [s, t1, t2, a] = [await mk('Sam'), await mk('Tia'), await mk('Tom'), await mk('Ann')];
+    const one = await v3ok('Activity', 'create', {
+      activity_type_id: 1, subject: 'one', source_contact_id: s, target_contact_id: [t1, t2], assignee_contact_id: a,
+    });
+    const two = await v3ok('Activity', 'create', { activity_type_id: 2, subject: 'two', source_contact_id: t1 });
+    const ids = async (filter) => Object.keys((await v3ok('Activity', 'get', { return: 'subject', ...filter })).values);
+    assert.deepEqual(await ids({ target_contact_id: t2 }), [String(one.id)]);
+    assert.deepEqual(await ids({ assignee_contact_id: a }), [String(one.id)]);
+    assert.deepEqual(await ids({ source_contact_id: t1 }), [String(two.id)]);
+    assert.deepEqual(await ids({ target_contact_id: { IN: [t1, a] }, assignee_contact_id: a }), [String(one.id)]);
+    assert.deepEqual(await ids({ assignee_contact_id: s }), []);
+    const got = await v3ok('Activity', 'get', { id: one.id, return: 'subject,target_contact_id,assignee_contact_id' });
+    const row = got.values[one.id];
+    assert.deepEqual(row.target_contact_id, [String(t1), String(t2)]);
+    assert.deepEqual(row.target_contact_name, { [t1]: `Tia ${last}`, [t2]: `Tom ${last}` });
+    assert.deepEqual(row.assignee_contact_sort_name, { [a]: `${last}, Ann` });
+    const none = await v3ok('Activity', 'get', { id: two.id, return: 'target_contact_id' });
+    assert.deepEqual(none.values[two.id].target_contact_id, []);
+    const mine = await v3ok('Activity', 'get', { contact_id: t1, return: 'subject,status_id', options: { sort: 'id' } });
+    assert.equal(mine.values[two.id].status, 'Scheduled');
+    assert.equal(mine.values[two.id].activity_name, undefined);
+  });
+});
+
+describe('APIv3 getoptions contexts', () => {
+  test('validate answers names, match keys by name, abbreviate answers abbreviations', async () => {
+    const used = (context) => v3ok('Tag', 'getoptions', { field: 'used_for', context });
+    assert.equal((await used('validate')).values.civicrm_activity, 'Activity');
+    assert.equal((await used('get')).values.civicrm_activity, 'Activities');
+    assert.equal((await used('match')).values.Activity, 'Activities');
+    const states = await v3ok('Address', 'getoptions', { field: 'state_province_id', context: 'abbreviate' });
+    assert.equal(states.values['1031'], 'NY');
+    assert.deepEqual(await v3('Email', 'getoptions', { field: 'location_type_id', context: 'sideways' }), {
+      error_code: 0, entity: 'Email', action: 'getoptions', is_error: 1,
+      error_message: "'sideways' is not a valid context for buildOptions.",
+    });
+    assert.deepEqual(await v3('Contact', 'getoptions', { field: 'nick_name' }),
+      { is_error: 1, error_message: "The field 'nick_name' has no associated option list." });
+  });
+});
+
+describe('APIv3 filters checked before the query, as CiviCRM checks them', () => {
+  test('an option filter by label or name finds its records; an unknown option is error 2001', async () => {
+    const last = uniq('Opt');
+    const c = await v3ok('Contact', 'create', {
+      contact_type: 'Individual', first_name: 'Otto', last_name: last, prefix_id: 3, gender_id: 2,
+    });
+    for (const filter of [{ prefix_id: 'Mr.' }, { gender_id: 'Male' }, { gender_id: { IN: ['Male', 'Female'] } },
+      { contact_type: 'individual' }]) {
+      const r = await v3ok('Contact', 'get', { last_name: last, return: 'id', ...filter });
+      assert.deepEqual(Object.keys(r.values), [String(c.id)], JSON.stringify(filter));
+    }
+    for (const [params, field, value] of [
+      [{ gender_id: 'Alien' }, 'gender_id', 'Alien'],
+      [{ contact_type: 'Individual,Organization' }, 'contact_type', 'Individual,Organization'],
+      [{ gender_id: { IN: ['Male', 'Nope'] } }, 'gender_id', 'Nope'],
+    ]) {
+      assert.deepEqual(await v3('Contact', 'get', { last_name: last, ...params }), {
+        error_field: field, error_code: 2001, entity: 'Contact', action: 'get', is_error: 1,
+        error_message: `'${value}' is not a valid option for field ${field}`,
+      });
+    }
+    assert.deepEqual(await v3('GroupContact', 'get', { status: 'Maybe' }), {
+      error_field: 'status', error_code: 2001, entity: 'GroupContact', action: 'get', is_error: 1,
+      error_message: "'Maybe' is not a valid option for field status",
+    });
+  });
+
+  test('a date filter that is no date is refused with the plain message', async () => {
+    assert.deepEqual(await v3('Contact', 'get', { birth_date: 'someday' }),
+      { is_error: 1, error_message: 'birth_date is not a valid date: someday' });
+    assert.deepEqual(await v3('Contact', 'get', { birth_date: { BETWEEN: ['2000-01-01', 'later'] } }),
+      { is_error: 1, error_message: 'birth_date is not a valid date: later' });
+  });
+
+  test('filter.group_id (and PHP\'s filter_group_id) is the group filter', async () => {
+    const last = uniq('Fg');
+    const a = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'In', last_name: last });
+    await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Out', last_name: last });
+    const g = await v3ok('Group', 'create', { title: uniq('Fg group ') });
+    await v3ok('GroupContact', 'create', { group_id: g.id, contact_id: a.id });
+    for (const key of ['filter.group_id', 'filter_group_id']) {
+      const r = await v3ok('Contact', 'get', { last_name: last, [key]: `${g.id}`, return: 'first_name' });
+      assert.deepEqual(Object.keys(r.values), [String(a.id)], key);
+    }
+  });
+
+  test('an id that is no integer on create, delete and a link field: error 2001 with its type', async () => {
+    for (const [entity, action, params, field] of [
+      ['Contact', 'create', { id: 'abc', first_name: 'X' }, 'id'],
+      ['Contact', 'delete', { id: 'abc' }, 'id'],
+      ['Email', 'delete', { id: 'abc' }, 'id'],
+      ['Email', 'create', { contact_id: 'abc', email: 'x@example.org' }, 'contact_id'],
+      ['Note', 'create', { entity_id: 'abc', note: 'x' }, 'entity_id'],
+    ]) {
+      assert.deepEqual(await v3(entity, action, params), {
+        error_field: field, type: 'integer', error_code: 2001, entity, action, is_error: 1,
+        error_message: `${field} is not a valid integer`,
+      }, `${entity}.${action}`);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
 describe('queries as CiviCRM reads them', () => {
   test('APIv4 get by id finds a contact in the trash; other filters do not', async () => {
     const last = uniq('Tr');

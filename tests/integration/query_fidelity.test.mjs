@@ -155,11 +155,13 @@ describe('the current employer and relationships (APIv3)', () => {
 });
 
 describe('APIv3 activities of a contact', () => {
-  test('answer activity_name after the source contact', async () => {
+  test('answer activity_name after the source contact (where the row shows the type)', async () => {
     const who = (await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Act', last_name: uniq('Ivity') })).id;
     const subject = uniq('Call ');
     await v3ok('Activity', 'create', { activity_type_id: 'Phone Call', subject, target_contact_id: who });
-    const r = await v3ok('Activity', 'get', { contact_id: who, sequential: 1, return: 'subject' });
+    const bare = await v3ok('Activity', 'get', { contact_id: who, sequential: 1, return: 'subject' });
+    assert.equal(bare.values[0].activity_name, undefined);
+    const r = await v3ok('Activity', 'get', { contact_id: who, sequential: 1, return: 'subject,activity_type_id' });
     assert.equal(r.values.length, 1);
     assert.equal(r.values[0].subject, subject);
     assert.equal(r.values[0].activity_name, 'Phone Call');

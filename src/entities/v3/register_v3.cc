@@ -122,18 +122,19 @@ class EntityActions {
       count_ = [name](ActionContext& ctx, const Value& p) { return GenericCount(ctx, name, p); };
     }
     // Every read checks its integer filters first, as CiviCRM's API layer does.
-    auto check = [name](ActionContext& ctx, const Value& p) -> Status {
+    auto check = [name](ActionContext& ctx, const Value& p) -> StatusOr<Value> {
       const schema::Entity* e = ctx.catalog.Find(name);
-      return e == nullptr ? Status() : CheckIntegerFilters(*e, p);
+      if (e == nullptr) return p;
+      return CheckedFilters(ctx, *e, p);
     };
     rows_ = [inner = rows_, check](ActionContext& ctx, const Value& p,
                                    const V3Options& o) -> StatusOr<V3Rows> {
-      KITH_RETURN_IF_ERROR(check(ctx, p));
-      return inner(ctx, p, o);
+      KITH_ASSIGN_OR_RETURN(Value checked, check(ctx, p));
+      return inner(ctx, checked, o);
     };
     count_ = [inner = count_, check](ActionContext& ctx, const Value& p) -> StatusOr<int64_t> {
-      KITH_RETURN_IF_ERROR(check(ctx, p));
-      return inner(ctx, p);
+      KITH_ASSIGN_OR_RETURN(Value checked, check(ctx, p));
+      return inner(ctx, checked);
     };
     get_ = entity.get_permissions;
     create_ = entity.create_permissions;
@@ -218,6 +219,10 @@ class EntityActions {
     Add("create", shared, true, "Creates a record, or updates it when id is given",
         [name, create, create_perms, update_perms](ActionContext& ctx) -> StatusOr<Value> {
           KITH_ASSIGN_OR_RETURN(std::optional<int64_t> id, RequestedId(ctx, name, ctx.params));
+          // (CiviCRM checks a create's integer fields as a get's filters)
+          if (const schema::Entity* e = ctx.catalog.Find(name)) {
+            KITH_RETURN_IF_ERROR(CheckIntegerFilters(*e, ctx.params));
+          }
           KITH_RETURN_IF_ERROR(CheckWrite(ctx, name, "create", id, id ? update_perms : create_perms));
           return create(ctx);
         });

@@ -63,7 +63,11 @@ struct V3Hooks {
   std::set<std::string> create_digits;
   // api.default values applied on create when not given.
   Value create_defaults = Value::object();
+  // Fields APIv3's create spec marks api.required beyond the schema's.
+  std::set<std::string> create_required;
   Value delete_result = 1;  // delete answers {"values": delete_result}
+  // A delete of an id that does not exist: this text and the id.
+  std::string delete_missing = "Could not delete entity id ";
   bool replace = false;     // has the replace action
   api::ActionHandler replace_action;  // its own replace; empty: generic
   // Further actions of the entity (name -> handler, permissions of a get).
@@ -117,6 +121,14 @@ StatusOr<Value> ResolvePseudoValue(api::ActionContext& ctx, const schema::Field&
 // <entity>_id alias included): a value, or an operator's operand, that is not
 // an integer is error 2001 "<field> is not a valid integer".
 Status CheckIntegerFilters(const schema::Entity& entity, const Value& params);
+
+// Every filter of a read checked against its field before the query, as
+// CiviCRM's API layer does for each action (api/v3/utils.php): integers as
+// above, an option given by name or label becomes its value (an unknown one
+// is error 2001 "'x' is not a valid option for field f"), and a date that is
+// no date is refused. Returns the params with the options resolved.
+StatusOr<Value> CheckedFilters(api::ActionContext& ctx, const schema::Entity& entity,
+                               const Value& params);
 
 StatusOr<V3Rows> GenericRows(api::ActionContext& ctx, const std::string& entity,
                              const V3Hooks& hooks, const Value& params, const V3Options& options);

@@ -8,7 +8,11 @@
 // or a list) and answer CiviCRM's counts, {is_error, not_added, added,
 // total_count}; an id alone deletes that row. Note and Tag: the columns
 // their create answers show as CiviCRM's BAO set them.
+#include <algorithm>
+#include <set>
+
 #include "api/field_values.h"
+#include "base/clock.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/activity_contacts.h"
@@ -37,8 +41,12 @@ StatusOr<Value> ActivityCreate(ActionContext& ctx, const V3Hooks& hooks) {
       params.erase(field);
     }
   }
+  KITH_ASSIGN_OR_RETURN(std::optional<int64_t> existing, RequestedId(ctx, "Activity", params));
+  // APIv3's create spec defaults the date to now (its answer shows it).
+  if (!existing && api::ValueAsText(params.value("activity_date_time", Value())).empty()) {
+    params["activity_date_time"] = FormatDateTime(Clock::Real().NowSeconds());
+  }
   ActionContext inner = WithParams(ctx, params);
-  KITH_ASSIGN_OR_RETURN(std::optional<int64_t> existing, RequestedId(inner, "Activity", params));
   KITH_ASSIGN_OR_RETURN(Value answer, GenericCreate(inner, "Activity", hooks));
   if (!answer.contains("id") || !answer["id"].is_number_integer()) return answer;
   int64_t id = answer["id"].get<int64_t>();
@@ -83,8 +91,9 @@ Status AddSources(ActionContext& ctx, Value& rows) {
   return Status();
 }
 
-// Each row's activity type name as `activity_name`: CiviCRM's get of a
-// contact's activities (contact_id) answers it after the source contact.
+// Each row's status label as `status` and its activity type name as
+// `activity_name`, where the row shows status_id, activity_type_id: CiviCRM's
+// get of a contact's activities (contact_id) answers them after the source.
 Status AddTypeNames(ActionContext& ctx, Value& rows) {
   Value ids = Value::array();
   for (const auto& [key, row] : rows.items()) {
@@ -93,15 +102,95 @@ Status AddTypeNames(ActionContext& ctx, Value& rows) {
   if (ids.empty()) return Status();
   Query q;
   q.entity = "Activity";
-  q.select = {"id", "activity_type_id:name"};
+  q.select = {"id", "activity_type_id:name", "status_id:label"};
   q.where = Condition::Leaf("id", Op::kIn, std::move(ids));
   KITH_ASSIGN_OR_RETURN(auto types, ctx.txn.Select(q));
   std::map<int64_t, Value> by_id;
-  for (const Value& t : types) by_id[t["id"].get<int64_t>()] = t["activity_type_id:name"];
+  for (Value& t : types) {
+    int64_t id = t["id"].get<int64_t>();
+    by_id[id] = std::move(t);
+  }
   for (auto& [key, row] : rows.items()) {
     auto id = ParseInt64(key);
     auto t = id ? by_id.find(*id) : by_id.end();
-    if (t != by_id.end() && !t->second.is_null()) row["activity_name"] = api::ValueAsText(t->second);
+    if (t == by_id.end()) continue;
+    // (the status label only where the row shows the status)
+    const Value& status = t->second["status_id:label"];
+    if (!api::ValueAsText(row.value("status_id", Value())).empty() && !status.is_null()) {
+      row["status"] = api::ValueAsText(status);
+    }
+    const Value& type = t->second["activity_type_id:name"];
+    if (!api::ValueAsText(row.value("activity_type_id", Value())).empty() && !type.is_null()) {
+      row["activity_name"] = api::ValueAsText(type);
+    }
+  }
+  return Status();
+}
+
+// The activities where one of the contacts `value` names has `role` (any
+// role for std::nullopt); `value` as a plain id or list, or {"IN": list}.
+StatusOr<std::set<int64_t>> ActivitiesWithContacts(ActionContext& ctx, const std::string& key,
+                                                    const Value& value, std::optional<ActivityRole> role) {
+  Value given = value;
+  if (value.is_object() && value.size() == 1) {
+    const std::string op = AsciiLower(value.begin().key());
+    if (op == "in" || op == "=") given = value.begin().value();
+  }
+  KITH_ASSIGN_OR_RETURN(std::vector<int64_t> contacts, ContactIds(ctx, key, given));
+  Query q;
+  q.entity = "ActivityContact";
+  q.select = {"activity_id"};
+  q.where = ActivitiesOf(contacts, role).subquery->where;
+  q.distinct = true;
+  KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
+  std::set<int64_t> ids;
+  for (const Value& r : rows) ids.insert(r["activity_id"].get<int64_t>());
+  return ids;
+}
+
+// target_contact_id and assignee_contact_id of each row, when `return` asks
+// for them (or their names): the ids as a list, the names keyed by id
+// ([] when the activity has none), as CiviCRM's v3 get fills them.
+Status AddRoleContacts(ActionContext& ctx, Value& rows, ActivityRole role, const std::string& prefix) {
+  std::vector<int64_t> ids;
+  for (const auto& [key, row] : rows.items()) {
+    if (auto id = ParseInt64(key)) ids.push_back(*id);
+  }
+  KITH_ASSIGN_OR_RETURN(auto contacts_of, ActivityContactsOf(ctx.txn, ids, role));
+  Value all = Value::array();
+  for (const auto& [activity, contacts] : contacts_of) {
+    for (int64_t c : contacts) all.push_back(c);
+  }
+  std::map<int64_t, Value> names;
+  if (!all.empty()) {
+    Query q;
+    q.entity = "Contact";
+    q.select = {"id", "display_name", "sort_name"};
+    q.where = Condition::Leaf("id", Op::kIn, std::move(all));
+    KITH_ASSIGN_OR_RETURN(auto found, ctx.txn.Select(q));
+    for (Value& c : found) {
+      int64_t id = c["id"].get<int64_t>();
+      names[id] = std::move(c);
+    }
+  }
+  for (auto& [key, row] : rows.items()) {
+    auto activity = ParseInt64(key);
+    auto it = activity ? contacts_of.find(*activity) : contacts_of.end();
+    if (it == contacts_of.end()) {
+      row[prefix + "_contact_id"] = Value::array();
+      continue;
+    }
+    Value list = Value::array(), display = Value::object(), sort = Value::object();
+    for (int64_t c : it->second) {
+      std::string id = std::to_string(c);
+      list.push_back(id);
+      auto n = names.find(c);
+      display[id] = n == names.end() ? "" : api::ValueAsText(n->second["display_name"]);
+      sort[id] = n == names.end() ? "" : api::ValueAsText(n->second["sort_name"]);
+    }
+    row[prefix + "_contact_id"] = std::move(list);
+    row[prefix + "_contact_name"] = std::move(display);
+    row[prefix + "_contact_sort_name"] = std::move(sort);
   }
   return Status();
 }
@@ -110,23 +199,49 @@ StatusOr<V3Rows> ActivityRows(ActionContext& ctx, const V3Hooks& hooks, const Va
                               const V3Options& options) {
   Value p = params;
   bool of_contact = p.contains("contact_id");
-  if (of_contact) {
-    KITH_ASSIGN_OR_RETURN(std::vector<int64_t> contacts,
-                          ContactIds(ctx, "contact_id", p["contact_id"]));
-    p.erase("contact_id");
-    Query q;
-    q.entity = "ActivityContact";
-    q.select = {"activity_id"};
-    q.where = ActivitiesOf(contacts, std::nullopt).subquery->where;
-    q.distinct = true;
-    KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
-    Value ids = Value::array();
-    for (const Value& r : rows) ids.push_back(r["activity_id"]);
-    if (ids.empty()) return V3Rows{};
-    p["id"] = Value{{"IN", std::move(ids)}};
+  // A contact in any role (contact_id) or in one (source/target/assignee):
+  // the activities of each filter, all of which must hold.
+  std::optional<std::set<int64_t>> matching;
+  std::vector<std::pair<std::string, std::optional<ActivityRole>>> filters = {{"contact_id", std::nullopt}};
+  for (const std::string& field : ActivityRoleFields()) filters.emplace_back(field, RoleOfField(field));
+  for (const auto& [key, role] : filters) {
+    if (!p.contains(key)) continue;
+    Value value = p[key];
+    p.erase(key);
+    if (api::ValueAsText(value).empty() && !value.is_object() && !value.is_array()) continue;
+    KITH_ASSIGN_OR_RETURN(std::set<int64_t> ids, ActivitiesWithContacts(ctx, key, value, role));
+    if (matching) {
+      std::set<int64_t> both;
+      for (int64_t id : ids) {
+        if (matching->count(id)) both.insert(id);
+      }
+      ids = std::move(both);
+    }
+    matching = std::move(ids);
+  }
+  if (matching) {
+    if (p.contains("id") && !p["id"].is_object() && !p["id"].is_array()) {
+      auto asked = ParseInt64(api::ValueAsText(p["id"]));
+      if (!asked || !matching->count(*asked)) return V3Rows{};
+    } else {
+      if (matching->empty()) return V3Rows{};
+      Value ids = Value::array();
+      for (int64_t id : *matching) ids.push_back(id);
+      p["id"] = Value{{"IN", std::move(ids)}};
+    }
   }
   KITH_ASSIGN_OR_RETURN(V3Rows out, GenericRows(ctx, "Activity", hooks, p, options));
   KITH_RETURN_IF_ERROR(AddSources(ctx, out.rows));
+  std::vector<std::string> asked = ReturnFields(params);
+  auto wants = [&](const std::string& prefix) {
+    return std::find(asked.begin(), asked.end(), prefix + "_contact_id") != asked.end() ||
+           std::find(asked.begin(), asked.end(), prefix + "_contact_name") != asked.end();
+  };
+  // (in the order CiviCRM's BAO writes the contacts: assignees, then targets)
+  if (wants("assignee")) {
+    KITH_RETURN_IF_ERROR(AddRoleContacts(ctx, out.rows, ActivityRole::kAssignee, "assignee"));
+  }
+  if (wants("target")) KITH_RETURN_IF_ERROR(AddRoleContacts(ctx, out.rows, ActivityRole::kTarget, "target"));
   if (of_contact) KITH_RETURN_IF_ERROR(AddTypeNames(ctx, out.rows));
   return out;
 }
@@ -168,6 +283,8 @@ void AddActivityHooks(V3HooksTable& table) {
   activity.create_echo = {"status_id", "priority_id"};
   activity.create_digits = {"activity_date_time"};
   activity.create_hidden = {"created_date", "modified_date"};
+  activity.update_hidden = {"modified_date"};
+  activity.delete_missing = "Could not delete Activity: ";
   V3Hooks generic = activity;
   activity.create = [generic](ActionContext& ctx) { return ActivityCreate(ctx, generic); };
   activity.rows = [generic](ActionContext& ctx, const Value& p, const V3Options& o) {
@@ -178,6 +295,10 @@ void AddActivityHooks(V3HooksTable& table) {
   note.create_hidden = {"note_date", "created_date"};
   note.create_digits = {"modified_date"};
   note.update_hidden = {"contact_id", "modified_date", "privacy"};
+  // (api/v3/Note.php's create spec)
+  note.create_required = {"note"};
+  note.delete_missing = "Could not delete Note id ";  // (BAO deleteRecord)
+  note.create_defaults = Value{{"entity_table", "civicrm_contact"}};
   V3Hooks& tag = table["Tag"];
   tag.create_echo = {"label", "used_for", "created_id"};
   tag.create_hidden = {"created_date"};

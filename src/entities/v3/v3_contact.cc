@@ -245,6 +245,9 @@ StatusOr<ContactQuery> BuildQuery(ActionContext& ctx, const Value& params, const
       criteria[key] = ctx.caller.contact_id;
     } else if (key == "showAll") {
       continue;
+    } else if (key == "filter.group_id" || key == "filter_group_id") {
+      // CiviCRM's older name of the group filter (a list or "1,2,3").
+      if (!params.contains("group")) criteria["group"] = value;
     } else {
       criteria[key] = value;
     }

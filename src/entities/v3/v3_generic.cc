@@ -24,6 +24,13 @@ const schema::Field* FieldOrIdAlias(const schema::Entity& e, const std::string& 
   return nullptr;
 }
 
+// CiviCRM's answer to a value that is no integer where its field wants one
+// (api/v3/utils.php checks every action's parameters this way).
+Status NotAnInteger(const std::string& key) {
+  return InvalidArgument(key + " is not a valid integer",
+                         Value{{"error_field", key}, {"type", "integer"}, {"error_code", 2001}});
+}
+
 bool IsEmptyValue(const Value& v) {
   return v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty());
 }
@@ -219,10 +226,7 @@ StatusOr<std::optional<int64_t>> RequestedId(const ActionContext& ctx, const std
   }
   if (given->is_number_integer()) return std::optional<int64_t>(given->get<int64_t>());
   auto n = ParseInt64(std::string(TrimAscii(api::ValueAsText(*given))));
-  if (!n) {
-    return InvalidArgument(key + " is not a valid integer: " + api::ValueAsText(*given),
-                           Value{{"error_code", 2001}, {"error_field", key}});
-  }
+  if (!n) return NotAnInteger(key);
   return std::optional<int64_t>(*n);
 }
 
@@ -264,6 +268,15 @@ StatusOr<Value> ResolvePseudoValue(ActionContext& ctx, const schema::Field& fiel
     q.limit = 1;
     KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
     if (!rows.empty()) return rows[0]["id"];
+  } else if (!field.choices.empty() && field.fk_entity.empty() && field.option_group.empty()) {
+    // A table pseudoconstant (contact_type, GroupContact.status): its key,
+    // or a key or label in any case.
+    for (const auto& [key, label] : field.choices) {
+      if (key == text) return value;
+    }
+    for (const auto& [key, label] : field.choices) {
+      if (EqualsIgnoreCase(key, text) || EqualsIgnoreCase(label, text)) return Value(key);
+    }
   } else if (!field.option_group.empty()) {
     KITH_ASSIGN_OR_RETURN(auto resolved, api::ResolveOption(ctx.txn, field.option_group, text, field.option_key));
     if (resolved) {
@@ -311,12 +324,49 @@ Status CheckIntegerFilters(const schema::Entity& entity, const Value& params) {
     } else if (!value.is_array()) {
       valid = whole(value);
     }
-    if (!valid) {
-      return InvalidArgument(key + " is not a valid integer",
-                             Value{{"error_field", key}, {"type", "integer"}, {"error_code", 2001}});
-    }
+    if (!valid) return NotAnInteger(key);
   }
   return Status();
+}
+
+StatusOr<Value> CheckedFilters(ActionContext& ctx, const schema::Entity& entity, const Value& params) {
+  KITH_RETURN_IF_ERROR(CheckIntegerFilters(entity, params));
+  Value out = params;
+  for (auto& [key, value] : out.items()) {
+    if (IsMetaParam(key, value) || IsEmptyValue(value)) continue;
+    const schema::Field* f = FieldOrIdAlias(entity, key);
+    if (f == nullptr || f->internal || f->serialized) continue;
+    bool options = !f->option_group.empty() || !f->choices.empty() ||
+                   (!f->fk_entity.empty() && f->fk_entity != "Contact");
+    bool date = f->type == schema::FieldType::kDate || f->type == schema::FieldType::kDateTime;
+    if (!options && !date) continue;
+    auto check = [&](Value& one) -> Status {
+      if (one.is_object() || one.is_array() || IsEmptyValue(one)) return Status();
+      if (options) {
+        KITH_ASSIGN_OR_RETURN(one, ResolvePseudoValue(ctx, *f, one));
+        return Status();
+      }
+      return api::CoerceFieldValue(*f, one).status();
+    };
+    auto check_all = [&](Value& operand) -> Status {
+      if (!operand.is_array()) return check(operand);
+      for (Value& one : operand) KITH_RETURN_IF_ERROR(check(one));
+      return Status();
+    };
+    if (IsOperatorObject(value)) {
+      for (auto& [op, operand] : value.items()) {
+        std::string lower = AsciiLower(op);
+        if (lower.find("null") != std::string::npos || lower.find("empty") != std::string::npos ||
+            lower.find("like") != std::string::npos) {
+          continue;
+        }
+        KITH_RETURN_IF_ERROR(check_all(operand));
+      }
+    } else {
+      KITH_RETURN_IF_ERROR(check_all(value));
+    }
+  }
+  return out;
 }
 
 StatusOr<V3Rows> GenericRows(ActionContext& ctx, const std::string& entity, const V3Hooks& hooks,
@@ -439,7 +489,8 @@ StatusOr<Value> GenericCreate(ActionContext& ctx, const std::string& entity, con
     }
     std::vector<std::string> missing;
     for (const schema::Field& f : e->fields) {
-      if (!f.required || f.readonly || f.internal || f.name == "id" || !f.default_value.is_null()) {
+      bool required = f.required || hooks.create_required.count(f.name) > 0;
+      if (!required || f.readonly || f.internal || f.name == "id" || !f.default_value.is_null()) {
         continue;
       }
       if (!input.contains(f.name) || IsEmptyValue(input[f.name])) missing.push_back(f.name);
@@ -467,7 +518,7 @@ StatusOr<Value> GenericDelete(ActionContext& ctx, const std::string& entity, con
   auto existing = api::LoadRecord(ctx.txn, *e, *id);
   if (!existing.ok()) {
     if (existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
-    return InvalidArgument("Could not delete entity id " + std::to_string(*id));
+    return InvalidArgument(hooks.delete_missing + std::to_string(*id));
   }
   KITH_RETURN_IF_ERROR(ctx.txn.Delete(entity, *id));
   bool location = e->FindField("is_primary") != nullptr && e->FindField("contact_id") != nullptr;

@@ -122,49 +122,70 @@ Value ParamSpecs(const api::ActionSpec& spec) {
   return values;
 }
 
-StatusOr<Value> OptionsOf(ActionContext& ctx, const schema::Field& f, bool names) {
+// getoptions answers this with civicrm_api3_create_error: the message only.
+Status NoOptionList(const std::string& field) {
+  return InvalidArgument("The field '" + field + "' has no associated option list.",
+                         Value{{"error_plain", true}});
+}
+
+// CiviCRM's buildOptions contexts: what a getoptions answers as keys and values.
+enum class OptionContext {
+  kLabels,      // get, create, search: value => label
+  kNames,       // validate: value => name
+  kMatch,       // match: name => label
+  kAbbreviate,  // abbreviate: value => abbreviation (countries, states), else label
+};
+
+StatusOr<Value> OptionsOf(ActionContext& ctx, const schema::Field& f, OptionContext context) {
   Value options = Value::object();
   if (!f.choices.empty()) {
-    for (const auto& [value, label] : f.choices) options[value] = names ? value : label;
+    for (const auto& [value, label] : f.choices) {
+      options[value] = context == OptionContext::kNames ? value : label;
+    }
     return options;
   }
+  auto first_of = [](const schema::Entity& e, std::vector<const char*> columns) -> const char* {
+    for (const char* c : columns) {
+      if (e.FindField(c) != nullptr) return c;
+    }
+    return nullptr;
+  };
   const schema::Entity* target = f.fk_entity.empty() ? nullptr : ctx.catalog.Find(f.fk_entity);
   if (target != nullptr && f.fk_entity != "Contact") {
-    const char* label = nullptr;
-    for (const char* c : names ? std::vector<const char*>{"name", "label", "title"}
-                               : std::vector<const char*>{"display_name", "label", "title", "name"}) {
-      if (target->FindField(c) != nullptr) {
-        label = c;
-        break;
-      }
+    const char* name = first_of(*target, {"name", "label", "title"});
+    const char* label = first_of(*target, {"display_name", "label", "title", "name"});
+    const char* key = "id";
+    if (context == OptionContext::kNames) label = name;
+    if (context == OptionContext::kMatch) key = name;
+    if (context == OptionContext::kAbbreviate) {
+      if (const char* abbr = first_of(*target, {"abbreviation", "iso_code"})) label = abbr;
     }
-    if (label != nullptr) {
+    if (label != nullptr && key != nullptr) {
       Query q;
       q.entity = target->name;
-      q.select = {"id", label};
+      q.select = {"id", key, label};
       if (target->FindField("is_active") != nullptr) q.where = Condition::Leaf("is_active", Op::kEq, 1);
       q.order_by = {{"id", false}};
       KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
-      for (const Value& r : rows) options[api::ValueAsText(r["id"])] = api::ValueAsText(r[label]);
+      for (const Value& r : rows) options[api::ValueAsText(r[key])] = api::ValueAsText(r[label]);
       return options;
     }
   }
   if (!f.option_group.empty()) {
+    std::string key = context == OptionContext::kMatch ? "name" : f.option_key;
+    std::string label = context == OptionContext::kNames ? "name" : "label";
     Query q;
     q.entity = "OptionValue";
-    q.select = {f.option_key, names ? "name" : "label"};
+    q.select = {key, label};
     q.where = Condition::And({Condition::Leaf("option_group_id.name", Op::kEq, f.option_group),
                               Condition::Leaf("is_active", Op::kEq, 1)});
     q.order_by = {{"weight", false}, {"id", false}};
     KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
-    for (const Value& r : rows) {
-      options[api::ValueAsText(r[f.option_key])] = api::ValueAsText(r[names ? "name" : "label"]);
-    }
+    for (const Value& r : rows) options[api::ValueAsText(r[key])] = api::ValueAsText(r[label]);
     return options;
   }
   if (f.type == schema::FieldType::kBool) return Value{{"1", "Yes"}, {"0", "No"}};
-  return InvalidArgument("The field '" + f.name + "' has no associated option list.",
-                         Value{{"error_code", 2001}, {"error_field", f.name}});
+  return NoOptionList(f.name);
 }
 
 }  // namespace
@@ -211,24 +232,33 @@ StatusOr<Value> GetOptions(ActionContext& ctx, const std::string& entity) {
   const Value& params = ctx.params;
   std::string name = api::ValueAsText(params.value("field", Value()));
   if (name.empty()) return MandatoryMissing({"field"});
-  std::string context = AsciiLower(api::ValueAsText(params.value("context", Value())));
-  bool names = context == "validate" || context == "match" || context == "abbreviate";
+  std::string context_name = api::ValueAsText(params.value("context", Value()));
+  OptionContext context = OptionContext::kLabels;
+  if (context_name == "validate") {
+    context = OptionContext::kNames;
+  } else if (context_name == "match") {
+    context = OptionContext::kMatch;
+  } else if (context_name == "abbreviate") {
+    context = OptionContext::kAbbreviate;
+  } else if (!context_name.empty() && context_name != "get" && context_name != "create" &&
+             context_name != "search") {
+    return InvalidArgument("'" + context_name + "' is not a valid context for buildOptions.");
+  }
   const schema::Entity* e = ctx.catalog.Find(entity);
   const schema::Field* f = e == nullptr ? nullptr : e->FindField(name);
   Value options;
   if (f != nullptr && !f->internal) {
-    KITH_ASSIGN_OR_RETURN(options, OptionsOf(ctx, *f, names));
+    KITH_ASSIGN_OR_RETURN(options, OptionsOf(ctx, *f, context));
   } else if (const schema::CustomFieldInfo* cf = ctx.catalog.FindCustomFieldByKey(name);
              cf != nullptr && !cf->option_group.empty()) {
     schema::Field as_field;
     as_field.name = name;
     as_field.option_group = cf->option_group;
-    KITH_ASSIGN_OR_RETURN(options, OptionsOf(ctx, as_field, names));
+    KITH_ASSIGN_OR_RETURN(options, OptionsOf(ctx, as_field, context));
   } else if (ctx.catalog.FindCustomFieldByKey(name) == nullptr) {
     return InvalidArgument("The field '" + name + "' doesn't exist.", Value{{"error_plain", true}});
   } else {
-    return InvalidArgument("The field '" + name + "' has no associated option list.",
-                           Value{{"error_code", 2001}, {"error_field", name}});
+    return NoOptionList(name);
   }
   if (Truthy(params.value("sequential", Value()))) {
     Value list = Value::array();
