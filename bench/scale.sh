@@ -67,6 +67,9 @@ data_dir() {
     "$build/kith" user add bench --data "$dir" --password bench-password --role admin \
       --api-key "$api_key" >/dev/null
     "$build/bench/kith_generate" --data "$dir" --contacts "$n" --seed "$seed"
+    # PostgreSQL: timed as autovacuum leaves a database once a load has
+    # settled (the visibility map set, so index-only scans skip the table).
+    if [[ -n "$pg_base" ]]; then psql "$pg_base/$db" -q -c "VACUUM (ANALYZE)" >&2; fi
     echo "$n $seed" >"$dir/.generated"
   fi
   echo "$dir"
@@ -123,22 +126,32 @@ echo "machine measures the neighbours as much as kith (the p99 ratio is shown be
 echo "query first runs once over every sampled key, untimed, so that the timed runs meet data in"
 echo "memory, as a serving kith does. \"Members of a group by last_name\" looks at every namesake"
 echo "(more at $L) for an answer of a row or two, so it is judged by its time only."
+if [[ -n "$pg_base" ]]; then
+  echo "On PostgreSQL the CPU time is kith's thread's only, without the server's share of a query:"
+  echo "\"flat\" there compares the wall p50 (the CPU column shows it too, p50 ratio: wall), and a"
+  echo "CPU p99 within the target passes only with the wall p50 within it."
+fi
 echo
 header="| query | API |"
 rule="|---|---|"
 for n in "${sizes[@]}"; do header+=" $(human "$n") p50 / p99 |"; rule+="---|"; done
 echo "$header CPU p99 $L | CPU p50, p99 $L / $F | rows at $L | target at $L | result |"
 echo "$rule---|---|---|---|---|"
+# PostgreSQL: the thread's CPU time leaves out the server's share of the
+# work, so flatness goes by the wall p50, and a CPU p99 within the target
+# counts only when the wall p50 is too.
+if [[ -n "$pg_base" ]]; then declare -n base50=p50; else declare -n base50=cpu50; fi
 for key in "${keys[@]}"; do
   name=${key%%|*}
   api=${key#*|}
   line="| $name | $api |"
   for n in "${sizes[@]}"; do line+=" ${p50[$key|$n]-?} / ${p99[$key|$n]-?} |"; done
-  p50_ratio=$(div "${cpu50[$key|$last]-0}" "${cpu50[$key|$first]-0}")
+  p50_ratio=$(div "${base50[$key|$last]-0}" "${base50[$key|$first]-0}")
   p99_ratio=$(div "${cpu99[$key|$last]-0}" "${cpu99[$key|$first]-0}")
   read -r kind limit <<<"$(target_of "$name")"
   wall_ok=$(le "${p99[$key|$last]-999999}" "$limit")
   cpu_ok=$(le "${cpu99[$key|$last]-999999}" "$limit")
+  if [[ -n "$pg_base" && $(le "${p50[$key|$last]-999999}" "$limit") != 1 ]]; then cpu_ok=0; fi
   target="p99 ≤ $limit ms"
   flat=1
   if [[ $kind == indexed ]]; then
@@ -151,9 +164,9 @@ for key in "${keys[@]}"; do
     flat_ratio=$p50_ratio
     if [[ $rows_first =~ ^[0-9]+$ && $rows_last =~ ^[0-9]+$ && $rows_first -gt 0 &&
           $rows_last -gt $rows_first ]]; then
-      flat_ratio=$(div "$(awk -v a="${cpu50[$key|$last]-0}" -v n="$rows_last" \
+      flat_ratio=$(div "$(awk -v a="${base50[$key|$last]-0}" -v n="$rows_last" \
                               -v m="$rows_first" 'BEGIN { print a * m / n }')" \
-                       "${cpu50[$key|$first]-0}")
+                       "${base50[$key|$first]-0}")
       target+=" per row ($rows_first → $rows_last rows: $flat_ratio)"
     fi
     flat=$(le "$flat_ratio" 2.0)

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -19,6 +20,7 @@
 #include "store/internal/sql_builder.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_insert_batches.h"
+#include "store/postgres/pg_planner_statistics.h"
 
 namespace kith::store::postgres {
 namespace {
@@ -137,6 +139,7 @@ class PgTransaction final : public internal::SqlTransaction {
   // next insert that takes one, and at commit.
   std::set<std::string> explicit_ids_;
   std::unique_ptr<InsertBatches> batches_;  // PipelineInserts(): rows queued
+  std::map<std::string, int64_t> bulk_inserted_;  // PipelineInserts(): rows per table
   std::string label_;                       // LabelInserts()
   // Ids taken from a table's sequence and not handed out yet (next at the
   // back), and how many to take next time.
@@ -406,6 +409,7 @@ StatusOr<int64_t> PgTransaction::Insert(std::string_view entity, const Value& ro
       KITH_ASSIGN_OR_RETURN(id, NextId(*e));
     }
     KITH_RETURN_IF_ERROR(batches_->Add(*conn_, *e, *values, id, label_));
+    ++bulk_inserted_[e->table];
   } else {
     KITH_ASSIGN_OR_RETURN(internal::InsertPlan plan,
                           internal::PlanInsert(*e, row, kDialect, /*with_id=*/false));
@@ -474,6 +478,10 @@ Status PgTransaction::Commit() {
   if (s.ok()) s = SettleSequences();
   if (s.ok()) s = catalog_changed_ ? store_->CommitAndPublish(*conn_, catalog_) : conn_->Exec("COMMIT");
   if (!s.ok()) (void)conn_->Exec("ROLLBACK");
+  // A bulk load leaves the planner without statistics for what it loaded
+  // (pg_planner_statistics.h). Committed already: a failure here costs only
+  // plans, until autovacuum gathers them.
+  if (s.ok() && !bulk_inserted_.empty()) (void)GatherDueStatistics(*conn_, bulk_inserted_);
   NoteEnded();
   return s;
 }

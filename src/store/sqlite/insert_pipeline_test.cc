@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "store/postgres/pg_planner_statistics.h"
 #include "store/testing/fresh_store_test.h"
 
 namespace kith::store {
@@ -126,6 +127,35 @@ TEST_F(InsertPipelineTest, ATransactionDroppedWithRowsQueuedLeavesNothing) {
 TEST_F(InsertPipelineTest, OnlyForWriteTransactions) {
   auto txn = store_->Begin(false).value();
   EXPECT_EQ(txn->PipelineInserts().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// PostgreSQL: a bulk load leaves the planner statistics of what it filled
+// (pg_planner_statistics.h), where autovacuum would come by a while later.
+TEST_F(InsertPipelineTest, ABulkLoadGathersPostgresPlannerStatistics) {
+  EXPECT_TRUE(postgres::StatisticsDue(-1, 1));       // never gathered
+  EXPECT_TRUE(postgres::StatisticsDue(1000, 250));   // grown by a quarter
+  EXPECT_FALSE(postgres::StatisticsDue(1000, 249));
+  EXPECT_FALSE(postgres::StatisticsDue(-1, 0));
+  if (!OnPostgres()) GTEST_SKIP() << "SQLite's statistics: sqlite_store_test";
+  auto rows_known = [&](const char* table) {
+    PGconn* conn = PQconnectdb(options_.database_url.c_str());
+    PGresult* r = PQexec(conn, ("SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE relname = '" +
+                                std::string(table) + "'").c_str());
+    int64_t rows = PQntuples(r) == 1 ? std::atoll(PQgetvalue(r, 0, 0)) : -2;
+    PQclear(r);
+    PQfinish(conn);
+    return rows;
+  };
+  auto txn = store_->Begin(true).value();
+  ASSERT_TRUE(txn->PipelineInserts().ok());
+  for (int i = 0; i < 300; ++i) {
+    auto id = txn->Insert("Contact", {{"contact_type", "Individual"}});
+    ASSERT_TRUE(id.ok()) << id.status();
+    ASSERT_TRUE(txn->Insert("Email", {{"contact_id", *id}, {"email", "e@example.org"}}).ok());
+  }
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_EQ(rows_known("civicrm_contact"), 300);
+  EXPECT_EQ(rows_known("civicrm_email"), 300);
 }
 
 }  // namespace

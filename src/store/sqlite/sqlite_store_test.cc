@@ -238,6 +238,53 @@ TEST_F(SqliteStoreTest, TextComparesAsOnSqlite) {
   EXPECT_TRUE(txn->Commit().ok());
 }
 
+// LIKE with a literal start (an autocomplete's "Smi%"), which PostgreSQL
+// also answers from the index by the range of values starting with it:
+// case-insensitive, escapes and wildcards kept, edges of the range and
+// non-ASCII starts included; and the order of rows filtered on the order
+// column (no NULLs left), ascending and descending.
+TEST_F(SqliteStoreTest, LikeWithALiteralStartMatchesAsAPattern) {
+  auto txn = store_->Begin(true).value();
+  for (const char* name : {"abbot", "ABC", "Ab%x", "Ab_y", "abz", "ab", "ac", "aa~", "a",
+                           "Abé", "ÀBC", "b~", "b\\c", "c"}) {
+    InsertContact(*txn, name);
+  }
+  InsertContact(*txn, "");
+  ASSERT_TRUE(txn->Insert("Contact", {{"contact_type", "Individual"}}).ok());  // no last name
+  Query q;
+  q.entity = "Contact";
+  q.select = {"last_name"};
+  q.order_by = {{"last_name", false}};
+  auto names = [&](const char* pattern, bool descending = false) {
+    q.where = Condition::Leaf("last_name", Op::kLike, pattern);
+    q.order_by[0].descending = descending;
+    std::vector<std::string> out;
+    auto rows = txn->Select(q);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    for (const Value& r : rows.value_or(std::vector<Value>{})) out.push_back(r["last_name"].get<std::string>());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(names("ab%"), (V{"ab", "Ab%x", "Ab_y", "abbot", "ABC", "abz", "Abé"}));
+  EXPECT_EQ(names("AB%", true), (V{"Abé", "abz", "ABC", "abbot", "Ab_y", "Ab%x", "ab"}));
+  EXPECT_EQ(names("ab\\%%"), (V{"Ab%x"}));
+  EXPECT_EQ(names("ab\\_%"), (V{"Ab_y"}));
+  EXPECT_EQ(names("ab_"), (V{"ABC", "abz", "Abé"}));
+  EXPECT_EQ(names("a%~"), (V{"aa~"}));
+  EXPECT_EQ(names("b~%"), (V{"b~"}));
+  EXPECT_EQ(names("b\\\\%"), (V{"b\\c"}));
+  EXPECT_EQ(names("abc"), (V{"ABC"}));
+  EXPECT_EQ(names("%bc"), (V{"ABC", "ÀBC"}));
+  EXPECT_EQ(names("Àb%"), (V{"ÀBC"}));
+  EXPECT_EQ(names("z%"), V{});
+  q.where = Condition::Leaf("last_name", Op::kGe, "b");
+  q.order_by[0].descending = true;
+  auto rows = txn->Select(q).value();
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0]["last_name"], "ÀBC");
+  EXPECT_EQ(rows[3]["last_name"], "b\\c");
+}
+
 TEST_F(SqliteStoreTest, DeletingAContactDeletesItsEmails) {
   auto txn = store_->Begin(true).value();
   int64_t id = InsertContact(*txn, "Gone");
