@@ -39,9 +39,14 @@ Status NoteBeforeWrite(api::ActionContext& ctx, const Value& record, Value& chan
   return Status();
 }
 
-Status ActivityBeforeWrite(api::ActionContext&, const Value&, Value& changes, bool creating) {
+Status ActivityBeforeWrite(api::ActionContext&, const Value& record, Value& changes,
+                           bool creating) {
   std::string now = Now();
-  if (creating) changes["created_date"] = now;
+  if (creating) {
+    changes["created_date"] = now;
+    // CiviCRM's column default: an activity without a date happens now.
+    if (Unset(record.value("activity_date_time", Value()))) changes["activity_date_time"] = now;
+  }
   changes["modified_date"] = now;
   return Status();
 }

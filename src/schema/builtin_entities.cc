@@ -484,7 +484,7 @@ Entity Note() {
   EntityBuilder b("Note", "civicrm_note");
   b.Str("entity_table", "Note Entity", 64).Default("civicrm_contact")
       .Int("entity_id", "Note Entity ID").Required()
-      .Text("note", "Note")
+      .Text("note", "Note").Required().NotNull(false)  // CiviCRM's API requires it
       .Int("contact_id", "Created By Contact ID").Fk("Contact")
       .DateTime("note_date", "Note Date")
       .DateTime("created_date", "Created Date").Readonly()

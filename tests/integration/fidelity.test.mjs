@@ -128,6 +128,63 @@ describe('what APIv4 writes answer', () => {
 });
 
 // ---------------------------------------------------------------------------
+describe('what APIv4 writes answer on phones, notes, tags and activities', () => {
+  test('Phone: the numeric form is a database trigger\'s, never in a write answer', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Pho', last_name: uniq('Ph') } });
+    const contact = made.values[0].id;
+    const created = await api4('Phone', 'create', { values: { contact_id: contact, phone: '(555) 010-20' } });
+    const id = created.values[0].id;
+    assert.deepEqual(created.values[0], {
+      id, contact_id: contact, location_type_id: 1, is_primary: true, phone: '(555) 010-20',
+      custom: null, check_permissions: null,
+    });
+    const updated = await api4('Phone', 'update', { values: { phone: '555 77' }, where: [['id', '=', id]] });
+    assert.deepEqual(updated.values[0], { id, phone: '555 77', custom: null, check_permissions: null });
+    const saved = await api4('Phone', 'save', { records: [{ id, phone_ext: '12' }] });
+    assert.deepEqual(saved.values[0], { id, phone_ext: '12', custom: null, check_permissions: null });
+    const got = await api4('Phone', 'get', { select: ['phone_numeric'], where: [['id', '=', id]] });
+    assert.deepEqual(got.values, [{ id, phone_numeric: '55577' }]);
+  });
+
+  test('Note and EntityTag: the entity_table the API fills in shows in the answer', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Nat', last_name: uniq('Nt') } });
+    const contact = made.values[0].id;
+    const note = await api4('Note', 'create', { values: { entity_id: contact, note: 'hi' } });
+    assert.deepEqual(Object.keys(note.values[0]).slice(0, 4), ['id', 'entity_table', 'entity_id', 'note']);
+    assert.equal(note.values[0].entity_table, 'civicrm_contact');
+    const tagged = await api4('EntityTag', 'save', { records: [{ entity_id: contact, tag_id: 4 }] });
+    assert.deepEqual(tagged.values[0], {
+      id: tagged.values[0].id, entity_table: 'civicrm_contact', entity_id: contact, tag_id: 4,
+      custom: null, check_permissions: null,
+    });
+  });
+
+  test('Note: create without the note names it missing', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Nel', last_name: uniq('Nm') } });
+    const r = await api4Error('Note', 'create', { values: { entity_id: made.values[0].id } }, 400);
+    assert.equal(r.error_message, 'Mandatory values missing from Api4 Note::create: note');
+  });
+
+  test('Activity: without a date it is Scheduled and dated by the database; with one, Completed', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Act', last_name: uniq('Ac') } });
+    const contact = made.values[0].id;
+    const undated = await api4('Activity', 'create', {
+      values: { activity_type_id: 1, subject: 'No date', source_contact_id: contact },
+    });
+    const a = undated.values[0];
+    assert.equal(a.status_id, 1);
+    assert.equal('activity_date_time' in a, false);
+    const got = await api4('Activity', 'get', { select: ['activity_date_time'], where: [['id', '=', a.id]] });
+    assert.match(got.values[0].activity_date_time, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    const dated = await api4('Activity', 'create', {
+      values: { activity_type_id: 1, subject: 'Future', activity_date_time: '2031-01-01 10:00:00', source_contact_id: contact },
+    });
+    assert.equal(dated.values[0].status_id, 2);
+    assert.equal(dated.values[0].activity_date_time, '20310101100000');
+  });
+});
+
+// ---------------------------------------------------------------------------
 describe('what APIv3 writes answer', () => {
   test('a relationship update answers the record after the write; a disable only what it set', async () => {
     const a = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Ria', last_name: uniq('R3') });

@@ -69,6 +69,22 @@ void AddActivityHooks(V4HooksTable& table) {
   h.create_echo = {"status_id", "priority_id"};
   h.create_digits = {"activity_date_time"};
   h.database_columns = {"created_date", "modified_date"};
+  // An activity created without a date is dated by the database (now).
+  h.database_filled = {"activity_date_time"};
+  // CiviCRM's BAO defaults the status to Completed when the call gives a
+  // date (any date: its comparison with today is a no-op) and to Scheduled
+  // when it does not.
+  h.prepare = [](ActionContext&, Value& values, bool creating) -> Status {
+    if (!creating || !values.is_object()) return Status();
+    auto given = [&](const std::string& field) {
+      for (const auto& [key, v] : values.items()) {
+        if (key.substr(0, key.find(':')) == field && !v.is_null() && v != "") return true;
+      }
+      return false;
+    };
+    if (!given("status_id") && !given("activity_date_time")) values["status_id"] = 1;
+    return Status();
+  };
   h.after_create = [](ActionContext& ctx, int64_t id, const Value& values) -> Status {
     if (values.contains("source_contact_id") || ctx.caller.contact_id <= 0) return Status();
     return SetActivityContacts(ctx, id, ActivityRole::kSource, {ctx.caller.contact_id});
@@ -80,8 +96,11 @@ void AddTagAndNoteHooks(V4HooksTable& table) {
   tag.create_echo = {"used_for"};
   tag.create_digits = {"created_date"};
   tag.update_whole_row = true;
+  // The API fills in entity_table (civicrm_contact) where the call leaves
+  // it out, so CiviCRM's answer shows it.
+  table["EntityTag"].create_echo = {"entity_table"};
   V4Hooks& note = table["Note"];
-  note.create_echo = {"privacy"};
+  note.create_echo = {"entity_table", "privacy"};
   note.create_digits = {"note_date", "created_date", "modified_date"};
   note.update_hidden = {"modified_date"};
   // CiviCRM's BAO keeps the privacy level a number until it is read back.

@@ -162,6 +162,7 @@ StatusOr<Value> CreateEcho(ActionContext& ctx, const schema::Entity& entity, con
   row["id"] = id;
   for (const std::string& col : RowColumns(entity, hooks)) {
     if (col == "id" || hooks.echo_hidden.count(col)) continue;
+    if (hooks.database_filled.count(col) && !parts.own.contains(col)) continue;
     auto virt = hooks.virtual_columns.find(col);
     if (virt != hooks.virtual_columns.end()) {
       if (hooks.create_echo.count(col) && !virt->second.is_null()) row[col] = virt->second;
@@ -196,6 +197,7 @@ StatusOr<Value> UpdateEcho(const schema::Entity& entity, const V4Hooks& hooks, i
   bool whole_row = hooks.update_whole_row || (hooks.whole_row_update && hooks.whole_row_update(parts.own));
   for (const std::string& col : RowColumns(entity, hooks)) {
     if (col == "id" || hooks.database_columns.count(col) || hooks.update_hidden.count(col)) continue;
+    if (hooks.database_filled.count(col) && !parts.own.contains(col)) continue;
     auto virt = hooks.virtual_columns.find(col);
     if (virt != hooks.virtual_columns.end()) {
       if (whole_row && !virt->second.is_null()) row[col] = virt->second;
