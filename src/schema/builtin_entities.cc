@@ -482,47 +482,50 @@ Entity EntityTag() {
 
 Entity Note() {
   EntityBuilder b("Note", "civicrm_note");
-  b.Str("entity_table", "Note Entity", 64).Default("civicrm_contact")
-      .Int("entity_id", "Note Entity ID").Required()
+  b.Str("entity_table", "Note Entity", 64).Default("civicrm_contact").Input("Select").NotNull()
+          .CiviRequired(true)
+      .Int("entity_id", "Note Entity ID").Required().Input("EntityRef")
       .Text("note", "Note").Required().NotNull(false)  // CiviCRM's API requires it
       .Int("contact_id", "Created By Contact ID").Fk("Contact")
       .DateTime("note_date", "Note Date")
-      .DateTime("created_date", "Created Date").Readonly()
-      .DateTime("modified_date", "Modified Date").Readonly()
+      .DateTime("created_date", "Created Date").Readonly().Input("Date").NotNull()
+      .DateTime("modified_date", "Note Modified Date").Readonly().Input("Date")
       .Str("subject", "Subject", 255)
-      .Str("privacy", "Privacy", 255).Default("0").Options("note_privacy")
+      .Str("privacy", "Privacy", 255).Default("0").Options("note_privacy").NotNull()
       .Index({"entity_id", "entity_table"});
   return ContactDataPermissions(b).Build();
 }
 
 Entity Activity() {
   EntityBuilder b("Activity", "civicrm_activity");
-  b.Int("source_record_id", "Source Record")
+  b.Int("source_record_id", "Source Record").CiviReadonly(true).NoInput()
       .Int("activity_type_id", "Activity Type ID").Required().Options("activity_type")
+          .CiviRequired(false)  // CiviCRM's column defaults to 1
       .Str("subject", "Subject", 255)
       .DateTime("activity_date_time", "Activity Date")
       .Int("duration", "Duration")
       .Str("location", "Location", 255)
       .Int("phone_id", "Phone (called) ID").Fk("Phone")
       .Str("phone_number", "Phone (called) Number", 64)
-      .Text("details", "Details")
+      .Text("details", "Details").Input("RichTextEditor")
       .Int("status_id", "Activity Status").Default(2).Options("activity_status")
       .Int("priority_id", "Priority").Default(2).Options("priority")
-      .Int("parent_id", "Parent Activity ID").Fk("Activity")
+      .Int("parent_id", "Parent Activity ID").Fk("Activity").CiviReadonly(true).NoInput()
       .Bool("is_test", "Test")
       .Int("medium_id", "Activity Medium").Options("encounter_medium")
       .Bool("is_auto", "Auto")
       .Int("relationship_id", "Relationship ID").Fk("Relationship")
       .Bool("is_current_revision", "Is this activity a current revision in versioning chain?", true)
-      .Int("original_id", "Original ID").Fk("Activity")
+      .Int("original_id", "Original ID").Fk("Activity").CiviReadonly(true).NoInput()
       .Str("result", "Result", 255)
       .Bool("is_deleted", "Activity is in the Trash")
       .Int("campaign_id", "Campaign ID")
       .Int("engagement_level", "Engagement Index")
       .Int("weight", "Order")
       .Bool("is_star", "Is Starred")
-      .DateTime("created_date", "Created Date").Readonly()
-      .DateTime("modified_date", "Modified Date").Readonly()
+      // CiviCRM's database dates them; only modified_date is read-only there.
+      .DateTime("created_date", "Created Date").Readonly().CiviReadonly(false).Input("Date")
+      .DateTime("modified_date", "Modified Date").Readonly().Input("Date")
       // Activities of a type in date order; activities by date.
       .Index({"activity_type_id", "activity_date_time"})
       .Index({"activity_date_time"});

@@ -165,6 +165,29 @@ describe('what APIv4 writes answer on phones, notes, tags and activities', () =>
     assert.equal(r.error_message, 'Mandatory values missing from Api4 Note::create: note');
   });
 
+  test('getFields of Note and Activity: CiviCRM\'s widgets, requirements and read-only columns', async () => {
+    const meta = async (entity, names) => {
+      const r = await api4(entity, 'getFields', {
+        select: ['name', 'input_type', 'nullable', 'required', 'readonly'], where: [['name', 'IN', names]],
+      });
+      return Object.fromEntries(r.values.map((f) => [f.name, [f.input_type, f.nullable, f.required, f.readonly]]));
+    };
+    assert.deepEqual(await meta('Note', ['entity_table', 'entity_id', 'created_date', 'modified_date', 'privacy']), {
+      entity_table: ['Select', false, true, false],
+      entity_id: ['EntityRef', false, true, false],
+      created_date: ['Date', false, false, true],
+      modified_date: ['Date', true, false, true],
+      privacy: ['Select', false, false, false],
+    });
+    assert.deepEqual(await meta('Activity', ['source_record_id', 'activity_type_id', 'details', 'parent_id', 'created_date']), {
+      source_record_id: [null, true, false, true],
+      activity_type_id: ['Select', false, false, false],
+      details: ['RichTextEditor', true, false, false],
+      parent_id: [null, true, false, true],
+      created_date: ['Date', true, false, false],
+    });
+  });
+
   test('Activity: without a date it is Scheduled and dated by the database; with one, Completed', async () => {
     const made = await api4('Contact', 'create', { values: { first_name: 'Act', last_name: uniq('Ac') } });
     const contact = made.values[0].id;
