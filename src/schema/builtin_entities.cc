@@ -160,8 +160,8 @@ Entity Address() {
       .Str("postal_code", "Postal Code", 64)
       .Int("state_province_id", "State/Province").Fk("StateProvince").Input("ChainSelect")
       .Int("country_id", "Country").Fk("Country")
-      .Float("geo_code_1", "Latitude")
-      .Float("geo_code_2", "Longitude")
+      .Float("geo_code_1", "Latitude").Input("Text")
+      .Float("geo_code_2", "Longitude").Input("Text")
       .Str("name", "Address Name")
       .Index({"contact_id", "is_primary"})
       .Index({"city"})
@@ -455,24 +455,24 @@ EntityBuilder& ContactDataPermissions(EntityBuilder& b) {
 Entity Tag() {
   EntityBuilder b("Tag", "civicrm_tag");
   b.Str("name", "Tag Name", 64).Required().Unique()
-      .Str("label", "Tag Label", 64).Fallback({"name"})
+      .Str("label", "Tag Label", 64).Fallback({"name"}).NotNull().CiviRequired(true)
       .Str("description", "Description")
-      .Int("parent_id", "Parent Tag ID").Fk("Tag")
+      .Int("parent_id", "Parent Tag ID").Fk("Tag").Input("EntityRef")
       .Bool("is_selectable", "Display Tag?", true)
       .Bool("is_reserved", "Reserved")
       .Bool("is_tagset", "Tagset")
       .Str("used_for", "Used For", 64).Default("\x01" "civicrm_contact" "\x01")
           .Options("tag_used_for").Serialized()
-      .Int("created_id", "Created By Contact ID").Fk("Contact").Readonly()
+      .Int("created_id", "Created By Contact ID").Fk("Contact")  // the caller's unless given
       .Str("color", "Color", 255)
-      .DateTime("created_date", "Tag Created Date").Readonly();
+      .DateTime("created_date", "Tag Created Date").Readonly().Input("Date");
   return ContactDataPermissions(b).Build();
 }
 
 Entity EntityTag() {
   EntityBuilder b("EntityTag", "civicrm_entity_tag");
-  b.Str("entity_table", "Entity Table", 64).Default("civicrm_contact")
-      .Int("entity_id", "Entity ID").Required()
+  b.Str("entity_table", "Entity Table", 64).Default("civicrm_contact").Input("Select")
+      .Int("entity_id", "Entity ID").Required().Input("EntityRef")
       .Int("tag_id", "Tag ID").Fk("Tag").Required()
       // A record's tags, once each; the records having a tag.
       .UniqueIndex({"entity_id", "entity_table", "tag_id"})

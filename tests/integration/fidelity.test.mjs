@@ -165,7 +165,7 @@ describe('what APIv4 writes answer on phones, notes, tags and activities', () =>
     assert.equal(r.error_message, 'Mandatory values missing from Api4 Note::create: note');
   });
 
-  test('getFields of Note and Activity: CiviCRM\'s widgets, requirements and read-only columns', async () => {
+  test('getFields of Note, Activity, Tag and EntityTag: CiviCRM\'s widgets, requirements and read-only columns', async () => {
     const meta = async (entity, names) => {
       const r = await api4(entity, 'getFields', {
         select: ['name', 'input_type', 'nullable', 'required', 'readonly'], where: [['name', 'IN', names]],
@@ -186,6 +186,25 @@ describe('what APIv4 writes answer on phones, notes, tags and activities', () =>
       parent_id: [null, true, false, true],
       created_date: ['Date', true, false, false],
     });
+    assert.deepEqual(await meta('Tag', ['label', 'parent_id', 'created_id', 'created_date']), {
+      label: ['Text', false, true, false],
+      parent_id: ['EntityRef', true, false, false],
+      created_id: ['EntityRef', true, false, false],
+      created_date: ['Date', true, false, true],
+    });
+    assert.deepEqual(await meta('EntityTag', ['entity_table', 'entity_id']), {
+      entity_table: ['Select', true, false, false],
+      entity_id: ['EntityRef', false, true, false],
+    });
+  });
+
+  test('Tag: created_id is the caller unless the call names another contact', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Tig', last_name: uniq('Tg') } });
+    const author = made.values[0].id;
+    const tag = await api4('Tag', 'create', { values: { name: uniq('tag_'), created_id: author } });
+    assert.equal(tag.values[0].created_id, author);
+    const got = await api4('Tag', 'get', { select: ['created_id'], where: [['id', '=', tag.values[0].id]] });
+    assert.equal(got.values[0].created_id, author);
   });
 
   test('Activity: without a date it is Scheduled and dated by the database; with one, Completed', async () => {
