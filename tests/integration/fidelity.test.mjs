@@ -310,6 +310,23 @@ describe('derived names and greetings', () => {
 
 // ---------------------------------------------------------------------------
 describe('errors in CiviCRM\'s words', () => {
+  test('APIv4: an id on create, and an id in values that where contradicts on update', async () => {
+    const r = await api4Error('Tag', 'create', { values: { id: 1, name: uniq('idtag') } }, 400);
+    assert.equal(r.error_message, 'Cannot pass id to Create action. Use Update action instead.');
+    const made = await api4('Contact', 'create', { values: { first_name: 'Ida', last_name: uniq('Id') } });
+    const phone = await api4('Phone', 'create', { values: { contact_id: made.values[0].id, phone: '1' } });
+    const id = phone.values[0].id;
+    const bad = await api4Error('Phone', 'update', { values: { id, phone: '2' }, where: [['id', '=', id + 1]] }, 400);
+    assert.equal(bad.error_message, 'Cannot update the id of an existing Phone.');
+    // The same id as text, or a where on another field, is no contradiction.
+    const same = await api4('Phone', 'update', { values: { id, phone: '3' }, where: [['id', '=', String(id)]] });
+    assert.equal(same.count, 1);
+    const other = await api4('Phone', 'update', {
+      values: { id, phone: '4' }, where: [['contact_id', '=', made.values[0].id]],
+    });
+    assert.deepEqual(other.values, [{ id, phone: '4', custom: null, check_permissions: null }]);
+  });
+
   test('APIv4: wrong parameter types, operators and sort directions', async () => {
     const limit = await api4Error('Contact', 'get', { limit: 'ten' }, 400);
     assert.equal(limit.error_message, 'Parameter "limit" is not of the correct type. Expecting int.');
