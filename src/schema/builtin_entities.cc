@@ -151,18 +151,34 @@ Entity Phone() {
 Entity Address() {
   EntityBuilder b = LocationBlock("Address", "civicrm_address");
   PrimaryAndBilling(b);
+  // The parts of the street address (street_number ... street_unit), the
+  // county, USPS code, manual geocode flag, timezone and master address
+  // joined in migration 11: kept as given, as CiviCRM keeps them.
   b.Str("street_address", "Street Address", 96)
+      .Int("street_number", "Street Number").Input("Text")
+      .Str("street_number_suffix", "Street Number Suffix", 8)
+      .Str("street_number_predirectional", "Street Direction Prefix", 8)
+      .Str("street_name", "Street Name", 64)
+      .Str("street_type", "Street Type", 8)
+      .Str("street_number_postdirectional", "Street Direction Suffix", 8)
+      .Str("street_unit", "Street Unit", 16)
       .Str("supplemental_address_1", "Supplemental Address 1", 96)
       .Str("supplemental_address_2", "Supplemental Address 2", 96)
       .Str("supplemental_address_3", "Supplemental Address 3", 96)
       .Str("city", "City", 64)
+      // CiviCRM's counties (none in a default install): kith has no list.
+      .Int("county_id", "County ID").Input("ChainSelect").HasOptions(true)
+      .Int("state_province_id", "State/Province").Fk("StateProvince").Input("ChainSelect")
       .Str("postal_code_suffix", "Postal Code Suffix", 12)
       .Str("postal_code", "Postal Code", 64)
-      .Int("state_province_id", "State/Province").Fk("StateProvince").Input("ChainSelect")
+      .Str("usps_adc", "USPS Code", 32)
       .Int("country_id", "Country").Fk("Country")
       .Float("geo_code_1", "Latitude").Input("Text")
       .Float("geo_code_2", "Longitude").Input("Text")
+      .Bool("manual_geo_code", "Is Manually Geocoded")
+      .Str("timezone", "Timezone", 8)
       .Str("name", "Address Name")
+      .Int("master_id", "Master Address ID").Fk("Address")
       .Index({"contact_id", "is_primary"})
       .Index({"city"})
       .Index({"postal_code"})

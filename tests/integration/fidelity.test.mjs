@@ -146,6 +146,29 @@ describe('what APIv4 writes answer on phones, notes, tags and activities', () =>
     assert.deepEqual(got.values, [{ id, phone_numeric: '55577' }]);
   });
 
+  test('Address: CiviCRM\'s street parts, county, timezone and master address are kept, in its order', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Ada', last_name: uniq('Ad') } });
+    const contact = made.values[0].id;
+    const created = await api4('Address', 'create', {
+      values: { contact_id: contact, street_address: '12B Main St', street_number: 12, street_number_suffix: 'B',
+        street_name: 'Main', street_unit: 'Apt 3', timezone: 'UTC-5' },
+    });
+    const id = created.values[0].id;
+    const got = await api4('Address', 'get', { where: [['id', '=', id]] });
+    assert.deepEqual(Object.keys(got.values[0]), ['id', 'contact_id', 'location_type_id', 'is_primary',
+      'is_billing', 'street_address', 'street_number', 'street_number_suffix', 'street_number_predirectional',
+      'street_name', 'street_type', 'street_number_postdirectional', 'street_unit', 'supplemental_address_1',
+      'supplemental_address_2', 'supplemental_address_3', 'city', 'county_id', 'state_province_id',
+      'postal_code_suffix', 'postal_code', 'usps_adc', 'country_id', 'geo_code_1', 'geo_code_2',
+      'manual_geo_code', 'timezone', 'name', 'master_id']);
+    const a = got.values[0];
+    assert.deepEqual([a.street_number, a.street_number_suffix, a.street_unit, a.timezone, a.manual_geo_code],
+      [12, 'B', 'Apt 3', 'UTC-5', false]);
+    const v3got = await v3ok('Address', 'get', { id });
+    assert.equal(v3got.values[id].street_name, 'Main');
+    assert.equal(v3got.values[id].street_number, '12');
+  });
+
   test('Note and EntityTag: the entity_table the API fills in shows in the answer', async () => {
     const made = await api4('Contact', 'create', { values: { first_name: 'Nat', last_name: uniq('Nt') } });
     const contact = made.values[0].id;
