@@ -139,6 +139,7 @@ Entity Email() {
 Entity Phone() {
   EntityBuilder b = LocationBlock("Phone", "civicrm_phone", "Location Type ID");
   PrimaryAndBilling(b, "Is Billing Phone")
+      .Int("mobile_provider_id", "Mobile Provider")  // deprecated in CiviCRM, kept as given
       .Str("phone", "Phone", 32).Required().NotNull(false)
       .Str("phone_ext", "Phone Extension", 16)
       .Str("phone_numeric", "Phone Numeric", 32).Readonly()

@@ -142,8 +142,11 @@ describe('what APIv4 writes answer on phones, notes, tags and activities', () =>
     assert.deepEqual(updated.values[0], { id, phone: '555 77', custom: null, check_permissions: null });
     const saved = await api4('Phone', 'save', { records: [{ id, phone_ext: '12' }] });
     assert.deepEqual(saved.values[0], { id, phone_ext: '12', custom: null, check_permissions: null });
-    const got = await api4('Phone', 'get', { select: ['phone_numeric'], where: [['id', '=', id]] });
-    assert.deepEqual(got.values, [{ id, phone_numeric: '55577' }]);
+    const got = await api4('Phone', 'get', { where: [['id', '=', id]] });
+    assert.deepEqual(got.values, [{
+      id, contact_id: contact, location_type_id: 1, is_primary: true, is_billing: false,
+      mobile_provider_id: null, phone: '555 77', phone_ext: '12', phone_numeric: '55577', phone_type_id: null,
+    }]);
   });
 
   test('Address: CiviCRM\'s street parts, county, timezone and master address are kept, in its order', async () => {

@@ -35,7 +35,6 @@ void AddLocationHooks(V3HooksTable& table) {
   V3Hooks& phone = table["Phone"];
   phone.layout = {"id", "contact_id", "location_type_id", "is_primary", "is_billing",
                   "mobile_provider_id", "phone", "phone_ext", "phone_numeric", "phone_type_id"};
-  phone.virtual_columns = {{"mobile_provider_id", Value()}};
   phone.create_echo = {"is_primary"};
   phone.replace = true;
 
