@@ -39,16 +39,20 @@ Status NoteBeforeWrite(api::ActionContext& ctx, const Value& record, Value& chan
   return Status();
 }
 
-Status ActivityBeforeWrite(api::ActionContext&, const Value&, Value& changes, bool creating) {
+Status ActivityBeforeWrite(api::ActionContext&, const Value& record, Value& changes,
+                           bool creating) {
   std::string now = Now();
-  if (creating) changes["created_date"] = now;
-  // CiviCRM's BAO gives an activity created without a status "Completed"
-  // when its date is past, else "Scheduled".
-  if (creating && (!changes.contains("status_id") || changes["status_id"].is_null())) {
-    const Value& when = changes.value("activity_date_time", Value());
-    bool past = when.is_string() && !when.get_ref<const std::string&>().empty() &&
-                when.get_ref<const std::string&>() < now;
-    changes["status_id"] = past ? 2 : 1;
+  if (creating) {
+    changes["created_date"] = now;
+    // CiviCRM's BAO gives an activity created without a status "Completed"
+    // when the call dates it (any date: its comparison with today is a
+    // no-op) and "Scheduled" when it does not; APIv3 dates it now first.
+    const Value& status = changes.value("status_id", Value());
+    if (Unset(status)) {
+      changes["status_id"] = Unset(changes.value("activity_date_time", Value())) ? 1 : 2;
+    }
+    // CiviCRM's column default: an activity without a date happens now.
+    if (Unset(record.value("activity_date_time", Value()))) changes["activity_date_time"] = now;
   }
   changes["modified_date"] = now;
   return Status();

@@ -139,6 +139,7 @@ Entity Email() {
 Entity Phone() {
   EntityBuilder b = LocationBlock("Phone", "civicrm_phone", "Location Type ID");
   PrimaryAndBilling(b, "Is Billing Phone")
+      .Int("mobile_provider_id", "Mobile Provider")  // deprecated in CiviCRM, kept as given
       .Str("phone", "Phone", 32).Required().NotNull(false)
       .Str("phone_ext", "Phone Extension", 16)
       .Str("phone_numeric", "Phone Numeric", 32).Readonly()
@@ -151,18 +152,34 @@ Entity Phone() {
 Entity Address() {
   EntityBuilder b = LocationBlock("Address", "civicrm_address");
   PrimaryAndBilling(b);
+  // The parts of the street address (street_number ... street_unit), the
+  // county, USPS code, manual geocode flag, timezone and master address
+  // joined in migration 11: kept as given, as CiviCRM keeps them.
   b.Str("street_address", "Street Address", 96)
+      .Int("street_number", "Street Number").Input("Text")
+      .Str("street_number_suffix", "Street Number Suffix", 8)
+      .Str("street_number_predirectional", "Street Direction Prefix", 8)
+      .Str("street_name", "Street Name", 64)
+      .Str("street_type", "Street Type", 8)
+      .Str("street_number_postdirectional", "Street Direction Suffix", 8)
+      .Str("street_unit", "Street Unit", 16)
       .Str("supplemental_address_1", "Supplemental Address 1", 96)
       .Str("supplemental_address_2", "Supplemental Address 2", 96)
       .Str("supplemental_address_3", "Supplemental Address 3", 96)
       .Str("city", "City", 64)
+      // CiviCRM's counties (none in a default install): kith has no list.
+      .Int("county_id", "County ID").Input("ChainSelect").HasOptions(true)
+      .Int("state_province_id", "State/Province").Fk("StateProvince").Input("ChainSelect")
       .Str("postal_code_suffix", "Postal Code Suffix", 12)
       .Str("postal_code", "Postal Code", 64)
-      .Int("state_province_id", "State/Province").Fk("StateProvince").Input("ChainSelect")
+      .Str("usps_adc", "USPS Code", 32)
       .Int("country_id", "Country").Fk("Country")
-      .Float("geo_code_1", "Latitude")
-      .Float("geo_code_2", "Longitude")
+      .Float("geo_code_1", "Latitude").Input("Text")
+      .Float("geo_code_2", "Longitude").Input("Text")
+      .Bool("manual_geo_code", "Is Manually Geocoded")
+      .Str("timezone", "Timezone", 8)
       .Str("name", "Address Name")
+      .Int("master_id", "Master Address ID").Fk("Address")
       .Index({"contact_id", "is_primary"})
       .Index({"city"})
       .Index({"postal_code"})
@@ -455,24 +472,24 @@ EntityBuilder& ContactDataPermissions(EntityBuilder& b) {
 Entity Tag() {
   EntityBuilder b("Tag", "civicrm_tag");
   b.Str("name", "Tag Name", 64).Required().Unique()
-      .Str("label", "Tag Label", 64).Fallback({"name"})
+      .Str("label", "Tag Label", 64).Fallback({"name"}).NotNull().CiviRequired(true)
       .Str("description", "Description")
-      .Int("parent_id", "Parent Tag ID").Fk("Tag")
+      .Int("parent_id", "Parent Tag ID").Fk("Tag").Input("EntityRef")
       .Bool("is_selectable", "Display Tag?", true)
       .Bool("is_reserved", "Reserved")
       .Bool("is_tagset", "Tagset")
       .Str("used_for", "Used For", 64).Default("\x01" "civicrm_contact" "\x01")
           .Options("tag_used_for").Serialized()
-      .Int("created_id", "Created By Contact ID").Fk("Contact").Readonly()
+      .Int("created_id", "Created By Contact ID").Fk("Contact")  // the caller's unless given
       .Str("color", "Color", 255)
-      .DateTime("created_date", "Tag Created Date").Readonly();
+      .DateTime("created_date", "Tag Created Date").Readonly().Input("Date");
   return ContactDataPermissions(b).Build();
 }
 
 Entity EntityTag() {
   EntityBuilder b("EntityTag", "civicrm_entity_tag");
-  b.Str("entity_table", "Entity Table", 64).Default("civicrm_contact")
-      .Int("entity_id", "Entity ID").Required()
+  b.Str("entity_table", "Entity Table", 64).Default("civicrm_contact").Input("Select")
+      .Int("entity_id", "Entity ID").Required().Input("EntityRef")
       .Int("tag_id", "Tag ID").Fk("Tag").Required()
       // A record's tags, once each; the records having a tag.
       .UniqueIndex({"entity_id", "entity_table", "tag_id"})
@@ -482,47 +499,50 @@ Entity EntityTag() {
 
 Entity Note() {
   EntityBuilder b("Note", "civicrm_note");
-  b.Str("entity_table", "Note Entity", 64).Default("civicrm_contact")
-      .Int("entity_id", "Note Entity ID").Required()
-      .Text("note", "Note")
+  b.Str("entity_table", "Note Entity", 64).Default("civicrm_contact").Input("Select").NotNull()
+          .CiviRequired(true)
+      .Int("entity_id", "Note Entity ID").Required().Input("EntityRef")
+      .Text("note", "Note").Required().NotNull(false)  // CiviCRM's API requires it
       .Int("contact_id", "Created By Contact ID").Fk("Contact")
       .DateTime("note_date", "Note Date")
-      .DateTime("created_date", "Created Date").Readonly()
-      .DateTime("modified_date", "Modified Date").Readonly()
+      .DateTime("created_date", "Created Date").Readonly().Input("Date").NotNull()
+      .DateTime("modified_date", "Note Modified Date").Readonly().Input("Date")
       .Str("subject", "Subject", 255)
-      .Str("privacy", "Privacy", 255).Default("0").Options("note_privacy")
+      .Str("privacy", "Privacy", 255).Default("0").Options("note_privacy").NotNull()
       .Index({"entity_id", "entity_table"});
   return ContactDataPermissions(b).Build();
 }
 
 Entity Activity() {
   EntityBuilder b("Activity", "civicrm_activity");
-  b.Int("source_record_id", "Source Record")
+  b.Int("source_record_id", "Source Record").CiviReadonly(true).NoInput()
       .Int("activity_type_id", "Activity Type ID").Required().Options("activity_type")
+          .CiviRequired(false)  // CiviCRM's column defaults to 1
       .Str("subject", "Subject", 255)
       .DateTime("activity_date_time", "Activity Date")
       .Int("duration", "Duration")
       .Str("location", "Location", 255)
       .Int("phone_id", "Phone (called) ID").Fk("Phone")
       .Str("phone_number", "Phone (called) Number", 64)
-      .Text("details", "Details")
+      .Text("details", "Details").Input("RichTextEditor")
       .Int("status_id", "Activity Status").Default(2).Options("activity_status")
       .Int("priority_id", "Priority").Default(2).Options("priority")
-      .Int("parent_id", "Parent Activity ID").Fk("Activity")
+      .Int("parent_id", "Parent Activity ID").Fk("Activity").CiviReadonly(true).NoInput()
       .Bool("is_test", "Test")
       .Int("medium_id", "Activity Medium").Options("encounter_medium")
       .Bool("is_auto", "Auto")
       .Int("relationship_id", "Relationship ID").Fk("Relationship")
       .Bool("is_current_revision", "Is this activity a current revision in versioning chain?", true)
-      .Int("original_id", "Original ID").Fk("Activity")
+      .Int("original_id", "Original ID").Fk("Activity").CiviReadonly(true).NoInput()
       .Str("result", "Result", 255)
       .Bool("is_deleted", "Activity is in the Trash")
       .Int("campaign_id", "Campaign ID")
       .Int("engagement_level", "Engagement Index")
       .Int("weight", "Order")
       .Bool("is_star", "Is Starred")
-      .DateTime("created_date", "Created Date").Readonly()
-      .DateTime("modified_date", "Modified Date").Readonly()
+      // CiviCRM's database dates them; only modified_date is read-only there.
+      .DateTime("created_date", "Created Date").Readonly().CiviReadonly(false).Input("Date")
+      .DateTime("modified_date", "Modified Date").Readonly().Input("Date")
       // Activities of a type in date order; activities by date.
       .Index({"activity_type_id", "activity_date_time"})
       .Index({"activity_date_time"});

@@ -99,6 +99,17 @@ const std::vector<Migration>& AllMigrations() {
        "it and their deliveries",
        {"ChangeLog", "Webhook", "WebhookDelivery"},
        nullptr},
+      {11,
+       "CiviCRM's other address columns (the parts of the street address, county, USPS code, "
+       "manual geocode flag, timezone, master address) and a phone's mobile provider",
+       {},
+       nullptr,
+       {{"Address", "street_number"}, {"Address", "street_number_suffix"},
+        {"Address", "street_number_predirectional"}, {"Address", "street_name"},
+        {"Address", "street_type"}, {"Address", "street_number_postdirectional"},
+        {"Address", "street_unit"}, {"Address", "county_id"}, {"Address", "usps_adc"},
+        {"Address", "manual_geo_code"}, {"Address", "timezone"}, {"Address", "master_id"},
+        {"Phone", "mobile_provider_id"}}},
   };
   return migrations;
 }

@@ -128,6 +128,131 @@ describe('what APIv4 writes answer', () => {
 });
 
 // ---------------------------------------------------------------------------
+describe('what APIv4 writes answer on phones, notes, tags and activities', () => {
+  test('Phone: the numeric form is a database trigger\'s, never in a write answer', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Pho', last_name: uniq('Ph') } });
+    const contact = made.values[0].id;
+    const created = await api4('Phone', 'create', { values: { contact_id: contact, phone: '(555) 010-20' } });
+    const id = created.values[0].id;
+    assert.deepEqual(created.values[0], {
+      id, contact_id: contact, location_type_id: 1, is_primary: true, phone: '(555) 010-20',
+      custom: null, check_permissions: null,
+    });
+    const updated = await api4('Phone', 'update', { values: { phone: '555 77' }, where: [['id', '=', id]] });
+    assert.deepEqual(updated.values[0], { id, phone: '555 77', custom: null, check_permissions: null });
+    const saved = await api4('Phone', 'save', { records: [{ id, phone_ext: '12' }] });
+    assert.deepEqual(saved.values[0], { id, phone_ext: '12', custom: null, check_permissions: null });
+    const got = await api4('Phone', 'get', { where: [['id', '=', id]] });
+    assert.deepEqual(got.values, [{
+      id, contact_id: contact, location_type_id: 1, is_primary: true, is_billing: false,
+      mobile_provider_id: null, phone: '555 77', phone_ext: '12', phone_numeric: '55577', phone_type_id: null,
+    }]);
+  });
+
+  test('Address: CiviCRM\'s street parts, county, timezone and master address are kept, in its order', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Ada', last_name: uniq('Ad') } });
+    const contact = made.values[0].id;
+    const created = await api4('Address', 'create', {
+      values: { contact_id: contact, street_address: '12B Main St', street_number: 12, street_number_suffix: 'B',
+        street_name: 'Main', street_unit: 'Apt 3', timezone: 'UTC-5' },
+    });
+    const id = created.values[0].id;
+    const got = await api4('Address', 'get', { where: [['id', '=', id]] });
+    assert.deepEqual(Object.keys(got.values[0]), ['id', 'contact_id', 'location_type_id', 'is_primary',
+      'is_billing', 'street_address', 'street_number', 'street_number_suffix', 'street_number_predirectional',
+      'street_name', 'street_type', 'street_number_postdirectional', 'street_unit', 'supplemental_address_1',
+      'supplemental_address_2', 'supplemental_address_3', 'city', 'county_id', 'state_province_id',
+      'postal_code_suffix', 'postal_code', 'usps_adc', 'country_id', 'geo_code_1', 'geo_code_2',
+      'manual_geo_code', 'timezone', 'name', 'master_id']);
+    const a = got.values[0];
+    assert.deepEqual([a.street_number, a.street_number_suffix, a.street_unit, a.timezone, a.manual_geo_code],
+      [12, 'B', 'Apt 3', 'UTC-5', false]);
+    const v3got = await v3ok('Address', 'get', { id });
+    assert.equal(v3got.values[id].street_name, 'Main');
+    assert.equal(v3got.values[id].street_number, '12');
+  });
+
+  test('Note and EntityTag: the entity_table the API fills in shows in the answer', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Nat', last_name: uniq('Nt') } });
+    const contact = made.values[0].id;
+    const note = await api4('Note', 'create', { values: { entity_id: contact, note: 'hi' } });
+    assert.deepEqual(Object.keys(note.values[0]).slice(0, 4), ['id', 'entity_table', 'entity_id', 'note']);
+    assert.equal(note.values[0].entity_table, 'civicrm_contact');
+    const tagged = await api4('EntityTag', 'save', { records: [{ entity_id: contact, tag_id: 4 }] });
+    assert.deepEqual(tagged.values[0], {
+      id: tagged.values[0].id, entity_table: 'civicrm_contact', entity_id: contact, tag_id: 4,
+      custom: null, check_permissions: null,
+    });
+  });
+
+  test('Note: create without the note names it missing', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Nel', last_name: uniq('Nm') } });
+    const r = await api4Error('Note', 'create', { values: { entity_id: made.values[0].id } }, 400);
+    assert.equal(r.error_message, 'Mandatory values missing from Api4 Note::create: note');
+  });
+
+  test('getFields of Note, Activity, Tag and EntityTag: CiviCRM\'s widgets, requirements and read-only columns', async () => {
+    const meta = async (entity, names) => {
+      const r = await api4(entity, 'getFields', {
+        select: ['name', 'input_type', 'nullable', 'required', 'readonly'], where: [['name', 'IN', names]],
+      });
+      return Object.fromEntries(r.values.map((f) => [f.name, [f.input_type, f.nullable, f.required, f.readonly]]));
+    };
+    assert.deepEqual(await meta('Note', ['entity_table', 'entity_id', 'created_date', 'modified_date', 'privacy']), {
+      entity_table: ['Select', false, true, false],
+      entity_id: ['EntityRef', false, true, false],
+      created_date: ['Date', false, false, true],
+      modified_date: ['Date', true, false, true],
+      privacy: ['Select', false, false, false],
+    });
+    assert.deepEqual(await meta('Activity', ['source_record_id', 'activity_type_id', 'details', 'parent_id', 'created_date']), {
+      source_record_id: [null, true, false, true],
+      activity_type_id: ['Select', false, false, false],
+      details: ['RichTextEditor', true, false, false],
+      parent_id: [null, true, false, true],
+      created_date: ['Date', true, false, false],
+    });
+    assert.deepEqual(await meta('Tag', ['label', 'parent_id', 'created_id', 'created_date']), {
+      label: ['Text', false, true, false],
+      parent_id: ['EntityRef', true, false, false],
+      created_id: ['EntityRef', true, false, false],
+      created_date: ['Date', true, false, true],
+    });
+    assert.deepEqual(await meta('EntityTag', ['entity_table', 'entity_id']), {
+      entity_table: ['Select', true, false, false],
+      entity_id: ['EntityRef', false, true, false],
+    });
+  });
+
+  test('Tag: created_id is the caller unless the call names another contact', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Tig', last_name: uniq('Tg') } });
+    const author = made.values[0].id;
+    const tag = await api4('Tag', 'create', { values: { name: uniq('tag_'), created_id: author } });
+    assert.equal(tag.values[0].created_id, author);
+    const got = await api4('Tag', 'get', { select: ['created_id'], where: [['id', '=', tag.values[0].id]] });
+    assert.equal(got.values[0].created_id, author);
+  });
+
+  test('Activity: without a date it is Scheduled and dated by the database; with one, Completed', async () => {
+    const made = await api4('Contact', 'create', { values: { first_name: 'Act', last_name: uniq('Ac') } });
+    const contact = made.values[0].id;
+    const undated = await api4('Activity', 'create', {
+      values: { activity_type_id: 1, subject: 'No date', source_contact_id: contact },
+    });
+    const a = undated.values[0];
+    assert.equal(a.status_id, 1);
+    assert.equal('activity_date_time' in a, false);
+    const got = await api4('Activity', 'get', { select: ['activity_date_time'], where: [['id', '=', a.id]] });
+    assert.match(got.values[0].activity_date_time, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    const dated = await api4('Activity', 'create', {
+      values: { activity_type_id: 1, subject: 'Future', activity_date_time: '2031-01-01 10:00:00', source_contact_id: contact },
+    });
+    assert.equal(dated.values[0].status_id, 2);
+    assert.equal(dated.values[0].activity_date_time, '20310101100000');
+  });
+});
+
+// ---------------------------------------------------------------------------
 describe('what APIv3 writes answer', () => {
   test('a relationship update answers the record after the write; a disable only what it set', async () => {
     const a = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Ria', last_name: uniq('R3') });
@@ -211,6 +336,23 @@ describe('derived names and greetings', () => {
 
 // ---------------------------------------------------------------------------
 describe('errors in CiviCRM\'s words', () => {
+  test('APIv4: an id on create, and an id in values that where contradicts on update', async () => {
+    const r = await api4Error('Tag', 'create', { values: { id: 1, name: uniq('idtag') } }, 400);
+    assert.equal(r.error_message, 'Cannot pass id to Create action. Use Update action instead.');
+    const made = await api4('Contact', 'create', { values: { first_name: 'Ida', last_name: uniq('Id') } });
+    const phone = await api4('Phone', 'create', { values: { contact_id: made.values[0].id, phone: '1' } });
+    const id = phone.values[0].id;
+    const bad = await api4Error('Phone', 'update', { values: { id, phone: '2' }, where: [['id', '=', id + 1]] }, 400);
+    assert.equal(bad.error_message, 'Cannot update the id of an existing Phone.');
+    // The same id as text, or a where on another field, is no contradiction.
+    const same = await api4('Phone', 'update', { values: { id, phone: '3' }, where: [['id', '=', String(id)]] });
+    assert.equal(same.count, 1);
+    const other = await api4('Phone', 'update', {
+      values: { id, phone: '4' }, where: [['contact_id', '=', made.values[0].id]],
+    });
+    assert.deepEqual(other.values, [{ id, phone: '4', custom: null, check_permissions: null }]);
+  });
+
   test('APIv4: wrong parameter types, operators and sort directions', async () => {
     const limit = await api4Error('Contact', 'get', { limit: 'ten' }, 400);
     assert.equal(limit.error_message, 'Parameter "limit" is not of the correct type. Expecting int.');

@@ -35,7 +35,6 @@ void AddLocationHooks(V3HooksTable& table) {
   V3Hooks& phone = table["Phone"];
   phone.layout = {"id", "contact_id", "location_type_id", "is_primary", "is_billing",
                   "mobile_provider_id", "phone", "phone_ext", "phone_numeric", "phone_type_id"};
-  phone.virtual_columns = {{"mobile_provider_id", Value()}};
   phone.create_echo = {"is_primary"};
   phone.replace = true;
 
@@ -48,13 +47,6 @@ void AddLocationHooks(V3HooksTable& table) {
                     "state_province_id", "postal_code_suffix", "postal_code", "usps_adc",
                     "country_id", "geo_code_1", "geo_code_2", "manual_geo_code", "timezone",
                     "name", "master_id"};
-  // CiviCRM's street parsing, geocoding and shared addresses: not kept by kith.
-  for (const char* c : {"street_number", "street_number_suffix", "street_number_predirectional",
-                        "street_name", "street_type", "street_number_postdirectional",
-                        "street_unit", "county_id", "usps_adc", "timezone", "master_id"}) {
-    address.virtual_columns[c] = Value();
-  }
-  address.virtual_columns["manual_geo_code"] = 0;
   address.replace = true;
 
   table["LocationType"].create_defaults = Value{{"is_active", 1}};

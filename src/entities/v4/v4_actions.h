@@ -114,6 +114,11 @@ struct V4Hooks {
   //   save (kith writes them itself): a create answer shows them as null,
   //   an update answer leaves them out;
   std::set<std::string> database_columns;
+  //   database_filled: columns CiviCRM's database fills in when a write
+  //   leaves them out (a trigger: Phone.phone_numeric; a column default:
+  //   Activity.activity_date_time), so its BAO never holds them: a write
+  //   answer shows them only when the call gave them;
+  std::set<std::string> database_filled;
   //   update_hidden: columns an update answer leaves out though kith wrote
   //   them (Note.modified_date: CiviCRM's database sets it);
   std::set<std::string> update_hidden;

@@ -69,6 +69,8 @@ void AddActivityHooks(V4HooksTable& table) {
   h.create_echo = {"status_id", "priority_id"};
   h.create_digits = {"activity_date_time"};
   h.database_columns = {"created_date", "modified_date"};
+  // An activity created without a date is dated by the database (now).
+  h.database_filled = {"activity_date_time"};
   h.after_create = [](ActionContext& ctx, int64_t id, const Value& values) -> Status {
     if (values.contains("source_contact_id") || ctx.caller.contact_id <= 0) return Status();
     return SetActivityContacts(ctx, id, ActivityRole::kSource, {ctx.caller.contact_id});
@@ -80,8 +82,11 @@ void AddTagAndNoteHooks(V4HooksTable& table) {
   tag.create_echo = {"used_for"};
   tag.create_digits = {"created_date"};
   tag.update_whole_row = true;
+  // The API fills in entity_table (civicrm_contact) where the call leaves
+  // it out, so CiviCRM's answer shows it.
+  table["EntityTag"].create_echo = {"entity_table"};
   V4Hooks& note = table["Note"];
-  note.create_echo = {"privacy"};
+  note.create_echo = {"entity_table", "privacy"};
   note.create_digits = {"note_date", "created_date", "modified_date"};
   note.update_hidden = {"modified_date"};
   // CiviCRM's BAO keeps the privacy level a number until it is read back.

@@ -249,6 +249,7 @@ void AddLocationHooks(V4HooksTable& table) {
   table["Email"] = std::move(email);
   V4Hooks phone;
   phone.prepare = DefaultLocation;
+  phone.database_filled = {"phone_numeric"};  // a trigger in CiviCRM
   phone.remove = RemoveBlock("Phone");
   table["Phone"] = std::move(phone);
   V4Hooks address;

@@ -162,6 +162,7 @@ StatusOr<Value> CreateEcho(ActionContext& ctx, const schema::Entity& entity, con
   row["id"] = id;
   for (const std::string& col : RowColumns(entity, hooks)) {
     if (col == "id" || hooks.echo_hidden.count(col)) continue;
+    if (hooks.database_filled.count(col) && !parts.own.contains(col)) continue;
     auto virt = hooks.virtual_columns.find(col);
     if (virt != hooks.virtual_columns.end()) {
       if (hooks.create_echo.count(col) && !virt->second.is_null()) row[col] = virt->second;
@@ -196,6 +197,7 @@ StatusOr<Value> UpdateEcho(const schema::Entity& entity, const V4Hooks& hooks, i
   bool whole_row = hooks.update_whole_row || (hooks.whole_row_update && hooks.whole_row_update(parts.own));
   for (const std::string& col : RowColumns(entity, hooks)) {
     if (col == "id" || hooks.database_columns.count(col) || hooks.update_hidden.count(col)) continue;
+    if (hooks.database_filled.count(col) && !parts.own.contains(col)) continue;
     auto virt = hooks.virtual_columns.find(col);
     if (virt != hooks.virtual_columns.end()) {
       if (whole_row && !virt->second.is_null()) row[col] = virt->second;
@@ -297,24 +299,27 @@ StatusOr<Value> CreateOne(ActionContext& ctx, const schema::Entity& entity, Valu
   return CreateEcho(ctx, entity, HooksOf(entity.name), c.id, c.written, c.parts, c.values);
 }
 
-// The values of a create call, checked as the action checks them.
-StatusOr<Value> CreateValues(const Value& params) {
-  KITH_RETURN_IF_ERROR(CheckParams(params, {"values"}));
-  Value values = params.value("values", Value::object());
-  if (values.is_array() && values.empty()) values = Value::object();
-  if (values.contains("id") && !values["id"].is_null()) {
-    return InvalidArgument("Cannot pass an id to create; use update or save",
-                           {{"error_field", "id"}});
-  }
-  return values;
-}
-
 bool Truthy(const Value& v) {
   if (v.is_boolean()) return v.get<bool>();
   if (v.is_number()) return v.get<double>() != 0;
   if (v.is_string()) return !v.get<std::string>().empty() && v.get<std::string>() != "0";
   return !v.is_null();
 }
+
+// The values of a create call, checked as the action checks them.
+StatusOr<Value> CreateValues(const Value& params) {
+  KITH_RETURN_IF_ERROR(CheckParams(params, {"values"}));
+  Value values = params.value("values", Value::object());
+  if (values.is_array() && values.empty()) values = Value::object();
+  // PHP's empty(): an id of 0, "" or "0" is no id.
+  if (values.contains("id") && Truthy(values["id"])) {
+    return InvalidArgument("Cannot pass id to Create action. Use Update action instead.",
+                           {{"error_field", "id"}});
+  }
+  if (values.is_object()) values.erase("id");
+  return values;
+}
+
 
 // What a write answers instead of its echo when asked to `reload`: true, the
 // whole record; a list of fields, the id and those fields as a get selects them.
@@ -476,9 +481,21 @@ StatusOr<Value> UpdateAction(ActionContext& ctx, const std::string& name) {
   const V4Hooks& hooks = HooksOf(name);
   if (hooks.prepare && values.is_object()) KITH_RETURN_IF_ERROR(hooks.prepare(ctx, values, false));
   KITH_ASSIGN_OR_RETURN(WriteParts parts, SplitWrite(ctx, entity, values));
-  if (parts.id && !parts.id->is_null()) {
+  if (parts.id && Truthy(*parts.id)) {
     KITH_ASSIGN_OR_RETURN(int64_t id, IdOf(*parts.id));
-    where.push_back(Value::array({"id", "=", id}));
+    // CiviCRM adds the id to `where` unless `where` names the id already
+    // (its last clause on id counts), which must then be "= that id".
+    const Value* on_id = nullptr;
+    for (const Value& c : where) {
+      if (c.is_array() && !c.empty() && c[0] == "id") on_id = &c;
+    }
+    if (on_id == nullptr) {
+      where.push_back(Value::array({"id", "=", id}));
+    } else if (on_id->size() < 3 || (*on_id)[1] != "=" ||
+               api::ValueAsText((*on_id)[2]) != api::ValueAsText(*parts.id)) {
+      return InvalidArgument("Cannot update the id of an existing " + name + ".",
+                             {{"error_field", "id"}});
+    }
   }
   if (where.empty()) {
     return InvalidArgument("Parameter \"where\" is required unless primary keys are supplied in values.",
