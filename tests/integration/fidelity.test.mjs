@@ -411,16 +411,18 @@ describe('APIv3 Note and Activity as their api files define them', () => {
     });
   });
 
-  test('Activity create: the date defaults to now, the status to Completed for a past date else Scheduled', async () => {
+  test('Activity create: the date defaults to now, so the status to Completed (CiviCRM\'s BAO: any date given)', async () => {
     const c = await v3ok('Contact', 'create', { contact_type: 'Individual', first_name: 'Ada', last_name: uniq('Ac') });
     const now = await v3ok('Activity', 'create', { activity_type_id: 1, source_contact_id: c.id, subject: 'now' });
     const row = now.values[now.id];
     assert.match(row.activity_date_time, /^\d{14}$/);
-    assert.equal(row.status_id, '1');
+    assert.equal(row.status_id, '2');
     const past = await v3ok('Activity', 'create', { activity_type_id: 1, source_contact_id: c.id, activity_date_time: '2020-02-02 10:00:00' });
     assert.equal(past.values[past.id].status_id, '2');
     const future = await v3ok('Activity', 'create', { activity_type_id: 1, source_contact_id: c.id, activity_date_time: '2099-02-02' });
-    assert.equal(future.values[future.id].status_id, '1');
+    assert.equal(future.values[future.id].status_id, '2');
+    const scheduled = await v3ok('Activity', 'create', { activity_type_id: 1, source_contact_id: c.id, status_id: 'Scheduled' });
+    assert.equal(scheduled.values[scheduled.id].status_id, '1');
     const update = await v3ok('Activity', 'create', { id: past.id, subject: 'changed' });
     assert.equal(update.values[past.id].modified_date, '');
     await v3ok('Activity', 'delete', { id: past.id });
@@ -453,7 +455,7 @@ describe('APIv3 Activity.get by the contacts of an activity', () => {
     const none = await v3ok('Activity', 'get', { id: two.id, return: 'target_contact_id' });
     assert.deepEqual(none.values[two.id].target_contact_id, []);
     const mine = await v3ok('Activity', 'get', { contact_id: t1, return: 'subject,status_id', options: { sort: 'id' } });
-    assert.equal(mine.values[two.id].status, 'Scheduled');
+    assert.equal(mine.values[two.id].status, 'Completed');
     assert.equal(mine.values[two.id].activity_name, undefined);
   });
 });
