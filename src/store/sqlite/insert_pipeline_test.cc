@@ -107,6 +107,30 @@ TEST_F(InsertPipelineTest, AFailedRowIsReportedUnderItsLabelAndNothingIsKept) {
   EXPECT_EQ(Count(*check, "Contact"), 0);
 }
 
+// Thousands of rows: the failed one is in a batch sent while later ones
+// are made and sent after it (PostgreSQL keeps a few batches in flight).
+TEST_F(InsertPipelineTest, AFailedRowAmongBatchesInFlightIsReportedUnderItsLabel) {
+  auto txn = store_->Begin(true).value();
+  ASSERT_TRUE(txn->PipelineInserts().ok());
+  for (int i = 0; i < 4000; ++i) {
+    txn->LabelInserts("line " + std::to_string(i + 2) + ": ");
+    // Line 1250 repeats line 100's external identifier (a unique key).
+    std::string external = "X" + std::to_string(i == 1248 ? 98 : i);
+    auto id = txn->Insert("Contact", {{"contact_type", "Individual"},
+                                      {"external_identifier", external}});
+    if (!id.ok()) {
+      EXPECT_EQ(id.status().code(), absl::StatusCode::kAlreadyExists);
+      break;
+    }
+  }
+  Status failure = txn->WaitForInserts();
+  EXPECT_EQ(failure.code(), absl::StatusCode::kAlreadyExists) << failure;
+  EXPECT_EQ(failure.message().rfind("line 1250: ", 0), 0u) << failure;
+  EXPECT_EQ(txn->Commit(), failure);
+  auto check = store_->Begin(false).value();
+  EXPECT_EQ(Count(*check, "Contact"), 0);
+}
+
 TEST_F(InsertPipelineTest, ATransactionDroppedWithRowsQueuedLeavesNothing) {
   {
     auto txn = store_->Begin(true).value();
