@@ -146,6 +146,7 @@ bool PgConnection::healthy() const {
 }
 
 Status PgConnection::Exec(const std::string& sql, std::span<std::optional<int64_t>> last) {
+  KITH_RETURN_IF_ERROR(Settle());
   Result r(PQexec(conn_, sql.c_str()));
   ExecStatusType st = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r.get());
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return ResultError(r.get(), conn_, "exec");
@@ -177,6 +178,7 @@ Status PgConnection::Run(const std::string& sql, const std::vector<Value>& binds
                          const std::vector<std::string>* keys,
                          const std::vector<schema::FieldType>* types, std::vector<Value>* rows,
                          int64_t* affected) {
+  KITH_RETURN_IF_ERROR(Settle());
   KITH_ASSIGN_OR_RETURN(const std::string* name, Prepare(sql));
   Params params(binds);
   Result r(PQexecPrepared(conn_, name->c_str(), static_cast<int>(binds.size()),
@@ -212,13 +214,26 @@ Status PgConnection::Run(const std::string& sql, const std::vector<Value>& binds
 
 Status PgConnection::RunAtomically(const std::string& sql, const std::vector<Value>& binds,
                                    int64_t* id, int64_t* affected, bool prepare) {
+  KITH_RETURN_IF_ERROR(Settle());
+  KITH_RETURN_IF_ERROR(SendAtomically(sql, binds, prepare));
+  return AwaitAtomically(id, affected);
+}
+
+Status PgConnection::SendAtomically(const std::string& sql, const std::vector<Value>& binds,
+                                    bool prepare) {
   const std::string* name = nullptr;
   if (prepare) {
-    KITH_ASSIGN_OR_RETURN(name, Prepare(sql));
+    if (auto known = statements_.find(sql); known != statements_.end()) {
+      name = &known->second;
+    } else if (in_flight_ == 0) {
+      KITH_ASSIGN_OR_RETURN(name, Prepare(sql));
+    }  // (else sent unnamed this once: no PQprepare while statements are in flight)
   }
   Params params(binds);
   const int count = static_cast<int>(binds.size());
-  if (PQenterPipelineMode(conn_) != 1) return ResultError(nullptr, conn_, "pipeline");
+  if (in_flight_ == 0 && PQenterPipelineMode(conn_) != 1) return ResultError(nullptr, conn_, "pipeline");
+  // The savepoint, the statement and its release, then a sync: one group,
+  // whose results AwaitAtomically reads.
   bool sent = PQsendQueryParams(conn_, "SAVEPOINT kith_statement", 0, nullptr, nullptr, nullptr,
                                 nullptr, 0) == 1 &&
               (name != nullptr
@@ -229,40 +244,77 @@ Status PgConnection::RunAtomically(const std::string& sql, const std::vector<Val
               PQsendQueryParams(conn_, "RELEASE SAVEPOINT kith_statement", 0, nullptr, nullptr,
                                 nullptr, nullptr, 0) == 1 &&
               PQpipelineSync(conn_) == 1;
-  // The three commands' results, each followed by a null, then the sync.
-  Result results[3];
-  Status failure = sent ? Status() : ResultError(nullptr, conn_, "pipeline");
-  for (int command = 0; sent;) {
-    Result r(PQgetResult(conn_));
+  if (!sent) {
+    Status failure = ResultError(nullptr, conn_, "pipeline");
+    if (in_flight_ == 0) PQexitPipelineMode(conn_);
+    return failure;
+  }
+  ++in_flight_;
+  return Status();
+}
+
+namespace {
+
+// Reads one group's results up to its sync: the first three commands'
+// results into `results` (when given). False when the connection broke.
+bool ReadGroup(pg_conn* conn, Result* results) {
+  for (int command = 0;;) {
+    Result r(PQgetResult(conn));
     if (r == nullptr) {
-      if (PQstatus(conn_) != CONNECTION_OK) {
-        failure = ResultError(nullptr, conn_, "pipeline");
-        break;
-      }
+      if (PQstatus(conn) != CONNECTION_OK) return false;
       ++command;
       continue;
     }
-    if (PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) break;
-    if (command < 3 && results[command] == nullptr) results[command] = std::move(r);
+    if (PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) return true;
+    if (results != nullptr && command < 3 && results[command] == nullptr) results[command] = std::move(r);
   }
-  PQexitPipelineMode(conn_);
-  if (!failure.ok()) return failure;
+}
+
+}  // namespace
+
+Status PgConnection::AwaitAtomically(int64_t* id, int64_t* affected) {
+  if (in_flight_ == 0) return Status();
+  Result results[3];
+  bool read = ReadGroup(conn_, results);
+  --in_flight_;
+  if (!read) {
+    in_flight_ = 0;
+    return ResultError(nullptr, conn_, "pipeline");
+  }
   for (Result& r : results) {
     ExecStatusType st = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r.get());
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) continue;
     if (st == PGRES_PIPELINE_ABORTED) break;  // after the failure found before it
-    failure = ResultError(r.get(), conn_, "run");
+    Status failure = ResultError(r.get(), conn_, "run");
+    // The groups sent after this one ran in the failed transaction: dropped.
+    for (; in_flight_ > 0; --in_flight_) {
+      if (!ReadGroup(conn_, nullptr)) {
+        in_flight_ = 0;
+        return ResultError(nullptr, conn_, "pipeline");
+      }
+    }
+    PQexitPipelineMode(conn_);
     if (&r != &results[1]) return failure;  // the savepoint itself failed: nothing to undo
     KITH_RETURN_IF_ERROR(
         Exec("ROLLBACK TO SAVEPOINT kith_statement; RELEASE SAVEPOINT kith_statement"));
     return failure;
   }
+  if (in_flight_ == 0) PQexitPipelineMode(conn_);
   PGresult* done = results[1].get();
   if (affected != nullptr) *affected = ParseInteger(PQcmdTuples(done)).value_or(0);
   if (id != nullptr) {
     *id = PQntuples(done) > 0 ? ParseInteger(PQgetvalue(done, 0, 0)).value_or(0) : 0;
   }
   return Status();
+}
+
+Status PgConnection::Settle() {
+  Status first;
+  while (in_flight_ > 0) {
+    Status s = AwaitAtomically();
+    if (first.ok()) first = s;
+  }
+  return first;
 }
 
 StatusOr<int64_t> PgConnection::RunScalar(const std::string& sql, const std::vector<Value>& binds) {

@@ -52,6 +52,19 @@ class PgConnection {
   Status RunAtomically(const std::string& sql, const std::vector<Value>& binds, int64_t* id,
                        int64_t* affected, bool prepare = true);
 
+  // RunAtomically in two halves, so that kith works on while the server
+  // writes (a bulk import's batches): SendAtomically sends the statement in
+  // its savepoint and returns; AwaitAtomically reads the outcome of the
+  // oldest one sent, undoing it when it failed. Several may be in flight;
+  // when one fails, those sent after it are dropped (they ran in a failed
+  // transaction) and AwaitAtomically has nothing more to read. Any other
+  // call first awaits them all, failing with the first failure.
+  Status SendAtomically(const std::string& sql, const std::vector<Value>& binds, bool prepare);
+  Status AwaitAtomically(int64_t* id = nullptr, int64_t* affected = nullptr);
+  int in_flight() const { return in_flight_; }
+  // Awaits every statement still in flight: the first failure.
+  Status Settle();
+
   // Whether the connection still works (false after the server went away):
   // a broken one is not put back into the pool.
   bool healthy() const;
@@ -62,6 +75,7 @@ class PgConnection {
 
   pg_conn* conn_;
   int64_t prepared_ = 0;  // statements prepared so far: their names
+  int in_flight_ = 0;     // SendAtomically groups whose outcome is not read yet
   std::unordered_map<std::string, std::string> statements_;  // SQL -> name
 };
 

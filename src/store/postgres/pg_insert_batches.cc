@@ -12,6 +12,10 @@ namespace {
 // PostgreSQL's 65,535 parameters of one statement.
 size_t RowsPerBatch(size_t width) { return std::max<size_t>(1, std::min<size_t>(500, 30000 / width)); }
 
+// Batches sent and not yet awaited: enough for a contact's batch and its
+// emails' and change rows' to be written while the next rows are made.
+constexpr size_t kMaxInFlight = 4;
+
 Status Labelled(const Status& s, const std::string& label) {
   std::string message = label + std::string(s.message());
   Status labelled(s.code(), absl::string_view(message.data(), message.size()));
@@ -43,7 +47,7 @@ Status InsertBatches::Add(PgConnection& conn, const schema::Entity& entity, cons
                         internal::PlanInsert(entity, row, internal::Dialect::kPostgres, /*with_id=*/true));
   auto shape = shapes_.find(plan.sql);
   if (shape != shapes_.end() && LinksToLaterBatch(entity, row, shape->second)) {
-    KITH_RETURN_IF_ERROR(Flush(conn));
+    KITH_RETURN_IF_ERROR(SendAll(conn));
     // Its shape goes last, after the ones it links to (all are empty now),
     // so that the next rows of the same shapes need no write of their own.
     const size_t at = shape->second;
@@ -71,26 +75,34 @@ Status InsertBatches::Add(PgConnection& conn, const schema::Entity& entity, cons
   std::vector<Value> binds = internal::InsertBinds(plan, row, id);
   std::move(binds.begin(), binds.end(), std::back_inserter(batch.binds));
   batch.labels.push_back(label);
-  if (batch.labels.size() >= RowsPerBatch(batch.width)) return Flush(conn);
+  if (batch.labels.size() >= RowsPerBatch(batch.width)) return SendAll(conn);
   return Status();
 }
 
 Status InsertBatches::Flush(PgConnection& conn) {
+  KITH_RETURN_IF_ERROR(SendAll(conn));
+  return Await(conn);
+}
+
+Status InsertBatches::Await(PgConnection& conn) {
+  while (!in_flight_.empty()) KITH_RETURN_IF_ERROR(AwaitOldest(conn));
+  return failure_;
+}
+
+Status InsertBatches::SendAll(PgConnection& conn) {
   KITH_RETURN_IF_ERROR(failure_);
   // The shapes stay, in their order: a flush between a row and the rows
   // that link to it (a contact's batch full before its email came) must not
   // put the linking shape first, or every later row would need a flush.
   for (Batch& batch : batches_) {
     if (batch.labels.empty()) continue;
-    failure_ = Write(conn, batch);
-    batch.binds.clear();
-    batch.labels.clear();
-    KITH_RETURN_IF_ERROR(failure_);
+    KITH_RETURN_IF_ERROR(Send(conn, batch));
   }
   return Status();
 }
 
-Status InsertBatches::Write(PgConnection& conn, Batch& batch) {
+Status InsertBatches::Send(PgConnection& conn, Batch& batch) {
+  if (in_flight_.size() >= kMaxInFlight) KITH_RETURN_IF_ERROR(AwaitOldest(conn));
   const size_t rows = batch.labels.size();
   std::string sql = batch.prefix;
   size_t n = 0;
@@ -103,17 +115,35 @@ Status InsertBatches::Write(PgConnection& conn, Batch& batch) {
     sql += ")";
   }
   // Full batches share one statement, prepared once; a partial one runs once.
-  Status s = conn.RunAtomically(sql, batch.binds, nullptr, nullptr,
-                                /*prepare=*/rows == RowsPerBatch(batch.width));
-  if (s.ok() || s.code() == absl::StatusCode::kUnavailable) return s;
+  failure_ = conn.SendAtomically(sql, batch.binds, /*prepare=*/rows == RowsPerBatch(batch.width));
+  in_flight_.push_back(Sent{batch.one_row_sql, batch.width, std::move(batch.binds), std::move(batch.labels)});
+  batch.binds.clear();
+  batch.labels.clear();
+  if (!failure_.ok()) in_flight_.clear();
+  return failure_;
+}
+
+Status InsertBatches::AwaitOldest(PgConnection& conn) {
+  Sent sent = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  Status s = conn.AwaitAtomically();
+  if (s.ok()) return Status();
+  in_flight_.clear();  // dropped by the connection: they ran after the failure
+  failure_ = s;
+  if (s.code() == absl::StatusCode::kUnavailable) return failure_;
   // Which row: each on its own (the batch was undone whole).
+  const size_t rows = sent.labels.size();
   for (size_t r = 0; rows > 1 && r < rows; ++r) {
-    std::vector<Value> one(batch.binds.begin() + static_cast<std::ptrdiff_t>(r * batch.width),
-                           batch.binds.begin() + static_cast<std::ptrdiff_t>((r + 1) * batch.width));
-    Status row = conn.RunAtomically(batch.one_row_sql, one, nullptr, nullptr);
-    if (!row.ok()) return Labelled(row, batch.labels[r]);
+    std::vector<Value> one(sent.binds.begin() + static_cast<std::ptrdiff_t>(r * sent.width),
+                           sent.binds.begin() + static_cast<std::ptrdiff_t>((r + 1) * sent.width));
+    Status row = conn.RunAtomically(sent.one_row_sql, one, nullptr, nullptr);
+    if (!row.ok()) {
+      failure_ = Labelled(row, sent.labels[r]);
+      return failure_;
+    }
   }
-  return Labelled(s, batch.labels[0]);
+  failure_ = Labelled(s, sent.labels[0]);
+  return failure_;
 }
 
 }  // namespace kith::store::postgres

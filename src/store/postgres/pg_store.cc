@@ -348,7 +348,10 @@ class PgStoreImpl final : public Store {
 };
 
 PgTransaction::~PgTransaction() {
-  if (!done_) (void)conn_->Exec("ROLLBACK");
+  if (!done_) {
+    (void)conn_->Settle();  // rows still in flight: their outcome no longer matters
+    (void)conn_->Exec("ROLLBACK");
+  }
   store_->ReturnConnection(std::move(conn_));
   NoteEnded();
 }
@@ -356,6 +359,8 @@ PgTransaction::~PgTransaction() {
 StatusOr<int64_t> PgTransaction::NextId(const schema::Entity& entity) {
   Reserved& r = reserved_ids_[entity.table];
   if (r.ids.empty()) {
+    // The batches in flight first: the connection is theirs until then.
+    if (batches_ != nullptr) KITH_RETURN_IF_ERROR(batches_->Await(*conn_));
     // The table's name comes from the schema, never from input.
     std::vector<Value> rows;
     static const std::vector<std::string> kKeys = {"id"};
@@ -477,7 +482,10 @@ Status PgTransaction::Commit() {
   done_ = true;
   if (s.ok()) s = SettleSequences();
   if (s.ok()) s = catalog_changed_ ? store_->CommitAndPublish(*conn_, catalog_) : conn_->Exec("COMMIT");
-  if (!s.ok()) (void)conn_->Exec("ROLLBACK");
+  if (!s.ok()) {
+    (void)conn_->Settle();
+    (void)conn_->Exec("ROLLBACK");
+  }
   // A bulk load leaves the planner without statistics for what it loaded
   // (pg_planner_statistics.h). Committed already: a failure here costs only
   // plans, until autovacuum gathers them.

@@ -29,6 +29,25 @@ class InsertPipelineTest : public FreshStoreTest {
     EXPECT_TRUE(rows.ok()) << rows.status();
     return rows.ok() && rows->size() == 1 ? (*rows)[0] : Value();
   }
+  // Pipelines `rows` contacts labelled "line N: " (N from 2), row `clash`
+  // repeating row 98's external identifier (a unique key), until an insert
+  // reports the clash; then the failure WaitForInserts returns.
+  Status InsertWithClash(Transaction& txn, int rows, int clash) {
+    EXPECT_TRUE(txn.PipelineInserts().ok());
+    for (int i = 0; i < rows; ++i) {
+      txn.LabelInserts("line " + std::to_string(i + 2) + ": ");
+      std::string external = "X" + std::to_string(i == clash ? 98 : i);
+      auto id = txn.Insert("Contact", {{"contact_type", "Individual"}, {"external_identifier", external}});
+      if (!id.ok()) {
+        // Only once the writer has met the failure; it is the same one.
+        EXPECT_EQ(id.status().code(), absl::StatusCode::kAlreadyExists);
+        break;
+      }
+    }
+    Status failure = txn.WaitForInserts();
+    EXPECT_EQ(failure.code(), absl::StatusCode::kAlreadyExists) << failure;
+    return failure;
+  }
 };
 
 TEST_F(InsertPipelineTest, RowsGetTheIdsTheDatabaseWouldHaveGivenAndAreReadBack) {
@@ -82,27 +101,25 @@ TEST_F(InsertPipelineTest, RowsGetTheIdsTheDatabaseWouldHaveGivenAndAreReadBack)
 
 TEST_F(InsertPipelineTest, AFailedRowIsReportedUnderItsLabelAndNothingIsKept) {
   auto txn = store_->Begin(true).value();
-  ASSERT_TRUE(txn->PipelineInserts().ok());
-  for (int i = 0; i < 300; ++i) {
-    txn->LabelInserts("line " + std::to_string(i + 2) + ": ");
-    // Line 150 repeats line 100's external identifier (a unique key).
-    std::string external = "X" + std::to_string(i == 148 ? 98 : i);
-    auto id = txn->Insert("Contact", {{"contact_type", "Individual"},
-                                      {"external_identifier", external}});
-    if (!id.ok()) {
-      // Only once the writer has met the failure; it is the same one.
-      EXPECT_EQ(id.status().code(), absl::StatusCode::kAlreadyExists);
-      break;
-    }
-  }
-  Status failure = txn->WaitForInserts();
-  EXPECT_EQ(failure.code(), absl::StatusCode::kAlreadyExists) << failure;
+  // Line 150 repeats line 100's external identifier (a unique key).
+  Status failure = InsertWithClash(*txn, 300, 148);
   EXPECT_EQ(failure.message().rfind("line 150: ", 0), 0u) << failure;
   // Every later call reports it too, and the commit keeps nothing.
   Query q;
   q.entity = "Contact";
   EXPECT_EQ(txn->Count(q).status(), failure);
   EXPECT_EQ(txn->Insert("Contact", {{"contact_type", "Individual"}}).status(), failure);
+  EXPECT_EQ(txn->Commit(), failure);
+  auto check = store_->Begin(false).value();
+  EXPECT_EQ(Count(*check, "Contact"), 0);
+}
+
+// Thousands of rows: the failed one is in a batch sent while later ones
+// are made and sent after it (PostgreSQL keeps a few batches in flight).
+TEST_F(InsertPipelineTest, AFailedRowAmongBatchesInFlightIsReportedUnderItsLabel) {
+  auto txn = store_->Begin(true).value();
+  Status failure = InsertWithClash(*txn, 4000, 1248);
+  EXPECT_EQ(failure.message().rfind("line 1250: ", 0), 0u) << failure;
   EXPECT_EQ(txn->Commit(), failure);
   auto check = store_->Begin(false).value();
   EXPECT_EQ(Count(*check, "Contact"), 0);
