@@ -17,6 +17,10 @@ std::string ToJson(const Value& v);
 // The compact form appended to `out` (a streamed answer's rows).
 void AppendJson(std::string& out, const Value& v);
 
+// A string in the compact form (quoted, escaped) appended to `out`: for
+// writers that walk a document of their own shape.
+void AppendJsonString(std::string& out, const std::string& s);
+
 // JSON_PRETTY_PRINT form: 4-space indentation, "key": value.
 std::string ToJsonPretty(const Value& v);
 

@@ -53,6 +53,37 @@ Value SeparateValues(const Value& v, bool as_arrays) {
   return v;
 }
 
+// The compact JSON of SeparateValues(v, true), written without building
+// that copy of the whole answer: only a string holding separators becomes
+// a list.
+void AppendSeparatedJson(std::string& out, const Value& v) {
+  if (v.is_object()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, member] : v.items()) {
+      if (!first) out += ',';
+      first = false;
+      AppendJsonString(out, key);
+      out += ':';
+      AppendSeparatedJson(out, member);
+    }
+    out += '}';
+  } else if (v.is_array()) {
+    out += '[';
+    bool first = true;
+    for (const Value& element : v) {
+      if (!first) out += ',';
+      first = false;
+      AppendSeparatedJson(out, element);
+    }
+    out += ']';
+  } else if (v.is_string() && v.get_ref<const std::string&>().find(kSeparator) != std::string::npos) {
+    AppendJson(out, SeparateValues(v, /*as_arrays=*/true));
+  } else {
+    AppendJson(out, v);
+  }
+}
+
 bool Falsy(const Value& v) {
   if (v.is_null()) return true;
   if (v.is_boolean()) return !v.get<bool>();
@@ -121,8 +152,15 @@ bool IsV3Error(const Value& body) {
 }
 
 std::string RenderV3Json(const Value& body, bool pretty) {
-  Value separated = SeparateValues(body, /*as_arrays=*/true);
-  return pretty ? ToJsonPretty(separated) : ToJson(separated);
+  if (pretty) return ToJsonPretty(SeparateValues(body, /*as_arrays=*/true));
+  try {
+    std::string out;
+    out.reserve(4096);
+    AppendSeparatedJson(out, body);
+    return out;
+  } catch (...) {
+    return "null";  // allocation failure, as wire::ToJson answers it
+  }
 }
 
 std::string RenderV3Xml(const Value& input) {
