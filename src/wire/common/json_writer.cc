@@ -52,7 +52,7 @@ void AppendNumber(std::string& out, Number n) {
 // The compact form written straight into one string: nlohmann's dump spends
 // most of its time on strings a character at a time (a sixth of an APIv4
 // get's own work); the output is the same byte for byte.
-void Append(std::string& out, const Value& v) {
+void Append(std::string& out, const Value& v, StringValueWriter strings) {
   switch (v.type()) {
     case Value::value_t::null:
       out += "null";
@@ -67,7 +67,9 @@ void Append(std::string& out, const Value& v) {
       AppendNumber(out, v.get<uint64_t>());
       return;
     case Value::value_t::string:
-      AppendString(out, v.get_ref<const std::string&>());
+      if (strings == nullptr || !strings(out, v.get_ref<const std::string&>())) {
+        AppendString(out, v.get_ref<const std::string&>());
+      }
       return;
     case Value::value_t::object: {
       out += '{';
@@ -77,7 +79,7 @@ void Append(std::string& out, const Value& v) {
         first = false;
         AppendString(out, key);
         out += ':';
-        Append(out, member);
+        Append(out, member, strings);
       }
       out += '}';
       return;
@@ -88,7 +90,7 @@ void Append(std::string& out, const Value& v) {
       for (const Value& element : v) {
         if (!first) out += ',';
         first = false;
-        Append(out, element);
+        Append(out, element, strings);
       }
       out += ']';
       return;
@@ -105,24 +107,24 @@ std::string ToJson(const Value& v) {
   try {
     std::string out;
     out.reserve(4096);  // a whole record's answer fits without growing
-    Append(out, v);
+    Append(out, v, nullptr);
     return out;
   } catch (...) {
     return "null";  // allocation failure, as in Dump
   }
 }
 
-void AppendJson(std::string& out, const Value& v) {
+void AppendJson(std::string& out, const Value& v) { AppendJson(out, v, nullptr); }
+
+void AppendJson(std::string& out, const Value& v, StringValueWriter strings) {
   size_t size = out.size();
   try {
-    Append(out, v);
+    Append(out, v, strings);
   } catch (...) {
     out.resize(size);
     out += "null";  // allocation failure, as in Dump
   }
 }
-
-void AppendJsonString(std::string& out, const std::string& s) { AppendString(out, s); }
 
 std::string ToJsonPretty(const Value& v) { return Dump(v, 4); }
 

@@ -53,35 +53,12 @@ Value SeparateValues(const Value& v, bool as_arrays) {
   return v;
 }
 
-// The compact JSON of SeparateValues(v, true), written without building
-// that copy of the whole answer: only a string holding separators becomes
-// a list.
-void AppendSeparatedJson(std::string& out, const Value& v) {
-  if (v.is_object()) {
-    out += '{';
-    bool first = true;
-    for (const auto& [key, member] : v.items()) {
-      if (!first) out += ',';
-      first = false;
-      AppendJsonString(out, key);
-      out += ':';
-      AppendSeparatedJson(out, member);
-    }
-    out += '}';
-  } else if (v.is_array()) {
-    out += '[';
-    bool first = true;
-    for (const Value& element : v) {
-      if (!first) out += ',';
-      first = false;
-      AppendSeparatedJson(out, element);
-    }
-    out += ']';
-  } else if (v.is_string() && v.get_ref<const std::string&>().find(kSeparator) != std::string::npos) {
-    AppendJson(out, SeparateValues(v, /*as_arrays=*/true));
-  } else {
-    AppendJson(out, v);
-  }
+// A multi-value as the list SeparateValues(v, true) makes of it; false
+// for any other string.
+bool SeparatedList(std::string& out, const std::string& s) {
+  if (s.find(kSeparator) == std::string::npos) return false;
+  AppendJson(out, SeparateValues(Value(s), /*as_arrays=*/true));
+  return true;
 }
 
 bool Falsy(const Value& v) {
@@ -153,14 +130,12 @@ bool IsV3Error(const Value& body) {
 
 std::string RenderV3Json(const Value& body, bool pretty) {
   if (pretty) return ToJsonPretty(SeparateValues(body, /*as_arrays=*/true));
-  try {
-    std::string out;
-    out.reserve(4096);
-    AppendSeparatedJson(out, body);
-    return out;
-  } catch (...) {
-    return "null";  // allocation failure, as wire::ToJson answers it
-  }
+  // The compact form written from `body` itself, not from a copy of the
+  // whole answer with its multi-values made lists.
+  std::string out;
+  out.reserve(4096);
+  AppendJson(out, body, SeparatedList);
+  return out;
 }
 
 std::string RenderV3Xml(const Value& input) {
