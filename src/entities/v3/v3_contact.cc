@@ -9,7 +9,6 @@
 #include <map>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 
 #include "api/custom_data.h"
 #include "api/field_values.h"
@@ -361,13 +360,22 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
   const ContactSelection& sel = cq.selection;
   // The selected columns, resolved once for all rows: the stored rows hold
   // them in the query's select order (looked up by name if they do not).
-  std::unordered_map<std::string_view, size_t> position;
-  for (size_t i = 0; i < cq.query.select.size(); ++i) position.emplace(cq.query.select[i], i);
+  // BuildQuery selected them in Columns() order after "id", so each is
+  // found by looking ahead from the last one found, not through a hash of
+  // 80 paths per call (a path selected twice reads the same value at
+  // either place).
+  const std::vector<std::string>& select = cq.query.select;
   std::vector<std::pair<const Column*, std::optional<size_t>>> wanted;
+  size_t next = 0;
   for (const Column& c : Columns()) {
     if (!sel.keys.Has(c)) continue;
-    auto at = position.find(c.path);
-    wanted.emplace_back(&c, at == position.end() ? std::nullopt : std::optional<size_t>(at->second));
+    std::optional<size_t> at;
+    for (size_t n = 0; n < select.size() && !at; ++n) {
+      size_t i = (next + n) % select.size();
+      if (select[i] == c.path) at = i;
+    }
+    if (at) next = *at + 1;
+    wanted.emplace_back(&c, at);
   }
   for (const Value& row : rows) {
     std::string id = api::ValueAsText(row["id"]);

@@ -924,6 +924,7 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
   column_of.reserve(sel.items.size());
   std::vector<size_t> item_columns;
   item_columns.reserve(sel.items.size());
+  q.select.reserve(sel.items.size());
   for (const SelectItem* item : sel.items) {
     if (item->is_virtual) {
       item_columns.push_back(0);

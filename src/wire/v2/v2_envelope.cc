@@ -16,16 +16,23 @@ bool IsHierarchical(const Value& v) {
   return false;
 }
 
-// PHP's array_merge on the top level: integer keys are renumbered, so an
-// object whose keys are all integers becomes a list.
-Value RenumberTopLevel(const Value& v) {
-  if (!v.is_object() || v.empty()) return v;
+// The compact JSON of `v` after PHP's array_merge on the top level:
+// integer keys are renumbered, so an object whose keys are all integers
+// becomes a list. Written from `v` itself, without a renumbered copy.
+std::string RenumberedJson(const Value& v) {
+  if (!v.is_object() || v.empty()) return ToJson(v);
   for (const auto& [k, x] : v.items()) {
-    if (!ParseInt64(k)) return v;
+    if (!ParseInt64(k)) return ToJson(v);
   }
-  Value list = Value::array();
-  for (const auto& [k, x] : v.items()) list.push_back(x);
-  return list;
+  std::string out = "[";
+  bool first = true;
+  for (const auto& [k, x] : v.items()) {
+    if (!first) out += ',';
+    first = false;
+    AppendJson(out, x);
+  }
+  out += ']';
+  return out;
 }
 
 }  // namespace
@@ -54,19 +61,26 @@ Value V2RestError(const std::string& message) {
 }
 
 std::string RenderV2Json(const Value& normalized) {
-  std::string json = ToJson(RenumberTopLevel(normalized));
+  std::string json = RenumberedJson(normalized);
+  if (json.find(",{") == std::string::npos) return json;
   std::string out;
   out.reserve(json.size() + 16);
-  // ",{" -> "\n,{" outside strings, as CRM_Utils_REST::output did.
+  // ",{" -> "\n,{" outside strings, as CRM_Utils_REST::output did; the
+  // bytes between two such places copied at once.
   bool in_string = false;
+  size_t copied = 0;
   for (size_t i = 0; i < json.size(); ++i) {
     char c = json[i];
     if (c == '"' && (i == 0 || json[i - 1] != '\\' || (i >= 2 && json[i - 2] == '\\'))) {
       in_string = !in_string;
     }
-    if (!in_string && c == ',' && i + 1 < json.size() && json[i + 1] == '{') out += '\n';
-    out += c;
+    if (!in_string && c == ',' && i + 1 < json.size() && json[i + 1] == '{') {
+      out.append(json, copied, i - copied);
+      out += '\n';
+      copied = i;
+    }
   }
+  out.append(json, copied, std::string::npos);
   return out;
 }
 

@@ -22,6 +22,15 @@ TEST(V2EnvelopeTest, ContactListBecomesJsonArrayWithNewlines) {
             "[{\"contact_id\":\"4\"}\n,{\"contact_id\":\"5\"}]");
 }
 
+TEST(V2EnvelopeTest, NewlinesOnlyBetweenRowsNotInsideStrings) {
+  Value rows{{"4", {{"note", "a,{b"}, {"x", {{"y", 1}}}}}, {"5", {{"q", "\"{,{"}}}};
+  EXPECT_EQ(RenderV2Json(NormalizeV2Result(rows)),
+            "[{\"note\":\"a,{b\",\"x\":{\"y\":1}}\n,{\"q\":\"\\\"{,{\"}]");
+  // Keys that are not all integers keep the object.
+  Value keyed{{"4", {{"a", 1}}}, {"b", {{"c", 2}}}};
+  EXPECT_EQ(RenderV2Json(NormalizeV2Result(keyed)), "{\"4\":{\"a\":1},\"b\":{\"c\":2}}");
+}
+
 TEST(V2EnvelopeTest, XmlHasOneResultPerContactAndEscapes) {
   Value rows{{"4", {{"contact_id", "4"}, {"display_name", "Tom & \"Jerry\" <x>"}}}};
   std::string xml = RenderV2Xml(NormalizeV2Result(rows));

@@ -53,6 +53,14 @@ Value SeparateValues(const Value& v, bool as_arrays) {
   return v;
 }
 
+// A multi-value as the list SeparateValues(v, true) makes of it; false
+// for any other string.
+bool SeparatedList(std::string& out, const std::string& s) {
+  if (s.find(kSeparator) == std::string::npos) return false;
+  AppendJson(out, SeparateValues(Value(s), /*as_arrays=*/true));
+  return true;
+}
+
 bool Falsy(const Value& v) {
   if (v.is_null()) return true;
   if (v.is_boolean()) return !v.get<bool>();
@@ -121,8 +129,13 @@ bool IsV3Error(const Value& body) {
 }
 
 std::string RenderV3Json(const Value& body, bool pretty) {
-  Value separated = SeparateValues(body, /*as_arrays=*/true);
-  return pretty ? ToJsonPretty(separated) : ToJson(separated);
+  if (pretty) return ToJsonPretty(SeparateValues(body, /*as_arrays=*/true));
+  // The compact form written from `body` itself, not from a copy of the
+  // whole answer with its multi-values made lists.
+  std::string out;
+  out.reserve(4096);
+  AppendJson(out, body, SeparatedList);
+  return out;
 }
 
 std::string RenderV3Xml(const Value& input) {
