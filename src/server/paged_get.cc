@@ -29,17 +29,19 @@ std::optional<int64_t> NonNegative(const Value& v) {
   return n;
 }
 
-// A sort naming only the id (by a name in `id_names`), ascending or
-// descending, or none: a total order, so pages read by offset are the
-// answer cut in pieces.
-bool SortsById(const Value* sort, std::initializer_list<std::string_view> id_names) {
-  if (sort == nullptr || sort->is_null()) return true;
-  if (!sort->is_string()) return false;
+// The direction of a sort naming only the id (by a name in `id_names`),
+// ascending or descending, or none ("asc"): a total order, so pages read by
+// offset are the answer cut in pieces. nullopt for any other sort.
+std::optional<std::string> IdSortDirection(const Value* sort,
+                                           std::initializer_list<std::string_view> id_names) {
+  if (sort == nullptr || sort->is_null()) return "asc";
+  if (!sort->is_string()) return std::nullopt;
   std::vector<std::string_view> words = Split(TrimAscii(sort->get_ref<const std::string&>()), ' ', true);
-  if (words.empty()) return true;
-  return std::find(id_names.begin(), id_names.end(), words[0]) != id_names.end() &&
-         (words.size() == 1 || (words.size() == 2 && (EqualsIgnoreCase(words[1], "asc") ||
-                                                       EqualsIgnoreCase(words[1], "desc"))));
+  if (words.empty()) return "asc";
+  if (std::find(id_names.begin(), id_names.end(), words[0]) == id_names.end()) return std::nullopt;
+  if (words.size() == 1 || (words.size() == 2 && EqualsIgnoreCase(words[1], "asc"))) return "asc";
+  if (words.size() == 2 && EqualsIgnoreCase(words[1], "desc")) return "desc";
+  return std::nullopt;
 }
 
 // `text` less `head_end` bytes at its start and `tail` at its end: the rows
@@ -59,6 +61,12 @@ StatusOr<std::string> Between(std::string text, size_t head_end, std::string_vie
 struct Dialect {
   // The get reading `limit` rows from `offset` on.
   std::function<api::ApiCall(int64_t offset, int64_t limit)> page_call;
+  // Optional, with `last_id`: the get reading `limit` rows that follow the
+  // row with id `last` in the answer's order. A page read so costs the same
+  // wherever it is; one read by offset costs the rows before it too.
+  std::function<api::ApiCall(int64_t last, int64_t limit)> page_after;
+  // The id of a page's last row, when the page shows it.
+  std::function<std::optional<int64_t>(const Value& result)> last_id;
   // Counts every row the get matches, limit and offset aside (a number).
   api::ApiCall count_call;
   // The rows a page's result holds.
@@ -92,8 +100,10 @@ class OffsetPages {
   StatusOr<Value> Read() {
     int64_t want = std::min(kStreamPageRows, rows_ - fetched_);
     api::ScopedRequestBudget active(budget_);
-    KITH_ASSIGN_OR_RETURN(Value result,
-                          dispatcher_.RunIn(*txn_, dialect_.page_call(offset_ + fetched_, want), caller_));
+    api::ApiCall call = fetched_ > 0 && last_id_ && dialect_.page_after
+                            ? dialect_.page_after(*last_id_, want)
+                            : dialect_.page_call(offset_ + fetched_, want);
+    KITH_ASSIGN_OR_RETURN(Value result, dispatcher_.RunIn(*txn_, std::move(call), caller_));
     KITH_ASSIGN_OR_RETURN(int64_t got, dialect_.rows_in(result));
     // One read transaction: the pages hold what the count counted.
     if (got != want) {
@@ -101,6 +111,7 @@ class OffsetPages {
                       std::to_string(want));
     }
     fetched_ += got;
+    last_id_ = dialect_.last_id ? dialect_.last_id(result) : std::nullopt;
     return result;
   }
 
@@ -127,6 +138,7 @@ class OffsetPages {
   const int64_t rows_;
   int64_t fetched_ = 0;
   int64_t pages_ = 0;
+  std::optional<int64_t> last_id_;  // of the last page read, when it showed it
 };
 
 // The answer after its first page: one page per piece, then its tail.
@@ -211,8 +223,8 @@ StreamedGet StreamV3Get(const api::Dispatcher& dispatcher, const auth::Caller& c
   const Value* offset_given = pick("offset", {"option.offset", "option_offset", "offset"});
   std::optional<int64_t> limit = limit_given != nullptr ? NonNegative(*limit_given) : std::optional<int64_t>(25);
   std::optional<int64_t> offset = offset_given != nullptr ? NonNegative(*offset_given) : std::optional<int64_t>(0);
-  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) ||
-      !SortsById(pick("sort", {"option.sort", "option_sort", "sort"}), {"id"})) {
+  std::optional<std::string> direction = IdSortDirection(pick("sort", {"option.sort", "option_sort", "sort"}), {"id"});
+  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) || !direction) {
     return not_streamed;
   }
   Dialect d;
@@ -225,6 +237,33 @@ StreamedGet StreamV3Get(const api::Dispatcher& dispatcher, const auth::Caller& c
     o["offset"] = from;
     return api::ApiCall{entity, "get", std::move(p), 3};
   };
+  // A Contact's later pages by id: the rows past the last one read, through
+  // contact_id (a filter on `id` would also change the answer's keys: a get
+  // naming its id shows no contact_is_deleted). Other entities' gets are
+  // single tables, whose pages by offset stay cheap.
+  if (entity == "Contact" && !params.contains("contact_id")) {
+    d.page_after = [entity, params, op = *direction == "asc" ? ">" : "<"](int64_t last, int64_t n) {
+      Value p = params;
+      Value& o = p["options"];
+      if (!o.is_object()) o = Value::object();
+      o["limit"] = n;
+      o["offset"] = 0;
+      p["contact_id"] = Value{{op, last}};
+      return api::ApiCall{entity, "get", std::move(p), 3};
+    };
+    d.last_id = [](const Value& result) -> std::optional<int64_t> {
+      auto found = result.find("values");
+      if (found == result.end()) return std::nullopt;
+      const Value& values = *found;
+      if (!(values.is_array() || values.is_object()) || values.empty()) return std::nullopt;
+      const Value& row = values.back();  // the last row of a list or of an object keyed by id
+      auto id = row.find("id");
+      if (id == row.end()) return std::nullopt;
+      if (id->is_number_integer()) return id->get<int64_t>();
+      if (id->is_string()) return ParseInt64(id->get_ref<const std::string&>());
+      return std::nullopt;
+    };
+  }
   d.count_call = api::ApiCall{entity, "getcount", params, 3};
   d.rows_in = [](const Value& result) -> StatusOr<int64_t> {
     auto values = result.find("values");
@@ -280,7 +319,7 @@ StreamedGet StreamV2ContactGet(const api::Dispatcher& dispatcher, const auth::Ca
   };
   std::optional<int64_t> limit = given("rowCount") != nullptr ? NonNegative(*given("rowCount")) : std::optional<int64_t>(25);
   std::optional<int64_t> offset = given("offset") != nullptr ? NonNegative(*given("offset")) : std::optional<int64_t>(0);
-  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) || !SortsById(given("sort"), {"id", "contact_id"})) {
+  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) || !IdSortDirection(given("sort"), {"id", "contact_id"})) {
     return not_streamed;
   }
   Dialect d;

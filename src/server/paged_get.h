@@ -1,8 +1,10 @@
 // Gets of APIv3 (any stored entity's get) and of the 3.2 dialect
 // (contact/get and contact/search) too large to hold at once, streamed as
 // APIv4's are (v4_stream.h): the rows are counted, then read in pages of
-// kStreamPageRows by offset in one read transaction (rows in id order, a
-// total order, so the pages are the whole answer cut in pieces), and each
+// kStreamPageRows in one read transaction (rows in id order, a total order,
+// so the pages are the whole answer cut in pieces; an APIv3 Contact.get
+// reads each page after the first by id, past the last row read, the
+// others by offset), and each
 // page is written to the client as it is read (http::BodySource, chunked).
 // Each page is rendered by the dialect's own renderer (wire/v3, wire/v2)
 // and its rows cut out of that text, so the bytes are those of the answer
