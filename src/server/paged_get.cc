@@ -44,6 +44,19 @@ std::optional<std::string> IdSortDirection(const Value* sort,
   return std::nullopt;
 }
 
+// The id (under `key`) of the last of `rows`, a list or an object keyed by
+// id, when it shows one.
+std::optional<int64_t> LastRowId(const Value& rows, const char* key) {
+  if (!(rows.is_array() || rows.is_object()) || rows.empty()) return std::nullopt;
+  const Value& row = rows.back();
+  if (!row.is_object()) return std::nullopt;
+  auto id = row.find(key);
+  if (id == row.end()) return std::nullopt;
+  if (id->is_number_integer()) return id->get<int64_t>();
+  if (id->is_string()) return ParseInt64(id->get_ref<const std::string&>());
+  return std::nullopt;
+}
+
 // `text` less `head_end` bytes at its start and `tail` at its end: the rows
 // of a page as the dialect's renderer wrote them.
 StatusOr<std::string> Between(std::string text, size_t head_end, std::string_view tail) {
@@ -252,16 +265,8 @@ StreamedGet StreamV3Get(const api::Dispatcher& dispatcher, const auth::Caller& c
       return api::ApiCall{entity, "get", std::move(p), 3};
     };
     d.last_id = [](const Value& result) -> std::optional<int64_t> {
-      auto found = result.find("values");
-      if (found == result.end()) return std::nullopt;
-      const Value& values = *found;
-      if (!(values.is_array() || values.is_object()) || values.empty()) return std::nullopt;
-      const Value& row = values.back();  // the last row of a list or of an object keyed by id
-      auto id = row.find("id");
-      if (id == row.end()) return std::nullopt;
-      if (id->is_number_integer()) return id->get<int64_t>();
-      if (id->is_string()) return ParseInt64(id->get_ref<const std::string&>());
-      return std::nullopt;
+      auto values = result.find("values");
+      return values == result.end() ? std::nullopt : LastRowId(*values, "id");
     };
   }
   d.count_call = api::ApiCall{entity, "getcount", params, 3};
@@ -319,7 +324,8 @@ StreamedGet StreamV2ContactGet(const api::Dispatcher& dispatcher, const auth::Ca
   };
   std::optional<int64_t> limit = given("rowCount") != nullptr ? NonNegative(*given("rowCount")) : std::optional<int64_t>(25);
   std::optional<int64_t> offset = given("offset") != nullptr ? NonNegative(*given("offset")) : std::optional<int64_t>(0);
-  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) || !IdSortDirection(given("sort"), {"id", "contact_id"})) {
+  std::optional<std::string> direction = IdSortDirection(given("sort"), {"id", "contact_id"});
+  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) || !direction) {
     return not_streamed;
   }
   Dialect d;
@@ -330,6 +336,16 @@ StreamedGet StreamV2ContactGet(const api::Dispatcher& dispatcher, const auth::Ca
     p["offset"] = from;
     return api::ApiCall{entity, action, std::move(p), 2};
   };
+  // Later pages by contact_id past the last row read (the request names
+  // none: such a get is not streamed).
+  d.page_after = [entity, action, params, op = *direction == "asc" ? ">" : "<"](int64_t last, int64_t n) {
+    Value p = params;
+    p["rowCount"] = n;
+    p["offset"] = 0;
+    p["contact_id"] = Value{{op, last}};
+    return api::ApiCall{entity, action, std::move(p), 2};
+  };
+  d.last_id = [](const Value& result) { return LastRowId(result, "contact_id"); };
   d.count_call = api::ApiCall{entity, "search_count", params, 2};
   d.rows_in = [](const Value& result) -> StatusOr<int64_t> {
     if (!result.is_object()) return Internal("a page of a 3.2 contact get answered no rows");

@@ -3,8 +3,8 @@
 // APIv4's are (v4_stream.h): the rows are counted, then read in pages of
 // kStreamPageRows in one read transaction (rows in id order, a total order,
 // so the pages are the whole answer cut in pieces; an APIv3 Contact.get
-// reads each page after the first by id, past the last row read, the
-// others by offset), and each
+// and the 3.2 gets read each page after the first by id, past the last row
+// read, other APIv3 gets by offset), and each
 // page is written to the client as it is read (http::BodySource, chunked).
 // Each page is rendered by the dialect's own renderer (wire/v3, wire/v2)
 // and its rows cut out of that text, so the bytes are those of the answer

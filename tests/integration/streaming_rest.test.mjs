@@ -224,6 +224,15 @@ describe('large APIv3 and 3.2 answers', () => {
       page: (offset, limit) => v2('contact/search', { ...base, rowCount: limit, offset }),
       frame: (t) => inner(t, '[', ']'), separator: '\n,', head: (h) => h,
     });
+    // Descending: the pages after the first are read below the last id.
+    const down = await v2('contact/search', { ...base, rowCount: 0, offset: 300, sort: 'contact_id DESC' });
+    streamed(down);
+    assert.equal(down.json()[0].first_name, `Row${RECORDS - 301}`);
+    await assertPagesMake(down.text, {
+      total, offset: 300,
+      page: (offset, limit) => v2('contact/search', { ...base, rowCount: limit, offset, sort: 'contact_id DESC' }),
+      frame: (t) => inner(t, '[', ']'), separator: '\n,', head: (h) => h,
+    });
     const sorted = await v2('contact/get', { ...base, rowCount: 0, sort: 'first_name' });
     whole(sorted);
     assert.equal(sorted.json().length, RECORDS);
