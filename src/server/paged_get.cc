@@ -29,18 +29,19 @@ std::optional<int64_t> NonNegative(const Value& v) {
   return n;
 }
 
-// The direction of a sort naming only the id (by a name in `id_names`),
-// ascending or descending, or none ("asc"): a total order, so pages read by
-// offset are the answer cut in pieces. nullopt for any other sort.
-std::optional<std::string> IdSortDirection(const Value* sort,
-                                           std::initializer_list<std::string_view> id_names) {
-  if (sort == nullptr || sort->is_null()) return "asc";
+// For a sort naming only the id (by a name in `id_names`), ascending or
+// descending, or none (ascending): a total order, so pages read by offset
+// are the answer cut in pieces. Answers the comparison that finds the rows
+// after a given id in that order (">" or "<"); nullopt for any other sort.
+std::optional<const char*> IdSortAfter(const Value* sort,
+                                       std::initializer_list<std::string_view> id_names) {
+  if (sort == nullptr || sort->is_null()) return ">";
   if (!sort->is_string()) return std::nullopt;
   std::vector<std::string_view> words = Split(TrimAscii(sort->get_ref<const std::string&>()), ' ', true);
-  if (words.empty()) return "asc";
+  if (words.empty()) return ">";
   if (std::find(id_names.begin(), id_names.end(), words[0]) == id_names.end()) return std::nullopt;
-  if (words.size() == 1 || (words.size() == 2 && EqualsIgnoreCase(words[1], "asc"))) return "asc";
-  if (words.size() == 2 && EqualsIgnoreCase(words[1], "desc")) return "desc";
+  if (words.size() == 1 || (words.size() == 2 && EqualsIgnoreCase(words[1], "asc"))) return ">";
+  if (words.size() == 2 && EqualsIgnoreCase(words[1], "desc")) return "<";
   return std::nullopt;
 }
 
@@ -74,10 +75,12 @@ StatusOr<std::string> Between(std::string text, size_t head_end, std::string_vie
 struct Dialect {
   // The get reading `limit` rows from `offset` on.
   std::function<api::ApiCall(int64_t offset, int64_t limit)> page_call;
-  // Optional, with `last_id`: the get reading `limit` rows that follow the
-  // row with id `last` in the answer's order. A page read so costs the same
-  // wherever it is; one read by offset costs the rows before it too.
-  std::function<api::ApiCall(int64_t last, int64_t limit)> page_after;
+  // Optional: the parameter that filters the get by id. Pages after the
+  // first are then read past the last row's id (page_call from offset 0,
+  // with `keyset_filter` {keyset_after: that id}): a page read so costs the
+  // same wherever it is; one read by offset costs the rows before it too.
+  std::string keyset_filter;
+  const char* keyset_after = ">";
   // The id of a page's last row, when the page shows it.
   std::function<std::optional<int64_t>(const Value& result)> last_id;
   // Counts every row the get matches, limit and offset aside (a number).
@@ -96,9 +99,9 @@ struct Dialect {
 // The pages of one get, read by offset in one transaction under a budget
 // of its own: a copy of the request's, so its time and rows go on counting
 // after the route has returned.
-class OffsetPages {
+class GetPages {
  public:
-  OffsetPages(const api::Dispatcher& dispatcher, const auth::Caller& caller, Dialect dialect,
+  GetPages(const api::Dispatcher& dispatcher, const auth::Caller& caller, Dialect dialect,
               std::unique_ptr<store::Transaction> txn, const api::RequestBudget& budget,
               int64_t offset, int64_t rows)
       : dispatcher_(dispatcher),
@@ -113,9 +116,9 @@ class OffsetPages {
   StatusOr<Value> Read() {
     int64_t want = std::min(kStreamPageRows, rows_ - fetched_);
     api::ScopedRequestBudget active(budget_);
-    api::ApiCall call = fetched_ > 0 && last_id_ && dialect_.page_after
-                            ? dialect_.page_after(*last_id_, want)
-                            : dialect_.page_call(offset_ + fetched_, want);
+    const bool by_keyset = fetched_ > 0 && last_id_ && !dialect_.keyset_filter.empty();
+    api::ApiCall call = dialect_.page_call(by_keyset ? 0 : offset_ + fetched_, want);
+    if (by_keyset) call.params[dialect_.keyset_filter] = Value{{dialect_.keyset_after, *last_id_}};
     KITH_ASSIGN_OR_RETURN(Value result, dispatcher_.RunIn(*txn_, std::move(call), caller_));
     KITH_ASSIGN_OR_RETURN(int64_t got, dialect_.rows_in(result));
     // One read transaction: the pages hold what the count counted.
@@ -157,7 +160,7 @@ class OffsetPages {
 // The answer after its first page: one page per piece, then its tail.
 class PagedBody final : public http::BodySource {
  public:
-  PagedBody(std::unique_ptr<OffsetPages> pages, std::string tail)
+  PagedBody(std::unique_ptr<GetPages> pages, std::string tail)
       : pages_(std::move(pages)), tail_(std::move(tail)) {}
 
   Piece Next(std::string& out) override {
@@ -178,7 +181,7 @@ class PagedBody final : public http::BodySource {
   std::chrono::steady_clock::time_point deadline() const override { return pages_->deadline(); }
 
  private:
-  std::unique_ptr<OffsetPages> pages_;
+  std::unique_ptr<GetPages> pages_;
   const std::string tail_;
 };
 
@@ -202,7 +205,7 @@ StreamedGet Stream(const api::Dispatcher& dispatcher, const auth::Caller& caller
     return TooLarge("The answer would hold more than " + std::to_string(budget.limits().max_rows) +
                     " rows (chained rows included)");
   }
-  auto pages = std::make_unique<OffsetPages>(dispatcher, caller, std::move(dialect), std::move(*txn),
+  auto pages = std::make_unique<GetPages>(dispatcher, caller, std::move(dialect), std::move(*txn),
                                              budget, offset, rows);
   StatusOr<Value> first = pages->Read();
   if (!first.ok()) return not_streamed;
@@ -236,8 +239,8 @@ StreamedGet StreamV3Get(const api::Dispatcher& dispatcher, const auth::Caller& c
   const Value* offset_given = pick("offset", {"option.offset", "option_offset", "offset"});
   std::optional<int64_t> limit = limit_given != nullptr ? NonNegative(*limit_given) : std::optional<int64_t>(25);
   std::optional<int64_t> offset = offset_given != nullptr ? NonNegative(*offset_given) : std::optional<int64_t>(0);
-  std::optional<std::string> direction = IdSortDirection(pick("sort", {"option.sort", "option_sort", "sort"}), {"id"});
-  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) || !direction) {
+  std::optional<const char*> after = IdSortAfter(pick("sort", {"option.sort", "option_sort", "sort"}), {"id"});
+  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) || !after) {
     return not_streamed;
   }
   Dialect d;
@@ -255,15 +258,8 @@ StreamedGet StreamV3Get(const api::Dispatcher& dispatcher, const auth::Caller& c
   // naming its id shows no contact_is_deleted). Other entities' gets are
   // single tables, whose pages by offset stay cheap.
   if (entity == "Contact" && !params.contains("contact_id")) {
-    d.page_after = [entity, params, op = *direction == "asc" ? ">" : "<"](int64_t last, int64_t n) {
-      Value p = params;
-      Value& o = p["options"];
-      if (!o.is_object()) o = Value::object();
-      o["limit"] = n;
-      o["offset"] = 0;
-      p["contact_id"] = Value{{op, last}};
-      return api::ApiCall{entity, "get", std::move(p), 3};
-    };
+    d.keyset_filter = "contact_id";
+    d.keyset_after = *after;
     d.last_id = [](const Value& result) -> std::optional<int64_t> {
       auto values = result.find("values");
       return values == result.end() ? std::nullopt : LastRowId(*values, "id");
@@ -324,8 +320,8 @@ StreamedGet StreamV2ContactGet(const api::Dispatcher& dispatcher, const auth::Ca
   };
   std::optional<int64_t> limit = given("rowCount") != nullptr ? NonNegative(*given("rowCount")) : std::optional<int64_t>(25);
   std::optional<int64_t> offset = given("offset") != nullptr ? NonNegative(*given("offset")) : std::optional<int64_t>(0);
-  std::optional<std::string> direction = IdSortDirection(given("sort"), {"id", "contact_id"});
-  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) || !direction) {
+  std::optional<const char*> after = IdSortAfter(given("sort"), {"id", "contact_id"});
+  if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) || !after) {
     return not_streamed;
   }
   Dialect d;
@@ -338,13 +334,8 @@ StreamedGet StreamV2ContactGet(const api::Dispatcher& dispatcher, const auth::Ca
   };
   // Later pages by contact_id past the last row read (the request names
   // none: such a get is not streamed).
-  d.page_after = [entity, action, params, op = *direction == "asc" ? ">" : "<"](int64_t last, int64_t n) {
-    Value p = params;
-    p["rowCount"] = n;
-    p["offset"] = 0;
-    p["contact_id"] = Value{{op, last}};
-    return api::ApiCall{entity, action, std::move(p), 2};
-  };
+  d.keyset_filter = "contact_id";
+  d.keyset_after = *after;
   d.last_id = [](const Value& result) { return LastRowId(result, "contact_id"); };
   d.count_call = api::ApiCall{entity, "search_count", params, 2};
   d.rows_in = [](const Value& result) -> StatusOr<int64_t> {
