@@ -9,7 +9,10 @@
 // total_count}; an id alone deletes that row. Note and Tag: the columns
 // their create answers show as CiviCRM's BAO set them.
 #include <algorithm>
+#include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "api/field_values.h"
 #include "base/clock.h"
@@ -60,12 +63,36 @@ StatusOr<Value> ActivityCreate(ActionContext& ctx, const V3Hooks& hooks) {
   return answer;
 }
 
-// Each row's source contact, its display and sort name.
-Status AddSources(ActionContext& ctx, Value& rows) {
+// The ids of `rows`, an APIv3 answer's values keyed by id.
+std::vector<int64_t> RowIds(const Value& rows) {
   std::vector<int64_t> ids;
   for (const auto& [key, row] : rows.items()) {
     if (auto id = ParseInt64(key)) ids.push_back(*id);
   }
+  return ids;
+}
+
+// The rows of `entity` with these ids, `select` (naming "id") of each, by id.
+StatusOr<std::map<int64_t, Value>> SelectByIds(ActionContext& ctx, const char* entity,
+                                               std::vector<std::string> select,
+                                               const std::vector<int64_t>& ids) {
+  std::map<int64_t, Value> by_id;
+  if (ids.empty()) return by_id;
+  Query q;
+  q.entity = entity;
+  q.select = std::move(select);
+  q.where = Condition::Leaf("id", Op::kIn, Value(ids));
+  KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
+  for (Value& r : rows) {
+    int64_t id = r["id"].get<int64_t>();
+    by_id[id] = std::move(r);
+  }
+  return by_id;
+}
+
+// Each row's source contact, its display and sort name.
+Status AddSources(ActionContext& ctx, Value& rows) {
+  std::vector<int64_t> ids = RowIds(rows);
   KITH_ASSIGN_OR_RETURN(auto sources, ActivityContactsOf(ctx.txn, ids, ActivityRole::kSource));
   if (sources.empty()) return Status();
   Value contact_ids = Value::array();
@@ -95,21 +122,9 @@ Status AddSources(ActionContext& ctx, Value& rows) {
 // `activity_name`, where the row shows status_id, activity_type_id: CiviCRM's
 // get of a contact's activities (contact_id) answers them after the source.
 Status AddTypeNames(ActionContext& ctx, Value& rows) {
-  Value ids = Value::array();
-  for (const auto& [key, row] : rows.items()) {
-    if (auto id = ParseInt64(key)) ids.push_back(*id);
-  }
-  if (ids.empty()) return Status();
-  Query q;
-  q.entity = "Activity";
-  q.select = {"id", "activity_type_id:name", "status_id:label"};
-  q.where = Condition::Leaf("id", Op::kIn, std::move(ids));
-  KITH_ASSIGN_OR_RETURN(auto types, ctx.txn.Select(q));
-  std::map<int64_t, Value> by_id;
-  for (Value& t : types) {
-    int64_t id = t["id"].get<int64_t>();
-    by_id[id] = std::move(t);
-  }
+  KITH_ASSIGN_OR_RETURN(auto by_id, SelectByIds(ctx, "Activity",
+                                                {"id", "activity_type_id:name", "status_id:label"},
+                                                RowIds(rows)));
   for (auto& [key, row] : rows.items()) {
     auto id = ParseInt64(key);
     auto t = id ? by_id.find(*id) : by_id.end();
@@ -152,27 +167,12 @@ StatusOr<std::set<int64_t>> ActivitiesWithContacts(ActionContext& ctx, const std
 // for them (or their names): the ids as a list, the names keyed by id
 // ([] when the activity has none), as CiviCRM's v3 get fills them.
 Status AddRoleContacts(ActionContext& ctx, Value& rows, ActivityRole role, const std::string& prefix) {
-  std::vector<int64_t> ids;
-  for (const auto& [key, row] : rows.items()) {
-    if (auto id = ParseInt64(key)) ids.push_back(*id);
-  }
-  KITH_ASSIGN_OR_RETURN(auto contacts_of, ActivityContactsOf(ctx.txn, ids, role));
-  Value all = Value::array();
+  KITH_ASSIGN_OR_RETURN(auto contacts_of, ActivityContactsOf(ctx.txn, RowIds(rows), role));
+  std::vector<int64_t> all;
   for (const auto& [activity, contacts] : contacts_of) {
-    for (int64_t c : contacts) all.push_back(c);
+    all.insert(all.end(), contacts.begin(), contacts.end());
   }
-  std::map<int64_t, Value> names;
-  if (!all.empty()) {
-    Query q;
-    q.entity = "Contact";
-    q.select = {"id", "display_name", "sort_name"};
-    q.where = Condition::Leaf("id", Op::kIn, std::move(all));
-    KITH_ASSIGN_OR_RETURN(auto found, ctx.txn.Select(q));
-    for (Value& c : found) {
-      int64_t id = c["id"].get<int64_t>();
-      names[id] = std::move(c);
-    }
-  }
+  KITH_ASSIGN_OR_RETURN(auto names, SelectByIds(ctx, "Contact", {"id", "display_name", "sort_name"}, all));
   for (auto& [key, row] : rows.items()) {
     auto activity = ParseInt64(key);
     auto it = activity ? contacts_of.find(*activity) : contacts_of.end();
