@@ -93,15 +93,15 @@ std::optional<std::string> NormalizeDate(const std::string& raw, bool with_time)
 StatusOr<Value> CoerceFieldValue(const schema::Field& field, const Value& input) {
   if (input.is_null()) return Value(nullptr);
   if (field.serialized && (input.is_array() || input.is_object())) {
-    std::string joined;
+    std::vector<std::string> values;
     if (input.is_array()) {
-      for (const Value& v : input) joined += "\x01" + ValueAsText(v);
+      for (const Value& v : input) values.push_back(ValueAsText(v));
     } else {
       for (const auto& [k, v] : input.items()) {
-        if (ValueAsText(v) != "" && ValueAsText(v) != "0") joined += "\x01" + k;
+        if (ValueAsText(v) != "" && ValueAsText(v) != "0") values.push_back(k);
       }
     }
-    return Value(joined.empty() ? "" : joined + "\x01");
+    return Value(schema::JoinStoredValues(field, values));
   }
   if (input.is_object() || input.is_array()) return Invalid(field, input);
   switch (field.type) {

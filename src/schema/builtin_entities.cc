@@ -478,8 +478,8 @@ Entity Tag() {
       .Bool("is_selectable", "Display Tag?", true)
       .Bool("is_reserved", "Reserved")
       .Bool("is_tagset", "Tagset")
-      .Str("used_for", "Used For", 64).Default("\x01" "civicrm_contact" "\x01")
-          .Options("tag_used_for").Serialized()
+      .Str("used_for", "Used For", 64).Default("civicrm_contact")
+          .Options("tag_used_for").CommaSerialized()
       .Int("created_id", "Created By Contact ID").Fk("Contact")  // the caller's unless given
       .Str("color", "Color", 255)
       .DateTime("created_date", "Tag Created Date").Readonly().Input("Date");

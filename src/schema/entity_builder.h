@@ -72,6 +72,10 @@ class EntityBuilder {
   EntityBuilder& Readonly() { last().readonly = true; return *this; }
   EntityBuilder& Internal() { last().internal = true; return *this; }
   EntityBuilder& Serialized() { last().serialized = true; return *this; }
+  EntityBuilder& CommaSerialized() {
+    last().serialized = last().comma_separated = true;
+    return *this;
+  }
   EntityBuilder& WriteOnly() { last().internal = true; last().write_only = true; return *this; }
   EntityBuilder& Json() { last().json = true; return *this; }
   EntityBuilder& V4Only() { entity_.v3 = false; return *this; }

@@ -1,8 +1,23 @@
 #include "schema/schema.h"
 
+#include "base/strings.h"
 #include "schema/custom_schema.h"
 
 namespace kith::schema {
+
+std::string JoinStoredValues(const Field& field, const std::vector<std::string>& values) {
+  if (values.empty()) return "";
+  if (field.comma_separated) return Join(values, ",");
+  return "\x01" + Join(values, "\x01") + "\x01";
+}
+
+std::vector<std::string> SplitStoredValues(const Field& field, std::string_view stored) {
+  std::vector<std::string> out;
+  for (std::string_view part : Split(stored, field.comma_separated ? ',' : '\x01', /*skip_empty=*/true)) {
+    out.emplace_back(part);
+  }
+  return out;
+}
 
 std::string_view FieldTypeName(FieldType type) {
   switch (type) {

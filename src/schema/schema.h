@@ -42,6 +42,9 @@ struct Field {
   int max_length = 0;          // strings: 0 = unlimited
   bool unique = false;
   bool serialized = false;     // multi-valued, stored \x01-padded
+  // Serialized as "a,b" instead (CiviCRM's SERIALIZE_COMMA: Tag.used_for);
+  // APIv3 answers that text as it is stored.
+  bool comma_separated = false;
   bool readonly = false;       // computed by kith, ignored on write
   bool internal = false;       // never returned by a get (secrets)
   // An internal field an APIv4 create/update may still set (a webhook's
@@ -86,6 +89,11 @@ struct Field {
   // names it missing only when they are missing too.
   std::vector<std::string> made_from;
 };
+
+// A multi-valued field's values and their stored text ("\x01a\x01b\x01", or
+// "a,b" for a comma-separated field); an empty list is stored "".
+std::string JoinStoredValues(const Field& field, const std::vector<std::string>& values);
+std::vector<std::string> SplitStoredValues(const Field& field, std::string_view stored);
 
 // CiviCRM's schema requirement of a field (Field::CiviMeta::not_null, or
 // derived: ids, non-nullable flags and what a create requires).

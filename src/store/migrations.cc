@@ -1,6 +1,7 @@
 #include "store/migrations.h"
 
 #include "base/clock.h"
+#include "base/strings.h"
 #include "store/reference_data.h"
 
 namespace kith::store {
@@ -110,6 +111,26 @@ const std::vector<Migration>& AllMigrations() {
         {"Address", "street_unit"}, {"Address", "county_id"}, {"Address", "usps_adc"},
         {"Address", "manual_geo_code"}, {"Address", "timezone"}, {"Address", "master_id"},
         {"Phone", "mobile_provider_id"}}},
+      {12,
+       "a tag's used_for stored as CiviCRM stores it, comma-separated (tags created before were "
+       "stored \\x01-padded, CiviCRM's default tags comma-separated)",
+       {},
+       [](Transaction& txn) -> Status {
+         Query q;
+         q.entity = "Tag";
+         q.select = {"id", "used_for"};
+         q.where = Condition::Leaf("used_for", Op::kLike, "%\x01%");
+         KITH_ASSIGN_OR_RETURN(auto tags, txn.Select(q));
+         for (const Value& t : tags) {
+           std::string used_for;
+           const std::string& stored = t["used_for"].get_ref<const std::string&>();
+           for (std::string_view part : Split(stored, '\x01', /*skip_empty=*/true)) {
+             used_for += (used_for.empty() ? "" : ",") + std::string(part);
+           }
+           KITH_RETURN_IF_ERROR(txn.Update("Tag", t["id"].get<int64_t>(), {{"used_for", used_for}}));
+         }
+         return Status();
+       }},
   };
   return migrations;
 }

@@ -70,6 +70,25 @@ describe('Tag and EntityTag', () => {
     assert.deepEqual(types.values.map((v) => [v.value, v.name]), [['1', 'Activity Assignees'], ['2', 'Activity Source'], ['3', 'Activity Targets']]);
   });
 
+  test('used_for is one comma-separated list, whoever made the tag, and filters alike', async () => {
+    const both = (await v4('Tag', 'create', { values: { name: uniq('uf4_'), used_for: ['civicrm_contact', 'civicrm_activity'] } })).values[0];
+    const plain = (await v3('Tag', 'create', { name: uniq('uf3_') })).id;
+    const ids = [5, both.id, Number(plain)];
+    const having = async (item) => (await v4('Tag', 'get', {
+      select: ['id'], where: [['id', 'IN', ids], ['used_for', 'CONTAINS', item]], orderBy: { id: 'ASC' },
+    })).values.map((t) => t.id);
+    assert.deepEqual(await having('civicrm_contact'), [5, both.id, Number(plain)]);
+    assert.deepEqual(await having('civicrm_activity'), [both.id]);
+    assert.deepEqual(await having('civicrm'), []);  // an item, not a part of one
+    // APIv3 answers the column as CiviCRM stores it, and filters on an item.
+    const v3tags = await v3('Tag', 'get', { id: { IN: ids }, used_for: 'civicrm_contact', return: 'used_for', sequential: 1 });
+    assert.deepEqual(v3tags.values.map((t) => [Number(t.id), t.used_for]), [
+      [5, 'civicrm_contact'], [both.id, 'civicrm_contact,civicrm_activity'], [Number(plain), 'civicrm_contact'],
+    ]);
+    const onlyActivity = await v3('Tag', 'get', { id: { IN: ids }, used_for: 'civicrm_activity', sequential: 1 });
+    assert.deepEqual(onlyActivity.values.map((t) => Number(t.id)), [both.id]);
+  });
+
   test('v4 and v3 tag a contact; contacts are found by tag in every dialect', async () => {
     const last = uniq('Tag');
     const tim = await person('Tim', last);

@@ -39,7 +39,7 @@ StatusOr<Value> TagGet(ActionContext& ctx) {
     const Value& v = rows[0][f.name];
     if (v.is_null()) continue;  // 3.2 leaves NULL columns out
     std::string text = api::ValueAsText(v);
-    if (f.serialized) text = Join(api::SplitMultiValue(text), ",");
+    if (f.serialized) text = Join(schema::SplitStoredValues(f, text), ",");
     out[f.name] = text;
   }
   return out;

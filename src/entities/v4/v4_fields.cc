@@ -147,7 +147,7 @@ Value TypedColumn(const schema::Field& field, const Value& stored, const std::st
     std::string text = stored.is_string() ? stored.get<std::string>() : api::ValueAsText(stored);
     if (text.empty()) return nullptr;
     Value list = Value::array();
-    for (const std::string& part : api::SplitMultiValue(text)) list.push_back(part);
+    for (const std::string& part : schema::SplitStoredValues(field, text)) list.push_back(part);
     return list;
   }
   if (type_override == "Integer") {

@@ -614,8 +614,8 @@ struct WhereBuilder {
         }
         if (ref.field->serialized && (op == Op::kEq || op == Op::kNe) && operand.is_string() &&
             !operand.get<std::string>().empty()) {
-          // One value against a list column: the stored \x01 form.
-          operand = "\x01" + operand.get<std::string>() + "\x01";
+          // One value against a list column: the list of it, as stored.
+          operand = schema::JoinStoredValues(*ref.field, {operand.get<std::string>()});
         }
         return Condition::Leaf(path, op, operand);
     }

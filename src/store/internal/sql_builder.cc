@@ -673,11 +673,16 @@ class Builder {
       case Op::kContains:
       case Op::kNotContains: {
         std::string text = v.is_string() ? v.get<std::string>() : v.dump();
-        std::string pattern = (col.field && col.field->serialized)
-                                  ? "%\x01" + EscapeLike(text) + "\x01%"
-                                  : "%" + EscapeLike(text) + "%";
-        return LikeOperand(col) + (c.op == Op::kContains ? "" : " NOT") + Like() + bind(pattern) +
-               LikeEscape();
+        std::string operand = LikeOperand(col);
+        std::string pattern = "%" + EscapeLike(text) + "%";
+        if (col.field && col.field->comma_separated) {
+          // One item of "a,b": the list between commas holds ",item,".
+          operand = "(',' || " + operand + " || ',')";
+          pattern = "%," + EscapeLike(text) + ",%";
+        } else if (col.field && col.field->serialized) {
+          pattern = "%\x01" + EscapeLike(text) + "\x01%";
+        }
+        return operand + (c.op == Op::kContains ? "" : " NOT") + Like() + bind(pattern) + LikeEscape();
       }
       case Op::kRegexp:
       case Op::kNotRegexp:
