@@ -52,18 +52,36 @@ StatusOr<TagCounts> ChangeEntityTags(api::ActionContext& ctx, const std::string&
   return counts;
 }
 
-StatusOr<std::vector<std::string>> TagNames(store::Transaction& txn, const std::string& entity_table,
-                                            int64_t entity_id) {
+namespace {
+
+// The EntityTag rows of record `entity_id` of `entity_table`, in tag id order.
+StatusOr<std::vector<Value>> TagRows(store::Transaction& txn, const std::string& entity_table,
+                                     int64_t entity_id, std::vector<std::string> select) {
   Query q;
   q.entity = "EntityTag";
-  q.select = {"tag_id", "tag_id.name"};
+  q.select = std::move(select);
   q.where = Condition::And({Condition::Leaf("entity_id", Op::kEq, entity_id),
                             Condition::Leaf("entity_table", Op::kEq, entity_table)});
   q.order_by = {{"tag_id"}};
-  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  return txn.Select(q);
+}
+
+}  // namespace
+
+StatusOr<std::vector<std::string>> TagNames(store::Transaction& txn, const std::string& entity_table,
+                                            int64_t entity_id) {
+  KITH_ASSIGN_OR_RETURN(auto rows, TagRows(txn, entity_table, entity_id, {"tag_id", "tag_id.name"}));
   std::vector<std::string> names;
   for (const Value& r : rows) names.push_back(r["tag_id.name"].get<std::string>());
   return names;
+}
+
+StatusOr<std::vector<int64_t>> TagIds(store::Transaction& txn, const std::string& entity_table,
+                                      int64_t entity_id) {
+  KITH_ASSIGN_OR_RETURN(auto rows, TagRows(txn, entity_table, entity_id, {"tag_id"}));
+  std::vector<int64_t> ids;
+  for (const Value& r : rows) ids.push_back(r["tag_id"].get<int64_t>());
+  return ids;
 }
 
 Status DeleteContactTagsAndNotes(store::Transaction& txn, int64_t contact_id) {

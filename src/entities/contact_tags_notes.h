@@ -39,6 +39,9 @@ StatusOr<TagCounts> ChangeEntityTags(api::ActionContext& ctx, const std::string&
 // order.
 StatusOr<std::vector<std::string>> TagNames(store::Transaction& txn, const std::string& entity_table,
                                             int64_t entity_id);
+// Their ids.
+StatusOr<std::vector<int64_t>> TagIds(store::Transaction& txn, const std::string& entity_table,
+                                      int64_t entity_id);
 
 // Deletes the tags and notes of contact `contact_id` (before the contact
 // itself is deleted for real).

@@ -130,6 +130,16 @@ describe('Tag and EntityTag', () => {
 
     assert.deepEqual(await v3('EntityTag', 'delete', { entity_table: 'civicrm_contact', entity_id: tim, tag_id: t3id }),
       { is_error: 0, not_removed: 0, removed: 1, total_count: 1 });
+    // As in CiviCRM, a v3 delete names the tagged record, not the EntityTag's
+    // id; without a tag it removes every tag of the record.
+    const rowId = (await v4('EntityTag', 'get', { where: [['entity_id', '=', tim]] })).values[0].id;
+    assert.deepEqual(await v3('EntityTag', 'delete', { id: rowId }), { is_error: 1, error_message: 'contact_id is a required field' });
+    for (const tag of [t3id, 5]) await v3('EntityTag', 'create', { entity_id: tim, tag_id: tag });
+    assert.deepEqual(await v3('EntityTag', 'delete', { entity_id: tim }),
+      { is_error: 0, not_removed: 0, removed: 3, total_count: 3 });
+    assert.deepEqual(await v3('EntityTag', 'delete', { entity_id: tim }),
+      { is_error: 1, not_removed: 0, removed: 0, total_count: 0, error_message: 'Unable to remove tags' });
+    await v4('EntityTag', 'create', { values: { entity_table: 'civicrm_contact', entity_id: tim, tag_id: t4.id } });
     // A tag's delete takes its EntityTag rows along.
     await v4('Tag', 'delete', { where: [['id', '=', t4.id]] });
     assert.equal((await v4('EntityTag', 'get', { where: [['entity_id', '=', tim]] })).values.length, 0);

@@ -247,23 +247,31 @@ StatusOr<V3Rows> ActivityRows(ActionContext& ctx, const V3Hooks& hooks, const Va
 }
 
 // entity_id and tag_id as one id or a list; entity_table defaults to contacts.
+// A delete names records, not EntityTag ids, as CiviCRM's does: without a
+// record it is refused, without a tag it removes every tag of the first
+// record.
 StatusOr<Value> EntityTagChange(ActionContext& ctx, const V3Hooks& hooks, bool removing) {
   const Value& p = ctx.params;
-  if (p.contains("id") && !p.contains("tag_id")) {
-    return removing ? GenericDelete(ctx, "EntityTag", hooks) : GenericCreate(ctx, "EntityTag", hooks);
+  auto given = [&](const char* key) { return p.contains(key) && !api::ValueAsText(p[key]).empty(); };
+  if (!removing && p.contains("id") && !p.contains("tag_id")) return GenericCreate(ctx, "EntityTag", hooks);
+  bool records_given = given("entity_id") || given("contact_id");
+  if (removing && !records_given) {
+    // (returned by CiviCRM's function as a plain error, with no error_code)
+    return Value{{"is_error", 1}, {"error_message", "contact_id is a required field"}};
   }
   std::vector<std::string> missing;
-  for (const char* key : {"entity_id", "tag_id"}) {
-    if (!p.contains(key) || api::ValueAsText(p[key]).empty()) missing.push_back(key);
-  }
-  if (p.contains("contact_id") && !p.contains("entity_id")) missing.erase(missing.begin());
+  if (!records_given) missing.push_back("entity_id");
+  if (!given("tag_id") && !removing) missing.push_back("tag_id");
   if (!missing.empty()) return MandatoryMissing(missing);
-  const Value& records = p.contains("entity_id") ? p["entity_id"] : p["contact_id"];
+  std::string table = given("entity_table") ? api::ValueAsText(p["entity_table"]) : kContactTable;
+  const Value& records = given("entity_id") ? p["entity_id"] : p["contact_id"];
   KITH_ASSIGN_OR_RETURN(std::vector<int64_t> entity_ids, ContactIds(ctx, "entity_id", records));
-  KITH_ASSIGN_OR_RETURN(std::vector<int64_t> tag_ids, ContactIds(ctx, "tag_id", p["tag_id"]));
-  std::string table = p.contains("entity_table") && !api::ValueAsText(p["entity_table"]).empty()
-                          ? api::ValueAsText(p["entity_table"])
-                          : kContactTable;
+  std::vector<int64_t> tag_ids;
+  if (given("tag_id")) {
+    KITH_ASSIGN_OR_RETURN(tag_ids, ContactIds(ctx, "tag_id", p["tag_id"]));
+  } else if (!entity_ids.empty()) {
+    KITH_ASSIGN_OR_RETURN(tag_ids, TagIds(ctx.txn, table, entity_ids.front()));
+  }
   KITH_ASSIGN_OR_RETURN(TagCounts counts, ChangeEntityTags(ctx, table, entity_ids, tag_ids, removing));
   Value out{{"is_error", counts.changed == 0 ? 1 : 0},
             {removing ? "not_removed" : "not_added", counts.unchanged},
