@@ -187,6 +187,14 @@ describe('Note', () => {
     assert.match(got.values[0].modified_date, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     const list = await v3('Note', 'get', { entity_id: nadia, sequential: 1 });
     assert.equal(list.count, 2);
+    // APIv3 reads notes of contacts unless told otherwise (or given an id),
+    // as CiviCRM's get spec defaults entity_table.
+    const onGroup = await v3('Note', 'create', { entity_table: 'civicrm_group', entity_id: nadia, note: 'Of a group' });
+    assert.equal((await v3('Note', 'get', { entity_id: nadia })).count, 2);
+    assert.equal((await v3('Note', 'getcount', { entity_id: nadia })).result, 2);
+    assert.equal((await v3('Note', 'get', { entity_id: nadia, entity_table: 'civicrm_group' })).count, 1);
+    assert.equal((await v3('Note', 'get', { id: onGroup.id })).count, 1);
+    await v3('Note', 'delete', { id: onGroup.id });
 
     // To the trash: the notes stay; deleted for real: they go.
     await v4('Contact', 'delete', { where: [['id', '=', nadia]] });

@@ -121,10 +121,18 @@ class EntityActions {
     } else {
       count_ = [name](ActionContext& ctx, const Value& p) { return GenericCount(ctx, name, p); };
     }
-    // Every read checks its integer filters first, as CiviCRM's API layer does.
-    auto check = [name](ActionContext& ctx, const Value& p) -> StatusOr<Value> {
+    // Every read takes its spec's defaults and checks its integer filters
+    // first, as CiviCRM's API layer does.
+    auto check = [name, defaults = h.get_defaults](ActionContext& ctx, const Value& given) -> StatusOr<Value> {
       const schema::Entity* e = ctx.catalog.Find(name);
-      if (e == nullptr) return p;
+      if (e == nullptr) return given;
+      if (defaults.empty() || !api::ValueAsText(given.value("id", Value())).empty()) {
+        return CheckedFilters(ctx, *e, given);
+      }
+      Value p = given;
+      for (const auto& [k, v] : defaults.items()) {
+        if (!p.contains(k)) p[k] = v;
+      }
       return CheckedFilters(ctx, *e, p);
     };
     rows_ = [inner = rows_, check](ActionContext& ctx, const Value& p,

@@ -63,6 +63,9 @@ struct V3Hooks {
   std::set<std::string> create_digits;
   // api.default values applied on create when not given.
   Value create_defaults = Value::object();
+  // api.default values of its get spec, applied to a read that names no id
+  // (as CiviCRM's API layer applies a spec's defaults).
+  Value get_defaults = Value::object();
   // Fields APIv3's create spec marks api.required beyond the schema's.
   std::set<std::string> create_required;
   Value delete_result = 1;  // delete answers {"values": delete_result}

@@ -307,6 +307,7 @@ void AddActivityHooks(V3HooksTable& table) {
   note.create_required = {"note"};
   note.delete_missing = "Could not delete Note id ";  // (BAO deleteRecord)
   note.create_defaults = Value{{"entity_table", "civicrm_contact"}};
+  note.get_defaults = Value{{"entity_table", "civicrm_contact"}};
   V3Hooks& tag = table["Tag"];
   tag.create_echo = {"label", "used_for", "created_id"};
   tag.create_hidden = {"created_date"};
@@ -314,6 +315,7 @@ void AddActivityHooks(V3HooksTable& table) {
   V3Hooks& entity_tag = table["EntityTag"];
   entity_tag.create = [](ActionContext& ctx) { return EntityTagChange(ctx, V3Hooks{}, false); };
   entity_tag.remove = [](ActionContext& ctx) { return EntityTagChange(ctx, V3Hooks{}, true); };
+  entity_tag.get_defaults = Value{{"entity_table", kContactTable}};
 }
 
 }  // namespace kith::entities::v3
