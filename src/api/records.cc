@@ -5,6 +5,7 @@
 
 #include "api/field_values.h"
 #include "base/error_details.h"
+#include "store/bulk_writes.h"
 #include "store/txn_memo.h"
 
 namespace kith::api {
@@ -64,6 +65,51 @@ Status RunRules(ActionContext& ctx, const std::string& entity, const Value& reco
   return rules->before_write(ctx, record, changes, creating);
 }
 
+// The memo key of row `id` as LoadRecord reads it; "" for a view's rows
+// (other tables' writes change them).
+std::string RowKey(const schema::Entity& entity, int64_t id) {
+  if (!entity.derived.empty()) return std::string();
+  return "row\x1f" + entity.name + "\x1f" + std::to_string(entity.fields.size()) + "\x1f" +
+         std::to_string(id);
+}
+
+// Remembers row `id` as LoadRecord would read it now that `written` is
+// stored over `before` (the row as read; null for a new row, whose other
+// columns hold their defaults), so that an answer echoing it and the rules
+// that read it back (a contact's names after its email) read nothing. Kept
+// until the transaction writes to the entity again, as a read row is.
+// Nothing is remembered when a value's read form is not sure.
+void RememberWrittenRow(store::Transaction& txn, const schema::Entity& entity, int64_t id,
+                        const Value* before, const Value& written) {
+  std::string key = RowKey(entity, id);
+  if (key.empty()) return;
+  Value row = Value::object();
+  auto& columns = row.get_ref<Value::object_t&>();
+  columns.reserve(entity.fields.size());
+  for (const schema::Field& f : entity.fields) {
+    if (f.internal) continue;
+    if (f.name == "id") {
+      columns.Container::emplace_back(f.name, id);
+      continue;
+    }
+    auto given = written.find(f.name);
+    if (given != written.end()) {
+      std::optional<Value> read = store::ReadBack(f, *given);
+      if (!read) return;
+      columns.Container::emplace_back(f.name, *std::move(read));
+    } else if (before != nullptr) {
+      auto stored = before->find(f.name);
+      if (stored == before->end()) return;
+      columns.Container::emplace_back(f.name, *stored);
+    } else {
+      std::optional<Value> read = store::ReadBack(f, f.default_value);
+      if (!read) return;
+      columns.Container::emplace_back(f.name, *std::move(read));
+    }
+  }
+  store::Remember(txn, {entity.name}, key, std::move(row));
+}
+
 Status RunAfterRules(ActionContext& ctx, const std::string& entity, int64_t id,
                      const Value& written, bool creating) {
   const EntityRules* rules = GlobalRules().Find(entity);
@@ -74,7 +120,7 @@ Status RunAfterRules(ActionContext& ctx, const std::string& entity, int64_t id,
 }  // namespace
 
 StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Value values,
-                               Value* written) {
+                               Value* written, bool remember_row) {
   const schema::Entity* e = ctx.catalog.Find(entity);
   if (e == nullptr) return InvalidArgument("Unknown entity: " + entity);
   // Field names are distinct: appended without the ordered object's search
@@ -89,6 +135,7 @@ StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Va
   KITH_RETURN_IF_ERROR(RunRules(ctx, entity, record, values, /*creating=*/true));
   KITH_RETURN_IF_ERROR(CheckLinks(ctx, *e, values));
   KITH_ASSIGN_OR_RETURN(int64_t id, ctx.txn.Insert(entity, values));
+  if (remember_row) RememberWrittenRow(ctx.txn, *e, id, nullptr, values);
   KITH_RETURN_IF_ERROR(RunAfterRules(ctx, entity, id, values, /*creating=*/true));
   // Moved, not copied: every caller that asks for it drops it on an error.
   if (written != nullptr) *written = std::move(values);
@@ -125,7 +172,12 @@ Status UpdateRecord(ActionContext& ctx, const std::string& entity, int64_t id, V
     }
     if (old == nullptr || old->type() != v.type() || *old != v) differing[k] = v;
   }
-  if (!differing.empty()) KITH_RETURN_IF_ERROR(ctx.txn.Update(entity, id, differing));
+  if (!differing.empty()) {
+    KITH_RETURN_IF_ERROR(ctx.txn.Update(entity, id, differing));
+    // Read (and remembered) above, now written over: remembered as it is
+    // now (`record` still holds the stored value of every column not changed).
+    RememberWrittenRow(ctx.txn, *e, id, &record, changes);
+  }
   return RunAfterRules(ctx, entity, id, changes, /*creating=*/false);
 }
 
@@ -134,10 +186,8 @@ StatusOr<Value> LoadRecord(store::Transaction& txn, const schema::Entity& entity
   // reads the row back (a contact's names after its email) and the answer
   // that echoes it then read it once. Not a view's rows (other tables' writes
   // change them).
-  std::string key;
-  if (entity.derived.empty()) {
-    key = "row\x1f" + entity.name + "\x1f" + std::to_string(entity.fields.size()) + "\x1f" +
-          std::to_string(id);
+  std::string key = RowKey(entity, id);
+  if (!key.empty()) {
     if (const Value* known = store::Recall(txn, key)) return *known;
   }
   Query q;

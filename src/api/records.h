@@ -58,8 +58,11 @@ StatusOr<Value> CoerceRecord(const schema::Entity& entity, const Value& input,
 // Inserts a record of `entity` from already coerced `values`; returns its id.
 // `written`, when given, receives the columns actually written (the values
 // plus what the entity's rules computed), for answers that echo them.
+// `remember_row`: the row as LoadRecord would read it is worked out from
+// what was written and remembered in the transaction, so that an answer
+// echoing the stored row reads nothing (a save of thousands of records).
 StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Value values,
-                               Value* written = nullptr);
+                               Value* written = nullptr, bool remember_row = false);
 
 // Applies coerced `changes` to record `id`. kNotFound when it does not exist.
 // `written` as for CreateRecord.

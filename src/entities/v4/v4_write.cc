@@ -10,6 +10,7 @@
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/v4/v4_common.h"
+#include "store/bulk_writes.h"
 
 namespace kith::entities::v4 {
 
@@ -265,8 +266,10 @@ struct Created {
   Value values;  // as given, after prepare and fallbacks
 };
 
-// Every rule and write of a create, without its answer.
-StatusOr<Created> CreateRow(ActionContext& ctx, const schema::Entity& entity, Value values) {
+// Every rule and write of a create, without its answer. `answered`: its
+// answer echoes the stored row, remembered as written (CreateRecord).
+StatusOr<Created> CreateRow(ActionContext& ctx, const schema::Entity& entity, Value values,
+                            bool answered) {
   const V4Hooks& hooks = HooksOf(entity.name);
   if (hooks.prepare) KITH_RETURN_IF_ERROR(hooks.prepare(ctx, values, /*creating=*/true));
   if (values.is_object()) ApplyFallbacks(entity, values);
@@ -286,7 +289,8 @@ StatusOr<Created> CreateRow(ActionContext& ctx, const schema::Entity& entity, Va
   }
   KITH_ASSIGN_OR_RETURN(out.parts, SplitWrite(ctx, entity, values));
   KITH_RETURN_IF_ERROR(CheckRequired(entity, out.parts.own));
-  KITH_ASSIGN_OR_RETURN(out.id, api::CreateRecord(ctx, entity.name, out.parts.own, &out.written));
+  KITH_ASSIGN_OR_RETURN(out.id, api::CreateRecord(ctx, entity.name, out.parts.own, &out.written,
+                                                   /*remember_row=*/answered));
   KITH_RETURN_IF_ERROR(WriteRelated(ctx, hooks, out.id, out.parts));
   if (hooks.after_write) KITH_RETURN_IF_ERROR(hooks.after_write(ctx, out.id, out.written, true));
   if (hooks.after_create) KITH_RETURN_IF_ERROR(hooks.after_create(ctx, out.id, values));
@@ -295,7 +299,7 @@ StatusOr<Created> CreateRow(ActionContext& ctx, const schema::Entity& entity, Va
 }
 
 StatusOr<Value> CreateOne(ActionContext& ctx, const schema::Entity& entity, Value values) {
-  KITH_ASSIGN_OR_RETURN(Created c, CreateRow(ctx, entity, std::move(values)));
+  KITH_ASSIGN_OR_RETURN(Created c, CreateRow(ctx, entity, std::move(values), /*answered=*/true));
   return CreateEcho(ctx, entity, HooksOf(entity.name), c.id, c.written, c.parts, c.values);
 }
 
@@ -440,6 +444,51 @@ StatusOr<SaveOutcome> SaveOne(ActionContext& ctx, const schema::Entity& entity, 
   return out;
 }
 
+// A save of this many records or more writes its new rows through the
+// store's bulk path (BulkInserts).
+constexpr size_t kBulkSave = 100;
+
+// The inserts of a save of many records, pipelined (Transaction::
+// PipelineInserts): the store writes the rows on a thread of its own while
+// the next records' rules run, since the answers are made from what was
+// written, not read back. A record that reads (a match, an update, a rule
+// looking something up) first waits for the rows queued before it, handed
+// between two threads: when records read more than once in kRecordsPerWait
+// (past the first lookups, which the transaction then remembers), the rest
+// are saved without pipelining. Ended at the end of the save, so
+// that a savepoint around it can still undo it.
+class BulkInserts {
+ public:
+  BulkInserts(store::Transaction& txn, bool wanted) : txn_(txn), on_(wanted) {}
+  Status Start() {
+    if (!on_) return Status();
+    waits_before_ = store::InsertWaits(txn_);
+    return txn_.PipelineInserts();
+  }
+  // After each record saved.
+  Status Saved() {
+    if (!on_ || ++saved_ % kCheckEvery != 0) return Status();
+    int64_t waits = store::InsertWaits(txn_) - waits_before_ - kFirstLookups;
+    if (waits * kRecordsPerWait <= saved_) return Status();
+    return End();
+  }
+  // Waits for the queued rows: the first one's failure, if one failed.
+  Status End() {
+    if (!on_) return Status();
+    on_ = false;
+    return store::EndPipelinedInserts(txn_);
+  }
+
+ private:
+  static constexpr int64_t kCheckEvery = 16;
+  static constexpr int64_t kRecordsPerWait = 8;
+  static constexpr int64_t kFirstLookups = 16;
+  store::Transaction& txn_;
+  bool on_;
+  int64_t saved_ = 0;
+  int64_t waits_before_ = 0;
+};
+
 // `last_updated`: the last record was an update, whose BAO leaves the
 // update tail on it (only the last object's properties show in a save).
 void AppendLastTail(const V4Hooks& hooks, Value& rows, bool last_updated = false) {
@@ -467,7 +516,7 @@ StatusOr<int64_t> CreateWithoutAnswer(ActionContext& ctx, const std::string& nam
     return InvalidArgument("APIv4 has no create for " + name);
   }
   KITH_ASSIGN_OR_RETURN(Value values, CreateValues(ctx.params));
-  KITH_ASSIGN_OR_RETURN(Created c, CreateRow(ctx, *entity, std::move(values)));
+  KITH_ASSIGN_OR_RETURN(Created c, CreateRow(ctx, *entity, std::move(values), /*answered=*/false));
   return c.id;
 }
 
@@ -531,12 +580,21 @@ StatusOr<Value> SaveAction(ActionContext& ctx, const std::string& name) {
   rows.get_ref<Value::array_t&>().reserve(records.size());
   int64_t matched = 0;
   bool last_updated = false;
+  BulkInserts bulk(ctx.txn, records.size() >= kBulkSave && !reload.asked());
+  KITH_RETURN_IF_ERROR(bulk.Start());
   for (const Value& record : records) {
-    KITH_ASSIGN_OR_RETURN(SaveOutcome one, SaveOne(ctx, entity, record, defaults, match, reload));
-    matched += one.matched ? 1 : 0;
-    last_updated = one.matched && !reload.asked();
-    rows.push_back(std::move(one.row));
+    StatusOr<SaveOutcome> one = SaveOne(ctx, entity, record, defaults, match, reload);
+    if (!one.ok()) {
+      // A row queued before this record that failed is the first failure.
+      KITH_RETURN_IF_ERROR(bulk.End());
+      return one.status();
+    }
+    matched += one->matched ? 1 : 0;
+    last_updated = one->matched && !reload.asked();
+    rows.push_back(std::move(one->row));
+    KITH_RETURN_IF_ERROR(bulk.Saved());
   }
+  KITH_RETURN_IF_ERROR(bulk.End());
   AppendLastTail(HooksOf(name), rows, last_updated);
   Value out = Value::object();
   out.get_ref<Value::object_t&>().reserve(2);  // growing would copy "values"

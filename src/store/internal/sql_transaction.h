@@ -64,6 +64,9 @@ class SqlTransaction : public Transaction {
   void SetChangeAuthor(int64_t contact_id) override {
     change_author_ = contact_id > 0 ? std::optional<int64_t>(contact_id) : std::nullopt;
   }
+  // store/bulk_writes.h's EndPipelinedInserts and InsertWaits.
+  virtual Status EndPipelinedInserts() { return Status(); }
+  virtual int64_t InsertWaits() const { return 0; }
 
  protected:
   virtual Dialect dialect() const = 0;

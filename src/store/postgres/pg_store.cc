@@ -96,6 +96,12 @@ class PgTransaction final : public internal::SqlTransaction {
   }
   void LabelInserts(std::string_view label) override { label_ = label; }
   Status WaitForInserts() override { return Flush(); }
+  Status EndPipelinedInserts() override {
+    Status flushed = Flush();
+    batches_.reset();
+    bulk_ = kind_ == Kind::kMigrate;
+    return flushed;
+  }
 
   std::shared_ptr<const schema::Catalog> catalog() const override { return catalog_; }
   Status ReloadCatalog() override;

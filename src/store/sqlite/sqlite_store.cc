@@ -60,6 +60,12 @@ class SqliteTransaction final : public internal::SqlTransaction {
   Status PipelineInserts() override;
   void LabelInserts(std::string_view label) override { insert_label_ = label; }
   Status WaitForInserts() override { return Settle(); }
+  Status EndPipelinedInserts() override {
+    Status settled = Settle();
+    pipeline_.reset();
+    return settled;
+  }
+  int64_t InsertWaits() const override { return insert_waits_; }
 
   std::shared_ptr<const schema::Catalog> catalog() const override { return catalog_; }
   Status ReloadCatalog() override;
@@ -86,6 +92,7 @@ class SqliteTransaction final : public internal::SqlTransaction {
   // connection is this thread's again; their first failure, if any.
   Status Settle() {
     if (pipeline_ == nullptr) return Status();
+    ++insert_waits_;
     Status queued = QueueChanges();
     Status drained = pipeline_->Drain();
     return drained.ok() ? queued : drained;
@@ -112,6 +119,7 @@ class SqliteTransaction final : public internal::SqlTransaction {
   std::optional<int64_t> counted_changes_;
   std::unordered_map<std::string, int64_t> next_ids_;  // entity -> id (pipelined inserts)
   std::string insert_label_;
+  int64_t insert_waits_ = 0;  // Settle() calls while pipelined (InsertWaits)
   // Key: entity, whether the id is set, the columns in order. Their fields
   // belong to catalog_: forgotten when it changes.
   std::unordered_map<std::string, internal::InsertPlan> insert_plans_;

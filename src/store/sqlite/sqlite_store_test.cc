@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/strings.h"
+#include "store/bulk_writes.h"
 #include "store/sqlite/planner_statistics.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/undo_migration_for_test.h"
@@ -202,6 +203,48 @@ TEST_F(SqliteStoreTest, UniqueClashIsAlreadyExistsNamingTheField) {
   auto dup = txn->Insert("Contact", {{"contact_type", "Individual"}, {"external_identifier", "X1"}});
   ASSERT_FALSE(dup.ok());
   EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+// ReadBack is what a read of the row gives, column by column: the written
+// values (flags as true/false, an integer in a number column, texts, dates)
+// and every column's default, pipelined or not. A value a store would turn
+// into something of its own has no sure read-back.
+TEST_F(SqliteStoreTest, ReadBackIsWhatAReadOfTheRowGives) {
+  auto txn = store_->Begin(true).value();
+  int64_t contact = InsertContact(*txn, "Reader");
+  const Value contact_row = {{"contact_type", "Individual"}, {"first_name", "Ann"},
+                             {"do_not_email", true}, {"do_not_phone", false},
+                             {"is_opt_out", nullptr}, {"gender_id", 2},
+                             {"birth_date", "1980-02-03"}, {"created_date", "2024-05-06 07:08:09"}};
+  const Value address_row = {{"contact_id", contact}, {"location_type_id", 1},
+                             {"street_address", "1 Main St"}, {"geo_code_1", 12},
+                             {"geo_code_2", -1.25}, {"is_primary", 1}};
+  for (bool pipelined : {false, true}) {
+    if (pipelined) {
+      ASSERT_TRUE(txn->PipelineInserts().ok());
+    }
+    for (const auto& [entity, written] : {std::pair<std::string, Value>{"Contact", contact_row},
+                                          std::pair<std::string, Value>{"Address", address_row}}) {
+      auto id = txn->Insert(entity, written);
+      ASSERT_TRUE(id.ok()) << id.status();
+      const schema::Entity* e = txn->catalog()->Find(entity);
+      Query q;
+      q.entity = entity;
+      for (const schema::Field& f : e->fields) q.select.push_back(f.name);
+      q.where = Condition::Leaf("id", Op::kEq, *id);
+      auto rows = txn->Select(q).value();
+      ASSERT_EQ(rows.size(), 1u);
+      for (const schema::Field& f : e->fields) {
+        if (f.name == "id") continue;
+        std::optional<Value> back = ReadBack(f, written.contains(f.name) ? written[f.name] : f.default_value);
+        ASSERT_TRUE(back.has_value()) << entity << "." << f.name;
+        EXPECT_EQ(back->dump(), rows[0][f.name].dump()) << entity << "." << f.name;
+      }
+    }
+  }
+  const schema::Entity* contact_entity = txn->catalog()->Find("Contact");
+  EXPECT_FALSE(ReadBack(*contact_entity->FindField("first_name"), 12).has_value());
+  EXPECT_FALSE(ReadBack(*contact_entity->FindField("gender_id"), "2").has_value());
 }
 
 // What SQLite's NOCASE text and dynamic types give, which every backend
