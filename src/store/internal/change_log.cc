@@ -66,6 +66,7 @@ void AppendJson(std::string& out, const Value& v, bool bound) {
 class ChangesText {
  public:
   void Add(std::string_view field, const Value& before, const Value& after) {
+    if (text_.empty()) text_.reserve(512);  // a contact's fit without growing
     text_ += text_.empty() ? "{\"" : ",\"";
     text_ += field;  // a schema name: nothing to escape
     text_ += "\":[";

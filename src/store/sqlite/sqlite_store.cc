@@ -432,7 +432,7 @@ StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value
   }
   if (e->name == kGrowthEntity) ++growth_rows_inserted_;
   if (e->name == kCountedEntity) counted_changes_.reset();
-  memo_.Inserted(*e, id, row);
+  memo_.Inserted(*e, id, row, &plan->fields);
   KITH_RETURN_IF_ERROR(LogInsert(*e, id, row, plan));
   return id;
 }
