@@ -2,6 +2,7 @@
 
 #include <map>
 #include <optional>
+#include <vector>
 
 #include "api/field_values.h"
 #include "base/error_details.h"
@@ -125,12 +126,20 @@ StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Va
   if (e == nullptr) return InvalidArgument("Unknown entity: " + entity);
   // Field names are distinct: appended without the ordered object's search
   // for an existing key, which made this quadratic in the column count.
+  // Each given value found by its field's position (one hash lookup per
+  // value), not each field searched for among the values (a linear search
+  // per field).
+  std::vector<const Value*> given(e->fields.size(), nullptr);
+  for (const auto& [name, value] : values.items()) {
+    const schema::Field* f = e->FindField(name);
+    if (f != nullptr && f->name == name) given[static_cast<size_t>(f - e->fields.data())] = &value;
+  }
   Value record = Value::object();
   auto& fields = record.get_ref<Value::object_t&>();
   fields.reserve(e->fields.size());
-  for (const schema::Field& f : e->fields) {
-    auto given = values.find(f.name);
-    fields.Container::emplace_back(f.name, given != values.end() ? *given : f.default_value);
+  for (size_t i = 0; i < e->fields.size(); ++i) {
+    const schema::Field& f = e->fields[i];
+    fields.Container::emplace_back(f.name, given[i] != nullptr ? *given[i] : f.default_value);
   }
   KITH_RETURN_IF_ERROR(RunRules(ctx, entity, record, values, /*creating=*/true));
   KITH_RETURN_IF_ERROR(CheckLinks(ctx, *e, values));

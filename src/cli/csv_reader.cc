@@ -17,14 +17,17 @@ StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
       }
     }
   }
-  int c = in_.get();
+  // Read from the stream's buffer: istream::get() builds a sentry per
+  // character, which was most of the reading.
+  std::streambuf& buf = *in_.rdbuf();
+  int c = buf.sbumpc();
   if (c == std::char_traits<char>::eof()) return false;
   record_line_ = line_;
   fields.clear();
   std::string field;
   bool quoted = false;     // inside a quoted field
   bool was_quoted = false;  // the current field had quotes (then only , or EOL may follow)
-  for (;; c = in_.get()) {
+  for (;; c = buf.sbumpc()) {
     if (c == std::char_traits<char>::eof()) {
       if (quoted) {
         return InvalidArgument("line " + std::to_string(record_line_) +
@@ -35,8 +38,8 @@ StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
     char ch = static_cast<char>(c);
     if (quoted) {
       if (ch == '"') {
-        if (in_.peek() == '"') {
-          in_.get();
+        if (buf.sgetc() == '"') {
+          buf.sbumpc();
           field += '"';
         } else {
           quoted = false;
@@ -54,7 +57,7 @@ StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
       continue;
     }
     if (ch == '\n' || ch == '\r') {
-      if (ch == '\r' && in_.peek() == '\n') in_.get();
+      if (ch == '\r' && buf.sgetc() == '\n') buf.sbumpc();
       ++line_;
       break;
     }

@@ -17,16 +17,6 @@ namespace {
 // A cascade deeper than this is a schema loop, not data.
 constexpr int kMaxCascadeDepth = 8;
 
-// What a change may show of `f`: nothing of a secret, whatever its entity
-// calls it.
-bool Loggable(const schema::Field& f) {
-  if (f.internal || f.name == "id") return false;
-  for (const char* secret : {"password", "api_key", "secret", "session"}) {
-    if (f.name.find(secret) != std::string::npos) return false;
-  }
-  return true;
-}
-
 // Whether `s` is printable ASCII with no quote or backslash: JSON as it is.
 bool PlainAscii(const std::string& s) {
   for (unsigned char c : s) {
@@ -76,6 +66,7 @@ void AppendJson(std::string& out, const Value& v, bool bound) {
 class ChangesText {
  public:
   void Add(std::string_view field, const Value& before, const Value& after) {
+    if (text_.empty()) text_.reserve(512);  // a contact's fit without growing
     text_ += text_.empty() ? "{\"" : ",\"";
     text_ += field;  // a schema name: nothing to escape
     text_ += "\":[";
@@ -116,6 +107,14 @@ bool Referenced(const schema::Catalog& catalog, const std::string& name) {
 
 }  // namespace
 
+bool ChangeLogShows(const schema::Field& f) {
+  if (f.internal || f.name == "id") return false;
+  for (const char* secret : {"password", "api_key", "secret", "session"}) {
+    if (f.name.find(secret) != std::string::npos) return false;
+  }
+  return true;
+}
+
 Value ChangeRecord::AsRow() const {
   Value row = Value::object();
   row[kChangeColumns[0]] = entity;
@@ -147,14 +146,23 @@ ChangeRecord SqlTransaction::ChangeRow(const schema::Entity& e, int64_t id, cons
   return ChangeRecord{e.name, id, action, change_author_, stamp_, std::move(changes)};
 }
 
-Status SqlTransaction::LogInsert(const schema::Entity& e, int64_t id, const Value& row) {
+Status SqlTransaction::LogInsert(const schema::Entity& e, int64_t id, const Value& row,
+                                 const InsertPlan* plan) {
   if (!Logs(e)) return Status();
   static const Value kNull;
   ChangesText changes;
+  // The plan's columns are the row's: what each shows was decided once.
+  const bool planned = plan != nullptr && plan->logged.size() == row.size();
+  size_t i = 0;
   for (const auto& [name, value] : row.items()) {
+    const size_t column = i++;
     if (value.is_null()) continue;
-    const schema::Field* f = e.FindField(name);
-    if (f == nullptr || !Loggable(*f)) continue;
+    if (planned) {
+      if (!plan->logged[column]) continue;
+    } else {
+      const schema::Field* f = e.FindField(name);
+      if (f == nullptr || !ChangeLogShows(*f)) continue;
+    }
     changes.Add(name, kNull, value);
   }
   return StoreChange(ChangeRow(e, id, "create", changes.Take()));
@@ -167,7 +175,7 @@ StatusOr<Value> SqlTransaction::OldValues(const schema::Entity& e, int64_t id, c
   q.entity = e.name;
   for (const auto& [name, value] : changes.items()) {
     const schema::Field* f = e.FindField(name);
-    if (f != nullptr && Loggable(*f)) q.select.push_back(f->name);
+    if (f != nullptr && ChangeLogShows(*f)) q.select.push_back(f->name);
   }
   if (q.select.empty()) return old;
   q.where = Condition::Leaf("id", Op::kEq, id);
@@ -231,7 +239,7 @@ Status SqlTransaction::CollectDeletes(const schema::Entity& e, int64_t id,
   Query q;
   q.entity = e.name;
   for (const schema::Field& f : e.fields) {
-    if (Loggable(f)) q.select.push_back(f.name);
+    if (ChangeLogShows(f)) q.select.push_back(f.name);
   }
   q.where = Condition::Leaf("id", Op::kEq, id);
   KITH_ASSIGN_OR_RETURN(std::vector<Value> rows, Select(q));

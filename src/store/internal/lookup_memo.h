@@ -51,12 +51,30 @@ struct LookupMemo {
       }
     }
   }
-  // Row `id` of `entity` was inserted with `row`'s columns.
-  void Inserted(const schema::Entity& entity, int64_t id, const Value& row) {
+  // Row `id` of `entity` was inserted with `row`'s columns; `fields`, when
+  // given, are their fields in order (a bulk write's plan found them once).
+  void Inserted(const schema::Entity& entity, int64_t id, const Value& row,
+                const std::vector<const schema::Field*>* fields = nullptr) {
     Wrote(entity.name);
     exists[entity.name].insert(id);
     inserted[entity.name].insert(id);
-    Linked(entity, row);
+    if (fields == nullptr || fields->size() != row.size()) {
+      Linked(entity, row);
+      return;
+    }
+    size_t i = 0;
+    for (const auto& [name, v] : row.items()) {
+      const schema::Field* f = (*fields)[i++];
+      if (f->fk_entity.empty() || v.is_null()) continue;
+      if (v.is_number_integer()) {
+        link_key_ = entity.name;
+        link_key_ += '.';
+        link_key_ += f->name;
+        linked[link_key_].insert(v.get<int64_t>());
+      } else {
+        links_unknown.insert(f->fk_entity);
+      }
+    }
   }
   // A row of `entity` was updated with `changes`.
   void Updated(const schema::Entity& entity, const Value& changes) {
@@ -71,6 +89,9 @@ struct LookupMemo {
     linked.clear();
     links_unknown.clear();
   }
+
+ private:
+  std::string link_key_;  // reused: no allocation per linking column
 };
 
 }  // namespace kith::store::internal

@@ -1021,6 +1021,7 @@ StatusOr<InsertPlan> PlanInsert(const Entity& entity, const Value& row, Dialect 
     cols.push_back(f->name);
     marks.push_back("?");
     plan.fields.push_back(f);
+    plan.logged.push_back(ChangeLogShows(*f));
   }
   if (cols.empty()) {
     plan.sql = "INSERT INTO " + entity.table + " DEFAULT VALUES";

@@ -77,8 +77,12 @@ StatusOr<SqlStatement> BuildCount(const schema::Catalog& catalog, const Query& q
 struct InsertPlan {
   std::string sql;
   std::vector<const schema::Field*> fields;  // one per column of the row, in order
+  std::vector<bool> logged;  // per column: whether a change row shows it (ChangeLogShows)
   bool with_id = false;
 };
+// Whether a change log row may show `f`'s values: never a secret's, whatever
+// its entity calls it (change_log.cc).
+bool ChangeLogShows(const schema::Field& f);
 StatusOr<InsertPlan> PlanInsert(const schema::Entity& entity, const Value& row, Dialect dialect,
                                 bool with_id);
 // `row` has the plan's columns in the plan's order; `id` is used when the

@@ -83,7 +83,10 @@ class SqlTransaction : public Transaction {
   // Whether this transaction logs writes to `e` (EnableChangeLog, a logged entity).
   bool Logs(const schema::Entity& e) const { return change_log_ && e.change_logged; }
   // After `row` was inserted into `e` as `id`.
-  Status LogInsert(const schema::Entity& e, int64_t id, const Value& row);
+  // `plan`, when given, is the insert plan of `row` (what each column shows
+  // is known from it).
+  Status LogInsert(const schema::Entity& e, int64_t id, const Value& row,
+                   const InsertPlan* plan = nullptr);
   // Before an update of `e` setting `changes` on `id`: the old values of the
   // columns it sets (an empty object when the row is not there or `e` is
   // not logged); after it, LogUpdate.

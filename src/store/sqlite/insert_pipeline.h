@@ -4,13 +4,16 @@
 // as in kith's rules, so the two overlap on two cores).
 //
 // The transaction hands out the ids itself, so a queued insert needs nothing
-// back. Anything else on the connection (a read, an update, a commit) first
+// back. An insert may be of many rows (one multi-row INSERT, each row with
+// its label): when it fails, its rows are run one by one to find the row
+// that failed. Anything else on the connection (a read, an update, a commit) first
 // waits for the queue to empty (Drain), so it sees every queued row. The
 // first insert that fails stops the queue: later ones are dropped, and every
 // Drain from then on returns that failure, prefixed with the label it was
 // queued under.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
@@ -41,18 +44,35 @@ class InsertPipeline {
   // a long import does not hold every row in memory. The failure of an
   // insert queued earlier, if one failed (this one is then dropped).
   Status Push(const std::string& sql, std::vector<Value> binds, std::string label);
+  // Queues a multi-row insert: `labels` one per row, each row `width` of
+  // `binds`; `one_row_sql` (which must live until the next Drain too)
+  // inserts one of them.
+  Status Push(const std::string& sql, std::vector<Value> binds, std::vector<std::string> labels,
+              const std::string& one_row_sql, size_t width);
 
   // Waits until every queued insert has run; the first failure, if any.
   Status Drain();
+
+  // The first failure so far, if any, without waiting.
+  Status Failure() {
+    if (!failed_.load(std::memory_order_acquire)) return Status();
+    std::lock_guard<std::mutex> lock(mutex_);
+    return failure_;
+  }
 
  private:
   struct Queued {
     const std::string* sql;
     std::vector<Value> binds;
-    std::string label;
+    std::vector<std::string> labels;  // one per row (one for the whole insert when one_row_sql is null)
+    const std::string* one_row_sql = nullptr;
+    size_t width = 0;  // binds per row
   };
 
+  Status Enqueue(Queued q);
   void Run();
+  // Runs `q`; its failure labelled with the row that failed.
+  Status RunOne(const Queued& q);
 
   SqliteConnection& conn_;
   std::mutex mutex_;
@@ -63,6 +83,7 @@ class InsertPipeline {
   bool writer_waiting_ = false;         // the writer sleeps on work_ready_
   bool stopping_ = false;
   Status failure_;                      // the first failed insert, labelled
+  std::atomic<bool> failed_{false};     // failure_ is set
   std::thread writer_;
 };
 

@@ -99,6 +99,34 @@ TEST_F(InsertPipelineTest, RowsGetTheIdsTheDatabaseWouldHaveGivenAndAreReadBack)
   }
 }
 
+// Rows are written many to an INSERT, one kind (table and columns) after
+// another: a row that links to a kind queued after its own must not go in
+// before the row it links to (foreign keys are checked at each statement).
+TEST_F(InsertPipelineTest, ARowIsWrittenAfterTheRowItLinksToWhateverKindCameFirst) {
+  int64_t earlier;
+  {
+    auto txn = store_->Begin(true).value();
+    earlier = txn->Insert("Contact", {{"contact_type", "Individual"}}).value();
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  auto txn = store_->Begin(true).value();
+  ASSERT_TRUE(txn->PipelineInserts().ok());
+  // Emails come first (their contact is stored), then contacts and theirs.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(txn->Insert("Email", {{"contact_id", earlier}, {"email", "e@example.org"}}).ok());
+  }
+  for (int i = 0; i < 200; ++i) {
+    auto contact = txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", "L"}});
+    ASSERT_TRUE(contact.ok()) << contact.status();
+    auto email = txn->Insert("Email", {{"contact_id", *contact}, {"email", "e@example.org"}});
+    ASSERT_TRUE(email.ok()) << email.status();
+  }
+  ASSERT_TRUE(txn->Commit().ok());
+  auto check = store_->Begin(false).value();
+  EXPECT_EQ(Count(*check, "Contact"), 201);
+  EXPECT_EQ(Count(*check, "Email"), 203);
+}
+
 TEST_F(InsertPipelineTest, AFailedRowIsReportedUnderItsLabelAndNothingIsKept) {
   auto txn = store_->Begin(true).value();
   // Line 150 repeats line 100's external identifier (a unique key).

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <iterator>
+#include <memory>
 #include <filesystem>
 #include <cstdio>
 #include <mutex>
@@ -88,12 +91,22 @@ class SqliteTransaction final : public internal::SqlTransaction {
   Status StoreChange(internal::ChangeRecord change) override;
   // Queues the change rows kept by StoreChange as one INSERT, if any.
   Status QueueChanges();
+  // Keeps a pipelined row (its id handed out) for a multi-row INSERT of its
+  // plan's rows; queues the kept rows when its batch is full, and first
+  // when the row links to a table whose rows are kept in a later batch (so
+  // that a row never goes in before one it links to).
+  Status KeepRow(const schema::Entity& entity, const internal::InsertPlan& plan, const Value& row,
+                 int64_t id);
+  // Queues the kept rows of the first `batches` batches (all by default),
+  // batch by batch in the order their plans came.
+  Status QueueRows(size_t batches = SIZE_MAX);
   // Waits for the pipelined inserts (PipelineInserts), so that the
   // connection is this thread's again; their first failure, if any.
   Status Settle() {
     if (pipeline_ == nullptr) return Status();
     ++insert_waits_;
-    Status queued = QueueChanges();
+    Status queued = QueueRows();
+    if (queued.ok()) queued = QueueChanges();
     Status drained = pipeline_->Drain();
     return drained.ok() ? queued : drained;
   }
@@ -129,6 +142,18 @@ class SqliteTransaction final : public internal::SqlTransaction {
   // The multi-row INSERT of the change log by row count; a queued insert
   // points at its SQL until the pipeline drains.
   std::unordered_map<size_t, std::string> change_inserts_;
+  // Pipelined rows kept for multi-row INSERTs, one batch per insert plan.
+  struct RowBatch {
+    const schema::Entity* entity;
+    const internal::InsertPlan* plan;  // with the id; one of insert_plans_
+    std::string values;                // "(?, ?, ...)": one row's parameters
+    size_t width = 0;                  // parameters per row
+    std::vector<Value> binds;
+    std::vector<std::string> labels;   // one per row kept
+    std::unordered_map<size_t, std::string> inserts;  // the INSERT of n rows; lives until drained
+  };
+  // In the order their plans first came (a batch linked to moves last).
+  std::vector<std::unique_ptr<RowBatch>> row_batches_;
   // Declared last: destroyed (its thread stopped) before the connection goes.
   std::unique_ptr<InsertPipeline> pipeline_;
 };
@@ -403,8 +428,7 @@ StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value
   int64_t id;
   if (pipelined) {
     KITH_ASSIGN_OR_RETURN(id, NextId(*e));
-    KITH_RETURN_IF_ERROR(
-        pipeline_->Push(plan->sql, internal::InsertBinds(*plan, row, id), insert_label_));
+    KITH_RETURN_IF_ERROR(KeepRow(*e, *plan, row, id));
   } else {
     KITH_RETURN_IF_ERROR(Settle());
     KITH_RETURN_IF_ERROR(
@@ -416,8 +440,8 @@ StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value
   }
   if (e->name == kGrowthEntity) ++growth_rows_inserted_;
   if (e->name == kCountedEntity) counted_changes_.reset();
-  memo_.Inserted(*e, id, row);
-  KITH_RETURN_IF_ERROR(LogInsert(*e, id, row));
+  memo_.Inserted(*e, id, row, &plan->fields);
+  KITH_RETURN_IF_ERROR(LogInsert(*e, id, row, plan));
   return id;
 }
 
@@ -489,6 +513,100 @@ Status SqliteTransaction::QueueChanges() {
   return pipeline_->Push(sql, std::move(binds), insert_label_);
 }
 
+// Rows per multi-row INSERT: SQLite's work per statement (its cursors on
+// the table and each index, the AUTOINCREMENT counter, the reset) is paid
+// once for many rows; within SQLite's 32,766 parameters of one statement.
+size_t RowsPerInsert(size_t width) {
+  return std::max<size_t>(1, std::min<size_t>(kChangesPerInsert, 32000 / std::max<size_t>(width, 1)));
+}
+
+Status SqliteTransaction::KeepRow(const schema::Entity& entity, const internal::InsertPlan& plan,
+                                  const Value& row, int64_t id) {
+  // A row after a failed one goes nowhere: its failure is the answer.
+  KITH_RETURN_IF_ERROR(pipeline_->Failure());
+  size_t at = 0;
+  while (at < row_batches_.size() && row_batches_[at]->plan != &plan) ++at;
+  if (at + 1 < row_batches_.size()) {
+    // Does the row link to a table kept in a later batch?
+    bool links_later = false;
+    size_t column = 0;
+    for (const auto& [name, value] : row.items()) {
+      const schema::Field* f = plan.fields[column++];
+      if (f->fk_entity.empty() || value.is_null()) continue;
+      for (size_t j = at + 1; j < row_batches_.size() && !links_later; ++j) {
+        links_later = !row_batches_[j]->labels.empty() && row_batches_[j]->entity->name == f->fk_entity;
+      }
+    }
+    if (links_later) {
+      KITH_RETURN_IF_ERROR(QueueRows());
+      // Its batch goes last, after the ones it links to (all are empty now),
+      // so that the next rows of the same plans need no queueing of their own.
+      std::rotate(row_batches_.begin() + static_cast<std::ptrdiff_t>(at),
+                  row_batches_.begin() + static_cast<std::ptrdiff_t>(at) + 1, row_batches_.end());
+      at = row_batches_.size() - 1;
+    }
+  }
+  if (at == row_batches_.size()) {
+    auto batch = std::make_unique<RowBatch>();
+    batch->entity = &entity;
+    batch->plan = &plan;
+    batch->width = plan.fields.size() + 1;
+    batch->values = plan.sql.substr(plan.sql.find(" VALUES (") + 8);
+    row_batches_.push_back(std::move(batch));
+  }
+  RowBatch& batch = *row_batches_[at];
+  std::vector<Value> binds = internal::InsertBinds(plan, row, id);
+  batch.binds.insert(batch.binds.end(), std::make_move_iterator(binds.begin()),
+                     std::make_move_iterator(binds.end()));
+  batch.labels.push_back(insert_label_);
+  // Full: queued with the batches before it (its rows may link to theirs).
+  if (batch.labels.size() >= RowsPerInsert(batch.width)) return QueueRows(at + 1);
+  return Status();
+}
+
+Status SqliteTransaction::QueueRows(size_t batches) {
+  for (size_t b = 0; b < row_batches_.size() && b < batches; ++b) {
+    RowBatch& batch = *row_batches_[b];
+    size_t rows = batch.labels.size();
+    size_t from = 0;  // the first row not queued yet
+    while (rows > 0) {
+      // Full inserts, then what is left in sixteens, fours and ones: few
+      // statements to prepare, whatever was left when the pipeline drained.
+      const size_t full = RowsPerInsert(batch.width);
+      const size_t n = rows >= full ? full : rows >= 16 ? 16 : rows >= 4 ? 4 : 1;
+      std::string& sql = batch.inserts[n];
+      if (sql.empty()) {
+        sql = batch.plan->sql;
+        for (size_t i = 1; i < n; ++i) sql += ", " + batch.values;
+      }
+      std::vector<Value> binds;
+      std::vector<std::string> labels;
+      if (from == 0 && n == rows) {
+        binds = std::move(batch.binds);
+        labels = std::move(batch.labels);
+      } else {
+        auto first = batch.binds.begin() + static_cast<std::ptrdiff_t>(from * batch.width);
+        binds.assign(std::make_move_iterator(first),
+                     std::make_move_iterator(first + static_cast<std::ptrdiff_t>(n * batch.width)));
+        auto label = batch.labels.begin() + static_cast<std::ptrdiff_t>(from);
+        labels.assign(std::make_move_iterator(label),
+                      std::make_move_iterator(label + static_cast<std::ptrdiff_t>(n)));
+      }
+      from += n;
+      rows -= n;
+      Status queued = pipeline_->Push(sql, std::move(binds), std::move(labels), batch.plan->sql, batch.width);
+      if (!queued.ok()) {
+        batch.binds.clear();
+        batch.labels.clear();
+        return queued;
+      }
+    }
+    batch.binds.clear();
+    batch.labels.clear();
+  }
+  return Status();
+}
+
 StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
   KITH_RETURN_IF_ERROR(Settle());
   std::vector<Value> rows;
@@ -550,6 +668,7 @@ Status SqliteTransaction::Commit() {
 
 Status SqliteTransaction::ReloadCatalog() {
   KITH_RETURN_IF_ERROR(Settle());
+  row_batches_.clear();
   insert_plans_.clear();
   KITH_ASSIGN_OR_RETURN(catalog_, LoadCustomCatalog(*this, store_->base()));
   catalog_changed_ = true;
@@ -561,6 +680,7 @@ Status SqliteTransaction::RunDdl(const std::vector<std::string>& statements) {
   KITH_RETURN_IF_ERROR(Settle());
   memo_.Clear();
   next_ids_.clear();
+  row_batches_.clear();
   insert_plans_.clear();
   for (const std::string& sql : statements) KITH_RETURN_IF_ERROR(conn_->Exec(sql));
   return Status();
