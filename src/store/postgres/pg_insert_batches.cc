@@ -1,20 +1,26 @@
 #include "store/postgres/pg_insert_batches.h"
 
 #include <algorithm>
+#include <charconv>
 #include <iterator>
 
+#include "base/error_details.h"
 #include "store/internal/sql_builder.h"
 
 namespace kith::store::postgres {
 namespace {
 
-// Rows per INSERT: enough to make the round trip negligible, and within
-// PostgreSQL's 65,535 parameters of one statement.
-size_t RowsPerBatch(size_t width) { return std::max<size_t>(1, std::min<size_t>(500, 30000 / width)); }
+// A batch is handed to the writer at this many rows or bytes: large enough
+// that a COPY's round trips are nothing beside its rows, small enough that
+// the writer starts while the next rows are made.
+constexpr size_t kBatchRows = 2000;
+constexpr size_t kBatchBytes = size_t{1} << 20;
 
-// Batches sent and not yet awaited: enough for a contact's batch and its
-// emails' and change rows' to be written while the next rows are made.
-constexpr size_t kMaxInFlight = 4;
+// Jobs waiting for the writer at most (the memory held for it).
+constexpr size_t kMaxQueued = 3;
+
+// The largest block of ids taken from a sequence at once.
+constexpr int64_t kMaxBlock = 4096;
 
 Status Labelled(const Status& s, const std::string& label) {
   std::string message = label + std::string(s.message());
@@ -25,7 +31,47 @@ Status Labelled(const Status& s, const std::string& label) {
   return labelled;
 }
 
+// Appends `v` (as bound: store/internal/sql_builder.h BindValue) in COPY's
+// text format: \N for null; a backslash, tab, newline and carriage return
+// escaped; a number or JSON as its text, as a statement's parameter would be.
+void AppendCopyText(std::string& out, const Value& v) {
+  if (v.is_null()) {
+    out += "\\N";
+  } else if (v.is_boolean()) {
+    out += v.get<bool>() ? '1' : '0';
+  } else if (v.is_number_integer()) {
+    char buf[24];
+    auto end = v.is_number_unsigned() ? std::to_chars(buf, buf + sizeof buf, v.get<uint64_t>()).ptr
+                                      : std::to_chars(buf, buf + sizeof buf, v.get<int64_t>()).ptr;
+    out.append(buf, end);
+  } else if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    size_t plain = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const char c = s[i];
+      const char* escaped = c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : nullptr;
+      if (escaped == nullptr) continue;
+      out.append(s, plain, i - plain);
+      out += escaped;
+      plain = i + 1;
+    }
+    out.append(s, plain, std::string::npos);
+  } else {
+    Value text = v.dump();
+    AppendCopyText(out, text);
+  }
+}
+
 }  // namespace
+
+InsertBatches::~InsertBatches() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
 
 bool InsertBatches::LinksToLaterBatch(const schema::Entity& entity, const Value& row,
                                       size_t at) const {
@@ -40,14 +86,14 @@ bool InsertBatches::LinksToLaterBatch(const schema::Entity& entity, const Value&
   return false;
 }
 
-Status InsertBatches::Add(PgConnection& conn, const schema::Entity& entity, const Value& row,
-                          int64_t id, const std::string& label) {
-  KITH_RETURN_IF_ERROR(failure_);
+Status InsertBatches::Add(const schema::Entity& entity, const Value& row, int64_t id,
+                          const std::string& label) {
+  KITH_RETURN_IF_ERROR(failure());
   KITH_ASSIGN_OR_RETURN(internal::InsertPlan plan,
                         internal::PlanInsert(entity, row, internal::Dialect::kPostgres, /*with_id=*/true));
   auto shape = shapes_.find(plan.sql);
   if (shape != shapes_.end() && LinksToLaterBatch(entity, row, shape->second)) {
-    KITH_RETURN_IF_ERROR(SendAll(conn));
+    KITH_RETURN_IF_ERROR(SendAll());
     // Its shape goes last, after the ones it links to (all are empty now),
     // so that the next rows of the same shapes need no write of their own.
     const size_t at = shape->second;
@@ -64,86 +110,159 @@ Status InsertBatches::Add(PgConnection& conn, const schema::Entity& entity, cons
   if (shape == shapes_.end()) {
     Batch batch;
     batch.entity = &entity;
-    batch.prefix = plan.sql.substr(0, plan.sql.find(" VALUES (") + 8);
-    batch.width = plan.fields.size() + 1;
-    batch.one_row_sql = plan.sql;
+    batch.copy_sql = "COPY " + entity.table + " (id";
+    for (const schema::Field* f : plan.fields) batch.copy_sql += ", " + f->name;
+    batch.copy_sql += ") FROM STDIN";
     shape = shapes_.emplace(std::move(plan.sql), batches_.size()).first;
     batches_.push_back(std::move(batch));
   }
   Batch& batch = batches_[shape->second];
   batch.entity = &entity;  // the transaction's catalog may have been reloaded since the shape came
-  std::vector<Value> binds = internal::InsertBinds(plan, row, id);
-  std::move(binds.begin(), binds.end(), std::back_inserter(batch.binds));
+  bool first = true;
+  for (const Value& v : internal::InsertBinds(plan, row, id)) {
+    if (!first) batch.data += '\t';
+    first = false;
+    AppendCopyText(batch.data, v);
+  }
+  batch.data += '\n';
   batch.labels.push_back(label);
-  if (batch.labels.size() >= RowsPerBatch(batch.width)) return SendAll(conn);
+  if (batch.labels.size() >= kBatchRows || batch.data.size() >= kBatchBytes) return SendAll();
   return Status();
 }
 
-Status InsertBatches::Flush(PgConnection& conn) {
-  KITH_RETURN_IF_ERROR(SendAll(conn));
-  return Await(conn);
+StatusOr<int64_t> InsertBatches::NextId(const schema::Entity& entity) {
+  Reserved& r = reserved_[entity.table];
+  // What the writer took since, and the next block asked for while this
+  // one still lasts (the writer takes it after the batches before it).
+  auto collect = [&] {
+    auto got = arrived_.find(entity.table);
+    if (got == arrived_.end() || got->second.empty()) return false;
+    r.ids.insert(r.ids.end(), got->second.begin(), got->second.end());
+    got->second.clear();
+    r.asked = false;
+    return true;
+  };
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    collect();
+  }
+  if (!r.asked && static_cast<int64_t>(r.ids.size()) <= r.block / 8) {
+    Job job;
+    job.table = entity.table;
+    job.ids = r.block;
+    KITH_RETURN_IF_ERROR(Hand(std::move(job)));
+    r.asked = true;
+    r.block = std::min(r.block * 4, kMaxBlock);
+  }
+  if (r.ids.empty()) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return collect() || !failure_.ok(); });
+    KITH_RETURN_IF_ERROR(failure_);
+  }
+  int64_t id = r.ids.front();
+  r.ids.pop_front();
+  return id;
 }
 
-Status InsertBatches::Await(PgConnection& conn) {
-  while (!in_flight_.empty()) KITH_RETURN_IF_ERROR(AwaitOldest(conn));
+void InsertBatches::ForgetIds(const std::string& table) {
+  reserved_.erase(table);
+  std::lock_guard<std::mutex> lock(mutex_);
+  arrived_.erase(table);
+}
+
+Status InsertBatches::Flush() {
+  KITH_RETURN_IF_ERROR(SendAll());
+  return Await();
+}
+
+Status InsertBatches::Await() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return jobs_.empty() && !writing_; });
   return failure_;
 }
 
-Status InsertBatches::SendAll(PgConnection& conn) {
-  KITH_RETURN_IF_ERROR(failure_);
+Status InsertBatches::failure() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return failure_;
+}
+
+Status InsertBatches::SendAll() {
   // The shapes stay, in their order: a flush between a row and the rows
   // that link to it (a contact's batch full before its email came) must not
   // put the linking shape first, or every later row would need a flush.
   for (Batch& batch : batches_) {
     if (batch.labels.empty()) continue;
-    KITH_RETURN_IF_ERROR(Send(conn, batch));
+    Job job;
+    job.copy_sql = batch.copy_sql;
+    job.data = std::move(batch.data);
+    job.labels = std::move(batch.labels);
+    batch.data.clear();
+    batch.labels.clear();
+    KITH_RETURN_IF_ERROR(Hand(std::move(job)));
   }
   return Status();
 }
 
-Status InsertBatches::Send(PgConnection& conn, Batch& batch) {
-  if (in_flight_.size() >= kMaxInFlight) KITH_RETURN_IF_ERROR(AwaitOldest(conn));
-  const size_t rows = batch.labels.size();
-  std::string sql = batch.prefix;
-  size_t n = 0;
-  for (size_t r = 0; r < rows; ++r) {
-    sql += r == 0 ? "(" : ", (";
-    for (size_t c = 0; c < batch.width; ++c) {
-      if (c > 0) sql += ", ";
-      sql += "$" + std::to_string(++n);
-    }
-    sql += ")";
-  }
-  // Full batches share one statement, prepared once; a partial one runs once.
-  failure_ = conn.SendAtomically(sql, batch.binds, /*prepare=*/rows == RowsPerBatch(batch.width));
-  in_flight_.push_back(Sent{batch.one_row_sql, batch.width, std::move(batch.binds), std::move(batch.labels)});
-  batch.binds.clear();
-  batch.labels.clear();
-  if (!failure_.ok()) in_flight_.clear();
-  return failure_;
+Status InsertBatches::Hand(Job job) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return jobs_.size() < kMaxQueued || !failure_.ok(); });
+  KITH_RETURN_IF_ERROR(failure_);
+  jobs_.push_back(std::move(job));
+  if (!writer_.joinable()) writer_ = std::thread([this] { Write(); });
+  lock.unlock();
+  changed_.notify_all();
+  return Status();
 }
 
-Status InsertBatches::AwaitOldest(PgConnection& conn) {
-  Sent sent = std::move(in_flight_.front());
-  in_flight_.pop_front();
-  Status s = conn.AwaitAtomically();
-  if (s.ok()) return Status();
-  in_flight_.clear();  // dropped by the connection: they ran after the failure
-  failure_ = s;
-  if (s.code() == absl::StatusCode::kUnavailable) return failure_;
-  // Which row: each on its own (the batch was undone whole).
-  const size_t rows = sent.labels.size();
-  for (size_t r = 0; rows > 1 && r < rows; ++r) {
-    std::vector<Value> one(sent.binds.begin() + static_cast<std::ptrdiff_t>(r * sent.width),
-                           sent.binds.begin() + static_cast<std::ptrdiff_t>((r + 1) * sent.width));
-    Status row = conn.RunAtomically(sent.one_row_sql, one, nullptr, nullptr);
-    if (!row.ok()) {
-      failure_ = Labelled(row, sent.labels[r]);
-      return failure_;
+void InsertBatches::Write() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [&] { return !jobs_.empty() || stop_; });
+    if (stop_) return;  // what is left is dropped with the transaction
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    if (!failure_.ok()) {  // after a failure the transaction writes nothing more
+      changed_.notify_all();
+      continue;
     }
+    writing_ = true;
+    lock.unlock();
+    Status s = RunJob(job);
+    lock.lock();
+    writing_ = false;
+    if (!s.ok() && failure_.ok()) failure_ = s;
+    changed_.notify_all();
   }
-  failure_ = Labelled(s, sent.labels[0]);
-  return failure_;
+}
+
+Status InsertBatches::RunJob(Job& job) {
+  if (!job.table.empty()) {
+    // The table's name comes from the schema, never from input. The
+    // sequence is looked up once (inside nextval, pg_get_serial_sequence
+    // searched the catalog once per id: a tenth of an import's server time).
+    std::vector<Value> rows;
+    static const std::vector<std::string> kKeys = {"id"};
+    KITH_RETURN_IF_ERROR(conn_.Run(
+        "WITH s AS MATERIALIZED (SELECT CAST(pg_get_serial_sequence('" + job.table +
+            "', 'id') AS regclass) AS seq) "
+        "SELECT nextval(s.seq) AS id FROM s, generate_series(1, $1) ORDER BY 1",
+        {job.ids}, &kKeys, nullptr, &rows));
+    if (rows.empty()) return Internal("no id from the sequence of " + job.table);
+    std::vector<int64_t> ids;
+    ids.reserve(rows.size());
+    for (const Value& row : rows) ids.push_back(row["id"].get<int64_t>());
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<int64_t>& to = arrived_[job.table];
+    to.insert(to.end(), ids.begin(), ids.end());
+    return Status();
+  }
+  int64_t failed_row = -1;
+  Status s = conn_.CopyIn(job.copy_sql, job.data, &failed_row);
+  if (s.ok() || s.code() == absl::StatusCode::kUnavailable) return s;
+  const size_t row = failed_row >= 0 && static_cast<size_t>(failed_row) < job.labels.size()
+                         ? static_cast<size_t>(failed_row)
+                         : 0;
+  return Labelled(s, job.labels[row]);
 }
 
 }  // namespace kith::store::postgres

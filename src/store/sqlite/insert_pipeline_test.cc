@@ -149,9 +149,9 @@ TEST_F(InsertPipelineTest, OnlyForWriteTransactions) {
 // PostgreSQL: a bulk load leaves the planner statistics of what it filled
 // (pg_planner_statistics.h), where autovacuum would come by a while later.
 TEST_F(InsertPipelineTest, ABulkLoadGathersPostgresPlannerStatistics) {
-  EXPECT_TRUE(postgres::StatisticsDue(-1, 1));       // never gathered
-  EXPECT_TRUE(postgres::StatisticsDue(1000, 250));   // grown by a quarter
-  EXPECT_FALSE(postgres::StatisticsDue(1000, 249));
+  EXPECT_TRUE(postgres::StatisticsDue(-1, 1));        // never gathered
+  EXPECT_TRUE(postgres::StatisticsDue(1000, 4000));   // grown fourfold
+  EXPECT_FALSE(postgres::StatisticsDue(1000, 3999));
   EXPECT_FALSE(postgres::StatisticsDue(-1, 0));
   if (!OnPostgres()) GTEST_SKIP() << "SQLite's statistics: sqlite_store_test";
   auto rows_known = [&](const char* table) {
