@@ -80,46 +80,62 @@ bool InsertBatches::LinksToLaterBatch(const schema::Entity& entity, const Value&
     auto v = row.find(f.name);
     if (v == row.end() || v->is_null()) continue;
     for (size_t j = at + 1; j < batches_.size(); ++j) {
-      if (!batches_[j].labels.empty() && batches_[j].entity->name == f.fk_entity) return true;
+      if (!batches_[j].labels.empty() && batches_[j].name == f.fk_entity) return true;
     }
   }
   return false;
 }
 
+size_t InsertBatches::ShapeOf(const schema::Entity& entity, const Value& row) const {
+  for (size_t i = 0; i < batches_.size(); ++i) {
+    const Batch& batch = batches_[i];
+    if (batch.table != entity.table || batch.columns.size() != row.size()) continue;
+    size_t column = 0;
+    for (const auto& [name, value] : row.items()) {
+      if (batch.columns[column] != name) break;
+      ++column;
+    }
+    if (column == row.size()) return i;
+  }
+  return batches_.size();
+}
+
 Status InsertBatches::Add(const schema::Entity& entity, const Value& row, int64_t id,
                           const std::string& label) {
   KITH_RETURN_IF_ERROR(failure());
-  KITH_ASSIGN_OR_RETURN(internal::InsertPlan plan,
-                        internal::PlanInsert(entity, row, internal::Dialect::kPostgres, /*with_id=*/true));
-  auto shape = shapes_.find(plan.sql);
-  if (shape != shapes_.end() && LinksToLaterBatch(entity, row, shape->second)) {
+  size_t at = ShapeOf(entity, row);
+  if (at < batches_.size() && LinksToLaterBatch(entity, row, at)) {
     KITH_RETURN_IF_ERROR(SendAll());
     // Its shape goes last, after the ones it links to (all are empty now),
     // so that the next rows of the same shapes need no write of their own.
-    const size_t at = shape->second;
     std::rotate(batches_.begin() + static_cast<std::ptrdiff_t>(at),
                 batches_.begin() + static_cast<std::ptrdiff_t>(at) + 1, batches_.end());
-    for (auto& [sql, index] : shapes_) {
-      if (index == at) {
-        index = batches_.size() - 1;
-      } else if (index > at) {
-        --index;
-      }
-    }
+    at = batches_.size() - 1;
   }
-  if (shape == shapes_.end()) {
+  if (at == batches_.size()) {
     Batch batch;
     batch.entity = &entity;
+    batch.name = entity.name;
+    batch.table = entity.table;
+    KITH_ASSIGN_OR_RETURN(batch.plan, internal::PlanInsert(entity, row, internal::Dialect::kPostgres,
+                                                           /*with_id=*/true));
     batch.copy_sql = "COPY " + entity.table + " (id";
-    for (const schema::Field* f : plan.fields) batch.copy_sql += ", " + f->name;
+    for (const schema::Field* f : batch.plan.fields) {
+      batch.columns.push_back(f->name);
+      batch.copy_sql += ", " + f->name;
+    }
     batch.copy_sql += ") FROM STDIN";
-    shape = shapes_.emplace(std::move(plan.sql), batches_.size()).first;
     batches_.push_back(std::move(batch));
   }
-  Batch& batch = batches_[shape->second];
-  batch.entity = &entity;  // the transaction's catalog may have been reloaded since the shape came
+  Batch& batch = batches_[at];
+  // The transaction's catalog may have been reloaded since the shape came.
+  if (batch.entity != &entity) {
+    KITH_ASSIGN_OR_RETURN(batch.plan, internal::PlanInsert(entity, row, internal::Dialect::kPostgres,
+                                                           /*with_id=*/true));
+    batch.entity = &entity;
+  }
   bool first = true;
-  for (const Value& v : internal::InsertBinds(plan, row, id)) {
+  for (const Value& v : internal::InsertBinds(batch.plan, row, id)) {
     if (!first) batch.data += '\t';
     first = false;
     AppendCopyText(batch.data, v);

@@ -27,6 +27,7 @@
 #include "base/status.h"
 #include "base/value.h"
 #include "schema/schema.h"
+#include "store/internal/sql_builder.h"
 #include "store/postgres/pg_connection.h"
 
 namespace kith::store::postgres {
@@ -60,8 +61,13 @@ class InsertBatches {
 
  private:
   struct Batch {
-    const schema::Entity* entity;
-    std::string copy_sql;  // "COPY t (id, a, b) FROM STDIN"
+    // The entity as the transaction's catalog described it at the last row
+    // (compared, never followed: a reloaded catalog has new ones), and its names.
+    const schema::Entity* entity = nullptr;
+    std::string name, table;
+    std::vector<std::string> columns;  // the row's, in order
+    internal::InsertPlan plan;         // for the entity above
+    std::string copy_sql;       // "COPY t (id, a, b) FROM STDIN"
     std::string data;      // the rows in COPY's text format
     std::vector<std::string> labels;
   };
@@ -78,6 +84,10 @@ class InsertBatches {
     int64_t block = 16;       // how many to ask for next
     bool asked = false;       // a block is on its way
   };
+  // The batch of rows of `entity` with `row`'s columns in its order, or
+  // batches_.size(): found by comparing names, so that the shape of a row
+  // costs no SQL built and hashed.
+  size_t ShapeOf(const schema::Entity& entity, const Value& row) const;
   // Whether `row` of `entity` links to a table whose shape comes after `at`.
   bool LinksToLaterBatch(const schema::Entity& entity, const Value& row, size_t at) const;
   // Hands every queued row to the writer, shape by shape.
@@ -89,8 +99,7 @@ class InsertBatches {
   Status RunJob(Job& job);
 
   PgConnection& conn_;
-  std::vector<Batch> batches_;                      // in the order their shapes came
-  std::unordered_map<std::string, size_t> shapes_;  // one-row INSERT SQL -> its batch
+  std::vector<Batch> batches_;  // one per shape, in the order they came
   std::unordered_map<std::string, Reserved> reserved_;  // table -> ids (this thread's)
 
   mutable std::mutex mutex_;  // guards what follows
