@@ -1,6 +1,7 @@
 #include "store/postgres/pg_insert_batches.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <iterator>
 
@@ -31,28 +32,43 @@ Status Labelled(const Status& s, const std::string& label) {
   return labelled;
 }
 
-// Appends `v` (as bound: store/internal/sql_builder.h BindValue) in COPY's
-// text format: \N for null; a backslash, tab, newline and carriage return
-// escaped; a number or JSON as its text, as a statement's parameter would be.
+template <typename Integer>
+void AppendInteger(std::string& out, Integer n) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+}
+
+// Appends `v` in COPY's text format, as a statement's parameter would be
+// bound: \N for null; a boolean as 1 or 0 (store/internal/sql_builder.h
+// BindValue); a backslash, tab, newline and carriage return escaped; a
+// number or JSON as its text.
 void AppendCopyText(std::string& out, const Value& v) {
   if (v.is_null()) {
     out += "\\N";
   } else if (v.is_boolean()) {
     out += v.get<bool>() ? '1' : '0';
+  } else if (v.is_number_unsigned()) {
+    AppendInteger(out, v.get<uint64_t>());
   } else if (v.is_number_integer()) {
-    char buf[24];
-    auto end = v.is_number_unsigned() ? std::to_chars(buf, buf + sizeof buf, v.get<uint64_t>()).ptr
-                                      : std::to_chars(buf, buf + sizeof buf, v.get<int64_t>()).ptr;
-    out.append(buf, end);
+    AppendInteger(out, v.get<int64_t>());
   } else if (v.is_string()) {
+    // The letter after the backslash of each byte COPY needs escaped, 0 for the others.
+    static constexpr auto kEscape = [] {
+      std::array<char, 256> t{};
+      t['\\'] = '\\';
+      t['\t'] = 't';
+      t['\n'] = 'n';
+      t['\r'] = 'r';
+      return t;
+    }();
     const std::string& s = v.get_ref<const std::string&>();
     size_t plain = 0;
     for (size_t i = 0; i < s.size(); ++i) {
-      const char c = s[i];
-      const char* escaped = c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : nullptr;
-      if (escaped == nullptr) continue;
+      const char escape = kEscape[static_cast<unsigned char>(s[i])];
+      if (escape == 0) continue;
       out.append(s, plain, i - plain);
-      out += escaped;
+      out += '\\';
+      out += escape;
       plain = i + 1;
     }
     out.append(s, plain, std::string::npos);
@@ -134,11 +150,11 @@ Status InsertBatches::Add(const schema::Entity& entity, const Value& row, int64_
                                                            /*with_id=*/true));
     batch.entity = &entity;
   }
-  bool first = true;
-  for (const Value& v : internal::InsertBinds(batch.plan, row, id)) {
-    if (!first) batch.data += '\t';
-    first = false;
-    AppendCopyText(batch.data, v);
+  AppendInteger(batch.data, id);
+  size_t column = 0;
+  for (const auto& [name, value] : row.items()) {
+    batch.data += '\t';
+    AppendCopyText(batch.data, internal::InsertedValue(*batch.plan.fields[column++], value));
   }
   batch.data += '\n';
   batch.labels.push_back(label);
@@ -213,6 +229,7 @@ Status InsertBatches::SendAll() {
     job.data = std::move(batch.data);
     job.labels = std::move(batch.labels);
     batch.data.clear();
+    batch.data.reserve(job.data.size() + job.data.size() / 4);  // as much again, without regrowing
     batch.labels.clear();
     KITH_RETURN_IF_ERROR(Hand(std::move(job)));
   }
