@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <iterator>
+#include <string_view>
 
 #include "base/error_details.h"
 #include "store/internal/sql_builder.h"
@@ -38,6 +39,30 @@ void AppendInteger(std::string& out, Integer n) {
   out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
 }
 
+// Appends `s` as a COPY text field: a backslash, tab, newline and carriage
+// return escaped.
+void AppendEscaped(std::string& out, std::string_view s) {
+  // The letter after the backslash of each byte COPY needs escaped, 0 for the others.
+  static constexpr auto kEscape = [] {
+    std::array<char, 256> t{};
+    t['\\'] = '\\';
+    t['\t'] = 't';
+    t['\n'] = 'n';
+    t['\r'] = 'r';
+    return t;
+  }();
+  size_t plain = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char escape = kEscape[static_cast<unsigned char>(s[i])];
+    if (escape == 0) continue;
+    out.append(s.data() + plain, i - plain);
+    out += '\\';
+    out += escape;
+    plain = i + 1;
+  }
+  out.append(s.data() + plain, s.size() - plain);
+}
+
 // Appends `v` in COPY's text format, as a statement's parameter would be
 // bound: \N for null; a boolean as 1 or 0 (store/internal/sql_builder.h
 // BindValue); a backslash, tab, newline and carriage return escaped; a
@@ -52,26 +77,7 @@ void AppendCopyText(std::string& out, const Value& v) {
   } else if (v.is_number_integer()) {
     AppendInteger(out, v.get<int64_t>());
   } else if (v.is_string()) {
-    // The letter after the backslash of each byte COPY needs escaped, 0 for the others.
-    static constexpr auto kEscape = [] {
-      std::array<char, 256> t{};
-      t['\\'] = '\\';
-      t['\t'] = 't';
-      t['\n'] = 'n';
-      t['\r'] = 'r';
-      return t;
-    }();
-    const std::string& s = v.get_ref<const std::string&>();
-    size_t plain = 0;
-    for (size_t i = 0; i < s.size(); ++i) {
-      const char escape = kEscape[static_cast<unsigned char>(s[i])];
-      if (escape == 0) continue;
-      out.append(s, plain, i - plain);
-      out += '\\';
-      out += escape;
-      plain = i + 1;
-    }
-    out.append(s, plain, std::string::npos);
+    AppendEscaped(out, v.get_ref<const std::string&>());
   } else {
     Value text = v.dump();
     AppendCopyText(out, text);
@@ -159,6 +165,43 @@ Status InsertBatches::Add(const schema::Entity& entity, const Value& row, int64_
   batch.data += '\n';
   batch.labels.push_back(label);
   if (batch.labels.size() >= kBatchRows || batch.data.size() >= kBatchBytes) return SendAll();
+  return Status();
+}
+
+Status InsertBatches::AddChange(const schema::Entity& log, const internal::ChangeRecord& change,
+                                 int64_t id, const std::string& label) {
+  KITH_RETURN_IF_ERROR(failure());
+  size_t at = 0;
+  while (at < batches_.size() &&
+         !(batches_[at].table == log.table &&
+           std::equal(batches_[at].columns.begin(), batches_[at].columns.end(),
+                      std::begin(internal::kChangeColumns), std::end(internal::kChangeColumns)))) {
+    ++at;
+  }
+  // The first change of its shape (or of a reloaded catalog) makes the batch.
+  if (at == batches_.size() || batches_[at].entity != &log) return Add(log, change.AsRow(), id, label);
+  Batch& batch = batches_[at];
+  std::string& out = batch.data;  // kChangeColumns' order
+  AppendInteger(out, id);
+  out += '\t';
+  AppendEscaped(out, change.entity);
+  out += '\t';
+  AppendInteger(out, change.entity_id);
+  out += '\t';
+  AppendEscaped(out, change.action);
+  out += '\t';
+  if (change.contact_id) {
+    AppendInteger(out, *change.contact_id);
+  } else {
+    out += "\\N";
+  }
+  out += '\t';
+  AppendEscaped(out, change.created_date);
+  out += '\t';
+  AppendEscaped(out, change.changes);
+  out += '\n';
+  batch.labels.push_back(label);
+  if (batch.labels.size() >= kBatchRows || out.size() >= kBatchBytes) return SendAll();
   return Status();
 }
 

@@ -28,6 +28,7 @@
 #include "base/value.h"
 #include "schema/schema.h"
 #include "store/internal/sql_builder.h"
+#include "store/internal/sql_transaction.h"
 #include "store/postgres/pg_connection.h"
 
 namespace kith::store::postgres {
@@ -45,6 +46,10 @@ class InsertBatches {
   // queue first when the row links to a later shape, and after it when a
   // batch is full.
   Status Add(const schema::Entity& entity, const Value& row, int64_t id, const std::string& label);
+  // Queues the change-log row `change` (`log` is the ChangeLog entity) as
+  // row `id`, written from the record as it is, without a row object.
+  Status AddChange(const schema::Entity& log, const internal::ChangeRecord& change, int64_t id,
+                   const std::string& label);
   // The next id of `entity`'s sequence. Taken ahead in growing blocks, the
   // next block asked for (by the writer, in turn) while this one lasts.
   StatusOr<int64_t> NextId(const schema::Entity& entity);

@@ -472,8 +472,16 @@ Status PgTransaction::WriteChanges() {
   bulk_ = true;  // at commit a failed row fails the whole anyway: no savepoint each
   std::vector<internal::ChangeRecord> changes = std::move(pending_changes_);
   pending_changes_.clear();
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* log, Find(schema::kChangeLogEntity));
   for (const internal::ChangeRecord& change : changes) {
-    KITH_RETURN_IF_ERROR(Insert(schema::kChangeLogEntity, change.AsRow()).status());
+    if (batches_ == nullptr || explicit_ids_.count(log->table) > 0) {
+      KITH_RETURN_IF_ERROR(Insert(schema::kChangeLogEntity, change.AsRow()).status());
+      continue;
+    }
+    // Queued from the record as it is (a bulk write logs a change or more a row).
+    KITH_ASSIGN_OR_RETURN(int64_t id, batches_->NextId(*log));
+    KITH_RETURN_IF_ERROR(batches_->AddChange(*log, change, id, label_));
+    ++bulk_inserted_[log->table];
   }
   return Status();
 }
