@@ -141,6 +141,24 @@ TEST_F(InsertPipelineTest, ATransactionDroppedWithRowsQueuedLeavesNothing) {
   ASSERT_TRUE(check->Commit().ok());
 }
 
+// PostgreSQL writes queued rows as COPY text, where a backslash, tab,
+// newline and carriage return are escapes and \N is null: they must come
+// back as they went in, and a null as a null.
+TEST_F(InsertPipelineTest, TextWithCopysSpecialCharactersIsStoredAsGiven) {
+  const std::string tricky = "a\tb\nc\\d\re \\N \\. f";
+  auto txn = store_->Begin(true).value();
+  ASSERT_TRUE(txn->PipelineInserts().ok());
+  auto id = txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", tricky},
+                                    {"first_name", "\\N"}, {"nick_name", nullptr}});
+  ASSERT_TRUE(id.ok()) << id.status();
+  ASSERT_TRUE(txn->Commit().ok());
+  auto read = store_->Begin(false).value();
+  Value row = Row(*read, "Contact", *id, {"last_name", "first_name", "nick_name"});
+  EXPECT_EQ(row["last_name"], tricky);
+  EXPECT_EQ(row["first_name"], "\\N");
+  EXPECT_TRUE(row["nick_name"].is_null()) << row.dump();
+}
+
 TEST_F(InsertPipelineTest, OnlyForWriteTransactions) {
   auto txn = store_->Begin(false).value();
   EXPECT_EQ(txn->PipelineInserts().code(), absl::StatusCode::kFailedPrecondition);
