@@ -1034,19 +1034,22 @@ StatusOr<InsertPlan> PlanInsert(const Entity& entity, const Value& row, Dialect 
   return plan;
 }
 
+const Value& InsertedValue(const schema::Field& f, const Value& value) {
+  static const Value kZero = 0;
+  // Flags are never NULL: a null flag takes the field's default.
+  if (value.is_null() && f.type == FieldType::kBool && !f.nullable) {
+    return f.default_value.is_null() ? kZero : f.default_value;
+  }
+  return value;
+}
+
 std::vector<Value> InsertBinds(const InsertPlan& plan, const Value& row, int64_t id) {
   std::vector<Value> binds;
   binds.reserve(plan.fields.size() + 1);
   if (plan.with_id) binds.push_back(id);
   size_t i = 0;
   for (const auto& [name, value] : row.items()) {
-    const Field* f = plan.fields[i++];
-    // Flags are never NULL: a null flag takes the field's default.
-    if (value.is_null() && f->type == FieldType::kBool && !f->nullable) {
-      binds.push_back(f->default_value.is_null() ? Value(0) : BindValue(f->default_value));
-    } else {
-      binds.push_back(BindValue(value));
-    }
+    binds.push_back(BindValue(InsertedValue(*plan.fields[i++], value)));
   }
   return binds;
 }

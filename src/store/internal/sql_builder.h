@@ -88,6 +88,9 @@ StatusOr<InsertPlan> PlanInsert(const schema::Entity& entity, const Value& row, 
 // `row` has the plan's columns in the plan's order; `id` is used when the
 // plan sets it.
 std::vector<Value> InsertBinds(const InsertPlan& plan, const Value& row, int64_t id);
+// What an insert writes for `value` of field `f`, before BindValue: the
+// value, or the default of a flag given as null.
+const Value& InsertedValue(const schema::Field& f, const Value& value);
 
 // Builds "UPDATE ... SET ... WHERE id = ?".
 StatusOr<SqlStatement> BuildUpdate(const schema::Entity& entity, int64_t id,

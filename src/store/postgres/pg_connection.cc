@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -315,6 +316,51 @@ Status PgConnection::Settle() {
     if (first.ok()) first = s;
   }
   return first;
+}
+
+namespace {
+
+// The row of a failed COPY from its context: "COPY t, line 57" or
+// "COPY t, line 57, column c: ...". -1 when it names none.
+int64_t CopyLine(const PGresult* r) {
+  const char* context = r == nullptr ? nullptr : PQresultErrorField(r, PG_DIAG_CONTEXT);
+  if (context == nullptr || std::strncmp(context, "COPY ", 5) != 0) return -1;
+  const char* line = std::strstr(context, ", line ");
+  if (line == nullptr) return -1;
+  long long n = std::strtoll(line + 7, nullptr, 10);
+  return n > 0 ? n - 1 : -1;
+}
+
+}  // namespace
+
+Status PgConnection::CopyIn(const std::string& copy_sql, std::string_view data,
+                            int64_t* failed_row) {
+  *failed_row = -1;
+  KITH_RETURN_IF_ERROR(Settle());
+  Result start(PQexec(conn_, copy_sql.c_str()));
+  if (start == nullptr || PQresultStatus(start.get()) != PGRES_COPY_IN) {
+    return ResultError(start.get(), conn_, "copy");
+  }
+  // libpq takes an int's worth at a time.
+  constexpr size_t kChunk = size_t{1} << 30;
+  bool sent = true;
+  for (size_t at = 0; sent && at < data.size(); at += kChunk) {
+    const size_t n = std::min(kChunk, data.size() - at);
+    sent = PQputCopyData(conn_, data.data() + at, static_cast<int>(n)) == 1;
+  }
+  sent = PQputCopyEnd(conn_, sent ? nullptr : "kith: sending the rows failed") == 1 && sent;
+  Status outcome;
+  for (bool first = true;; first = false) {
+    Result r(PQgetResult(conn_));
+    if (r == nullptr) break;
+    if (!first || !outcome.ok()) continue;
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+      outcome = ResultError(r.get(), conn_, "copy");
+      *failed_row = CopyLine(r.get());
+    }
+  }
+  if (outcome.ok() && !sent) return ResultError(nullptr, conn_, "copy");
+  return outcome;
 }
 
 StatusOr<int64_t> PgConnection::RunScalar(const std::string& sql, const std::vector<Value>& binds) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -64,6 +65,14 @@ class PgConnection {
   int in_flight() const { return in_flight_; }
   // Awaits every statement still in flight: the first failure.
   Status Settle();
+
+  // COPY ... FROM STDIN: `copy_sql` names the table and columns, `data` is
+  // the rows in COPY's text format, sent in
+  // one statement. A failure leaves the transaction failed (no savepoint:
+  // the rows of a bulk write stand or fall together); `failed_row` is then
+  // the 0-based row the server names, or -1 when it names none (a foreign
+  // key is checked at the statement's end).
+  Status CopyIn(const std::string& copy_sql, std::string_view data, int64_t* failed_row);
 
   // Whether the connection still works (false after the server went away):
   // a broken one is not put back into the pool.

@@ -84,14 +84,15 @@ class PgTransaction final : public internal::SqlTransaction {
   Status Savepoint() override;
   Status ReleaseSavepoint() override;
   Status RollbackToSavepoint() override;
-  // From now on rows are queued and written hundreds to one INSERT
-  // (InsertBatches), their ids taken ahead from the tables' sequences;
+  // From now on rows are queued and written thousands to one COPY by a
+  // thread of their own (InsertBatches), their ids taken ahead from the
+  // tables' sequences;
   // everything else first writes the queue. As the contract allows, a
   // failed row then fails the rest. Write transactions only, as on SQLite.
   Status PipelineInserts() override {
     if (!writes()) return absl::FailedPreconditionError("pipelined inserts need a write transaction");
     bulk_ = true;
-    batches_ = std::make_unique<InsertBatches>();
+    batches_ = std::make_unique<InsertBatches>(*conn_);
     return Status();
   }
   void LabelInserts(std::string_view label) override { label_ = label; }
@@ -120,9 +121,7 @@ class PgTransaction final : public internal::SqlTransaction {
   // Moves the id sequences of the tables given explicit ids past them.
   Status SettleSequences();
   // Writes the queued rows (PipelineInserts), if any.
-  Status Flush() { return batches_ == nullptr ? Status() : batches_->Flush(*conn_); }
-  // The next id of `entity`'s sequence, taken ahead in growing blocks.
-  StatusOr<int64_t> NextId(const schema::Entity& entity);
+  Status Flush() { return batches_ == nullptr ? Status() : batches_->Flush(); }
   // Kept until the commit (kChangeLogLock), dropped with a savepoint's work.
   Status StoreChange(internal::ChangeRecord change) override {
     pending_changes_.push_back(std::move(change));
@@ -147,13 +146,6 @@ class PgTransaction final : public internal::SqlTransaction {
   std::unique_ptr<InsertBatches> batches_;  // PipelineInserts(): rows queued
   std::map<std::string, int64_t> bulk_inserted_;  // PipelineInserts(): rows per table
   std::string label_;                       // LabelInserts()
-  // Ids taken from a table's sequence and not handed out yet (next at the
-  // back), and how many to take next time.
-  struct Reserved {
-    std::vector<int64_t> ids;
-    int64_t block = 16;
-  };
-  std::unordered_map<std::string, Reserved> reserved_ids_;
   std::vector<internal::ChangeRecord> pending_changes_;  // change rows for the commit
   std::vector<size_t> change_marks_;    // pending_changes_.size() at each open savepoint
 };
@@ -354,6 +346,7 @@ class PgStoreImpl final : public Store {
 };
 
 PgTransaction::~PgTransaction() {
+  batches_.reset();  // its writer stops before the connection is used here
   if (!done_) {
     (void)conn_->Settle();  // rows still in flight: their outcome no longer matters
     (void)conn_->Exec("ROLLBACK");
@@ -362,32 +355,11 @@ PgTransaction::~PgTransaction() {
   NoteEnded();
 }
 
-StatusOr<int64_t> PgTransaction::NextId(const schema::Entity& entity) {
-  Reserved& r = reserved_ids_[entity.table];
-  if (r.ids.empty()) {
-    // The batches in flight first: the connection is theirs until then.
-    if (batches_ != nullptr) KITH_RETURN_IF_ERROR(batches_->Await(*conn_));
-    // The table's name comes from the schema, never from input.
-    std::vector<Value> rows;
-    static const std::vector<std::string> kKeys = {"id"};
-    KITH_RETURN_IF_ERROR(conn_->Run(
-        "SELECT nextval(pg_get_serial_sequence('" + entity.table + "', 'id')) AS id "
-        "FROM generate_series(1, $1) ORDER BY 1 DESC",
-        {r.block}, &kKeys, nullptr, &rows));
-    for (const Value& row : rows) r.ids.push_back(row["id"].get<int64_t>());
-    r.block = std::min<int64_t>(r.block * 4, 4096);
-    if (r.ids.empty()) return Internal("no id from the sequence of " + entity.table);
-  }
-  int64_t id = r.ids.back();
-  r.ids.pop_back();
-  return id;
-}
-
 Status PgTransaction::SettleSequences() {
   if (explicit_ids_.empty()) return Status();
   KITH_RETURN_IF_ERROR(Flush());
   for (const std::string& table : explicit_ids_) {
-    reserved_ids_.erase(table);  // the sequence moves past them
+    if (batches_ != nullptr) batches_->ForgetIds(table);  // the sequence moves past them
     // The table's name comes from the schema, never from input.
     KITH_RETURN_IF_ERROR(conn_->Exec(
         "SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), "
@@ -417,9 +389,9 @@ StatusOr<int64_t> PgTransaction::Insert(std::string_view entity, const Value& ro
       without_id.erase("id");
       values = &without_id;
     } else {
-      KITH_ASSIGN_OR_RETURN(id, NextId(*e));
+      KITH_ASSIGN_OR_RETURN(id, batches_->NextId(*e));
     }
-    KITH_RETURN_IF_ERROR(batches_->Add(*conn_, *e, *values, id, label_));
+    KITH_RETURN_IF_ERROR(batches_->Add(*e, *values, id, label_));
     ++bulk_inserted_[e->table];
   } else {
     KITH_ASSIGN_OR_RETURN(internal::InsertPlan plan,
@@ -506,8 +478,16 @@ Status PgTransaction::WriteChanges() {
   bulk_ = true;  // at commit a failed row fails the whole anyway: no savepoint each
   std::vector<internal::ChangeRecord> changes = std::move(pending_changes_);
   pending_changes_.clear();
+  KITH_ASSIGN_OR_RETURN(const schema::Entity* log, Find(schema::kChangeLogEntity));
   for (const internal::ChangeRecord& change : changes) {
-    KITH_RETURN_IF_ERROR(Insert(schema::kChangeLogEntity, change.AsRow()).status());
+    if (batches_ == nullptr || explicit_ids_.count(log->table) > 0) {
+      KITH_RETURN_IF_ERROR(Insert(schema::kChangeLogEntity, change.AsRow()).status());
+      continue;
+    }
+    // Queued from the record as it is (a bulk write logs a change or more a row).
+    KITH_ASSIGN_OR_RETURN(int64_t id, batches_->NextId(*log));
+    KITH_RETURN_IF_ERROR(batches_->AddChange(*log, change, id, label_));
+    ++bulk_inserted_[log->table];
   }
   return Status();
 }
@@ -590,6 +570,16 @@ Status PgStoreImpl::Migrate() {
                   "CREATE OR REPLACE TRIGGER ") +
       counted->table + "_counted AFTER INSERT OR UPDATE OR DELETE ON " + counted->table +
       " FOR EACH ROW EXECUTE FUNCTION kith_count_change('" + kCountedEntity + "')"));
+  // No planner statistics for the change log's `changes` (each change's
+  // JSON text, never a useful condition): ANALYZE sorted a sample of them
+  // comparing citext values, four fifths of the table's ANALYZE, whether
+  // kith's after a bulk load or autovacuum's.
+  const schema::Entity* log = base_->Find(schema::kChangeLogEntity);
+  if (log == nullptr) return Internal("no schema for the change log");
+  KITH_RETURN_IF_ERROR(conn.Exec(
+      "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = CAST('" + log->table +
+      "' AS regclass) AND attname = 'changes' AND attstattarget <> 0) THEN ALTER TABLE " +
+      log->table + " ALTER COLUMN changes SET STATISTICS 0; END IF; END $$"));
   // The custom groups and fields of this database join the built-in schema.
   KITH_RETURN_IF_ERROR(txn->ReloadCatalog());
   return txn->Commit();
