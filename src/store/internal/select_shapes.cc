@@ -61,21 +61,8 @@ QueryShape ShapeOf(const Query& query, Dialect dialect) {
     key += o.descending ? '-' : '+';
     key += o.field;
   }
-  if (dialect == Dialect::kPostgres) {
-    // Each written only when set (BuildSelect).
-    if (query.limit > 0) {
-      key += "\x1dL";
-      shape.binds.push_back(query.limit);
-    }
-    if (query.offset > 0) {
-      key += "\x1dO";
-      shape.binds.push_back(query.offset);
-    }
-  } else if (query.limit > 0 || query.offset > 0) {
-    key += "\x1dL";
-    shape.binds.push_back(query.limit > 0 ? query.limit : int64_t{-1});
-    shape.binds.push_back(query.offset);
-  }
+  key += '\x1d';
+  key += LimitClause(query, dialect, &shape.binds);
   shape.key = std::move(key);
   return shape;
 }
