@@ -881,25 +881,7 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
   for (Value& v : b.from_binds()) st.binds.push_back(std::move(v));
   for (Value& v : b.where_binds()) st.binds.push_back(std::move(v));
   for (Value& v : order_binds) st.binds.push_back(std::move(v));
-  if (!count && dialect == Dialect::kPostgres) {
-    // An OFFSET only when there is one: PostgreSQL prices a parameter as
-    // OFFSET by guessing rows skipped, which makes the generic plan of a
-    // prepared statement look dearer than planning each call anew, so it
-    // plans every call (2 ms for v3 Contact.get's eighteen joins).
-    if (query.limit > 0) {
-      sql += " LIMIT ?";
-      st.binds.push_back(query.limit);
-    }
-    if (query.offset > 0) {
-      sql += " OFFSET ?";
-      st.binds.push_back(query.offset);
-    }
-  }
-  if (!count && dialect != Dialect::kPostgres && (query.limit > 0 || query.offset > 0)) {
-    sql += " LIMIT ? OFFSET ?";
-    st.binds.push_back(query.limit > 0 ? query.limit : int64_t{-1});
-    st.binds.push_back(query.offset);
-  }
+  if (!count) sql += LimitClause(query, dialect, &st.binds);
   st.sql = Placeholders(std::move(sql), dialect);
   return st;
 }
@@ -994,6 +976,29 @@ void FinishRows(const SqlStatement& st, const std::vector<std::string>& select,
       if (row.is_object() && row.contains(key)) row[key] = FinishList(list, row[key]);
     }
   }
+}
+
+std::string LimitClause(const Query& query, Dialect dialect, std::vector<Value>* binds) {
+  std::string clause;
+  if (dialect == Dialect::kPostgres) {
+    // An OFFSET only when there is one: PostgreSQL prices a parameter as
+    // OFFSET by guessing rows skipped, which makes the generic plan of a
+    // prepared statement look dearer than planning each call anew, so it
+    // plans every call (2 ms for v3 Contact.get's eighteen joins).
+    if (query.limit > 0) {
+      clause += " LIMIT ?";
+      binds->push_back(query.limit);
+    }
+    if (query.offset > 0) {
+      clause += " OFFSET ?";
+      binds->push_back(query.offset);
+    }
+  } else if (query.limit > 0 || query.offset > 0) {
+    clause = " LIMIT ? OFFSET ?";
+    binds->push_back(query.limit > 0 ? query.limit : int64_t{-1});
+    binds->push_back(query.offset);
+  }
+  return clause;
 }
 
 StatusOr<SqlStatement> BuildSelect(const schema::Catalog& catalog, const Query& query,

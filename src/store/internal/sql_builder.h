@@ -57,6 +57,10 @@ std::string Identifier(std::string name, Dialect dialect);
 // A statement counting the columns named $2 of the table named $1 (0 or 1).
 std::string ColumnExistsSql(Dialect dialect);
 
+// The LIMIT and OFFSET of a select of `query` as the dialect writes them
+// ("" when neither applies), their values appended to `binds`.
+std::string LimitClause(const Query& query, Dialect dialect, std::vector<Value>* binds);
+
 // Builds "SELECT ... FROM ... WHERE ... ORDER BY ... LIMIT ..." for `query`.
 // A top-level `id IN (subquery)` whose subquery cannot yield a value twice
 // (a unique key fixed by its equalities) is joined instead, and ORDER BY id

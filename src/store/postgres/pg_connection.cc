@@ -115,6 +115,38 @@ struct Params {
   std::vector<const char*> values;
 };
 
+// Reads one pipeline group's results up to its sync: the first `count`
+// commands' results into `results`. False when the connection broke.
+bool ReadGroup(pg_conn* conn, Result* results, int count) {
+  for (int command = 0;;) {
+    Result r(PQgetResult(conn));
+    if (r == nullptr) {
+      if (PQstatus(conn) != CONNECTION_OK) return false;
+      ++command;
+      continue;
+    }
+    if (PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) return true;
+    if (command < count && results[command] == nullptr) results[command] = std::move(r);
+  }
+}
+
+// Whether a result is a success.
+bool Succeeded(const Result& r) {
+  ExecStatusType st = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r.get());
+  return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+// The first row of `r` as integers, one per column of `row` (nullopt for
+// NULL, a column past the last, or no row).
+void ReadIntegers(const PGresult* r, std::span<std::optional<int64_t>> row) {
+  for (size_t i = 0; i < row.size(); ++i) {
+    int col = static_cast<int>(i);
+    row[i] = PQntuples(r) == 0 || col >= PQnfields(r) || PQgetisnull(r, 0, col)
+                 ? std::nullopt
+                 : ParseInteger(PQgetvalue(r, 0, col));
+  }
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url) {
@@ -143,21 +175,72 @@ StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& ur
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
 bool PgConnection::healthy() const {
-  return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  // With an unawaited COMMIT sent, the transaction ends on the server (or
+  // the next call finds the connection broken).
+  return PQstatus(conn_) == CONNECTION_OK &&
+         (unawaited_ > 0 || PQtransactionStatus(conn_) == PQTRANS_IDLE);
 }
 
 Status PgConnection::Exec(const std::string& sql, std::span<std::optional<int64_t>> last) {
   KITH_RETURN_IF_ERROR(Settle());
   Result r(PQexec(conn_, sql.c_str()));
-  ExecStatusType st = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r.get());
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return ResultError(r.get(), conn_, "exec");
-  for (size_t i = 0; i < last.size(); ++i) {
-    int col = static_cast<int>(i);
-    last[i] = PQntuples(r.get()) == 0 || col >= PQnfields(r.get()) || PQgetisnull(r.get(), 0, col)
-                  ? std::nullopt
-                  : ParseInteger(PQgetvalue(r.get(), 0, col));
-  }
+  if (!Succeeded(r)) return ResultError(r.get(), conn_, "exec");
+  ReadIntegers(r.get(), last);
   return Status();
+}
+
+Status PgConnection::Begin(const std::string& begin, const std::string& first,
+                           std::span<std::optional<int64_t>> first_row) {
+  // (Settle would read an unawaited outcome first: a round trip more.)
+  if (in_flight_ > 0) KITH_RETURN_IF_ERROR(Settle());
+  const std::string* first_name = nullptr;
+  if (!first.empty() && unawaited_ == 0) {
+    KITH_ASSIGN_OR_RETURN(first_name, Prepare(first));  // once per connection
+  } else if (auto known = statements_.find(first); known != statements_.end()) {
+    first_name = &known->second;
+  }  // (else sent unnamed this once: no PQprepare while an outcome is unread)
+  if (unawaited_ == 0 && PQenterPipelineMode(conn_) != 1) return ResultError(nullptr, conn_, "pipeline");
+  bool sent = PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+              (first.empty() ||
+               (first_name != nullptr
+                    ? PQsendQueryPrepared(conn_, first_name->c_str(), 0, nullptr, nullptr, nullptr, 0)
+                    : PQsendQueryParams(conn_, first.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) ==
+                   1) &&
+              PQpipelineSync(conn_) == 1;
+  bool read = sent;
+  for (; read && unawaited_ > 0; --unawaited_) read = ReadGroup(conn_, nullptr, 0);
+  Result results[2];
+  read = read && ReadGroup(conn_, results, 2);
+  unawaited_ = 0;
+  PQexitPipelineMode(conn_);
+  if (!read) return ResultError(nullptr, conn_, "pipeline");
+  if (!Succeeded(results[0])) return ResultError(results[0].get(), conn_, "begin");
+  if (first.empty()) return Status();
+  if (!Succeeded(results[1])) return ResultError(results[1].get(), conn_, "begin");
+  ReadIntegers(results[1].get(), first_row);
+  return Status();
+}
+
+Status PgConnection::SendUnawaited(const char* sql) {
+  KITH_RETURN_IF_ERROR(Settle());
+  if (unawaited_ == 0 && PQenterPipelineMode(conn_) != 1) return ResultError(nullptr, conn_, "pipeline");
+  if (PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1 ||
+      PQpipelineSync(conn_) != 1) {
+    Status failure = ResultError(nullptr, conn_, "pipeline");
+    if (unawaited_ == 0) PQexitPipelineMode(conn_);
+    return failure;
+  }
+  ++unawaited_;
+  return Status();
+}
+
+Status PgConnection::ReadUnawaited() {
+  if (unawaited_ == 0) return Status();
+  bool read = true;
+  for (; read && unawaited_ > 0; --unawaited_) read = ReadGroup(conn_, nullptr, 0);
+  unawaited_ = 0;
+  PQexitPipelineMode(conn_);
+  return read ? Status() : ResultError(nullptr, conn_, "pipeline");
 }
 
 StatusOr<const std::string*> PgConnection::Prepare(const std::string& sql) {
@@ -178,7 +261,7 @@ StatusOr<const std::string*> PgConnection::Prepare(const std::string& sql) {
 Status PgConnection::Run(const std::string& sql, const std::vector<Value>& binds,
                          const std::vector<std::string>* keys,
                          const std::vector<schema::FieldType>* types, std::vector<Value>* rows,
-                         int64_t* affected) {
+                         int64_t* affected, std::optional<bool> distinct_keys) {
   KITH_RETURN_IF_ERROR(Settle());
   KITH_ASSIGN_OR_RETURN(const std::string* name, Prepare(sql));
   Params params(binds);
@@ -192,8 +275,8 @@ Status PgConnection::Run(const std::string& sql, const std::vector<Value>& binds
   if (rows == nullptr) return Status();
   const int n = PQnfields(r.get());
   const int count = PQntuples(r.get());
-  const bool distinct_keys = keys != nullptr && keys->size() >= static_cast<size_t>(n) &&
-                             NoRepeats(*keys);
+  const bool distinct = keys != nullptr && keys->size() >= static_cast<size_t>(n) &&
+                        (distinct_keys ? *distinct_keys : NoRepeats(*keys));
   rows->reserve(rows->size() + static_cast<size_t>(count));
   for (int i = 0; i < count; ++i) {
     Value row = Value::object();
@@ -201,7 +284,7 @@ Status PgConnection::Run(const std::string& sql, const std::vector<Value>& binds
       const auto at = static_cast<size_t>(c);
       const schema::FieldType* t = (types && at < types->size()) ? &(*types)[at] : nullptr;
       Value cell = CellValue(r.get(), i, c, t);
-      if (distinct_keys) {
+      if (distinct) {
         row.get_ref<Value::object_t&>().Container::emplace_back((*keys)[at], std::move(cell));
       } else {
         row[(keys && at < keys->size()) ? (*keys)[at] : std::string(PQfname(r.get(), c))] =
@@ -222,6 +305,7 @@ Status PgConnection::RunAtomically(const std::string& sql, const std::vector<Val
 
 Status PgConnection::SendAtomically(const std::string& sql, const std::vector<Value>& binds,
                                     bool prepare) {
+  if (in_flight_ == 0) KITH_RETURN_IF_ERROR(ReadUnawaited());
   const std::string* name = nullptr;
   if (prepare) {
     if (auto known = statements_.find(sql); known != statements_.end()) {
@@ -254,29 +338,10 @@ Status PgConnection::SendAtomically(const std::string& sql, const std::vector<Va
   return Status();
 }
 
-namespace {
-
-// Reads one group's results up to its sync: the first three commands'
-// results into `results` (when given). False when the connection broke.
-bool ReadGroup(pg_conn* conn, Result* results) {
-  for (int command = 0;;) {
-    Result r(PQgetResult(conn));
-    if (r == nullptr) {
-      if (PQstatus(conn) != CONNECTION_OK) return false;
-      ++command;
-      continue;
-    }
-    if (PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) return true;
-    if (results != nullptr && command < 3 && results[command] == nullptr) results[command] = std::move(r);
-  }
-}
-
-}  // namespace
-
 Status PgConnection::AwaitAtomically(int64_t* id, int64_t* affected) {
   if (in_flight_ == 0) return Status();
   Result results[3];
-  bool read = ReadGroup(conn_, results);
+  bool read = ReadGroup(conn_, results, 3);
   --in_flight_;
   if (!read) {
     in_flight_ = 0;
@@ -289,7 +354,7 @@ Status PgConnection::AwaitAtomically(int64_t* id, int64_t* affected) {
     Status failure = ResultError(r.get(), conn_, "run");
     // The groups sent after this one ran in the failed transaction: dropped.
     for (; in_flight_ > 0; --in_flight_) {
-      if (!ReadGroup(conn_, nullptr)) {
+      if (!ReadGroup(conn_, nullptr, 0)) {
         in_flight_ = 0;
         return ResultError(nullptr, conn_, "pipeline");
       }
@@ -310,7 +375,7 @@ Status PgConnection::AwaitAtomically(int64_t* id, int64_t* affected) {
 }
 
 Status PgConnection::Settle() {
-  Status first;
+  Status first = ReadUnawaited();
   while (in_flight_ > 0) {
     Status s = AwaitAtomically();
     if (first.ok()) first = s;

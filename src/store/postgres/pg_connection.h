@@ -30,6 +30,19 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
+  // Runs `begin` (BEGIN ...) and, in the same round trip, the statement
+  // `first` when given (prepared once): a read that fixes the snapshot,
+  // whose first row is read into `first_row` as integers (see Exec). The
+  // outcome of what SendUnawaited sent is read in that round trip too.
+  Status Begin(const std::string& begin, const std::string& first,
+               std::span<std::optional<int64_t>> first_row);
+
+  // Sends a statement without parameters whose outcome no one waits for (a
+  // read-only transaction's COMMIT or ROLLBACK: nothing it read can change),
+  // so that the answer goes out while the server finishes it. The next call
+  // reads its outcome; a failure there only tells that the connection broke.
+  Status SendUnawaited(const char* sql);
+
   // Runs one or more statements without parameters (DDL, BEGIN, ...). When
   // `last` is given, the last statement's first row is read into it as
   // integers (see RunIntegers).
@@ -37,10 +50,13 @@ class PgConnection {
 
   // Runs `sql` ($n placeholders) with `binds`; each result row is appended
   // to `rows` (may be null) as an object keyed by `keys`, typed by `types`
-  // when given. `affected`: the rows the statement wrote.
+  // when given. `affected`: the rows the statement wrote. `distinct_keys`:
+  // whether no key repeats (SqlStatement::distinct_columns), found out here
+  // when not told.
   Status Run(const std::string& sql, const std::vector<Value>& binds,
              const std::vector<std::string>* keys, const std::vector<schema::FieldType>* types,
-             std::vector<Value>* rows, int64_t* affected = nullptr);
+             std::vector<Value>* rows, int64_t* affected = nullptr,
+             std::optional<bool> distinct_keys = std::nullopt);
 
   // Runs a statement that returns one integer (COUNT(*), RETURNING id).
   StatusOr<int64_t> RunScalar(const std::string& sql, const std::vector<Value>& binds);
@@ -81,10 +97,14 @@ class PgConnection {
  private:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
   StatusOr<const std::string*> Prepare(const std::string& sql);
+  // Reads the outcome of what SendUnawaited sent: an error only when the
+  // connection broke.
+  Status ReadUnawaited();
 
   pg_conn* conn_;
   int64_t prepared_ = 0;  // statements prepared so far: their names
   int in_flight_ = 0;     // SendAtomically groups whose outcome is not read yet
+  int unawaited_ = 0;     // SendUnawaited groups whose outcome is not read yet
   std::unordered_map<std::string, std::string> statements_;  // SQL -> name
 };
 

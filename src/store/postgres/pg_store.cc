@@ -17,6 +17,7 @@
 #include "store/custom_catalog.h"
 #include "store/internal/sql_transaction.h"
 #include "store/internal/migration_runner.h"
+#include "store/internal/select_shapes.h"
 #include "store/internal/sql_builder.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_insert_batches.h"
@@ -52,14 +53,13 @@ enum class Kind {
   kMigrate,  // READ COMMITTED under the migration lock: sees what others migrated
 };
 
-// BEGIN and, in the same round trip, the first read, which fixes the
-// snapshot: the catalog version and the counted entity's change count.
-const std::string& BeginSql(Kind kind) {
-  static const std::string versions = "; " + internal::ReadVersionsSql();
-  static const std::string read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" + versions;
-  static const std::string write = "BEGIN ISOLATION LEVEL SERIALIZABLE" + versions;
-  static const std::string migrate = "BEGIN ISOLATION LEVEL READ COMMITTED";
-  return kind == Kind::kRead ? read : kind == Kind::kWrite ? write : migrate;
+// BEGIN of each kind of transaction. Reads and writes run in the same
+// round trip their first read, which fixes the snapshot: the catalog
+// version and the counted entity's change count (ReadVersionsSql).
+const char* BeginSql(Kind kind) {
+  return kind == Kind::kRead    ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+         : kind == Kind::kWrite ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                : "BEGIN ISOLATION LEVEL READ COMMITTED";
 }
 
 class PgStoreImpl;
@@ -182,9 +182,9 @@ class PgStoreImpl final : public Store {
     for (int attempt = 0;; ++attempt) {
       bool fresh = false;
       KITH_ASSIGN_OR_RETURN(conn, TakeConnection(&fresh));
-      Status s = conn->Exec(BeginSql(kind), kind == Kind::kMigrate
-                                                ? std::span<std::optional<int64_t>>()
-                                                : std::span<std::optional<int64_t>>(versions));
+      static const std::string kNone;
+      Status s = kind == Kind::kMigrate ? conn->Begin(BeginSql(kind), kNone, {})
+                                        : conn->Begin(BeginSql(kind), internal::ReadVersionsSql(), versions);
       if (s.ok()) break;
       bool broken = !conn->healthy() && s.code() == absl::StatusCode::kUnavailable;
       ReturnConnection(std::move(conn));
@@ -220,6 +220,7 @@ class PgStoreImpl final : public Store {
     return catalog_;
   }
   const schema::Catalog& base() const { return *base_; }
+  internal::SelectShapes& shapes() { return shapes_; }
 
   // Commits a transaction that changed the custom data schema: the catalog
   // version is counted up in it, so that every server (this one included)
@@ -328,6 +329,7 @@ class PgStoreImpl final : public Store {
 
   StoreOptions options_;
   std::shared_ptr<const schema::Catalog> base_;  // BuiltinCatalog()
+  internal::SelectShapes shapes_;
   mutable std::mutex catalog_mutex_;
   // The catalog and the kith_catalog_version it reflects (-1: none yet).
   std::shared_ptr<const schema::Catalog> catalog_;
@@ -349,7 +351,7 @@ PgTransaction::~PgTransaction() {
   batches_.reset();  // its writer stops before the connection is used here
   if (!done_) {
     (void)conn_->Settle();  // rows still in flight: their outcome no longer matters
-    (void)conn_->Exec("ROLLBACK");
+    (void)(writes() ? conn_->Exec("ROLLBACK") : conn_->SendUnawaited("ROLLBACK"));
   }
   store_->ReturnConnection(std::move(conn_));
   NoteEnded();
@@ -438,9 +440,11 @@ Status PgTransaction::Delete(std::string_view entity, int64_t id) {
 
 StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
   KITH_RETURN_IF_ERROR(Flush());
-  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*catalog_, query, kDialect));
+  KITH_ASSIGN_OR_RETURN(internal::ShapedSelect shaped, store_->shapes().Select(catalog_, query, kDialect));
+  const internal::SqlStatement& st = *shaped.statement;
   std::vector<Value> rows;
-  KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, &query.select, &st.column_types, &rows));
+  KITH_RETURN_IF_ERROR(conn_->Run(st.sql, shaped.binds, &query.select, &st.column_types, &rows,
+                                  nullptr, st.distinct_columns));
   if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
   return rows;
 }
@@ -459,7 +463,12 @@ Status PgTransaction::Commit() {
   if (s.ok()) s = Flush();
   done_ = true;
   if (s.ok()) s = SettleSequences();
-  if (s.ok()) s = catalog_changed_ ? store_->CommitAndPublish(*conn_, catalog_) : conn_->Exec("COMMIT");
+  if (s.ok()) {
+    // A read-only transaction's COMMIT changes nothing it read: not waited for.
+    s = catalog_changed_ ? store_->CommitAndPublish(*conn_, catalog_)
+        : writes()       ? conn_->Exec("COMMIT")
+                         : conn_->SendUnawaited("COMMIT");
+  }
   if (!s.ok()) {
     (void)conn_->Settle();
     (void)conn_->Exec("ROLLBACK");

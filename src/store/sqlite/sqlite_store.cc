@@ -17,6 +17,7 @@
 #include "store/custom_catalog.h"
 #include "store/internal/sql_transaction.h"
 #include "store/internal/migration_runner.h"
+#include "store/internal/select_shapes.h"
 #include "store/internal/sql_builder.h"
 #include "schema/sync_entities.h"
 #include "store/migrations.h"
@@ -287,26 +288,7 @@ class SqliteStoreImpl final : public Store {
     return Status();
   }
 
-  // SELECTs of a simple shape (QueryShape: a row by id, a get by id with
-  // its is_deleted filter, the api key lookup, ...) built once per catalog
-  // and shape: resolving some fifty columns was most of the cost of reading
-  // a row back after a write, and a tenth of an APIv4 get.
-  std::shared_ptr<const internal::SqlStatement> FindShape(const schema::Catalog* catalog,
-                                                          const std::string& key) {
-    std::lock_guard<std::mutex> lock(shapes_mutex_);
-    if (catalog != shapes_catalog_.get()) return nullptr;
-    auto it = shapes_.find(key);
-    return it == shapes_.end() ? nullptr : it->second;
-  }
-  void KeepShape(const std::shared_ptr<const schema::Catalog>& catalog, const std::string& key,
-                 std::shared_ptr<const internal::SqlStatement> statement) {
-    std::lock_guard<std::mutex> lock(shapes_mutex_);
-    if (catalog != shapes_catalog_ || shapes_.size() > 512) {
-      shapes_.clear();
-      shapes_catalog_ = catalog;  // held, so that its address is not reused
-    }
-    shapes_[key] = std::move(statement);
-  }
+  internal::SelectShapes& shapes() { return shapes_; }
 
   StatusOr<std::unique_ptr<SqliteConnection>> TakeConnection() {
     {
@@ -346,73 +328,8 @@ class SqliteStoreImpl final : public Store {
   int64_t growth_rows_ = 0;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<SqliteConnection>> pool_;
-  std::mutex shapes_mutex_;
-  std::shared_ptr<const schema::Catalog> shapes_catalog_;  // guarded by shapes_mutex_
-  std::unordered_map<std::string, std::shared_ptr<const internal::SqlStatement>> shapes_;
+  internal::SelectShapes shapes_;
 };
-
-// A query whose SQL text follows from its shape alone: paths selected and
-// ordered by (the joins they need follow from the paths), and a WHERE that
-// is one comparison or an AND of comparisons of a plain column with a scalar
-// (=, <>, <, >, <=, >=). Its parameters are then those of its joins (fixed
-// by the paths: a reverse join's conditions, an option group's name), the
-// comparisons' values in order, then LIMIT and OFFSET; SqliteTransaction::Select
-// checks the last two against the builder before it keeps a shape.
-struct QueryShape {
-  std::string key;  // "" when the query is not of such a shape
-  std::vector<Value> binds;  // without the joins' parameters
-};
-
-QueryShape ShapeOf(const Query& query) {
-  QueryShape shape;
-  if (!query.joins.empty() || !query.group_by.empty() || !query.having.IsTrue() ||
-      query.distinct) {
-    return shape;
-  }
-  std::vector<const Condition*> leaves;
-  if (query.where.kind == Condition::Kind::kLeaf) {
-    leaves.push_back(&query.where);
-  } else if (query.where.kind == Condition::Kind::kAnd) {
-    for (const Condition& c : query.where.children) leaves.push_back(&c);
-  } else {
-    return shape;
-  }
-  std::string key = query.entity;
-  for (const Condition* c : leaves) {
-    if (c->kind != Condition::Kind::kLeaf || !c->value_path.empty() || c->subquery != nullptr ||
-        !IsPlainPath(c->field) || c->value.is_null() || c->value.is_structured()) {
-      return shape;
-    }
-    if (c->op != Op::kEq && c->op != Op::kNe && c->op != Op::kLt && c->op != Op::kGt &&
-        c->op != Op::kLe && c->op != Op::kGe) {
-      return shape;
-    }
-    key += '\x1e';
-    key += c->field;
-    key += static_cast<char>('0' + static_cast<int>(c->op));
-    key += static_cast<char>('a' + static_cast<int>(c->value.type()));
-    shape.binds.push_back(internal::BindValue(c->value));
-  }
-  key += '\x1d';
-  for (const std::string& path : query.select) {
-    if (path.find('(') != std::string::npos) return QueryShape();  // an aggregate
-    key += '\x1f';
-    key += path;
-  }
-  key += '\x1d';
-  for (const store::OrderBy& o : query.order_by) {
-    if (o.field.find('(') != std::string::npos) return QueryShape();
-    key += o.descending ? '-' : '+';
-    key += o.field;
-  }
-  if (query.limit > 0 || query.offset > 0) {
-    key += "\x1dL";
-    shape.binds.push_back(query.limit > 0 ? query.limit : int64_t{-1});
-    shape.binds.push_back(query.offset);
-  }
-  shape.key = std::move(key);
-  return shape;
-}
 
 SqliteTransaction::~SqliteTransaction() {
   pipeline_.reset();
@@ -609,36 +526,11 @@ Status SqliteTransaction::QueueRows(size_t batches) {
 
 StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
   KITH_RETURN_IF_ERROR(Settle());
+  KITH_ASSIGN_OR_RETURN(internal::ShapedSelect shaped, store_->shapes().Select(catalog_, query, kDialect));
+  const internal::SqlStatement& st = *shaped.statement;
   std::vector<Value> rows;
-  if (QueryShape shape = ShapeOf(query); !shape.key.empty()) {
-    std::shared_ptr<const internal::SqlStatement> st = store_->FindShape(catalog_.get(), shape.key);
-    if (st == nullptr) {
-      KITH_ASSIGN_OR_RETURN(auto built, internal::BuildSelect(*catalog_, query, kDialect));
-      // Kept only when its parameters end with the shape's, so that they can
-      // be swapped; what comes before them is the joins' and stays.
-      if (built.binds.size() < shape.binds.size() ||
-          !std::equal(shape.binds.begin(), shape.binds.end(), built.binds.end() - shape.binds.size())) {
-        KITH_RETURN_IF_ERROR(
-            conn_->Run(built.sql, built.binds, &query.select, &built.column_types, &rows,
-                       built.distinct_columns));
-        if (!built.list_columns.empty()) internal::FinishRows(built, query.select, rows);
-        return rows;
-      }
-      built.binds.resize(built.binds.size() - shape.binds.size());
-      st = std::make_shared<const internal::SqlStatement>(std::move(built));
-      store_->KeepShape(catalog_, shape.key, st);
-    }
-    std::vector<Value> binds = st->binds;  // the joins' parameters
-    binds.insert(binds.end(), std::make_move_iterator(shape.binds.begin()),
-                 std::make_move_iterator(shape.binds.end()));
-    KITH_RETURN_IF_ERROR(conn_->Run(st->sql, binds, &query.select, &st->column_types, &rows,
-                                  st->distinct_columns));
-    if (!st->list_columns.empty()) internal::FinishRows(*st, query.select, rows);
-    return rows;
-  }
-  KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*catalog_, query, kDialect));
   KITH_RETURN_IF_ERROR(
-      conn_->Run(st.sql, st.binds, &query.select, &st.column_types, &rows, st.distinct_columns));
+      conn_->Run(st.sql, shaped.binds, &query.select, &st.column_types, &rows, st.distinct_columns));
   if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
   return rows;
 }

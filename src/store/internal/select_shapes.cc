@@ -1,0 +1,107 @@
+#include "store/internal/select_shapes.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace kith::store::internal {
+namespace {
+
+// A query whose SQL text follows from its shape alone: paths selected and
+// ordered by (the joins they need follow from the paths), and a WHERE that
+// is one comparison or an AND of comparisons of a plain column with a scalar
+// (=, <>, <, >, <=, >=). Its parameters are then those of its joins (fixed
+// by the paths: a reverse join's conditions, an option group's name), the
+// comparisons' values in order, then LIMIT and OFFSET as the dialect binds
+// them; SelectShapes::Select checks them against the builder before it
+// keeps a shape.
+struct QueryShape {
+  std::string key;  // "" when the query is not of such a shape
+  std::vector<Value> binds;  // without the joins' parameters
+};
+
+QueryShape ShapeOf(const Query& query, Dialect dialect) {
+  QueryShape shape;
+  if (!query.joins.empty() || !query.group_by.empty() || !query.having.IsTrue() ||
+      query.distinct) {
+    return shape;
+  }
+  std::vector<const Condition*> leaves;
+  if (query.where.kind == Condition::Kind::kLeaf) {
+    leaves.push_back(&query.where);
+  } else if (query.where.kind == Condition::Kind::kAnd) {
+    for (const Condition& c : query.where.children) leaves.push_back(&c);
+  } else {
+    return shape;
+  }
+  std::string key = query.entity;
+  for (const Condition* c : leaves) {
+    if (c->kind != Condition::Kind::kLeaf || !c->value_path.empty() || c->subquery != nullptr ||
+        !IsPlainPath(c->field) || c->value.is_null() || c->value.is_structured()) {
+      return shape;
+    }
+    if (c->op != Op::kEq && c->op != Op::kNe && c->op != Op::kLt && c->op != Op::kGt &&
+        c->op != Op::kLe && c->op != Op::kGe) {
+      return shape;
+    }
+    key += '\x1e';
+    key += c->field;
+    key += static_cast<char>('0' + static_cast<int>(c->op));
+    key += static_cast<char>('a' + static_cast<int>(c->value.type()));
+    shape.binds.push_back(BindValue(c->value));
+  }
+  key += '\x1d';
+  for (const std::string& path : query.select) {
+    if (path.find('(') != std::string::npos) return QueryShape();  // an aggregate
+    key += '\x1f';
+    key += path;
+  }
+  key += '\x1d';
+  for (const store::OrderBy& o : query.order_by) {
+    if (o.field.find('(') != std::string::npos) return QueryShape();
+    key += o.descending ? '-' : '+';
+    key += o.field;
+  }
+  key += '\x1d';
+  key += LimitClause(query, dialect, &shape.binds);
+  shape.key = std::move(key);
+  return shape;
+}
+
+}  // namespace
+
+StatusOr<ShapedSelect> SelectShapes::Select(const std::shared_ptr<const schema::Catalog>& catalog,
+                                            const Query& query, Dialect dialect) {
+  QueryShape shape = ShapeOf(query, dialect);
+  std::shared_ptr<const SqlStatement> kept;
+  if (!shape.key.empty()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (catalog == catalog_) {
+      auto it = shapes_.find(shape.key);
+      if (it != shapes_.end()) kept = it->second;
+    }
+  }
+  if (kept == nullptr) {
+    KITH_ASSIGN_OR_RETURN(SqlStatement built, BuildSelect(*catalog, query, dialect));
+    // Kept only when its parameters end with the shape's, so that they can
+    // be swapped; what comes before them is the joins' and stays.
+    if (shape.key.empty() || built.binds.size() < shape.binds.size() ||
+        !std::equal(shape.binds.begin(), shape.binds.end(), built.binds.end() - static_cast<std::ptrdiff_t>(shape.binds.size()))) {
+      std::vector<Value> binds = std::move(built.binds);
+      return ShapedSelect{std::make_shared<const SqlStatement>(std::move(built)), std::move(binds)};
+    }
+    built.binds.resize(built.binds.size() - shape.binds.size());
+    kept = std::make_shared<const SqlStatement>(std::move(built));
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (catalog != catalog_ || shapes_.size() > 512) {
+      shapes_.clear();
+      catalog_ = catalog;
+    }
+    shapes_[shape.key] = kept;
+  }
+  std::vector<Value> binds = kept->binds;  // the joins' parameters
+  binds.insert(binds.end(), std::make_move_iterator(shape.binds.begin()),
+               std::make_move_iterator(shape.binds.end()));
+  return ShapedSelect{std::move(kept), std::move(binds)};
+}
+
+}  // namespace kith::store::internal
