@@ -775,10 +775,15 @@ part_pg() {
   mkdir -p "$work/pg-conc"
   (BULK_N=$CONC_N bulk_inputs "$work/pg-conc")
   "$kith" import --data "$a" "$work/pg-conc/contacts.csv" >/dev/null
-  local max_id get pgb one two
+  local max_id get get_wide pgb one two
   max_id=$(psql "$base/kith_bench" -tAc "SELECT MAX(id) FROM civicrm_contact")
   start_kith "$a" 2
   get=$(rps "$kith_url/" -s bench/wrk/v4_mix.lua -- "$api_key" "$max_id" 0)
+  stop_kith
+  # A serving thread waits while the database answers: with as many threads as
+  # pgbench has clients, kith keeps as many database connections busy.
+  start_kith "$a" "$CONNECTIONS"
+  get_wide=$(rps "$kith_url/" -s bench/wrk/v4_mix.lua -- "$api_key" "$max_id" 0)
   stop_kith
   pgbench -i -q -s 1 "$base/pgbench" >/dev/null 2>&1
   pgb=$(for _ in $(seq "$ROUNDS"); do
@@ -821,7 +826,8 @@ part_pg() {
     echo
     echo "| measurement | result | baseline | ratio | target |"
     echo "|---|---|---|---|---|"
-    echo "| APIv4 Contact.get by a random id (2 kith threads) vs \`pgbench -S -M prepared\` (scale 1: 100,000 rows) | $get req/s | $pgb tps | $(ratio "$get" "$pgb") | ≥ 0.5 |"
+    echo "| APIv4 Contact.get by a random id ($CONNECTIONS kith threads, one database connection each as pgbench's clients) vs \`pgbench -S -M prepared\` (scale 1: 100,000 rows) | $get_wide req/s | $pgb tps | $(ratio "$get_wide" "$pgb") | ≥ 0.5 |"
+    echo "| the same get with 2 kith threads (the default) | $get req/s | $pgb tps | $(ratio "$get" "$pgb") | |"
     echo "| two kith servers vs one, one thread each, one database; 90 % gets, 10 % creates | $two req/s | $one req/s | $(ratio "$two" "$one") | |"
     echo "| \`kith import\` of $BULK_N contacts with an email into PostgreSQL | $imported contacts/s | | | ≥ 20,000/s |"
     echo
