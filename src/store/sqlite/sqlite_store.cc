@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -52,6 +53,7 @@ class SqliteTransaction final : public internal::SqlTransaction {
   Status Update(std::string_view entity, int64_t id, const Value& changes) override;
   Status Delete(std::string_view entity, int64_t id) override;
   StatusOr<std::vector<Value>> Select(const Query& query) override;
+  Status SelectEach(const Query& query, CellRows& rows) override;
   StatusOr<int64_t> Count(const Query& query) override;
   Status Commit() override;
   Status Savepoint() override;
@@ -74,6 +76,10 @@ class SqliteTransaction final : public internal::SqlTransaction {
   void AdoptCatalog(std::shared_ptr<const schema::Catalog> catalog) { catalog_ = std::move(catalog); }
 
  private:
+  // Runs `run` with the statement of the select `query` and its
+  // parameters: one kept for the query's shape, or built for it.
+  Status ReadWith(const Query& query,
+                  const std::function<Status(const internal::SqlStatement&, const std::vector<Value>&)>& run);
   Dialect dialect() const override { return kDialect; }
   Status RunDdl(const std::vector<std::string>& statements) override;
   // A change row goes in at once, or when inserts are pipelined, queued
@@ -481,9 +487,10 @@ Status SqliteTransaction::QueueChanges() {
   return pipeline_->Push(sql, std::move(binds), insert_label_);
 }
 
-StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
+Status SqliteTransaction::ReadWith(
+    const Query& query,
+    const std::function<Status(const internal::SqlStatement&, const std::vector<Value>&)>& run) {
   KITH_RETURN_IF_ERROR(Settle());
-  std::vector<Value> rows;
   if (QueryShape shape = ShapeOf(query); !shape.key.empty()) {
     std::shared_ptr<const internal::SqlStatement> st = store_->FindShape(catalog_.get(), shape.key);
     if (st == nullptr) {
@@ -492,11 +499,7 @@ StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
       // be swapped; what comes before them is the joins' and stays.
       if (built.binds.size() < shape.binds.size() ||
           !std::equal(shape.binds.begin(), shape.binds.end(), built.binds.end() - shape.binds.size())) {
-        KITH_RETURN_IF_ERROR(
-            conn_->Run(built.sql, built.binds, &query.select, &built.column_types, &rows,
-                       built.distinct_columns));
-        if (!built.list_columns.empty()) internal::FinishRows(built, query.select, rows);
-        return rows;
+        return run(built, built.binds);
       }
       built.binds.resize(built.binds.size() - shape.binds.size());
       st = std::make_shared<const internal::SqlStatement>(std::move(built));
@@ -505,16 +508,30 @@ StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
     std::vector<Value> binds = st->binds;  // the joins' parameters
     binds.insert(binds.end(), std::make_move_iterator(shape.binds.begin()),
                  std::make_move_iterator(shape.binds.end()));
-    KITH_RETURN_IF_ERROR(conn_->Run(st->sql, binds, &query.select, &st->column_types, &rows,
-                                  st->distinct_columns));
-    if (!st->list_columns.empty()) internal::FinishRows(*st, query.select, rows);
-    return rows;
+    return run(*st, binds);
   }
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildSelect(*catalog_, query, kDialect));
-  KITH_RETURN_IF_ERROR(
-      conn_->Run(st.sql, st.binds, &query.select, &st.column_types, &rows, st.distinct_columns));
-  if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
+  return run(st, st.binds);
+}
+
+StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
+  std::vector<Value> rows;
+  KITH_RETURN_IF_ERROR(ReadWith(query, [&](const internal::SqlStatement& st,
+                                           const std::vector<Value>& binds) {
+    KITH_RETURN_IF_ERROR(conn_->Run(st.sql, binds, &query.select, &st.column_types, &rows,
+                                    st.distinct_columns));
+    if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
+    return Status();
+  }));
   return rows;
+}
+
+Status SqliteTransaction::SelectEach(const Query& query, CellRows& rows) {
+  return ReadWith(query, [&](const internal::SqlStatement& st, const std::vector<Value>& binds) {
+    // Lists made of GROUP_CONCAT columns are finished on whole rows.
+    if (!st.list_columns.empty()) return Transaction::SelectEach(query, rows);
+    return conn_->Each(st.sql, binds, &st.column_types, query.select.size(), rows);
+  });
 }
 
 StatusOr<int64_t> SqliteTransaction::Count(const Query& query) {
