@@ -31,6 +31,10 @@ struct ApiCall {
   std::string action;  // as sent, matched case-insensitively
   Value params = Value::object();
   int version = 3;
+  // Where a get whose answer has a known shape writes its rows as it reads
+  // them (APIv4's generic get); its result's "values" are then empty. Null:
+  // the rows are in the result, as for every other action.
+  AnswerRows* rows_out = nullptr;
 };
 
 class Dispatcher {

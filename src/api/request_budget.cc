@@ -44,7 +44,11 @@ Status RequestBudget::AddRows(const Value& result) {
     if (it == result.end()) return Status();
     rows = &*it;
   }
-  if (rows->is_array() || rows->is_object()) rows_ += static_cast<int64_t>(rows->size());
+  return AddRowCount(rows->is_array() || rows->is_object() ? static_cast<int64_t>(rows->size()) : 0);
+}
+
+Status RequestBudget::AddRowCount(int64_t n) {
+  rows_ += n;
   if (rows_ > limits_.max_rows) {
     return TooLarge("The answer would hold more than " + std::to_string(limits_.max_rows) +
                     " rows (chained rows included)");

@@ -36,6 +36,8 @@ class RequestBudget {
 
   // After a call: the rows it answered (TooLarge past max_rows in all).
   Status AddRows(const Value& result);
+  // The same for `n` rows written as they were read (ApiCall::rows_out).
+  Status AddRowCount(int64_t n);
   // The rows the request may still answer.
   int64_t rows_left() const { return limits_.max_rows - rows_; }
   // When the request's time is up (max_request_seconds after it began).

@@ -194,13 +194,15 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
   if (!req.multi) {
     const wire::v4::V4Call& call = req.calls[0].second;
     const api::ActionSpec* spec = registry.Find(4, call.entity, call.action);
-    if (spec != nullptr && ReadsInIdPages(*spec, *dispatcher_.store().catalog(), call)) {
+    if (spec != nullptr && WritesRowsAsRead(*spec, call)) {
       NoteCall(spec->entity, spec->action, true);
-      // Read page by page in one read transaction; streamed past one page.
+      // Rows written as they are read, in one read transaction; a large get
+      // read page by page and streamed past one page.
+      bool paged = ReadsInIdPages(*spec, *dispatcher_.store().catalog(), call);
       StatusOr<std::unique_ptr<store::Transaction>> txn =
           auth_txn ? std::move(auth_txn) : dispatcher_.store().Begin(/*write=*/false);
       StatusOr<V4GetAnswer> got = txn.ok() ? AnswerV4Get(dispatcher_, *spec, call, *caller,
-                                                         std::move(*txn))
+                                                         std::move(*txn), paged)
                                            : StatusOr<V4GetAnswer>(txn.status());
       if (got.ok() && got->rest) {
         HttpResponse streamed{200, "application/json", {}, std::move(got->first_piece)};
@@ -208,6 +210,11 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
         return streamed;
       }
       int status = 500;
+      if (got.ok() && !got->whole) {
+        Status size = CheckAnswerSize(got->whole_json, options_.limits);
+        if (size.ok()) return HttpResponse{200, "application/json", {}, std::move(got->whole_json)};
+        got = size;
+      }
       StatusOr<Value> result = got.ok() ? StatusOr<Value>(std::move(*got->whole)) : got.status();
       Value body = answer(spec, call, std::move(result), false, &status);
       return BoundedJson(status, body, options_.limits);

@@ -53,12 +53,14 @@ bool OrderedById(const Value& params) {
 
 // The pages of one get, read in one transaction under a budget of its own:
 // a copy of the request's, so its time and rows go on counting after the
-// route has returned.
+// route has returned. Rows are written as JSON as they are read where the
+// get knows its answer's shape (ApiCall::rows_out).
 class PagedGet {
  public:
+  // `paged`: read in pages of ids; otherwise in one read of the call as asked.
   PagedGet(const api::Dispatcher& dispatcher, const auth::Caller& caller,
            const wire::v4::V4Call& call, std::unique_ptr<store::Transaction> txn,
-           const api::RequestBudget& budget, int64_t limit)
+           const api::RequestBudget& budget, int64_t limit, bool paged)
       : dispatcher_(dispatcher),
         caller_(caller),
         entity_(call.entity),
@@ -66,37 +68,59 @@ class PagedGet {
         params_(call.params),
         txn_(std::move(txn)),
         budget_(budget),
-        limit_(limit) {}
+        limit_(limit),
+        paged_(paged) {}
 
-  // The next page's rows (an array).
-  StatusOr<Value> Next() {
+  // Reads the next page (or the whole get) and answers the action's result.
+  // Its rows are appended to `out` as JSON after the rows already written
+  // (comma-joined): all of them when they were written as they were read
+  // (the result's "values" are then empty), else those of a page.
+  StatusOr<Value> Next(std::string& out) {
     Value params = params_;
     int64_t page = kStreamPageRows;
-    if (limit_ > 0) page = std::min(page, limit_ - fetched_);
-    params["limit"] = page;
-    if (fetched_ > 0) {
-      // The rows after the last one read; the offset was the first page's.
-      params.erase("offset");
-      Value where = params.value("where", Value::array());
-      where.push_back(Value::array({"id", ">", last_id_}));
-      params["where"] = std::move(where);
+    if (paged_) {
+      if (limit_ > 0) page = std::min(page, limit_ - fetched_);
+      params["limit"] = page;
+      if (fetched_ > 0) {
+        // The rows after the last one read; the offset was the first page's.
+        params.erase("offset");
+        Value where = params.value("where", Value::array());
+        where.push_back(Value::array({"id", ">", last_id_}));
+        params["where"] = std::move(where);
+      }
     }
     api::ScopedRequestBudget active(budget_);
-    KITH_ASSIGN_OR_RETURN(Value result, dispatcher_.RunIn(*txn_, {entity_, action_, std::move(params), 4},
-                                                          caller_));
+    const int64_t written_before = rows_.rows();
+    api::ApiCall call{entity_, action_, std::move(params), 4, &rows_};
+    KITH_ASSIGN_OR_RETURN(Value result, dispatcher_.RunIn(*txn_, call, caller_));
     auto values = result.find("values");
     if (values == result.end() || !values->is_array()) return Internal("a get answered no rows");
-    Value rows = std::move(*values);
-    const int64_t n = static_cast<int64_t>(rows.size());
-    fetched_ += n;
-    done_ = n < page || (limit_ > 0 && fetched_ >= limit_);
-    if (n > 0) {
-      const Value& last = rows.back();
-      auto id = last.find("id");
-      if (id == last.end() || !id->is_number_integer()) return Internal("a paged get's row has no id");
-      last_id_ = id->get<int64_t>();
+    int64_t n = 0;
+    if (rows_.used()) {
+      n = rows_.rows() - written_before;
+      if (n > 0 && rows_.last_id()) {
+        last_id_ = *rows_.last_id();
+      } else if (n > 0 && paged_) {
+        return Internal("a paged get's row has no id");
+      }
+      out.append(rows_.text());
+      rows_.text().clear();
+    } else {
+      n = static_cast<int64_t>(values->size());
+      if (n > 0) {
+        const Value& last = values->back();
+        auto id = last.find("id");
+        if (id != last.end() && id->is_number_integer()) {
+          last_id_ = id->get<int64_t>();
+        } else if (paged_) {
+          return Internal("a paged get's row has no id");
+        }
+      }
+      if (paged_) AppendRows(*values, fetched_, out);
     }
-    return rows;
+    fetched_ += n;
+    done_ = !paged_ || n < page || (limit_ > 0 && fetched_ >= limit_);
+    return result;
   }
 
   // The rows the rest of the get will answer, `offset` and `limit` as asked:
@@ -117,12 +141,21 @@ class PagedGet {
     return Status();
   }
 
+  bool written_as_read() const { return rows_.used(); }
   bool done() const { return done_; }
   int64_t fetched() const { return fetched_; }
   std::chrono::steady_clock::time_point deadline() const { return budget_.deadline(); }
   Status Finish() { return txn_->Commit(); }
 
  private:
+  // Appends `rows` to the answer's "values" (`written` rows already there).
+  static void AppendRows(const Value& rows, int64_t written, std::string& out) {
+    for (const Value& row : rows) {
+      if (written++ > 0) out += ',';
+      wire::AppendJson(out, row);
+    }
+  }
+
   const api::Dispatcher& dispatcher_;
   const auth::Caller caller_;
   const std::string entity_;
@@ -131,18 +164,12 @@ class PagedGet {
   std::unique_ptr<store::Transaction> txn_;
   api::RequestBudget budget_;
   const int64_t limit_;  // 0: none
+  const bool paged_;
+  wire::JsonRows rows_;
   int64_t fetched_ = 0;
   int64_t last_id_ = 0;
   bool done_ = false;
 };
-
-// Appends `rows` to the answer's "values" (`written` rows already there).
-void AppendRows(const Value& rows, int64_t written, std::string& out) {
-  for (const Value& row : rows) {
-    if (written++ > 0) out += ',';
-    wire::AppendJson(out, row);
-  }
-}
 
 // The answer after its first page: one page per piece, then the envelope's tail.
 class V4GetBody final : public http::BodySource {
@@ -151,10 +178,7 @@ class V4GetBody final : public http::BodySource {
       : get_(std::move(get)), entity_(std::move(entity)), action_(std::move(action)) {}
 
   Piece Next(std::string& out) override {
-    int64_t written = get_->fetched();
-    StatusOr<Value> rows = get_->Next();
-    Status s = rows.status();
-    if (s.ok()) AppendRows(*rows, written, out);
+    Status s = get_->Next(out).status();
     if (s.ok() && !get_->done()) return Piece::kMore;
     if (s.ok()) s = get_->Finish();
     if (!s.ok()) {
@@ -175,6 +199,13 @@ class V4GetBody final : public http::BodySource {
 };
 
 }  // namespace
+
+bool WritesRowsAsRead(const api::ActionSpec& spec, const wire::v4::V4Call& call) {
+  if (spec.version != 4 || spec.action != "get" || spec.writes) return false;
+  if (!call.index.is_null() || !call.params.is_object()) return false;
+  auto chain = call.params.find("chain");
+  return chain == call.params.end() || chain->is_null() || chain->empty();
+}
 
 bool ReadsInIdPages(const api::ActionSpec& spec, const schema::Catalog& catalog,
                     const wire::v4::V4Call& call) {
@@ -206,23 +237,36 @@ bool ReadsInIdPages(const api::ActionSpec& spec, const schema::Catalog& catalog,
 
 StatusOr<V4GetAnswer> AnswerV4Get(const api::Dispatcher& dispatcher, const api::ActionSpec& spec,
                                   const wire::v4::V4Call& call, const auth::Caller& caller,
-                                  std::unique_ptr<store::Transaction> txn) {
+                                  std::unique_ptr<store::Transaction> txn, bool paged) {
   const api::RequestBudget* budget = api::RequestBudget::Current();
   api::RequestBudget own(RequestLimits(), nullptr);
   auto get = std::make_unique<PagedGet>(dispatcher, caller, call, std::move(txn),
                                         budget != nullptr ? *budget : own,
-                                        Count(call.params, "limit").value_or(0));
-  KITH_ASSIGN_OR_RETURN(Value rows, get->Next());
+                                        Count(call.params, "limit").value_or(0), paged);
   V4GetAnswer answer;
+  std::string rows;
+  KITH_ASSIGN_OR_RETURN(Value result, get->Next(rows));
   if (get->done()) {
     KITH_RETURN_IF_ERROR(get->Finish());
-    answer.whole = Value::object();
-    (*answer.whole)["values"] = std::move(rows);
+    if (!get->written_as_read() && !paged) {
+      answer.whole = std::move(result);
+      return answer;
+    }
+    if (!get->written_as_read()) {
+      answer.whole = Value::object();
+      (*answer.whole)["values"] = std::move(result["values"]);
+      return answer;
+    }
+    // The bytes of the same rows answered whole (StreamedEnvelopeTail).
+    answer.whole_json.reserve(rows.size() + 128);
+    answer.whole_json = wire::v4::kStreamedEnvelopeHead;
+    answer.whole_json += rows;
+    answer.whole_json += wire::v4::StreamedEnvelopeTail(spec.entity, spec.action, get->fetched());
     return answer;
   }
   KITH_RETURN_IF_ERROR(get->CheckRowsLeft(Count(call.params, "offset").value_or(0)));
   answer.first_piece = wire::v4::kStreamedEnvelopeHead;
-  AppendRows(rows, 0, answer.first_piece);
+  answer.first_piece += rows;
   answer.rest = std::make_shared<V4GetBody>(std::move(get), spec.entity, spec.action);
   return answer;
 }

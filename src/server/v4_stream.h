@@ -37,21 +37,31 @@ inline constexpr int64_t kStreamPageRows = 1000;
 bool ReadsInIdPages(const api::ActionSpec& spec, const schema::Catalog& catalog,
                     const wire::v4::V4Call& call);
 
+// Whether `call`, of the action `spec`, is a get whose rows can be written
+// as they are read into the answer: an APIv4 get with no index or chain,
+// whose rows nothing reshapes after the action. (The action itself decides
+// whether its answer's shape is known: ApiCall::rows_out.)
+bool WritesRowsAsRead(const api::ActionSpec& spec, const wire::v4::V4Call& call);
+
 struct V4GetAnswer {
-  // Set when every row came in the first page: the action's result, to be
-  // answered as any call's.
+  // Set when every row came in the first page and they were written as they
+  // were read: the whole answer's JSON.
+  std::string whole_json;
+  // Set when every row came in the first page otherwise: the action's
+  // result, to be answered as any call's.
   std::optional<Value> whole;
   // Otherwise the answer's first piece and the rest, read page by page.
   std::string first_piece;
   std::shared_ptr<http::BodySource> rest;
 };
 
-// Runs the get `call` of `spec` (ReadsInIdPages) in `txn` (a read
+// Runs the get `call` of `spec` (WritesRowsAsRead) in `txn` (a read
 // transaction, owned from here on) for `caller`, with the request's
-// RequestBudget active on this thread. Errors: the action's, or TooLarge
+// RequestBudget active on this thread: in pages of ids when `paged`
+// (ReadsInIdPages), else in one read. Errors: the action's, or TooLarge
 // when the rows are over max_rows.
 StatusOr<V4GetAnswer> AnswerV4Get(const api::Dispatcher& dispatcher, const api::ActionSpec& spec,
                                   const wire::v4::V4Call& call, const auth::Caller& caller,
-                                  std::unique_ptr<store::Transaction> txn);
+                                  std::unique_ptr<store::Transaction> txn, bool paged);
 
 }  // namespace kith::server

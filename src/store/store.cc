@@ -16,6 +16,16 @@ constexpr int kMaxAttempts = 12;
 
 }  // namespace
 
+Status Transaction::SelectEach(const Query& query, CellRows& rows) {
+  KITH_ASSIGN_OR_RETURN(std::vector<Value> read, Select(query));
+  std::vector<Cell> cells(query.select.size());
+  for (const Value& row : read) {
+    for (size_t i = 0; i < cells.size(); ++i) cells[i] = Cell::Of(SelectedColumn(row, query, i));
+    KITH_RETURN_IF_ERROR(rows.Row(cells));
+  }
+  return Status();
+}
+
 StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
   if (!options.database_url.empty()) return postgres::OpenPgStore(options);
   return sqlite::OpenSqliteStore(options);

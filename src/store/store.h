@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/row_sink.h"
 #include "base/status.h"
 #include "base/value.h"
 #include "schema/schema.h"
@@ -48,6 +49,11 @@ class Transaction {
   // Rows matching `query`, keyed by its select paths in order.
   // kInvalidArgument for a path the schema does not know.
   virtual StatusOr<std::vector<Value>> Select(const Query& query) = 0;
+
+  // The rows of Select(query) handed to `rows` one at a time as they are
+  // read, their cells in select order, with no Value per row where the
+  // store can (the default reads them with Select).
+  virtual Status SelectEach(const Query& query, CellRows& rows);
 
   // The number of rows matching `query` (its select, limit and order ignored).
   virtual StatusOr<int64_t> Count(const Query& query) = 0;

@@ -76,9 +76,11 @@ struct GetResult {
 };
 
 // Runs the get described by `params` (select, where, orderBy, limit,
-// offset, join, groupBy) on `entity`.
+// offset, join, groupBy) on `entity`. With `rows_out`, rows whose shape is
+// known (nothing finished on whole rows) are written there as they are read
+// and left out of the result.
 StatusOr<GetResult> RunGet(api::ActionContext& ctx, const schema::Entity& entity,
-                           const Value& params);
+                           const Value& params, AnswerRows* rows_out = nullptr);
 
 // The ids of the records `where` matches (trash rules as for a get, with
 // `orderBy`, `limit` and `offset` honoured).

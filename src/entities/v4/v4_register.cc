@@ -28,7 +28,7 @@ const V4HooksTable& Table() {
 StatusOr<Value> GetAction(ActionContext& ctx, const std::string& name) {
   KITH_RETURN_IF_ERROR(CheckParams(ctx.params, {"select", "where", "orderBy", "limit", "offset",
                                                 "join", "groupBy", "having"}));
-  KITH_ASSIGN_OR_RETURN(GetResult result, RunGet(ctx, *ctx.catalog.Find(name), ctx.params));
+  KITH_ASSIGN_OR_RETURN(GetResult result, RunGet(ctx, *ctx.catalog.Find(name), ctx.params, ctx.call.rows_out));
   Value out = Value::object();
   out.get_ref<Value::object_t&>().reserve(3);  // growing would copy "values"
   out["values"] = Value::array();

@@ -71,6 +71,40 @@ Value ColumnValue(sqlite3_stmt* stmt, int i, const schema::FieldType* type) {
   }
 }
 
+// Column `i` of the current row as a cell: what ColumnValue reads, without
+// a copy of its text.
+Cell ColumnCell(sqlite3_stmt* stmt, int i, const schema::FieldType* type) {
+  Cell c;
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_NULL: return c;
+    case SQLITE_INTEGER:
+      c.kind = Cell::Kind::kInt;
+      c.integer = sqlite3_column_int64(stmt, i);
+      return c;
+    case SQLITE_FLOAT:
+      c.kind = Cell::Kind::kDouble;
+      c.real = sqlite3_column_double(stmt, i);
+      return c;
+    default: {
+      const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+      int n = sqlite3_column_bytes(stmt, i);
+      if (text == nullptr) text = "";
+      if (type && *type == schema::FieldType::kInt && n > 0) {
+        char* end = nullptr;
+        long long x = std::strtoll(text, &end, 10);
+        if (end && *end == '\0') {
+          c.kind = Cell::Kind::kInt;
+          c.integer = x;
+          return c;
+        }
+      }
+      c.kind = Cell::Kind::kText;
+      c.text = std::string_view(text, static_cast<size_t>(n));
+      return c;
+    }
+  }
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
@@ -219,6 +253,34 @@ Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& b
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);
   return Status();
+}
+
+Status SqliteConnection::Each(const std::string& sql, const std::vector<Value>& binds,
+                              const std::vector<schema::FieldType>* types, size_t columns,
+                              CellRows& rows) {
+  KITH_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+  for (size_t i = 0; i < binds.size(); ++i) {
+    KITH_RETURN_IF_ERROR(Bind(stmt, static_cast<int>(i + 1), binds[i]));
+  }
+  std::vector<Cell> cells(columns);
+  const size_t n = std::min(columns, static_cast<size_t>(sqlite3_column_count(stmt)));
+  Status s;
+  while (s.ok()) {
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) {
+      s = Error(rc, "step");
+      break;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const schema::FieldType* t = (types && i < types->size()) ? &(*types)[i] : nullptr;
+      cells[i] = ColumnCell(stmt, static_cast<int>(i), t);
+    }
+    s = rows.Row(cells);
+  }
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  return s;
 }
 
 StatusOr<int64_t> SqliteConnection::RunScalar(const std::string& sql,

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/row_sink.h"
 #include "base/status.h"
 #include "base/value.h"
 #include "schema/schema.h"
@@ -44,6 +45,12 @@ class SqliteConnection {
   Status Run(const std::string& sql, const std::vector<Value>& binds,
              const std::vector<std::string>* keys, const std::vector<schema::FieldType>* types,
              std::vector<Value>* rows, bool keys_distinct = false);
+
+  // Runs the select `sql` with `binds`, handing each row's first `columns`
+  // cells to `rows` (typed by `types` as Run types them), straight from the
+  // statement.
+  Status Each(const std::string& sql, const std::vector<Value>& binds,
+              const std::vector<schema::FieldType>* types, size_t columns, CellRows& rows);
 
   // Runs a statement that returns one integer (COUNT(*)).
   StatusOr<int64_t> RunScalar(const std::string& sql, const std::vector<Value>& binds);

@@ -6,8 +6,9 @@
 #include <cstdint>
 #include <iterator>
 #include <memory>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -56,6 +57,7 @@ class SqliteTransaction final : public internal::SqlTransaction {
   Status Update(std::string_view entity, int64_t id, const Value& changes) override;
   Status Delete(std::string_view entity, int64_t id) override;
   StatusOr<std::vector<Value>> Select(const Query& query) override;
+  Status SelectEach(const Query& query, CellRows& rows) override;
   StatusOr<int64_t> Count(const Query& query) override;
   Status Commit() override;
   Status Savepoint() override;
@@ -84,6 +86,10 @@ class SqliteTransaction final : public internal::SqlTransaction {
   void AdoptCatalog(std::shared_ptr<const schema::Catalog> catalog) { catalog_ = std::move(catalog); }
 
  private:
+  // Runs `run` with the statement of the select `query` and its
+  // parameters: one kept for the query's shape, or built for it.
+  Status ReadWith(const Query& query,
+                  const std::function<Status(const internal::SqlStatement&, const std::vector<Value>&)>& run);
   Dialect dialect() const override { return kDialect; }
   Status RunDdl(const std::vector<std::string>& statements) override;
   // A change row goes in at once, or when inserts are pipelined, queued
@@ -524,15 +530,32 @@ Status SqliteTransaction::QueueRows(size_t batches) {
   return Status();
 }
 
-StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
+Status SqliteTransaction::ReadWith(
+    const Query& query,
+    const std::function<Status(const internal::SqlStatement&, const std::vector<Value>&)>& run) {
   KITH_RETURN_IF_ERROR(Settle());
   KITH_ASSIGN_OR_RETURN(internal::ShapedSelect shaped, store_->shapes().Select(catalog_, query, kDialect));
-  const internal::SqlStatement& st = *shaped.statement;
+  return run(*shaped.statement, shaped.binds);
+}
+
+StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
   std::vector<Value> rows;
-  KITH_RETURN_IF_ERROR(
-      conn_->Run(st.sql, shaped.binds, &query.select, &st.column_types, &rows, st.distinct_columns));
-  if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
+  KITH_RETURN_IF_ERROR(ReadWith(query, [&](const internal::SqlStatement& st,
+                                           const std::vector<Value>& binds) {
+    KITH_RETURN_IF_ERROR(conn_->Run(st.sql, binds, &query.select, &st.column_types, &rows,
+                                    st.distinct_columns));
+    if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
+    return Status();
+  }));
   return rows;
+}
+
+Status SqliteTransaction::SelectEach(const Query& query, CellRows& rows) {
+  return ReadWith(query, [&](const internal::SqlStatement& st, const std::vector<Value>& binds) {
+    // Lists made of GROUP_CONCAT columns are finished on whole rows.
+    if (!st.list_columns.empty()) return Transaction::SelectEach(query, rows);
+    return conn_->Each(st.sql, binds, &st.column_types, query.select.size(), rows);
+  });
 }
 
 StatusOr<int64_t> SqliteTransaction::Count(const Query& query) {

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 #include <cstdint>
+#include <string_view>
 
 namespace kith::wire {
 namespace {
@@ -24,13 +25,13 @@ constexpr std::array<bool, 256> kPlain = [] {
   return plain;
 }();
 
-void AppendString(std::string& out, const std::string& s) {
+void AppendString(std::string& out, std::string_view s) {
   // The usual case, printable ASCII with nothing to escape, as it is (one
   // table lookup a byte, one append); the rest (escapes, UTF-8 checked and
   // repaired) by nlohmann's serializer.
   for (unsigned char c : s) {
     if (!kPlain[c]) {
-      out += Dump(Value(s), -1);
+      out += Dump(Value(std::string(s)), -1);
       return;
     }
   }
@@ -127,5 +128,61 @@ void AppendJson(std::string& out, const Value& v, StringValueWriter strings) {
 }
 
 std::string ToJsonPretty(const Value& v) { return Dump(v, 4); }
+
+void JsonRows::Keys(const std::vector<std::string_view>& keys) {
+  used_ = true;
+  keys_.clear();
+  keys_.reserve(keys.size());
+  id_key_ = keys.size();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    std::string key;
+    AppendString(key, keys[i]);
+    key += ':';
+    keys_.push_back(std::move(key));
+    if (keys[i] == "id") id_key_ = i;
+  }
+}
+
+void JsonRows::BeginRow() {
+  if (rows_++ > 0) out_ += ',';
+  out_ += '{';
+  first_member_ = true;
+  last_id_.reset();
+}
+
+void JsonRows::Member(size_t key) {
+  if (!first_member_) out_ += ',';
+  first_member_ = false;
+  out_ += keys_[key];
+}
+
+void JsonRows::Null(size_t key) {
+  Member(key);
+  out_ += "null";
+}
+
+void JsonRows::Bool(size_t key, bool b) {
+  Member(key);
+  out_ += b ? "true" : "false";
+}
+
+void JsonRows::Int(size_t key, int64_t n) {
+  Member(key);
+  AppendNumber(out_, n);
+  if (key == id_key_) last_id_ = n;
+}
+
+void JsonRows::Text(size_t key, std::string_view s) {
+  Member(key);
+  AppendString(out_, s);
+}
+
+void JsonRows::Any(size_t key, const Value& v) {
+  Member(key);
+  AppendJson(out_, v);
+  if (key == id_key_ && v.is_number_integer()) last_id_ = v.get<int64_t>();
+}
+
+void JsonRows::EndRow() { out_ += '}'; }
 
 }  // namespace kith::wire

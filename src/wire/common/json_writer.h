@@ -5,8 +5,13 @@
 // insertion order. Never throws. Thread-safe (pure functions).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "base/row_sink.h"
 #include "base/value.h"
 
 namespace kith::wire {
@@ -27,5 +32,38 @@ void AppendJson(std::string& out, const Value& v, StringValueWriter strings);
 
 // JSON_PRETTY_PRINT form: 4-space indentation, "key": value.
 std::string ToJsonPretty(const Value& v);
+
+// Rows written as they are read (AnswerRows), in the compact form: the
+// bytes AppendJson writes for the same rows as objects, joined by commas.
+class JsonRows final : public AnswerRows {
+ public:
+  // The rows written so far (appended to by every row).
+  std::string& text() { return out_; }
+  int64_t rows() const { return rows_; }
+  // The integer written under the key "id" in the last row, if one was.
+  std::optional<int64_t> last_id() const { return last_id_; }
+  // Whether Keys() was called: the rows are written here, not returned.
+  bool used() const { return used_; }
+
+  void Keys(const std::vector<std::string_view>& keys) override;
+  void BeginRow() override;
+  void Null(size_t key) override;
+  void Bool(size_t key, bool b) override;
+  void Int(size_t key, int64_t n) override;
+  void Text(size_t key, std::string_view s) override;
+  void Any(size_t key, const Value& v) override;
+  void EndRow() override;
+
+ private:
+  void Member(size_t key);
+
+  std::string out_;
+  std::vector<std::string> keys_;  // each rendered with its colon: "\"id\":"
+  size_t id_key_ = 0;
+  int64_t rows_ = 0;
+  std::optional<int64_t> last_id_;
+  bool first_member_ = true;
+  bool used_ = false;
+};
 
 }  // namespace kith::wire

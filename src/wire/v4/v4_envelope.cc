@@ -124,13 +124,15 @@ Value SuccessEnvelope(const std::string& entity, const std::string& action, Valu
 
 std::string StreamedEnvelopeTail(const std::string& entity, const std::string& action,
                                  int64_t fetched) {
-  Value rest = SuccessEnvelope(entity, action, Value{{"values", Value::array()}}, Value());
-  rest.erase("values");
-  rest["count"] = fetched;
-  rest["countFetched"] = fetched;
-  std::string tail = ToJson(rest);  // {"entity":...}
-  tail[0] = ',';
-  return "]" + tail;
+  // SuccessEnvelope's members after "values", written without building it
+  // (every get by id ends with this).
+  const std::string count = std::to_string(fetched);
+  std::string tail = "],\"entity\":";
+  AppendJson(tail, Value(entity));
+  tail += ",\"action\":";
+  AppendJson(tail, Value(action));
+  tail += ",\"debug\":null,\"version\":4,\"count\":" + count + ",\"countFetched\":" + count + "}";
+  return tail;
 }
 
 V4Error ErrorEnvelope(const Status& status) {

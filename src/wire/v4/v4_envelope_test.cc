@@ -28,6 +28,9 @@ TEST(V4EnvelopeTest, StreamedAnswerHasTheBytesOfTheWholeOne) {
     for (size_t i = 0; i < n; ++i) some.push_back(rows[i]);
     streamed += StreamedEnvelopeTail("Contact", "get", static_cast<int64_t>(n));
     EXPECT_EQ(streamed, ToJson(SuccessEnvelope("Contact", "get", Value{{"values", some}}, Value())));
+    // (names that need escaping, as no entity's does)
+    EXPECT_EQ(kStreamedEnvelopeHead + StreamedEnvelopeTail("A\"b/é", "get\n", 0),
+              ToJson(SuccessEnvelope("A\"b/é", "get\n", Value{{"values", Value::array()}}, Value())));
   }
 }
 
