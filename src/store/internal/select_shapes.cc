@@ -47,6 +47,7 @@ QueryShape ShapeOf(const Query& query, Dialect dialect) {
     key += c->field;
     key += static_cast<char>('0' + static_cast<int>(c->op));
     key += static_cast<char>('a' + static_cast<int>(c->value.type()));
+    if (IsTextNoNumber(c->value)) key += '~';  // (its SQL may differ: BuildSelect)
     shape.binds.push_back(BindValue(c->value));
   }
   key += '\x1d';

@@ -591,15 +591,8 @@ class Builder {
   // PostgreSQL such a comparison is made as text, to the same effect.
   bool TextAgainstNumber(const Column& col, const Value& v) const {
     if (dialect_ != Dialect::kPostgres || IsTextType(col.type)) return false;
-    auto not_number = [](const Value& x) {
-      if (!x.is_string()) return false;
-      const std::string& s = x.get_ref<const std::string&>();
-      char* end = nullptr;
-      std::strtod(s.c_str(), &end);
-      return s.empty() || end == nullptr || *end != '\0';
-    };
-    if (!v.is_array()) return not_number(v);
-    return std::any_of(v.begin(), v.end(), not_number);
+    if (!v.is_array()) return IsTextNoNumber(v);
+    return std::any_of(v.begin(), v.end(), IsTextNoNumber);
   }
 
   StatusOr<std::string> Leaf(const Condition& c) {
@@ -976,6 +969,14 @@ void FinishRows(const SqlStatement& st, const std::vector<std::string>& select,
       if (row.is_object() && row.contains(key)) row[key] = FinishList(list, row[key]);
     }
   }
+}
+
+bool IsTextNoNumber(const Value& v) {
+  if (!v.is_string()) return false;
+  const std::string& s = v.get_ref<const std::string&>();
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return s.empty() || end == nullptr || *end != '\0';
 }
 
 std::string LimitClause(const Query& query, Dialect dialect, std::vector<Value>* binds) {

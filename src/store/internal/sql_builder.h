@@ -61,6 +61,10 @@ std::string ColumnExistsSql(Dialect dialect);
 // ("" when neither applies), their values appended to `binds`.
 std::string LimitClause(const Query& query, Dialect dialect, std::vector<Value>* binds);
 
+// Whether `v` is a text that reads as no number ("", "abc"): compared with a
+// number column, PostgreSQL's SQL differs for it (the column cast to text).
+bool IsTextNoNumber(const Value& v);
+
 // Builds "SELECT ... FROM ... WHERE ... ORDER BY ... LIMIT ..." for `query`.
 // A top-level `id IN (subquery)` whose subquery cannot yield a value twice
 // (a unique key fixed by its equalities) is joined instead, and ORDER BY id

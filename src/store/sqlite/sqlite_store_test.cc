@@ -127,6 +127,10 @@ TEST_F(SqliteStoreTest, SelectsOfOneShapeAnswerWithTheirOwnValues) {
     EXPECT_EQ(ids("Bo", false), std::vector<int64_t>({bo3, bo}));
     EXPECT_EQ(ids("Bo", true), std::vector<int64_t>({bo2}));
     EXPECT_EQ(ids("Bo", 0), std::vector<int64_t>({bo3, bo}));
+    // A number as text, then a text that is no number (PostgreSQL compares
+    // that one as text: its statement is not the number's).
+    EXPECT_EQ(ids("Bo", "1"), std::vector<int64_t>({bo2}));
+    EXPECT_TRUE(ids("Bo", "").empty());
     EXPECT_TRUE(ids("Cy", false).empty());
     ASSERT_TRUE(txn->Update("Contact", bo2, {{"is_deleted", false}}).ok());
     EXPECT_EQ(ids("Bo", false, 2), std::vector<int64_t>({bo3, bo2}));
