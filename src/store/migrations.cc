@@ -1,7 +1,6 @@
 #include "store/migrations.h"
 
 #include "base/clock.h"
-#include "base/strings.h"
 #include "store/reference_data.h"
 
 namespace kith::store {
@@ -121,13 +120,14 @@ const std::vector<Migration>& AllMigrations() {
          q.select = {"id", "used_for"};
          q.where = Condition::Leaf("used_for", Op::kLike, "%\x01%");
          KITH_ASSIGN_OR_RETURN(auto tags, txn.Select(q));
+         const schema::Field& used_for = *txn.catalog()->Find("Tag")->FindField("used_for");
+         schema::Field padded = used_for;  // the form it was stored in
+         padded.comma_separated = false;
          for (const Value& t : tags) {
-           std::string used_for;
-           const std::string& stored = t["used_for"].get_ref<const std::string&>();
-           for (std::string_view part : Split(stored, '\x01', /*skip_empty=*/true)) {
-             used_for += (used_for.empty() ? "" : ",") + std::string(part);
-           }
-           KITH_RETURN_IF_ERROR(txn.Update("Tag", t["id"].get<int64_t>(), {{"used_for", used_for}}));
+           std::vector<std::string> values =
+               schema::SplitStoredValues(padded, t["used_for"].get_ref<const std::string&>());
+           KITH_RETURN_IF_ERROR(txn.Update("Tag", t["id"].get<int64_t>(),
+                                           {{"used_for", schema::JoinStoredValues(used_for, values)}}));
          }
          return Status();
        }},

@@ -686,5 +686,32 @@ TEST_F(SqliteStoreTest, MigrationFiveUpgradesAVersionFourDatabase) {
   EXPECT_TRUE(again.ok()) << again.status();
 }
 
+// Migration 12 rewrites a tag's used_for stored \x01-padded (as kith stored
+// the tags it created) in CiviCRM's comma-separated form; others stay.
+TEST_F(SqliteStoreTest, MigrationTwelveStoresTagUsedForCommaSeparated) {
+  KITH_SQLITE_ONLY();
+  store_.reset();
+  {
+    auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+    ASSERT_TRUE(conn->Exec("UPDATE civicrm_tag SET used_for = char(1) || 'civicrm_contact' || char(1) || "
+                           "'civicrm_activity' || char(1) WHERE id = 1").ok());
+    ASSERT_TRUE(conn->Exec("DELETE FROM kith_schema_version WHERE version >= 12").ok());
+  }
+  auto reopened = OpenStore(options_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  store_ = std::move(*reopened);
+  auto txn = store_->Begin(false).value();
+  Query q;
+  q.entity = "Tag";
+  q.select = {"id", "used_for"};
+  q.where = Condition::Leaf("id", Op::kLe, 2);
+  q.order_by = {{"id"}};
+  auto rows = txn->Select(q);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0]["used_for"], "civicrm_contact,civicrm_activity");
+  EXPECT_EQ((*rows)[1]["used_for"], "civicrm_contact");
+}
+
 }  // namespace
 }  // namespace kith::store
