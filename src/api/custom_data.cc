@@ -8,6 +8,7 @@
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "schema/custom_schema.h"
+#include "schema/schema.h"
 
 namespace kith::api {
 namespace {
@@ -176,7 +177,7 @@ std::vector<Value> MultiValues(const Value& input, const std::vector<Option>& op
     const std::string& s = input.get<std::string>();
     std::string_view trimmed = TrimAscii(s);
     if (s.find('\x01') != std::string::npos) {
-      for (const std::string& part : SplitMultiValue(s)) out.push_back(part);
+      for (const std::string& part : schema::SplitPaddedValues(s)) out.push_back(part);
     } else if (!trimmed.empty() && trimmed.front() == '[') {
       Value list = Value::parse(trimmed, nullptr, /*allow_exceptions=*/false);
       if (list.is_array()) {
@@ -334,12 +335,6 @@ std::string CustomValueText(const CustomFieldInfo& field, const Value& stored) {
     return buf;
   }
   return ValueAsText(stored);
-}
-
-std::vector<std::string> SplitMultiValue(const std::string& stored) {
-  std::vector<std::string> out;
-  for (std::string_view part : Split(stored, '\x01', /*skip_empty=*/true)) out.emplace_back(part);
-  return out;
 }
 
 Condition CustomFieldCondition(const CustomFieldInfo& field, Condition on_column) {

@@ -88,9 +88,6 @@ StatusOr<std::vector<Value>> ReadCustomRows(store::Transaction& txn,
 // Boolean "1"/"0", multi-values raw ("\x01a\x01b\x01").
 std::string CustomValueText(const schema::CustomFieldInfo& field, const Value& stored);
 
-// The values of a stored multi-value ("\x01a\x01b\x01" -> {"a", "b"}).
-std::vector<std::string> SplitMultiValue(const std::string& stored);
-
 // A condition on the extended entity ("id IN (SELECT entity_id FROM the
 // group's table WHERE ...)") from `on_column`, a condition whose paths are
 // column names of the field's group entity. Works for every kind of group

@@ -4,6 +4,7 @@
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/field_conditions.h"
+#include "schema/schema.h"
 
 namespace kith::entities {
 
@@ -39,7 +40,7 @@ Status SaveContactCustomValues(api::ActionContext& ctx, int64_t contact_id,
   }
   std::string type = api::ValueAsText(rows[0]["contact_type"]);
   std::vector<std::string> sub_types =
-      api::SplitMultiValue(api::ValueAsText(rows[0]["contact_sub_type"]));
+      schema::SplitPaddedValues(api::ValueAsText(rows[0]["contact_sub_type"]));
   std::shared_ptr<const schema::Catalog> catalog = ctx.txn.catalog();
   for (const api::CustomValueWrite& w : writes) {
     const schema::CustomGroupInfo* g = catalog->FindCustomGroup(w.field->group_id);

@@ -11,13 +11,19 @@ std::string JoinStoredValues(const Field& field, const std::vector<std::string>&
   return "\x01" + Join(values, "\x01") + "\x01";
 }
 
-std::vector<std::string> SplitStoredValues(const Field& field, std::string_view stored) {
+namespace {
+std::vector<std::string> SplitOn(std::string_view stored, char separator) {
   std::vector<std::string> out;
-  for (std::string_view part : Split(stored, field.comma_separated ? ',' : '\x01', /*skip_empty=*/true)) {
-    out.emplace_back(part);
-  }
+  for (std::string_view part : Split(stored, separator, /*skip_empty=*/true)) out.emplace_back(part);
   return out;
 }
+}  // namespace
+
+std::vector<std::string> SplitStoredValues(const Field& field, std::string_view stored) {
+  return SplitOn(stored, field.comma_separated ? ',' : '\x01');
+}
+
+std::vector<std::string> SplitPaddedValues(std::string_view stored) { return SplitOn(stored, '\x01'); }
 
 std::string_view FieldTypeName(FieldType type) {
   switch (type) {

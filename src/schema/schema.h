@@ -94,6 +94,9 @@ struct Field {
 // "a,b" for a comma-separated field); an empty list is stored "".
 std::string JoinStoredValues(const Field& field, const std::vector<std::string>& values);
 std::vector<std::string> SplitStoredValues(const Field& field, std::string_view stored);
+// The values of text stored "\x01a\x01b\x01" (multi-valued custom fields,
+// which have no schema Field, store their values so).
+std::vector<std::string> SplitPaddedValues(std::string_view stored);
 
 // CiviCRM's schema requirement of a field (Field::CiviMeta::not_null, or
 // derived: ids, non-nullable flags and what a create requires).

@@ -11,6 +11,7 @@
 #include "entities/custom_contact_values.h"
 #include "entities/custom_data_ops.h"
 #include "entities/v2/v2_params.h"
+#include "schema/schema.h"
 
 namespace kith::entities::v2 {
 namespace {
@@ -259,7 +260,7 @@ std::set<int64_t> ReturnedFieldIds(const schema::Catalog& catalog, const Value& 
 Value ValueOut(const schema::CustomFieldInfo& f, const Value& stored) {
   if (!f.serialized || stored.is_null()) return api::CustomValueText(f, stored);
   Value list = Value::array();
-  for (const std::string& v : api::SplitMultiValue(ValueAsText(stored))) list.push_back(v);
+  for (const std::string& v : schema::SplitPaddedValues(ValueAsText(stored))) list.push_back(v);
   return list;
 }
 

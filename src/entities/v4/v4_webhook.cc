@@ -2,11 +2,11 @@
 // checked when written (http or https, a host, nothing else), a new one
 // needs a secret to sign with, and it starts at the end of the change log:
 // it gets the changes made after it, not the history.
-#include "api/custom_data.h"
 #include "base/clock.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/v4/v4_common.h"
+#include "schema/schema.h"
 #include "schema/sync_entities.h"
 
 namespace kith::entities::v4 {
@@ -48,7 +48,7 @@ Status PrepareWebhook(ActionContext& ctx, Value& values, bool creating) {
   if (values.contains("entities")) {  // as given: a list, or one name
     const Value& given = values["entities"];
     std::vector<std::string> names;
-    if (given.is_string()) names = api::SplitMultiValue(given.get<std::string>());
+    if (given.is_string()) names = schema::SplitPaddedValues(given.get<std::string>());
     if (given.is_array()) {
       for (const Value& v : given) names.push_back(v.is_string() ? v.get<std::string>() : v.dump());
     }
