@@ -72,6 +72,49 @@ TEST(ParseJsonTest, ManyKeysParseInLinearTime) {
   EXPECT_LT(testing::CpuGrowth(parse, 25000, 8), 24.0);
 }
 
+// The same Value, member types included (a non-negative integer is
+// unsigned in nlohmann, a negative one signed).
+void ExpectSameTree(const Value& a, const Value& b, const std::string& text) {
+  ASSERT_EQ(a.type(), b.type()) << text;
+  ASSERT_EQ(a.dump(), b.dump()) << text;
+  if (a.is_object()) {
+    auto bi = b.begin();
+    for (auto ai = a.begin(); ai != a.end(); ++ai, ++bi) {
+      ASSERT_EQ(ai.key(), bi.key()) << text;
+      ExpectSameTree(ai.value(), bi.value(), text);
+    }
+  } else if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i) ExpectSameTree(a[i], b[i], text);
+  }
+}
+
+// Small plain texts take a shorter way (no nlohmann lexer): the same trees
+// as nlohmann's own parser, and the same errors and limits as before.
+TEST(ParseJsonTest, SmallPlainTextsParseAsNlohmannDoes) {
+  for (const char* text :
+       {R"({"where":[["id","=",2]]})", R"( { "a" : -5 , "b":[true,false,null,0,"x y/z"] } )", "7",
+        "-12", "0", R"("s")", "[]", "{}", R"({"select":["*"],"limit":25,"offset":0})",
+        R"({"a":{"b":{"c":[1,[2,[3]]]}}})", R"({"n":123456789012345678})",
+        R"({"n":1234567890123456789})", R"({"n":-9223372036854775808})", R"({"f":1.5,"e":1e3})",
+        R"({"u":"caf\u00e9","t":"tab\there"})", "{\"raw\":\"caf\xc3\xa9\"}",
+        R"({"a":1,"a":2})", R"({"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9})",
+        R"([1,2,3,4,5,6,7,8,9,10])", "-0", "[-0]"}) {
+    auto ours = ParseJson(text, "json", 64, 1000);
+    ASSERT_TRUE(ours.ok()) << text << ": " << ours.status();
+    ExpectSameTree(*ours, Value::parse(text), text);
+  }
+  for (const char* bad : {"", " ", "{", "[1,]", R"({"a":1,})", "01", "1.", "tru", "nul", "truex",
+                          R"({"a" 1})", R"(["x)", "[1 2]", "{}x", "--1", "+1", "\"\x01\""}) {
+    auto v = ParseJson(bad, "json", 64, 1000);
+    EXPECT_FALSE(v.ok()) << bad;
+    EXPECT_EQ(v.status().message(), "json is not valid JSON") << bad;
+  }
+  EXPECT_EQ(ParseJson("[[[1]]]", "json", 2, 1000).status().message(), "json nests deeper than 2 levels");
+  EXPECT_TRUE(ParseJson("[[1]]", "json", 2, 1000).ok());
+  EXPECT_EQ(ParseJson(R"({"a":1,"b":2})", "calls", 64, 1).status().message(),
+            "calls has an object of more than 1 members");
+}
+
 TEST(MergeMembersTest, OverwritesInPlaceAppendsAndSkips) {
   Value dest = {{"a", 1}, {"b", 2}};
   MergeMembers(dest, Value{{"b", 3}, {"json", 1}, {"c", 4}}, {"json"});

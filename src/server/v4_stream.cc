@@ -76,7 +76,8 @@ class PagedGet {
   // (comma-joined): all of them when they were written as they were read
   // (the result's "values" are then empty), else those of a page.
   StatusOr<Value> Next(std::string& out) {
-    Value params = params_;
+    // A get read at once is read once: its params are not needed again.
+    Value params = paged_ ? params_ : std::move(params_);
     int64_t page = kStreamPageRows;
     if (paged_) {
       if (limit_ > 0) page = std::min(page, limit_ - fetched_);
@@ -160,7 +161,7 @@ class PagedGet {
   const auth::Caller caller_;
   const std::string entity_;
   const std::string action_;
-  const Value params_;
+  Value params_;  // moved out by the read of a get that is not paged
   std::unique_ptr<store::Transaction> txn_;
   api::RequestBudget budget_;
   const int64_t limit_;  // 0: none

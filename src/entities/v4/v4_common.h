@@ -3,8 +3,10 @@
 // every action makes on its parameters. Internal to entities/v4.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,8 @@ bool HoldsContactIds(const schema::Entity& entity, const schema::Field& field);
 // kInvalidArgument "Unknown api parameter: set<Name>" unless every key of
 // `params` is in `allowed` or common to every action.
 Status CheckParams(const Value& params, const std::set<std::string>& allowed);
+// The same for a fixed list (no set built per call).
+Status CheckParams(const Value& params, std::initializer_list<const char*> allowed);
 
 // One row of an answer, keyed as asked.
 struct GetResult {

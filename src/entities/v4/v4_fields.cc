@@ -1,6 +1,8 @@
 // Field expressions of APIv4 (paths, suffixes, custom fields) and the typing
 // of values on their way in and out.
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "api/custom_data.h"
 #include "api/field_values.h"
@@ -260,19 +262,37 @@ StatusOr<Value> WriteValue(api::ActionContext& ctx, const FieldRef& ref, const V
   return api::CoerceFieldValue(f, given);
 }
 
-Status CheckParams(const Value& params, const std::set<std::string>& allowed) {
-  static const std::set<std::string> kCommon = {"version", "checkPermissions", "debug",
-                                                "language", "chain"};
+namespace {
+
+// CheckParams with `allowed(key)` telling the action's own parameters.
+template <typename Allowed>
+Status CheckParamsWith(const Value& params, const Allowed& allowed) {
+  static constexpr std::string_view kCommon[] = {"version", "checkPermissions", "debug", "language",
+                                                 "chain"};
   for (const auto& [key, value] : params.items()) {
     if (key == "version" && !(value == 4 || value == "4")) {
       return InvalidArgument("Cannot modify api version", {{"error_field", "version"}});
     }
-    if (kCommon.count(key) || allowed.count(key)) continue;
+    if (std::find(std::begin(kCommon), std::end(kCommon), key) != std::end(kCommon) || allowed(key)) {
+      continue;
+    }
     std::string setter = key;
     if (!setter.empty() && setter[0] >= 'a' && setter[0] <= 'z') setter[0] = static_cast<char>(setter[0] - 32);
     return InvalidArgument("Unknown api parameter: set" + setter, {{"error_field", key}});
   }
   return Status();
+}
+
+}  // namespace
+
+Status CheckParams(const Value& params, const std::set<std::string>& allowed) {
+  return CheckParamsWith(params, [&](const std::string& key) { return allowed.count(key) > 0; });
+}
+
+Status CheckParams(const Value& params, std::initializer_list<const char*> allowed) {
+  return CheckParamsWith(params, [&](const std::string& key) {
+    return std::find(allowed.begin(), allowed.end(), std::string_view(key)) != allowed.end();
+  });
 }
 
 }  // namespace kith::entities::v4

@@ -33,6 +33,7 @@ struct SelectItem {
   std::string path;  // in the query ("" for a virtual column)
   std::shared_ptr<const FieldRef> ref;  // shared: cached `select *` items are copied per call
   std::string type_override;
+  bool integer_override = false;  // type_override is "Integer": answered as stored
   std::string only_for_kind;  // V4Hooks::kind_columns: "" for every kind of row
   Value virtual_value;
   bool is_virtual = false;
@@ -112,6 +113,7 @@ std::optional<SelectItem> ColumnItem(const schema::Catalog& catalog, const schem
   if (!ref) return std::nullopt;
   item.path = ref->path;
   item.type_override = TypeOverride(hooks, *ref);
+  item.integer_override = item.type_override == "Integer";
   item.ref = std::make_shared<const FieldRef>(std::move(*ref));
   return item;
 }
@@ -891,7 +893,7 @@ class ItemRows final : public CellRows {
     if (f.serialized || f.json || c.kind == Cell::Kind::kValue) {
       return out_.Any(key, TypedValue(ref, c.ToValue(), item.type_override));
     }
-    if (!ref.suffix.empty() || item.type_override == "Integer") return AsStored(key, c);
+    if (!ref.suffix.empty() || item.integer_override) return AsStored(key, c);
     switch (f.type) {
       case schema::FieldType::kBool:
         if (c.kind == Cell::Kind::kInt) return out_.Bool(key, static_cast<double>(c.integer) != 0);
@@ -914,6 +916,110 @@ class ItemRows final : public CellRows {
   AnswerRows& out_;
   int64_t rows_ = 0;
 };
+
+// What a get selects, worked out from its select list: the items in answer
+// order (late columns last), the stored columns to read (no repeats) and
+// each item's place among them.
+struct ReadPlan {
+  Selection sel;
+  std::vector<std::string> columns;  // the query's select list
+  std::vector<size_t> item_columns;  // each item's column (0 for a virtual one)
+  // A whole row leaves out the columns of other kinds of row: the item that
+  // says a row's kind, when the selection holds it.
+  std::optional<size_t> kind_item;
+};
+
+StatusOr<std::shared_ptr<const ReadPlan>> MakePlan(ActionContext& ctx, const schema::Entity& entity,
+                                                   const V4Hooks& hooks, const JoinAliases& aliases,
+                                                   const Value& params,
+                                                   const std::vector<std::string>& group_by) {
+  auto plan = std::make_shared<ReadPlan>();
+  KITH_ASSIGN_OR_RETURN(plan->sel, ParseSelect(ctx, entity, hooks, aliases, params, !group_by.empty()));
+  Selection& sel = plan->sel;
+  if (!sel.wildcard && !hooks.late_columns.empty()) {
+    std::stable_partition(sel.items.begin(), sel.items.end(), [&](const SelectItem* item) {
+      return hooks.late_columns.count(item->key) == 0;
+    });
+  }
+  // The map's nodes live on the stack: a whole contact is some fifty items.
+  std::array<std::byte, 8192> column_map_space;
+  std::pmr::monotonic_buffer_resource column_map_memory(column_map_space.data(),
+                                                        column_map_space.size());
+  std::pmr::unordered_map<std::string_view, size_t> column_of(&column_map_memory);
+  column_of.reserve(sel.items.size());
+  plan->item_columns.reserve(sel.items.size());
+  plan->columns.reserve(sel.items.size());
+  for (const SelectItem* item : sel.items) {
+    if (item->is_virtual) {
+      plan->item_columns.push_back(0);
+      continue;
+    }
+    auto [it, added] = column_of.emplace(item->path, plan->columns.size());
+    if (added) plan->columns.push_back(item->path);
+    plan->item_columns.push_back(it->second);
+  }
+  if (plan->columns.empty()) plan->columns.push_back(group_by.empty() ? "id" : group_by[0]);
+  if (sel.wildcard && !hooks.row_kind_column.empty()) {
+    for (size_t i = 0; i < sel.items.size() && !plan->kind_item; ++i) {
+      if (sel.items[i]->key == hooks.row_kind_column && !sel.items[i]->is_virtual) plan->kind_item = i;
+    }
+  }
+  return std::shared_ptr<const ReadPlan>(std::move(plan));
+}
+
+// Whether a get selects the whole record and nothing else (no select, or
+// ["*"]; no joins, no grouping): its plan then depends only on the catalog,
+// the entity and what the caller may see.
+bool SelectsWholeRecord(const Value& params) {
+  for (const char* key : {"join", "groupBy"}) {
+    auto it = params.find(key);
+    if (it != params.end() && !(it->is_array() && it->empty())) return false;
+  }
+  auto select = params.find("select");
+  return select == params.end() ||
+         (select->is_array() && select->size() == 1 && (*select)[0] == "*");
+}
+
+// The plan of a get. That of a whole record is the same on every call by a
+// caller of the same role, so it is worked out once per catalog, entity and
+// role (and thread), like the `select *` items it is made of.
+StatusOr<std::shared_ptr<const ReadPlan>> PlanOf(ActionContext& ctx, const schema::Entity& entity,
+                                                 const V4Hooks& hooks, const JoinAliases& aliases,
+                                                 const Value& params,
+                                                 const std::vector<std::string>& group_by) {
+  std::shared_ptr<const schema::Catalog> current = ctx.txn.catalog();
+  if (!SelectsWholeRecord(params) || current.get() != &ctx.catalog) {
+    return MakePlan(ctx, entity, hooks, aliases, params, group_by);
+  }
+  struct Kept {
+    const schema::Entity* entity;
+    auth::RolePtr role;  // held: a role's address names it only while it lives
+    bool system;
+    bool anonymous;
+    std::shared_ptr<const ReadPlan> plan;
+  };
+  struct Cache {
+    std::weak_ptr<const schema::Catalog> catalog;
+    std::vector<Kept> kept;
+  };
+  thread_local Cache cache;
+  const auth::Caller& caller = ctx.caller;
+  if (cache.catalog.lock() != current) {
+    cache.kept.clear();
+    cache.catalog = current;
+  }
+  for (const Kept& k : cache.kept) {
+    if (k.entity == &entity && k.role == caller.role && k.system == caller.system &&
+        k.anonymous == caller.anonymous) {
+      return k.plan;
+    }
+  }
+  KITH_ASSIGN_OR_RETURN(std::shared_ptr<const ReadPlan> plan,
+                        MakePlan(ctx, entity, hooks, aliases, params, group_by));
+  if (cache.kept.size() >= 64) cache.kept.clear();
+  cache.kept.push_back({&entity, caller.role, caller.system, caller.anonymous, plan});
+  return plan;
+}
 
 }  // namespace
 
@@ -946,24 +1052,24 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
       q.group_by.push_back(ref->path);
     }
   }
-  KITH_ASSIGN_OR_RETURN(Selection sel, ParseSelect(ctx, entity, hooks, aliases, params, !q.group_by.empty()));
+  KITH_ASSIGN_OR_RETURN(std::shared_ptr<const ReadPlan> plan,
+                        PlanOf(ctx, entity, hooks, aliases, params, q.group_by));
+  const Selection& sel = plan->sel;
   if (params.contains("having") && !params["having"].empty()) {
     if (q.group_by.empty()) return InvalidArgument("having needs groupBy", {{"error_field", "having"}});
     HavingBuilder having{ctx, entity, aliases, sel};
     KITH_ASSIGN_OR_RETURN(q.having, having.List(params["having"]));
   }
-  if (!sel.wildcard && !hooks.late_columns.empty()) {
-    std::stable_partition(sel.items.begin(), sel.items.end(), [&](const SelectItem* item) {
-      return hooks.late_columns.count(item->key) == 0;
-    });
-  }
 
   WhereBuilder where{ctx, entity, hooks, aliases};
-  KITH_ASSIGN_OR_RETURN(q.where, where.List(params.value("where", Value::array())));
+  static const Value kNoClauses = Value::array();
+  auto given_where = params.find("where");
+  const Value& clauses = given_where != params.end() ? *given_where : kNoClauses;  // not copied
+  KITH_ASSIGN_OR_RETURN(q.where, where.List(clauses));
   // Trashed records stay out unless asked for (CiviCRM's automatic filter),
   // or unless the where names the ids it wants.
   if (entity.soft_delete && entity.FindField("is_deleted") && !where.mentions_deleted &&
-      !NamesIds(params.value("where", Value::array()))) {
+      !NamesIds(clauses)) {
     q.where.children.push_back(Condition::Leaf("is_deleted", Op::kEq, 0));
   }
 
@@ -1008,35 +1114,9 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
   KITH_ASSIGN_OR_RETURN(q.limit, NonNegative(params, "limit"));
   KITH_ASSIGN_OR_RETURN(q.offset, NonNegative(params, "offset"));
 
-  // Each item's column in the stored rows (q.select's order, no repeats).
-  // The map's nodes live on the stack: a whole contact is some fifty items.
-  std::array<std::byte, 8192> column_map_space;
-  std::pmr::monotonic_buffer_resource column_map_memory(column_map_space.data(),
-                                                        column_map_space.size());
-  std::pmr::unordered_map<std::string_view, size_t> column_of(&column_map_memory);
-  column_of.reserve(sel.items.size());
-  std::vector<size_t> item_columns;
-  item_columns.reserve(sel.items.size());
-  q.select.reserve(sel.items.size());
-  for (const SelectItem* item : sel.items) {
-    if (item->is_virtual) {
-      item_columns.push_back(0);
-      continue;
-    }
-    auto [it, added] = column_of.emplace(item->path, q.select.size());
-    if (added) q.select.push_back(item->path);
-    item_columns.push_back(it->second);
-  }
-  if (q.select.empty()) q.select.push_back(q.group_by.empty() ? "id" : q.group_by[0]);
-
-  // A whole row leaves out the columns of other kinds of row: the item that
-  // says a row's kind, when the selection holds it.
-  std::optional<size_t> kind_item;
-  if (sel.wildcard && !hooks.row_kind_column.empty()) {
-    for (size_t i = 0; i < sel.items.size() && !kind_item; ++i) {
-      if (sel.items[i]->key == hooks.row_kind_column && !sel.items[i]->is_virtual) kind_item = i;
-    }
-  }
+  q.select = plan->columns;
+  const std::vector<size_t>& item_columns = plan->item_columns;
+  const std::optional<size_t> kind_item = plan->kind_item;
 
   GetResult out;
   if (sel.row_count) {

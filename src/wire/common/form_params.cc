@@ -48,20 +48,25 @@ int HexDigit(char c) {
 std::optional<std::string> UrlDecode(std::string_view in) {
   std::string out;
   out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '+') {
+  size_t i = 0;
+  while (i < in.size()) {
+    // The bytes that stand for themselves, copied a run at a time.
+    size_t run = i;
+    while (run < in.size() && in[run] != '+' && in[run] != '%') ++run;
+    out.append(in.data() + i, run - i);
+    i = run;
+    if (i == in.size()) break;
+    if (in[i] == '+') {
       out.push_back(' ');
-    } else if (c == '%') {
-      if (in.size() - i < 3) return std::nullopt;
-      int hi = HexDigit(in[i + 1]);
-      int lo = HexDigit(in[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>((hi << 4) | lo));
-      i += 2;
-    } else {
-      out.push_back(c);
+      ++i;
+      continue;
     }
+    if (in.size() - i < 3) return std::nullopt;
+    int hi = HexDigit(in[i + 1]);
+    int lo = HexDigit(in[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>((hi << 4) | lo));
+    i += 3;
   }
   return out;
 }

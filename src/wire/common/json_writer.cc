@@ -1,5 +1,6 @@
 #include "wire/common/json_writer.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -130,17 +131,38 @@ void AppendJson(std::string& out, const Value& v, StringValueWriter strings) {
 std::string ToJsonPretty(const Value& v) { return Dump(v, 4); }
 
 void JsonRows::Keys(const std::vector<std::string_view>& keys) {
+  // A get answers the same keys call after call: their rendering is kept
+  // for the last few key lists a thread has seen (compared by their text).
+  struct Rendered {
+    std::vector<std::string> keys;  // as given
+    std::shared_ptr<const std::vector<std::string>> json;
+    size_t id_key = 0;
+  };
+  thread_local std::array<Rendered, 4> recent;
+  thread_local size_t next = 0;
   used_ = true;
-  keys_.clear();
-  keys_.reserve(keys.size());
+  for (const Rendered& r : recent) {
+    if (r.json != nullptr && std::equal(r.keys.begin(), r.keys.end(), keys.begin(), keys.end())) {
+      keys_ = r.json;
+      id_key_ = r.id_key;
+      return;
+    }
+  }
+  auto json = std::make_shared<std::vector<std::string>>();
+  json->reserve(keys.size());
   id_key_ = keys.size();
   for (size_t i = 0; i < keys.size(); ++i) {
     std::string key;
     AppendString(key, keys[i]);
     key += ':';
-    keys_.push_back(std::move(key));
+    json->push_back(std::move(key));
     if (keys[i] == "id") id_key_ = i;
   }
+  keys_ = std::move(json);
+  Rendered& r = recent[next++ % recent.size()];
+  r.keys.assign(keys.begin(), keys.end());
+  r.json = keys_;
+  r.id_key = id_key_;
 }
 
 void JsonRows::BeginRow() {
@@ -153,7 +175,7 @@ void JsonRows::BeginRow() {
 void JsonRows::Member(size_t key) {
   if (!first_member_) out_ += ',';
   first_member_ = false;
-  out_ += keys_[key];
+  out_ += (*keys_)[key];
 }
 
 void JsonRows::Null(size_t key) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,7 +59,9 @@ class JsonRows final : public AnswerRows {
   void Member(size_t key);
 
   std::string out_;
-  std::vector<std::string> keys_;  // each rendered with its colon: "\"id\":"
+  // Each key rendered with its colon ("\"id\":"), shared by the gets that
+  // answer the same keys (a thread's recent key lists are kept rendered).
+  std::shared_ptr<const std::vector<std::string>> keys_;
   size_t id_key_ = 0;
   int64_t rows_ = 0;
   std::optional<int64_t> last_id_;

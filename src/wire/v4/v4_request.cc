@@ -1,5 +1,8 @@
 #include "wire/v4/v4_request.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "base/error_details.h"
 #include "base/json_parse.h"
 #include "base/strings.h"
@@ -88,6 +91,12 @@ void MergeLooseParams(const Value& fields, Value& params, const RequestLimits& l
                                  "records", "defaults", "match", "join", "groupBy", "having",
                                  "chain", "language", "useTrash", "reload", "loadOptions",
                                  "action", "debug"};
+  // Usually there is none (only "params"): a look at each field first.
+  bool any = false;
+  for (const auto& [key, value] : fields.items()) {
+    any = any || std::find(std::begin(kNames), std::end(kNames), std::string_view(key)) != std::end(kNames);
+  }
+  if (!any) return;
   for (const char* name : kNames) {
     if (!fields.contains(name) || params.contains(name)) continue;
     const Value& v = fields[name];
