@@ -4,6 +4,24 @@
 #include "store/reference_data.h"
 
 namespace kith::store {
+namespace {
+
+// Makes the indexes of every custom group's value table as the schema
+// describes them now (those it no longer has dropped).
+Status SyncCustomIndexes(Transaction& txn) {
+  KITH_RETURN_IF_ERROR(txn.ReloadCatalog());
+  std::shared_ptr<const schema::Catalog> catalog = txn.catalog();
+  for (const schema::CustomGroupInfo& g : catalog->custom_groups()) {
+    const schema::Entity* e = catalog->Find(g.entity);
+    if (e == nullptr) continue;
+    for (const auto& index : e->indexes) {
+      KITH_RETURN_IF_ERROR(txn.SyncIndexes(g.entity, index[0]));
+    }
+  }
+  return Status();
+}
+
+}  // namespace
 
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
@@ -54,18 +72,7 @@ const std::vector<Migration>& AllMigrations() {
        "read path: searchable custom fields indexed by (value, entity_id), so a page of the "
        "contacts having a value is read in id order from the index",
        {},
-       [](Transaction& txn) -> Status {
-         KITH_RETURN_IF_ERROR(txn.ReloadCatalog());
-         std::shared_ptr<const schema::Catalog> catalog = txn.catalog();
-         for (const schema::CustomGroupInfo& g : catalog->custom_groups()) {
-           const schema::Entity* e = catalog->Find(g.entity);
-           if (e == nullptr) continue;
-           for (const auto& index : e->indexes) {
-             KITH_RETURN_IF_ERROR(txn.SyncIndexes(g.entity, index[0]));
-           }
-         }
-         return Status();
-       }},
+       SyncCustomIndexes},
       {8,
        "write path: optional links and columns most rows leave empty (an organization's name "
        "on a person) indexed only where set, so that inserting a row costs fewer index entries",
@@ -131,6 +138,19 @@ const std::vector<Migration>& AllMigrations() {
          }
          return Status();
        }},
+      {13,
+       "write path (PostgreSQL): text columns that are not unique indexed by their lowered text, "
+       "compared as plain text, where citext lowered both sides of each comparison of an insert",
+       {},
+       SyncCustomIndexes,  // the custom fields' value tables
+       {},
+       {},
+       {},
+       {"WorldRegion", "Country", "StateProvince", "LocationType", "OptionGroup", "OptionValue",
+        "Contact", "Email", "Phone", "Address", "User", "Session", "SavedSearch", "Group",
+        "GroupNesting", "GroupContact", "SubscriptionHistory", "RelationshipType", "Relationship",
+        "CustomGroup", "CustomField", "Tag", "EntityTag", "Note", "Activity", "ActivityContact",
+        "ChangeLog", "Webhook", "WebhookDelivery"}},
   };
   return migrations;
 }

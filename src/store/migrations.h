@@ -31,6 +31,9 @@ struct Migration {
   // Entities of existing tables whose sparse indexes (schema sparse_indexes,
   // optional links) were made as plain ones: dropped and made again.
   std::vector<std::string> sparse_indexes = {};
+  // Entities of existing tables whose indexes over text columns index, on
+  // PostgreSQL, the column's lowered text (were: the citext column).
+  std::vector<std::string> key_indexes = {};
 };
 
 // Every migration, in version order.

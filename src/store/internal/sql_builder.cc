@@ -29,6 +29,46 @@ bool IsTextType(FieldType t) {
          t == FieldType::kDateTime;
 }
 
+// On PostgreSQL a text column that is not unique is indexed, compared and
+// ordered by its key: its text lowered as citext lowers it (the database's
+// own collation) and compared byte by byte, as citext compares under "C".
+// The same answers as comparing the citext column itself, but an index of
+// keys compares plain text: citext lowers both sides of every comparison,
+// a quarter of the server's work when a bulk load inserts index entries.
+// Unique columns keep their citext indexes (the unique constraints).
+bool Keyed(const Field& f, Dialect dialect) {
+  return dialect == Dialect::kPostgres && IsTextType(f.type) && !f.unique;
+}
+
+std::string TextKey(const std::string& expr) {
+  return "(lower(CAST(" + expr + " AS TEXT) COLLATE \"default\") COLLATE \"C\")";
+}
+
+bool KeyedColumn(const Entity& entity, const std::string& column, Dialect dialect) {
+  const Field* f = entity.FindField(column);
+  return f != nullptr && Keyed(*f, dialect);
+}
+
+// What a (non-unique) index of `columns` indexes: keyed columns by key.
+std::string IndexedColumns(const Entity& entity, const std::vector<std::string>& columns,
+                           Dialect dialect) {
+  std::vector<std::string> parts;
+  for (const std::string& c : columns) parts.push_back(KeyedColumn(entity, c, dialect) ? TextKey(c) : c);
+  return Join(parts, ", ");
+}
+
+// The name of a (non-unique) index of `columns`: a keyed column is named
+// lower_<column>, so that an index made before keys (`by_key` false: the
+// column's own name) is told apart and replaced.
+std::string IndexName(const Entity& entity, const std::vector<std::string>& columns, Dialect dialect,
+                      bool by_key = true) {
+  std::vector<std::string> parts;
+  for (const std::string& c : columns) {
+    parts.push_back(by_key && KeyedColumn(entity, c, dialect) ? "lower_" + c : c);
+  }
+  return Identifier("idx_" + entity.table + "_" + Join(parts, "_"), dialect);
+}
+
 // A resolved path: the SQL expression naming it and its type.
 struct Column {
   std::string expr;
@@ -585,6 +625,18 @@ class Builder {
     return out;
   }
 
+  // The comparisons a keyed column makes by its key: those an index of
+  // keys can answer. Patterns, emptiness and NULL tests stay on the column.
+  static bool ComparesByKey(Op op) {
+    switch (op) {
+      case Op::kEq: case Op::kNe: case Op::kLt: case Op::kGt: case Op::kLe: case Op::kGe:
+      case Op::kIn: case Op::kNotIn: case Op::kBetween: case Op::kNotBetween:
+        return true;
+      default:
+        return false;
+    }
+  }
+
   // Whether `v` (a scalar or a list) holds a text that is no number while
   // `col` is a number: SQLite then compares as unequal values of two types
   // (never equal), where PostgreSQL would refuse the text as a number. On
@@ -599,16 +651,19 @@ class Builder {
     // Expressions only in HAVING: aggregates stay out of WHERE.
     KITH_ASSIGN_OR_RETURN(Column col, having_ ? ResolveItem(c.field, where_binds_) : Resolve(c.field));
     if (TextAgainstNumber(col, c.value)) col.expr = CastToText(col.expr);
-    const std::string& e = col.expr;
     const Value& v = c.value;
+    // A keyed column compares by key (the same answer; its index is of keys).
+    bool keyed = col.field != nullptr && Keyed(*col.field, dialect_);
+    const std::string e = keyed && ComparesByKey(c.op) ? TextKey(col.expr) : col.expr;
     auto bind = [&](const Value& x) {
       where_binds_.push_back(BindValue(x));
-      return std::string("?");
+      return keyed && ComparesByKey(c.op) && !x.is_null() ? TextKey("?") : std::string("?");
     };
-    if (!c.value_path.empty()) return ComparePaths(c, e);
+    // Against another column or a subquery's values: citext with citext.
+    if (!c.value_path.empty()) return ComparePaths(c, col.expr);
     if (c.subquery) {
       KITH_ASSIGN_OR_RETURN(std::string sub, Subquery(*c.subquery));
-      return e + (c.op == Op::kNotIn ? " NOT IN (" : " IN (") + sub + ")";
+      return col.expr + (c.op == Op::kNotIn ? " NOT IN (" : " IN (") + sub + ")";
     }
     switch (c.op) {
       case Op::kEq:
@@ -634,8 +689,10 @@ class Builder {
         if (prefix.empty()) return like;
         std::string past = prefix;
         ++past.back();  // at most 0x7f: still one ASCII byte
-        std::string low = bind(prefix);
-        return "(" + like + " AND " + e + " >= " + low + " AND " + e + " < " + bind(past) + ")";
+        std::string from = keyed ? TextKey(e) : e;
+        std::string low = keyed ? TextKey(bind(prefix)) : bind(prefix);
+        std::string high = keyed ? TextKey(bind(past)) : bind(past);
+        return "(" + like + " AND " + from + " >= " + low + " AND " + from + " < " + high + ")";
       }
       case Op::kNotLike: return LikeOperand(col) + " NOT" + Like() + bind(v) + LikeEscape();
       case Op::kIn:
@@ -834,6 +891,11 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
     for (const OrderBy& o : query.order_by) {
       KITH_ASSIGN_OR_RETURN(Column c, b.ResolveItem(o.field, order_binds));
       if (!id_twin.empty() && c.expr == b.root_alias() + ".id") c.expr = id_twin;
+      // By key, in the order of the column's index (the same order); grouped
+      // or DISTINCT rows keep the column they name.
+      if (c.field != nullptr && Keyed(*c.field, dialect) && query.group_by.empty() && !query.distinct) {
+        c.expr = TextKey(c.expr);
+      }
       order.push_back(c.expr + (o.descending ? " DESC" : " ASC"));
       // NULL sorts first, as on SQLite and MySQL (PostgreSQL: last). Not
       // for ids, which are never NULL: an index then still gives the order.
@@ -1119,13 +1181,14 @@ struct TableIndex {
   enum Kind { kPlain, kSparse, kUnique } kind;
 
   std::string Name(const Entity& entity, Dialect dialect) const {
-    return Identifier((kind == kUnique ? "uidx_" : "idx_") + entity.table + "_" + Join(columns, "_"),
-                      dialect);
+    if (kind == kUnique) return Identifier("uidx_" + entity.table + "_" + Join(columns, "_"), dialect);
+    return IndexName(entity, columns, dialect);
   }
   std::string Create(const Entity& entity, bool if_not_exists, Dialect dialect) const {
     std::string sql = kind == kUnique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
     if (if_not_exists) sql += "IF NOT EXISTS ";
-    sql += Name(entity, dialect) + " ON " + entity.table + " (" + Join(columns, ", ") + ")";
+    sql += Name(entity, dialect) + " ON " + entity.table + " (" +
+           (kind == kUnique ? Join(columns, ", ") : IndexedColumns(entity, columns, dialect)) + ")";
     if (kind == kSparse) sql += " WHERE " + columns[0] + " IS NOT NULL";
     return sql;
   }
@@ -1195,11 +1258,6 @@ bool IndexCovers(const std::vector<std::string>& index, const std::string& colum
   return false;
 }
 
-std::string IndexName(const Entity& entity, const std::vector<std::string>& index,
-                      Dialect dialect) {
-  return Identifier("idx_" + entity.table + "_" + kith::Join(index, "_"), dialect);
-}
-
 }  // namespace
 
 std::vector<std::string> BuildAddColumn(const Entity& entity, const Field& field, Dialect dialect) {
@@ -1212,7 +1270,7 @@ std::vector<std::string> BuildAddColumn(const Entity& entity, const Field& field
   for (const auto& idx : entity.indexes) {
     if (!IndexCovers(idx, field.name)) continue;
     statements.push_back("CREATE INDEX " + IndexName(entity, idx, dialect) + " ON " + entity.table + " (" +
-                         kith::Join(idx, ", ") + ")");
+                         IndexedColumns(entity, idx, dialect) + ")");
   }
   return statements;
 }
@@ -1224,6 +1282,8 @@ std::vector<std::string> BuildDropColumn(const Entity& entity, const Field& fiel
   for (const auto& idx : entity.indexes) {
     if (IndexCovers(idx, field.name)) {
       statements.push_back("DROP INDEX IF EXISTS " + IndexName(entity, idx, dialect));
+      std::string unkeyed = IndexName(entity, idx, dialect, /*by_key=*/false);
+      if (unkeyed != IndexName(entity, idx, dialect)) statements.push_back("DROP INDEX IF EXISTS " + unkeyed);
     }
   }
   statements.push_back("ALTER TABLE " + entity.table + " DROP COLUMN " + field.name);
@@ -1238,15 +1298,20 @@ std::vector<std::string> BuildSyncIndexes(const Entity& entity, const Field& fie
     if (!IndexCovers(idx, field.name)) continue;
     kept.push_back(idx);
     statements.push_back("CREATE INDEX IF NOT EXISTS " + IndexName(entity, idx, dialect) + " ON " +
-                         entity.table + " (" + kith::Join(idx, ", ") + ")");
+                         entity.table + " (" + IndexedColumns(entity, idx, dialect) + ")");
   }
   // The indexes a column of this kind may have been given (custom fields:
   // (column) before migration 7, (column, entity_id) since) that the
-  // entity no longer has.
+  // entity no longer has, and those made before keys (migration 13).
+  std::vector<std::string> keep_names;
+  for (const auto& idx : kept) keep_names.push_back(IndexName(entity, idx, dialect));
   for (const std::vector<std::string>& old : {std::vector<std::string>{field.name},
                                               std::vector<std::string>{field.name, "entity_id"}}) {
-    if (std::find(kept.begin(), kept.end(), old) == kept.end()) {
-      statements.push_back("DROP INDEX IF EXISTS " + IndexName(entity, old, dialect));
+    for (bool by_key : {true, false}) {
+      std::string name = IndexName(entity, old, dialect, by_key);
+      if (std::find(keep_names.begin(), keep_names.end(), name) != keep_names.end()) continue;
+      statements.push_back("DROP INDEX IF EXISTS " + name);
+      keep_names.push_back(name);  // dropped once
     }
   }
   return statements;
@@ -1261,6 +1326,20 @@ std::vector<std::string> BuildCreateIndexes(const schema::Catalog& /*catalog*/,
   std::vector<std::string> statements;
   if (!entity.derived.empty()) return statements;  // a view has none
   for (const TableIndex& idx : TableIndexes(entity)) {
+    statements.push_back(idx.Create(entity, /*if_not_exists=*/true, dialect));
+  }
+  return statements;
+}
+
+std::vector<std::string> BuildKeyIndexes(const schema::Catalog& /*catalog*/, const Entity& entity,
+                                         Dialect dialect) {
+  std::vector<std::string> statements;
+  if (!entity.derived.empty()) return statements;
+  for (const TableIndex& idx : TableIndexes(entity)) {
+    if (idx.kind == TableIndex::kUnique) continue;
+    std::string unkeyed = IndexName(entity, idx.columns, dialect, /*by_key=*/false);
+    if (unkeyed == idx.Name(entity, dialect)) continue;  // no keyed column
+    statements.push_back("DROP INDEX IF EXISTS " + unkeyed);
     statements.push_back(idx.Create(entity, /*if_not_exists=*/true, dialect));
   }
   return statements;

@@ -128,6 +128,12 @@ std::vector<std::string> BuildSyncIndexes(const schema::Entity& entity, const sc
 std::vector<std::string> BuildCreateIndexes(const schema::Catalog& catalog,
                                             const schema::Entity& entity, Dialect dialect);
 
+// For each index of `entity` over a keyed column (PostgreSQL: a text column
+// that is not unique, indexed by its lowered text), DROP INDEX of the index
+// made before keys (the column itself, citext) and CREATE INDEX of keys.
+// Nothing on SQLite.
+std::vector<std::string> BuildKeyIndexes(const schema::Catalog& catalog, const schema::Entity& entity,
+                                         Dialect dialect);
 // DROP INDEX then CREATE INDEX for each sparse index of `entity` (those over
 // the rows whose column is set), for a database whose indexes were made
 // before they were sparse.

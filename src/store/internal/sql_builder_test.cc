@@ -117,19 +117,26 @@ TEST(SqlBuilderTest, PostgresShapesForItsPlanner) {
   auto pg = BuildSelect(*catalog, q, Dialect::kPostgres);
   ASSERT_TRUE(pg.ok()) << pg.status();
   // The LIKE also bounds the range of its literal start (lowered), which
-  // citext's index can walk; no NULL passes it, so no NULLS FIRST, which
-  // the index's order is not; no OFFSET when none is asked.
-  EXPECT_NE(pg->sql.find("(t0.sort_name ILIKE $1 AND t0.sort_name >= $2 AND t0.sort_name < $3)"),
+  // the index of the column's keys (lowered text) can walk; no NULL passes
+  // it, so no NULLS FIRST, which the index's order is not; no OFFSET when
+  // none is asked. A keyed column is ordered by its key too.
+  const std::string key = "(lower(CAST(t0.sort_name AS TEXT) COLLATE \"default\") COLLATE \"C\")";
+  auto key_of = [](const std::string& bind) {
+    return "(lower(CAST(" + bind + " AS TEXT) COLLATE \"default\") COLLATE \"C\")";
+  };
+  EXPECT_NE(pg->sql.find("(t0.sort_name ILIKE $1 AND " + key + " >= " + key_of("$2") + " AND " +
+                         key + " < " + key_of("$3") + ")"),
             std::string::npos) << pg->sql;
   ASSERT_EQ(pg->binds.size(), 4u);
   EXPECT_EQ(pg->binds[1], "doe_j");
   EXPECT_EQ(pg->binds[2], "doe_k");
   EXPECT_EQ(pg->binds[3], 10);
-  EXPECT_NE(pg->sql.find("ORDER BY t0.sort_name ASC LIMIT $4"), std::string::npos) << pg->sql;
+  EXPECT_NE(pg->sql.find("ORDER BY " + key + " ASC LIMIT $4"), std::string::npos) << pg->sql;
   EXPECT_EQ(pg->sql.find("OFFSET"), std::string::npos) << pg->sql;
   auto sqlite = BuildSelect(*catalog, q, Dialect::kSqlite);
   ASSERT_TRUE(sqlite.ok()) << sqlite.status();
   EXPECT_EQ(sqlite->sql.find(">="), std::string::npos) << sqlite->sql;
+  EXPECT_EQ(sqlite->sql.find("lower("), std::string::npos) << sqlite->sql;
   EXPECT_NE(sqlite->sql.find("LIMIT ? OFFSET ?"), std::string::npos) << sqlite->sql;
   // A pattern starting with a wildcard or a non-ASCII letter: the LIKE alone.
   for (const char* pattern : {"%oe", "\xc3\x89mile%"}) {

@@ -9,6 +9,8 @@
 
 #include "base/strings.h"
 #include "store/bulk_writes.h"
+#include "store/internal/sql_builder.h"
+#include "store/postgres/pg_connection.h"
 #include "store/sqlite/planner_statistics.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/undo_migration_for_test.h"
@@ -515,6 +517,105 @@ TEST_F(SqliteStoreTest, PlannerStatisticsAreGatheredAsTheContactsGrow) {
   std::string steps;
   for (const Value& step : plan) steps += step["detail"].get<std::string>() + "\n";
   EXPECT_NE(steps.find("idx_civicrm_contact_last_name"), std::string::npos) << steps;
+}
+
+// PostgreSQL indexes a text column that is not unique by its lowered text
+// (plain text compared byte by byte, cheaper to insert than citext). A
+// database whose indexes were made on the citext columns gets them remade
+// by migration 13; lookups, patterns and order stay case-insensitive, and
+// the lookups are answered through the new indexes.
+TEST_F(SqliteStoreTest, Migration13IndexesTextByItsLoweredTextOnPostgres) {
+  if (!OnPostgres()) GTEST_SKIP() << "PostgreSQL's own indexes";
+  auto conn = [&] { return postgres::PgConnection::Open(options_.database_url).value(); };
+  auto indexes = [&](const std::string& table) {
+    std::vector<Value> rows;
+    const std::vector<std::string> keys = {"name", "def"};
+    EXPECT_TRUE(conn()->Run("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1 "
+                            "ORDER BY indexname", {table}, &keys, nullptr, &rows).ok());
+    std::string out;
+    for (const Value& r : rows) out += r["name"].get<std::string>() + ": " + r["def"].get<std::string>() + "\n";
+    return out;
+  };
+  // Non-unique indexes over a citext column, in the whole database.
+  auto citext_indexes = [&] {
+    return conn()->RunScalar(
+        "SELECT COUNT(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND "
+        "a.attnum = ANY (i.indkey) WHERE NOT i.indisunique AND a.atttypid = "
+        "CAST('citext' AS regtype)", {}).value();
+  };
+  EXPECT_EQ(citext_indexes(), 0);
+  EXPECT_NE(indexes("civicrm_contact").find("idx_civicrm_contact_lower_last_name"), std::string::npos);
+  {
+    auto txn = store_->Begin(true).value();
+    for (const char* last : {"carter", "SMITH", "Brown", "adams", "smithers"}) InsertContact(*txn, last);
+    ASSERT_TRUE(txn->Insert("Email", {{"contact_id", InsertContact(*txn, "Mail")},
+                                      {"email", "Ann@Example.ORG"}, {"is_primary", 1}}).ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  // The database as it was before migration 13.
+  store_.reset();
+  for (const char* ddl :
+       {"DROP INDEX idx_civicrm_contact_lower_last_name",
+        "CREATE INDEX idx_civicrm_contact_last_name ON civicrm_contact (last_name)",
+        "DROP INDEX idx_civicrm_contact_lower_sort_name",
+        "CREATE INDEX idx_civicrm_contact_sort_name ON civicrm_contact (sort_name)",
+        "DROP INDEX idx_civicrm_email_lower_email",
+        "CREATE INDEX idx_civicrm_email_email ON civicrm_email (email)",
+        "DROP INDEX idx_kith_change_log_entity_id_lower_entity",
+        "CREATE INDEX idx_kith_change_log_entity_id_entity ON kith_change_log (entity_id, entity)",
+        "DELETE FROM kith_schema_version WHERE version >= 13"}) {
+    ASSERT_TRUE(conn()->Exec(ddl).ok()) << ddl;
+  }
+  ASSERT_EQ(citext_indexes(), 4);
+  ReopenStore();
+  EXPECT_EQ(citext_indexes(), 0);
+  std::string contact = indexes("civicrm_contact");
+  EXPECT_EQ(contact.find("idx_civicrm_contact_last_name:"), std::string::npos) << contact;
+  EXPECT_NE(contact.find("idx_civicrm_contact_lower_last_name:"), std::string::npos) << contact;
+  EXPECT_NE(indexes("civicrm_email").find("idx_civicrm_email_lower_email:"), std::string::npos);
+  EXPECT_NE(indexes("kith_change_log").find("idx_kith_change_log_entity_id_lower_entity:"),
+            std::string::npos);
+
+  auto txn = store_->Begin(false).value();
+  Query q;
+  q.entity = "Contact";
+  q.select = {"last_name"};
+  auto names = [&] {
+    std::vector<std::string> out;
+    std::vector<Value> rows = txn->Select(q).value();
+    for (const Value& r : rows) out.push_back(r["last_name"].get<std::string>());
+    return Join(out, ",");
+  };
+  q.where = Condition::Leaf("last_name", Op::kEq, "smith");
+  EXPECT_EQ(names(), "SMITH");
+  q.where = Condition::Leaf("last_name", Op::kIn, Value::array({"ADAMS", "brown"}));
+  q.order_by = {{"last_name", false}};
+  EXPECT_EQ(names(), "adams,Brown");
+  q.where = Condition::Leaf("last_name", Op::kLike, "sMiTh%");
+  EXPECT_EQ(names(), "SMITH,smithers");
+  q.where = Condition::Leaf("last_name", Op::kGe, "C");
+  EXPECT_EQ(names(), "carter,Mail,SMITH,smithers");
+  q.where = Condition::Leaf("last_name", Op::kNe, "smith");
+  q.order_by = {{"last_name", true}};
+  EXPECT_EQ(names(), "smithers,Mail,carter,Brown,adams");
+  Query mail;
+  mail.entity = "Email";
+  mail.select = {"email"};
+  mail.where = Condition::Leaf("email", Op::kEq, "ann@example.org");
+  EXPECT_EQ(txn->Select(mail).value().size(), 1u);
+
+  // Through the index of lowered last names, as the store asks.
+  q.where = Condition::Leaf("last_name", Op::kEq, "smith");
+  q.order_by.clear();
+  auto st = internal::BuildSelect(*store_->catalog(), q, internal::Dialect::kPostgres).value();
+  auto plain = conn();
+  ASSERT_TRUE(plain->Exec("SET enable_seqscan = off").ok());
+  std::vector<Value> plan;
+  const std::vector<std::string> keys = {"step"};
+  ASSERT_TRUE(plain->Run("EXPLAIN " + st.sql, st.binds, &keys, nullptr, &plan).ok());
+  std::string steps;
+  for (const Value& step : plan) steps += step["step"].get<std::string>() + "\n";
+  EXPECT_NE(steps.find("idx_civicrm_contact_lower_last_name"), std::string::npos) << steps;
 }
 
 TEST_F(SqliteStoreTest, RegexpAndContains) {
