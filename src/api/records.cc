@@ -265,6 +265,11 @@ Status UpdateRecord(ActionContext& ctx, const std::string& entity, int64_t id, V
   return RunAfterRules(ctx, entity, id, changes, /*creating=*/false);
 }
 
+const Value* RememberedRecord(store::Transaction& txn, const schema::Entity& entity, int64_t id) {
+  std::string key = RowKey(entity, id);
+  return key.empty() ? nullptr : store::Recall(txn, key);
+}
+
 StatusOr<Value> LoadRecord(store::Transaction& txn, const schema::Entity& entity, int64_t id) {
   // Remembered until the transaction writes to the entity: a write rule that
   // reads the row back (a contact's names after its email) and the answer
