@@ -73,6 +73,11 @@ Status UpdateRecord(ActionContext& ctx, const std::string& entity, int64_t id, V
 // kNotFound when missing.
 StatusOr<Value> LoadRecord(store::Transaction& txn, const schema::Entity& entity, int64_t id);
 
+// Row `id` as LoadRecord would answer it when the transaction remembers it
+// (read or written since its last write to `entity`), without a copy; valid
+// until the transaction's next write. nullptr otherwise.
+const Value* RememberedRecord(store::Transaction& txn, const schema::Entity& entity, int64_t id);
+
 // The `key` column ("value", or "name": schema::Field::option_key) of the
 // option whose value, name or label is `given` in `option_group`;
 // std::nullopt when none.

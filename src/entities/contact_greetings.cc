@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "api/field_values.h"
+#include "base/column_find.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "store/txn_memo.h"
@@ -56,12 +57,11 @@ StatusOr<std::string> Template(store::Transaction& txn, const char* group, const
 struct RowView {
   const Value& record;
   const Value& changes;
-  const Value* Find(const std::string& key) const {
-    if (auto it = changes.find(key); it != changes.end()) return &*it;
-    if (auto it = record.find(key); it != record.end()) return &*it;
-    return nullptr;
+  const Value* Find(std::string_view key) const {
+    if (const Value* v = FindColumn(changes, key)) return v;
+    return FindColumn(record, key);
   }
-  Value Get(const std::string& key) const {
+  Value Get(std::string_view key) const {
     const Value* v = Find(key);
     return v == nullptr ? Value() : *v;
   }
@@ -242,10 +242,10 @@ Status ApplyContactGreetings(api::ActionContext& ctx, const Value& record, Value
   for (size_t i = 0; i < greetings.size(); ++i) {
     const Greeting& g = greetings[i];
     std::string display;
-    if (defaults != nullptr && !changes.contains(g.id_field)) {
+    if (defaults != nullptr && FindColumn(changes, g.id_field) == nullptr) {
       // A new contact without this greeting gets its type's default.
       const Value& chosen = (*defaults)[i];
-      changes[g.id_field] = chosen[0];
+      SetColumn(changes, g.id_field, chosen[0]);
       if (!chosen[0].is_null()) display = fill(g, chosen[1].get_ref<const std::string&>());
     } else if (const Value* id = row.Find(g.id_field); id != nullptr && !id->is_null()) {
       KITH_ASSIGN_OR_RETURN(std::string templ, Template(ctx.txn, g.option_group, *id));
@@ -253,7 +253,7 @@ Status ApplyContactGreetings(api::ActionContext& ctx, const Value& record, Value
     }
     displays.emplace_back(g.display_field, display.empty() ? Value() : Value(display));
   }
-  for (auto& [field, display] : displays) changes[field] = std::move(display);
+  for (auto& [field, display] : displays) SetColumn(changes, field, std::move(display));
   return Status();
 }
 

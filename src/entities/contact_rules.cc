@@ -6,6 +6,7 @@
 #include "api/field_values.h"
 #include "auth/secrets.h"
 #include "base/clock.h"
+#include "base/column_find.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/contact_greetings.h"
@@ -19,10 +20,9 @@ using store::Op;
 using store::Query;
 
 std::string Text(const Value& record, std::string_view key) {
-  // One search, by a key of known length: a contact row has some fifty
-  // columns, and a C string key is measured again at every one.
-  auto it = record.find(key);
-  return it == record.end() ? std::string() : api::ValueAsText(*it);
+  // A contact row has some fifty columns: found where this key was last.
+  const Value* v = FindColumn(record, key);
+  return v == nullptr ? std::string() : api::ValueAsText(*v);
 }
 
 // The time as written to created_date and modified_date, formatted once per
@@ -81,24 +81,24 @@ Status ContactBeforeWrite(api::ActionContext& ctx, const Value& record, Value& c
                              {{"error_code", 2001}, {"error_field", "contact_type"}});
     }
   }
-  KITH_ASSIGN_OR_RETURN(std::string prefix, OptionLabel(ctx.txn, "individual_prefix", record["prefix_id"]));
-  KITH_ASSIGN_OR_RETURN(std::string suffix, OptionLabel(ctx.txn, "individual_suffix", record["suffix_id"]));
+  KITH_ASSIGN_OR_RETURN(std::string prefix, OptionLabel(ctx.txn, "individual_prefix", ColumnOr(record, "prefix_id")));
+  KITH_ASSIGN_OR_RETURN(std::string suffix, OptionLabel(ctx.txn, "individual_suffix", ColumnOr(record, "suffix_id")));
   // The primary email names only an Individual without names of its own
   // (BuildContactNames): asked for only then.
   std::string email;
   if (NamesNeedPrimaryEmail(record)) {
-    KITH_ASSIGN_OR_RETURN(email, PrimaryEmail(ctx.txn, record["id"]));
+    KITH_ASSIGN_OR_RETURN(email, PrimaryEmail(ctx.txn, ColumnOr(record, "id")));
   }
   auto [display, sort] = BuildContactNames(record, prefix, suffix, email);
-  changes["display_name"] = std::move(display);
-  changes["sort_name"] = std::move(sort);
+  SetColumn(changes, "display_name", std::move(display));
+  SetColumn(changes, "sort_name", std::move(sort));
   KITH_RETURN_IF_ERROR(ApplyContactGreetings(ctx, record, changes, creating, prefix, suffix));
   std::string now = NowText();
   if (creating) {
-    changes["hash"] = AsciiLower(auth::GenerateToken(32));
-    changes["created_date"] = now;
+    SetColumn(changes, "hash", AsciiLower(auth::GenerateToken(32)));
+    SetColumn(changes, "created_date", now);
   }
-  changes["modified_date"] = now;
+  SetColumn(changes, "modified_date", std::move(now));
   return Status();
 }
 
@@ -143,16 +143,17 @@ Status LocationBeforeWrite(const std::string& entity, api::ActionContext& ctx,
     changes["phone_numeric"] = digits;
   }
   // One primary record per contact: the first one, or the one flagged.
-  Value contact_id = record["contact_id"];
+  const Value& contact_id = ColumnOr(record, "contact_id");
   if (!contact_id.is_number_integer()) return Status();
   KITH_ASSIGN_OR_RETURN(std::vector<Value> primaries,
                         PrimaryBlocks(ctx, entity, contact_id.get<int64_t>(), {"id"}));
-  bool wants_primary = record["is_primary"] == true || record["is_primary"] == 1;
+  const Value& is_primary = ColumnOr(record, "is_primary");
+  bool wants_primary = is_primary == true || is_primary == 1;
   if (primaries.empty() && creating) {
-    changes["is_primary"] = true;
+    SetColumn(changes, "is_primary", true);
   } else if (wants_primary) {
     for (const Value& p : primaries) {
-      if (p["id"] != record["id"]) {
+      if (p["id"] != ColumnOr(record, "id")) {
         KITH_RETURN_IF_ERROR(ctx.txn.Update(entity, p["id"].get<int64_t>(), {{"is_primary", 0}}));
       }
     }

@@ -7,6 +7,7 @@
 #include "api/custom_data.h"
 #include "api/field_values.h"
 #include "api/records.h"
+#include "base/column_find.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/v4/v4_common.h"
@@ -153,34 +154,105 @@ void FinishEcho(const V4Hooks& hooks, Value& row, const WriteParts& parts) {
   AppendTail(row, parts);
 }
 
-StatusOr<Value> CreateEcho(ActionContext& ctx, const schema::Entity& entity, const V4Hooks& hooks,
-                           int64_t id, const Value& written, const WriteParts& parts,
-                           const Value& values) {
-  // The stored row: defaults the database filled in, and what rules that run
-  // after the insert (names made from the id) wrote.
-  KITH_ASSIGN_OR_RETURN(Value stored, api::LoadRecord(ctx.txn, entity, id));
-  Value row = Value::object();
-  row["id"] = id;
-  for (const std::string& col : RowColumns(entity, hooks)) {
+// What a create's answer shows of each column, worked out once per call
+// from the entity and its hooks (a save's thousands of records answer alike).
+struct EchoColumn {
+  const std::string* name;
+  const schema::Field* field;      // nullptr: not a field (shown as it is)
+  const std::string* type;         // V4Hooks::column_types, or ""
+  const Value* virtual_value;      // a virtual column: shown as this (nullptr: not shown)
+  bool is_virtual = false;
+  bool database_filled = false;    // shown only when the call wrote it
+  bool database_null = false;      // CiviCRM's database fills it later: null
+  bool create_echo = false;        // shown from the stored row
+  bool echo_null = false;
+  bool digits = false;             // a date shown as YYYYMMDDhhmmss
+};
+
+struct EchoPlan {
+  std::vector<std::string> columns;  // RowColumns, the names EchoColumn points to
+  std::vector<EchoColumn> shown;     // the columns that may show, in order
+  bool distinct = true;              // no column named twice (then appended, not searched)
+};
+
+EchoPlan MakeEchoPlan(const schema::Entity& entity, const V4Hooks& hooks) {
+  static const std::string kNoType;
+  EchoPlan plan;
+  plan.columns = RowColumns(entity, hooks);
+  std::set<std::string_view> seen = {"id"};
+  for (const std::string& col : plan.columns) {
+    if (!seen.insert(col).second) plan.distinct = false;
     if (col == "id" || hooks.echo_hidden.count(col)) continue;
-    if (hooks.database_filled.count(col) && !parts.own.contains(col)) continue;
+    EchoColumn c{&col, entity.FindField(col), &kNoType, nullptr};
+    auto t = hooks.column_types.find(col);
+    if (t != hooks.column_types.end()) c.type = &t->second;
+    c.database_filled = hooks.database_filled.count(col) > 0;
     auto virt = hooks.virtual_columns.find(col);
     if (virt != hooks.virtual_columns.end()) {
-      if (hooks.create_echo.count(col) && !virt->second.is_null()) row[col] = virt->second;
+      c.is_virtual = true;
+      if (hooks.create_echo.count(col) && !virt->second.is_null()) c.virtual_value = &virt->second;
+    }
+    c.database_null = hooks.database_columns.count(col) > 0;
+    c.create_echo = hooks.create_echo_stored || hooks.create_echo.count(col) > 0;
+    c.echo_null = hooks.echo_nulls.count(col) > 0;
+    c.digits = hooks.create_digits.count(col) > 0;
+    plan.shown.push_back(c);
+  }
+  return plan;
+}
+
+Value TypedFor(const EchoColumn& c, const Value& stored) {
+  return c.field == nullptr ? stored : TypedColumn(*c.field, stored, *c.type);
+}
+
+StatusOr<Value> CreateEcho(ActionContext& ctx, const schema::Entity& entity, const V4Hooks& hooks,
+                           const EchoPlan& plan, int64_t id, const Value& written,
+                           const WriteParts& parts, const Value& values) {
+  // The stored row: defaults the database filled in, and what rules that run
+  // after the insert (names made from the id) wrote. Read where the
+  // transaction remembers it, not copied.
+  const Value* stored = api::RememberedRecord(ctx.txn, entity, id);
+  Value loaded;
+  if (stored == nullptr) {
+    KITH_ASSIGN_OR_RETURN(loaded, api::LoadRecord(ctx.txn, entity, id));
+    stored = &loaded;
+  }
+  static const Value kNull;
+  Value row = Value::object();
+  auto& items = row.get_ref<Value::object_t&>();
+  items.reserve(plan.shown.size() + parts.extras.size() + 4);
+  row["id"] = id;
+  auto put = [&](const EchoColumn& c, Value v) {
+    if (plan.distinct) {
+      items.Container::emplace_back(*c.name, std::move(v));
+    } else {
+      row[*c.name] = std::move(v);
+    }
+  };
+  for (const EchoColumn& c : plan.shown) {
+    if (c.database_filled && FindColumn(parts.own, *c.name) == nullptr) continue;
+    if (c.is_virtual) {
+      if (c.virtual_value != nullptr) put(c, *c.virtual_value);
       continue;
     }
-    const Value& now = stored.value(col, Value());
-    if (hooks.database_columns.count(col)) {
-      row[col] = nullptr;
-    } else if (ShowsWritten(hooks, col, written, parts.own)) {
-      row[col] = TypedFor(entity, hooks, col, now.is_null() ? written[col] : now);
-    } else if ((hooks.create_echo_stored || hooks.create_echo.count(col)) &&
-               (!now.is_null() || hooks.echo_nulls.count(col))) {
-      row[col] = TypedFor(entity, hooks, col, now);
+    const Value* now_found = FindColumn(*stored, *c.name);
+    const Value& now = now_found == nullptr ? kNull : *now_found;
+    const Value* wrote = FindColumn(written, *c.name);
+    bool shows_written = wrote != nullptr && (!wrote->is_null() || c.echo_null ||
+                                              FindColumn(parts.own, *c.name) != nullptr);
+    Value shown;
+    if (c.database_null) {
+      put(c, nullptr);
+      continue;
+    } else if (shows_written) {
+      shown = TypedFor(c, now.is_null() ? *wrote : now);
+    } else if (c.create_echo && (!now.is_null() || c.echo_null)) {
+      shown = TypedFor(c, now);
+    } else {
+      continue;
     }
-    if (hooks.create_digits.count(col) && row.contains(col) && row[col].is_string()) {
-      row[col] = api::MysqlDateDigits(row[col].get<std::string>());
-    }
+    if (c.digits && shown.is_string()) shown = api::MysqlDateDigits(shown.get<std::string>());
+    put(c, std::move(shown));
   }
   FinishEcho(hooks, row, parts);
   if (hooks.create_tail) {
@@ -298,9 +370,10 @@ StatusOr<Created> CreateRow(ActionContext& ctx, const schema::Entity& entity, Va
   return out;
 }
 
-StatusOr<Value> CreateOne(ActionContext& ctx, const schema::Entity& entity, Value values) {
+StatusOr<Value> CreateOne(ActionContext& ctx, const schema::Entity& entity, const EchoPlan& plan,
+                          Value values) {
   KITH_ASSIGN_OR_RETURN(Created c, CreateRow(ctx, entity, std::move(values), /*answered=*/true));
-  return CreateEcho(ctx, entity, HooksOf(entity.name), c.id, c.written, c.parts, c.values);
+  return CreateEcho(ctx, entity, HooksOf(entity.name), plan, c.id, c.written, c.parts, c.values);
 }
 
 bool Truthy(const Value& v) {
@@ -395,8 +468,9 @@ struct SaveOutcome {
   bool matched = false;
 };
 
-StatusOr<SaveOutcome> SaveOne(ActionContext& ctx, const schema::Entity& entity, Value record,
-                              const Value& defaults, const Value& match, const Reload& reload) {
+StatusOr<SaveOutcome> SaveOne(ActionContext& ctx, const schema::Entity& entity, const EchoPlan& plan,
+                              Value record, const Value& defaults, const Value& match,
+                              const Reload& reload) {
   if (!record.is_object()) return InvalidArgument("records must be a list of objects");
   for (const auto& [k, v] : defaults.items()) {
     if (!record.contains(k)) record[k] = v;
@@ -436,7 +510,7 @@ StatusOr<SaveOutcome> SaveOne(ActionContext& ctx, const schema::Entity& entity, 
     out.matched = true;
     return out;
   }
-  KITH_ASSIGN_OR_RETURN(out.row, CreateOne(ctx, entity, record));
+  KITH_ASSIGN_OR_RETURN(out.row, CreateOne(ctx, entity, plan, std::move(record)));
   out.id = out.row["id"].get<int64_t>();
   if (reload.asked()) {
     KITH_ASSIGN_OR_RETURN(out.row, Reloaded(ctx, entity, out.id, reload));
@@ -504,7 +578,9 @@ void AppendLastTail(const V4Hooks& hooks, Value& rows, bool last_updated = false
 
 StatusOr<Value> CreateAction(ActionContext& ctx, const std::string& name) {
   KITH_ASSIGN_OR_RETURN(Value values, CreateValues(ctx.params));
-  KITH_ASSIGN_OR_RETURN(Value row, CreateOne(ctx, EntityOf(ctx, name), std::move(values)));
+  const schema::Entity& entity = EntityOf(ctx, name);
+  KITH_ASSIGN_OR_RETURN(Value row, CreateOne(ctx, entity, MakeEchoPlan(entity, HooksOf(name)),
+                                             std::move(values)));
   Value rows = Value::array({row});
   AppendLastTail(HooksOf(name), rows);
   return Value{{"values", rows}};
@@ -582,8 +658,9 @@ StatusOr<Value> SaveAction(ActionContext& ctx, const std::string& name) {
   bool last_updated = false;
   BulkInserts bulk(ctx.txn, records.size() >= kBulkSave && !reload.asked());
   KITH_RETURN_IF_ERROR(bulk.Start());
+  const EchoPlan plan = MakeEchoPlan(entity, HooksOf(name));
   for (const Value& record : records) {
-    StatusOr<SaveOutcome> one = SaveOne(ctx, entity, record, defaults, match, reload);
+    StatusOr<SaveOutcome> one = SaveOne(ctx, entity, plan, record, defaults, match, reload);
     if (!one.ok()) {
       // A row queued before this record that failed is the first failure.
       KITH_RETURN_IF_ERROR(bulk.End());
@@ -650,8 +727,9 @@ StatusOr<Value> ReplaceAction(ActionContext& ctx, const std::string& name) {
   Value rows = Value::array();
   std::set<int64_t> kept;
   bool last_updated = false;
+  const EchoPlan plan = MakeEchoPlan(entity, HooksOf(name));
   for (const Value& record : records) {
-    KITH_ASSIGN_OR_RETURN(SaveOutcome one, SaveOne(ctx, entity, record, defaults, match, reload));
+    KITH_ASSIGN_OR_RETURN(SaveOutcome one, SaveOne(ctx, entity, plan, record, defaults, match, reload));
     kept.insert(one.id);
     last_updated = one.matched && !reload.asked();
     rows.push_back(std::move(one.row));

@@ -43,22 +43,35 @@ std::string Comparable(const Value& v) {
 // nothing to escape, are written here: dumping a tree of [old, new] arrays
 // was a sixth of a bulk import's instructions.
 void AppendJson(std::string& out, const Value& v, bool bound) {
-  if (v.is_boolean()) {
-    bool b = v.get<bool>();
-    out += bound ? (b ? "1" : "0") : (b ? "true" : "false");
-  } else if (v.is_number_unsigned()) {
-    out += std::to_string(v.get<uint64_t>());
-  } else if (v.is_number_integer()) {
-    out += std::to_string(v.get<int64_t>());
-  } else if (v.is_null()) {
-    out += "null";
-  } else if (v.is_string() && PlainAscii(v.get_ref<const std::string&>())) {
-    out += '"';
-    out += v.get_ref<const std::string&>();
-    out += '"';
-  } else {
-    out += v.dump();
+  using namespace std::string_view_literals;
+  switch (v.type()) {
+    case Value::value_t::boolean: {
+      bool b = v.get<bool>();
+      out += bound ? (b ? "1"sv : "0"sv) : (b ? "true"sv : "false"sv);
+      return;
+    }
+    case Value::value_t::number_unsigned:
+      out += std::to_string(v.get<uint64_t>());
+      return;
+    case Value::value_t::number_integer:
+      out += std::to_string(v.get<int64_t>());
+      return;
+    case Value::value_t::null:
+      out += "null"sv;
+      return;
+    case Value::value_t::string: {
+      const std::string& text = *v.get_ptr<const std::string*>();
+      if (!PlainAscii(text)) break;
+      out.reserve(out.size() + text.size() + 2);
+      out.push_back('"');
+      out += text;
+      out.push_back('"');
+      return;
+    }
+    default:
+      break;
   }
+  out += v.dump();
 }
 
 // A change's fields as the JSON object text {"field":[old,new],...}: the old
@@ -66,14 +79,15 @@ void AppendJson(std::string& out, const Value& v, bool bound) {
 class ChangesText {
  public:
   void Add(std::string_view field, const Value& before, const Value& after) {
+    using namespace std::string_view_literals;
     if (text_.empty()) text_.reserve(512);  // a contact's fit without growing
-    text_ += text_.empty() ? "{\"" : ",\"";
+    text_ += text_.empty() ? "{\""sv : ",\""sv;
     text_ += field;  // a schema name: nothing to escape
-    text_ += "\":[";
+    text_ += "\":["sv;
     AppendJson(text_, before, false);
-    text_ += ',';
+    text_.push_back(',');
     AppendJson(text_, after, true);
-    text_ += ']';
+    text_.push_back(']');
   }
   bool empty() const { return text_.empty(); }
   std::string Take() {
