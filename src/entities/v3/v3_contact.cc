@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <set>
 #include <span>
 #include <string_view>
 
@@ -362,7 +361,7 @@ class ContactCells final : public CellRows {
   // One member of a row: the text of a cell, a custom field's text of a
   // cell, or "" (a column kith does not keep).
   struct Member {
-    std::string key;
+    std::string_view key;  // a Column's, or a custom field's (CustomKey)
     std::optional<size_t> cell;
     const schema::CustomFieldInfo* custom = nullptr;
   };
@@ -405,9 +404,12 @@ class ContactCells final : public CellRows {
 // The members of ContactRows' rows as ContactCells writes them; nullopt
 // when a row needs more than its cells (groups, tags), or a column is not
 // where it is looked for.
+// (`custom_keys` holds the custom members' keys: it must not be resized
+// while they are in use.)
 std::optional<std::vector<ContactCells::Member>> CellMembers(
     const schema::Catalog& catalog, const ContactQuery& cq,
-    const std::vector<std::pair<const Column*, std::optional<size_t>>>& wanted) {
+    const std::vector<std::pair<const Column*, std::optional<size_t>>>& wanted,
+    std::vector<std::string>& custom_keys) {
   const std::vector<std::string>& select = cq.query.select;
   auto cell_of = [&](const std::string& path) -> std::optional<size_t> {
     auto it = std::find(select.begin(), select.end(), path);
@@ -415,6 +417,9 @@ std::optional<std::vector<ContactCells::Member>> CellMembers(
     return static_cast<size_t>(it - select.begin());
   };
   std::vector<ContactCells::Member> members;
+  members.reserve(wanted.size() + 2 * cq.selection.custom.size() + 1);
+  custom_keys.clear();
+  custom_keys.reserve(2 * cq.selection.custom.size());
   for (const auto& [c, at] : wanted) {
     std::string_view key = c->key;
     if (key == "groups" || key == "tags") return std::nullopt;
@@ -434,19 +439,23 @@ std::optional<std::vector<ContactCells::Member>> CellMembers(
       if (g != nullptr && !g->join.empty()) {
         std::optional<size_t> at = cell_of(g->join + ".id");
         if (!at) return std::nullopt;
-        members.push_back({g->table + "_id", at, nullptr});
+        custom_keys.push_back(g->table + "_id");
+        members.push_back({custom_keys.back(), at, nullptr});
       }
     }
     std::optional<size_t> at = cell_of(cf->path);
     if (!at) return std::nullopt;
-    members.push_back({cf->key(), at, cf});
+    custom_keys.push_back(cf->key());
+    members.push_back({custom_keys.back(), at, cf});
   }
   members.push_back({"id", 0, nullptr});
-  // Keys set twice in a row built whole keep their first place and last
-  // value: left to that path.
-  std::set<std::string_view> keys;
-  for (const ContactCells::Member& m : members) {
-    if (!keys.insert(m.key).second) return std::nullopt;
+  // Columns() keys are distinct, and none is "id"; a custom key that is
+  // set twice in a row built whole keeps its first place and last value:
+  // left to that path.
+  for (const std::string& key : custom_keys) {
+    int seen = 0;
+    for (const ContactCells::Member& m : members) seen += m.key == key;
+    if (seen > 1) return std::nullopt;
   }
   return members;
 }
@@ -476,7 +485,8 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
     wanted.emplace_back(&c, at);
   }
   if (options.rows_out != nullptr && select.front() == "id") {
-    if (auto members = CellMembers(ctx.catalog, cq, wanted)) {
+    std::vector<std::string> custom_keys;
+    if (auto members = CellMembers(ctx.catalog, cq, wanted, custom_keys)) {
       ContactCells written(std::move(*members), *options.rows_out);
       KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(cq.query, written));
       if (api::RequestBudget* budget = api::RequestBudget::Current()) {

@@ -27,24 +27,11 @@ void TextRows::Reset() {
 
 void TextRows::Keys(const std::vector<std::string_view>& keys) {
   used_ = true;
-  keys_.assign(keys.begin(), keys.end());
-  open_.clear();
-  close_.clear();
+  keys_ = keys;
+  xml_names_.clear();
   id_key_ = keys.size();
   for (size_t i = 0; i < keys.size(); ++i) {
-    std::string open, close;
-    if (options_.format == Format::kJson) {
-      AppendJsonString(open, keys[i]);
-      open += ':';
-    } else if (IsXmlName(keys[i])) {
-      open = "    <" + std::string(keys[i]) + ">";
-      close = "</" + std::string(keys[i]) + ">\n";
-    } else {
-      open = "    <item key=\"" + XmlEscape(keys[i]) + "\">";
-      close = "</item>\n";
-    }
-    open_.push_back(std::move(open));
-    close_.push_back(std::move(close));
+    if (options_.format == Format::kXml) xml_names_.push_back(IsXmlName(keys[i]));
     if (keys[i] == options_.id_key) id_key_ = i;
   }
 }
@@ -66,13 +53,31 @@ void TextRows::BeginRow() {
 
 void TextRows::Open(size_t key) {
   std::string& out = Target();
-  if (options_.format == Format::kJson && !first_member_) out += ',';
+  if (options_.format == Format::kJson) {
+    if (!first_member_) out += ',';
+    AppendJsonString(out, keys_[key]);
+    out += ':';
+  } else if (xml_names_[key]) {
+    out += "    <";
+    out += keys_[key];
+    out += '>';
+  } else {
+    out += "    <item key=\"";
+    out += XmlEscape(keys_[key]);
+    out += "\">";
+  }
   first_member_ = false;
-  out += open_[key];
 }
 
 void TextRows::Close(size_t key) {
-  if (options_.format == Format::kXml) out_ += close_[key];
+  if (options_.format == Format::kJson) return;
+  if (xml_names_[key]) {
+    out_ += "</";
+    out_ += keys_[key];
+    out_ += ">\n";
+  } else {
+    out_ += "</item>\n";
+  }
 }
 
 void TextRows::NoteId(size_t key, std::string_view text) {
@@ -138,7 +143,7 @@ void TextRows::Any(size_t key, const Value& v) {
   }
   // XML: the member as AppendXmlChildren writes it at depth 1.
   Value member = Value::object();
-  member[keys_[key]] = v;
+  member[std::string(keys_[key])] = v;
   AppendXmlChildren(member, 1, out_);
 }
 

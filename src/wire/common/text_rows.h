@@ -48,6 +48,7 @@ class TextRows final : public AnswerRows {
   // Forgets every row written (a call run again), and that Keys() was called.
   void Reset();
 
+  // Keeps views of `keys`: what they view must outlive the rows written.
   void Keys(const std::vector<std::string_view>& keys) override;
   void BeginRow() override;
   void Null(size_t key) override;
@@ -68,10 +69,8 @@ class TextRows final : public AnswerRows {
   const Options options_;
   std::string out_;
   std::string row_;
-  std::vector<std::string> keys_;
-  // JSON: "\"key\":"; XML: "    <key>" (or <item key="..">) and its close.
-  std::vector<std::string> open_;
-  std::vector<std::string> close_;
+  std::vector<std::string_view> keys_;
+  std::vector<bool> xml_names_;  // XML: whether a key is an element's name
   size_t id_key_ = 0;
   std::string row_id_;
   std::string first_id_;
