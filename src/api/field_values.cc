@@ -183,6 +183,15 @@ std::string ValueAsText(const Value& value) {
   return value.dump();
 }
 
+std::string_view CellAsText(const Cell& cell, std::string& scratch) {
+  switch (cell.kind) {
+    case Cell::Kind::kNull: return "";  // not {}: a view with no data pointer
+    case Cell::Kind::kText: return cell.text;
+    case Cell::Kind::kInt: scratch = std::to_string(cell.integer); return scratch;
+    default: scratch = ValueAsText(cell.ToValue()); return scratch;
+  }
+}
+
 std::string MysqlDateDigits(const std::string& text) {
   std::string digits;
   for (char c : text) {

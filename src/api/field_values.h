@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "base/row_sink.h"
 #include "base/status.h"
 #include "base/value.h"
 #include "schema/schema.h"
@@ -31,6 +32,10 @@ std::optional<std::string> NormalizeDate(const std::string& text, bool with_time
 // The API's text form of a stored value (v2/v3 values are strings):
 // null -> "", numbers as text, booleans "1"/"0".
 std::string ValueAsText(const Value& value);
+
+// ValueAsText of a cell a store read (Cell::ToValue), without a Value for
+// the usual kinds: a view of the cell's text, or of `scratch` holding it.
+std::string_view CellAsText(const Cell& cell, std::string& scratch);
 
 // A stored date as CiviCRM's BAO hands it to MySQL, which its write answers
 // echo: "2026-11-27 20:30:17" -> "20261127203017" (the digits only).

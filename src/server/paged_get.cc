@@ -11,8 +11,10 @@
 #include "base/strings.h"
 #include "server/v4_stream.h"
 #include "wire/common/json_writer.h"
+#include "wire/common/text_rows.h"
 #include "wire/v2/v2_envelope.h"
 #include "wire/v3/v3_envelope.h"
+#include "wire/v3/v3_request.h"
 
 namespace kith::server {
 namespace {
@@ -85,6 +87,10 @@ struct Dialect {
   std::function<std::optional<int64_t>(const Value& result)> last_id;
   // Counts every row the get matches, limit and offset aside (a number).
   api::ApiCall count_call;
+  // Where the get can, its rows are written as they are read in this form
+  // (ApiCall::rows_out): a page's rows are then the text written, its
+  // result holds none.
+  std::optional<wire::TextRows::Options> rows_format;
   // The rows a page's result holds.
   std::function<StatusOr<int64_t>(const Value& result)> rows_in;
   // The answer's text before and after its rows, from the first page's
@@ -110,30 +116,59 @@ class GetPages {
         txn_(std::move(txn)),
         budget_(budget),
         offset_(offset),
-        rows_(rows) {}
+        rows_(rows) {
+    if (dialect_.rows_format) written_.emplace(*dialect_.rows_format);
+  }
 
-  // Reads the next page; its result.
-  StatusOr<Value> Read() {
+  // A page read: the get's result, and its rows' text when they were
+  // written as they were read.
+  struct Page {
+    Value result;
+    std::optional<std::string> written;
+  };
+
+  // Reads the next page.
+  StatusOr<Page> Read() {
     int64_t want = std::min(kStreamPageRows, rows_ - fetched_);
     api::ScopedRequestBudget active(budget_);
     const bool by_keyset = fetched_ > 0 && last_id_ && !dialect_.keyset_filter.empty();
     api::ApiCall call = dialect_.page_call(by_keyset ? 0 : offset_ + fetched_, want);
     if (by_keyset) call.params[dialect_.keyset_filter] = Value{{dialect_.keyset_after, *last_id_}};
-    KITH_ASSIGN_OR_RETURN(Value result, dispatcher_.RunIn(*txn_, std::move(call), caller_));
-    KITH_ASSIGN_OR_RETURN(int64_t got, dialect_.rows_in(result));
+    if (written_) {
+      written_->Reset();
+      call.rows_out = &*written_;
+    }
+    Page page;
+    KITH_ASSIGN_OR_RETURN(page.result, dispatcher_.RunIn(*txn_, std::move(call), caller_));
+    int64_t got = 0;
+    if (written_ && written_->used()) {
+      got = written_->rows();
+      page.written = std::move(written_->text());
+    } else {
+      KITH_ASSIGN_OR_RETURN(got, dialect_.rows_in(page.result));
+    }
     // One read transaction: the pages hold what the count counted.
     if (got != want) {
       return Internal("a page of a streamed get held " + std::to_string(got) + " rows, not " +
                       std::to_string(want));
     }
     fetched_ += got;
-    last_id_ = dialect_.last_id ? dialect_.last_id(result) : std::nullopt;
-    return result;
+    if (page.written) {
+      last_id_ = ParseInt64(written_->last_id());
+    } else {
+      last_id_ = dialect_.last_id ? dialect_.last_id(page.result) : std::nullopt;
+    }
+    return page;
   }
 
   // A page's rows appended to `out`.
-  Status Append(Value result, std::string& out) {
-    KITH_ASSIGN_OR_RETURN(std::string text, dialect_.rows_text(std::move(result)));
+  Status Append(Page page, std::string& out) {
+    std::string text;
+    if (page.written) {
+      text = std::move(*page.written);
+    } else {
+      KITH_ASSIGN_OR_RETURN(text, dialect_.rows_text(std::move(page.result)));
+    }
     if (pages_++ > 0) out += dialect_.separator;
     out += text;
     return Status();
@@ -155,6 +190,7 @@ class GetPages {
   int64_t fetched_ = 0;
   int64_t pages_ = 0;
   std::optional<int64_t> last_id_;  // of the last page read, when it showed it
+  std::optional<wire::TextRows> written_;  // a page's rows, as they were read
 };
 
 // The answer after its first page: one page per piece, then its tail.
@@ -164,7 +200,7 @@ class PagedBody final : public http::BodySource {
       : pages_(std::move(pages)), tail_(std::move(tail)) {}
 
   Piece Next(std::string& out) override {
-    StatusOr<Value> page = pages_->Read();
+    StatusOr<GetPages::Page> page = pages_->Read();
     Status s = page.status();
     if (s.ok()) s = pages_->Append(std::move(*page), out);
     if (s.ok() && !pages_->done()) return Piece::kMore;
@@ -207,10 +243,10 @@ StreamedGet Stream(const api::Dispatcher& dispatcher, const auth::Caller& caller
   }
   auto pages = std::make_unique<GetPages>(dispatcher, caller, std::move(dialect), std::move(*txn),
                                              budget, offset, rows);
-  StatusOr<Value> first = pages->Read();
+  StatusOr<GetPages::Page> first = pages->Read();
   if (!first.ok()) return not_streamed;
   std::string head, tail;
-  if (!pages->dialect().frame(*first, rows, head, tail).ok()) return not_streamed;
+  if (!pages->dialect().frame(first->result, rows, head, tail).ok()) return not_streamed;
   if (!pages->Append(std::move(*first), head).ok()) return not_streamed;
   http::HttpResponse answer{200, content_type, {}, std::move(head)};
   answer.stream = std::make_shared<PagedBody>(std::move(pages), std::move(tail));
@@ -240,11 +276,13 @@ StreamedGet StreamV3Get(const api::Dispatcher& dispatcher, const auth::Caller& c
   std::optional<int64_t> limit = limit_given != nullptr ? NonNegative(*limit_given) : std::optional<int64_t>(25);
   std::optional<int64_t> offset = offset_given != nullptr ? NonNegative(*offset_given) : std::optional<int64_t>(0);
   std::optional<const char*> after = IdSortAfter(pick("sort", {"option.sort", "option_sort", "sort"}), {"id"});
+  std::optional<bool> sequential = wire::v3::WantsSequential(params);
   if (!limit || !offset || (*limit > 0 && *limit <= kStreamPageRows) || !after) {
     return not_streamed;
   }
   Dialect d;
   d.what = "APIv3 " + entity + ".get";
+  if (sequential) d.rows_format = wire::v3::RowsOptions(json, *sequential);
   d.page_call = [entity, params](int64_t from, int64_t n) {
     Value p = params;
     Value& o = p["options"];
@@ -276,24 +314,12 @@ StreamedGet StreamV3Get(const api::Dispatcher& dispatcher, const auth::Caller& c
   };
   d.frame = [json](const Value& first, int64_t rows, std::string& head, std::string& tail) -> Status {
     // The first page's envelope with the answer's count, around its values.
-    Value envelope = first;
-    envelope["count"] = rows;
-    if (json) {
-      const bool list = first["values"].is_array();
-      const std::string marker = "\x02kith-rows\x02";
-      envelope["values"] = marker;
-      std::string text = wire::v3::RenderV3Json(envelope);
-      std::string rendered = wire::ToJson(Value(marker));
-      size_t at = text.find(rendered);
-      if (at == std::string::npos) return Internal("no place for the rows in an APIv3 answer");
-      head = text.substr(0, at) + (list ? "[" : "{");
-      tail = (list ? "]" : "}") + text.substr(at + rendered.size());
-      return Status();
+    Value envelope = Value::object();
+    for (const auto& [k, v] : first.items()) {
+      envelope[k] = k != "values" ? v : v.is_array() ? Value::array() : Value::object();
     }
-    envelope["values"] = Value::object();
-    KITH_ASSIGN_OR_RETURN(head, Between(wire::v3::RenderV3Xml(envelope), 0, kXmlTail));
-    tail = kXmlTail;
-    return Status();
+    envelope["count"] = rows;
+    return wire::v3::RowsFrame(envelope, json, head, tail);
   };
   d.rows_text = [json](Value result) -> StatusOr<std::string> {
     Value values = std::move(result["values"]);
@@ -326,6 +352,7 @@ StreamedGet StreamV2ContactGet(const api::Dispatcher& dispatcher, const auth::Ca
   }
   Dialect d;
   d.what = "3.2 contact/" + action;
+  d.rows_format = wire::v2::RowsOptions(json);
   d.page_call = [entity, action, params](int64_t from, int64_t n) {
     Value p = params;
     p["rowCount"] = n;
@@ -349,17 +376,8 @@ StreamedGet StreamV2ContactGet(const api::Dispatcher& dispatcher, const auth::Ca
     size_t rows_at = text.find("<Result>");
     return Between(std::move(text), rows_at, kXmlTail);
   };
-  d.frame = [json](const Value& first, int64_t, std::string& head, std::string& tail) -> Status {
-    if (json) {
-      head = "[";
-      tail = "]";
-      return Status();
-    }
-    std::string text = wire::v2::RenderV2Xml(wire::v2::NormalizeV2Result(first));
-    size_t rows_at = text.find("<Result>");
-    if (rows_at == std::string::npos) return Internal("no rows in a 3.2 answer");
-    head = text.substr(0, rows_at);
-    tail = kXmlTail;
+  d.frame = [json](const Value&, int64_t, std::string& head, std::string& tail) -> Status {
+    wire::v2::RowsFrame(json, head, tail);
     return Status();
   };
   // Rows follow one another as "}\n,{" in 3.2's JSON.

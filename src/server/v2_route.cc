@@ -40,18 +40,16 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
                RawParamsWantJson(request.body));
   int error_status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
-  auto render = [&](const Value& body, int status) {
+  auto respond = [&](std::string body, int status) {
     HttpResponse r;
     r.status = status;
     r.headers = headers;
-    if (json) {
-      r.content_type = kJsonType;
-      r.body = wire::v2::RenderV2Json(body);
-    } else {
-      r.content_type = kXmlType;
-      r.body = wire::v2::RenderV2Xml(body);
-    }
+    r.content_type = json ? kJsonType : kXmlType;
+    r.body = std::move(body);
     return r;
+  };
+  auto render = [&](const Value& body, int status) {
+    return respond(json ? wire::v2::RenderV2Json(body) : wire::v2::RenderV2Xml(body), status);
   };
   // The answer to an error; `fail` also notes it as this request's error.
   auto error_answer = [&](const Status& s, bool rest_layer) {
@@ -168,6 +166,12 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
     if (!streamed.ok()) return fail(streamed.status(), false);
     if (*streamed) return **std::move(streamed);
   }
+  // A contact get's rows written as they are read, straight into the text.
+  std::optional<wire::TextRows> rows;
+  if (spec->entity == "Contact" && (spec->action == "get" || spec->action == "search")) {
+    rows.emplace(wire::v2::RowsOptions(json));
+    call.rows_out = &*rows;
+  }
   auto result = dispatcher_.Run(call, *caller, std::move(auth_txn));
   if (!result.ok()) {
     if (result.status().code() == absl::StatusCode::kInternal) {
@@ -180,7 +184,14 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
     }
     return fail(result.status(), false);
   }
-  HttpResponse answer = render(wire::v2::NormalizeV2Result(std::move(*result)), 200);
+  HttpResponse answer;
+  if (rows && rows->used() && rows->rows() > 0) {
+    std::string head, tail;
+    wire::v2::RowsFrame(json, head, tail);
+    answer = respond(head + rows->text() + tail, 200);
+  } else {
+    answer = render(wire::v2::NormalizeV2Result(std::move(*result)), 200);
+  }
   Status size = CheckAnswerSize(answer.body, options_.limits);
   return size.ok() ? answer : fail(size, false);
 }

@@ -94,17 +94,15 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   bool json = wire::v3::WantsJson(params);
   bool pretty = false;
   bool honest = options_.honest_http_status || request.Header("x-kith-honest-status") == "1";
-  auto render = [&](const Value& body, int status) {
+  auto respond = [&](std::string body, int status) {
     HttpResponse r;
     r.status = status;
-    if (json) {
-      r.content_type = wire::v3::kJsonType;
-      r.body = wire::v3::RenderV3Json(body, pretty);
-    } else {
-      r.content_type = ajax ? wire::v3::kAjaxXmlType : wire::v3::kExternXmlType;
-      r.body = wire::v3::RenderV3Xml(body);
-    }
+    r.content_type = json ? wire::v3::kJsonType : ajax ? wire::v3::kAjaxXmlType : wire::v3::kExternXmlType;
+    r.body = std::move(body);
     return r;
+  };
+  auto render = [&](const Value& body, int status) {
+    return respond(json ? wire::v3::RenderV3Json(body, pretty) : wire::v3::RenderV3Xml(body), status);
   };
   // A refusal before any call: {"error_message":...,"is_error":1}.
   auto refuse = [&](const Status& s) {
@@ -205,7 +203,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   // One call in a transaction of its own; its answer or error body, and the
   // HTTP status an error takes when statuses are honest.
   auto run = [&](const std::string& entity, const std::string& action, const Value& call_params,
-                 int& status) -> Value {
+                 int& status, wire::TextRows* rows_out) -> Value {
     if (auto refused = destructive_get(action)) {
       NoteError(PermissionDenied("Destructive HTTP GET"));
       status = honest ? 405 : 200;
@@ -225,10 +223,11 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
       if (writes) auth_txn.reset();  // ends before the write transaction begins
       // Run again whole when the store refuses the call's transaction for
       // a conflict with a concurrent one (store::RunWithRetries).
-      api::ApiCall call{entity, action, call_params, 3};
+      api::ApiCall call{entity, action, call_params, 3, rows_out};
       Value result;
       bool refused = false;  // an answer that is an error: nothing kept
       error = store::RunWithRetries([&]() -> Status {
+        if (rows_out != nullptr) rows_out->Reset();
         StatusOr<std::unique_ptr<store::Transaction>> txn =
             auth_txn != nullptr ? std::move(auth_txn) : dispatcher_.store().Begin(writes);
         if (!txn.ok()) return txn.status();
@@ -257,7 +256,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
     int worst = 200;
     for (const wire::v3::V3SubCall& c : req.calls) {
       int status = 200;
-      out[c.name] = run(c.entity, c.action, c.params, status);
+      out[c.name] = run(c.entity, c.action, c.params, status, nullptr);
       if (status != 200) worst = status;
     }
     HttpResponse answer = render(out, worst);
@@ -281,9 +280,26 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
     }
     if (*streamed) return **std::move(streamed);
   }
+  // A get's rows written as they are read, straight into the answer's
+  // text, where the entity's get can (APIv3 Contact.get).
+  std::optional<wire::TextRows> rows;
+  std::optional<bool> sequential = wire::v3::WantsSequential(req.params);
+  if (get_spec != nullptr && get_spec->entity == req.entity && get_spec->action == "get" &&
+      !pretty && !HasChains(req.params) && sequential) {
+    rows.emplace(wire::v3::RowsOptions(json, *sequential));
+  }
   int status = 200;
-  Value body = run(req.entity, req.action, req.params, status);
-  HttpResponse answer = render(body, status);
+  Value body = run(req.entity, req.action, req.params, status, rows ? &*rows : nullptr);
+  HttpResponse answer;
+  std::string head, tail;
+  if (rows && rows->used() && rows->rows() > 0 && status == 200 && !wire::v3::IsV3Error(body) &&
+      wire::v3::RowsFrame(body, json, head, tail).ok()) {
+    head += rows->text();
+    head += tail;
+    answer = respond(std::move(head), status);
+  } else {
+    answer = render(body, status);
+  }
   Status size = CheckAnswerSize(answer.body, options_.limits);
   return size.ok() ? answer : refuse(size);
 }

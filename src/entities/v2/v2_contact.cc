@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <set>
+#include <span>
 
 #include "api/field_values.h"
 #include "api/records.h"
+#include "api/request_budget.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/contact_fields.h"
@@ -131,9 +133,56 @@ StatusOr<V2Search> V2SearchQuery(ActionContext& ctx, bool for_count) {
   return search;
 }
 
+// A search's rows written to an AnswerRows as they are read: the members
+// V2Get builds for each row, NULL columns left out.
+class SearchCells final : public CellRows {
+ public:
+  SearchCells(const V2Search& search, AnswerRows& out) : search_(search), out_(out) {
+    std::vector<std::string_view> keys = {"contact_id"};
+    for (const ReturnedKey& r : search.returned) keys.push_back(r.key);
+    out_.Keys(keys);
+  }
+
+  Status Row(std::span<const Cell> cells) override {
+    out_.BeginRow();
+    out_.Text(0, api::CellAsText(cells[0], scratch_));
+    for (size_t i = 0; i < search_.returned.size(); ++i) {
+      const ReturnedKey& r = search_.returned[i];
+      const Cell& c = cells[r.column];
+      if (c.kind == Cell::Kind::kNull) continue;  // 3.2 leaves out NULL columns
+      if (r.custom != nullptr) {
+        out_.Text(i + 1, api::CustomValueText(*r.custom, c.ToValue()));
+      } else {
+        out_.Text(i + 1, api::CellAsText(c, scratch_));
+      }
+    }
+    out_.EndRow();
+    ++rows_;
+    return Status();
+  }
+
+  int64_t rows() const { return rows_; }
+
+ private:
+  const V2Search& search_;
+  AnswerRows& out_;
+  std::string scratch_;
+  int64_t rows_ = 0;
+};
+
 StatusOr<Value> V2Get(ActionContext& ctx) {
   KITH_ASSIGN_OR_RETURN(V2Search search, V2SearchQuery(ctx, false));
   const Query& q = search.query;
+  if (ctx.call.rows_out != nullptr) {
+    // Written as they are read (the route asked for it): the result is
+    // empty, the rows are in ApiCall::rows_out.
+    SearchCells written(search, *ctx.call.rows_out);
+    KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(q, written));
+    if (api::RequestBudget* budget = api::RequestBudget::Current()) {
+      KITH_RETURN_IF_ERROR(budget->AddRowCount(written.rows()));
+    }
+    return Value::object();
+  }
   KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
   Value result = Value::object();
   for (const Value& row : rows) {

@@ -159,8 +159,11 @@ class EntityActions {
     Add("get", get_, false, "Records matching the filters, 25 at a time",
         [rows](ActionContext& ctx) -> StatusOr<Value> {
           KITH_ASSIGN_OR_RETURN(V3Options o, ParseOptions(ctx.params));
+          o.rows_out = ctx.call.rows_out;
           KITH_ASSIGN_OR_RETURN(V3Rows r, rows(ctx, ctx.params, o));
-          Value env = V3Success(std::move(r.rows), Truthy(ctx.params.value("sequential", Value())));
+          bool sequential = Truthy(ctx.params.value("sequential", Value()));
+          Value env = r.written ? V3SuccessWritten(r.written_rows, r.first_key, sequential)
+                                : V3Success(std::move(r.rows), sequential);
           if (Truthy(ctx.params.value("debug", Value()))) {
             Value undefined = Value::array();
             for (const std::string& u : r.undefined) undefined.push_back(u);

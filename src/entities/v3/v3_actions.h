@@ -29,6 +29,11 @@ namespace kith::entities::v3 {
 struct V3Rows {
   Value rows = Value::object();
   std::vector<std::string> undefined;
+  // Set when the rows went to V3Options::rows_out instead of `rows`: how
+  // many, and the first one's key (its id's text).
+  bool written = false;
+  int64_t written_rows = 0;
+  std::string first_key;
 };
 
 using RowsFn = std::function<StatusOr<V3Rows>(api::ActionContext&, const Value& params,
@@ -89,6 +94,11 @@ void RegisterV3Actions(api::ActionRegistry& registry, const schema::Catalog& cat
 // object) or a list; id present when there is exactly one value (a number
 // when its key is one); values a list with `sequential`; [] when empty.
 Value V3Success(Value values, bool sequential);
+
+// The envelope V3Success makes for `rows` rows written elsewhere (the
+// first keyed `first_key`): its "values" empty, [] or {} as the rows would
+// be, for the rows to be put in when it is rendered.
+Value V3SuccessWritten(int64_t rows, const std::string& first_key, bool sequential);
 
 // The v3 text form of a stored value (null -> "").
 Value V3Text(const Value& stored);

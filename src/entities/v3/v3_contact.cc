@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "api/custom_data.h"
 #include "api/field_values.h"
 #include "api/records.h"
+#include "api/request_budget.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/contact_filters.h"
@@ -352,9 +354,114 @@ StatusOr<std::string> GroupsOf(ActionContext& ctx, const Value& contact_id) {
   return Join(ids, ",");
 }
 
+// The rows of a contact get written to an AnswerRows as they are read: the
+// members ContactRows builds for each row, in its order, as text.
+class ContactCells final : public CellRows {
+ public:
+  // One member of a row: the text of a cell, a custom field's text of a
+  // cell, or "" (a column kith does not keep).
+  struct Member {
+    std::string_view key;  // a Column's, or a custom field's (CustomKey)
+    std::optional<size_t> cell;
+    const schema::CustomFieldInfo* custom = nullptr;
+  };
+
+  ContactCells(std::vector<Member> members, AnswerRows& out) : members_(std::move(members)), out_(out) {
+    std::vector<std::string_view> keys;
+    keys.reserve(members_.size());
+    for (const Member& m : members_) keys.push_back(m.key);
+    out_.Keys(keys);
+  }
+
+  Status Row(std::span<const Cell> cells) override {
+    out_.BeginRow();
+    for (size_t i = 0; i < members_.size(); ++i) {
+      const Member& m = members_[i];
+      if (!m.cell) {
+        out_.Text(i, "");
+      } else if (m.custom != nullptr) {
+        out_.Text(i, api::CustomValueText(*m.custom, cells[*m.cell].ToValue()));
+      } else {
+        out_.Text(i, api::CellAsText(cells[*m.cell], scratch_));
+      }
+    }
+    out_.EndRow();
+    if (rows_++ == 0) first_key_ = api::CellAsText(cells[0], scratch_);
+    return Status();
+  }
+
+  int64_t rows() const { return rows_; }
+  const std::string& first_key() const { return first_key_; }
+
+ private:
+  const std::vector<Member> members_;
+  AnswerRows& out_;
+  std::string scratch_;
+  std::string first_key_;
+  int64_t rows_ = 0;
+};
+
+// The members of ContactRows' rows as ContactCells writes them; nullopt
+// when a row needs more than its cells (groups, tags), or a column is not
+// where it is looked for.
+// (`custom_keys` holds the custom members' keys: it must not be resized
+// while they are in use.)
+std::optional<std::vector<ContactCells::Member>> CellMembers(
+    const schema::Catalog& catalog, const ContactQuery& cq,
+    const std::vector<std::pair<const Column*, std::optional<size_t>>>& wanted,
+    std::vector<std::string>& custom_keys) {
+  const std::vector<std::string>& select = cq.query.select;
+  auto cell_of = [&](const std::string& path) -> std::optional<size_t> {
+    auto it = std::find(select.begin(), select.end(), path);
+    if (it == select.end()) return std::nullopt;
+    return static_cast<size_t>(it - select.begin());
+  };
+  std::vector<ContactCells::Member> members;
+  members.reserve(wanted.size() + 2 * cq.selection.custom.size() + 1);
+  custom_keys.clear();
+  custom_keys.reserve(2 * cq.selection.custom.size());
+  for (const auto& [c, at] : wanted) {
+    std::string_view key = c->key;
+    if (key == "groups" || key == "tags") return std::nullopt;
+    if (c->path[0] == '\0') {
+      members.push_back({c->key, std::nullopt, nullptr});
+    } else if (!at) {
+      return std::nullopt;
+    } else {
+      members.push_back({c->key, at, nullptr});
+    }
+  }
+  int64_t last_group = 0;
+  for (const schema::CustomFieldInfo* cf : cq.selection.custom) {
+    if (cf->group_id != last_group) {
+      last_group = cf->group_id;
+      const schema::CustomGroupInfo* g = catalog.FindCustomGroup(cf->group_id);
+      if (g != nullptr && !g->join.empty()) {
+        std::optional<size_t> at = cell_of(g->join + ".id");
+        if (!at) return std::nullopt;
+        custom_keys.push_back(g->table + "_id");
+        members.push_back({custom_keys.back(), at, nullptr});
+      }
+    }
+    std::optional<size_t> at = cell_of(cf->path);
+    if (!at) return std::nullopt;
+    custom_keys.push_back(cf->key());
+    members.push_back({custom_keys.back(), at, cf});
+  }
+  members.push_back({"id", 0, nullptr});
+  // Columns() keys are distinct, and none is "id"; a custom key that is
+  // set twice in a row built whole keeps its first place and last value:
+  // left to that path.
+  for (const std::string& key : custom_keys) {
+    int seen = 0;
+    for (const ContactCells::Member& m : members) seen += m.key == key;
+    if (seen > 1) return std::nullopt;
+  }
+  return members;
+}
+
 StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Options& options) {
   KITH_ASSIGN_OR_RETURN(ContactQuery cq, BuildQuery(ctx, params, options, false));
-  KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(cq.query));
   V3Rows out;
   out.undefined = cq.undefined;
   const ContactSelection& sel = cq.selection;
@@ -377,6 +484,21 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
     if (at) next = *at + 1;
     wanted.emplace_back(&c, at);
   }
+  if (options.rows_out != nullptr && select.front() == "id") {
+    std::vector<std::string> custom_keys;
+    if (auto members = CellMembers(ctx.catalog, cq, wanted, custom_keys)) {
+      ContactCells written(std::move(*members), *options.rows_out);
+      KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(cq.query, written));
+      if (api::RequestBudget* budget = api::RequestBudget::Current()) {
+        KITH_RETURN_IF_ERROR(budget->AddRowCount(written.rows()));
+      }
+      out.written = true;
+      out.written_rows = written.rows();
+      out.first_key = written.first_key();
+      return out;
+    }
+  }
+  KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(cq.query));
   for (const Value& row : rows) {
     std::string id = api::ValueAsText(row["id"]);
     Value r = Value::object();

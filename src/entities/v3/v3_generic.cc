@@ -179,6 +179,16 @@ Value V3Success(Value values, bool sequential) {
   return env;
 }
 
+Value V3SuccessWritten(int64_t rows, const std::string& first_key, bool sequential) {
+  Value env{{"is_error", 0}, {"version", 3}, {"count", rows}};
+  if (rows == 1) {
+    auto n = ParseInt64(first_key);
+    env["id"] = n ? Value(*n) : Value(first_key);
+  }
+  env["values"] = rows == 0 || sequential ? Value::array() : Value::object();
+  return env;
+}
+
 Value V3Text(const Value& stored) { return api::ValueAsText(stored); }
 
 Status MandatoryMissing(const std::vector<std::string>& fields) {

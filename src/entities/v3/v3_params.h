@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/row_sink.h"
 #include "base/status.h"
 #include "base/value.h"
 #include "store/query.h"
@@ -43,6 +44,9 @@ struct V3Options {
   std::string sort;     // as given ("last_name DESC, id")
   std::vector<std::string> match;  // options.match / options.match-mandatory
   bool match_mandatory = false;
+  // A get's rows written here as they are read, where the entity's get can
+  // (V3Rows::written); set by the get action from ApiCall::rows_out.
+  AnswerRows* rows_out = nullptr;
 };
 
 // Reads options[...] and its older spellings (option.limit / option_limit,

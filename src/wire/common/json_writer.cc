@@ -128,6 +128,8 @@ void AppendJson(std::string& out, const Value& v, StringValueWriter strings) {
   }
 }
 
+void AppendJsonString(std::string& out, std::string_view s) { AppendString(out, s); }
+
 std::string ToJsonPretty(const Value& v) { return Dump(v, 4); }
 
 void JsonRows::Keys(const std::vector<std::string_view>& keys) {

@@ -23,6 +23,10 @@ std::string ToJson(const Value& v);
 // The compact form appended to `out` (a streamed answer's rows).
 void AppendJson(std::string& out, const Value& v);
 
+// A JSON string of `s` appended to `out`: the bytes AppendJson writes for
+// a string Value holding `s`.
+void AppendJsonString(std::string& out, std::string_view s);
+
 // A writer of some string values of its own: writes `s` to `out` and
 // answers true, or answers false to have it written as any string.
 using StringValueWriter = bool (*)(std::string& out, const std::string& s);

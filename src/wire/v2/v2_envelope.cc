@@ -8,6 +8,10 @@
 namespace kith::wire::v2 {
 namespace {
 
+constexpr char kXmlHead[] =
+    "<?xml version=\"1.0\"?>\n<ResultSet xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n";
+constexpr char kXmlTail[] = "</ResultSet>\n";
+
 bool IsHierarchical(const Value& v) {
   if (!v.is_object() && !v.is_array()) return false;
   for (const auto& item : v.items()) {
@@ -85,8 +89,7 @@ std::string RenderV2Json(const Value& normalized) {
 }
 
 std::string RenderV2Xml(const Value& normalized) {
-  std::string out =
-      "<?xml version=\"1.0\"?>\n<ResultSet xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n";
+  std::string out = kXmlHead;
   if (IsHierarchical(normalized)) {
     // One <Result> per top-level entry; a scalar entry renders empty.
     for (const auto& item : normalized.items()) {
@@ -101,8 +104,21 @@ std::string RenderV2Xml(const Value& normalized) {
     AppendXmlChildren(normalized, 1, out);
     out += "</Result>\n";
   }
-  out += "</ResultSet>\n";
+  out += kXmlTail;
   return out;
+}
+
+TextRows::Options RowsOptions(bool json) {
+  TextRows::Options o;
+  o.format = json ? TextRows::Format::kJson : TextRows::Format::kXml;
+  o.separator = "\n,";
+  o.id_key = "contact_id";
+  return o;
+}
+
+void RowsFrame(bool json, std::string& head, std::string& tail) {
+  head = json ? "[" : kXmlHead;
+  tail = json ? "]" : kXmlTail;
 }
 
 }  // namespace kith::wire::v2

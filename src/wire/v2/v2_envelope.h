@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "base/value.h"
+#include "wire/common/text_rows.h"
 
 namespace kith::wire::v2 {
 
@@ -28,5 +29,12 @@ Value V2RestError(const std::string& message);
 // array_merge), and each ",{" starts a new line as 3.2 wrote it.
 std::string RenderV2Json(const Value& normalized);
 std::string RenderV2Xml(const Value& normalized);
+
+// Rows of a get written as they are read (TextRows) as this dialect's
+// answer holds them (a list in JSON, "\n,"-joined; XML), their ids under
+// contact_id; and the text before and after one or more of them: head +
+// rows + tail is the answer with them in.
+TextRows::Options RowsOptions(bool json);
+void RowsFrame(bool json, std::string& head, std::string& tail);
 
 }  // namespace kith::wire::v2

@@ -183,3 +183,38 @@ std::string RenderV3Xml(const Value& input) {
 }
 
 }  // namespace kith::wire::v3
+
+namespace kith::wire::v3 {
+
+TextRows::Options RowsOptions(bool json, bool sequential) {
+  TextRows::Options o;
+  o.format = json ? TextRows::Format::kJson : TextRows::Format::kXml;
+  o.multi_values = json ? TextRows::MultiValues::kList : TextRows::MultiValues::kTrimmed;
+  o.keyed_by_id = json && !sequential;
+  return o;
+}
+
+Status RowsFrame(const Value& body, bool json, std::string& head, std::string& tail) {
+  static constexpr std::string_view kXmlTail = "</ResultSet>\n";
+  Value envelope = body;
+  if (json) {
+    const bool list = body.value("values", Value()).is_array();
+    const std::string marker = "\x02kith-rows\x02";
+    envelope["values"] = marker;
+    std::string text = RenderV3Json(envelope);
+    std::string rendered = ToJson(Value(marker));
+    size_t at = text.find(rendered);
+    if (at == std::string::npos) return Internal("no place for the rows in an APIv3 answer");
+    head = text.substr(0, at) + (list ? "[" : "{");
+    tail = (list ? "]" : "}") + text.substr(at + rendered.size());
+    return Status();
+  }
+  envelope["values"] = Value::object();
+  head = RenderV3Xml(envelope);
+  if (!head.ends_with(kXmlTail)) return Internal("no place for the rows in an APIv3 answer");
+  head.resize(head.size() - kXmlTail.size());
+  tail = kXmlTail;
+  return Status();
+}
+
+}  // namespace kith::wire::v3

@@ -17,6 +17,7 @@
 
 #include "base/status.h"
 #include "base/value.h"
+#include "wire/common/text_rows.h"
 
 namespace kith::wire::v3 {
 
@@ -43,6 +44,15 @@ Value V3RestError(const std::string& message);
 // Renders a normalised body.
 std::string RenderV3Json(const Value& body, bool pretty = false);
 std::string RenderV3Xml(const Value& body);
+
+// Rows written as they are read (TextRows) in the form this dialect's
+// answer holds them: JSON keyed by id (a list with `sequential`), or XML.
+TextRows::Options RowsOptions(bool json, bool sequential);
+
+// The text of a normalised `body` before and after its rows, when its
+// "values" is an empty object or list standing for rows written apart
+// (RowsOptions): head + rows + tail is the answer with them in.
+Status RowsFrame(const Value& body, bool json, std::string& head, std::string& tail);
 
 // True when `body` says is_error (1 or true).
 bool IsV3Error(const Value& body);

@@ -125,4 +125,11 @@ StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_functio
   return req;
 }
 
+std::optional<bool> WantsSequential(const Value& params) {
+  auto it = params.find("sequential");
+  if (it == params.end() || *it == 0 || *it == "0" || *it == false || *it == "") return false;
+  if (*it == 1 || *it == "1" || *it == true) return true;
+  return std::nullopt;
+}
+
 }  // namespace kith::wire::v3

@@ -7,6 +7,7 @@
 // the API to say. Pure functions; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,5 +60,10 @@ StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_functio
 
 // True when a json= value asks for a JSON answer (non-empty, not "0").
 bool WantsJson(const Value& form);
+
+// Whether a get's answer lists its values (sequential=) rather than keying
+// them by id, for the parameter's usual spellings (absent, 0, 1, "", "0",
+// "1", false, true); nullopt for any other, which the action alone reads.
+std::optional<bool> WantsSequential(const Value& params);
 
 }  // namespace kith::wire::v3

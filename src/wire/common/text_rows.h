@@ -1,0 +1,83 @@
+// Rows of flat records written as they are read (AnswerRows), in the forms
+// the APIv3 and 3.2 dialects answer them: JSON objects (joined by a
+// separator, or each under its "id" member's text as a key) or XML
+// <Result> elements in CiviCRM's ResultSet layout, with CiviCRM's
+// multi-value strings ("\x01a\x01b\x01") as the dialect renders them. The
+// bytes are those the dialect's renderer (wire/v3, wire/v2) writes for the
+// same rows built as values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/row_sink.h"
+#include "base/value.h"
+
+namespace kith::wire {
+
+class TextRows final : public AnswerRows {
+ public:
+  enum class Format : uint8_t { kJson, kXml };
+  // A text holding CiviCRM's separator \x01: as it is, a JSON list of its
+  // parts (APIv3 JSON), or with its leading and trailing separators
+  // removed (APIv3 XML, whose escaping turns the inner ones into ',').
+  enum class MultiValues : uint8_t { kAsText, kList, kTrimmed };
+
+  struct Options {
+    Format format = Format::kJson;
+    MultiValues multi_values = MultiValues::kAsText;
+    // JSON: each row written as "<its id member's text>":{...} (an object
+    // keyed by id) instead of {...}.
+    bool keyed_by_id = false;
+    std::string separator = ",";  // JSON: between two rows
+    std::string id_key = "id";    // the member whose text is a row's id
+  };
+
+  explicit TextRows(Options options) : options_(std::move(options)) {}
+
+  // The rows written so far (appended to by every row).
+  std::string& text() { return out_; }
+  int64_t rows() const { return rows_; }
+  // The text of the id member (Options::id_key) of the first and of the last row written.
+  const std::string& first_id() const { return first_id_; }
+  const std::string& last_id() const { return last_id_; }
+  // Whether Keys() was called: the rows are written here, not returned.
+  bool used() const { return used_; }
+  // Forgets every row written (a call run again), and that Keys() was called.
+  void Reset();
+
+  // Keeps views of `keys`: what they view must outlive the rows written.
+  void Keys(const std::vector<std::string_view>& keys) override;
+  void BeginRow() override;
+  void Null(size_t key) override;
+  void Bool(size_t key, bool b) override;
+  void Int(size_t key, int64_t n) override;
+  void Text(size_t key, std::string_view s) override;
+  void Any(size_t key, const Value& v) override;
+  void EndRow() override;
+
+ private:
+  // Where a member goes: the row's own buffer when keyed (its key is known
+  // at its end), else the rows' text.
+  std::string& Target() { return options_.keyed_by_id ? row_ : out_; }
+  void Open(size_t key);
+  void Close(size_t key);
+  void NoteId(size_t key, std::string_view text);
+
+  const Options options_;
+  std::string out_;
+  std::string row_;
+  std::vector<std::string_view> keys_;
+  std::vector<bool> xml_names_;  // XML: whether a key is an element's name
+  size_t id_key_ = 0;
+  std::string row_id_;
+  std::string first_id_;
+  std::string last_id_;
+  int64_t rows_ = 0;
+  bool first_member_ = true;
+  bool used_ = false;
+};
+
+}  // namespace kith::wire
