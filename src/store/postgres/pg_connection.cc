@@ -31,28 +31,53 @@ std::optional<int64_t> ParseInteger(const char* text) {
   return static_cast<int64_t>(x);
 }
 
-Value CellValue(const PGresult* r, int row, int col, const schema::FieldType* type) {
-  if (PQgetisnull(r, row, col)) return nullptr;
+// One cell as the store reads it: numbers by the column's type (and the
+// schema's, for an integer field read as text), the rest as text (a view
+// into `r`).
+Cell RowCell(const PGresult* r, int row, int col, const schema::FieldType* type) {
+  Cell cell;
+  if (PQgetisnull(r, row, col)) return cell;
   const char* text = PQgetvalue(r, row, col);
+  auto number = [&](std::optional<int64_t> n) {
+    if (n) {
+      cell.kind = Cell::Kind::kInt;
+      cell.integer = *n;
+    }
+    return n.has_value();
+  };
+  auto real = [&] {
+    cell.kind = Cell::Kind::kDouble;
+    cell.real = std::strtod(text, nullptr);
+    return cell;
+  };
   switch (PQftype(r, col)) {
-    case kBool: return int64_t{text[0] == 't' ? 1 : 0};
+    case kBool:
+      cell.kind = Cell::Kind::kInt;
+      cell.integer = text[0] == 't' ? 1 : 0;
+      return cell;
     case kInt2: case kInt4: case kInt8: case kOid:
-      if (auto n = ParseInteger(text)) return *n;
+      if (number(ParseInteger(text))) return cell;
       break;
-    case kFloat4: case kFloat8: return std::strtod(text, nullptr);
+    case kFloat4: case kFloat8: return real();
     case kNumeric:  // SUM of integers, AVG
-      if (type == nullptr || *type != schema::FieldType::kFloat) {
-        if (auto n = ParseInteger(text)) return *n;
+      if ((type == nullptr || *type != schema::FieldType::kFloat) && number(ParseInteger(text))) {
+        return cell;
       }
-      return std::strtod(text, nullptr);
+      return real();
     default:
       // Integer-typed columns hold integers even if a text slipped in (as on SQLite).
-      if (type != nullptr && *type == schema::FieldType::kInt) {
-        if (auto n = ParseInteger(text)) return *n;
+      if (type != nullptr && *type == schema::FieldType::kInt && number(ParseInteger(text))) {
+        return cell;
       }
       break;
   }
-  return std::string(text, static_cast<size_t>(PQgetlength(r, row, col)));
+  cell.kind = Cell::Kind::kText;
+  cell.text = std::string_view(text, static_cast<size_t>(PQgetlength(r, row, col)));
+  return cell;
+}
+
+Value CellValue(const PGresult* r, int row, int col, const schema::FieldType* type) {
+  return RowCell(r, row, col, type).ToValue();
 }
 
 // The last column of a unique key from "Key (group_id, contact_id)=(1, 2) already exists.",
@@ -172,6 +197,8 @@ StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& ur
   return c;
 }
 
+void PgResultFree::operator()(pg_result* r) const { PQclear(r); }
+
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
 bool PgConnection::healthy() const {
@@ -193,32 +220,56 @@ Status PgConnection::Begin(const std::string& begin, const std::string& first,
                            std::span<std::optional<int64_t>> first_row) {
   // (Settle would read an unawaited outcome first: a round trip more.)
   if (in_flight_ > 0) KITH_RETURN_IF_ERROR(Settle());
-  const std::string* first_name = nullptr;
-  if (!first.empty() && unawaited_ == 0) {
-    KITH_ASSIGN_OR_RETURN(first_name, Prepare(first));  // once per connection
-  } else if (auto known = statements_.find(first); known != statements_.end()) {
-    first_name = &known->second;
-  }  // (else sent unnamed this once: no PQprepare while an outcome is unread)
   if (unawaited_ == 0 && PQenterPipelineMode(conn_) != 1) return ResultError(nullptr, conn_, "pipeline");
+  // `first` is prepared (once per connection) in the same pipeline.
+  std::string first_new;
   bool sent = PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
-              (first.empty() ||
-               (first_name != nullptr
-                    ? PQsendQueryPrepared(conn_, first_name->c_str(), 0, nullptr, nullptr, nullptr, 0)
-                    : PQsendQueryParams(conn_, first.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) ==
-                   1) &&
+              (first.empty() || SendPrepared(first, 0, nullptr, &first_new)) &&
               PQpipelineSync(conn_) == 1;
   bool read = sent;
   for (; read && unawaited_ > 0; --unawaited_) read = ReadGroup(conn_, nullptr, 0);
-  Result results[2];
-  read = read && ReadGroup(conn_, results, 2);
+  // BEGIN, then first's Parse (when new) and its own result.
+  Result results[3];
+  read = read && ReadGroup(conn_, results, 3);
   unawaited_ = 0;
   PQexitPipelineMode(conn_);
   if (!read) return ResultError(nullptr, conn_, "pipeline");
   if (!Succeeded(results[0])) return ResultError(results[0].get(), conn_, "begin");
-  if (first.empty()) return Status();
-  if (!Succeeded(results[1])) return ResultError(results[1].get(), conn_, "begin");
-  ReadIntegers(results[1].get(), first_row);
+  int at = 1;
+  // The result of a statement sent by SendPrepared; its new name kept when parsed.
+  auto outcome = [&](const std::string& sql, std::string& new_name) -> Result {
+    if (!new_name.empty()) {
+      Result parsed = std::move(results[at++]);
+      if (!Succeeded(parsed)) {  // (the statement itself then did not run)
+        ++at;
+        return parsed;
+      }
+      statements_.emplace(sql, std::move(new_name));
+    }
+    return std::move(results[at++]);
+  };
+  Result first_result;
+  if (!first.empty()) {
+    first_result = outcome(first, first_new);
+    if (!Succeeded(first_result)) return ResultError(first_result.get(), conn_, "begin");
+    ReadIntegers(first_result.get(), first_row);
+  }
   return Status();
+}
+
+bool PgConnection::SendPrepared(const std::string& sql, int count, const char* const* values,
+                                std::string* new_name) {
+  const std::string* name = nullptr;
+  if (auto known = statements_.find(sql); known != statements_.end()) {
+    name = &known->second;
+  } else if (statements_.size() <= kMaxPrepared) {  // (past it: unnamed this once)
+    *new_name = "kith_" + std::to_string(++prepared_);
+    if (PQsendPrepare(conn_, new_name->c_str(), sql.c_str(), 0, nullptr) != 1) return false;
+    name = new_name;
+  }
+  return (name != nullptr
+              ? PQsendQueryPrepared(conn_, name->c_str(), count, values, nullptr, nullptr, 0)
+              : PQsendQueryParams(conn_, sql.c_str(), count, nullptr, values, nullptr, nullptr, 0)) == 1;
 }
 
 Status PgConnection::SendUnawaited(const char* sql) {
@@ -246,7 +297,7 @@ Status PgConnection::ReadUnawaited() {
 StatusOr<const std::string*> PgConnection::Prepare(const std::string& sql) {
   auto it = statements_.find(sql);
   if (it != statements_.end()) return &it->second;
-  if (statements_.size() > 512) {  // bound the server's memory; shapes repeat
+  if (statements_.size() > kMaxPrepared) {  // bound the server's memory; shapes repeat
     KITH_RETURN_IF_ERROR(Exec("DEALLOCATE ALL"));
     statements_.clear();
   }
@@ -262,19 +313,29 @@ Status PgConnection::Run(const std::string& sql, const std::vector<Value>& binds
                          const std::vector<std::string>* keys,
                          const std::vector<schema::FieldType>* types, std::vector<Value>* rows,
                          int64_t* affected, std::optional<bool> distinct_keys) {
+  KITH_ASSIGN_OR_RETURN(PgResult r, Query(sql, binds));
+  if (affected != nullptr) {
+    *affected = ParseInteger(PQcmdTuples(r.get())).value_or(0);
+  }
+  if (rows != nullptr) ReadRows(r.get(), keys, types, rows, distinct_keys);
+  return Status();
+}
+
+StatusOr<PgResult> PgConnection::Query(const std::string& sql, const std::vector<Value>& binds) {
   KITH_RETURN_IF_ERROR(Settle());
   KITH_ASSIGN_OR_RETURN(const std::string* name, Prepare(sql));
   Params params(binds);
   Result r(PQexecPrepared(conn_, name->c_str(), static_cast<int>(binds.size()),
                           params.values.data(), nullptr, nullptr, 0));
-  ExecStatusType st = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r.get());
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return ResultError(r.get(), conn_, "run");
-  if (affected != nullptr) {
-    *affected = ParseInteger(PQcmdTuples(r.get())).value_or(0);
-  }
-  if (rows == nullptr) return Status();
-  const int n = PQnfields(r.get());
-  const int count = PQntuples(r.get());
+  if (!Succeeded(r)) return ResultError(r.get(), conn_, "run");
+  return PgResult(r.release());
+}
+
+void PgConnection::ReadRows(const PGresult* r, const std::vector<std::string>* keys,
+                            const std::vector<schema::FieldType>* types, std::vector<Value>* rows,
+                            std::optional<bool> distinct_keys) {
+  const int n = PQnfields(r);
+  const int count = PQntuples(r);
   const bool distinct = keys != nullptr && keys->size() >= static_cast<size_t>(n) &&
                         (distinct_keys ? *distinct_keys : NoRepeats(*keys));
   rows->reserve(rows->size() + static_cast<size_t>(count));
@@ -283,15 +344,28 @@ Status PgConnection::Run(const std::string& sql, const std::vector<Value>& binds
     for (int c = 0; c < n; ++c) {
       const auto at = static_cast<size_t>(c);
       const schema::FieldType* t = (types && at < types->size()) ? &(*types)[at] : nullptr;
-      Value cell = CellValue(r.get(), i, c, t);
+      Value cell = CellValue(r, i, c, t);
       if (distinct) {
         row.get_ref<Value::object_t&>().Container::emplace_back((*keys)[at], std::move(cell));
       } else {
-        row[(keys && at < keys->size()) ? (*keys)[at] : std::string(PQfname(r.get(), c))] =
+        row[(keys && at < keys->size()) ? (*keys)[at] : std::string(PQfname(r, c))] =
             std::move(cell);
       }
     }
     rows->push_back(std::move(row));
+  }
+}
+
+Status PgConnection::EachRow(const PGresult* r, const std::vector<schema::FieldType>* types,
+                             size_t width, CellRows& rows) {
+  std::vector<Cell> cells(width);
+  const size_t n = std::min(width, static_cast<size_t>(PQnfields(r)));
+  const int count = PQntuples(r);
+  for (int i = 0; i < count; ++i) {
+    for (size_t c = 0; c < n; ++c) {
+      cells[c] = RowCell(r, i, static_cast<int>(c), (types && c < types->size()) ? &(*types)[c] : nullptr);
+    }
+    KITH_RETURN_IF_ERROR(rows.Row(cells));
   }
   return Status();
 }

@@ -12,13 +12,21 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/row_sink.h"
 #include "base/status.h"
 #include "base/value.h"
 #include "schema/schema.h"
 
 struct pg_conn;
+struct pg_result;
 
 namespace kith::store::postgres {
+
+// A statement's result (its rows), freed when dropped.
+struct PgResultFree {
+  void operator()(pg_result* r) const;
+};
+using PgResult = std::unique_ptr<pg_result, PgResultFree>;
 
 class PgConnection {
  public:
@@ -57,6 +65,18 @@ class PgConnection {
              const std::vector<std::string>* keys, const std::vector<schema::FieldType>* types,
              std::vector<Value>* rows, int64_t* affected = nullptr,
              std::optional<bool> distinct_keys = std::nullopt);
+
+  // Runs `sql` ($n placeholders) with `binds`: its result, read with
+  // ReadRows or EachRow.
+  StatusOr<PgResult> Query(const std::string& sql, const std::vector<Value>& binds);
+  // A result's rows as Run appends them to `rows`.
+  static void ReadRows(const pg_result* r, const std::vector<std::string>* keys,
+                       const std::vector<schema::FieldType>* types, std::vector<Value>* rows,
+                       std::optional<bool> distinct_keys);
+  // A result's rows handed to `rows`, `width` cells each (typed by `types`,
+  // as Run types them), with no Value per row.
+  static Status EachRow(const pg_result* r, const std::vector<schema::FieldType>* types,
+                        size_t width, CellRows& rows);
 
   // Runs a statement that returns one integer (COUNT(*), RETURNING id).
   StatusOr<int64_t> RunScalar(const std::string& sql, const std::vector<Value>& binds);
@@ -97,6 +117,12 @@ class PgConnection {
  private:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
   StatusOr<const std::string*> Prepare(const std::string& sql);
+  // Sends `sql` in pipeline mode by its prepared name; when it has none
+  // yet, its Parse goes first under `new_name` (a result of its own), kept
+  // by the caller once that succeeded. False when sending failed.
+  bool SendPrepared(const std::string& sql, int count, const char* const* values,
+                    std::string* new_name);
+  static constexpr size_t kMaxPrepared = 512;
   // Reads the outcome of what SendUnawaited sent: an error only when the
   // connection broke.
   Status ReadUnawaited();

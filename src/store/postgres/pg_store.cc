@@ -66,19 +66,30 @@ class PgStoreImpl;
 
 class PgTransaction final : public internal::SqlTransaction {
  public:
-  PgTransaction(PgStoreImpl* store, std::unique_ptr<PgConnection> conn, Kind kind,
-                std::shared_ptr<const schema::Catalog> catalog)
+  // `catalog`: the store's, which reflects the catalog version `version`;
+  // `fresh`: `conn` was opened for this transaction.
+  PgTransaction(PgStoreImpl* store, std::unique_ptr<PgConnection> conn, bool fresh, Kind kind,
+                std::shared_ptr<const schema::Catalog> catalog, int64_t version)
       : store_(store),
         conn_(std::move(conn)),
+        fresh_(fresh),
         kind_(kind),
         catalog_(std::move(catalog)),
+        catalog_version_(version),
         bulk_(kind == Kind::kMigrate) {}  // a failed migration fails whole
   ~PgTransaction() override;
+
+  // Starts the transaction on the server: BEGIN and, in the same round
+  // trip, the read that fixes its snapshot (the catalog version and the
+  // counted entity's change count). A pooled connection found broken is
+  // replaced once.
+  Status BeginNow();
 
   StatusOr<int64_t> Insert(std::string_view entity, const Value& row) override;
   Status Update(std::string_view entity, int64_t id, const Value& changes) override;
   Status Delete(std::string_view entity, int64_t id) override;
   StatusOr<std::vector<Value>> Select(const Query& query) override;
+  Status SelectEach(const Query& query, CellRows& rows) override;
   StatusOr<int64_t> Count(const Query& query) override;
   Status Commit() override;
   Status Savepoint() override;
@@ -110,8 +121,6 @@ class PgTransaction final : public internal::SqlTransaction {
   std::optional<int64_t> ChangeCount(std::string_view entity) const override {
     return entity == kCountedEntity ? counted_changes_ : std::nullopt;
   }
-  void SetChangeCount(std::optional<int64_t> count) { counted_changes_ = count; }
-  void AdoptCatalog(std::shared_ptr<const schema::Catalog> catalog) { catalog_ = std::move(catalog); }
   PgConnection& connection() { return *conn_; }
 
  private:
@@ -131,9 +140,12 @@ class PgTransaction final : public internal::SqlTransaction {
   Status WriteChanges();
 
   PgStoreImpl* store_;
-  std::unique_ptr<PgConnection> conn_;
+  std::unique_ptr<PgConnection> conn_;  // null after a failed reconnect
+  bool fresh_;  // conn_ was opened for this transaction (not a pooled one)
   Kind kind_;
+  bool begun_ = false;  // BEGIN ran on the server (else nothing to roll back)
   std::shared_ptr<const schema::Catalog> catalog_;
+  int64_t catalog_version_;  // the catalog version catalog_ reflects
   bool catalog_changed_ = false;  // ReloadCatalog() ran: publish on commit
   bool bulk_;  // PipelineInserts(): no savepoint per statement
   bool done_ = false;
@@ -177,23 +189,8 @@ class PgStoreImpl final : public Store {
 
   StatusOr<std::unique_ptr<PgTransaction>> BeginTransaction(Kind kind) {
     const auto began = std::chrono::steady_clock::now();
-    std::optional<int64_t> versions[2];  // the catalog's, kCountedEntity's changes
-    std::unique_ptr<PgConnection> conn;
-    for (int attempt = 0;; ++attempt) {
-      bool fresh = false;
-      KITH_ASSIGN_OR_RETURN(conn, TakeConnection(&fresh));
-      static const std::string kNone;
-      Status s = kind == Kind::kMigrate ? conn->Begin(BeginSql(kind), kNone, {})
-                                        : conn->Begin(BeginSql(kind), internal::ReadVersionsSql(), versions);
-      if (s.ok()) break;
-      bool broken = !conn->healthy() && s.code() == absl::StatusCode::kUnavailable;
-      ReturnConnection(std::move(conn));
-      // A pooled connection that died with a server restart: the other idle
-      // ones died with it. They are dropped, and one new connection tried
-      // (which fails at once while the server is still down).
-      if (!broken || fresh || attempt > 0) return s;
-      DropIdleConnections();
-    }
+    bool fresh = false;
+    KITH_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, TakeConnection(&fresh));
     int64_t known_version;
     std::shared_ptr<const schema::Catalog> catalog;
     {
@@ -201,18 +198,21 @@ class PgStoreImpl final : public Store {
       known_version = catalog_version_;
       catalog = catalog_;
     }
-    auto txn = std::make_unique<PgTransaction>(this, std::move(conn), kind, std::move(catalog));
+    auto txn = std::make_unique<PgTransaction>(this, std::move(conn), fresh, kind,
+                                               std::move(catalog), known_version);
     txn->set_began(began);
-    txn->SetChangeCount(versions[1]);
-    // The catalog must describe the snapshot: when the database's version
-    // is not the one this store's catalog reflects, read it in the snapshot.
-    if (kind != Kind::kMigrate && versions[0].value_or(0) != known_version) {
-      KITH_ASSIGN_OR_RETURN(std::shared_ptr<const schema::Catalog> fresh,
-                            LoadCustomCatalog(*txn, *base_));
-      txn->AdoptCatalog(fresh);
-      Publish(versions[0].value_or(0), std::move(fresh));
-    }
+    KITH_RETURN_IF_ERROR(txn->BeginNow());
     return txn;
+  }
+
+  // Gives back `broken` (a pooled connection that died with a server
+  // restart: the other idle ones died with it, and are dropped too) and
+  // opens a new one, which fails at once while the server is still down.
+  StatusOr<std::unique_ptr<PgConnection>> Reconnect(std::unique_ptr<PgConnection> broken) {
+    ReturnConnection(std::move(broken));
+    DropIdleConnections();
+    bool fresh = false;
+    return TakeConnection(&fresh);
   }
 
   std::shared_ptr<const schema::Catalog> catalog() const override {
@@ -235,6 +235,15 @@ class PgStoreImpl final : public Store {
   }
 
   Status Migrate();
+
+  // Makes `catalog` the store's when `version` is newer than its own.
+  void Publish(int64_t version, std::shared_ptr<const schema::Catalog> catalog) {
+    std::lock_guard<std::mutex> lock(catalog_mutex_);
+    if (version > catalog_version_) {
+      catalog_version_ = version;
+      catalog_ = std::move(catalog);
+    }
+  }
 
   // A connection from the pool, or a new one (`fresh`) when none is idle
   // and the pool is not full.
@@ -319,14 +328,6 @@ class PgStoreImpl final : public Store {
     }
   }
 
-  void Publish(int64_t version, std::shared_ptr<const schema::Catalog> catalog) {
-    std::lock_guard<std::mutex> lock(catalog_mutex_);
-    if (version > catalog_version_) {
-      catalog_version_ = version;
-      catalog_ = std::move(catalog);
-    }
-  }
-
   StoreOptions options_;
   std::shared_ptr<const schema::Catalog> base_;  // BuiltinCatalog()
   internal::SelectShapes shapes_;
@@ -349,12 +350,41 @@ class PgStoreImpl final : public Store {
 
 PgTransaction::~PgTransaction() {
   batches_.reset();  // its writer stops before the connection is used here
-  if (!done_) {
+  if (!done_ && begun_) {
     (void)conn_->Settle();  // rows still in flight: their outcome no longer matters
     (void)(writes() ? conn_->Exec("ROLLBACK") : conn_->SendUnawaited("ROLLBACK"));
   }
-  store_->ReturnConnection(std::move(conn_));
+  if (conn_ != nullptr) store_->ReturnConnection(std::move(conn_));
   NoteEnded();
+}
+
+Status PgTransaction::BeginNow() {
+  if (conn_ == nullptr) return absl::UnavailableError("database unavailable");
+  static const std::string kNone;
+  std::optional<int64_t> versions[2];  // the catalog's, kCountedEntity's changes
+  for (int attempt = 0;; ++attempt) {
+    Status s = kind_ == Kind::kMigrate
+                   ? conn_->Begin(BeginSql(kind_), kNone, {})
+                   : conn_->Begin(BeginSql(kind_), internal::ReadVersionsSql(), versions);
+    if (s.ok()) break;
+    bool broken = !conn_->healthy() && s.code() == absl::StatusCode::kUnavailable;
+    if (!broken || fresh_ || attempt > 0) return s;
+    auto reopened = store_->Reconnect(std::move(conn_));
+    if (!reopened.ok()) return reopened.status();
+    conn_ = std::move(*reopened);
+    fresh_ = true;
+  }
+  begun_ = true;
+  if (kind_ == Kind::kMigrate) return Status();
+  counted_changes_ = versions[1];
+  // The catalog must describe the snapshot: when the database's version is
+  // not the one catalog_ reflects, it is read in the snapshot.
+  if (const int64_t version = versions[0].value_or(0); version != catalog_version_) {
+    KITH_ASSIGN_OR_RETURN(catalog_, LoadCustomCatalog(*this, store_->base()));
+    catalog_version_ = version;
+    store_->Publish(version, catalog_);
+  }
+  return Status();
 }
 
 Status PgTransaction::SettleSequences() {
@@ -442,11 +472,21 @@ StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
   KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(internal::ShapedSelect shaped, store_->shapes().Select(catalog_, query, kDialect));
   const internal::SqlStatement& st = *shaped.statement;
+  KITH_ASSIGN_OR_RETURN(PgResult read, conn_->Query(st.sql, shaped.binds));
   std::vector<Value> rows;
-  KITH_RETURN_IF_ERROR(conn_->Run(st.sql, shaped.binds, &query.select, &st.column_types, &rows,
-                                  nullptr, st.distinct_columns));
+  PgConnection::ReadRows(read.get(), &query.select, &st.column_types, &rows, st.distinct_columns);
   if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
   return rows;
+}
+
+Status PgTransaction::SelectEach(const Query& query, CellRows& rows) {
+  KITH_RETURN_IF_ERROR(Flush());
+  KITH_ASSIGN_OR_RETURN(internal::ShapedSelect shaped, store_->shapes().Select(catalog_, query, kDialect));
+  const internal::SqlStatement& st = *shaped.statement;
+  // Lists made of aggregated columns are finished on whole rows.
+  if (!st.list_columns.empty()) return Transaction::SelectEach(query, rows);
+  KITH_ASSIGN_OR_RETURN(PgResult read, conn_->Query(st.sql, shaped.binds));
+  return PgConnection::EachRow(read.get(), &st.column_types, query.select.size(), rows);
 }
 
 StatusOr<int64_t> PgTransaction::Count(const Query& query) {
