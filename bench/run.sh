@@ -511,13 +511,13 @@ part_stream() {
 # server's start and stop.
 INSTR_N=${INSTR_N:-200}
 BEFORE_LABEL=${BEFORE_LABEL:-${BEFORE_BIN:-}}
-instructions_of() { # BIN URL [HEADER]: instructions of one request
-  local bin=$1 url_path=$2 header=${3:-} n counts=()
+instructions_of() { # BIN DATA URL [HEADER]: instructions of one request
+  local bin=$1 data=$2 url_path=$3 header=${4:-} n counts=()
   for n in "$INSTR_N" $((3 * INSTR_N)); do
     local port out
     port=$(free_port)
     out="$work/callgrind.$port"
-    valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" serve --data "$work/instr-data" \
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" serve --data "$data" \
       --listen "127.0.0.1:$port" --threads 1 >>"$work/kith.log" 2>&1 &
     local pid=$!
     pids+=("$pid")
@@ -532,14 +532,26 @@ instructions_of() { # BIN URL [HEADER]: instructions of one request
   done
   awk -v a="${counts[0]}" -v b="${counts[1]}" -v n="$INSTR_N" 'BEGIN {printf "%.0f", (b - a) / (2 * n)}'
 }
-part_instructions() {
-  new_data "$work/instr-data"
-  start_kith "$work/instr-data" 1
-  local rest="/civicrm/extern/rest.php" cid
-  cid=$(curl -s "$kith_url$rest" -d q=civicrm/contact/add -d json=1 -d key=$site_key -d api_key=$api_key \
-    -d contact_type=Individual -d first_name=Bench -d last_name=Mark -d email=bench@example.org |
-    sed -E 's/.*"contact_id":([0-9]+).*/\1/')
+# instr_data DIR: a data directory made by $kith with one contact; prints its id.
+instr_data() {
+  new_data "$1"
+  start_kith "$1" 1
+  curl -s "$kith_url/civicrm/extern/rest.php" -d q=civicrm/contact/add -d json=1 -d key=$site_key \
+    -d api_key=$api_key -d contact_type=Individual -d first_name=Bench -d last_name=Mark \
+    -d email=bench@example.org | sed -E 's/.*"contact_id":([0-9]+).*/\1/'
   stop_kith
+}
+part_instructions() {
+  local rest="/civicrm/extern/rest.php" cid
+  cid=$(instr_data "$work/instr-data")
+  # The before binary gets a directory of its own: it may not open one at a
+  # newer migration. Both are made the same way, so the contact's id is the same.
+  if [ -n "${BEFORE_BIN:-}" ]; then
+    local after_kith=$kith
+    kith=$BEFORE_BIN
+    instr_data "$work/instr-data-before" >/dev/null
+    kith=$after_kith
+  fi
   local names=("GET /healthz" "3.2 contact/search" "APIv3 Contact.get" "APIv4 Contact.get")
   local paths=("/healthz"
     "$rest?q=civicrm/contact/search&json=1&key=$site_key&api_key=$api_key&contact_id=$cid"
@@ -562,9 +574,9 @@ part_instructions() {
     fi
     local i after before
     for i in "${!names[@]}"; do
-      after=$(instructions_of "$kith" "${paths[$i]}" "${headers[$i]}")
+      after=$(instructions_of "$kith" "$work/instr-data" "${paths[$i]}" "${headers[$i]}")
       if [ -n "${BEFORE_BIN:-}" ]; then
-        before=$(instructions_of "$BEFORE_BIN" "${paths[$i]}" "${headers[$i]}")
+        before=$(instructions_of "$BEFORE_BIN" "$work/instr-data-before" "${paths[$i]}" "${headers[$i]}")
         echo "| ${names[$i]} | $before | $after | $(ratio "$after" "$before") |"
       else
         echo "| ${names[$i]} | $after |"
