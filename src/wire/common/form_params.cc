@@ -1,6 +1,8 @@
 #include "wire/common/form_params.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -456,6 +458,58 @@ StatusOr<Pairs> ParseMultipart(const MediaType& mt, std::string_view body) {
   }
 }
 
+// Whether PHP keeps `name` as it is, a plain top-level name: not empty, no
+// leading space, nothing mangled ('.', ' ') and no bracket or NUL.
+bool IsPlainName(std::string_view name) {
+  return !name.empty() && name.find_first_of(std::string_view(" .[\0", 4)) == std::string_view::npos;
+}
+
+// How many '&'-separated non-empty pieces `s` holds.
+size_t CountPieces(std::string_view s) {
+  size_t n = 0;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t amp = s.find('&', start);
+    if (amp == std::string_view::npos) amp = s.size();
+    if (amp > start) ++n;
+    start = amp + 1;
+  }
+  return n;
+}
+
+// The pairs of `lists`, in order, as an object when every name is plain
+// (the common request: a few name=value pairs): a later pair with the same
+// name replaces the earlier one in its place, as the tree below would do it.
+// nullopt when a name needs PHP's bracket or mangling rules, or when there
+// are too many pairs for a search of the object per pair.
+std::optional<Value> PlainObject(std::initializer_list<const Pairs*> lists) {
+  constexpr size_t kMaxPlain = 16;
+  size_t n = 0;
+  for (const Pairs* pairs : lists) {
+    if (pairs == nullptr) continue;
+    n += pairs->size();
+    if (n > kMaxPlain) return std::nullopt;
+    for (const auto& [name, value] : *pairs) {
+      if (!IsPlainName(name)) return std::nullopt;
+    }
+  }
+  Value out = Value::object();
+  auto& items = static_cast<Value::object_t::Container&>(out.get_ref<Value::object_t&>());
+  items.reserve(n);
+  for (const Pairs* pairs : lists) {
+    if (pairs == nullptr) continue;
+    for (auto& [name, value] : *pairs) {
+      auto same = std::find_if(items.begin(), items.end(), [&](const auto& item) { return item.first == name; });
+      if (same != items.end()) {
+        same->second = value;
+      } else {
+        items.emplace_back(name, value);
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 StatusOr<std::vector<std::pair<std::string, std::string>>> DecodeUrlEncoded(
@@ -507,8 +561,8 @@ StatusOr<Value> ParseRequestParams(std::string_view query, std::string_view cont
   bool multipart = mt.type == "multipart/form-data";
   // Counted before anything is decoded: each pair is a non-empty '&'-separated
   // piece, or one multipart part.
-  size_t pairs = Split(query, '&', true).size();
-  if (form_body) pairs += Split(body, '&', true).size();
+  size_t pairs = CountPieces(query);
+  if (form_body) pairs += CountPieces(body);
   if (multipart) {
     for (size_t at = body.find("\n--"); at != std::string_view::npos; at = body.find("\n--", at + 3)) {
       ++pairs;
@@ -520,9 +574,6 @@ StatusOr<Value> ParseRequestParams(std::string_view query, std::string_view cont
   }
 
   KITH_ASSIGN_OR_RETURN(Pairs query_pairs, DecodeUrlEncoded(query));
-  std::unique_ptr<Node> request = Node::Container();
-  KITH_RETURN_IF_ERROR(AddToTree(query_pairs, *request, limits.max_nesting_depth));
-
   std::optional<Pairs> body_pairs;
   if (form_body) {
     KITH_ASSIGN_OR_RETURN(body_pairs, DecodeUrlEncoded(body));
@@ -530,6 +581,12 @@ StatusOr<Value> ParseRequestParams(std::string_view query, std::string_view cont
     if (!mt.params_ok) return MalformedMultipart("bad Content-Type parameters");
     KITH_ASSIGN_OR_RETURN(body_pairs, ParseMultipart(mt, body));
   }
+  if (std::optional<Value> plain = PlainObject({&query_pairs, body_pairs ? &*body_pairs : nullptr})) {
+    return *std::move(plain);
+  }
+
+  std::unique_ptr<Node> request = Node::Container();
+  KITH_RETURN_IF_ERROR(AddToTree(query_pairs, *request, limits.max_nesting_depth));
   if (body_pairs) {
     std::unique_ptr<Node> post = Node::Container();
     KITH_RETURN_IF_ERROR(AddToTree(*body_pairs, *post, limits.max_nesting_depth));

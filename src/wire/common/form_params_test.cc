@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "base/error_details.h"
 #include "base/strings.h"
@@ -242,6 +243,25 @@ TEST(ParseRequestParamsTest, ErrorsFromBodyOrQuery) {
       absl::StatusCode::kInvalidArgument);
   // A body that is not parsed is not validated.
   EXPECT_TRUE(ParseRequestParams("", "application/octet-stream", "a=%FF").ok());
+}
+
+TEST(ParseRequestParamsTest, PlainNamesAsTheTreeBuildsThem) {
+  // Plain names take a shorter way (no tree): the same objects as the tree
+  // makes of the same pairs, with repeats replaced in place, and past the
+  // shorter way's bound of pairs.
+  std::string many;
+  for (int i = 0; i < 20; ++i) many += "p" + std::to_string(i % 7) + "=" + std::to_string(i) + "&";
+  for (const std::string& query : std::vector<std::string>{"a=1&b=2&a=3", "z=1&a=2&m=3&a=4", "x=&y&=z&&w=%20",
+                                                           many, "a=1&b=2&c[d]=3", "a.b=1&a_b=2"}) {
+    StatusOr<std::vector<std::pair<std::string, std::string>>> pairs = DecodeUrlEncoded(query);
+    ASSERT_TRUE(pairs.ok()) << query;
+    Value tree = Value::object();
+    ASSERT_TRUE(MergePhpParams(*pairs, tree).ok()) << query;
+    EXPECT_EQ(Q(query), tree.dump()) << query;
+  }
+  auto v = ParseRequestParams("a=1&b=2&c=3", "application/x-www-form-urlencoded", "b=4&d=5&a=6");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->dump(), R"({"a":"6","b":"4","c":"3","d":"5"})");
 }
 
 TEST(ParseRequestParamsTest, EmptyRequestIsEmptyObject) {
