@@ -75,8 +75,10 @@ class KithService {
   // clear from another machine (require_secure_credentials).
   bool RefusesCredentials(const http::HttpRequest& request) const;
   // The 3.2 dialect (API v2) on extern/rest.php and civicrm/<entity>/<action>;
-  // v2_route.cc.
-  http::HttpResponse HandleV2(const http::HttpRequest& request, bool browser_path) const;
+  // v2_route.cc. `params`: the request's parameters when already parsed
+  // (HandleRest), else parsed here.
+  http::HttpResponse HandleV2(const http::HttpRequest& request, bool browser_path,
+                              const Value* params = nullptr) const;
   // /civicrm/ajax/api4[/<Entity>/<action>]: APIv4; v4_route.cc.
   http::HttpResponse HandleApi4(const http::HttpRequest& request) const;
   // extern/rest.php and /civicrm/ajax/rest: the 3.2 dialect or APIv3, by

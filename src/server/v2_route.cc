@@ -31,7 +31,8 @@ constexpr char kJsonType[] = "text/javascript; charset=UTF-8";
 constexpr char kXmlType[] = "text/xml; charset=UTF-8";
 }  // namespace
 
-HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path) const {
+HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path,
+                                   const Value* given_params) const {
   NoteProtocol("3.2");
   // json=1 may also come in a form body (3.2 read $_REQUEST).
   bool json = browser_path || RawParamsWantJson(request.query) ||
@@ -66,15 +67,21 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
     return error_answer(s, rest_layer);
   };
 
-  auto params = wire::ParseRequestParams(request.query, request.Header("content-type"), request.body,
-                                         options_.limits);
-  if (!params.ok()) return fail(params.status(), true);
-  std::string function_key = browser_path ? "fnName" : "q";
-  std::string function = params->contains(function_key) && (*params)[function_key].is_string()
-                             ? (*params)[function_key].get<std::string>()
+  StatusOr<Value> own_params;
+  if (given_params == nullptr) {
+    own_params = wire::ParseRequestParams(request.query, request.Header("content-type"), request.body,
+                                          options_.limits);
+    if (!own_params.ok()) return fail(own_params.status(), true);
+    given_params = &*own_params;
+  }
+  const Value& params = *given_params;
+  const char* function_key = browser_path ? "fnName" : "q";
+  auto function_given = params.find(function_key);
+  std::string function = function_given != params.end() && function_given->is_string()
+                             ? function_given->get<std::string>()
                              : "";
   std::string cookie = wire::CookieValue(request.Header("cookie"), "PHPSESSID");
-  auto parsed = wire::v2::ParseV2Request(*params, function, cookie);
+  auto parsed = wire::v2::ParseV2Request(params, function, cookie);
   if (!parsed.ok()) return fail(parsed.status(), true);
   wire::v2::V2Request& req = *parsed;
   json = browser_path || req.json;

@@ -74,7 +74,7 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
     return v.is_string() ? v.get<std::string>() : std::string();
   };
   if (ajax) {
-    if (!text("fnName").empty()) return HandleV2(request, true);
+    if (!text("fnName").empty()) return HandleV2(request, true, &*params);
     return HandleV3(request, *params, true, "");
   }
   if (!text("entity").empty()) return HandleV3(request, *params, false, "");
@@ -85,7 +85,7 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
   if (!q.empty() && !session_call && (text("version") == "3" || options_.q_means_v3)) {
     return HandleV3(request, *params, false, q);
   }
-  return HandleV2(request, false);
+  return HandleV2(request, false, &*params);
 }
 
 HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& params, bool ajax,
