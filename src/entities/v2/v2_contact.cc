@@ -1,6 +1,7 @@
 #include "entities/v2/v2_actions.h"
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <span>
 
@@ -57,10 +58,53 @@ struct ReturnedKey {
   const schema::CustomFieldInfo* custom;
 };
 
+// What a search selects and answers: the query's select list and the keys
+// that show its columns (distinct, in the order asked).
+struct ReturnPlan {
+  std::vector<std::string> select;
+  std::vector<ReturnedKey> returned;
+};
+
 struct V2Search {
   Query query;
-  std::vector<ReturnedKey> returned;  // distinct keys, in the order asked
+  std::shared_ptr<const ReturnPlan> plan;
 };
+
+ReturnPlan MakeReturnPlan(const schema::Catalog& catalog, std::vector<std::string> keys) {
+  ReturnPlan plan;
+  plan.select.push_back("id");
+  for (std::string& k : keys) {
+    if (k == "contact_id") continue;
+    // A contact field's path, or a custom field's through its group's join
+    // (custom_N); unknown keys are left out.
+    const char* path = ContactReturnPath(k);
+    const schema::CustomFieldInfo* custom = path == nullptr ? ContactCustomField(catalog, k) : nullptr;
+    if (custom != nullptr) path = custom->path.c_str();
+    if (path == nullptr || *path == '\0') continue;
+    plan.returned.push_back({std::move(k), plan.select.size(), custom});
+    plan.select.emplace_back(path);
+  }
+  return plan;
+}
+
+// The plan of a search that names no keys (3.2's default return, nearly
+// every call): the same for every call on one catalog, so worked out once
+// per catalog and thread.
+std::shared_ptr<const ReturnPlan> DefaultReturnPlan(ActionContext& ctx) {
+  struct Kept {
+    std::weak_ptr<const schema::Catalog> catalog;
+    std::shared_ptr<const ReturnPlan> plan;
+  };
+  thread_local Kept kept;
+  std::shared_ptr<const schema::Catalog> current = ctx.txn.catalog();
+  if (current.get() != &ctx.catalog) {
+    return std::make_shared<const ReturnPlan>(MakeReturnPlan(ctx.catalog, V2DefaultReturn()));
+  }
+  if (kept.plan == nullptr || kept.catalog.lock() != current) {
+    kept = {current, std::make_shared<const ReturnPlan>(MakeReturnPlan(ctx.catalog, V2DefaultReturn()))};
+  }
+  return kept.plan;
+}
 
 StatusOr<std::vector<store::OrderBy>> ParseSort(const std::string& sort) {
   std::vector<store::OrderBy> order;
@@ -110,20 +154,9 @@ StatusOr<V2Search> V2SearchQuery(ActionContext& ctx, bool for_count) {
   }
   if (for_count) return search;
   std::vector<std::string> keys = ReturnKeys(ctx.params);
-  if (keys.empty()) keys = V2DefaultReturn();
-  q.select.push_back("id");
-  for (std::string& k : keys) {
-    if (k == "contact_id") continue;
-    // A contact field's path, or a custom field's through its group's join
-    // (custom_N); unknown keys are left out.
-    const char* path = ContactReturnPath(k);
-    const schema::CustomFieldInfo* custom =
-        path == nullptr ? ContactCustomField(ctx.catalog, k) : nullptr;
-    if (custom != nullptr) path = custom->path.c_str();
-    if (path == nullptr || *path == '\0') continue;
-    search.returned.push_back({std::move(k), q.select.size(), custom});
-    q.select.emplace_back(path);
-  }
+  search.plan = keys.empty() ? DefaultReturnPlan(ctx)
+                             : std::make_shared<const ReturnPlan>(MakeReturnPlan(ctx.catalog, std::move(keys)));
+  q.select = search.plan->select;
   KITH_ASSIGN_OR_RETURN(q.limit, NonNegative(ctx.params, "rowCount", 25));
   KITH_ASSIGN_OR_RETURN(q.offset, NonNegative(ctx.params, "offset", 0));
   if (ctx.params.contains("sort")) {
@@ -139,15 +172,16 @@ class SearchCells final : public CellRows {
  public:
   SearchCells(const V2Search& search, AnswerRows& out) : search_(search), out_(out) {
     std::vector<std::string_view> keys = {"contact_id"};
-    for (const ReturnedKey& r : search.returned) keys.push_back(r.key);
+    for (const ReturnedKey& r : search.plan->returned) keys.push_back(r.key);
     out_.Keys(keys);
   }
 
   Status Row(std::span<const Cell> cells) override {
     out_.BeginRow();
     out_.Text(0, api::CellAsText(cells[0], scratch_));
-    for (size_t i = 0; i < search_.returned.size(); ++i) {
-      const ReturnedKey& r = search_.returned[i];
+    const std::vector<ReturnedKey>& returned = search_.plan->returned;
+    for (size_t i = 0; i < returned.size(); ++i) {
+      const ReturnedKey& r = returned[i];
       const Cell& c = cells[r.column];
       if (c.kind == Cell::Kind::kNull) continue;  // 3.2 leaves out NULL columns
       if (r.custom != nullptr) {
@@ -190,10 +224,10 @@ StatusOr<Value> V2Get(ActionContext& ctx) {
     // The returned keys are distinct and never contact_id: appended
     // without the ordered object's search for an existing key.
     auto& fields = out.get_ref<Value::object_t&>();
-    fields.reserve(search.returned.size() + 1);
+    fields.reserve(search.plan->returned.size() + 1);
     std::string id = api::ValueAsText(store::SelectedColumn(row, q, 0));
     fields.Container::emplace_back("contact_id", id);
-    for (const ReturnedKey& r : search.returned) {
+    for (const ReturnedKey& r : search.plan->returned) {
       const Value& v = store::SelectedColumn(row, q, r.column);
       if (v.is_null()) continue;  // 3.2 leaves out NULL columns
       fields.Container::emplace_back(
