@@ -95,7 +95,7 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
     wire::v4::V4Error e = wire::v4::ErrorEnvelope(parsed.status());
     return Json(e.http_status, e.body);
   }
-  const wire::v4::V4Request& req = *parsed;
+  wire::v4::V4Request& req = *parsed;
 
   // The credential, as authx checks it before anything else.
   StatusOr<auth::Caller> caller = auth::Caller::Anonymous();
@@ -201,8 +201,10 @@ HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
       bool paged = ReadsInIdPages(*spec, *dispatcher_.store().catalog(), call);
       StatusOr<std::unique_ptr<store::Transaction>> txn =
           auth_txn ? std::move(auth_txn) : dispatcher_.store().Begin(/*write=*/false);
-      StatusOr<V4GetAnswer> got = txn.ok() ? AnswerV4Get(dispatcher_, *spec, call, *caller,
-                                                         std::move(*txn), paged)
+      // The params go to the get: the answer needs no more than the call's index.
+      StatusOr<V4GetAnswer> got = txn.ok() ? AnswerV4Get(dispatcher_, *spec, call,
+                                                         std::move(req.calls[0].second.params),
+                                                         *caller, std::move(*txn), paged)
                                            : StatusOr<V4GetAnswer>(txn.status());
       if (got.ok() && got->rest) {
         HttpResponse streamed{200, "application/json", {}, std::move(got->first_piece)};

@@ -59,13 +59,13 @@ class PagedGet {
  public:
   // `paged`: read in pages of ids; otherwise in one read of the call as asked.
   PagedGet(const api::Dispatcher& dispatcher, const auth::Caller& caller,
-           const wire::v4::V4Call& call, std::unique_ptr<store::Transaction> txn,
+           const wire::v4::V4Call& call, Value params, std::unique_ptr<store::Transaction> txn,
            const api::RequestBudget& budget, int64_t limit, bool paged)
       : dispatcher_(dispatcher),
         caller_(caller),
         entity_(call.entity),
         action_(call.action),
-        params_(call.params),
+        params_(std::move(params)),
         txn_(std::move(txn)),
         budget_(budget),
         limit_(limit),
@@ -237,13 +237,15 @@ bool ReadsInIdPages(const api::ActionSpec& spec, const schema::Catalog& catalog,
 }
 
 StatusOr<V4GetAnswer> AnswerV4Get(const api::Dispatcher& dispatcher, const api::ActionSpec& spec,
-                                  const wire::v4::V4Call& call, const auth::Caller& caller,
+                                  const wire::v4::V4Call& call, Value params,
+                                  const auth::Caller& caller,
                                   std::unique_ptr<store::Transaction> txn, bool paged) {
   const api::RequestBudget* budget = api::RequestBudget::Current();
   api::RequestBudget own(RequestLimits(), nullptr);
-  auto get = std::make_unique<PagedGet>(dispatcher, caller, call, std::move(txn),
-                                        budget != nullptr ? *budget : own,
-                                        Count(call.params, "limit").value_or(0), paged);
+  const int64_t limit = Count(params, "limit").value_or(0);
+  const int64_t offset = Count(params, "offset").value_or(0);
+  auto get = std::make_unique<PagedGet>(dispatcher, caller, call, std::move(params), std::move(txn),
+                                        budget != nullptr ? *budget : own, limit, paged);
   V4GetAnswer answer;
   std::string rows;
   KITH_ASSIGN_OR_RETURN(Value result, get->Next(rows));
@@ -265,7 +267,7 @@ StatusOr<V4GetAnswer> AnswerV4Get(const api::Dispatcher& dispatcher, const api::
     answer.whole_json += wire::v4::StreamedEnvelopeTail(spec.entity, spec.action, get->fetched());
     return answer;
   }
-  KITH_RETURN_IF_ERROR(get->CheckRowsLeft(Count(call.params, "offset").value_or(0)));
+  KITH_RETURN_IF_ERROR(get->CheckRowsLeft(offset));
   answer.first_piece = wire::v4::kStreamedEnvelopeHead;
   answer.first_piece += rows;
   answer.rest = std::make_shared<V4GetBody>(std::move(get), spec.entity, spec.action);

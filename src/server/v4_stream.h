@@ -58,10 +58,12 @@ struct V4GetAnswer {
 // Runs the get `call` of `spec` (WritesRowsAsRead) in `txn` (a read
 // transaction, owned from here on) for `caller`, with the request's
 // RequestBudget active on this thread: in pages of ids when `paged`
-// (ReadsInIdPages), else in one read. Errors: the action's, or TooLarge
-// when the rows are over max_rows.
+// (ReadsInIdPages), else in one read. `params`: the call's params, taken
+// (call.params is not read). Errors: the action's, or TooLarge when the
+// rows are over max_rows.
 StatusOr<V4GetAnswer> AnswerV4Get(const api::Dispatcher& dispatcher, const api::ActionSpec& spec,
-                                  const wire::v4::V4Call& call, const auth::Caller& caller,
+                                  const wire::v4::V4Call& call, Value params,
+                                  const auth::Caller& caller,
                                   std::unique_ptr<store::Transaction> txn, bool paged);
 
 }  // namespace kith::server

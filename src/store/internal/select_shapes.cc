@@ -33,7 +33,14 @@ QueryShape ShapeOf(const Query& query, Dialect dialect) {
   } else {
     return shape;
   }
-  std::string key = query.entity;
+  // Sized once: a whole record's key is some fifty paths long.
+  size_t size = query.entity.size() + 8 * leaves.size() + 32;
+  for (const Condition* c : leaves) size += c->field.size();
+  for (const std::string& path : query.select) size += path.size() + 1;
+  for (const store::OrderBy& o : query.order_by) size += o.field.size() + 1;
+  std::string key;
+  key.reserve(size);
+  key += query.entity;
   for (const Condition* c : leaves) {
     if (c->kind != Condition::Kind::kLeaf || !c->value_path.empty() || c->subquery != nullptr ||
         !IsPlainPath(c->field) || c->value.is_null() || c->value.is_structured()) {

@@ -132,6 +132,10 @@ void AppendJsonString(std::string& out, std::string_view s) { AppendString(out, 
 
 std::string ToJsonPretty(const Value& v) { return Dump(v, 4); }
 
+namespace {
+constexpr size_t kFirstRowBytes = 4096;
+}  // namespace
+
 void JsonRows::Keys(const std::vector<std::string_view>& keys) {
   // A get answers the same keys call after call: their rendering is kept
   // for the last few key lists a thread has seen (compared by their text).
@@ -168,6 +172,8 @@ void JsonRows::Keys(const std::vector<std::string_view>& keys) {
 }
 
 void JsonRows::BeginRow() {
+  // A whole record's row fits without growing the text step by step.
+  if (out_.capacity() < kFirstRowBytes) out_.reserve(kFirstRowBytes);
   if (rows_++ > 0) out_ += ',';
   out_ += '{';
   first_member_ = true;

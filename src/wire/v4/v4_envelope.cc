@@ -127,11 +127,17 @@ std::string StreamedEnvelopeTail(const std::string& entity, const std::string& a
   // SuccessEnvelope's members after "values", written without building it
   // (every get by id ends with this).
   const std::string count = std::to_string(fetched);
-  std::string tail = "],\"entity\":";
-  AppendJson(tail, Value(entity));
+  std::string tail;
+  tail.reserve(96 + entity.size() + action.size() + 2 * count.size());
+  tail += "],\"entity\":";
+  AppendJsonString(tail, entity);
   tail += ",\"action\":";
-  AppendJson(tail, Value(action));
-  tail += ",\"debug\":null,\"version\":4,\"count\":" + count + ",\"countFetched\":" + count + "}";
+  AppendJsonString(tail, action);
+  tail += ",\"debug\":null,\"version\":4,\"count\":";
+  tail += count;
+  tail += ",\"countFetched\":";
+  tail += count;
+  tail += '}';
   return tail;
 }
 
