@@ -240,6 +240,15 @@ bool IsContactType(const std::string& type) {
 }
 
 namespace {
+// Column `key` of `record` as text without its surrounding blanks, a string
+// copied once.
+std::string TrimmedText(const Value& record, std::string_view key) {
+  const Value* v = FindColumn(record, key);
+  if (v == nullptr || v->is_null()) return std::string();
+  if (v->is_string()) return std::string(TrimAscii(v->get_ref<const std::string&>()));
+  return std::string(TrimAscii(api::ValueAsText(*v)));
+}
+
 // Whether column `key` of `record` is missing or blank, read in place (every
 // contact written asks three times for three names).
 bool BlankColumn(const Value& record, std::string_view key) {
@@ -275,8 +284,8 @@ std::pair<std::string, std::string> BuildContactNames(const Value& record,
     if (fallback.empty()) fallback = Text(record, "display_name");
     return {fallback, fallback};
   }
-  std::string first = std::string(TrimAscii(Text(record, "first_name")));
-  std::string last = std::string(TrimAscii(Text(record, "last_name")));
+  std::string first = TrimmedText(record, "first_name");
+  std::string last = TrimmedText(record, "last_name");
   std::string display;
   AppendToken(display, " ", prefix_label);
   AppendToken(display, " ", first);

@@ -64,7 +64,8 @@ StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity
     std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, none, key, /*for_write=*/true);
     if (ref && ref->top_level) {
       if (ref->field->readonly) continue;  // computed by kith, as CiviCRM ignores them
-      KITH_ASSIGN_OR_RETURN(parts.own[ref->field->name], WriteValue(ctx, *ref, given));
+      KITH_ASSIGN_OR_RETURN(Value stored, WriteValue(ctx, *ref, given));
+      SetColumn(parts.own, ref->field->name, std::move(stored));
       continue;
     }
     if (ref && ref->custom != nullptr) {
