@@ -24,6 +24,10 @@ RulesRegistry& GlobalRules() {
 StatusOr<Value> CoerceRecord(const schema::Entity& entity, const Value& input,
                              bool ignore_unknown) {
   Value out = Value::object();
+  // The input's keys are distinct: each appended without searching `out`
+  // for it, into room made once.
+  auto& items = out.get_ref<Value::object_t&>();
+  items.reserve(input.size());
   for (const auto& [name, raw] : input.items()) {
     const schema::Field* f = entity.FindField(name);
     if (f == nullptr) {
@@ -31,7 +35,8 @@ StatusOr<Value> CoerceRecord(const schema::Entity& entity, const Value& input,
       return InvalidArgument("Unknown field: " + name, {{"error_field", name}});
     }
     if (f->readonly || f->internal) continue;
-    KITH_ASSIGN_OR_RETURN(out[name], CoerceFieldValue(*f, raw));
+    KITH_ASSIGN_OR_RETURN(Value coerced, CoerceFieldValue(*f, raw));
+    items.Container::emplace_back(name, std::move(coerced));
   }
   return out;
 }
@@ -214,7 +219,15 @@ StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Va
   RowScratch scratch(*e);
   auto& fields = scratch.row().get_ref<Value::object_t&>();
   for (size_t i = 0; i < e->fields.size(); ++i) {
-    fields.begin()[i].second = given[i] != nullptr ? *given[i] : e->fields[i].default_value;
+    Value& cell = fields.begin()[i].second;
+    const Value& value = given[i] != nullptr ? *given[i] : e->fields[i].default_value;
+    // Most columns are null before and after (a contact has some fifty):
+    // left as they are rather than copied over.
+    if (value.is_null()) {
+      if (!cell.is_null()) cell = nullptr;
+      continue;
+    }
+    cell = value;
   }
   KITH_RETURN_IF_ERROR(RunRules(ctx, entity, scratch.row(), values, /*creating=*/true));
   KITH_RETURN_IF_ERROR(CheckLinks(ctx, *e, values));

@@ -44,6 +44,7 @@ struct Column {
   Kind kind = Kind::kField;
   std::string field;
   bool list = false;  // a multi-valued field: a JSON list cell is its values (as kith export writes them)
+  bool repeated = false;  // another column fills the same field
 };
 
 // A data row read from the file, kept while its batch may have to be replayed.
@@ -93,6 +94,11 @@ StatusOr<std::vector<Column>> PlanColumns(const std::vector<std::string>& header
     c.list = field != nullptr && field->serialized;
     c.field = std::move(target);
   }
+  for (Column& c : columns) {
+    for (const Column& other : columns) {
+      if (&other != &c && other.kind == Column::Kind::kField && other.field == c.field) c.repeated = true;
+    }
+  }
   for (const auto& [column, field] : renames) {
     if (mapped.count(column) == 0) {
       return InvalidArgument("--map names column '" + column + "', which the header row does not have");
@@ -134,12 +140,22 @@ class RowImporter {
 
   StatusOr<Outcome> Import(store::Transaction& txn, const std::vector<std::string>& cells) {
     Value values = Value::object();
+    auto& items = values.get_ref<Value::object_t&>();
+    items.reserve(columns_.size());
     std::vector<std::string> groups = options_.groups;
     std::vector<std::string> tags = options_.tags;
     for (size_t i = 0; i < columns_.size(); ++i) {
       if (cells[i].empty()) continue;
       const Column& c = columns_[i];
-      if (c.kind == Column::Kind::kField) values[c.field] = CellValue(c, cells[i]);
+      if (c.kind == Column::Kind::kField) {
+        // A field named by one column only is appended without searching
+        // the row for it; a later column of the same field replaces it.
+        if (c.repeated) {
+          values[c.field] = CellValue(c, cells[i]);
+        } else {
+          items.Container::emplace_back(c.field, CellValue(c, cells[i]));
+        }
+      }
       std::vector<std::string>* names = c.kind == Column::Kind::kGroups ? &groups
                                         : c.kind == Column::Kind::kTags ? &tags
                                                                         : nullptr;
@@ -167,11 +183,10 @@ class RowImporter {
     }
     values.erase("id");  // matched by it, or a new record
     if (outcome == Outcome::kCreated) {
-      call_.params["values"] = std::move(values);
       // The transaction's catalog as of this row (a row may change the schema).
       std::shared_ptr<const schema::Catalog> catalog = txn.catalog();
       api::ActionContext ctx{txn, system_, *rt_.dispatcher, *catalog, call_, call_.params};
-      KITH_ASSIGN_OR_RETURN(id, entities::v4::CreateWithoutAnswer(ctx, create_.entity));
+      KITH_ASSIGN_OR_RETURN(id, entities::v4::CreateWithoutAnswer(ctx, create_.entity, std::move(values)));
     }
     bool existed = outcome == Outcome::kUpdated;
     // By id: a group named once by its name and once by its title is one.
@@ -295,7 +310,7 @@ class RowImporter {
   const api::ActionSpec& create_;
   std::vector<Column> columns_;
   auth::Caller system_ = auth::Caller::System();
-  api::ApiCall call_;  // the create, its values replaced row by row
+  api::ApiCall call_;  // the create (its values handed over row by row)
   std::unordered_map<std::string, int64_t> group_ids_;
   std::unordered_map<std::string, int64_t> tag_ids_;
 };

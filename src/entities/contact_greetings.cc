@@ -1,5 +1,6 @@
 #include "entities/contact_greetings.h"
 
+#include <list>
 #include <unordered_map>
 #include <vector>
 
@@ -103,13 +104,18 @@ TemplatePiece TokenPiece(std::string token) {
   return p;
 }
 
-std::string TokenValue(const TemplatePiece& token, const RowView& row, const std::string& prefix,
-                       const std::string& suffix) {
+// A token's text: read in place from the row when it is a string (the names
+// of every contact written), else made in `owned` (a list: its strings stay
+// where they are as it grows).
+std::string_view TokenValue(const TemplatePiece& token, const RowView& row, const std::string& prefix,
+                            const std::string& suffix, std::list<std::string>& owned) {
   if (token.source == TemplatePiece::kPrefix) return prefix;
   if (token.source == TemplatePiece::kSuffix) return suffix;
   const Value* v = row.Find(token.column);
-  if (v == nullptr) return "";
-  return std::string(TrimAscii(api::ValueAsText(*v)));
+  if (v == nullptr) return std::string_view();
+  if (v->is_string()) return TrimAscii(v->get_ref<const std::string&>());
+  owned.push_back(api::ValueAsText(*v));
+  return TrimAscii(owned.back());
 }
 
 // `templ` split into pieces, once per thread and template: every contact
@@ -147,14 +153,18 @@ std::string FillGreetingIn(const std::string& templ, const RowView& record,
                            const std::string& prefix_label, const std::string& suffix_label) {
   const std::vector<TemplatePiece>& pieces = TemplatePieces(templ);
   // Each piece's text in the filled template (a separator's own text).
-  std::vector<std::string> texts;
+  std::list<std::string> owned;
+  std::vector<std::string_view> texts;
   texts.reserve(pieces.size());
   for (const TemplatePiece& p : pieces) {
-    texts.push_back(p.kind == TemplatePiece::kToken
-                        ? TokenValue(p, record, prefix_label, suffix_label)
-                        : p.text);
+    if (p.kind != TemplatePiece::kToken) {
+      texts.push_back(p.text);
+      continue;
+    }
+    texts.push_back(TokenValue(p, record, prefix_label, suffix_label, owned));
   }
   std::string out;
+  out.reserve(64);
   for (size_t i = 0; i < pieces.size(); ++i) {
     if (pieces[i].kind != TemplatePiece::kSeparator) {
       out += texts[i];
@@ -165,14 +175,16 @@ std::string FillGreetingIn(const std::string& templ, const RowView& record,
                  !texts[i + 1].empty();
     if (before && after && out.back() != ' ') out += texts[i];
   }
-  // Collapse the spaces left by empty tokens.
-  std::string collapsed;
-  collapsed.reserve(out.size());
+  // Collapse the spaces left by empty tokens, in place.
+  size_t kept = 0;
   for (char c : out) {
-    if (c == ' ' && (collapsed.empty() || collapsed.back() == ' ')) continue;
-    collapsed += c;
+    if (c == ' ' && (kept == 0 || out[kept - 1] == ' ')) continue;
+    out[kept++] = c;
   }
-  return std::string(TrimAscii(collapsed));
+  out.resize(kept);
+  std::string_view trimmed = TrimAscii(out);
+  if (trimmed.size() != out.size()) return std::string(trimmed);
+  return out;
 }
 
 // The default option of each greeting for contacts of type `filter` (the

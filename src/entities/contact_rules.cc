@@ -113,10 +113,13 @@ Status ContactAfterWrite(api::ActionContext& ctx, int64_t id, const Value& writt
   if (!creating) return Status();
   auto modified = written.find(std::string_view("modified_date"));
   if (modified != written.end() && !NamesNeedPrimaryEmail(written)) {
-    // Built key by key: an initializer list copies every value twice.
-    Value settled = Value::object();
-    settled["id"] = id;
-    settled["modified_date"] = *modified;
+    // [id, modified_date], built in place: an initializer list copies every
+    // value twice, and an object searches its keys.
+    Value settled = Value::array();
+    auto& pair = settled.get_ref<Value::array_t&>();
+    pair.reserve(2);
+    pair.emplace_back(id);
+    pair.emplace_back(*modified);
     store::Remember(ctx.txn, {"Contact", "OptionValue", "OptionGroup"}, kSettledKey,
                     std::move(settled));
   }
@@ -236,12 +239,31 @@ bool IsContactType(const std::string& type) {
   return type == "Individual" || type == "Household" || type == "Organization";
 }
 
+namespace {
+// Column `key` of `record` as text without its surrounding blanks, a string
+// copied once.
+std::string TrimmedText(const Value& record, std::string_view key) {
+  const Value* v = FindColumn(record, key);
+  if (v == nullptr || v->is_null()) return std::string();
+  if (v->is_string()) return std::string(TrimAscii(v->get_ref<const std::string&>()));
+  return std::string(TrimAscii(api::ValueAsText(*v)));
+}
+
+// Whether column `key` of `record` is missing or blank, read in place (every
+// contact written asks three times for three names).
+bool BlankColumn(const Value& record, std::string_view key) {
+  const Value* v = FindColumn(record, key);
+  if (v == nullptr || v->is_null()) return true;
+  if (v->is_string()) return TrimAscii(v->get_ref<const std::string&>()).empty();
+  return TrimAscii(api::ValueAsText(*v)).empty();
+}
+}  // namespace
+
 bool NamesNeedPrimaryEmail(const Value& record) {
-  std::string type = Text(record, "contact_type");
-  return type != "Household" && type != "Organization" &&
-         TrimAscii(Text(record, "first_name")).empty() &&
-         TrimAscii(Text(record, "middle_name")).empty() &&
-         TrimAscii(Text(record, "last_name")).empty();
+  const Value* type = FindColumn(record, "contact_type");
+  if (type != nullptr && (*type == "Household" || *type == "Organization")) return false;
+  return BlankColumn(record, "first_name") && BlankColumn(record, "middle_name") &&
+         BlankColumn(record, "last_name");
 }
 
 std::pair<std::string, std::string> BuildContactNames(const Value& record,
@@ -262,8 +284,8 @@ std::pair<std::string, std::string> BuildContactNames(const Value& record,
     if (fallback.empty()) fallback = Text(record, "display_name");
     return {fallback, fallback};
   }
-  std::string first = std::string(TrimAscii(Text(record, "first_name")));
-  std::string last = std::string(TrimAscii(Text(record, "last_name")));
+  std::string first = TrimmedText(record, "first_name");
+  std::string last = TrimmedText(record, "last_name");
   std::string display;
   AppendToken(display, " ", prefix_label);
   AppendToken(display, " ", first);
@@ -294,7 +316,7 @@ Status RefreshContactNames(api::ActionContext& ctx, int64_t id) {
   // of its own, would get the same names again: the refresh changes nothing
   // unless the clock has moved on to another modified_date.
   if (const Value* settled = store::Recall(ctx.txn, kSettledKey)) {
-    if ((*settled)["id"] == id && (*settled)["modified_date"] == NowText()) {
+    if ((*settled)[0] == id && (*settled)[1] == NowText()) {
       return Status();
     }
   }
@@ -319,13 +341,20 @@ StatusOr<int64_t> SaveLocationBlock(api::ActionContext& ctx, const std::string& 
     has_data = block.contains(key) && !api::ValueAsText(block[key]).empty();
   }
   if (!has_data) return int64_t{0};
-  Value input = block;
+  // The block without its id, with room for the two columns set below
+  // (growing an ordered object moves every key).
+  Value input = Value::object();
+  auto& items = input.get_ref<Value::object_t&>();
+  items.reserve(block.size() + 2);
+  for (const auto& [key, v] : block.items()) {
+    if (key != "id") items.Container::emplace_back(key, v);
+  }
   if (entity == "Address") KITH_RETURN_IF_ERROR(ResolvePlaceNames(ctx.txn, input));
+  const Value* given_type = FindColumn(block, "location_type_id");
   KITH_ASSIGN_OR_RETURN(int64_t location_type,
-                        ResolveLocationType(ctx.txn, block.value("location_type_id", Value())));
-  input["location_type_id"] = location_type;
-  input["contact_id"] = contact_id;
-  input.erase("id");
+                        ResolveLocationType(ctx.txn, given_type == nullptr ? Value() : *given_type));
+  SetColumn(input, "location_type_id", location_type);
+  SetColumn(input, "contact_id", contact_id);
   KITH_ASSIGN_OR_RETURN(Value values, api::CoerceRecord(*e, input, /*ignore_unknown=*/true));
   // The contact's blocks of this kind, matched on the location type here:
   // asked for both, SQLite may pick the location type's index, which holds

@@ -43,7 +43,11 @@ bool KnownWithoutLinks(Transaction& txn, std::string_view entity, std::string_vi
   }
   auto inserted = memo->inserted.find(f->fk_entity);
   if (inserted == memo->inserted.end() || !inserted->second.contains(id)) return false;
-  auto linked = memo->linked.find(e->name + "." + f->name);
+  // Made in a buffer kept per thread: "Email.contact_id" is too long for a
+  // string's own room, and every email, phone and address written asks.
+  thread_local std::string link_key;
+  link_key.assign(e->name).append(1, '.').append(f->name);
+  auto linked = memo->linked.find(link_key);
   return linked == memo->linked.end() || !linked->second.contains(id);
 }
 

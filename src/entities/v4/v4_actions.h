@@ -143,10 +143,11 @@ using V4HooksTable = std::map<std::string, V4Hooks>;
 // entities of `catalog`, and Entity.get.
 void RegisterV4Actions(api::ActionRegistry& registry, const schema::Catalog& catalog);
 
-// What Entity.create does with ctx.params (its `values`) for entity `name`
-// (canonical), every rule included, without building the answer: for bulk
-// loads that need only the new id (kith import). Errors as the action's.
-StatusOr<int64_t> CreateWithoutAnswer(api::ActionContext& ctx, const std::string& name);
+// What Entity.create does with `values` (its params' "values") for entity
+// `name` (canonical), every rule included, without building the answer: for
+// bulk loads that need only the new id (kith import), whose values are
+// handed over rather than copied out of ctx.params. Errors as the action's.
+StatusOr<int64_t> CreateWithoutAnswer(api::ActionContext& ctx, const std::string& name, Value values);
 
 // The entity hooks of this module.
 void AddContactHooks(V4HooksTable& table);

@@ -69,6 +69,17 @@ std::optional<FieldRef> ResolveField(const schema::Catalog& catalog, const schem
                                      bool for_write) {
   FieldRef ref;
   ref.key = key;
+  if (std::none_of(key.begin(), key.end(), [](char c) { return c == ':' || c == '.'; })) {
+    // A column of the entity itself, the usual key of every write: found
+    // without splitting it into a path.
+    const schema::Field* f = key.empty() ? nullptr : root.FindField(key);
+    if (f == nullptr || (f->internal && !(for_write && f->write_only))) return std::nullopt;
+    ref.field = f;
+    ref.owner = &root;
+    ref.path = key;
+    ref.top_level = true;
+    return ref;
+  }
   std::string base = key;
   if (size_t colon = key.find(':'); colon != std::string::npos) {
     ref.suffix = key.substr(colon + 1);

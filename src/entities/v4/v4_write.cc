@@ -64,7 +64,8 @@ StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity
     std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, none, key, /*for_write=*/true);
     if (ref && ref->top_level) {
       if (ref->field->readonly) continue;  // computed by kith, as CiviCRM ignores them
-      KITH_ASSIGN_OR_RETURN(parts.own[ref->field->name], WriteValue(ctx, *ref, given));
+      KITH_ASSIGN_OR_RETURN(Value stored, WriteValue(ctx, *ref, given));
+      SetColumn(parts.own, ref->field->name, std::move(stored));
       continue;
     }
     if (ref && ref->custom != nullptr) {
@@ -383,10 +384,8 @@ bool Truthy(const Value& v) {
   return !v.is_null();
 }
 
-// The values of a create call, checked as the action checks them.
-StatusOr<Value> CreateValues(const Value& params) {
-  KITH_RETURN_IF_ERROR(CheckParams(params, {"values"}));
-  Value values = params.value("values", Value::object());
+// A create's values, checked as the action checks them.
+StatusOr<Value> CheckedCreateValues(Value values) {
   if (values.is_array() && values.empty()) values = Value::object();
   // PHP's empty(): an id of 0, "" or "0" is no id.
   if (values.contains("id") && Truthy(values["id"])) {
@@ -395,6 +394,12 @@ StatusOr<Value> CreateValues(const Value& params) {
   }
   if (values.is_object()) values.erase("id");
   return values;
+}
+
+// The values of a create call, checked as the action checks them.
+StatusOr<Value> CreateValues(const Value& params) {
+  KITH_RETURN_IF_ERROR(CheckParams(params, {"values"}));
+  return CheckedCreateValues(params.value("values", Value::object()));
 }
 
 
@@ -586,12 +591,12 @@ StatusOr<Value> CreateAction(ActionContext& ctx, const std::string& name) {
   return Value{{"values", rows}};
 }
 
-StatusOr<int64_t> CreateWithoutAnswer(ActionContext& ctx, const std::string& name) {
+StatusOr<int64_t> CreateWithoutAnswer(ActionContext& ctx, const std::string& name, Value values) {
   const schema::Entity* entity = ctx.catalog.Find(name);
   if (entity == nullptr || !entity->api || !entity->derived.empty()) {
     return InvalidArgument("APIv4 has no create for " + name);
   }
-  KITH_ASSIGN_OR_RETURN(Value values, CreateValues(ctx.params));
+  KITH_ASSIGN_OR_RETURN(values, CheckedCreateValues(std::move(values)));
   KITH_ASSIGN_OR_RETURN(Created c, CreateRow(ctx, *entity, std::move(values), /*answered=*/false));
   return c.id;
 }

@@ -138,12 +138,16 @@ TEST_F(ChangeLogTest, SecretsAreNeverLogged) {
 // the values' text exactly as written, and drops what a savepoint undid.
 TEST_F(ChangeLogTest, ABulkWriteLogsEveryRowInOrder) {
   constexpr int kContacts = 150;  // past several of SQLite's multi-row INSERTs
+  const std::string kEscaped[] = {"eight ok then \"quoted\"", "abcdefgh\\ijklmnop", "abcdefghijklmnop\x01",
+                                  "sixteen bytes ok\ttab", "Ünïcode beyond eight", "abcdefgh\x7f"};
   std::vector<int64_t> contacts, emails;
   {
     auto txn = Write(3);
     ASSERT_TRUE(txn->PipelineInserts().ok());
     for (int i = 0; i < kContacts; ++i) {
       std::string name = i == 5 ? "Quote \"\\ Ünïcode\n" : "Bulk" + std::to_string(i);
+      // What must be escaped, past the first eight bytes and in the tail.
+      if (i >= 6 && i < 6 + static_cast<int>(std::size(kEscaped))) name = kEscaped[i - 6];
       contacts.push_back(txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", name},
                                                  {"do_not_email", i % 2 == 0}}).value());
       if (i == 70) {
@@ -176,6 +180,9 @@ TEST_F(ChangeLogTest, ABulkWriteLogsEveryRowInOrder) {
     EXPECT_LT(c["id"].get<int64_t>(), e["id"].get<int64_t>());
   }
   EXPECT_EQ(log[10]["changes"]["last_name"], Value::array({nullptr, "Quote \"\\ Ünïcode\n"}));
+  for (size_t k = 0; k < std::size(kEscaped); ++k) {
+    EXPECT_EQ(log[2 * (6 + k)]["changes"]["last_name"], Value::array({nullptr, kEscaped[k]})) << k;
+  }
 }
 
 TEST_F(ChangeLogTest, TurnedOffLogsNothing) {
