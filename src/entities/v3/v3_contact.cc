@@ -454,8 +454,8 @@ class ContactCells final : public CellRows {
     const MemoryLabel* label = nullptr;
   };
 
-  ContactCells(store::Transaction& txn, std::vector<Member> members, AnswerRows& out)
-      : txn_(txn), members_(std::move(members)), out_(out) {
+  ContactCells(store::Transaction& txn, const std::vector<Member>& members, AnswerRows& out)
+      : txn_(txn), members_(members), out_(out) {
     std::vector<std::string_view> keys;
     keys.reserve(members_.size());
     for (const Member& m : members_) keys.push_back(m.key);
@@ -492,7 +492,7 @@ class ContactCells final : public CellRows {
 
  private:
   store::Transaction& txn_;
-  const std::vector<Member> members_;
+  const std::vector<Member>& members_;
   AnswerRows& out_;
   std::string scratch_;
   std::string lower_;    // LabelOf's
@@ -560,11 +560,16 @@ std::optional<std::vector<ContactCells::Member>> CellMembers(
   return members;
 }
 
-StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Options& options) {
-  KITH_ASSIGN_OR_RETURN(ContactQuery cq, BuildQuery(ctx, params, options, false));
-  V3Rows out;
-  out.undefined = cq.undefined;
-  const ContactSelection& sel = cq.selection;
+// How a query's rows become the answer's: the columns where they are
+// among the selected ones, and the members ContactCells writes (when the
+// cells are all a row needs).
+struct RowPlan {
+  std::vector<Wanted> wanted;
+  std::vector<std::string> custom_keys;  // viewed by `members`
+  std::optional<std::vector<ContactCells::Member>> members;
+};
+
+void PlanRows(const schema::Catalog& catalog, const ContactQuery& cq, RowPlan& plan) {
   // The selected columns, resolved once for all rows: the stored rows hold
   // them in the query's select order (looked up by name if they do not).
   // BuildQuery selected them in Columns() order after "id", so each is
@@ -572,10 +577,9 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
   // 80 paths per call (a path selected twice reads the same value at
   // either place).
   const std::vector<std::string>& select = cq.query.select;
-  std::vector<Wanted> wanted;
   size_t next = 0;
   for (const Column& c : Columns()) {
-    if (!sel.keys.Has(c)) continue;
+    if (!cq.selection.keys.Has(c)) continue;
     const MemoryLabel* label = nullptr;
     for (const MemoryLabel& l : cq.labels) {
       if (l.column == &c) label = &l;
@@ -587,21 +591,130 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
       if (select[i] == path) at = i;
     }
     if (at && label == nullptr) next = *at + 1;
-    wanted.push_back({&c, at, label});
+    plan.wanted.push_back({&c, at, label});
   }
-  if (options.rows_out != nullptr && select.front() == "id") {
-    std::vector<std::string> custom_keys;
-    if (auto members = CellMembers(ctx.catalog, cq, wanted, custom_keys)) {
-      ContactCells written(ctx.txn, std::move(*members), *options.rows_out);
-      KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(cq.query, written));
-      if (api::RequestBudget* budget = api::RequestBudget::Current()) {
-        KITH_RETURN_IF_ERROR(budget->AddRowCount(written.rows()));
-      }
-      out.written = true;
-      out.written_rows = written.rows();
-      out.first_key = written.first_key();
-      return out;
+  if (select.front() == "id") plan.members = CellMembers(catalog, cq, plan.wanted, plan.custom_keys);
+}
+
+// The query and row plan of a get by id alone, the commonest call (a
+// client reading one contact): kept per thread and reused with the next
+// id, so that they are built once per catalog, kept options and paging,
+// not per request.
+struct ByIdGet {
+  std::shared_ptr<const schema::Catalog> catalog;
+  std::shared_ptr<const api::OptionTable> options;
+  Value::value_t id_type = Value::value_t::null;
+  int64_t limit = 0;
+  int64_t offset = 0;
+  std::string sort;
+  ContactQuery cq;
+  Condition* id_leaf = nullptr;  // in cq.query.where: the one leaf comparing the id
+  RowPlan plan;
+  bool in_use = false;
+};
+
+// The id of a get whose only criterion is `id`, a number or digits (with
+// parameters that change neither query nor rows); nullptr otherwise.
+const Value* IdAlone(const Value& params) {
+  static const std::set<std::string, std::less<>> kInert = {
+      "version", "json", "key", "api_key", "entity", "action", "q", "sequential",
+      "prettyprint", "check_permissions", "debug", "_", "callback"};
+  const Value* id = nullptr;
+  for (const auto& [key, value] : params.items()) {
+    if (key == "id") {
+      id = &value;
+    } else if (kInert.find(key) == kInert.end()) {
+      return nullptr;
     }
+  }
+  if (id == nullptr || id->is_number_integer()) return id;
+  if (!id->is_string()) return nullptr;
+  const std::string& text = id->get_ref<const std::string&>();
+  bool digits = !text.empty() && text.size() < 19 && text[0] != '0' &&
+                std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  return digits ? id : nullptr;
+}
+
+// The leaf of `c` that compares the id with `id`, when there is exactly one.
+Condition* IdLeaf(Condition& c, const Value& id, int& found) {
+  if (c.kind == Condition::Kind::kLeaf) {
+    bool match = c.field == "id" && c.op == Op::kEq && c.value_path.empty() && !c.subquery &&
+                 c.value == id && c.value.type() == id.type();
+    found += match;
+    return match ? &c : nullptr;
+  }
+  Condition* leaf = nullptr;
+  for (Condition& child : c.children) {
+    if (Condition* l = IdLeaf(child, id, found)) leaf = l;
+  }
+  return leaf;
+}
+
+StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Options& options) {
+  thread_local ByIdGet by_id;
+  ContactQuery built;
+  RowPlan built_plan;
+  const ContactQuery* query = &built;
+  const RowPlan* plan = &built_plan;
+  const Value* id = by_id.in_use ? nullptr : IdAlone(params);
+  struct Release {
+    ByIdGet* held = nullptr;
+    ~Release() {
+      if (held != nullptr) held->in_use = false;
+    }
+  } release;
+  if (id != nullptr) {
+    std::shared_ptr<const schema::Catalog> catalog = ctx.txn.catalog();
+    KITH_ASSIGN_OR_RETURN(std::shared_ptr<const api::OptionTable> kept, api::OptionTableFor(ctx.txn));
+    if (by_id.id_leaf == nullptr || by_id.catalog != catalog || &*catalog != &ctx.catalog ||
+        by_id.options != kept || by_id.id_type != id->type() || by_id.limit != options.limit ||
+        by_id.offset != options.offset || by_id.sort != options.sort) {
+      by_id.id_leaf = nullptr;
+      by_id.plan = RowPlan();
+      KITH_ASSIGN_OR_RETURN(by_id.cq, BuildQuery(ctx, params, options, false));
+      int found = 0;
+      Condition* leaf = IdLeaf(by_id.cq.query.where, *id, found);
+      if (found == 1 && by_id.cq.options == kept && &*catalog == &ctx.catalog) {
+        PlanRows(ctx.catalog, by_id.cq, by_id.plan);
+        by_id.id_leaf = leaf;
+        by_id.catalog = std::move(catalog);
+        by_id.options = std::move(kept);
+        by_id.id_type = id->type();
+        by_id.limit = options.limit;
+        by_id.offset = options.offset;
+        by_id.sort = options.sort;
+      }
+    } else {
+      by_id.id_leaf->value = *id;
+    }
+    if (by_id.id_leaf != nullptr) {
+      query = &by_id.cq;
+      plan = &by_id.plan;
+      by_id.in_use = true;
+      release.held = &by_id;
+    } else {
+      built = std::move(by_id.cq);
+      PlanRows(ctx.catalog, built, built_plan);
+    }
+  } else {
+    KITH_ASSIGN_OR_RETURN(built, BuildQuery(ctx, params, options, false));
+    PlanRows(ctx.catalog, built, built_plan);
+  }
+  const ContactQuery& cq = *query;
+  V3Rows out;
+  out.undefined = cq.undefined;
+  const ContactSelection& sel = cq.selection;
+  const std::vector<Wanted>& wanted = plan->wanted;
+  if (options.rows_out != nullptr && plan->members) {
+    ContactCells written(ctx.txn, *plan->members, *options.rows_out);
+    KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(cq.query, written));
+    if (api::RequestBudget* budget = api::RequestBudget::Current()) {
+      KITH_RETURN_IF_ERROR(budget->AddRowCount(written.rows()));
+    }
+    out.written = true;
+    out.written_rows = written.rows();
+    out.first_key = written.first_key();
+    return out;
   }
   KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(cq.query));
   std::string lower, fetched;  // LabelOf's
