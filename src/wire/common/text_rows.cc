@@ -75,6 +75,8 @@ void TextRows::BeginRow() {
   }
   if (options_.keyed_by_id) {
     row_.clear();
+    // A whole record's row fits without growing step by step.
+    if (row_.capacity() < 2048) row_.reserve(2048);
     return;
   }
   if (rows_ > 0) out_ += options_.separator;
