@@ -1,7 +1,8 @@
 // Two kith servers on one PostgreSQL database (run only as integration_pg_shared,
 // with KITH_TEST_PG_URL): any server answers any request. A session opened on
 // one is served by the other, a key replaced through one is refused by the
-// other, a role changed through one is served by both at once, a custom
+// other, a role changed through one is served by both at once, an option label
+// changed through one is answered by the other, a custom
 // field created on one is served by the other, and writers
 // racing through both keep the invariants (one membership row per group and
 // contact, counts that add up).
@@ -61,6 +62,22 @@ test('a key replaced through one server is refused by the other at once', async 
   const fresh = out.trim().split('\n').pop();
   assert.equal((await v4(b, '/Contact/get', { select: ['id'], limit: 1 }, old)).status, 401);
   assert.equal((await v4(b, '/Contact/get', { select: ['id'], limit: 1 }, fresh)).status, 200);
+});
+
+test('an option label changed through one server is answered by the other at once', async () => {
+  const v3 = async (server, entity, action, params) => {
+    const r = await server.call({ entity, action, json: JSON.stringify(params), key: server.siteKey, api_key: server.users.admin.apiKey },
+      { method: /^get/.test(action) ? 'GET' : 'POST', path: '/civicrm/ajax/rest' });
+    const body = r.json();
+    assert.equal(body.is_error, 0, r.text);
+    return body;
+  };
+  const option = await v3(a, 'OptionValue', 'create', { option_group_id: 'individual_suffix', label: 'Shared I', value: '96', name: 'shared_i' });
+  const contact = await v3(a, 'Contact', 'create', { contact_type: 'Individual', last_name: 'Labelled', suffix_id: '96' });
+  const suffixOn = async (server) => (await v3(server, 'Contact', 'get', { id: contact.id })).values[contact.id].individual_suffix;
+  assert.equal(await suffixOn(b), 'Shared I');
+  await v3(a, 'OptionValue', 'create', { id: option.id, label: 'Shared II' });
+  assert.equal(await suffixOn(b), 'Shared II');
 });
 
 test('a role changed through one server is served by both at once', async () => {

@@ -336,6 +336,21 @@ describe('envelopes', () => {
     }
   });
 
+  test('a label changed or added is answered by the next get, JSON and XML', async () => {
+    // Option labels are kept in memory between requests: a change must show at once.
+    const label = uniq('Rev');
+    const option = ok(await v3('OptionValue', 'create', { option_group_id: 'individual_prefix', label, value: '97', name: label }));
+    const { id } = await newContact({ prefix_id: '97' });
+    const prefixOf = async () => (await v3('Contact', 'get', { id })).values[id].individual_prefix;
+    assert.equal(await prefixOf(), label);
+    ok(await v3('OptionValue', 'create', { id: option.id, label: `${label} II` }));
+    assert.equal(await prefixOf(), `${label} II`);
+    const xml = await kith.call({ entity: 'Contact', action: 'get', id, ...creds() }, { method: 'GET', path: AJAX_PATH });
+    assert.match(xml.text, new RegExp(`<individual_prefix>${label} II</individual_prefix>`));
+    ok(await v3('OptionValue', 'delete', { id: option.id }));
+    assert.equal(await prefixOf(), '');
+  });
+
   test('getsingle, getcount, getvalue', async () => {
     const a = await newContact();
     const single = await v3('Contact', 'getsingle', { id: a.id, return: 'last_name' });

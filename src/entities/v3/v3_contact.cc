@@ -13,6 +13,7 @@
 
 #include "api/custom_data.h"
 #include "api/field_values.h"
+#include "api/option_table.h"
 #include "api/records.h"
 #include "api/request_budget.h"
 #include "base/error_details.h"
@@ -230,11 +231,70 @@ bool MentionsTrash(const Value& params) {
          params.contains("showAll");
 }
 
+// A label column answered from the options kept in memory (OptionTable)
+// rather than by joining the option tables: the label of the option whose
+// key is the text of the option field `source` (selected too).
+struct MemoryLabel {
+  const Column* column;
+  std::string source;
+  const schema::Field* field;
+  const api::OptionTable::Keyed* options;
+};
+
 struct ContactQuery {
   Query query;
   ContactSelection selection;
   std::vector<std::string> undefined;
+  std::vector<MemoryLabel> labels;
+  std::shared_ptr<const api::OptionTable> options;  // holds `labels`' options
 };
+
+// `c`'s MemoryLabel when its path is a label that `options` can answer (the
+// join the store would make: an option group of a plain field, no fixed
+// list, no linked entity); nullopt otherwise.
+std::optional<MemoryLabel> MemoryLabelOf(const schema::Catalog& catalog, const Column& c,
+                                         const api::OptionTable& options) {
+  std::string_view path = c.path;
+  constexpr std::string_view kLabel = ":label";
+  if (path.size() <= kLabel.size() || path.substr(path.size() - kLabel.size()) != kLabel) {
+    return std::nullopt;
+  }
+  std::string source(path.substr(0, path.size() - kLabel.size()));
+  const schema::Entity* contact = catalog.Find("Contact");
+  const schema::Field* f = contact == nullptr ? nullptr : contact->FindField(source);
+  if (f == nullptr || f->option_group.empty() || !f->choices.empty() || !f->fk_entity.empty()) {
+    return std::nullopt;
+  }
+  const api::OptionTable::Keyed* keyed = options.Find(f->option_group, f->option_key);
+  if (keyed == nullptr) return std::nullopt;
+  return MemoryLabel{&c, std::move(source), f, keyed};
+}
+
+// The label of the option whose key is `text`: a pointer into the kept
+// options, or to `fetched` (read from the store when `text` is not for
+// the kept options to compare); nullptr for none (or a NULL label), as the
+// store's join answers NULL.
+StatusOr<const std::string*> LabelOf(store::Transaction& txn, const MemoryLabel& label,
+                                     std::string_view text, std::string& scratch,
+                                     std::string& fetched) {
+  bool ascii = std::all_of(text.begin(), text.end(),
+                           [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+  if (ascii) {
+    const api::OptionTable::Option* o = label.options->Find(text, scratch);
+    return o != nullptr && o->label ? &*o->label : nullptr;
+  }
+  Query q;
+  q.entity = "OptionValue";
+  q.select = {"label"};
+  q.where = Condition::And({Condition::Leaf("option_group_id.name", Op::kEq, label.field->option_group),
+                            Condition::Leaf(label.field->option_key, Op::kEq, std::string(text))});
+  q.order_by = {{"id", false}};
+  q.limit = 1;
+  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
+  if (rows.empty() || rows[0]["label"].is_null()) return nullptr;
+  fetched = api::ValueAsText(rows[0]["label"]);
+  return &fetched;
+}
 
 StatusOr<ContactQuery> BuildQuery(ActionContext& ctx, const Value& params, const V3Options& options,
                                   bool for_count) {
@@ -310,9 +370,27 @@ StatusOr<ContactQuery> BuildQuery(ActionContext& ctx, const Value& params, const
 
   Query& q = out.query;
   q.select = {"id"};
+  bool options_read = false;
   for (const Column& c : Columns()) {
     if (sel.keys.Has(c) && c.path[0] != '\0' && std::string_view(c.path) != "id") {
+      if (std::string_view(c.path).ends_with(":label")) {
+        if (!options_read) {
+          KITH_ASSIGN_OR_RETURN(out.options, api::OptionTableFor(ctx.txn));
+          options_read = true;
+        }
+        if (out.options != nullptr) {
+          if (std::optional<MemoryLabel> label = MemoryLabelOf(ctx.catalog, c, *out.options)) {
+            out.labels.push_back(std::move(*label));
+            continue;
+          }
+        }
+      }
       q.select.push_back(c.path);
+    }
+  }
+  for (const MemoryLabel& label : out.labels) {
+    if (std::find(q.select.begin(), q.select.end(), label.source) == q.select.end()) {
+      q.select.push_back(label.source);
     }
   }
   for (const schema::CustomFieldInfo* cf : sel.custom) {
@@ -354,19 +432,30 @@ StatusOr<std::string> GroupsOf(ActionContext& ctx, const Value& contact_id) {
   return Join(ids, ",");
 }
 
+// A column of the answer's rows: where its value is among the selected
+// columns (the option field's, for a label looked up in memory).
+struct Wanted {
+  const Column* column;
+  std::optional<size_t> at;
+  const MemoryLabel* label = nullptr;
+};
+
 // The rows of a contact get written to an AnswerRows as they are read: the
 // members ContactRows builds for each row, in its order, as text.
 class ContactCells final : public CellRows {
  public:
   // One member of a row: the text of a cell, a custom field's text of a
-  // cell, or "" (a column kith does not keep).
+  // cell, the label of the option a cell names, or "" (a column kith does
+  // not keep).
   struct Member {
     std::string_view key;  // a Column's, or a custom field's (CustomKey)
     std::optional<size_t> cell;
     const schema::CustomFieldInfo* custom = nullptr;
+    const MemoryLabel* label = nullptr;
   };
 
-  ContactCells(std::vector<Member> members, AnswerRows& out) : members_(std::move(members)), out_(out) {
+  ContactCells(store::Transaction& txn, const std::vector<Member>& members, AnswerRows& out)
+      : txn_(txn), members_(members), out_(out) {
     std::vector<std::string_view> keys;
     keys.reserve(members_.size());
     for (const Member& m : members_) keys.push_back(m.key);
@@ -381,6 +470,14 @@ class ContactCells final : public CellRows {
         out_.Text(i, "");
       } else if (m.custom != nullptr) {
         out_.Text(i, api::CustomValueText(*m.custom, cells[*m.cell].ToValue()));
+      } else if (m.label != nullptr) {
+        const Cell& key = cells[*m.cell];
+        const std::string* label = nullptr;
+        if (key.kind != Cell::Kind::kNull) {
+          std::string_view text = api::CellAsText(key, scratch_);
+          KITH_ASSIGN_OR_RETURN(label, LabelOf(txn_, *m.label, text, lower_, fetched_));
+        }
+        out_.Text(i, label != nullptr ? std::string_view(*label) : std::string_view(""));
       } else {
         out_.Text(i, api::CellAsText(cells[*m.cell], scratch_));
       }
@@ -394,9 +491,12 @@ class ContactCells final : public CellRows {
   const std::string& first_key() const { return first_key_; }
 
  private:
-  const std::vector<Member> members_;
+  store::Transaction& txn_;
+  const std::vector<Member>& members_;
   AnswerRows& out_;
   std::string scratch_;
+  std::string lower_;    // LabelOf's
+  std::string fetched_;  // LabelOf's
   std::string first_key_;
   int64_t rows_ = 0;
 };
@@ -408,7 +508,7 @@ class ContactCells final : public CellRows {
 // while they are in use.)
 std::optional<std::vector<ContactCells::Member>> CellMembers(
     const schema::Catalog& catalog, const ContactQuery& cq,
-    const std::vector<std::pair<const Column*, std::optional<size_t>>>& wanted,
+    const std::vector<Wanted>& wanted,
     std::vector<std::string>& custom_keys) {
   const std::vector<std::string>& select = cq.query.select;
   auto cell_of = [&](const std::string& path) -> std::optional<size_t> {
@@ -420,7 +520,7 @@ std::optional<std::vector<ContactCells::Member>> CellMembers(
   members.reserve(wanted.size() + 2 * cq.selection.custom.size() + 1);
   custom_keys.clear();
   custom_keys.reserve(2 * cq.selection.custom.size());
-  for (const auto& [c, at] : wanted) {
+  for (const auto& [c, at, label] : wanted) {
     std::string_view key = c->key;
     if (key == "groups" || key == "tags") return std::nullopt;
     if (c->path[0] == '\0') {
@@ -428,7 +528,7 @@ std::optional<std::vector<ContactCells::Member>> CellMembers(
     } else if (!at) {
       return std::nullopt;
     } else {
-      members.push_back({c->key, at, nullptr});
+      members.push_back({c->key, at, nullptr, label});
     }
   }
   int64_t last_group = 0;
@@ -460,11 +560,16 @@ std::optional<std::vector<ContactCells::Member>> CellMembers(
   return members;
 }
 
-StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Options& options) {
-  KITH_ASSIGN_OR_RETURN(ContactQuery cq, BuildQuery(ctx, params, options, false));
-  V3Rows out;
-  out.undefined = cq.undefined;
-  const ContactSelection& sel = cq.selection;
+// How a query's rows become the answer's: the columns where they are
+// among the selected ones, and the members ContactCells writes (when the
+// cells are all a row needs).
+struct RowPlan {
+  std::vector<Wanted> wanted;
+  std::vector<std::string> custom_keys;  // viewed by `members`
+  std::optional<std::vector<ContactCells::Member>> members;
+};
+
+void PlanRows(const schema::Catalog& catalog, const ContactQuery& cq, RowPlan& plan) {
   // The selected columns, resolved once for all rows: the stored rows hold
   // them in the query's select order (looked up by name if they do not).
   // BuildQuery selected them in Columns() order after "id", so each is
@@ -472,40 +577,154 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
   // 80 paths per call (a path selected twice reads the same value at
   // either place).
   const std::vector<std::string>& select = cq.query.select;
-  std::vector<std::pair<const Column*, std::optional<size_t>>> wanted;
   size_t next = 0;
   for (const Column& c : Columns()) {
-    if (!sel.keys.Has(c)) continue;
+    if (!cq.selection.keys.Has(c)) continue;
+    const MemoryLabel* label = nullptr;
+    for (const MemoryLabel& l : cq.labels) {
+      if (l.column == &c) label = &l;
+    }
+    const std::string_view path = label != nullptr ? std::string_view(label->source) : c.path;
     std::optional<size_t> at;
     for (size_t n = 0; n < select.size() && !at; ++n) {
       size_t i = (next + n) % select.size();
-      if (select[i] == c.path) at = i;
+      if (select[i] == path) at = i;
     }
-    if (at) next = *at + 1;
-    wanted.emplace_back(&c, at);
+    if (at && label == nullptr) next = *at + 1;
+    plan.wanted.push_back({&c, at, label});
   }
-  if (options.rows_out != nullptr && select.front() == "id") {
-    std::vector<std::string> custom_keys;
-    if (auto members = CellMembers(ctx.catalog, cq, wanted, custom_keys)) {
-      ContactCells written(std::move(*members), *options.rows_out);
-      KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(cq.query, written));
-      if (api::RequestBudget* budget = api::RequestBudget::Current()) {
-        KITH_RETURN_IF_ERROR(budget->AddRowCount(written.rows()));
-      }
-      out.written = true;
-      out.written_rows = written.rows();
-      out.first_key = written.first_key();
-      return out;
+  if (select.front() == "id") plan.members = CellMembers(catalog, cq, plan.wanted, plan.custom_keys);
+}
+
+// The query and row plan of a get by id alone, the commonest call (a
+// client reading one contact): kept per thread and reused with the next
+// id, so that they are built once per catalog, kept options and paging,
+// not per request.
+struct ByIdGet {
+  std::shared_ptr<const schema::Catalog> catalog;
+  std::shared_ptr<const api::OptionTable> options;
+  Value::value_t id_type = Value::value_t::null;
+  int64_t limit = 0;
+  int64_t offset = 0;
+  std::string sort;
+  ContactQuery cq;
+  Condition* id_leaf = nullptr;  // in cq.query.where: the one leaf comparing the id
+  RowPlan plan;
+  bool in_use = false;
+};
+
+// The id of a get whose only criterion is `id`, a number or digits (with
+// parameters that change neither query nor rows); nullptr otherwise.
+const Value* IdAlone(const Value& params) {
+  static const std::set<std::string, std::less<>> kInert = {
+      "version", "json", "key", "api_key", "entity", "action", "q", "sequential",
+      "prettyprint", "check_permissions", "debug", "_", "callback"};
+  const Value* id = nullptr;
+  for (const auto& [key, value] : params.items()) {
+    if (key == "id") {
+      id = &value;
+    } else if (kInert.find(key) == kInert.end()) {
+      return nullptr;
     }
+  }
+  if (id == nullptr || id->is_number_integer()) return id;
+  if (!id->is_string()) return nullptr;
+  const std::string& text = id->get_ref<const std::string&>();
+  bool digits = !text.empty() && text.size() < 19 && text[0] != '0' &&
+                std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  return digits ? id : nullptr;
+}
+
+// The leaf of `c` that compares the id with `id`, when there is exactly one.
+Condition* IdLeaf(Condition& c, const Value& id, int& found) {
+  if (c.kind == Condition::Kind::kLeaf) {
+    bool match = c.field == "id" && c.op == Op::kEq && c.value_path.empty() && !c.subquery &&
+                 c.value == id && c.value.type() == id.type();
+    found += match;
+    return match ? &c : nullptr;
+  }
+  Condition* leaf = nullptr;
+  for (Condition& child : c.children) {
+    if (Condition* l = IdLeaf(child, id, found)) leaf = l;
+  }
+  return leaf;
+}
+
+StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Options& options) {
+  thread_local ByIdGet by_id;
+  ContactQuery built;
+  RowPlan built_plan;
+  const ContactQuery* query = &built;
+  const RowPlan* plan = &built_plan;
+  const Value* id = by_id.in_use ? nullptr : IdAlone(params);
+  struct Release {
+    ByIdGet* held = nullptr;
+    ~Release() {
+      if (held != nullptr) held->in_use = false;
+    }
+  } release;
+  if (id != nullptr) {
+    std::shared_ptr<const schema::Catalog> catalog = ctx.txn.catalog();
+    KITH_ASSIGN_OR_RETURN(std::shared_ptr<const api::OptionTable> kept, api::OptionTableFor(ctx.txn));
+    if (by_id.id_leaf == nullptr || by_id.catalog != catalog || &*catalog != &ctx.catalog ||
+        by_id.options != kept || by_id.id_type != id->type() || by_id.limit != options.limit ||
+        by_id.offset != options.offset || by_id.sort != options.sort) {
+      by_id.id_leaf = nullptr;
+      by_id.plan = RowPlan();
+      KITH_ASSIGN_OR_RETURN(by_id.cq, BuildQuery(ctx, params, options, false));
+      int found = 0;
+      Condition* leaf = IdLeaf(by_id.cq.query.where, *id, found);
+      if (found == 1 && by_id.cq.options == kept && &*catalog == &ctx.catalog) {
+        PlanRows(ctx.catalog, by_id.cq, by_id.plan);
+        by_id.id_leaf = leaf;
+        by_id.catalog = std::move(catalog);
+        by_id.options = std::move(kept);
+        by_id.id_type = id->type();
+        by_id.limit = options.limit;
+        by_id.offset = options.offset;
+        by_id.sort = options.sort;
+      }
+    } else {
+      by_id.id_leaf->value = *id;
+    }
+    if (by_id.id_leaf != nullptr) {
+      query = &by_id.cq;
+      plan = &by_id.plan;
+      by_id.in_use = true;
+      release.held = &by_id;
+    } else {
+      built = std::move(by_id.cq);
+      PlanRows(ctx.catalog, built, built_plan);
+    }
+  } else {
+    KITH_ASSIGN_OR_RETURN(built, BuildQuery(ctx, params, options, false));
+    PlanRows(ctx.catalog, built, built_plan);
+  }
+  const ContactQuery& cq = *query;
+  V3Rows out;
+  out.undefined = cq.undefined;
+  const ContactSelection& sel = cq.selection;
+  const std::vector<Wanted>& wanted = plan->wanted;
+  if (options.rows_out != nullptr && plan->members) {
+    ContactCells written(ctx.txn, *plan->members, *options.rows_out);
+    KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(cq.query, written));
+    if (api::RequestBudget* budget = api::RequestBudget::Current()) {
+      KITH_RETURN_IF_ERROR(budget->AddRowCount(written.rows()));
+    }
+    out.written = true;
+    out.written_rows = written.rows();
+    out.first_key = written.first_key();
+    return out;
   }
   KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(cq.query));
+  std::string lower, fetched;  // LabelOf's
   for (const Value& row : rows) {
     std::string id = api::ValueAsText(row["id"]);
     Value r = Value::object();
     // Columns() has distinct keys: appended without a search per key.
     auto& fields = r.get_ref<Value::object_t&>();
     fields.reserve(wanted.size() + sel.custom.size() + 1);
-    for (const auto& [c, at] : wanted) {
+    for (const auto& [c, at, label] : wanted) {
       std::string_view key = c->key;
       if (key == "groups") {
         KITH_ASSIGN_OR_RETURN(std::string groups, GroupsOf(ctx, row["id"]));
@@ -516,6 +735,13 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
         fields.Container::emplace_back(c->key, Join(tags, ","));
       } else if (c->path[0] == '\0') {
         fields.Container::emplace_back(c->key, "");
+      } else if (label != nullptr) {
+        const Value& key_value = at ? store::SelectedColumn(row, cq.query, *at) : row[label->source];
+        const std::string* text = nullptr;
+        if (!key_value.is_null()) {
+          KITH_ASSIGN_OR_RETURN(text, LabelOf(ctx.txn, *label, api::ValueAsText(key_value), lower, fetched));
+        }
+        fields.Container::emplace_back(c->key, text != nullptr ? Value(*text) : Value(""));
       } else {
         fields.Container::emplace_back(
             c->key, V3Text(at ? store::SelectedColumn(row, cq.query, *at) : row[c->path]));

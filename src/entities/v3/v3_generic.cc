@@ -180,12 +180,19 @@ Value V3Success(Value values, bool sequential) {
 }
 
 Value V3SuccessWritten(int64_t rows, const std::string& first_key, bool sequential) {
-  Value env{{"is_error", 0}, {"version", 3}, {"count", rows}};
+  // Members appended in order (distinct keys): no initializer-list
+  // guessing of pairs, no search per key.
+  Value env = Value::object();
+  auto& members = env.get_ref<Value::object_t&>();
+  members.reserve(5);
+  members.Container::emplace_back("is_error", 0);
+  members.Container::emplace_back("version", 3);
+  members.Container::emplace_back("count", rows);
   if (rows == 1) {
     auto n = ParseInt64(first_key);
-    env["id"] = n ? Value(*n) : Value(first_key);
+    members.Container::emplace_back("id", n ? Value(*n) : Value(first_key));
   }
-  env["values"] = rows == 0 || sequential ? Value::array() : Value::object();
+  members.Container::emplace_back("values", rows == 0 || sequential ? Value::array() : Value::object());
   return env;
 }
 

@@ -5,10 +5,24 @@
 
 namespace kith::store::internal {
 
+int ChangeCounterOf(std::string_view entity) {
+  for (const CountedEntity& c : kCountedEntities) {
+    if (entity != c.entity) continue;
+    for (size_t i = 0; i < kChangeCounterCount; ++i) {
+      if (std::string_view(kChangeCounters[i]) == c.counter) return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
 const std::string& ReadVersionsSql() {
-  static const std::string sql =
-      std::string("SELECT version, (SELECT count FROM kith_change_count WHERE entity = '") +
-      kCountedEntity + "') FROM kith_catalog_version";
+  static const std::string sql = [] {
+    std::string s = "SELECT version";
+    for (const char* counter : kChangeCounters) {
+      s += std::string(", (SELECT count FROM kith_change_count WHERE entity = '") + counter + "')";
+    }
+    return s + " FROM kith_catalog_version";
+  }();
   return sql;
 }
 

@@ -4,7 +4,9 @@
 // backend's dialect and run by the backend.
 #pragma once
 
+#include <iterator>
 #include <optional>
+#include <span>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -16,15 +18,49 @@
 
 namespace kith::store::internal {
 
-// The entity whose changes are counted (Transaction::ChangeCount): triggers
-// on its table count them up in kith_change_count, so changes made by any
+// The entities whose changes are counted (Transaction::ChangeCount), each
+// under a counter of kith_change_count (the option groups and values share
+// one): triggers on their tables count them up, so changes made by any
 // process are counted.
-inline constexpr const char* kCountedEntity = "User";
+struct CountedEntity {
+  const char* entity;
+  const char* counter;
+};
+inline constexpr CountedEntity kCountedEntities[] = {
+    {"User", "User"}, {"OptionGroup", "Options"}, {"OptionValue", "Options"}};
+inline constexpr const char* kChangeCounters[] = {"User", "Options"};
+inline constexpr size_t kChangeCounterCount = std::size(kChangeCounters);
+
+// The index in kChangeCounters of the counter of `entity`'s changes, or -1.
+int ChangeCounterOf(std::string_view entity);
 
 // The statement that starts each transaction's snapshot on both backends:
-// the catalog version (custom data schema changes) and kCountedEntity's
-// change count, in one row.
+// the catalog version (custom data schema changes) and the change counters
+// in kChangeCounters' order, in one row.
 const std::string& ReadVersionsSql();
+
+// The change counts a transaction began with (ChangeCount), each forgotten
+// once the transaction may have written to its entities.
+class ChangeCounts {
+ public:
+  // `counts` in kChangeCounters' order.
+  void Set(std::span<const std::optional<int64_t>> counts) {
+    for (size_t i = 0; i < kChangeCounterCount && i < counts.size(); ++i) counts_[i] = counts[i];
+  }
+  std::optional<int64_t> Of(std::string_view entity) const {
+    int i = ChangeCounterOf(entity);
+    return i < 0 ? std::nullopt : counts_[i];
+  }
+  void Wrote(std::string_view entity) {
+    if (int i = ChangeCounterOf(entity); i >= 0) counts_[i].reset();
+  }
+  void WroteAny() {
+    for (auto& c : counts_) c.reset();
+  }
+
+ private:
+  std::optional<int64_t> counts_[kChangeCounterCount];
+};
 
 // One ChangeLog row, its columns as stored (id aside).
 struct ChangeRecord {

@@ -30,7 +30,8 @@ using internal::Dialect;
 
 constexpr Dialect kDialect = Dialect::kPostgres;
 
-using internal::kCountedEntity;
+using internal::kChangeCounters;
+using internal::kCountedEntities;
 
 // The advisory lock a migrating server holds, so that servers starting
 // together on an empty database migrate it once ("kith" in ASCII).
@@ -119,7 +120,7 @@ class PgTransaction final : public internal::SqlTransaction {
   Status ReloadCatalog() override;
 
   std::optional<int64_t> ChangeCount(std::string_view entity) const override {
-    return entity == kCountedEntity ? counted_changes_ : std::nullopt;
+    return change_counts_.Of(entity);
   }
   PgConnection& connection() { return *conn_; }
 
@@ -150,7 +151,7 @@ class PgTransaction final : public internal::SqlTransaction {
   bool bulk_;  // PipelineInserts(): no savepoint per statement
   bool done_ = false;
   int savepoints_ = 0;  // open marks, named kith_sp_<depth> (never from input)
-  std::optional<int64_t> counted_changes_;
+  internal::ChangeCounts change_counts_;
   // Tables this transaction inserted rows with explicit ids into (reference
   // data keeps CiviCRM's): their sequences are moved past them before the
   // next insert that takes one, and at commit.
@@ -361,7 +362,8 @@ PgTransaction::~PgTransaction() {
 Status PgTransaction::BeginNow() {
   if (conn_ == nullptr) return absl::UnavailableError("database unavailable");
   static const std::string kNone;
-  std::optional<int64_t> versions[2];  // the catalog's, kCountedEntity's changes
+  // The catalog's, then the change counters'.
+  std::optional<int64_t> versions[1 + internal::kChangeCounterCount];
   for (int attempt = 0;; ++attempt) {
     Status s = kind_ == Kind::kMigrate
                    ? conn_->Begin(BeginSql(kind_), kNone, {})
@@ -376,7 +378,7 @@ Status PgTransaction::BeginNow() {
   }
   begun_ = true;
   if (kind_ == Kind::kMigrate) return Status();
-  counted_changes_ = versions[1];
+  change_counts_.Set(std::span(versions).subspan(1));
   // The catalog must describe the snapshot: when the database's version is
   // not the one catalog_ reflects, it is read in the snapshot.
   if (const int64_t version = versions[0].value_or(0); version != catalog_version_) {
@@ -409,7 +411,7 @@ StatusOr<int64_t> PgTransaction::Insert(std::string_view entity, const Value& ro
   } else if (explicit_ids_.count(e->table) > 0) {
     KITH_RETURN_IF_ERROR(SettleSequences());
   }
-  if (e->name == kCountedEntity) counted_changes_.reset();
+  change_counts_.Wrote(e->name);
   int64_t id = 0;
   if (batches_ != nullptr) {
     Value without_id;
@@ -445,7 +447,7 @@ Status PgTransaction::Update(std::string_view entity, int64_t id, const Value& c
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
   KITH_ASSIGN_OR_RETURN(Value old, OldValues(*e, id, changes));
-  if (e->name == kCountedEntity) counted_changes_.reset();
+  change_counts_.Wrote(e->name);
   memo_.Updated(*e, changes);
   int64_t affected = 0;
   KITH_RETURN_IF_ERROR(conn_->RunAtomically(st.sql, st.binds, nullptr, &affected));
@@ -459,7 +461,7 @@ Status PgTransaction::Delete(std::string_view entity, int64_t id) {
   KITH_ASSIGN_OR_RETURN(std::vector<internal::ChangeRecord> logged, DeleteChanges(*e, id));
   // A delete may cascade to other tables: forget everything.
   memo_.Clear();
-  counted_changes_.reset();
+  change_counts_.WroteAny();
   int64_t affected = 0;
   KITH_RETURN_IF_ERROR(conn_->Run("DELETE FROM " + e->table + " WHERE id = $1", {id}, nullptr,
                                   nullptr, nullptr, &affected));
@@ -596,9 +598,11 @@ Status PgStoreImpl::Migrate() {
                   "INSERT INTO kith_catalog_version (version) SELECT 0 WHERE NOT EXISTS "
                   "(SELECT 1 FROM kith_catalog_version);"
                   "CREATE TABLE IF NOT EXISTS kith_change_count "
-                  "(entity TEXT PRIMARY KEY, count BIGINT NOT NULL);"
-                  "INSERT INTO kith_change_count (entity, count) VALUES ('") +
-      kCountedEntity + "', 0) ON CONFLICT DO NOTHING"));
+                  "(entity TEXT PRIMARY KEY, count BIGINT NOT NULL);")));
+  for (const char* counter : kChangeCounters) {
+    KITH_RETURN_IF_ERROR(conn.Exec(std::string("INSERT INTO kith_change_count (entity, count) VALUES ('") +
+                                   counter + "', 0) ON CONFLICT DO NOTHING"));
+  }
   struct Sql final : internal::MigrationSql {
     explicit Sql(PgConnection& c) : conn(c) {}
     Status Exec(const std::string& sql) override { return conn.Exec(sql); }
@@ -608,17 +612,19 @@ Status PgStoreImpl::Migrate() {
     PgConnection& conn;
   } sql(conn);
   KITH_RETURN_IF_ERROR(internal::ApplyMigrations(*txn, sql, *base_, kDialect));
-  // Every change to the counted entity's rows counts up its change count,
-  // whichever server makes it.
-  const schema::Entity* counted = base_->Find(kCountedEntity);
-  if (counted == nullptr) return Internal("no schema for the counted entity");
+  // Every change to a counted entity's rows counts up its counter, whichever
+  // server makes it.
   KITH_RETURN_IF_ERROR(conn.Exec(
-      std::string("CREATE OR REPLACE FUNCTION kith_count_change() RETURNS trigger "
-                  "LANGUAGE plpgsql AS $$ BEGIN UPDATE kith_change_count SET count = count + 1 "
-                  "WHERE entity = TG_ARGV[0]; RETURN NULL; END $$;"
-                  "CREATE OR REPLACE TRIGGER ") +
-      counted->table + "_counted AFTER INSERT OR UPDATE OR DELETE ON " + counted->table +
-      " FOR EACH ROW EXECUTE FUNCTION kith_count_change('" + kCountedEntity + "')"));
+      "CREATE OR REPLACE FUNCTION kith_count_change() RETURNS trigger "
+      "LANGUAGE plpgsql AS $$ BEGIN UPDATE kith_change_count SET count = count + 1 "
+      "WHERE entity = TG_ARGV[0]; RETURN NULL; END $$;"));
+  for (const internal::CountedEntity& c : kCountedEntities) {
+    const schema::Entity* counted = base_->Find(c.entity);
+    if (counted == nullptr) return Internal("no schema for a counted entity");
+    KITH_RETURN_IF_ERROR(conn.Exec(
+        "CREATE OR REPLACE TRIGGER " + counted->table + "_counted AFTER INSERT OR UPDATE OR DELETE ON " +
+        counted->table + " FOR EACH ROW EXECUTE FUNCTION kith_count_change('" + c.counter + "')"));
+  }
   // No planner statistics for the change log's `changes` (each change's
   // JSON text, never a useful condition): ANALYZE sorted a sample of them
   // comparing citext values, four fifths of the table's ANALYZE, whether

@@ -36,7 +36,8 @@ constexpr Dialect kDialect = Dialect::kSqlite;
 // A counter of custom data schema changes, one row (see Begin()).
 constexpr const char* kReadCatalogVersion = "SELECT version FROM kith_catalog_version";
 
-using internal::kCountedEntity;
+using internal::kChangeCounters;
+using internal::kCountedEntities;
 using internal::ReadVersionsSql;
 
 class SqliteStoreImpl;
@@ -78,9 +79,9 @@ class SqliteTransaction final : public internal::SqlTransaction {
 
   SqliteConnection& connection() { return *conn_; }
   std::optional<int64_t> ChangeCount(std::string_view entity) const override {
-    return entity == kCountedEntity ? counted_changes_ : std::nullopt;
+    return change_counts_.Of(entity);
   }
-  void SetChangeCount(std::optional<int64_t> count) { counted_changes_ = count; }
+  void SetChangeCounts(std::span<const std::optional<int64_t>> counts) { change_counts_.Set(counts); }
   // Replaces the catalog the transaction began with by one read from the
   // database (another process changed the schema); nothing to publish.
   void AdoptCatalog(std::shared_ptr<const schema::Catalog> catalog) { catalog_ = std::move(catalog); }
@@ -134,9 +135,9 @@ class SqliteTransaction final : public internal::SqlTransaction {
   bool done_ = false;
   int64_t growth_rows_inserted_ = 0;  // of kGrowthEntity (planner_statistics.h)
   int savepoints_ = 0;  // open marks, named kith_sp_<depth> (never from input)
-  // kCountedEntity's change count at the start; nullopt once this
-  // transaction may have written to it (its own changes are not counted yet).
-  std::optional<int64_t> counted_changes_;
+  // The change counts at the start; each forgotten once this transaction
+  // may have written to its entities (its own changes are not counted yet).
+  internal::ChangeCounts change_counts_;
   std::unordered_map<std::string, int64_t> next_ids_;  // entity -> id (pipelined inserts)
   std::string insert_label_;
   int64_t insert_waits_ = 0;  // Settle() calls while pipelined (InsertWaits)
@@ -194,7 +195,8 @@ class SqliteStoreImpl final : public Store {
     std::shared_ptr<const schema::Catalog> catalog;
     int64_t known_version = 0;
     StatusOr<int64_t> version;
-    std::optional<int64_t> versions[2];  // the catalog's, kCountedEntity's changes
+    // The catalog's, then the change counters'.
+    std::optional<int64_t> versions[1 + internal::kChangeCounterCount];
     Status s;
     {
       std::unique_lock<std::mutex> lock(catalog_mutex_, std::defer_lock);
@@ -214,7 +216,7 @@ class SqliteStoreImpl final : public Store {
     auto txn = std::unique_ptr<SqliteTransaction>(new SqliteTransaction(
         this, std::move(conn), write, std::move(write_lock), std::move(catalog)));
     txn->set_began(began);
-    txn->SetChangeCount(versions[1]);
+    txn->SetChangeCounts(std::span(versions).subspan(1));
     if (check_version && *version != known_version) {
       KITH_ASSIGN_OR_RETURN(std::shared_ptr<const schema::Catalog> fresh,
                             LoadCustomCatalog(*txn, *base_));
@@ -362,7 +364,7 @@ StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value
     }
   }
   if (e->name == kGrowthEntity) ++growth_rows_inserted_;
-  if (e->name == kCountedEntity) counted_changes_.reset();
+  change_counts_.Wrote(e->name);
   memo_.Inserted(*e, id, row, &plan->fields);
   KITH_RETURN_IF_ERROR(LogInsert(*e, id, row, plan));
   return id;
@@ -373,7 +375,7 @@ Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Valu
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
   KITH_RETURN_IF_ERROR(Settle());
   KITH_ASSIGN_OR_RETURN(Value old, OldValues(*e, id, changes));
-  if (e->name == kCountedEntity) counted_changes_.reset();
+  change_counts_.Wrote(e->name);
   memo_.Updated(*e, changes);
   KITH_RETURN_IF_ERROR(conn_->Run(st.sql, st.binds, nullptr, nullptr, nullptr));
   if (conn_->Changes() == 0) {
@@ -389,7 +391,7 @@ Status SqliteTransaction::Delete(std::string_view entity, int64_t id) {
   // A delete may cascade to other tables (rows deleted, links set to null):
   // forget everything.
   memo_.Clear();
-  counted_changes_.reset();
+  change_counts_.WroteAny();
   KITH_RETURN_IF_ERROR(
       conn_->Run("DELETE FROM " + e->table + " WHERE id = ?", {id}, nullptr, nullptr, nullptr));
   if (conn_->Changes() == 0) {
@@ -680,10 +682,13 @@ Status SqliteStoreImpl::Migrate() {
     }
     if (s.ok()) {
       s = conn->Exec(
-          std::string("CREATE TABLE IF NOT EXISTS kith_change_count "
-                      "(entity TEXT PRIMARY KEY, count INTEGER NOT NULL);"
-                      "INSERT OR IGNORE INTO kith_change_count (entity, count) VALUES ('") +
-          kCountedEntity + "', 0)");
+          "CREATE TABLE IF NOT EXISTS kith_change_count (entity TEXT PRIMARY KEY, count INTEGER NOT NULL)");
+    }
+    for (const char* counter : kChangeCounters) {
+      if (s.ok()) {
+        s = conn->Exec(std::string("INSERT OR IGNORE INTO kith_change_count (entity, count) VALUES ('") +
+                       counter + "', 0)");
+      }
     }
     if (s.ok()) s = conn->Exec("COMMIT");
     if (!s.ok()) {
@@ -704,16 +709,18 @@ Status SqliteStoreImpl::Migrate() {
     SqliteConnection& conn;
   } sql(conn);
   KITH_RETURN_IF_ERROR(internal::ApplyMigrations(txn, sql, *base_, kDialect));
-  // Every change to the counted entity's rows counts up its change count,
-  // whichever connection makes it (the table exists now).
-  const schema::Entity* counted = base_->Find(kCountedEntity);
-  if (counted == nullptr) return Internal("no schema for the counted entity");
-  for (std::string event : {"insert", "update", "delete"}) {
-    KITH_RETURN_IF_ERROR(conn.Exec(
-        "CREATE TRIGGER IF NOT EXISTS " + counted->table + "_counted_" + event +
-        " AFTER " + event + " ON " + counted->table +
-        " BEGIN UPDATE kith_change_count SET count = count + 1 WHERE entity = '" + kCountedEntity +
-        "'; END"));
+  // Every change to a counted entity's rows counts up its counter, whichever
+  // connection makes it (the tables exist now).
+  for (const internal::CountedEntity& c : kCountedEntities) {
+    const schema::Entity* counted = base_->Find(c.entity);
+    if (counted == nullptr) return Internal("no schema for a counted entity");
+    for (std::string event : {"insert", "update", "delete"}) {
+      KITH_RETURN_IF_ERROR(conn.Exec(
+          "CREATE TRIGGER IF NOT EXISTS " + counted->table + "_counted_" + event + " AFTER " +
+          event + " ON " + counted->table +
+          " BEGIN UPDATE kith_change_count SET count = count + 1 WHERE entity = '" + c.counter +
+          "'; END"));
+    }
   }
   // The custom groups and fields of this database join the built-in schema.
   KITH_RETURN_IF_ERROR(txn.ReloadCatalog());

@@ -384,6 +384,34 @@ TEST_F(SqliteStoreTest, ChangesToUsersAreCountedForEveryWriter) {
   EXPECT_EQ(count(), *start + 3);
 }
 
+// Option groups and values share one count, so that option labels kept in
+// memory (api/option_table.h) can tell they are still current.
+TEST_F(SqliteStoreTest, ChangesToOptionsAreCountedForEveryWriter) {
+  auto count = [&]() { return store_->Begin(false).value()->ChangeCount("OptionValue"); };
+  std::optional<int64_t> start = count();
+  ASSERT_TRUE(start.has_value());
+  EXPECT_EQ(store_->Begin(false).value()->ChangeCount("OptionGroup"), start);
+  const std::optional<int64_t> users = store_->Begin(false).value()->ChangeCount("User");
+
+  auto txn = store_->Begin(true).value();
+  auto group = txn->Insert("OptionGroup", {{"name", "counted_group"}});
+  ASSERT_TRUE(group.ok()) << group.status();
+  EXPECT_EQ(txn->ChangeCount("OptionValue"), std::nullopt);
+  EXPECT_EQ(txn->ChangeCount("User"), users);
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_EQ(count(), *start + 1);
+
+  // Another store on the same file: another process.
+  auto other = OpenStore(options_).value();
+  auto write = other->Begin(true).value();
+  auto value = write->Insert("OptionValue", {{"option_group_id", *group}, {"value", "1"}, {"label", "One"}});
+  ASSERT_TRUE(value.ok()) << value.status();
+  ASSERT_TRUE(write->Update("OptionValue", *value, {{"label", "Uno"}}).ok());
+  ASSERT_TRUE(write->Commit().ok());
+  EXPECT_EQ(count(), *start + 3);
+  EXPECT_EQ(store_->Begin(false).value()->ChangeCount("User"), users);
+}
+
 TEST_F(SqliteStoreTest, ReopeningAppliesNoMigrationTwice) {
   store_.reset();
   auto again = OpenStore(options_);

@@ -1,5 +1,7 @@
 #include "wire/common/text_rows.h"
 
+#include <algorithm>
+
 #include "base/strings.h"
 #include "wire/common/json_writer.h"
 #include "wire/common/xml_writer.h"
@@ -13,6 +15,33 @@ std::string_view TrimSeparators(std::string_view s) {
   while (!s.empty() && s.front() == kSeparator) s.remove_prefix(1);
   while (!s.empty() && s.back() == kSeparator) s.remove_suffix(1);
   return s;
+}
+
+// `"key":` for each of `keys`, as Open writes a JSON member's start. A get
+// writes the same keys call after call: the last list a thread rendered is
+// kept (compared by its text).
+std::shared_ptr<const std::vector<std::string>> JsonMemberStarts(
+    const std::vector<std::string_view>& keys) {
+  struct Last {
+    std::vector<std::string> keys;
+    std::shared_ptr<const std::vector<std::string>> starts;
+  };
+  thread_local Last last;
+  if (last.starts != nullptr &&
+      std::equal(last.keys.begin(), last.keys.end(), keys.begin(), keys.end())) {
+    return last.starts;
+  }
+  auto starts = std::make_shared<std::vector<std::string>>();
+  starts->reserve(keys.size());
+  for (std::string_view key : keys) {
+    std::string start;
+    AppendJsonString(start, key);
+    start += ':';
+    starts->push_back(std::move(start));
+  }
+  last.keys.assign(keys.begin(), keys.end());
+  last.starts = starts;
+  return starts;
 }
 
 }  // namespace
@@ -29,6 +58,7 @@ void TextRows::Keys(const std::vector<std::string_view>& keys) {
   used_ = true;
   keys_ = keys;
   xml_names_.clear();
+  if (options_.format == Format::kJson) member_starts_ = JsonMemberStarts(keys);
   id_key_ = keys.size();
   for (size_t i = 0; i < keys.size(); ++i) {
     if (options_.format == Format::kXml) xml_names_.push_back(IsXmlName(keys[i]));
@@ -45,6 +75,8 @@ void TextRows::BeginRow() {
   }
   if (options_.keyed_by_id) {
     row_.clear();
+    // A whole record's row fits without growing step by step.
+    if (row_.capacity() < 2048) row_.reserve(2048);
     return;
   }
   if (rows_ > 0) out_ += options_.separator;
@@ -55,8 +87,7 @@ void TextRows::Open(size_t key) {
   std::string& out = Target();
   if (options_.format == Format::kJson) {
     if (!first_member_) out += ',';
-    AppendJsonString(out, keys_[key]);
-    out += ':';
+    out += (*member_starts_)[key];
   } else if (xml_names_[key]) {
     out += "    <";
     out += keys_[key];

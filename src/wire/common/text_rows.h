@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,8 @@ class TextRows final : public AnswerRows {
   std::string row_;
   std::vector<std::string_view> keys_;
   std::vector<bool> xml_names_;  // XML: whether a key is an element's name
+  // JSON: each key's member start, `"key":`.
+  std::shared_ptr<const std::vector<std::string>> member_starts_;
   size_t id_key_ = 0;
   std::string row_id_;
   std::string first_id_;

@@ -196,19 +196,34 @@ TextRows::Options RowsOptions(bool json, bool sequential) {
 
 Status RowsFrame(const Value& body, bool json, std::string& head, std::string& tail) {
   static constexpr std::string_view kXmlTail = "</ResultSet>\n";
-  Value envelope = body;
   if (json) {
-    const bool list = body.value("values", Value()).is_array();
-    const std::string marker = "\x02kith-rows\x02";
-    envelope["values"] = marker;
-    std::string text = RenderV3Json(envelope);
-    std::string rendered = ToJson(Value(marker));
-    size_t at = text.find(rendered);
-    if (at == std::string::npos) return Internal("no place for the rows in an APIv3 answer");
-    head = text.substr(0, at) + (list ? "[" : "{");
-    tail = (list ? "]" : "}") + text.substr(at + rendered.size());
+    // The envelope's members as RenderV3Json writes them, the rows' list
+    // or object opened where `values` is.
+    if (!body.is_object() || !body.contains("values")) {
+      return Internal("no place for the rows in an APIv3 answer");
+    }
+    std::string* out = &head;
+    head = "{";
+    tail.clear();
+    bool first = true;
+    for (const auto& [key, member] : body.items()) {
+      if (!first) *out += ',';
+      first = false;
+      AppendJsonString(*out, key);
+      *out += ':';
+      if (key == "values") {
+        const bool list = member.is_array();
+        *out += list ? '[' : '{';
+        out = &tail;
+        *out += list ? ']' : '}';
+      } else {
+        AppendJson(*out, member, SeparatedList);
+      }
+    }
+    tail += '}';
     return Status();
   }
+  Value envelope = body;
   envelope["values"] = Value::object();
   head = RenderV3Xml(envelope);
   if (!head.ends_with(kXmlTail)) return Internal("no place for the rows in an APIv3 answer");

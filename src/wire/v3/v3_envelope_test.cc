@@ -61,6 +61,24 @@ TEST(V3JsonTest, KeepsOrderAndSplitsMultiValues) {
   EXPECT_EQ(RenderV3Json(Value{{"values", Value::array()}}), R"({"values":[]})");
 }
 
+// Rows written apart go where the whole answer has them: the frame around
+// them is the rest of the answer byte for byte, members after `values` too.
+TEST(V3JsonTest, RowsFrameIsTheAnswerAroundItsRows) {
+  Value whole = GetEnvelope();
+  whole["undefined_fields"] = Value::array({"x\x01y"});
+  Value framed = whole;
+  framed["values"] = Value::object();
+  std::string head, tail;
+  ASSERT_TRUE(RowsFrame(framed, /*json=*/true, head, tail).ok());
+  EXPECT_EQ(head + R"("4":{"contact_id":"4","display_name":"Grace Hopper","id":"4"})" + tail,
+            RenderV3Json(whole));
+
+  Value list = Value{{"is_error", 0}, {"version", 3}, {"count", 1}, {"values", Value::array()}};
+  ASSERT_TRUE(RowsFrame(list, /*json=*/true, head, tail).ok());
+  EXPECT_EQ(head + "{}" + tail, R"({"is_error":0,"version":3,"count":1,"values":[{}]})");
+  EXPECT_FALSE(RowsFrame(Value{{"is_error", 0}}, /*json=*/true, head, tail).ok());
+}
+
 TEST(V3XmlTest, OneResultPerValueWithCiviCrmsOpeningText) {
   std::string xml = RenderV3Xml(GetEnvelope());
   EXPECT_EQ(xml, std::string(kOpen) +
