@@ -264,6 +264,7 @@ NGINX
 floor_row() {
   local bin="$BUILD_DIR/bench/api_floor" port="" pid r
   [ -x "$bin" ] || return 0
+  : >"$work/floor.out"   # exists before the poll below reads it (the child opens it later)
   "$bin" --db "$work/floor.db" >"$work/floor.out" 2>>"$work/kith.log" &
   pid=$!
   pids+=("$pid")
