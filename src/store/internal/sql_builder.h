@@ -115,7 +115,7 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog,
 // store checks such a link on every insert and update, on both backends
 // (SqlTransaction::CheckReferenceLinks); on PostgreSQL the table gets no
 // foreign key for it (its trigger, an SPI query with an executor started
-// and ended per row, was an eighth of a bulk load's server time), and a
+// and ended per row, was about a tenth of a bulk load's server time), and a
 // delete of the row linked to clears the links itself, as ON DELETE SET
 // NULL would. SQLite keeps its foreign key (an index probe a row).
 const schema::Entity* ReferenceTarget(const schema::Catalog& catalog, const schema::Field& f);
