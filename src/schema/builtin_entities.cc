@@ -197,7 +197,8 @@ Entity LocationType() {
       .Str("description", "Description")
       .Bool("is_reserved", "Location Type is Reserved")
       .Bool("is_active", "Location Type is Active", true)
-      .Bool("is_default", "Default Location Type");
+      .Bool("is_default", "Default Location Type")
+      .ReferenceData();
   return b.Build();
 }
 

@@ -107,6 +107,7 @@ class EntityBuilder {
   EntityBuilder& MadeFrom(std::vector<std::string> fields) { last().made_from = std::move(fields); return *this; }
   EntityBuilder& Derived(std::string derivation) { entity_.derived = std::move(derivation); return *this; }
   EntityBuilder& SoftDelete() { entity_.soft_delete = true; return *this; }
+  EntityBuilder& ReferenceData() { entity_.reference_data = true; return *this; }
   EntityBuilder& Hidden() { entity_.api = false; return *this; }
   EntityBuilder& Permissions(std::vector<std::string> get, std::vector<std::string> create,
                              std::vector<std::string> update, std::vector<std::string> remove) {

@@ -131,6 +131,11 @@ struct Entity {
   std::vector<std::vector<std::string>> sparse_indexes;
   std::vector<std::vector<std::string>> unique_indexes;  // unique keys over several columns
   bool soft_delete = false;  // has is_deleted (contacts: the trash)
+  // A small table of reference data (location types) that most rows link
+  // to: an optional link to it is checked by kith's store on every write,
+  // and cleared by it when the row goes, instead of by a foreign key of
+  // PostgreSQL's (store/internal/sql_builder.h ReferenceLinkCheckedByKith).
+  bool reference_data = false;
   bool api = true;           // served by the generic API actions (false: kith's own tables)
   bool v3 = true;            // APIv3 serves it too (false: kith's APIv4-only entities)
   // Read-only through every API (get and getFields only), though a table of

@@ -937,6 +937,28 @@ describe('error statuses', () => {
     assert.equal(json.json().error_message, 'params is not valid JSON');
   });
 
+  // PostgreSQL has no foreign key for a link to a location type: kith checks
+  // it and clears it, with the same answers and change rows as SQLite's.
+  test('a location type: a bad id refused, a deleted one cleared from its emails', async () => {
+    const [contact] = await makeContacts('LocatedElsewhere', [{ first_name: 'Lo' }]);  // its id
+    const bad = await api4Error('Email', 'create',
+      { values: { contact_id: contact, email: 'lo@bad.example', location_type_id: 999 } }, 400);
+    assert.equal(bad.error_message, 'location_type_id is not valid: 999');
+    const place = (await api4('LocationType', 'create', { values: { name: 'Houseboat' } })).values[0];
+    const email = (await api4('Email', 'create',
+      { values: { contact_id: contact, email: 'lo@boat.example', location_type_id: place.id } })).values[0];
+    const moved = await api4Error('Email', 'update',
+      { where: [['id', '=', email.id]], values: { location_type_id: 998 } }, 400);
+    assert.equal(moved.error_message, 'location_type_id is not valid: 998');
+    await api4('LocationType', 'delete', { where: [['id', '=', place.id]] });
+    const after = await api4('Email', 'get', { where: [['id', '=', email.id]], select: ['location_type_id'] });
+    assert.equal(after.values[0].location_type_id, null);
+    const cleared = await api4('ChangeLog', 'get', {
+      where: [['entity', '=', 'Email'], ['entity_id', '=', email.id], ['action', '=', 'update']],
+    });
+    assert.deepEqual(cleared.values.map((c) => c.changes), [{ location_type_id: [place.id, null] }]);
+  });
+
   test('permissions: 403 with the reason kept', async () => {
     const e = await api4Error('Contact', 'create', { values: { first_name: 'No' } }, 403, {
       headers: bearer('viewer'),

@@ -144,7 +144,8 @@ class ChangesText {
 
 // Whether deleting a row of the linked entity makes the database remove or
 // clear rows of `e` through `f` (BuildCreateTable's REFERENCES ... ON
-// DELETE). Columns added to custom value tables later have no such clause;
+// DELETE; on PostgreSQL the store itself clears a link to reference data,
+// sql_builder.h ReferenceTarget). Columns added to custom value tables later have no such clause;
 // only their entity_id, made with the table, has.
 bool CascadesThrough(const schema::Entity& e, const schema::Field& f) {
   if (f.fk_entity.empty() || !e.derived.empty()) return false;

@@ -1214,6 +1214,29 @@ std::vector<TableIndex> TableIndexes(const Entity& entity) {
 
 }  // namespace
 
+const Entity* ReferenceTarget(const schema::Catalog& catalog, const Field& f) {
+  if (f.fk_entity.empty() || f.required) return nullptr;
+  const Entity* target = catalog.Find(f.fk_entity);
+  return target != nullptr && target->reference_data ? target : nullptr;
+}
+
+std::vector<std::string> UnsampledColumns(const Entity& entity, Dialect dialect) {
+  std::vector<std::string> columns;
+  if (!entity.derived.empty()) return columns;
+  for (const Field& f : entity.fields) {
+    if (Keyed(f, dialect)) columns.push_back(f.name);
+  }
+  return columns;
+}
+
+namespace {
+
+std::string NoStatistics(const Entity& entity, const std::string& column) {
+  return "ALTER TABLE " + entity.table + " ALTER COLUMN " + column + " SET STATISTICS 0";
+}
+
+}  // namespace
+
 std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const Entity& entity,
                                           Dialect dialect) {
   if (!entity.derived.empty()) return BuildCreateView(catalog, entity);
@@ -1231,7 +1254,8 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const 
     if (f.type == FieldType::kBool && !f.nullable) def += " NOT NULL";
     if (!f.default_value.is_null()) def += " DEFAULT " + SqlLiteral(f.default_value);
     if (f.unique) def += " UNIQUE";
-    if (!f.fk_entity.empty()) {
+    const bool checked_by_kith = dialect == Dialect::kPostgres && ReferenceTarget(catalog, f) != nullptr;
+    if (!f.fk_entity.empty() && !checked_by_kith) {
       if (const Entity* target = catalog.Find(f.fk_entity)) {
         // A required link dies with its target (an email with its contact);
         // an optional one is cleared (a contact's employer).
@@ -1245,6 +1269,9 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const 
                                          Join(defs, ", ") + ")"};
   for (const TableIndex& idx : TableIndexes(entity)) {
     statements.push_back(idx.Create(entity, /*if_not_exists=*/false, dialect));
+  }
+  for (const std::string& column : UnsampledColumns(entity, dialect)) {
+    statements.push_back(NoStatistics(entity, column));
   }
   return statements;
 }
@@ -1267,6 +1294,7 @@ std::vector<std::string> BuildAddColumn(const Entity& entity, const Field& field
   if (field.type == FieldType::kBool && !field.nullable) def += " NOT NULL";
   if (!field.default_value.is_null()) def += " DEFAULT " + SqlLiteral(field.default_value);
   std::vector<std::string> statements = {"ALTER TABLE " + entity.table + " ADD COLUMN " + def};
+  if (Keyed(field, dialect)) statements.push_back(NoStatistics(entity, field.name));
   for (const auto& idx : entity.indexes) {
     if (!IndexCovers(idx, field.name)) continue;
     statements.push_back("CREATE INDEX " + IndexName(entity, idx, dialect) + " ON " + entity.table + " (" +

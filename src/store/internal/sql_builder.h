@@ -104,10 +104,29 @@ const Value& InsertedValue(const schema::Field& f, const Value& value);
 StatusOr<SqlStatement> BuildUpdate(const schema::Entity& entity, int64_t id,
                                    const Value& changes, Dialect dialect);
 
-// The CREATE TABLE and CREATE INDEX statements of `entity`; for a derived
+// The CREATE TABLE and CREATE INDEX statements of `entity` (and on
+// PostgreSQL, the statistics targets of UnsampledColumns); for a derived
 // entity (Entity::derived) the CREATE VIEW of its derivation.
 std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog,
                                           const schema::Entity& entity, Dialect dialect);
+
+// The entity `f` links to when the link is optional and to reference data
+// (schema::Entity::reference_data: a location type), else nullptr. kith's
+// store checks such a link on every insert and update, on both backends
+// (SqlTransaction::CheckReferenceLinks); on PostgreSQL the table gets no
+// foreign key for it (its trigger, an SPI query with an executor started
+// and ended per row, was about a tenth of a bulk load's server time), and a
+// delete of the row linked to clears the links itself, as ON DELETE SET
+// NULL would. SQLite keeps its foreign key (an index probe a row).
+const schema::Entity* ReferenceTarget(const schema::Catalog& catalog, const schema::Field& f);
+
+// PostgreSQL: the columns of `entity` that get no planner statistics of
+// their own: keyed text columns (not unique: compared, ordered and indexed
+// by their lowered text), which no plan estimates from (an index of keys
+// has statistics of its own, gathered with the table's), and whose sort by
+// citext's comparison (both sides lowered, each time) was four fifths of an
+// ANALYZE of contacts. Empty on SQLite (its ANALYZE reads indexes only).
+std::vector<std::string> UnsampledColumns(const schema::Entity& entity, Dialect dialect);
 
 // Schema changes at run time (custom data). `field` must be one of
 // `entity`'s fields. ALTER TABLE ... ADD COLUMN plus the CREATE INDEX of each

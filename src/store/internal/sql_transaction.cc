@@ -1,5 +1,7 @@
 #include "store/internal/sql_transaction.h"
 
+#include <charconv>
+
 #include "base/error_details.h"
 #include "base/request_record.h"
 
@@ -45,6 +47,40 @@ StatusOr<const schema::Field*> SqlTransaction::FindField(const schema::Entity& e
     return InvalidArgument("Unknown field: " + entity.name + "." + std::string(field));
   }
   return f;
+}
+
+Status SqlTransaction::CheckReferenceLinks(const schema::Entity& e, const Value& row) {
+  for (const schema::Field& f : e.fields) {
+    if (f.fk_entity.empty() || f.required) continue;  // most fields, before any lookup
+    const schema::Entity* target = ReferenceTarget(*catalog(), f);
+    if (target == nullptr) continue;
+    auto v = row.find(f.name);  // a row's fields are searched in order: last
+    if (v == row.end() || v->is_null()) continue;
+    std::optional<int64_t> id;
+    if (v->is_number_integer()) {
+      id = v->get<int64_t>();
+    } else if (v->is_string()) {
+      int64_t parsed = 0;
+      const std::string& text = v->get_ref<const std::string&>();
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+      if (ec == std::errc() && end == text.data() + text.size()) id = parsed;
+    }
+    if (id && memo_.exists[target->name].contains(*id)) continue;
+    int64_t found = 0;
+    if (id) {
+      Query q;
+      q.entity = target->name;
+      q.select = {"id"};
+      q.where = Condition::Leaf("id", Op::kEq, *id);
+      KITH_ASSIGN_OR_RETURN(found, Count(q));
+    }
+    if (found == 0) {
+      return InvalidArgument(f.name + " is not valid: " + v->dump(),
+                             {{"error_code", 2001}, {"error_field", f.name}});
+    }
+    memo_.exists[target->name].insert(*id);
+  }
+  return Status();
 }
 
 Status SqlTransaction::CreateTable(std::string_view entity) {

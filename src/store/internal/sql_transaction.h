@@ -115,6 +115,13 @@ class SqlTransaction : public Transaction {
   StatusOr<const schema::Field*> FindField(const schema::Entity& entity,
                                            std::string_view field) const;
 
+  // Before an insert of `row` into `e` (or an update setting `row`): each
+  // optional link to reference data (sql_builder.h ReferenceTarget) names a
+  // row, else kInvalidArgument as the API's own check words it. Looked up
+  // once a transaction (the memo), in its snapshot, so that a serializable
+  // transaction deleting the row conflicts with this one.
+  Status CheckReferenceLinks(const schema::Entity& e, const Value& row);
+
   // --- The change log (store/internal/change_log.cc) ---
   // Whether this transaction logs writes to `e` (EnableChangeLog, a logged entity).
   bool Logs(const schema::Entity& e) const { return change_log_ && e.change_logged; }

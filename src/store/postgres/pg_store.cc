@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/error_details.h"
+#include "base/strings.h"
 #include "schema/sync_entities.h"
 #include "store/custom_catalog.h"
 #include "store/internal/sql_transaction.h"
@@ -406,6 +407,7 @@ Status PgTransaction::SettleSequences() {
 StatusOr<int64_t> PgTransaction::Insert(std::string_view entity, const Value& row) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   if (batches_ != nullptr) KITH_RETURN_IF_ERROR(batches_->failure());
+  KITH_RETURN_IF_ERROR(CheckReferenceLinks(*e, row));
   if (row.contains("id")) {
     explicit_ids_.insert(e->table);
   } else if (explicit_ids_.count(e->table) > 0) {
@@ -446,6 +448,7 @@ Status PgTransaction::Update(std::string_view entity, int64_t id, const Value& c
   KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
+  KITH_RETURN_IF_ERROR(CheckReferenceLinks(*e, changes));
   KITH_ASSIGN_OR_RETURN(Value old, OldValues(*e, id, changes));
   change_counts_.Wrote(e->name);
   memo_.Updated(*e, changes);
@@ -462,6 +465,20 @@ Status PgTransaction::Delete(std::string_view entity, int64_t id) {
   // A delete may cascade to other tables: forget everything.
   memo_.Clear();
   change_counts_.WroteAny();
+  // Links to it that no foreign key clears (internal::ReferenceTarget), as
+  // ON DELETE SET NULL would; DeleteChanges logged them. The names come
+  // from the schema, never from input.
+  if (e->reference_data) {
+    for (const auto& other : catalog_->entities()) {
+      if (!other->derived.empty()) continue;
+      for (const schema::Field& f : other->fields) {
+        if (internal::ReferenceTarget(*catalog_, f) != e) continue;
+        KITH_RETURN_IF_ERROR(conn_->Run("UPDATE " + other->table + " SET " + f.name +
+                                            " = NULL WHERE " + f.name + " = $1",
+                                        {id}, nullptr, nullptr, nullptr, nullptr));
+      }
+    }
+  }
   int64_t affected = 0;
   KITH_RETURN_IF_ERROR(conn_->Run("DELETE FROM " + e->table + " WHERE id = $1", {id}, nullptr,
                                   nullptr, nullptr, &affected));
@@ -625,18 +642,44 @@ Status PgStoreImpl::Migrate() {
         "CREATE OR REPLACE TRIGGER " + counted->table + "_counted AFTER INSERT OR UPDATE OR DELETE ON " +
         counted->table + " FOR EACH ROW EXECUTE FUNCTION kith_count_change('" + c.counter + "')"));
   }
-  // No planner statistics for the change log's `changes` (each change's
-  // JSON text, never a useful condition): ANALYZE sorted a sample of them
-  // comparing citext values, four fifths of the table's ANALYZE, whether
-  // kith's after a bulk load or autovacuum's.
-  const schema::Entity* log = base_->Find(schema::kChangeLogEntity);
-  if (log == nullptr) return Internal("no schema for the change log");
-  KITH_RETURN_IF_ERROR(conn.Exec(
-      "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = CAST('" + log->table +
-      "' AS regclass) AND attname = 'changes' AND attstattarget <> 0) THEN ALTER TABLE " +
-      log->table + " ALTER COLUMN changes SET STATISTICS 0; END IF; END $$"));
   // The custom groups and fields of this database join the built-in schema.
   KITH_RETURN_IF_ERROR(txn->ReloadCatalog());
+  // Tables made with a foreign key for a link kith now checks itself
+  // (internal::ReferenceTarget) lose it here, once.
+  std::vector<std::string> unchecked;
+  for (const auto& e : txn->catalog()->entities()) {
+    if (!e->derived.empty()) continue;
+    for (const schema::Field& f : e->fields) {
+      if (internal::ReferenceTarget(*txn->catalog(), f) != nullptr) unchecked.push_back(e->table + "." + f.name);
+    }
+  }
+  KITH_RETURN_IF_ERROR(conn.Exec(
+      "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.relname, k.conname FROM "
+      "unnest(string_to_array('" + Join(unchecked, ",") + "', ',')) AS l(name) "
+      "JOIN pg_class c ON c.relname = split_part(l.name, '.', 1) AND c.relkind = 'r' AND "
+      "c.relnamespace = CAST(current_schema() AS regnamespace) "
+      "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = split_part(l.name, '.', 2) "
+      "JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f' AND k.conkey = ARRAY[a.attnum] "
+      "LOOP EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', r.relname, r.conname); "
+      "END LOOP; END $$"));
+  // Tables made before UnsampledColumns (every table of a database made
+  // before it, custom ones too) lose those statistics here, once: each
+  // column is altered only while its target is not yet 0.
+  std::vector<std::string> unsampled;
+  for (const auto& e : txn->catalog()->entities()) {
+    for (const std::string& column : internal::UnsampledColumns(*e, kDialect)) {
+      unsampled.push_back(e->table + "." + column);
+    }
+  }
+  // The names come from the schema, never from input.
+  KITH_RETURN_IF_ERROR(conn.Exec(
+      "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.relname, a.attname FROM "
+      "unnest(string_to_array('" + Join(unsampled, ",") + "', ',')) AS k(name) "
+      "JOIN pg_class c ON c.relname = split_part(k.name, '.', 1) AND c.relkind = 'r' AND "
+      "c.relnamespace = CAST(current_schema() AS regnamespace) "
+      "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = split_part(k.name, '.', 2) "
+      "WHERE a.attstattarget <> 0 LOOP EXECUTE format('ALTER TABLE %I ALTER COLUMN %I SET "
+      "STATISTICS 0', r.relname, r.attname); END LOOP; END $$"));
   return txn->Commit();
 }
 

@@ -348,6 +348,7 @@ SqliteTransaction::~SqliteTransaction() {
 
 StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value& row) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
+  KITH_RETURN_IF_ERROR(CheckReferenceLinks(*e, row));
   const bool pipelined = pipeline_ != nullptr && !row.contains("id");
   KITH_ASSIGN_OR_RETURN(const internal::InsertPlan* plan, PlanFor(*e, row, pipelined));
   int64_t id;
@@ -373,6 +374,7 @@ StatusOr<int64_t> SqliteTransaction::Insert(std::string_view entity, const Value
 Status SqliteTransaction::Update(std::string_view entity, int64_t id, const Value& changes) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
+  KITH_RETURN_IF_ERROR(CheckReferenceLinks(*e, changes));
   KITH_RETURN_IF_ERROR(Settle());
   KITH_ASSIGN_OR_RETURN(Value old, OldValues(*e, id, changes));
   change_counts_.Wrote(e->name);

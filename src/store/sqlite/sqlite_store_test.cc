@@ -346,6 +346,103 @@ TEST_F(SqliteStoreTest, DeletingAContactDeletesItsEmails) {
   EXPECT_EQ(txn->Delete("Contact", id).code(), absl::StatusCode::kNotFound);
 }
 
+// A link to reference data (a location type) is checked by the store on
+// both backends (PostgreSQL has no foreign key for it): a bad id is refused
+// naming the field, pipelined or not, on insert and on update; a delete of
+// the location type clears the links to it, as ON DELETE SET NULL does.
+TEST_F(SqliteStoreTest, LinksToReferenceDataAreCheckedAndClearedAsByAForeignKey) {
+  auto txn = store_->Begin(true).value();
+  int64_t contact = InsertContact(*txn, "Located");
+  auto bad = txn->Insert("Email", {{"contact_id", contact}, {"email", "b@x.org"}, {"location_type_id", 999}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message(), "location_type_id is not valid: 999");
+  auto worded = txn->Insert("Phone", {{"contact_id", contact}, {"phone", "1"}, {"location_type_id", "x"}});
+  EXPECT_EQ(worded.status().code(), absl::StatusCode::kInvalidArgument);
+  auto email = txn->Insert("Email", {{"contact_id", contact}, {"email", "g@x.org"}, {"location_type_id", 2}});
+  ASSERT_TRUE(email.ok()) << email.status();
+  EXPECT_EQ(txn->Update("Email", *email, {{"location_type_id", 998}}).code(),
+            absl::StatusCode::kInvalidArgument);
+  auto place = txn->Insert("LocationType", {{"name", "Cabin"}});
+  ASSERT_TRUE(place.ok()) << place.status();
+  ASSERT_TRUE(txn->Update("Email", *email, {{"location_type_id", *place}}).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+
+  txn = store_->Begin(true).value();
+  ASSERT_TRUE(txn->PipelineInserts().ok());
+  auto queued = txn->Insert("Email", {{"contact_id", contact}, {"email", "q@x.org"}, {"location_type_id", 997}});
+  EXPECT_EQ(queued.status().code(), absl::StatusCode::kInvalidArgument);
+  txn.reset();
+
+  txn = store_->Begin(true).value();
+  ASSERT_TRUE(txn->Delete("LocationType", *place).ok());
+  Query q;
+  q.entity = "Email";
+  q.select = {"id", "location_type_id"};
+  q.where = Condition::Leaf("id", Op::kEq, *email);
+  auto rows = txn->Select(q);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_TRUE((*rows)[0]["location_type_id"].is_null());
+  ASSERT_TRUE(txn->Commit().ok());
+}
+
+// On PostgreSQL a new database has no foreign key for a link to reference
+// data and no planner statistics for keyed text columns; a database made
+// before (the foreign key there, the columns sampled) loses both when a
+// store opens it, and ANALYZE then keeps the statistics of the index of
+// lowered last names (what plans use), not those of the column.
+TEST_F(SqliteStoreTest, OpeningAPostgresDatabaseDropsReferenceForeignKeysAndTextStatistics) {
+  if (!OnPostgres()) GTEST_SKIP() << "PostgreSQL's own constraints and statistics";
+  auto conn = [&] { return postgres::PgConnection::Open(options_.database_url).value(); };
+  auto foreign_keys = [&](const std::string& table) {
+    std::vector<Value> rows;
+    const std::vector<std::string> keys = {"def"};
+    EXPECT_TRUE(conn()->Run("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' "
+                            "AND conrelid = CAST($1 AS regclass) ORDER BY 1", {table}, &keys, nullptr,
+                            &rows).ok());
+    std::string out;
+    for (const Value& r : rows) out += r["def"].get<std::string>() + "\n";
+    return out;
+  };
+  auto sampled = [&] {
+    return conn()->RunScalar(
+        "SELECT COUNT(*) FROM pg_attribute WHERE attrelid = CAST('civicrm_contact' AS regclass) AND "
+        "attname IN ('last_name', 'sort_name', 'hash') AND attstattarget <> 0", {}).value();
+  };
+  EXPECT_EQ(foreign_keys("civicrm_email").find("location_type"), std::string::npos);
+  EXPECT_NE(foreign_keys("civicrm_email").find("REFERENCES civicrm_contact(id) ON DELETE CASCADE"),
+            std::string::npos);
+  EXPECT_EQ(sampled(), 0);
+  store_.reset();
+  for (const char* ddl :
+       {"ALTER TABLE civicrm_email ADD FOREIGN KEY (location_type_id) REFERENCES "
+        "civicrm_location_type(id) ON DELETE SET NULL",
+        "ALTER TABLE civicrm_contact ALTER COLUMN last_name SET STATISTICS -1",
+        "ALTER TABLE civicrm_contact ALTER COLUMN sort_name SET STATISTICS -1",
+        "ALTER TABLE civicrm_contact ALTER COLUMN hash SET STATISTICS 100"}) {
+    ASSERT_TRUE(conn()->Exec(ddl).ok()) << ddl;
+  }
+  ASSERT_NE(foreign_keys("civicrm_email").find("location_type"), std::string::npos);
+  ASSERT_EQ(sampled(), 3);
+  ReopenStore();
+  EXPECT_EQ(foreign_keys("civicrm_email").find("location_type"), std::string::npos);
+  EXPECT_NE(foreign_keys("civicrm_email").find("civicrm_contact"), std::string::npos);
+  EXPECT_EQ(sampled(), 0);
+  {
+    auto txn = store_->Begin(true).value();
+    for (const char* last : {"carter", "SMITH", "Brown"}) InsertContact(*txn, last);
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  ASSERT_TRUE(conn()->Exec("ANALYZE civicrm_contact").ok());
+  auto stats = [&](const std::string& table) {
+    return conn()->RunScalar("SELECT COUNT(*) FROM pg_stats WHERE tablename = $1", {table}).value();
+  };
+  EXPECT_EQ(conn()->RunScalar("SELECT COUNT(*) FROM pg_stats WHERE tablename = 'civicrm_contact' "
+                              "AND attname = 'last_name'", {}).value(), 0);
+  EXPECT_EQ(stats("idx_civicrm_contact_lower_last_name"), 1);
+}
+
 // User changes are counted by the database (triggers), so that what auth
 // keeps in memory can tell it is still current, whichever process wrote.
 TEST_F(SqliteStoreTest, ChangesToUsersAreCountedForEveryWriter) {
