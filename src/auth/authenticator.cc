@@ -108,15 +108,17 @@ StatusOr<Caller> Authenticator::LoadCaller(store::Transaction& txn, int64_t user
 
 StatusOr<Caller> Authenticator::ByApiKey(std::string_view api_key,
                                          std::unique_ptr<store::Transaction>* read_txn,
-                                         std::string_view address) const {
+                                         std::string_view address,
+                                         std::shared_ptr<store::ReadAssumptions> pipelined) const {
   if (int64_t wait = throttle_.AddressWait(address); wait > 0) return TooManyFailures(wait);
-  StatusOr<Caller> caller = FindApiKeyCaller(api_key, read_txn);
+  StatusOr<Caller> caller = FindApiKeyCaller(api_key, read_txn, std::move(pipelined));
   if (caller.status().code() == absl::StatusCode::kUnauthenticated) throttle_.KeyFailed(address);
   return caller;
 }
 
 StatusOr<Caller> Authenticator::FindApiKeyCaller(
-    std::string_view api_key, std::unique_ptr<store::Transaction>* read_txn) const {
+    std::string_view api_key, std::unique_ptr<store::Transaction>* read_txn,
+    std::shared_ptr<store::ReadAssumptions> pipelined) const {
   if (api_key.empty()) return Rejected();
   // A client sends its key with every request: the hash of the last key
   // this thread saw is kept (the key compared in constant time, so that
@@ -131,7 +133,9 @@ StatusOr<Caller> Authenticator::FindApiKeyCaller(
     last.key.assign(api_key);
   }
   std::string hash = last.hash;
-  KITH_ASSIGN_OR_RETURN(auto txn, store_.Begin(false));
+  KITH_ASSIGN_OR_RETURN(auto txn, pipelined != nullptr && read_txn != nullptr
+                                      ? store_.BeginPipelinedRead(std::move(pipelined))
+                                      : store_.Begin(false));
   std::optional<int64_t> user_changes = txn->ChangeCount("User");
   if (user_changes) {
     std::lock_guard<std::mutex> lock(known_keys_mutex_);

@@ -63,9 +63,16 @@ class Authenticator {
   // with details {"retry_after": seconds} before any check, and a wrong key
   // counts against it. The same for Login and ByPassword, which also count
   // per user name (see CredentialThrottle).
+  //
+  // With `pipelined` (and `read_txn`), the read transaction is a pipelined
+  // one (store::Store::BeginPipelinedRead): a remembered key's caller is
+  // then given as of the users' change count last seen, checked with the
+  // call's first read, and when `pipelined->changed` says it was not the
+  // current one the request must be run again without.
   StatusOr<Caller> ByApiKey(std::string_view api_key,
                             std::unique_ptr<store::Transaction>* read_txn = nullptr,
-                            std::string_view address = {}) const;
+                            std::string_view address = {},
+                            std::shared_ptr<store::ReadAssumptions> pipelined = nullptr) const;
 
   // The caller of a live session; refreshes its idle timer.
   // kUnauthenticated when unknown or expired.
@@ -140,7 +147,8 @@ class Authenticator {
  private:
   StatusOr<Caller> LoadCaller(store::Transaction& txn, int64_t user_id) const;
   StatusOr<Caller> FindApiKeyCaller(std::string_view api_key,
-                                    std::unique_ptr<store::Transaction>* read_txn) const;
+                                    std::unique_ptr<store::Transaction>* read_txn,
+                                    std::shared_ptr<store::ReadAssumptions> pipelined) const;
   // Counts a password check's outcome for the throttle.
   void CountLogin(const Status& outcome, std::string_view name, std::string_view address) const;
   StatusOr<int64_t> UserId(store::Transaction& txn, std::string_view name) const;

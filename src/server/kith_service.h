@@ -81,6 +81,11 @@ class KithService {
                               const Value* params = nullptr) const;
   // /civicrm/ajax/api4[/<Entity>/<action>]: APIv4; v4_route.cc.
   http::HttpResponse HandleApi4(const http::HttpRequest& request) const;
+  // HandleApi4 once. With `pipelined`, a get with an api key reads through
+  // a pipelined read (store::Store::BeginPipelinedRead), and its answer
+  // stands only when `pipelined->changed` stays false.
+  http::HttpResponse AnswerApi4(const http::HttpRequest& request,
+                                const std::shared_ptr<store::ReadAssumptions>& pipelined) const;
   // extern/rest.php and /civicrm/ajax/rest: the 3.2 dialect or APIv3, by
   // the parameters (shared/PROTOCOL.md A.1); v3_route.cc.
   http::HttpResponse HandleRest(const http::HttpRequest& request, bool ajax) const;

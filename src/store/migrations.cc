@@ -151,6 +151,13 @@ const std::vector<Migration>& AllMigrations() {
         "GroupNesting", "GroupContact", "SubscriptionHistory", "RelationshipType", "Relationship",
         "CustomGroup", "CustomField", "Tag", "EntityTag", "Note", "Activity", "ActivityContact",
         "ChangeLog", "Webhook", "WebhookDelivery"}},
+      {14,
+       "read path: the ids of the contacts and activities in the trash indexed apart, so that a "
+       "smart group is counted from its candidates without reading each one's row",
+       {},
+       nullptr,
+       {},
+       {"Contact", "Activity"}},
   };
   return migrations;
 }

@@ -136,6 +136,16 @@ class Transaction {
   }
 };
 
+// What a pipelined read (Store::BeginPipelinedRead) found when it checked
+// what it had assumed. Shared by the one who redoes the work and the
+// transaction, which may outlive that work's answer (a streamed one).
+struct ReadAssumptions {
+  // The catalog or the users' change count was not the one assumed: the
+  // work done with the transaction used old ones and must be done again,
+  // its answer dropped.
+  bool changed = false;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -144,6 +154,22 @@ class Store {
   // ones see a consistent snapshot. kUnavailable when the database is busy
   // beyond the store's timeout.
   virtual StatusOr<std::unique_ptr<Transaction>> Begin(bool write) = 0;
+
+  // A read transaction as Begin(false) gives, started without a round trip
+  // of its own: its catalog() and ChangeCount("User") are the ones this
+  // store last saw, assumed current, and its BEGIN and the read of the real
+  // ones go to the database with its first statement (one wait for the
+  // three). When they differ, or when the transaction ends before any
+  // statement ran and a check finds them different, `found->changed` is
+  // set and that statement fails (kAborted): whoever used the transaction
+  // must drop what it made with it and do the work again with Begin(false).
+  // Nothing written depends on it: a read transaction cannot write. The
+  // default (SQLite, whose reads cost no round trip) is Begin(false).
+  virtual StatusOr<std::unique_ptr<Transaction>> BeginPipelinedRead(
+      std::shared_ptr<ReadAssumptions> found) {
+    (void)found;
+    return Begin(false);
+  }
 
   // The entity descriptions this store serves now: the built-in ones plus
   // those derived from the committed custom groups and fields (rebuilt from

@@ -513,6 +513,24 @@ describe('smart groups', () => {
     assert.deepEqual(await searchIds({ group: parent }), sorted([a, b, d]));
   });
 
+  test('counted once each: added and matching, not removed, not in the trash', async () => {
+    // Criteria on a location only: PostgreSQL counts the candidates (the
+    // added and the matching) without reading each contact's row.
+    const g = await activeGroup('Countvillers', { formValues: { city: 'Countville' } });
+    const both = await addContact('Countson', { city: 'Countville' });
+    const matching = await addContact('Countson', { city: 'Countville' });
+    const removed = await addContact('Countson', { city: 'Countville' });
+    const added = await addContact('Countson', { city: 'Elsewhere' });
+    const trashed = await addContact('Countson', { city: 'Countville' });
+    await groupContact('add', { contact_id: both, 'contact_id.2': added, group_id: g });
+    await groupContact('remove', { contact_id: removed, group_id: g });
+    assert.equal(await count({ group: g }), 4);
+    await api('contact/delete', { contact_id: trashed });
+    const want = sorted([both, matching, added]);
+    assert.deepEqual(await searchIds({ group: g }), want);
+    assert.equal(await count({ group: g }), want.length);
+  });
+
   test('bad criteria and criteria that loop are refused', async () => {
     assertError(await api('group/add', { title: 'Bad Json', formValues: '{not json' }),
       'formValues is not a JSON object of contact criteria');

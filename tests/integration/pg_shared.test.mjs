@@ -80,6 +80,53 @@ test('an option label changed through one server is answered by the other at onc
   assert.equal(await suffixOn(b), 'Shared II');
 });
 
+test('a key disabled through one server is refused by the other on its very next get', async () => {
+  // B has served (and remembered) the key; its gets read in one round trip
+  // with the check of the users' change count (a pipelined read).
+  const key = 'pipelined-reader-key-0123456789';
+  await kithCli(['user', 'add', 'pipelined', '--data', a.dataDir, '--password', 'pipelined-pw',
+    '--role', 'viewer', '--api-key', key]);
+  const made = await v4(a, '/Contact/create', { values: { contact_type: 'Individual', last_name: 'Pipelined' } });
+  const id = made.body.values[0].id;
+  const byId = (server) => v4(server, '/Contact/get', { select: ['id', 'display_name'], where: [['id', '=', id]] }, key);
+  for (let i = 0; i < 3; i++) assert.equal((await byId(b)).status, 200);
+  // Gets on B while the key is disabled: each is answered as before the
+  // commit (200) or after it (401), never with what B remembered mixed with
+  // what changed (B learns the users' new change count from its get's own
+  // check, or from its background reads within 200 ms).
+  let disabled = false;
+  const disabling = kithCli(['user', 'disable', 'pipelined', '--data', a.dataDir]).then(() => { disabled = true; });
+  const seen = [];
+  while (!disabled) seen.push((await byId(b)).status);
+  await disabling;
+  const refused = await byId(b);
+  assert.equal(refused.status, 401, JSON.stringify(refused.body));
+  seen.push(refused.status);
+  const firstRefusal = seen.indexOf(401);
+  assert.ok(firstRefusal >= 0);
+  assert.deepEqual(seen.slice(firstRefusal).filter((s) => s !== 401), [], seen.join(' '));
+  assert.deepEqual(seen.slice(0, firstRefusal).filter((s) => s !== 200), [], seen.join(' '));
+  assert.equal((await byId(a)).status, 401);
+  await kithCli(['user', 'enable', 'pipelined', '--data', a.dataDir]);
+  const again = await byId(b);
+  assert.equal(again.status, 200, JSON.stringify(again.body));
+  assert.equal(again.body.values[0].id, id);
+});
+
+test('a custom field created through one server is read by the other\'s very next get', async () => {
+  const read = (server, select) => v4(server, '/Contact/get', { select, where: [['id', '=', 1]] });
+  assert.equal((await read(b, ['id'])).status, 200);  // B's catalog is the old one
+  const group = await v4(a, '/CustomGroup/create', { values: { title: 'Pipelined Info', extends: 'Contact' } });
+  assert.equal(group.status, 200, JSON.stringify(group.body));
+  const field = await v4(a, '/CustomField/create', {
+    values: { custom_group_id: group.body.values[0].id, label: 'Hat Size', data_type: 'Int', html_type: 'Text' },
+  });
+  assert.equal(field.status, 200, JSON.stringify(field.body));
+  const got = await read(b, ['id', 'Pipelined_Info.Hat_Size']);
+  assert.equal(got.status, 200, JSON.stringify(got.body));
+  assert.deepEqual(got.body.values, [{ id: 1, 'Pipelined_Info.Hat_Size': null }]);
+});
+
 test('a role changed through one server is served by both at once', async () => {
   const key = a.users.editor.apiKey;
   const create = (server) => v4(server, '/Contact/create', { values: { contact_type: 'Individual', last_name: 'Role' } }, key);

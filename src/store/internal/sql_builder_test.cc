@@ -174,6 +174,37 @@ TEST(SqlBuilderTest, PostgresShapesForItsPlanner) {
   EXPECT_EQ(pg->binds[3], 7);
   EXPECT_EQ(pg->binds[4], "%@example.org");
   EXPECT_EQ(BuildSelect(*catalog, q, Dialect::kSqlite)->sql.find("ANY"), std::string::npos);
+  // Counted (not in the trash): from the distinct candidates, the trash
+  // looked up in its own index, the contact table not read for them.
+  Condition smart = q.where;
+  q.where = Condition::And({smart, Condition::Leaf("is_deleted", Op::kEq, 0)});
+  pg = BuildCount(*catalog, q, Dialect::kPostgres);
+  ASSERT_TRUE(pg.ok()) << pg.status();
+  EXPECT_EQ(pg->sql.rfind("SELECT COUNT(*) FROM (SELECT t1.contact_id FROM civicrm_group_contact t1 "
+                          "WHERE t1.group_id = $1 UNION SELECT t2.contact_id FROM civicrm_email t2 "
+                          "WHERE t2.email ILIKE $2) t0(id) WHERE ",
+                          0),
+            0u) << pg->sql;
+  EXPECT_NE(pg->sql.find("AND (t0.id NOT IN (SELECT id FROM civicrm_contact WHERE is_deleted <> 0))"),
+            std::string::npos) << pg->sql;
+  EXPECT_EQ(pg->sql.find("FROM civicrm_contact t0"), std::string::npos) << pg->sql;
+  ASSERT_EQ(pg->binds.size(), 5u);
+  EXPECT_EQ(pg->binds[0], 7);
+  EXPECT_EQ(pg->binds[1], "%@example.org");
+  EXPECT_EQ(pg->binds[2], 7);
+  // The trash itself: the candidates in it.
+  q.where.children[1] = Condition::Leaf("is_deleted", Op::kEq, 1);
+  EXPECT_NE(BuildCount(*catalog, q, Dialect::kPostgres)->sql.find("AND (t0.id IN (SELECT id FROM "),
+            std::string::npos);
+  // A condition on another column needs the row: counted from the table.
+  q.where.children[1] = Condition::Leaf("contact_type", Op::kEq, "Individual");
+  EXPECT_NE(BuildCount(*catalog, q, Dialect::kPostgres)->sql.find("FROM civicrm_contact t0"),
+            std::string::npos);
+  q.where = Condition::And({smart, Condition::Leaf("is_deleted", Op::kEq, 0)});
+  EXPECT_NE(BuildCount(*catalog, q, Dialect::kSqlite)->sql.find("FROM civicrm_contact t0"),
+            std::string::npos);
+  q.where = smart;
+
   // A branch without such a list: nothing added.
   q.where.children[1] = Condition::Leaf("last_name", Op::kEq, "Doe");
   EXPECT_EQ(BuildSelect(*catalog, q, Dialect::kPostgres)->sql.find("ANY"), std::string::npos);

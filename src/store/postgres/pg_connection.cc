@@ -217,20 +217,25 @@ Status PgConnection::Exec(const std::string& sql, std::span<std::optional<int64_
 }
 
 Status PgConnection::Begin(const std::string& begin, const std::string& first,
-                           std::span<std::optional<int64_t>> first_row) {
+                           std::span<std::optional<int64_t>> first_row, const std::string* then,
+                           const std::vector<Value>* then_binds, PgResult* then_result) {
   // (Settle would read an unawaited outcome first: a round trip more.)
   if (in_flight_ > 0) KITH_RETURN_IF_ERROR(Settle());
   if (unawaited_ == 0 && PQenterPipelineMode(conn_) != 1) return ResultError(nullptr, conn_, "pipeline");
-  // `first` is prepared (once per connection) in the same pipeline.
-  std::string first_new;
+  // `first` and `then` are prepared (once per connection) in the same pipeline.
+  std::string first_new, then_new;
+  std::optional<Params> params;
+  if (then != nullptr) params.emplace(*then_binds);
   bool sent = PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
               (first.empty() || SendPrepared(first, 0, nullptr, &first_new)) &&
+              (then == nullptr || SendPrepared(*then, static_cast<int>(params->values.size()),
+                                               params->values.data(), &then_new)) &&
               PQpipelineSync(conn_) == 1;
   bool read = sent;
   for (; read && unawaited_ > 0; --unawaited_) read = ReadGroup(conn_, nullptr, 0);
-  // BEGIN, then first's Parse (when new) and its own result.
-  Result results[3];
-  read = read && ReadGroup(conn_, results, 3);
+  // BEGIN, then each statement's Parse (when new) and its own result.
+  Result results[5];
+  read = read && ReadGroup(conn_, results, 5);
   unawaited_ = 0;
   PQexitPipelineMode(conn_);
   if (!read) return ResultError(nullptr, conn_, "pipeline");
@@ -248,11 +253,15 @@ Status PgConnection::Begin(const std::string& begin, const std::string& first,
     }
     return std::move(results[at++]);
   };
-  Result first_result;
   if (!first.empty()) {
-    first_result = outcome(first, first_new);
+    Result first_result = outcome(first, first_new);
     if (!Succeeded(first_result)) return ResultError(first_result.get(), conn_, "begin");
     ReadIntegers(first_result.get(), first_row);
+  }
+  if (then != nullptr) {
+    Result then_read = outcome(*then, then_new);
+    if (!Succeeded(then_read)) return ResultError(then_read.get(), conn_, "run");
+    *then_result = PgResult(then_read.release());
   }
   return Status();
 }

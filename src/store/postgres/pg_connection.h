@@ -42,8 +42,12 @@ class PgConnection {
   // `first` when given (prepared once): a read that fixes the snapshot,
   // whose first row is read into `first_row` as integers (see Exec). The
   // outcome of what SendUnawaited sent is read in that round trip too.
+  // When `then` is given, that statement ($n placeholders, `then_binds`)
+  // follows in the same round trip, after `first`, and its result is put
+  // in `then_result` (a pipelined read's first read).
   Status Begin(const std::string& begin, const std::string& first,
-               std::span<std::optional<int64_t>> first_row);
+               std::span<std::optional<int64_t>> first_row, const std::string* then = nullptr,
+               const std::vector<Value>* then_binds = nullptr, PgResult* then_result = nullptr);
 
   // Sends a statement without parameters whose outcome no one waits for (a
   // read-only transaction's COMMIT or ROLLBACK: nothing it read can change),

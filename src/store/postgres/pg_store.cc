@@ -83,9 +83,21 @@ class PgTransaction final : public internal::SqlTransaction {
 
   // Starts the transaction on the server: BEGIN and, in the same round
   // trip, the read that fixes its snapshot (the catalog version and the
-  // counted entity's change count). A pooled connection found broken is
-  // replaced once.
-  Status BeginNow();
+  // counted entity's change count), and `then` with `binds` when given
+  // (its result in `result`). A pooled connection found broken is
+  // replaced once. A pipelined read (Assume) checks there what it assumed.
+  Status BeginNow(const std::string* then = nullptr, const std::vector<Value>* binds = nullptr,
+                  PgResult* result = nullptr);
+
+  // Makes this read transaction a pipelined one (Store::BeginPipelinedRead):
+  // not begun yet, the users' change count assumed to be `count` and the
+  // catalog the one it was given; what the check finds goes to `found`.
+  void Assume(int64_t count, std::shared_ptr<ReadAssumptions> found) {
+    std::optional<int64_t> assumed[internal::kChangeCounterCount];
+    assumed[0] = count;  // the users' (kChangeCounters[0]); the others unknown
+    change_counts_.Set(assumed);
+    assumptions_ = std::move(found);
+  }
 
   StatusOr<int64_t> Insert(std::string_view entity, const Value& row) override;
   Status Update(std::string_view entity, int64_t id, const Value& changes) override;
@@ -131,8 +143,20 @@ class PgTransaction final : public internal::SqlTransaction {
   Status RunDdl(const std::vector<std::string>& statements) override;
   // Moves the id sequences of the tables given explicit ids past them.
   Status SettleSequences();
-  // Writes the queued rows (PipelineInserts), if any.
-  Status Flush() { return batches_ == nullptr ? Status() : batches_->Flush(); }
+  // Writes the queued rows (PipelineInserts), if any; first begins a
+  // pipelined read that no statement has begun yet.
+  Status Flush() {
+    if (!begun_) KITH_RETURN_IF_ERROR(BeginNow());
+    return batches_ == nullptr ? Status() : batches_->Flush();
+  }
+  // `sql` with `binds`, read; a pipelined read's first statement goes with
+  // its BEGIN (one round trip).
+  StatusOr<PgResult> Read(const std::string& sql, const std::vector<Value>& binds) {
+    if (begun_) return conn_->Query(sql, binds);
+    PgResult result;
+    KITH_RETURN_IF_ERROR(BeginNow(&sql, &binds, &result));
+    return result;
+  }
   // Kept until the commit (kChangeLogLock), dropped with a savepoint's work.
   Status StoreChange(internal::ChangeRecord change) override {
     pending_changes_.push_back(std::move(change));
@@ -153,6 +177,8 @@ class PgTransaction final : public internal::SqlTransaction {
   bool done_ = false;
   int savepoints_ = 0;  // open marks, named kith_sp_<depth> (never from input)
   internal::ChangeCounts change_counts_;
+  // A pipelined read not checked yet: where to say what it assumed wrongly.
+  std::shared_ptr<ReadAssumptions> assumptions_;
   // Tables this transaction inserted rows with explicit ids into (reference
   // data keeps CiviCRM's): their sequences are moved past them before the
   // next insert that takes one, and at commit.
@@ -189,7 +215,28 @@ class PgStoreImpl final : public Store {
     return std::unique_ptr<Transaction>(std::move(txn));
   }
 
-  StatusOr<std::unique_ptr<PgTransaction>> BeginTransaction(Kind kind) {
+  StatusOr<std::unique_ptr<Transaction>> BeginPipelinedRead(
+      std::shared_ptr<ReadAssumptions> found) override {
+    const int64_t count = last_change_count_.load(std::memory_order_relaxed);
+    if (found == nullptr || count == kNoChangeCount) return Begin(false);
+    KITH_ASSIGN_OR_RETURN(std::unique_ptr<PgTransaction> txn,
+                          BeginTransaction(Kind::kRead, std::move(found), count));
+    return std::unique_ptr<Transaction>(std::move(txn));
+  }
+
+  // Keeps the latest change count of the counted entity a transaction read
+  // (what a pipelined read assumes).
+  void SawChangeCount(std::optional<int64_t> count) {
+    int64_t seen = last_change_count_.load(std::memory_order_relaxed);
+    while (count && *count > seen &&
+           !last_change_count_.compare_exchange_weak(seen, *count, std::memory_order_relaxed)) {
+    }
+  }
+
+  // A transaction of `kind`, begun; with `assume`, a pipelined read not
+  // begun yet that assumes the users' change count `count` (Assume).
+  StatusOr<std::unique_ptr<PgTransaction>> BeginTransaction(
+      Kind kind, std::shared_ptr<ReadAssumptions> assume = nullptr, int64_t count = 0) {
     const auto began = std::chrono::steady_clock::now();
     bool fresh = false;
     KITH_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, TakeConnection(&fresh));
@@ -203,6 +250,10 @@ class PgStoreImpl final : public Store {
     auto txn = std::make_unique<PgTransaction>(this, std::move(conn), fresh, kind,
                                                std::move(catalog), known_version);
     txn->set_began(began);
+    if (assume != nullptr) {
+      txn->Assume(count, std::move(assume));
+      return txn;
+    }
     KITH_RETURN_IF_ERROR(txn->BeginNow());
     return txn;
   }
@@ -341,6 +392,8 @@ class PgStoreImpl final : public Store {
   std::condition_variable pool_free_;
   std::vector<std::unique_ptr<PgConnection>> idle_;
   int open_ = 0;  // connections out of the pool or idle in it
+  static constexpr int64_t kNoChangeCount = -1;  // none read yet
+  std::atomic<int64_t> last_change_count_{kNoChangeCount};  // SawChangeCount
   std::atomic<bool> answering_{true};  // the probe's last finding
   std::atomic<bool> connect_failed_{false};  // the last new connection failed (logged)
   std::once_flag probe_started_;
@@ -352,6 +405,9 @@ class PgStoreImpl final : public Store {
 
 PgTransaction::~PgTransaction() {
   batches_.reset();  // its writer stops before the connection is used here
+  // A pipelined read that ran no statement: what was made with its
+  // assumptions (a refusal, say) stands only when they hold.
+  if (!done_ && !begun_ && assumptions_ != nullptr) (void)BeginNow();
   if (!done_ && begun_) {
     (void)conn_->Settle();  // rows still in flight: their outcome no longer matters
     (void)(writes() ? conn_->Exec("ROLLBACK") : conn_->SendUnawaited("ROLLBACK"));
@@ -360,7 +416,11 @@ PgTransaction::~PgTransaction() {
   NoteEnded();
 }
 
-Status PgTransaction::BeginNow() {
+Status PgTransaction::BeginNow(const std::string* then, const std::vector<Value>* binds,
+                               PgResult* result) {
+  // Checked once, whatever the outcome: unchecked, it counts as changed.
+  std::shared_ptr<ReadAssumptions> assumed = std::move(assumptions_);
+  if (assumed != nullptr) assumed->changed = true;
   if (conn_ == nullptr) return absl::UnavailableError("database unavailable");
   static const std::string kNone;
   // The catalog's, then the change counters'.
@@ -368,7 +428,8 @@ Status PgTransaction::BeginNow() {
   for (int attempt = 0;; ++attempt) {
     Status s = kind_ == Kind::kMigrate
                    ? conn_->Begin(BeginSql(kind_), kNone, {})
-                   : conn_->Begin(BeginSql(kind_), internal::ReadVersionsSql(), versions);
+                   : conn_->Begin(BeginSql(kind_), internal::ReadVersionsSql(), versions, then,
+                                  binds, result);
     if (s.ok()) break;
     bool broken = !conn_->healthy() && s.code() == absl::StatusCode::kUnavailable;
     if (!broken || fresh_ || attempt > 0) return s;
@@ -379,7 +440,19 @@ Status PgTransaction::BeginNow() {
   }
   begun_ = true;
   if (kind_ == Kind::kMigrate) return Status();
+  // versions[1] is the users' count (kChangeCounters[0]), what a pipelined
+  // read assumes.
+  static_assert(std::string_view(internal::kChangeCounters[0]) == "User");
+  store_->SawChangeCount(versions[1]);
+  const std::optional<int64_t> assumed_users = change_counts_.Of("User");
   change_counts_.Set(std::span(versions).subspan(1));
+  if (assumed != nullptr) {
+    if (versions[0].value_or(0) != catalog_version_ || versions[1] != assumed_users) {
+      return absl::AbortedError("the users or the catalog changed since this read was sent");
+    }
+    assumed->changed = false;
+    return Status();
+  }
   // The catalog must describe the snapshot: when the database's version is
   // not the one catalog_ reflects, it is read in the snapshot.
   if (const int64_t version = versions[0].value_or(0); version != catalog_version_) {
@@ -488,10 +561,10 @@ Status PgTransaction::Delete(std::string_view entity, int64_t id) {
 }
 
 StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
-  KITH_RETURN_IF_ERROR(Flush());
+  if (begun_) KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(internal::ShapedSelect shaped, store_->shapes().Select(catalog_, query, kDialect));
   const internal::SqlStatement& st = *shaped.statement;
-  KITH_ASSIGN_OR_RETURN(PgResult read, conn_->Query(st.sql, shaped.binds));
+  KITH_ASSIGN_OR_RETURN(PgResult read, Read(st.sql, shaped.binds));
   std::vector<Value> rows;
   PgConnection::ReadRows(read.get(), &query.select, &st.column_types, &rows, st.distinct_columns);
   if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
@@ -499,12 +572,12 @@ StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
 }
 
 Status PgTransaction::SelectEach(const Query& query, CellRows& rows) {
-  KITH_RETURN_IF_ERROR(Flush());
+  if (begun_) KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(internal::ShapedSelect shaped, store_->shapes().Select(catalog_, query, kDialect));
   const internal::SqlStatement& st = *shaped.statement;
   // Lists made of aggregated columns are finished on whole rows.
   if (!st.list_columns.empty()) return Transaction::SelectEach(query, rows);
-  KITH_ASSIGN_OR_RETURN(PgResult read, conn_->Query(st.sql, shaped.binds));
+  KITH_ASSIGN_OR_RETURN(PgResult read, Read(st.sql, shaped.binds));
   return PgConnection::EachRow(read.get(), &st.column_types, query.select.size(), rows);
 }
 
