@@ -677,6 +677,20 @@ Status PgTransaction::RollbackToSavepoint() {
   return Status();
 }
 
+// A DO block that runs `action` (an SQL text built from r.relname and
+// `picked`) for each "table.column" of `columns` found in this schema's
+// tables, joined or filtered further by `also`. The names come from the
+// schema, never from input.
+std::string ForEachColumnFound(const std::vector<std::string>& columns, std::string_view picked,
+                               std::string_view also, std::string_view action) {
+  return "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.relname, " + std::string(picked) +
+         " FROM unnest(string_to_array('" + Join(columns, ",") + "', ',')) AS l(name) "
+         "JOIN pg_class c ON c.relname = split_part(l.name, '.', 1) AND c.relkind = 'r' AND "
+         "c.relnamespace = CAST(current_schema() AS regnamespace) "
+         "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = split_part(l.name, '.', 2) " +
+         std::string(also) + " LOOP EXECUTE " + std::string(action) + "; END LOOP; END $$";
+}
+
 Status PgStoreImpl::Migrate() {
   KITH_ASSIGN_OR_RETURN(std::unique_ptr<PgTransaction> txn, BeginTransaction(Kind::kMigrate));
   PgConnection& conn = txn->connection();
@@ -726,15 +740,10 @@ Status PgStoreImpl::Migrate() {
       if (internal::ReferenceTarget(*txn->catalog(), f) != nullptr) unchecked.push_back(e->table + "." + f.name);
     }
   }
-  KITH_RETURN_IF_ERROR(conn.Exec(
-      "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.relname, k.conname FROM "
-      "unnest(string_to_array('" + Join(unchecked, ",") + "', ',')) AS l(name) "
-      "JOIN pg_class c ON c.relname = split_part(l.name, '.', 1) AND c.relkind = 'r' AND "
-      "c.relnamespace = CAST(current_schema() AS regnamespace) "
-      "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = split_part(l.name, '.', 2) "
-      "JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f' AND k.conkey = ARRAY[a.attnum] "
-      "LOOP EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', r.relname, r.conname); "
-      "END LOOP; END $$"));
+  KITH_RETURN_IF_ERROR(conn.Exec(ForEachColumnFound(
+      unchecked, "k.conname",
+      "JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f' AND k.conkey = ARRAY[a.attnum]",
+      "format('ALTER TABLE %I DROP CONSTRAINT %I', r.relname, r.conname)")));
   // Tables made before UnsampledColumns (every table of a database made
   // before it, custom ones too) lose those statistics here, once: each
   // column is altered only while its target is not yet 0.
@@ -744,15 +753,9 @@ Status PgStoreImpl::Migrate() {
       unsampled.push_back(e->table + "." + column);
     }
   }
-  // The names come from the schema, never from input.
-  KITH_RETURN_IF_ERROR(conn.Exec(
-      "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.relname, a.attname FROM "
-      "unnest(string_to_array('" + Join(unsampled, ",") + "', ',')) AS k(name) "
-      "JOIN pg_class c ON c.relname = split_part(k.name, '.', 1) AND c.relkind = 'r' AND "
-      "c.relnamespace = CAST(current_schema() AS regnamespace) "
-      "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = split_part(k.name, '.', 2) "
-      "WHERE a.attstattarget <> 0 LOOP EXECUTE format('ALTER TABLE %I ALTER COLUMN %I SET "
-      "STATISTICS 0', r.relname, r.attname); END LOOP; END $$"));
+  KITH_RETURN_IF_ERROR(conn.Exec(ForEachColumnFound(
+      unsampled, "a.attname", "WHERE a.attstattarget <> 0",
+      "format('ALTER TABLE %I ALTER COLUMN %I SET STATISTICS 0', r.relname, r.attname)")));
   return txn->Commit();
 }
 
