@@ -498,12 +498,14 @@ std::optional<Value> PlainObject(std::initializer_list<const Pairs*> lists) {
   items.reserve(n);
   for (const Pairs* pairs : lists) {
     if (pairs == nullptr) continue;
-    for (auto& [name, value] : *pairs) {
+    for (const auto& pair : *pairs) {
+      // A named reference, not a structured binding: clang before 16 cannot capture those.
+      const std::string& name = pair.first;
       auto same = std::find_if(items.begin(), items.end(), [&](const auto& item) { return item.first == name; });
       if (same != items.end()) {
-        same->second = value;
+        same->second = pair.second;
       } else {
-        items.emplace_back(name, value);
+        items.emplace_back(name, pair.second);
       }
     }
   }
