@@ -778,7 +778,7 @@ wrk_pair() {
 
 part_pg() {
   local url base
-  url=$(PG_FSYNC=on bash scripts/pg-cluster.sh start "$work/pg")
+  url=$(PG_FSYNC=on PG_PROFILE=production bash scripts/pg-cluster.sh start "$work/pg")
   base=${url%/postgres}
   psql "$url" -q -c "CREATE DATABASE kith_bench" -c "CREATE DATABASE pgbench"
   local a="$work/pg-a" b="$work/pg-b"
