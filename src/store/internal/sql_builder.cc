@@ -515,6 +515,7 @@ class Builder {
       return true;
     };
     const Condition* branches = nullptr;
+    size_t branches_at = 0;  // its copy's place in `rest`
     const Condition* trash = nullptr;
     Condition rest = Condition::And();
     for (const Condition* c : conjuncts) {
@@ -525,11 +526,14 @@ class Builder {
         continue;
       }
       if (!only_id_subqueries(*c)) return std::string();
-      if (branches == nullptr && c->kind == Condition::Kind::kOr) branches = c;
+      if (branches == nullptr && c->kind == Condition::Kind::kOr) {
+        branches = c;
+        branches_at = rest.children.size();
+      }
       rest.children.push_back(*c);
     }
     if (branches == nullptr || branches->children.size() < 2) return std::string();
-    std::vector<const Query*> candidates;
+    std::vector<const Condition*> candidates;  // each branch's `id IN (subquery)`
     for (const Condition& branch : branches->children) {
       std::vector<const Condition*> parts;
       Conjuncts(branch, parts);
@@ -541,13 +545,14 @@ class Builder {
       const Entity* from = catalog_.Find(in->subquery->entity);
       const Field* link = from == nullptr ? nullptr : from->FindField(in->subquery->select[0]);
       if (link == nullptr || link->fk_entity != root_->name) return std::string();
-      candidates.push_back(in->subquery.get());
+      candidates.push_back(in);
     }
     std::vector<std::string> selects;  // their binds first, as in the text
-    for (const Query* q : candidates) {
-      KITH_ASSIGN_OR_RETURN(std::string sub, Subquery(*q));
+    for (const Condition* in : candidates) {
+      KITH_ASSIGN_OR_RETURN(std::string sub, Subquery(*in->subquery));
       selects.push_back(sub);
     }
+    rest.children[branches_at] = ForCandidates(*branches, candidates);
     KITH_ASSIGN_OR_RETURN(std::string where, Where(rest));
     if (trash != nullptr) {
       // The flag is 0 or 1 (a column of the trash's partial index, whose
@@ -558,6 +563,32 @@ class Builder {
     }
     return "SELECT COUNT(*) FROM (" + Join(selects, " UNION ") + ") " + root_alias_ + "(id) WHERE " +
            where;
+  }
+
+  // The disjunction `branches` (CountOfCandidates), whose branch i holds the
+  // leaf `candidates[i]`, as it may read for an id drawn from the union of
+  // those leaves' subqueries: with two branches one of which is its leaf
+  // alone, an id not in that one's set came from the other's, so the other
+  // need not look it up again: "id IN (S1) OR (id IN (S2) AND P)" reads
+  // "id IN (S1) OR P" (a smart group's "added, or matching and not
+  // removed": the matching set, the largest, hashed once instead of twice).
+  static Condition ForCandidates(const Condition& branches,
+                                 const std::vector<const Condition*>& candidates) {
+    if (branches.children.size() != 2) return branches;
+    for (size_t bare = 0; bare < 2; ++bare) {
+      if (&branches.children[bare] != candidates[bare]) continue;
+      std::vector<const Condition*> parts;
+      Conjuncts(branches.children[1 - bare], parts);
+      Condition others = Condition::And();
+      for (const Condition* part : parts) {
+        if (part != candidates[1 - bare]) others.children.push_back(*part);
+      }
+      if (others.IsTrue()) return others;  // every candidate passes
+      Condition simpler = branches;
+      simpler.children[1 - bare] = std::move(others);
+      return simpler;
+    }
+    return branches;
   }
 
   // HAVING: leaves may name aggregates as select items do.
