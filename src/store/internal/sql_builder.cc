@@ -466,31 +466,37 @@ class Builder {
   // the table (an IN of the union, as a semi-join, it still answers by
   // reading the whole table).
   StatusOr<std::string> UnionOfBranches(const Condition& c) {
-    if (c.kind != Condition::Kind::kOr || c.children.size() < 2) return std::string();
-    std::string field;
-    std::vector<const Query*> subqueries;
+    std::vector<const Condition*> leaves = BranchLeaves(c);
+    if (leaves.empty()) return std::string();
+    KITH_ASSIGN_OR_RETURN(Column col, Resolve(leaves[0]->field));
+    std::vector<std::string> selects;
+    for (const Condition* in : leaves) {
+      KITH_ASSIGN_OR_RETURN(std::string sub, Subquery(*in->subquery));
+      selects.push_back(sub);
+    }
+    return col.expr + " = ANY(ARRAY(" + Join(selects, " UNION ALL ") + "))";
+  }
+
+  // The `F IN (subquery)` leaf of each branch of the disjunction `c`, one
+  // field F for all (UnionOfBranches); empty when `c` is no such disjunction.
+  static std::vector<const Condition*> BranchLeaves(const Condition& c) {
+    if (c.kind != Condition::Kind::kOr || c.children.size() < 2) return {};
+    std::vector<const Condition*> leaves;
     for (const Condition& branch : c.children) {
       std::vector<const Condition*> parts;
       Conjuncts(branch, parts);
       const Condition* in = nullptr;
       for (const Condition* part : parts) {
         if (part->kind == Condition::Kind::kLeaf && part->subquery && part->op == Op::kIn &&
-            part->value_path.empty() && (field.empty() || part->field == field)) {
+            part->value_path.empty() && (leaves.empty() || part->field == leaves[0]->field)) {
           in = part;
           break;
         }
       }
-      if (in == nullptr) return std::string();
-      field = in->field;
-      subqueries.push_back(in->subquery.get());
+      if (in == nullptr) return {};
+      leaves.push_back(in);
     }
-    KITH_ASSIGN_OR_RETURN(Column col, Resolve(field));
-    std::vector<std::string> selects;
-    for (const Query* q : subqueries) {
-      KITH_ASSIGN_OR_RETURN(std::string sub, Subquery(*q));
-      selects.push_back(sub);
-    }
-    return col.expr + " = ANY(ARRAY(" + Join(selects, " UNION ALL ") + "))";
+    return leaves;
   }
 
   // A count of the root's rows whose conditions are a disjunction of `id
@@ -565,9 +571,9 @@ class Builder {
            where;
   }
 
-  // The disjunction `branches` (CountOfCandidates), whose branch i holds the
-  // leaf `candidates[i]`, as it may read for an id drawn from the union of
-  // those leaves' subqueries: with two branches one of which is its leaf
+  // The disjunction `branches` (CountOfCandidates, UnionOfBranches), whose
+  // branch i holds the leaf `candidates[i]`, as it may read for a value
+  // drawn from the union of those leaves' subqueries: with two branches one of which is its leaf
   // alone, an id not in that one's set came from the other's, so the other
   // need not look it up again: "id IN (S1) OR (id IN (S2) AND P)" reads
   // "id IN (S1) OR P" (a smart group's "added, or matching and not
@@ -984,7 +990,18 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
       return st;
     }
   }
-  KITH_ASSIGN_OR_RETURN(std::string where, b.Where(where_condition));
+  // PostgreSQL: a disjunction of `F IN (subquery)` branches comes with the
+  // union of those subqueries it implies (UnionOfBranches), which lets the
+  // disjunction itself read simpler (ForCandidates).
+  Condition simpler = Condition::And();
+  bool simplified = false;
+  for (const Condition* c : conjuncts) {
+    std::vector<const Condition*> leaves;
+    if (dialect == Dialect::kPostgres) leaves = Builder::BranchLeaves(*c);
+    simpler.children.push_back(leaves.empty() ? *c : Builder::ForCandidates(*c, leaves));
+    simplified = simplified || !leaves.empty();
+  }
+  KITH_ASSIGN_OR_RETURN(std::string where, b.Where(simplified ? simpler : where_condition));
   if (dialect == Dialect::kPostgres) {
     for (const Condition* c : conjuncts) {
       KITH_ASSIGN_OR_RETURN(std::string implied, b.UnionOfBranches(*c));
