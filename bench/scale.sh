@@ -97,7 +97,8 @@ target_of() {
 # file is in the page cache after its generation the same way.
 prewarm() {
   [[ -n "$pg_base" ]] || return 0
-  psql "$pg_base/kith_scale_${1}_$seed" -qAt -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
+  psql "$pg_base/kith_scale_${1}_$seed" -qAt -c "SET client_min_messages = warning" \
+    -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
     -c "SELECT 'prewarmed ' || sum(pg_prewarm(c.oid))::bigint * 8 / 1024 || ' MB'
           FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid
          WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'i')
