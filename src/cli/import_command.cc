@@ -186,7 +186,8 @@ class RowImporter {
       // The transaction's catalog as of this row (a row may change the schema).
       std::shared_ptr<const schema::Catalog> catalog = txn.catalog();
       api::ActionContext ctx{txn, system_, *rt_.dispatcher, *catalog, call_, call_.params};
-      KITH_ASSIGN_OR_RETURN(id, entities::v4::CreateWithoutAnswer(ctx, create_.entity, std::move(values)));
+      KITH_ASSIGN_OR_RETURN(id, entities::v4::CreateWithoutAnswer(ctx, create_.entity, std::move(values),
+                                                                  &write_keys_));
     }
     bool existed = outcome == Outcome::kUpdated;
     // By id: a group named once by its name and once by its title is one.
@@ -311,6 +312,7 @@ class RowImporter {
   std::vector<Column> columns_;
   auth::Caller system_ = auth::Caller::System();
   api::ApiCall call_;  // the create (its values handed over row by row)
+  entities::v4::WriteKeys write_keys_;  // the header's fields, resolved once
   std::unordered_map<std::string, int64_t> group_ids_;
   std::unordered_map<std::string, int64_t> tag_ids_;
 };

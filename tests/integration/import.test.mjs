@@ -177,6 +177,59 @@ test('an import stores exactly what one APIv4 create per row stores', async () =
   assert.deepEqual(imported, created);
 });
 
+test('mapped, ignored, custom, suffixed and unknown columns: each row stored as its own APIv4 create stores it, or rejected with its reason', async () => {
+  // The import resolves each header column once (WriteKeys) for every row.
+  const group = (await api4('CustomGroup', 'create', {
+    values: { name: 'ImportKeys', title: 'Import Keys', extends: 'Contact' },
+  })).values[0];
+  await api4('CustomField', 'create', {
+    values: { custom_group_id: group.id, name: 'shoe_size', label: 'Shoe size', data_type: 'Int', html_type: 'Text' },
+  });
+  const header = ['contact_type', 'first_name', 'last_name', 'E-mail', 'Phone', 'gender_id:label',
+                  'preferred_mail_format', 'ImportKeys.shoe_size', 'Ignored', 'bogus'];
+  const renamed = { 'E-mail': 'email_primary.email', Phone: 'phone_primary.phone' };
+  const records = [
+    ['Individual', 'Ada', 'Keyson', 'ADA@example.org', '555-0101', 'Female', 'HTML', '38', 'x', ''],
+    ['', 'Bo', 'Keyson', '', '', '', '', '41', '', ''],
+    ['Individual', 'Cy', 'Keyson', '', '', 'Nope', '', '', '', ''],
+    ['Individual', 'Di', 'Keyson', 'di@example.org', '', '', '', 'big', '', ''],
+    ['Individual', 'Ed', 'Keyson', '', '', '', '', '', '', 'x'],
+    ['Individual', 'Flo', 'Keyson', 'flo@example.org', '555-0102', 'Male', 'Text', '44', 'y', ''],
+  ];
+  const csv = [[...header, 'source'].join(',')]
+    .concat(records.map((r) => [...r, 'keys-import'].join(',')))
+    .join('\n');
+  const rejects = path.join(kith.dir, 'keys-rejects.csv');
+  const r = await runImport(csv, ['--map', 'E-mail=email_primary.email,Phone=phone_primary.phone,Ignored=',
+                                  '--rejects', rejects]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /Imported 3 Contact records: 3 created, 0 updated, 0 skipped, 3 rejected/);
+  const rejected = (await readFile(rejects, 'utf8')).trim().split('\n').slice(1)
+    .map((line) => line.split(',').slice(0, 2));
+  assert.deepEqual(rejected, [
+    ['4', 'gender_id:label is not valid: Nope'],
+    ['5', 'ImportKeys.shoe_size is not a valid integer: big'],
+    ['6', "Invalid field 'bogus'"],
+  ]);
+  for (const [i, record] of records.entries()) {
+    if (i >= 2 && i <= 4) continue;
+    const values = { source: 'keys-api' };
+    record.forEach((cell, c) => {
+      if (cell !== '' && header[c] !== 'Ignored') values[renamed[header[c]] ?? header[c]] = cell;
+    });
+    await api4('Contact', 'create', { values });
+  }
+  const imported = await storedBySource('keys-import');
+  const created = await storedBySource('keys-api');
+  assert.equal(imported.rows.length, 3);
+  assert.deepEqual(imported, created);
+  const shoes = async (source) => (await api4('Contact', 'get', {
+    select: ['ImportKeys.shoe_size', 'gender_id:label'], where: [['source', '=', source]], orderBy: { id: 'ASC' },
+  })).values.map((c) => [c['ImportKeys.shoe_size'], c['gender_id:label']]);
+  assert.deepEqual(await shoes('keys-import'), [[38, 'Female'], [41, null], [44, 'Male']]);
+  assert.deepEqual(await shoes('keys-api'), await shoes('keys-import'));
+});
+
 test('a bad row after many good ones writes nothing and names its line', async () => {
   const lines = ['first_name,last_name,email_primary.email,source'];
   for (let i = 1; i <= 300; i++) lines.push(`Many${i},Lateson,many${i}@example.org,late-bad`);

@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -147,7 +148,18 @@ void RegisterV4Actions(api::ActionRegistry& registry, const schema::Catalog& cat
 // `name` (canonical), every rule included, without building the answer: for
 // bulk loads that need only the new id (kith import), whose values are
 // handed over rather than copied out of ctx.params. Errors as the action's.
-StatusOr<int64_t> CreateWithoutAnswer(api::ActionContext& ctx, const std::string& name, Value values);
+// `keys`, when given, keeps how each key of the values resolved (which
+// column, custom field or joined record it names) from one call to the next
+// (an import's rows name the same columns), valid while the transaction's
+// catalog is the same.
+struct WriteKeys {
+  WriteKeys();
+  ~WriteKeys();
+  struct Plans;  // v4_write.cc
+  std::unique_ptr<Plans> plans;
+};
+StatusOr<int64_t> CreateWithoutAnswer(api::ActionContext& ctx, const std::string& name, Value values,
+                                      WriteKeys* keys = nullptr);
 
 // The entity hooks of this module.
 void AddContactHooks(V4HooksTable& table);

@@ -3,6 +3,8 @@
 // BAO sets, the non-column keys of the call, then "custom" and
 // "check_permissions"; deletes answer the ids as text).
 #include <algorithm>
+#include <memory>
+#include <unordered_map>
 
 #include "api/custom_data.h"
 #include "api/field_values.h"
@@ -42,51 +44,139 @@ Value TypedFor(const schema::Entity& entity, const V4Hooks& hooks, const std::st
   return TypedColumn(*f, stored, t == hooks.column_types.end() ? "" : t->second);
 }
 
-StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity, const Value& values) {
+// What a key of a write's values names, worked out from the catalog alone
+// (the values themselves are checked per record).
+struct KeyPlan {
+  enum class Kind { kId, kVirtual, kRelated, kReadonly, kOwn, kCustom, kJoined, kOther };
+  Kind kind = Kind::kOther;
+  std::string base;  // the key without its ":suffix"
+  std::optional<FieldRef> ref;
+  std::vector<std::string> segs;  // base's dotted parts (kJoined, kOther)
+};
+
+KeyPlan PlanKey(const schema::Catalog& catalog, const schema::Entity& entity, const V4Hooks& hooks,
+                const std::string& key) {
+  KeyPlan p;
+  if (key == "id") {
+    p.kind = KeyPlan::Kind::kId;
+    return p;
+  }
+  p.base = key.substr(0, key.find(':'));
+  // A column CiviCRM has and kith does not keep (Contact.preferred_mail_format):
+  // accepted and left, as getFields lists it.
+  if (hooks.virtual_columns.count(p.base)) {
+    p.kind = KeyPlan::Kind::kVirtual;
+    return p;
+  }
+  if (hooks.related_columns.count(key)) {
+    p.kind = KeyPlan::Kind::kRelated;
+    return p;
+  }
+  JoinAliases none;
+  p.ref = ResolveField(catalog, entity, none, key, /*for_write=*/true);
+  if (p.ref && p.ref->top_level) {
+    // A computed column is ignored, as CiviCRM ignores it.
+    p.kind = p.ref->field->readonly ? KeyPlan::Kind::kReadonly : KeyPlan::Kind::kOwn;
+    return p;
+  }
+  if (p.ref && p.ref->custom != nullptr) {
+    p.kind = KeyPlan::Kind::kCustom;
+    return p;
+  }
+  for (std::string_view seg : Split(p.base, '.')) p.segs.emplace_back(seg);
+  if (p.ref && p.segs.size() == 2 && entity.FindJoin(p.segs[0]) != nullptr) p.kind = KeyPlan::Kind::kJoined;
+  return p;
+}
+
+}  // namespace
+
+// The plans of the keys written to one entity under one catalog.
+struct WriteKeys::Plans {
+  std::shared_ptr<const schema::Catalog> catalog;  // held: the plans point into it
+  const schema::Entity* entity = nullptr;
+  std::unordered_map<std::string, KeyPlan> keys;
+};
+
+WriteKeys::WriteKeys() = default;
+WriteKeys::~WriteKeys() = default;
+
+namespace {
+
+// `keys`' plans for writes to `entity` in ctx's transaction, started over
+// when its catalog is another; nullptr when ctx's catalog is not the
+// transaction's (then nothing is kept).
+WriteKeys::Plans* PlansFor(ActionContext& ctx, const schema::Entity& entity, WriteKeys* keys) {
+  if (keys == nullptr) return nullptr;
+  std::shared_ptr<const schema::Catalog> catalog = ctx.txn.catalog();
+  if (catalog.get() != &ctx.catalog) return nullptr;
+  if (keys->plans == nullptr) keys->plans = std::make_unique<WriteKeys::Plans>();
+  WriteKeys::Plans& plans = *keys->plans;
+  if (plans.catalog != catalog || plans.entity != &entity) {
+    plans.catalog = std::move(catalog);
+    plans.entity = &entity;
+    plans.keys.clear();
+  }
+  return &plans;
+}
+
+StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity, const Value& values,
+                                WriteKeys::Plans* plans = nullptr) {
   if (!values.is_object()) return InvalidArgument("values must be an object", {{"error_field", "values"}});
   WriteParts parts;
-  JoinAliases none;
+  parts.own.get_ref<Value::object_t&>().reserve(values.size());
   const V4Hooks& hooks = HooksOf(entity.name);
+  KeyPlan unkept;
   for (const auto& [key, given] : values.items()) {
-    if (key == "id") {
-      parts.id = given;
-      continue;
-    }
-    std::string base = key.substr(0, key.find(':'));
-    // A column CiviCRM has and kith does not keep (Contact.preferred_mail_format):
-    // accepted and left, as getFields lists it.
-    if (hooks.virtual_columns.count(base)) continue;
-    if (hooks.related_columns.count(key)) {
-      parts.related[key] = given;
-      parts.extras.emplace_back(key, Value());  // CiviCRM echoes them as null
-      continue;
-    }
-    std::optional<FieldRef> ref = ResolveField(ctx.catalog, entity, none, key, /*for_write=*/true);
-    if (ref && ref->top_level) {
-      if (ref->field->readonly) continue;  // computed by kith, as CiviCRM ignores them
-      KITH_ASSIGN_OR_RETURN(Value stored, WriteValue(ctx, *ref, given));
-      SetColumn(parts.own, ref->field->name, std::move(stored));
-      continue;
-    }
-    if (ref && ref->custom != nullptr) {
-      KITH_ASSIGN_OR_RETURN(Value stored, WriteValue(ctx, *ref, given));
-      parts.custom.push_back({ref->custom, std::nullopt, key, std::move(stored)});
-      parts.extras.emplace_back(base, Value());  // CiviCRM echoes custom values as null
-      continue;
-    }
-    std::vector<std::string_view> segs = Split(base, '.');
-    if (ref && segs.size() == 2 && entity.FindJoin(segs[0]) != nullptr) {
-      // A column of a joined record (email_primary.email): written after the
-      // record itself, through the entity's hook.
-      std::string join(segs[0]), column(segs[1]);
-      Value v = given;
-      if (!ref->suffix.empty()) {
-        KITH_ASSIGN_OR_RETURN(v, WriteValue(ctx, *ref, given));
+    const KeyPlan* plan = nullptr;
+    if (plans != nullptr) {
+      auto it = plans->keys.find(key);
+      if (it == plans->keys.end()) {
+        if (plans->keys.size() >= 1024) plans->keys.clear();  // keys are a file's columns: few
+        it = plans->keys.emplace(key, PlanKey(ctx.catalog, entity, hooks, key)).first;
       }
-      parts.joined[join][column] = v;
-      parts.extras.emplace_back(base, TypedColumn(*ref->field, v));
-      continue;
+      plan = &it->second;
+    } else {
+      unkept = PlanKey(ctx.catalog, entity, hooks, key);
+      plan = &unkept;
     }
+    const FieldRef* ref = plan->ref ? &*plan->ref : nullptr;
+    switch (plan->kind) {
+      case KeyPlan::Kind::kId:
+        parts.id = given;
+        continue;
+      case KeyPlan::Kind::kVirtual:
+      case KeyPlan::Kind::kReadonly:
+        continue;
+      case KeyPlan::Kind::kRelated:
+        parts.related[key] = given;
+        parts.extras.emplace_back(key, Value());  // CiviCRM echoes them as null
+        continue;
+      case KeyPlan::Kind::kOwn: {
+        KITH_ASSIGN_OR_RETURN(Value stored, WriteValue(ctx, *ref, given));
+        SetColumn(parts.own, ref->field->name, std::move(stored));
+        continue;
+      }
+      case KeyPlan::Kind::kCustom: {
+        KITH_ASSIGN_OR_RETURN(Value stored, WriteValue(ctx, *ref, given));
+        parts.custom.push_back({ref->custom, std::nullopt, key, std::move(stored)});
+        parts.extras.emplace_back(plan->base, Value());  // CiviCRM echoes custom values as null
+        continue;
+      }
+      case KeyPlan::Kind::kJoined: {
+        // A column of a joined record (email_primary.email): written after the
+        // record itself, through the entity's hook.
+        Value v = given;
+        if (!ref->suffix.empty()) {
+          KITH_ASSIGN_OR_RETURN(v, WriteValue(ctx, *ref, given));
+        }
+        parts.joined[plan->segs[0]][plan->segs[1]] = v;
+        parts.extras.emplace_back(plan->base, TypedColumn(*ref->field, v));
+        continue;
+      }
+      case KeyPlan::Kind::kOther:
+        break;
+    }
+    const std::vector<std::string>& segs = plan->segs;
     if (segs.size() == 2) {
       // "link.column": the id of the linked record whose column has this value.
       const schema::Field* link = entity.FindField(segs[0]);
@@ -342,7 +432,7 @@ struct Created {
 // Every rule and write of a create, without its answer. `answered`: its
 // answer echoes the stored row, remembered as written (CreateRecord).
 StatusOr<Created> CreateRow(ActionContext& ctx, const schema::Entity& entity, Value values,
-                            bool answered) {
+                            bool answered, WriteKeys* keys = nullptr) {
   const V4Hooks& hooks = HooksOf(entity.name);
   if (hooks.prepare) KITH_RETURN_IF_ERROR(hooks.prepare(ctx, values, /*creating=*/true));
   if (values.is_object()) ApplyFallbacks(entity, values);
@@ -360,10 +450,12 @@ StatusOr<Created> CreateRow(ActionContext& ctx, const schema::Entity& entity, Va
     out.values = std::move(values);
     return out;
   }
-  KITH_ASSIGN_OR_RETURN(out.parts, SplitWrite(ctx, entity, values));
+  KITH_ASSIGN_OR_RETURN(out.parts, SplitWrite(ctx, entity, values, PlansFor(ctx, entity, keys)));
   KITH_RETURN_IF_ERROR(CheckRequired(entity, out.parts.own));
-  KITH_ASSIGN_OR_RETURN(out.id, api::CreateRecord(ctx, entity.name, out.parts.own, &out.written,
-                                                   /*remember_row=*/answered));
+  // Without an answer, nothing reads the split columns again: moved, not copied.
+  KITH_ASSIGN_OR_RETURN(out.id, api::CreateRecord(ctx, entity.name,
+                                                   answered ? out.parts.own : std::move(out.parts.own),
+                                                   &out.written, /*remember_row=*/answered));
   KITH_RETURN_IF_ERROR(WriteRelated(ctx, hooks, out.id, out.parts));
   if (hooks.after_write) KITH_RETURN_IF_ERROR(hooks.after_write(ctx, out.id, out.written, true));
   if (hooks.after_create) KITH_RETURN_IF_ERROR(hooks.after_create(ctx, out.id, values));
@@ -591,13 +683,14 @@ StatusOr<Value> CreateAction(ActionContext& ctx, const std::string& name) {
   return Value{{"values", rows}};
 }
 
-StatusOr<int64_t> CreateWithoutAnswer(ActionContext& ctx, const std::string& name, Value values) {
+StatusOr<int64_t> CreateWithoutAnswer(ActionContext& ctx, const std::string& name, Value values,
+                                      WriteKeys* keys) {
   const schema::Entity* entity = ctx.catalog.Find(name);
   if (entity == nullptr || !entity->api || !entity->derived.empty()) {
     return InvalidArgument("APIv4 has no create for " + name);
   }
   KITH_ASSIGN_OR_RETURN(values, CheckedCreateValues(std::move(values)));
-  KITH_ASSIGN_OR_RETURN(Created c, CreateRow(ctx, *entity, std::move(values), /*answered=*/false));
+  KITH_ASSIGN_OR_RETURN(Created c, CreateRow(ctx, *entity, std::move(values), /*answered=*/false, keys));
   return c.id;
 }
 

@@ -3,6 +3,7 @@
 // their writes to it.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,6 +17,10 @@
 namespace kith::store::internal {
 
 struct LookupMemo {
+  LookupMemo() = default;
+  LookupMemo(const LookupMemo&) = delete;  // it points into its own maps
+  LookupMemo& operator=(const LookupMemo&) = delete;
+
   std::unordered_map<std::string, Value> values;
   // Entity -> the keys of `values` derived from it: a write forgets only
   // those (a contact's insert keeps the option labels every contact needs).
@@ -56,21 +61,21 @@ struct LookupMemo {
   void Inserted(const schema::Entity& entity, int64_t id, const Value& row,
                 const std::vector<const schema::Field*>* fields = nullptr) {
     Wrote(entity.name);
-    exists[entity.name].insert(id);
-    inserted[entity.name].insert(id);
     if (fields == nullptr || fields->size() != row.size()) {
+      exists[entity.name].insert(id);
+      inserted[entity.name].insert(id);
       Linked(entity, row);
       return;
     }
+    EntitySets& sets = SetsOf(entity.name);
+    sets.exists->insert(id);
+    sets.inserted->insert(id);
     size_t i = 0;
     for (const auto& [name, v] : row.items()) {
       const schema::Field* f = (*fields)[i++];
       if (f->fk_entity.empty() || v.is_null()) continue;
       if (v.is_number_integer()) {
-        link_key_ = entity.name;
-        link_key_ += '.';
-        link_key_ += f->name;
-        linked[link_key_].insert(v.get<int64_t>());
+        LinkedSet(sets, entity.name, f->name).insert(v.get<int64_t>());
       } else {
         links_unknown.insert(f->fk_entity);
       }
@@ -88,10 +93,39 @@ struct LookupMemo {
     inserted.clear();
     linked.clear();
     links_unknown.clear();
+    recent_ = {};
   }
 
  private:
-  std::string link_key_;  // reused: no allocation per linking column
+  // The sets of an entity a bulk write inserts into (a contact, its email,
+  // in turn), found by comparing its name rather than hashing it into three
+  // maps per row: the maps' nodes keep their addresses until Clear().
+  struct EntitySets {
+    std::string name;
+    IdSet* exists = nullptr;
+    IdSet* inserted = nullptr;
+    std::vector<std::pair<std::string, IdSet*>> linked;  // by field name
+  };
+  EntitySets& SetsOf(const std::string& entity) {
+    for (EntitySets& s : recent_) {
+      if (s.exists != nullptr && s.name == entity) return s;
+    }
+    EntitySets& s = recent_[next_recent_++ % recent_.size()];
+    s = {entity, &exists[entity], &inserted[entity], {}};
+    return s;
+  }
+  IdSet& LinkedSet(EntitySets& sets, const std::string& entity, const std::string& field) {
+    for (auto& [name, set] : sets.linked) {
+      if (name == field) return *set;
+    }
+    std::string key = entity + '.' + field;
+    IdSet* set = &linked[key];
+    sets.linked.emplace_back(field, set);
+    return *set;
+  }
+
+  std::array<EntitySets, 4> recent_;
+  size_t next_recent_ = 0;
 };
 
 }  // namespace kith::store::internal
