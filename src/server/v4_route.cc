@@ -78,11 +78,11 @@ HttpResponse BodyTooLargeResponse(const HttpRequest& head, size_t limit) {
 }
 
 HttpResponse KithService::HandleApi4(const HttpRequest& request) const {
-  // A get's reads go in one round trip with the check of the caller and the
-  // catalog they assume; when either turned out to have changed (another
-  // server disabled the key, added a custom field), that answer is dropped
-  // and the request answered again, the check first. Only reads are
-  // pipelined: nothing was written.
+  // A get's read goes in one round trip with the check of the caller and the
+  // catalog it assumes; when either turned out to have changed (another
+  // server disabled the key, added a custom field), or the get read again,
+  // that answer is dropped and the request answered again, the check first.
+  // Only reads are pipelined: nothing was written.
   auto pipelined = std::make_shared<store::ReadAssumptions>();
   HttpResponse response = AnswerApi4(request, pipelined);
   if (!pipelined->changed) return response;
@@ -114,6 +114,7 @@ HttpResponse KithService::AnswerApi4(const HttpRequest& request,
   // The credential, as authx checks it before anything else.
   StatusOr<auth::Caller> caller = auth::Caller::Anonymous();
   std::unique_ptr<store::Transaction> auth_txn;  // the key's read transaction, for the first call
+  bool pipelined_get = false;  // a single get answered whole, read through a pipelined read
   const V4Credential& cred = req.credential;
   if ((cred.kind != V4Credential::Kind::kNone || !req.session_id.empty()) &&
       RefusesCredentials(request)) {
@@ -133,14 +134,18 @@ HttpResponse KithService::AnswerApi4(const HttpRequest& request,
     }
     if (later) return *std::move(later);
     // A single get (rows written as read) only: any other call may write.
+    // And one answered whole: the pages of a streamed one are read after
+    // its first piece went out, too late to answer again.
     const api::ActionSpec* spec =
         req.multi || req.openapi || req.calls.empty()
             ? nullptr
             : dispatcher_.registry().Find(4, req.calls[0].second.entity, req.calls[0].second.action);
-    bool pipelines = pipelined != nullptr && spec != nullptr && WritesRowsAsRead(*spec, req.calls[0].second);
+    pipelined_get = !basic && pipelined != nullptr && spec != nullptr &&
+                    WritesRowsAsRead(*spec, req.calls[0].second) &&
+                    !ReadsInIdPages(*spec, *dispatcher_.store().catalog(), req.calls[0].second);
     caller = basic ? auth_.ByPassword(cred.token, cred.password, request.remote_address)
                    : auth_.ByApiKey(cred.token, &auth_txn, request.remote_address,
-                                    pipelines ? pipelined : nullptr);
+                                    pipelined_get ? pipelined : nullptr);
     if (!caller.ok() && IsThrottled(caller.status())) return Throttled(caller.status());
     if (!caller.ok() && IsUncheckedCredential(caller.status())) {
       wire::v4::V4Error e = wire::v4::ErrorEnvelope(caller.status());
@@ -219,7 +224,8 @@ HttpResponse KithService::AnswerApi4(const HttpRequest& request,
       NoteCall(spec->entity, spec->action, true);
       // Rows written as they are read, in one read transaction; a large get
       // read page by page and streamed past one page.
-      bool paged = ReadsInIdPages(*spec, *dispatcher_.store().catalog(), call);
+      // (Decided once: a pipelined read's get is answered whole.)
+      bool paged = !pipelined_get && ReadsInIdPages(*spec, *dispatcher_.store().catalog(), call);
       StatusOr<std::unique_ptr<store::Transaction>> txn =
           auth_txn ? std::move(auth_txn) : dispatcher_.store().Begin(/*write=*/false);
       // The params go to the get: the answer needs no more than the call's index.

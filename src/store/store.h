@@ -140,9 +140,9 @@ class Transaction {
 // what it had assumed. Shared by the one who redoes the work and the
 // transaction, which may outlive that work's answer (a streamed one).
 struct ReadAssumptions {
-  // The catalog or the users' change count was not the one assumed: the
-  // work done with the transaction used old ones and must be done again,
-  // its answer dropped.
+  // The catalog or a change count was not the one assumed, or the work read
+  // twice (see BeginPipelinedRead): the work done with the transaction must
+  // be done again, its answer dropped.
   bool changed = false;
 };
 
@@ -155,12 +155,12 @@ class Store {
   // beyond the store's timeout.
   virtual StatusOr<std::unique_ptr<Transaction>> Begin(bool write) = 0;
 
-  // A read transaction as Begin(false) gives, started without a round trip
-  // of its own: its catalog() and ChangeCount("User") are the ones this
-  // store last saw, assumed current, and its BEGIN and the read of the real
-  // ones go to the database with its first statement (one wait for the
-  // three). When they differ, or when the transaction ends before any
-  // statement ran and a check finds them different, `found->changed` is
+  // A read for work that reads once and answers whole, started without a round trip:
+  // its catalog() and ChangeCount()s (users', options') are the ones this store last
+  // saw, assumed current, and the read of the real ones goes to the database with its
+  // first statement, which may run alone (PostgreSQL: no BEGIN, one wait, one snapshot).
+  // When they differ, when a second statement comes, or when the transaction ends
+  // before any statement ran and a check finds them different, `found->changed` is
   // set and that statement fails (kAborted): whoever used the transaction
   // must drop what it made with it and do the work again with Begin(false).
   // Nothing written depends on it: a read transaction cannot write. The

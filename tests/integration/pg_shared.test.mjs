@@ -127,6 +127,32 @@ test('a custom field created through one server is read by the other\'s very nex
   assert.deepEqual(got.body.values, [{ id: 1, 'Pipelined_Info.Hat_Size': null }]);
 });
 
+test('a get that reads more than once is answered whole by the other server, and fresh', async () => {
+  // A get by id reads in one statement; one that reads again (option labels
+  // of a list field) is done again in a transaction, then read in one.
+  const made = await v4(a, '/Contact/create', {
+    values: { contact_type: 'Individual', last_name: 'Twice', preferred_communication_method: ['1', '2'] },
+  });
+  assert.equal(made.status, 200, JSON.stringify(made.body));
+  const id = made.body.values[0].id;
+  const plain = (server) => v4(server, '/Contact/get', { select: ['id', 'last_name'], where: [['id', '=', id]] });
+  const labelled = (server) => v4(server, '/Contact/get', {
+    select: ['id', 'last_name', 'preferred_communication_method:label'], where: [['id', '=', id]],
+  });
+  assert.deepEqual((await plain(b)).body.values, [{ id, last_name: 'Twice' }]);
+  const expected = (await labelled(a)).body.values;
+  assert.equal(expected[0]['preferred_communication_method:label'].length, 2);
+  for (let i = 0; i < 3; i++) {
+    const got = await labelled(b);
+    assert.equal(got.status, 200, JSON.stringify(got.body));
+    assert.deepEqual(got.body.values, expected);
+  }
+  const updated = await v4(a, '/Contact/update', { values: { last_name: 'Thrice' }, where: [['id', '=', id]] });
+  assert.equal(updated.status, 200, JSON.stringify(updated.body));
+  assert.equal((await labelled(b)).body.values[0].last_name, 'Thrice');
+  assert.deepEqual((await plain(b)).body.values, [{ id, last_name: 'Thrice' }]);
+});
+
 test('a role changed through one server is served by both at once', async () => {
   const key = a.users.editor.apiKey;
   const create = (server) => v4(server, '/Contact/create', { values: { contact_type: 'Individual', last_name: 'Role' } }, key);

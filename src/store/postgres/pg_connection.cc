@@ -161,17 +161,6 @@ bool Succeeded(const Result& r) {
   return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
-// The first row of `r` as integers, one per column of `row` (nullopt for
-// NULL, a column past the last, or no row).
-void ReadIntegers(const PGresult* r, std::span<std::optional<int64_t>> row) {
-  for (size_t i = 0; i < row.size(); ++i) {
-    int col = static_cast<int>(i);
-    row[i] = PQntuples(r) == 0 || col >= PQnfields(r) || PQgetisnull(r, 0, col)
-                 ? std::nullopt
-                 : ParseInteger(PQgetvalue(r, 0, col));
-  }
-}
-
 }  // namespace
 
 StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url) {
@@ -212,7 +201,7 @@ Status PgConnection::Exec(const std::string& sql, std::span<std::optional<int64_
   KITH_RETURN_IF_ERROR(Settle());
   Result r(PQexec(conn_, sql.c_str()));
   if (!Succeeded(r)) return ResultError(r.get(), conn_, "exec");
-  ReadIntegers(r.get(), last);
+  ReadIntegersAt(r.get(), 0, last);
   return Status();
 }
 
@@ -226,7 +215,8 @@ Status PgConnection::Begin(const std::string& begin, const std::string& first,
   std::string first_new, then_new;
   std::optional<Params> params;
   if (then != nullptr) params.emplace(*then_binds);
-  bool sent = PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+  bool sent = (begin.empty() ||
+               PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1) &&
               (first.empty() || SendPrepared(first, 0, nullptr, &first_new)) &&
               (then == nullptr || SendPrepared(*then, static_cast<int>(params->values.size()),
                                                params->values.data(), &then_new)) &&
@@ -239,8 +229,11 @@ Status PgConnection::Begin(const std::string& begin, const std::string& first,
   unawaited_ = 0;
   PQexitPipelineMode(conn_);
   if (!read) return ResultError(nullptr, conn_, "pipeline");
-  if (!Succeeded(results[0])) return ResultError(results[0].get(), conn_, "begin");
-  int at = 1;
+  int at = 0;
+  if (!begin.empty()) {
+    if (!Succeeded(results[0])) return ResultError(results[0].get(), conn_, "begin");
+    at = 1;
+  }
   // The result of a statement sent by SendPrepared; its new name kept when parsed.
   auto outcome = [&](const std::string& sql, std::string& new_name) -> Result {
     if (!new_name.empty()) {
@@ -256,7 +249,7 @@ Status PgConnection::Begin(const std::string& begin, const std::string& first,
   if (!first.empty()) {
     Result first_result = outcome(first, first_new);
     if (!Succeeded(first_result)) return ResultError(first_result.get(), conn_, "begin");
-    ReadIntegers(first_result.get(), first_row);
+    ReadIntegersAt(first_result.get(), 0, first_row);
   }
   if (then != nullptr) {
     Result then_read = outcome(*then, then_new);
@@ -265,6 +258,23 @@ Status PgConnection::Begin(const std::string& begin, const std::string& first,
   }
   return Status();
 }
+
+StatusOr<PgResult> PgConnection::QueryAlone(const std::string& sql, const std::vector<Value>& binds) {
+  PgResult result;
+  KITH_RETURN_IF_ERROR(Begin("", "", {}, &sql, &binds, &result));
+  return result;
+}
+
+void PgConnection::ReadIntegersAt(const pg_result* r, int first, std::span<std::optional<int64_t>> row) {
+  for (size_t i = 0; i < row.size(); ++i) {
+    int col = first + static_cast<int>(i);
+    row[i] = PQntuples(r) == 0 || col >= PQnfields(r) || PQgetisnull(r, 0, col)
+                 ? std::nullopt
+                 : ParseInteger(PQgetvalue(r, 0, col));
+  }
+}
+
+int PgConnection::ColumnCount(const pg_result* r) { return PQnfields(r); }
 
 bool PgConnection::SendPrepared(const std::string& sql, int count, const char* const* values,
                                 std::string* new_name) {
@@ -342,8 +352,8 @@ StatusOr<PgResult> PgConnection::Query(const std::string& sql, const std::vector
 
 void PgConnection::ReadRows(const PGresult* r, const std::vector<std::string>* keys,
                             const std::vector<schema::FieldType>* types, std::vector<Value>* rows,
-                            std::optional<bool> distinct_keys) {
-  const int n = PQnfields(r);
+                            std::optional<bool> distinct_keys, int columns) {
+  const int n = columns >= 0 ? std::min(columns, PQnfields(r)) : PQnfields(r);
   const int count = PQntuples(r);
   const bool distinct = keys != nullptr && keys->size() >= static_cast<size_t>(n) &&
                         (distinct_keys ? *distinct_keys : NoRepeats(*keys));

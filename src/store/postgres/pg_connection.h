@@ -38,8 +38,8 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  // Runs `begin` (BEGIN ...) and, in the same round trip, the statement
-  // `first` when given (prepared once): a read that fixes the snapshot,
+  // Runs `begin` (BEGIN ...; none when empty) and, in the same round
+  // trip, the statement `first` when given (prepared once): a read that fixes the snapshot,
   // whose first row is read into `first_row` as integers (see Exec). The
   // outcome of what SendUnawaited sent is read in that round trip too.
   // When `then` is given, that statement ($n placeholders, `then_binds`)
@@ -48,6 +48,16 @@ class PgConnection {
   Status Begin(const std::string& begin, const std::string& first,
                std::span<std::optional<int64_t>> first_row, const std::string* then = nullptr,
                const std::vector<Value>* then_binds = nullptr, PgResult* then_result = nullptr);
+
+  // Runs `sql` ($n placeholders) with `binds` as one statement outside any
+  // transaction (autocommit: one snapshot of its own), in one round trip
+  // with the outcome of what SendUnawaited sent: its result.
+  StatusOr<PgResult> QueryAlone(const std::string& sql, const std::vector<Value>& binds);
+  // Row 0's columns from `first` on as integers, one per element of `row`
+  // (nullopt for NULL, a column past the last, or no row).
+  static void ReadIntegersAt(const pg_result* r, int first, std::span<std::optional<int64_t>> row);
+  // The number of columns of `r`.
+  static int ColumnCount(const pg_result* r);
 
   // Sends a statement without parameters whose outcome no one waits for (a
   // read-only transaction's COMMIT or ROLLBACK: nothing it read can change),
@@ -73,10 +83,11 @@ class PgConnection {
   // Runs `sql` ($n placeholders) with `binds`: its result, read with
   // ReadRows or EachRow.
   StatusOr<PgResult> Query(const std::string& sql, const std::vector<Value>& binds);
-  // A result's rows as Run appends them to `rows`.
+  // A result's rows as Run appends them to `rows`: their first `columns`
+  // cells (-1: all; a result may carry more than the statement's own).
   static void ReadRows(const pg_result* r, const std::vector<std::string>* keys,
                        const std::vector<schema::FieldType>* types, std::vector<Value>* rows,
-                       std::optional<bool> distinct_keys);
+                       std::optional<bool> distinct_keys, int columns = -1);
   // A result's rows handed to `rows`, `width` cells each (typed by `types`,
   // as Run types them), with no Value per row.
   static Status EachRow(const pg_result* r, const std::vector<schema::FieldType>* types,

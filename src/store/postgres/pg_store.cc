@@ -8,7 +8,9 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <unordered_map>
+#include <unordered_set>
 #include <thread>
 #include <vector>
 
@@ -90,12 +92,13 @@ class PgTransaction final : public internal::SqlTransaction {
                   PgResult* result = nullptr);
 
   // Makes this read transaction a pipelined one (Store::BeginPipelinedRead):
-  // not begun yet, the users' change count assumed to be `count` and the
-  // catalog the one it was given; what the check finds goes to `found`.
-  void Assume(int64_t count, std::shared_ptr<ReadAssumptions> found) {
-    std::optional<int64_t> assumed[internal::kChangeCounterCount];
-    assumed[0] = count;  // the users' (kChangeCounters[0]); the others unknown
-    change_counts_.Set(assumed);
+  // not begun yet, the change counts assumed to be `counts` (in
+  // kChangeCounters' order) and the catalog the one it was given; what the
+  // check finds goes to `found`.
+  void Assume(std::span<const std::optional<int64_t>> counts,
+              std::shared_ptr<ReadAssumptions> found) {
+    std::copy(counts.begin(), counts.end(), assumed_counts_);
+    change_counts_.Set(counts);
     assumptions_ = std::move(found);
   }
 
@@ -149,13 +152,23 @@ class PgTransaction final : public internal::SqlTransaction {
     if (!begun_) KITH_RETURN_IF_ERROR(BeginNow());
     return batches_ == nullptr ? Status() : batches_->Flush();
   }
-  // `sql` with `binds`, read; a pipelined read's first statement goes with
-  // its BEGIN (one round trip).
-  StatusOr<PgResult> Read(const std::string& sql, const std::vector<Value>& binds) {
-    if (begun_) return conn_->Query(sql, binds);
-    PgResult result;
-    KITH_RETURN_IF_ERROR(BeginNow(&sql, &binds, &result));
-    return result;
+  // `sql` with `binds`, read (`columns`: how many of the result's are its
+  // own, -1: all); a
+  // pipelined read's first statement runs alone (ReadAlone), or with its
+  // BEGIN (one round trip) when work that began with it read again.
+  StatusOr<PgResult> Read(const std::string& sql, const std::vector<Value>& binds,
+                          int* columns);
+  // A pipelined read's first statement (its work reads once): run
+  // outside a transaction (no BEGIN, no COMMIT), the versions joined to it,
+  // so that they and its rows come from its one snapshot; checked as
+  // BeginNow checks them. Any statement after it refuses (BeginNow).
+  StatusOr<PgResult> ReadAlone(const std::string& sql, const std::vector<Value>& binds,
+                               int* columns);
+  // Whether `versions` (the catalog's, then the change counters') are the
+  // ones this pipelined read assumed.
+  bool AsAssumed(std::span<const std::optional<int64_t>> versions) const {
+    return versions[0].value_or(0) == catalog_version_ &&
+           std::equal(versions.begin() + 1, versions.end(), assumed_counts_);
   }
   // Kept until the commit (kChangeLogLock), dropped with a savepoint's work.
   Status StoreChange(internal::ChangeRecord change) override {
@@ -179,6 +192,11 @@ class PgTransaction final : public internal::SqlTransaction {
   internal::ChangeCounts change_counts_;
   // A pipelined read not checked yet: where to say what it assumed wrongly.
   std::shared_ptr<ReadAssumptions> assumptions_;
+  std::optional<int64_t> assumed_counts_[internal::kChangeCounterCount];  // Assume's
+  // Its one statement ran alone (ReadAlone): where to say that a second one
+  // came, which needs the work done again in a transaction.
+  std::shared_ptr<ReadAssumptions> read_alone_;
+  size_t alone_sql_ = 0;  // the hash of its text (PgStoreImpl::ReadAgainAfter)
   // Tables this transaction inserted rows with explicit ids into (reference
   // data keeps CiviCRM's): their sequences are moved past them before the
   // next insert that takes one, and at commit.
@@ -217,26 +235,49 @@ class PgStoreImpl final : public Store {
 
   StatusOr<std::unique_ptr<Transaction>> BeginPipelinedRead(
       std::shared_ptr<ReadAssumptions> found) override {
-    const int64_t count = last_change_count_.load(std::memory_order_relaxed);
-    if (found == nullptr || count == kNoChangeCount) return Begin(false);
+    std::optional<int64_t> counts[internal::kChangeCounterCount];
+    for (size_t i = 0; i < internal::kChangeCounterCount; ++i) {
+      const int64_t count = last_change_counts_[i].load(std::memory_order_relaxed);
+      if (count == kNoChangeCount) return Begin(false);
+      counts[i] = count;
+    }
+    if (found == nullptr) return Begin(false);
     KITH_ASSIGN_OR_RETURN(std::unique_ptr<PgTransaction> txn,
-                          BeginTransaction(Kind::kRead, std::move(found), count));
+                          BeginTransaction(Kind::kRead, std::move(found), counts));
     return std::unique_ptr<Transaction>(std::move(txn));
   }
 
-  // Keeps the latest change count of the counted entity a transaction read
-  // (what a pipelined read assumes).
-  void SawChangeCount(std::optional<int64_t> count) {
-    int64_t seen = last_change_count_.load(std::memory_order_relaxed);
-    while (count && *count > seen &&
-           !last_change_count_.compare_exchange_weak(seen, *count, std::memory_order_relaxed)) {
+  // Keeps the latest change counts a transaction read, in kChangeCounters'
+  // order (what a pipelined read assumes). They only count up.
+  void SawChangeCounts(std::span<const std::optional<int64_t>> counts) {
+    for (size_t i = 0; i < internal::kChangeCounterCount && i < counts.size(); ++i) {
+      std::atomic<int64_t>& last = last_change_counts_[i];
+      int64_t seen = last.load(std::memory_order_relaxed);
+      while (counts[i] && *counts[i] > seen &&
+             !last.compare_exchange_weak(seen, *counts[i], std::memory_order_relaxed)) {
+      }
     }
   }
 
+  // Whether work whose first read was the statement of hash `sql` was seen
+  // to read again (ReadsAgainAfter): its pipelined reads then begin a
+  // transaction instead of running that statement alone, so as not to be
+  // done twice each time.
+  bool ReadAgainAfter(size_t sql) {
+    std::lock_guard<std::mutex> lock(read_again_mutex_);
+    return read_again_after_.count(sql) > 0;
+  }
+  void ReadsAgainAfter(size_t sql) {
+    std::lock_guard<std::mutex> lock(read_again_mutex_);
+    if (read_again_after_.size() >= 1024) read_again_after_.clear();  // shapes repeat
+    read_again_after_.insert(sql);
+  }
+
   // A transaction of `kind`, begun; with `assume`, a pipelined read not
-  // begun yet that assumes the users' change count `count` (Assume).
+  // begun yet that assumes the change counts `counts` (Assume).
   StatusOr<std::unique_ptr<PgTransaction>> BeginTransaction(
-      Kind kind, std::shared_ptr<ReadAssumptions> assume = nullptr, int64_t count = 0) {
+      Kind kind, std::shared_ptr<ReadAssumptions> assume = nullptr,
+      std::span<const std::optional<int64_t>> counts = {}) {
     const auto began = std::chrono::steady_clock::now();
     bool fresh = false;
     KITH_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, TakeConnection(&fresh));
@@ -251,7 +292,7 @@ class PgStoreImpl final : public Store {
                                                std::move(catalog), known_version);
     txn->set_began(began);
     if (assume != nullptr) {
-      txn->Assume(count, std::move(assume));
+      txn->Assume(counts, std::move(assume));
       return txn;
     }
     KITH_RETURN_IF_ERROR(txn->BeginNow());
@@ -393,7 +434,11 @@ class PgStoreImpl final : public Store {
   std::vector<std::unique_ptr<PgConnection>> idle_;
   int open_ = 0;  // connections out of the pool or idle in it
   static constexpr int64_t kNoChangeCount = -1;  // none read yet
-  std::atomic<int64_t> last_change_count_{kNoChangeCount};  // SawChangeCount
+  std::atomic<int64_t> last_change_counts_[internal::kChangeCounterCount] = {
+      kNoChangeCount, kNoChangeCount};  // SawChangeCounts
+  static_assert(internal::kChangeCounterCount == 2);
+  std::mutex read_again_mutex_;
+  std::unordered_set<size_t> read_again_after_;  // ReadsAgainAfter
   std::atomic<bool> answering_{true};  // the probe's last finding
   std::atomic<bool> connect_failed_{false};  // the last new connection failed (logged)
   std::once_flag probe_started_;
@@ -418,6 +463,11 @@ PgTransaction::~PgTransaction() {
 
 Status PgTransaction::BeginNow(const std::string* then, const std::vector<Value>* binds,
                                PgResult* result) {
+  if (read_alone_ != nullptr) {
+    read_alone_->changed = true;
+    store_->ReadsAgainAfter(alone_sql_);
+    return absl::AbortedError("a second statement after a read run alone: done again");
+  }
   // Checked once, whatever the outcome: unchecked, it counts as changed.
   std::shared_ptr<ReadAssumptions> assumed = std::move(assumptions_);
   if (assumed != nullptr) assumed->changed = true;
@@ -440,15 +490,11 @@ Status PgTransaction::BeginNow(const std::string* then, const std::vector<Value>
   }
   begun_ = true;
   if (kind_ == Kind::kMigrate) return Status();
-  // versions[1] is the users' count (kChangeCounters[0]), what a pipelined
-  // read assumes.
-  static_assert(std::string_view(internal::kChangeCounters[0]) == "User");
-  store_->SawChangeCount(versions[1]);
-  const std::optional<int64_t> assumed_users = change_counts_.Of("User");
+  store_->SawChangeCounts(std::span(versions).subspan(1));
   change_counts_.Set(std::span(versions).subspan(1));
   if (assumed != nullptr) {
-    if (versions[0].value_or(0) != catalog_version_ || versions[1] != assumed_users) {
-      return absl::AbortedError("the users or the catalog changed since this read was sent");
+    if (!AsAssumed(versions)) {
+      return absl::AbortedError("the users, the options or the catalog changed since this read");
     }
     assumed->changed = false;
     return Status();
@@ -461,6 +507,61 @@ Status PgTransaction::BeginNow(const std::string* then, const std::vector<Value>
     store_->Publish(version, catalog_);
   }
   return Status();
+}
+
+StatusOr<PgResult> PgTransaction::Read(const std::string& sql, const std::vector<Value>& binds,
+                                       int* columns) {
+  if (begun_) return conn_->Query(sql, binds);
+  if (assumptions_ != nullptr) {
+    alone_sql_ = std::hash<std::string>{}(sql);
+    if (!store_->ReadAgainAfter(alone_sql_)) return ReadAlone(sql, binds, columns);
+  }
+  PgResult result;
+  KITH_RETURN_IF_ERROR(BeginNow(&sql, &binds, &result));
+  return result;
+}
+
+StatusOr<PgResult> PgTransaction::ReadAlone(const std::string& sql, const std::vector<Value>& binds,
+                                            int* columns) {
+  // Checked once, whatever the outcome: unchecked, it counts as changed.
+  std::shared_ptr<ReadAssumptions> assumed = std::move(assumptions_);
+  assumed->changed = true;
+  if (conn_ == nullptr) return absl::UnavailableError("database unavailable");
+  // The versions as the statement's last columns (each read once, for the
+  // whole statement). Cheaper for the server than a join to the versions
+  // row, which would keep the statement's rows in a Materialize.
+  static const std::string kVersions = [] {
+    std::string columns = ", (SELECT version FROM kith_catalog_version)";
+    for (const char* counter : internal::kChangeCounters) {
+      columns += std::string(", (SELECT count FROM kith_change_count WHERE entity = '") + counter +
+                 "')";
+    }
+    return columns;
+  }();
+  std::string alone;
+  alone.reserve(sql.size() + kVersions.size() + 32);
+  alone.append("SELECT q.*").append(kVersions).append(" FROM (").append(sql).append(") q");
+  KITH_ASSIGN_OR_RETURN(PgResult result, conn_->QueryAlone(alone, binds));
+  std::optional<int64_t> versions[1 + internal::kChangeCounterCount];
+  const int own = PgConnection::ColumnCount(result.get()) - static_cast<int>(std::size(versions));
+  if (own < 0) return Internal("a read alone without its versions");
+  PgConnection::ReadIntegersAt(result.get(), own, versions);
+  if (!versions[0].has_value()) {
+    // No row, so no versions: read after it. They only count up, so when
+    // they are still the ones assumed (seen before the statement), they
+    // were those of its snapshot too.
+    KITH_ASSIGN_OR_RETURN(PgResult read, conn_->QueryAlone(internal::ReadVersionsSql(), {}));
+    PgConnection::ReadIntegersAt(read.get(), 0, versions);
+  }
+  store_->SawChangeCounts(std::span(versions).subspan(1));
+  change_counts_.Set(std::span(versions).subspan(1));
+  if (!AsAssumed(versions)) {
+    return absl::AbortedError("the users, the options or the catalog changed since this read");
+  }
+  assumed->changed = false;
+  read_alone_ = std::move(assumed);
+  *columns = own;
+  return result;
 }
 
 Status PgTransaction::SettleSequences() {
@@ -564,9 +665,10 @@ StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
   if (begun_) KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(internal::ShapedSelect shaped, store_->shapes().Select(catalog_, query, kDialect));
   const internal::SqlStatement& st = *shaped.statement;
-  KITH_ASSIGN_OR_RETURN(PgResult read, Read(st.sql, shaped.binds));
+  int columns = -1;
+  KITH_ASSIGN_OR_RETURN(PgResult read, Read(st.sql, shaped.binds, &columns));
   std::vector<Value> rows;
-  PgConnection::ReadRows(read.get(), &query.select, &st.column_types, &rows, st.distinct_columns);
+  PgConnection::ReadRows(read.get(), &query.select, &st.column_types, &rows, st.distinct_columns, columns);
   if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
   return rows;
 }
@@ -577,7 +679,8 @@ Status PgTransaction::SelectEach(const Query& query, CellRows& rows) {
   const internal::SqlStatement& st = *shaped.statement;
   // Lists made of aggregated columns are finished on whole rows.
   if (!st.list_columns.empty()) return Transaction::SelectEach(query, rows);
-  KITH_ASSIGN_OR_RETURN(PgResult read, Read(st.sql, shaped.binds));
+  int columns = -1;  // (the first query.select.size() are read)
+  KITH_ASSIGN_OR_RETURN(PgResult read, Read(st.sql, shaped.binds, &columns));
   return PgConnection::EachRow(read.get(), &st.column_types, query.select.size(), rows);
 }
 
@@ -589,6 +692,11 @@ StatusOr<int64_t> PgTransaction::Count(const Query& query) {
 
 Status PgTransaction::Commit() {
   if (done_) return absl::FailedPreconditionError("transaction already finished");
+  if (read_alone_ != nullptr) {  // nothing began on the server
+    done_ = true;
+    NoteEnded();
+    return Status();
+  }
   // Queued rows first, then the change rows (queued too when pipelining).
   Status s = Flush();
   if (s.ok()) s = WriteChanges();

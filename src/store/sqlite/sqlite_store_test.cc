@@ -509,6 +509,116 @@ TEST_F(SqliteStoreTest, ChangesToOptionsAreCountedForEveryWriter) {
   EXPECT_EQ(store_->Begin(false).value()->ChangeCount("User"), users);
 }
 
+// A pipelined read runs its first statement alone, outside a transaction,
+// with the check of the catalog and change counts it assumed in it: its rows are a read's, and it asks
+// for the work to be done again when another process changed the users or
+// the options, or when a second statement comes.
+TEST_F(SqliteStoreTest, PipelinedReadOfOneStatementChecksWhatItAssumed) {
+  if (!OnPostgres()) GTEST_SKIP() << "SQLite's reads are not pipelined";
+  std::vector<int64_t> ids;
+  {
+    auto txn = store_->Begin(true).value();
+    for (const char* last : {"Alone1", "Alone2", "Alone3"}) {
+      auto id = txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", last}});
+      ASSERT_TRUE(id.ok()) << id.status();
+      ids.push_back(*id);
+    }
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id", "last_name", "id", "middle_name"};  // a repeated column, a NULL one
+  q.where = Condition::Leaf("last_name", Op::kLike, "Alone%");
+  q.order_by = {{"id", true}};
+  const std::vector<Value> expected = store_->Begin(false).value()->Select(q).value();
+  ASSERT_EQ(expected.size(), 3u);
+  EXPECT_EQ(expected[0]["id"], ids[2]);  // in the query's order
+  auto pipelined = [&] {
+    auto found = std::make_shared<ReadAssumptions>();
+    auto txn = store_->BeginPipelinedRead(found);
+    EXPECT_TRUE(txn.ok()) << txn.status();
+    return std::make_pair(std::move(*txn), found);
+  };
+
+  // Its rows, and none as none; the counts it assumed are the store's.
+  {
+    auto [txn, found] = pipelined();
+    EXPECT_EQ(txn->ChangeCount("OptionValue"), store_->Begin(false).value()->ChangeCount("OptionValue"));
+    auto rows = txn->Select(q);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    EXPECT_EQ(*rows, expected);
+    EXPECT_FALSE(found->changed);
+    EXPECT_TRUE(txn->Commit().ok());
+  }
+  {
+    auto [txn, found] = pipelined();
+    Query none = q;
+    none.where = Condition::Leaf("last_name", Op::kEq, "Nobody");
+    struct Counted final : CellRows {
+      Status Row(std::span<const Cell>) override {
+        ++rows;
+        return Status();
+      }
+      int rows = 0;
+    } counted;
+    ASSERT_TRUE(txn->SelectEach(none, counted).ok());
+    EXPECT_EQ(counted.rows, 0);
+    EXPECT_FALSE(found->changed);
+  }
+  // A second statement cannot share the first one's snapshot: refused, and
+  // the work is to be done again.
+  {
+    auto [txn, found] = pipelined();
+    ASSERT_TRUE(txn->Select(q).ok());
+    auto again = txn->Select(q);
+    EXPECT_EQ(again.status().code(), absl::StatusCode::kAborted);
+    EXPECT_TRUE(found->changed);
+    EXPECT_EQ(txn->Count(q).status().code(), absl::StatusCode::kAborted);
+  }
+  // Work seen to read again after that statement is not done twice again:
+  // its next pipelined read begins a transaction (one snapshot for both).
+  {
+    auto [txn, found] = pipelined();
+    ASSERT_TRUE(txn->Select(q).ok());
+    auto again = txn->Select(q);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(*again, expected);
+    EXPECT_FALSE(found->changed);
+    EXPECT_TRUE(txn->Commit().ok());
+  }
+  Query alone = q;  // a statement no work read again after
+  alone.select = {"id", "last_name"};
+  const std::vector<Value> alone_rows = store_->Begin(false).value()->Select(alone).value();
+  // Another process (the `kith user` CLI, another server; its start counts
+  // the catalog's version up too) changes the users, then the options: the
+  // next read finds it and asks for the work again; once done again, the
+  // next one assumes the new versions.
+  auto other = OpenStore(options_).value();
+  for (const char* entity : {"User", "OptionValue"}) {
+    auto write = other->Begin(true).value();
+    if (std::string_view(entity) == "User") {
+      ASSERT_TRUE(write->Insert("User", {{"name", "alone"}, {"role", "viewer"}, {"contact_id", ids[0]},
+                                         {"api_key_hash", "alone-hash"}, {"is_active", 1}}).ok());
+    } else {
+      ASSERT_TRUE(write->Insert("OptionValue", {{"option_group_id", 1}, {"value", "alone"},
+                                                {"label", "Alone"}}).ok());
+    }
+    ASSERT_TRUE(write->Commit().ok());
+    {
+      auto [txn, found] = pipelined();
+      EXPECT_EQ(txn->Select(alone).status().code(), absl::StatusCode::kAborted) << entity;
+      EXPECT_TRUE(found->changed) << entity;
+    }
+    // Done again as the contract says, then read alone again.
+    EXPECT_EQ(store_->Begin(false).value()->Select(alone).value(), alone_rows);
+    auto [txn, found] = pipelined();
+    auto rows = txn->Select(alone);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    EXPECT_EQ(*rows, alone_rows);
+    EXPECT_FALSE(found->changed);
+  }
+}
+
 TEST_F(SqliteStoreTest, ReopeningAppliesNoMigrationTwice) {
   store_.reset();
   auto again = OpenStore(options_);
