@@ -158,6 +158,17 @@ const std::vector<Migration>& AllMigrations() {
        nullptr,
        {},
        {"Contact", "Activity"}},
+      {15,
+       "write path (PostgreSQL): a contact's external identifier (and the other optional unique "
+       "columns) unique in an index of only the rows that have one, so that a contact without "
+       "one costs no entry in it",
+       {},
+       nullptr,
+       {},
+       {},
+       {},
+       {},
+       {"Contact", "User", "Session", "SavedSearch", "Group", "RelationshipType", "CustomGroup"}},
   };
   return migrations;
 }

@@ -34,6 +34,10 @@ struct Migration {
   // Entities of existing tables whose indexes over text columns index, on
   // PostgreSQL, the column's lowered text (were: the citext column).
   std::vector<std::string> key_indexes = {};
+  // Entities of existing tables whose optional unique columns were, on
+  // PostgreSQL, UNIQUE constraints: now unique indexes of only the rows
+  // that have a value (internal::BuildUniqueWhereSetIndexes).
+  std::vector<std::string> unique_where_set = {};
 };
 
 // Every migration, in version order.

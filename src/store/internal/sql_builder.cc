@@ -1305,28 +1305,39 @@ struct TableIndex {
   std::vector<std::string> columns;
   // kTrash: the ids of a soft-deleted entity's rows in the trash (few), so
   // that "not in the trash" is known without reading the row.
-  enum Kind { kPlain, kSparse, kUnique, kTrash } kind;
+  // kUniqueWhereSet (PostgreSQL): an optional unique column (a contact's
+  // external identifier) unique among the rows that have a value, which are
+  // all its index holds; named as the column's UNIQUE constraint was.
+  enum Kind { kPlain, kSparse, kUnique, kTrash, kUniqueWhereSet } kind;
 
   std::string Name(const Entity& entity, Dialect dialect) const {
     if (kind == kUnique) return Identifier("uidx_" + entity.table + "_" + Join(columns, "_"), dialect);
     if (kind == kTrash) return Identifier("idx_" + entity.table + "_trash", dialect);
+    if (kind == kUniqueWhereSet) return Identifier(entity.table + "_" + columns[0] + "_key", dialect);
     return IndexName(entity, columns, dialect);
   }
   std::string Create(const Entity& entity, bool if_not_exists, Dialect dialect) const {
-    std::string sql = kind == kUnique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
+    const bool unique = kind == kUnique || kind == kUniqueWhereSet;
+    std::string sql = unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
     if (if_not_exists) sql += "IF NOT EXISTS ";
     sql += Name(entity, dialect) + " ON " + entity.table + " (" +
-           (kind == kUnique ? Join(columns, ", ") : IndexedColumns(entity, columns, dialect)) + ")";
-    if (kind == kSparse) sql += " WHERE " + columns[0] + " IS NOT NULL";
+           (unique ? Join(columns, ", ") : IndexedColumns(entity, columns, dialect)) + ")";
+    if (kind == kSparse || kind == kUniqueWhereSet) sql += " WHERE " + columns[0] + " IS NOT NULL";
     if (kind == kTrash) sql += " WHERE is_deleted <> 0";
     return sql;
   }
 };
 
+// Whether `f`'s uniqueness is kept by an index of its own (kUniqueWhereSet)
+// rather than a UNIQUE constraint in its column's definition.
+bool UniqueWhereSet(const Field& f, Dialect dialect) {
+  return dialect == Dialect::kPostgres && f.unique && !f.required;
+}
+
 // The indexes declared by `entity`, then one for each link that none of
 // them starts with (sparse when the link is optional: often empty, like a
 // contact's employer).
-std::vector<TableIndex> TableIndexes(const Entity& entity) {
+std::vector<TableIndex> TableIndexes(const Entity& entity, Dialect dialect) {
   std::vector<TableIndex> out;
   for (const auto& idx : entity.indexes) out.push_back({idx, TableIndex::kPlain});
   for (const auto& idx : entity.sparse_indexes) out.push_back({idx, TableIndex::kSparse});
@@ -1338,6 +1349,9 @@ std::vector<TableIndex> TableIndexes(const Entity& entity) {
     if (!indexed) out.push_back({{f.name}, f.required ? TableIndex::kPlain : TableIndex::kSparse});
   }
   for (const auto& idx : entity.unique_indexes) out.push_back({idx, TableIndex::kUnique});
+  for (const Field& f : entity.fields) {
+    if (UniqueWhereSet(f, dialect)) out.push_back({{f.name}, TableIndex::kUniqueWhereSet});
+  }
   if (entity.soft_delete) out.push_back({{"id"}, TableIndex::kTrash});
   return out;
 }
@@ -1383,7 +1397,7 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const 
     std::string def = f.name + " " + SqlType(f, dialect);
     if (f.type == FieldType::kBool && !f.nullable) def += " NOT NULL";
     if (!f.default_value.is_null()) def += " DEFAULT " + SqlLiteral(f.default_value);
-    if (f.unique) def += " UNIQUE";
+    if (f.unique && !UniqueWhereSet(f, dialect)) def += " UNIQUE";
     const bool checked_by_kith = dialect == Dialect::kPostgres && ReferenceTarget(catalog, f) != nullptr;
     if (!f.fk_entity.empty() && !checked_by_kith) {
       if (const Entity* target = catalog.Find(f.fk_entity)) {
@@ -1397,7 +1411,7 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const 
   }
   std::vector<std::string> statements = {"CREATE TABLE " + entity.table + " (" +
                                          Join(defs, ", ") + ")"};
-  for (const TableIndex& idx : TableIndexes(entity)) {
+  for (const TableIndex& idx : TableIndexes(entity, dialect)) {
     statements.push_back(idx.Create(entity, /*if_not_exists=*/false, dialect));
   }
   for (const std::string& column : UnsampledColumns(entity, dialect)) {
@@ -1483,7 +1497,7 @@ std::vector<std::string> BuildCreateIndexes(const schema::Catalog& /*catalog*/,
                                             const Entity& entity, Dialect dialect) {
   std::vector<std::string> statements;
   if (!entity.derived.empty()) return statements;  // a view has none
-  for (const TableIndex& idx : TableIndexes(entity)) {
+  for (const TableIndex& idx : TableIndexes(entity, dialect)) {
     statements.push_back(idx.Create(entity, /*if_not_exists=*/true, dialect));
   }
   return statements;
@@ -1493,8 +1507,11 @@ std::vector<std::string> BuildKeyIndexes(const schema::Catalog& /*catalog*/, con
                                          Dialect dialect) {
   std::vector<std::string> statements;
   if (!entity.derived.empty()) return statements;
-  for (const TableIndex& idx : TableIndexes(entity)) {
-    if (idx.kind == TableIndex::kUnique || idx.kind == TableIndex::kTrash) continue;
+  for (const TableIndex& idx : TableIndexes(entity, dialect)) {
+    if (idx.kind == TableIndex::kUnique || idx.kind == TableIndex::kTrash ||
+        idx.kind == TableIndex::kUniqueWhereSet) {
+      continue;
+    }
     std::string unkeyed = IndexName(entity, idx.columns, dialect, /*by_key=*/false);
     if (unkeyed == idx.Name(entity, dialect)) continue;  // no keyed column
     statements.push_back("DROP INDEX IF EXISTS " + unkeyed);
@@ -1507,10 +1524,25 @@ std::vector<std::string> BuildRemakeSparseIndexes(const schema::Catalog& /*catal
                                                   const Entity& entity, Dialect dialect) {
   std::vector<std::string> statements;
   if (!entity.derived.empty()) return statements;
-  for (const TableIndex& idx : TableIndexes(entity)) {
+  for (const TableIndex& idx : TableIndexes(entity, dialect)) {
     if (idx.kind != TableIndex::kSparse) continue;
     statements.push_back("DROP INDEX IF EXISTS " + idx.Name(entity, dialect));
     statements.push_back(idx.Create(entity, /*if_not_exists=*/false, dialect));
+  }
+  return statements;
+}
+
+std::vector<std::string> BuildUniqueWhereSetIndexes(const schema::Catalog& /*catalog*/,
+                                                    const Entity& entity, Dialect dialect) {
+  std::vector<std::string> statements;
+  if (!entity.derived.empty() || dialect != Dialect::kPostgres) return statements;
+  for (const TableIndex& idx : TableIndexes(entity, dialect)) {
+    if (idx.kind != TableIndex::kUniqueWhereSet) continue;
+    // The constraint's index goes with it; a table made with the partial
+    // index already (a new database) keeps that.
+    statements.push_back("ALTER TABLE " + entity.table + " DROP CONSTRAINT IF EXISTS " +
+                         idx.Name(entity, dialect));
+    statements.push_back(idx.Create(entity, /*if_not_exists=*/true, dialect));
   }
   return statements;
 }

@@ -158,6 +158,12 @@ std::vector<std::string> BuildKeyIndexes(const schema::Catalog& catalog, const s
 // before they were sparse.
 std::vector<std::string> BuildRemakeSparseIndexes(const schema::Catalog& catalog,
                                                   const schema::Entity& entity, Dialect dialect);
+// PostgreSQL: for each optional unique column of `entity` (a contact's
+// external identifier), its UNIQUE constraint dropped for a unique index
+// over only the rows that have a value (no index entry for the others), for
+// a database made before. Nothing on SQLite.
+std::vector<std::string> BuildUniqueWhereSetIndexes(const schema::Catalog& catalog,
+                                                    const schema::Entity& entity, Dialect dialect);
 // DROP TABLE IF EXISTS.
 std::vector<std::string> BuildDropTable(const schema::Entity& entity, Dialect dialect);
 

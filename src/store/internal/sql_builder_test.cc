@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace kith::store::internal {
 namespace {
 
@@ -50,6 +52,30 @@ TEST(SqlBuilderTest, CreateIndexesMatchesTheTablesIndexesAndToleratesExistingOne
     covering = covering || sql.find("(state_province_id, contact_id)") != std::string::npos;
   }
   EXPECT_TRUE(covering) << "contacts by state are answered from the index";
+}
+
+TEST(SqlBuilderTest, AnOptionalUniqueColumnIsIndexedOnlyWhereSetOnPostgres) {
+  auto catalog = schema::BuiltinCatalog();
+  const schema::Entity* contact = catalog->Find("Contact");
+  ASSERT_NE(contact, nullptr);
+  const std::string partial =
+      "CREATE UNIQUE INDEX civicrm_contact_external_identifier_key ON civicrm_contact "
+      "(external_identifier) WHERE external_identifier IS NOT NULL";
+  std::vector<std::string> pg = BuildCreateTable(*catalog, *contact, Dialect::kPostgres);
+  EXPECT_EQ(pg[0].find("external_identifier citext COLLATE \"C\" UNIQUE"), std::string::npos) << pg[0];
+  EXPECT_NE(std::find(pg.begin(), pg.end(), partial), pg.end());
+  // A database made before: the constraint dropped, the index made.
+  std::vector<std::string> migrate = BuildUniqueWhereSetIndexes(*catalog, *contact, Dialect::kPostgres);
+  ASSERT_EQ(migrate.size(), 2u);
+  EXPECT_EQ(migrate[0], "ALTER TABLE civicrm_contact DROP CONSTRAINT IF EXISTS "
+                        "civicrm_contact_external_identifier_key");
+  EXPECT_EQ(migrate[1], "CREATE UNIQUE INDEX IF NOT EXISTS " + partial.substr(20));
+  // A required unique column keeps its constraint; SQLite keeps them all.
+  std::vector<std::string> user = BuildCreateTable(*catalog, *catalog->Find("User"), Dialect::kPostgres);
+  EXPECT_NE(user[0].find(" UNIQUE"), std::string::npos) << user[0];
+  std::vector<std::string> lite = BuildCreateTable(*catalog, *contact, Dialect::kSqlite);
+  EXPECT_NE(lite[0].find("external_identifier TEXT COLLATE NOCASE UNIQUE"), std::string::npos) << lite[0];
+  EXPECT_TRUE(BuildUniqueWhereSetIndexes(*catalog, *contact, Dialect::kSqlite).empty());
 }
 
 TEST(SqlBuilderTest, PostgresPlaceholdersAreNumbered) {
