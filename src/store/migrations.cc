@@ -158,6 +158,13 @@ const std::vector<Migration>& AllMigrations() {
        nullptr,
        {},
        {"Contact", "Activity"}},
+      {15,
+       "every transaction's start: the catalog version and the change counts it reads in one "
+       "row of kith_versions (were kith_catalog_version and kith_change_count; the stores make "
+       "it before any transaction, this number keeps older binaries off a database they would "
+       "no longer count changes in)",
+       {},
+       nullptr},
   };
   return migrations;
 }
