@@ -169,6 +169,13 @@ const std::vector<Migration>& AllMigrations() {
        {},
        {},
        {"Contact", "User", "Session", "SavedSearch", "Group", "RelationshipType", "CustomGroup"}},
+      {16,
+       "every transaction's start: the catalog version and the change counts it reads in one "
+       "row of kith_versions (were kith_catalog_version and kith_change_count; the stores make "
+       "it before any transaction, this number keeps older binaries off a database they would "
+       "no longer count changes in)",
+       {},
+       nullptr},
   };
   return migrations;
 }

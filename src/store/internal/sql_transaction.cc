@@ -17,15 +17,32 @@ int ChangeCounterOf(std::string_view entity) {
   return -1;
 }
 
+std::string_view ChangeCounterColumn(std::string_view counter) {
+  for (size_t i = 0; i < kChangeCounterCount; ++i) {
+    if (counter == kChangeCounters[i]) return kChangeCounterColumns[i];
+  }
+  return {};
+}
+
 const std::string& ReadVersionsSql() {
   static const std::string sql = [] {
-    std::string s = "SELECT version";
-    for (const char* counter : kChangeCounters) {
-      s += std::string(", (SELECT count FROM kith_change_count WHERE entity = '") + counter + "')";
-    }
-    return s + " FROM kith_catalog_version";
+    std::string s = std::string("SELECT ") + kVersionsCatalog;
+    for (const char* column : kChangeCounterColumns) s += std::string(", ") + column;
+    return s + " FROM " + kVersionsTable;
   }();
   return sql;
+}
+
+std::vector<std::string> CreateVersionsSql(std::string_view integer) {
+  std::string columns = std::string(kVersionsCatalog) + " " + std::string(integer) + " NOT NULL";
+  std::string zeros = "0";
+  for (const char* column : kChangeCounterColumns) {
+    columns += std::string(", ") + column + " " + std::string(integer) + " NOT NULL";
+    zeros += ", 0";
+  }
+  return {std::string("CREATE TABLE IF NOT EXISTS ") + kVersionsTable + " (" + columns + ")",
+          std::string("INSERT INTO ") + kVersionsTable + " SELECT " + zeros +
+              " WHERE NOT EXISTS (SELECT 1 FROM " + kVersionsTable + ")"};
 }
 
 void SqlTransaction::NoteEnded() {

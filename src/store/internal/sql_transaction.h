@@ -19,9 +19,8 @@
 namespace kith::store::internal {
 
 // The entities whose changes are counted (Transaction::ChangeCount), each
-// under a counter of kith_change_count (the option groups and values share
-// one): triggers on their tables count them up, so changes made by any
-// process are counted.
+// under a counter (the option groups and values share one): triggers on
+// their tables count them up, so changes made by any process are counted.
 struct CountedEntity {
   const char* entity;
   const char* counter;
@@ -31,13 +30,30 @@ inline constexpr CountedEntity kCountedEntities[] = {
 inline constexpr const char* kChangeCounters[] = {"User", "Options"};
 inline constexpr size_t kChangeCounterCount = std::size(kChangeCounters);
 
+// The one-row table every transaction reads at its start (migration 16):
+// the catalog version (custom data schema changes) in kVersionsCatalog and
+// each counter of kChangeCounters in the column kChangeCounterColumns gives
+// it, so that the start is one read of one row (it was three lookups in
+// two tables).
+inline constexpr const char* kVersionsTable = "kith_versions";
+inline constexpr const char* kVersionsCatalog = "catalog";
+inline constexpr const char* kChangeCounterColumns[] = {"user_changes", "options_changes"};
+static_assert(std::size(kChangeCounterColumns) == kChangeCounterCount);
+
 // The index in kChangeCounters of the counter of `entity`'s changes, or -1.
 int ChangeCounterOf(std::string_view entity);
 
+// The column of kVersionsTable that counts `counter` (one of kChangeCounters).
+std::string_view ChangeCounterColumn(std::string_view counter);
+
 // The statement that starts each transaction's snapshot on both backends:
-// the catalog version (custom data schema changes) and the change counters
-// in kChangeCounters' order, in one row.
+// the catalog version and the change counters in kChangeCounters' order,
+// in one row.
 const std::string& ReadVersionsSql();
+
+// kVersionsTable's definition and its one row when missing, for both
+// backends (`integer`: the dialect's 64-bit integer type).
+std::vector<std::string> CreateVersionsSql(std::string_view integer);
 
 // The change counts a transaction began with (ChangeCount), each forgotten
 // once the transaction may have written to its entities.

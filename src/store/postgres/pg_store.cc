@@ -322,7 +322,10 @@ class PgStoreImpl final : public Store {
   Status CommitAndPublish(PgConnection& conn, std::shared_ptr<const schema::Catalog> catalog) {
     KITH_ASSIGN_OR_RETURN(
         int64_t version,
-        conn.RunScalar("UPDATE kith_catalog_version SET version = version + 1 RETURNING version", {}));
+        conn.RunScalar(std::string("UPDATE ") + internal::kVersionsTable + " SET " +
+                           internal::kVersionsCatalog + " = " + internal::kVersionsCatalog +
+                           " + 1 RETURNING " + internal::kVersionsCatalog,
+                       {}));
     KITH_RETURN_IF_ERROR(conn.Exec("COMMIT"));
     Publish(version, std::move(catalog));
     return Status();
@@ -426,7 +429,7 @@ class PgStoreImpl final : public Store {
   std::shared_ptr<const schema::Catalog> base_;  // BuiltinCatalog()
   internal::SelectShapes shapes_;
   mutable std::mutex catalog_mutex_;
-  // The catalog and the kith_catalog_version it reflects (-1: none yet).
+  // The catalog and the catalog version (kith_versions) it reflects (-1: none yet).
   std::shared_ptr<const schema::Catalog> catalog_;
   int64_t catalog_version_ = -1;
   std::mutex pool_mutex_;
@@ -531,10 +534,10 @@ StatusOr<PgResult> PgTransaction::ReadAlone(const std::string& sql, const std::v
   // whole statement). Cheaper for the server than a join to the versions
   // row, which would keep the statement's rows in a Materialize.
   static const std::string kVersions = [] {
-    std::string columns = ", (SELECT version FROM kith_catalog_version)";
-    for (const char* counter : internal::kChangeCounters) {
-      columns += std::string(", (SELECT count FROM kith_change_count WHERE entity = '") + counter +
-                 "')";
+    const std::string from = std::string(" FROM ") + internal::kVersionsTable + ")";
+    std::string columns = std::string(", (SELECT ") + internal::kVersionsCatalog + from;
+    for (const char* column : internal::kChangeCounterColumns) {
+      columns += std::string(", (SELECT ") + column + from;
     }
     return columns;
   }();
@@ -804,16 +807,9 @@ Status PgStoreImpl::Migrate() {
   PgConnection& conn = txn->connection();
   // One server migrates; the others wait here, then find nothing to do.
   KITH_RETURN_IF_ERROR(conn.Exec(kMigrationLock));
-  KITH_RETURN_IF_ERROR(conn.Exec(
-      std::string("CREATE EXTENSION IF NOT EXISTS citext;"
-                  "CREATE TABLE IF NOT EXISTS kith_catalog_version (version BIGINT NOT NULL);"
-                  "INSERT INTO kith_catalog_version (version) SELECT 0 WHERE NOT EXISTS "
-                  "(SELECT 1 FROM kith_catalog_version);"
-                  "CREATE TABLE IF NOT EXISTS kith_change_count "
-                  "(entity TEXT PRIMARY KEY, count BIGINT NOT NULL);")));
-  for (const char* counter : kChangeCounters) {
-    KITH_RETURN_IF_ERROR(conn.Exec(std::string("INSERT INTO kith_change_count (entity, count) VALUES ('") +
-                                   counter + "', 0) ON CONFLICT DO NOTHING"));
+  KITH_RETURN_IF_ERROR(conn.Exec("CREATE EXTENSION IF NOT EXISTS citext"));
+  for (const std::string& sql : internal::CreateVersionsSql("BIGINT")) {
+    KITH_RETURN_IF_ERROR(conn.Exec(sql));
   }
   struct Sql final : internal::MigrationSql {
     explicit Sql(PgConnection& c) : conn(c) {}
@@ -826,10 +822,19 @@ Status PgStoreImpl::Migrate() {
   KITH_RETURN_IF_ERROR(internal::ApplyMigrations(*txn, sql, *base_, kDialect));
   // Every change to a counted entity's rows counts up its counter, whichever
   // server makes it.
-  KITH_RETURN_IF_ERROR(conn.Exec(
-      "CREATE OR REPLACE FUNCTION kith_count_change() RETURNS trigger "
-      "LANGUAGE plpgsql AS $$ BEGIN UPDATE kith_change_count SET count = count + 1 "
-      "WHERE entity = TG_ARGV[0]; RETURN NULL; END $$;"));
+  // One function for every counter: its argument names the one counted up.
+  std::string counts;
+  for (size_t i = 0; i < internal::kChangeCounterCount; ++i) {
+    const std::string column = internal::kChangeCounterColumns[i];
+    counts += std::string(i == 0 ? "" : ", ") + column + " = " + column +
+              " + CASE WHEN TG_ARGV[0] = '" + kChangeCounters[i] + "' THEN 1 ELSE 0 END";
+  }
+  KITH_RETURN_IF_ERROR(conn.Exec(std::string("CREATE OR REPLACE FUNCTION kith_count_change() "
+                                             "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE ") +
+                                 internal::kVersionsTable + " SET " + counts +
+                                 "; RETURN NULL; END $$;"));
+  // Before migration 16 the versions were two tables.
+  KITH_RETURN_IF_ERROR(conn.Exec("DROP TABLE IF EXISTS kith_catalog_version, kith_change_count"));
   for (const internal::CountedEntity& c : kCountedEntities) {
     const schema::Entity* counted = base_->Find(c.entity);
     if (counted == nullptr) return Internal("no schema for a counted entity");

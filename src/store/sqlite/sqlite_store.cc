@@ -34,9 +34,7 @@ using internal::Dialect;
 constexpr Dialect kDialect = Dialect::kSqlite;
 
 // A counter of custom data schema changes, one row (see Begin()).
-constexpr const char* kReadCatalogVersion = "SELECT version FROM kith_catalog_version";
 
-using internal::kChangeCounters;
 using internal::kCountedEntities;
 using internal::ReadVersionsSql;
 
@@ -253,8 +251,13 @@ class SqliteStoreImpl final : public Store {
   // The catalog's version is counted up in the same commit, so that other
   // processes serving this database reload theirs.
   Status CommitAndPublish(SqliteConnection& conn, std::shared_ptr<const schema::Catalog> catalog) {
-    KITH_RETURN_IF_ERROR(conn.Exec("UPDATE kith_catalog_version SET version = version + 1"));
-    KITH_ASSIGN_OR_RETURN(int64_t version, conn.RunScalar(kReadCatalogVersion, {}));
+    static const std::string bump = std::string("UPDATE ") + internal::kVersionsTable + " SET " +
+                                    internal::kVersionsCatalog + " = " + internal::kVersionsCatalog +
+                                    " + 1";
+    static const std::string read = std::string("SELECT ") + internal::kVersionsCatalog + " FROM " +
+                                    internal::kVersionsTable;
+    KITH_RETURN_IF_ERROR(conn.Exec(bump));
+    KITH_ASSIGN_OR_RETURN(int64_t version, conn.RunScalar(read, {}));
     std::lock_guard<std::mutex> lock(catalog_mutex_);
     Status s = conn.Command("COMMIT");
     if (s.ok()) {
@@ -674,24 +677,25 @@ StatusOr<int64_t> SqliteTransaction::NextId(const schema::Entity& entity) {
 
 Status SqliteStoreImpl::Migrate() {
   {
-    // The catalog version every transaction reads first must exist before one begins.
+    // The versions every transaction reads first must exist before one begins.
     KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
     KITH_RETURN_IF_ERROR(conn->Exec("BEGIN IMMEDIATE"));
-    Status s = conn->Exec("CREATE TABLE IF NOT EXISTS kith_catalog_version (version INTEGER NOT NULL)");
-    if (s.ok()) {
-      s = conn->Exec("INSERT INTO kith_catalog_version (version) SELECT 0 WHERE NOT EXISTS "
-                     "(SELECT 1 FROM kith_catalog_version)");
+    Status s;
+    for (const std::string& sql : internal::CreateVersionsSql("INTEGER")) {
+      if (s.ok()) s = conn->Exec(sql);
     }
-    if (s.ok()) {
-      s = conn->Exec(
-          "CREATE TABLE IF NOT EXISTS kith_change_count (entity TEXT PRIMARY KEY, count INTEGER NOT NULL)");
-    }
-    for (const char* counter : kChangeCounters) {
-      if (s.ok()) {
-        s = conn->Exec(std::string("INSERT OR IGNORE INTO kith_change_count (entity, count) VALUES ('") +
-                       counter + "', 0)");
+    // Before migration 16 they were two tables, counted up by triggers of
+    // other names: both go.
+    for (const internal::CountedEntity& c : kCountedEntities) {
+      const schema::Entity* counted = base_->Find(c.entity);
+      for (const char* event : {"insert", "update", "delete"}) {
+        if (s.ok() && counted != nullptr) {
+          s = conn->Exec("DROP TRIGGER IF EXISTS " + counted->table + "_counted_" + event);
+        }
       }
     }
+    if (s.ok()) s = conn->Exec("DROP TABLE IF EXISTS kith_catalog_version");
+    if (s.ok()) s = conn->Exec("DROP TABLE IF EXISTS kith_change_count");
     if (s.ok()) s = conn->Exec("COMMIT");
     if (!s.ok()) {
       (void)conn->Command("ROLLBACK");
@@ -716,12 +720,12 @@ Status SqliteStoreImpl::Migrate() {
   for (const internal::CountedEntity& c : kCountedEntities) {
     const schema::Entity* counted = base_->Find(c.entity);
     if (counted == nullptr) return Internal("no schema for a counted entity");
+    const std::string column(internal::ChangeCounterColumn(c.counter));
     for (std::string event : {"insert", "update", "delete"}) {
       KITH_RETURN_IF_ERROR(conn.Exec(
-          "CREATE TRIGGER IF NOT EXISTS " + counted->table + "_counted_" + event + " AFTER " +
-          event + " ON " + counted->table +
-          " BEGIN UPDATE kith_change_count SET count = count + 1 WHERE entity = '" + c.counter +
-          "'; END"));
+          "CREATE TRIGGER IF NOT EXISTS " + counted->table + "_versions_" + event + " AFTER " +
+          event + " ON " + counted->table + " BEGIN UPDATE " + internal::kVersionsTable + " SET " +
+          column + " = " + column + " + 1; END"));
     }
   }
   // The custom groups and fields of this database join the built-in schema.

@@ -619,6 +619,46 @@ TEST_F(SqliteStoreTest, PipelinedReadOfOneStatementChecksWhatItAssumed) {
   }
 }
 
+// Migration 16 on a database of version 15: the catalog version and the
+// change counts move from two tables into kith_versions' one row; the old
+// tables and the triggers that counted into them go, and a change is
+// counted once, into the new row.
+TEST_F(SqliteStoreTest, Migration16ReadsTheVersionsFromOneRow) {
+  KITH_SQLITE_ONLY();
+  store_.reset();
+  {
+    auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+    for (const char* sql :
+         {"DROP TABLE kith_versions",
+          "CREATE TABLE kith_catalog_version (version INTEGER NOT NULL)",
+          "INSERT INTO kith_catalog_version VALUES (7)",
+          "CREATE TABLE kith_change_count (entity TEXT PRIMARY KEY, count INTEGER NOT NULL)",
+          "INSERT INTO kith_change_count VALUES ('User', 3), ('Options', 4)",
+          "DROP TRIGGER kith_user_versions_insert",
+          "CREATE TRIGGER kith_user_counted_insert AFTER insert ON kith_user BEGIN UPDATE "
+          "kith_change_count SET count = count + 1 WHERE entity = 'User'; END",
+          "DELETE FROM kith_schema_version WHERE version >= 16"}) {
+      ASSERT_TRUE(conn->Exec(sql).ok()) << sql;
+    }
+  }
+  auto reopened = OpenStore(options_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  store_ = std::move(*reopened);
+  auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+  EXPECT_EQ(conn->RunScalar("SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+                              "('kith_catalog_version', 'kith_change_count') OR name LIKE '%counted%'",
+                              {}).value(), 0);
+  auto count = [&]() { return store_->Begin(false).value()->ChangeCount("User"); };
+  const std::optional<int64_t> start = count();
+  ASSERT_TRUE(start.has_value());
+  auto txn = store_->Begin(true).value();
+  int64_t contact = InsertContact(*txn, "Migrated");
+  ASSERT_TRUE(txn->Insert("User", {{"name", "u16"}, {"role", "viewer"}, {"contact_id", contact},
+                                   {"api_key_hash", "h16"}, {"is_active", 1}}).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_EQ(count(), *start + 1);
+}
+
 TEST_F(SqliteStoreTest, ReopeningAppliesNoMigrationTwice) {
   store_.reset();
   auto again = OpenStore(options_);
