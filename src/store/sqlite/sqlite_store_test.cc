@@ -893,6 +893,57 @@ TEST_F(SqliteStoreTest, Migration13IndexesTextByItsLoweredTextOnPostgres) {
   EXPECT_NE(steps.find("idx_civicrm_contact_lower_last_name"), std::string::npos) << steps;
 }
 
+TEST_F(SqliteStoreTest, Migration15IndexesAnOptionalUniqueColumnOnlyWhereSetOnPostgres) {
+  if (!OnPostgres()) GTEST_SKIP() << "PostgreSQL's own indexes";
+  auto conn = [&] { return postgres::PgConnection::Open(options_.database_url).value(); };
+  auto definition = [&] {
+    std::vector<Value> rows;
+    const std::vector<std::string> keys = {"def"};
+    EXPECT_TRUE(conn()->Run("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                            "'civicrm_contact_external_identifier_key'", {}, &keys, nullptr, &rows).ok());
+    return rows.size() == 1 ? rows[0]["def"].get<std::string>() : "(" + std::to_string(rows.size()) + " rows)";
+  };
+  auto insert = [&](Transaction& txn, const char* external) {
+    return txn.Insert("Contact", {{"contact_type", "Individual"}, {"external_identifier", external}});
+  };
+  {
+    auto txn = store_->Begin(true).value();
+    ASSERT_TRUE(insert(*txn, "X1").ok());
+    ASSERT_TRUE(txn->Insert("Contact", {{"contact_type", "Individual"}}).ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  // The database as it was before migration 15: a UNIQUE constraint.
+  store_.reset();
+  for (const char* ddl :
+       {"DROP INDEX civicrm_contact_external_identifier_key",
+        "ALTER TABLE civicrm_contact ADD CONSTRAINT civicrm_contact_external_identifier_key "
+        "UNIQUE (external_identifier)",
+        "DELETE FROM kith_schema_version WHERE version >= 15"}) {
+    ASSERT_TRUE(conn()->Exec(ddl).ok()) << ddl;
+  }
+  EXPECT_EQ(definition().find("WHERE"), std::string::npos);
+  ReopenStore();
+  EXPECT_NE(definition().find("UNIQUE INDEX civicrm_contact_external_identifier_key ON "
+                                      "public.civicrm_contact USING btree (external_identifier) "
+                                      "WHERE (external_identifier IS NOT NULL)"),
+            std::string::npos)
+      << definition();
+  // The same rows refused (case aside, as before), contacts without one kept.
+  auto txn = store_->Begin(true).value();
+  auto dup = insert(*txn, "x1");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists);
+  txn = store_->Begin(true).value();
+  ASSERT_TRUE(txn->Insert("Contact", {{"contact_type", "Individual"}}).ok());
+  ASSERT_TRUE(insert(*txn, "X2").ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id"};
+  q.where = Condition::Leaf("external_identifier", Op::kIsNull, nullptr);
+  EXPECT_EQ(store_->Begin(false).value()->Count(q).value(), 2);
+}
+
 TEST_F(SqliteStoreTest, RegexpAndContains) {
   auto txn = store_->Begin(true).value();
   InsertContact(*txn, "Smithson");
