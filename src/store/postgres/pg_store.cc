@@ -569,8 +569,8 @@ StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
   const internal::SqlStatement& st = *shaped.statement;
   KITH_ASSIGN_OR_RETURN(PgResult read, Read(st.sql, shaped.binds));
   std::vector<Value> rows;
-  PgConnection::ReadRows(read.get(), &query.select, &st.column_types, &rows, st.distinct_columns);
-  if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
+  PgConnection::ReadRows(read.get(), &query.SelectedPaths(), &st.column_types, &rows, st.distinct_columns);
+  if (!st.list_columns.empty()) internal::FinishRows(st, query.SelectedPaths(), rows);
   return rows;
 }
 
@@ -581,7 +581,7 @@ Status PgTransaction::SelectEach(const Query& query, CellRows& rows) {
   // Lists made of aggregated columns are finished on whole rows.
   if (!st.list_columns.empty()) return Transaction::SelectEach(query, rows);
   KITH_ASSIGN_OR_RETURN(PgResult read, Read(st.sql, shaped.binds));
-  return PgConnection::EachRow(read.get(), &st.column_types, query.select.size(), rows);
+  return PgConnection::EachRow(read.get(), &st.column_types, query.SelectedPaths().size(), rows);
 }
 
 StatusOr<int64_t> PgTransaction::Count(const Query& query) {
