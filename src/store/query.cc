@@ -1,6 +1,7 @@
 #include "store/query.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace kith::store {
 
@@ -46,6 +47,13 @@ Condition Condition::Not(Condition child) {
   return c;
 }
 
+KeptSelect::KeptSelect(std::vector<std::string> paths) : paths_(std::move(paths)) {
+  static std::atomic<uint64_t> next{1};
+  number_ = next.fetch_add(1, std::memory_order_relaxed);
+  aggregates_ = std::any_of(paths_.begin(), paths_.end(),
+                            [](const std::string& p) { return p.find('(') != std::string::npos; });
+}
+
 bool IsPlainPath(std::string_view path) {
   // A loop, not find_first_of: that calls memchr once per character.
   return std::none_of(path.begin(), path.end(),
@@ -60,10 +68,11 @@ bool NoRepeats(const std::vector<std::string>& paths) {
 
 const Value& SelectedColumn(const Value& row, const Query& query, size_t at) {
   const auto& members = row.get_ref<const Value::object_t&>();
-  if (members.size() == query.select.size() && at < members.size()) {
+  const std::vector<std::string>& paths = query.SelectedPaths();
+  if (members.size() == paths.size() && at < members.size()) {
     return (members.begin() + static_cast<std::ptrdiff_t>(at))->second;
   }
-  return row[query.select[at]];
+  return row[paths[at]];
 }
 
 }  // namespace kith::store

@@ -76,9 +76,30 @@ struct ExplicitJoin {
   Condition on = Condition::And();
 };
 
+// A select list kept across queries by whoever made it (a read plan kept per
+// catalog and thread): its paths never change once made, and its number is
+// its own for the process's life, so that a query can name it instead of
+// copying it, and the store can know it by that number instead of by the
+// text of some fifty paths.
+class KeptSelect {
+ public:
+  explicit KeptSelect(std::vector<std::string> paths);
+  const std::vector<std::string>& paths() const { return paths_; }
+  uint64_t number() const { return number_; }
+  // Whether a path is an aggregate ("COUNT(id)").
+  bool aggregates() const { return aggregates_; }
+
+ private:
+  std::vector<std::string> paths_;
+  uint64_t number_;
+  bool aggregates_;
+};
+
 struct Query {
   std::string entity;               // schema entity name ("Contact")
   std::vector<std::string> select;  // paths; rows are keyed by these strings
+  // When set, the select list instead of `select` (left empty).
+  std::shared_ptr<const KeptSelect> kept_select;
   Condition where = Condition::And();
   std::vector<OrderBy> order_by;
   int64_t limit = 0;   // 0: no limit
@@ -89,6 +110,11 @@ struct Query {
   // Conditions on the grouped rows (with group_by): leaf fields are grouped
   // paths or aggregates as in select ("COUNT(id)").
   Condition having = Condition::And();
+
+  // The paths selected: kept_select's when set, else `select`.
+  const std::vector<std::string>& SelectedPaths() const {
+    return kept_select != nullptr ? kept_select->paths() : select;
+  }
 };
 
 // Whether `path` names a column of the queried entity itself: no join,
@@ -101,7 +127,7 @@ bool NoRepeats(const std::vector<std::string>& paths);
 
 // Member `at` of a row that Transaction::Select returned for `query`: rows
 // hold the selected paths in select order, one member each, so by position;
-// by name (`query.select[at]`) when a row's members do not line up with them.
+// by name (its path) when a row's members do not line up with them.
 const Value& SelectedColumn(const Value& row, const Query& query, size_t at);
 
 }  // namespace kith::store

@@ -18,7 +18,7 @@ constexpr int kMaxAttempts = 12;
 
 Status Transaction::SelectEach(const Query& query, CellRows& rows) {
   KITH_ASSIGN_OR_RETURN(std::vector<Value> read, Select(query));
-  std::vector<Cell> cells(query.select.size());
+  std::vector<Cell> cells(query.SelectedPaths().size());
   for (const Value& row : read) {
     for (size_t i = 0; i < cells.size(); ++i) cells[i] = Cell::Of(SelectedColumn(row, query, i));
     KITH_RETURN_IF_ERROR(rows.Row(cells));

@@ -62,6 +62,8 @@ struct ReturnedKey {
 // that show its columns (distinct, in the order asked).
 struct ReturnPlan {
   std::vector<std::string> select;
+  // The same, named, when the plan is kept across calls (DefaultReturnPlan).
+  std::shared_ptr<const store::KeptSelect> kept_select;
   std::vector<ReturnedKey> returned;
 };
 
@@ -101,7 +103,9 @@ std::shared_ptr<const ReturnPlan> DefaultReturnPlan(ActionContext& ctx) {
     return std::make_shared<const ReturnPlan>(MakeReturnPlan(ctx.catalog, V2DefaultReturn()));
   }
   if (kept.plan == nullptr || kept.catalog.lock() != current) {
-    kept = {current, std::make_shared<const ReturnPlan>(MakeReturnPlan(ctx.catalog, V2DefaultReturn()))};
+    ReturnPlan plan = MakeReturnPlan(ctx.catalog, V2DefaultReturn());
+    plan.kept_select = std::make_shared<const store::KeptSelect>(plan.select);
+    kept = {current, std::make_shared<const ReturnPlan>(std::move(plan))};
   }
   return kept.plan;
 }
@@ -156,7 +160,11 @@ StatusOr<V2Search> V2SearchQuery(ActionContext& ctx, bool for_count) {
   std::vector<std::string> keys = ReturnKeys(ctx.params);
   search.plan = keys.empty() ? DefaultReturnPlan(ctx)
                              : std::make_shared<const ReturnPlan>(MakeReturnPlan(ctx.catalog, std::move(keys)));
-  q.select = search.plan->select;
+  if (search.plan->kept_select != nullptr) {
+    q.kept_select = search.plan->kept_select;
+  } else {
+    q.select = search.plan->select;
+  }
   KITH_ASSIGN_OR_RETURN(q.limit, NonNegative(ctx.params, "rowCount", 25));
   KITH_ASSIGN_OR_RETURN(q.offset, NonNegative(ctx.params, "offset", 0));
   if (ctx.params.contains("sort")) {

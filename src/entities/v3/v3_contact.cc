@@ -510,7 +510,7 @@ std::optional<std::vector<ContactCells::Member>> CellMembers(
     const schema::Catalog& catalog, const ContactQuery& cq,
     const std::vector<Wanted>& wanted,
     std::vector<std::string>& custom_keys) {
-  const std::vector<std::string>& select = cq.query.select;
+  const std::vector<std::string>& select = cq.query.SelectedPaths();
   auto cell_of = [&](const std::string& path) -> std::optional<size_t> {
     auto it = std::find(select.begin(), select.end(), path);
     if (it == select.end()) return std::nullopt;
@@ -576,7 +576,7 @@ void PlanRows(const schema::Catalog& catalog, const ContactQuery& cq, RowPlan& p
   // found by looking ahead from the last one found, not through a hash of
   // 80 paths per call (a path selected twice reads the same value at
   // either place).
-  const std::vector<std::string>& select = cq.query.select;
+  const std::vector<std::string>& select = cq.query.SelectedPaths();
   size_t next = 0;
   for (const Column& c : Columns()) {
     if (!cq.selection.keys.Has(c)) continue;
@@ -676,6 +676,10 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
       Condition* leaf = IdLeaf(by_id.cq.query.where, *id, found);
       if (found == 1 && by_id.cq.options == kept && &*catalog == &ctx.catalog) {
         PlanRows(ctx.catalog, by_id.cq, by_id.plan);
+        // Named, so that the store knows it by number on the next calls.
+        Query& kept_query = by_id.cq.query;
+        kept_query.kept_select = std::make_shared<const store::KeptSelect>(std::move(kept_query.select));
+        kept_query.select.clear();
         by_id.id_leaf = leaf;
         by_id.catalog = std::move(catalog);
         by_id.options = std::move(kept);

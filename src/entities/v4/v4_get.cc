@@ -923,6 +923,8 @@ class ItemRows final : public CellRows {
 struct ReadPlan {
   Selection sel;
   std::vector<std::string> columns;  // the query's select list
+  // The same, named, when the plan is kept across calls (MakePlan's `kept`).
+  std::shared_ptr<const store::KeptSelect> kept_columns;
   std::vector<size_t> item_columns;  // each item's column (0 for a virtual one)
   // A whole row leaves out the columns of other kinds of row: the item that
   // says a row's kind, when the selection holds it.
@@ -932,7 +934,8 @@ struct ReadPlan {
 StatusOr<std::shared_ptr<const ReadPlan>> MakePlan(ActionContext& ctx, const schema::Entity& entity,
                                                    const V4Hooks& hooks, const JoinAliases& aliases,
                                                    const Value& params,
-                                                   const std::vector<std::string>& group_by) {
+                                                   const std::vector<std::string>& group_by,
+                                                   bool kept = false) {
   auto plan = std::make_shared<ReadPlan>();
   KITH_ASSIGN_OR_RETURN(plan->sel, ParseSelect(ctx, entity, hooks, aliases, params, !group_by.empty()));
   Selection& sel = plan->sel;
@@ -964,6 +967,7 @@ StatusOr<std::shared_ptr<const ReadPlan>> MakePlan(ActionContext& ctx, const sch
       if (sel.items[i]->key == hooks.row_kind_column && !sel.items[i]->is_virtual) plan->kind_item = i;
     }
   }
+  if (kept) plan->kept_columns = std::make_shared<const store::KeptSelect>(plan->columns);
   return std::shared_ptr<const ReadPlan>(std::move(plan));
 }
 
@@ -1015,7 +1019,7 @@ StatusOr<std::shared_ptr<const ReadPlan>> PlanOf(ActionContext& ctx, const schem
     }
   }
   KITH_ASSIGN_OR_RETURN(std::shared_ptr<const ReadPlan> plan,
-                        MakePlan(ctx, entity, hooks, aliases, params, group_by));
+                        MakePlan(ctx, entity, hooks, aliases, params, group_by, /*kept=*/true));
   if (cache.kept.size() >= 64) cache.kept.clear();
   cache.kept.push_back({&entity, caller.role, caller.system, caller.anonymous, plan});
   return plan;
@@ -1114,7 +1118,11 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
   KITH_ASSIGN_OR_RETURN(q.limit, NonNegative(params, "limit"));
   KITH_ASSIGN_OR_RETURN(q.offset, NonNegative(params, "offset"));
 
-  q.select = plan->columns;
+  if (plan->kept_columns != nullptr) {
+    q.kept_select = plan->kept_columns;
+  } else {
+    q.select = plan->columns;
+  }
   const std::vector<size_t>& item_columns = plan->item_columns;
   const std::optional<size_t> kind_item = plan->kind_item;
 

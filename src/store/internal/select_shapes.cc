@@ -6,8 +6,8 @@
 namespace kith::store::internal {
 namespace {
 
-// A query whose SQL text follows from its shape alone: paths selected and
-// ordered by (the joins they need follow from the paths), and a WHERE that
+// A query whose SQL text follows from its shape alone: paths selected (a
+// kept select list known by its number) and ordered by (the joins they need follow from the paths), and a WHERE that
 // is one comparison or an AND of comparisons of a plain column with a scalar
 // (=, <>, <, >, <=, >=). Its parameters are then those of its joins (fixed
 // by the paths: a reverse join's conditions, an option group's name), the
@@ -36,7 +36,9 @@ QueryShape ShapeOf(const Query& query, Dialect dialect) {
   // Sized once: a whole record's key is some fifty paths long.
   size_t size = query.entity.size() + 8 * leaves.size() + 32;
   for (const Condition* c : leaves) size += c->field.size();
-  for (const std::string& path : query.select) size += path.size() + 1;
+  if (query.kept_select == nullptr) {
+    for (const std::string& path : query.select) size += path.size() + 1;
+  }
   for (const store::OrderBy& o : query.order_by) size += o.field.size() + 1;
   std::string key;
   key.reserve(size);
@@ -58,6 +60,13 @@ QueryShape ShapeOf(const Query& query, Dialect dialect) {
     shape.binds.push_back(BindValue(c->value));
   }
   key += '\x1d';
+  if (const KeptSelect* kept = query.kept_select.get()) {
+    // Known by its number: the same number is the same paths.
+    if (kept->aggregates()) return QueryShape();
+    const uint64_t number = kept->number();
+    key += '\x1c';
+    key.append(reinterpret_cast<const char*>(&number), sizeof number);
+  }
   for (const std::string& path : query.select) {
     if (path.find('(') != std::string::npos) return QueryShape();  // an aggregate
     key += '\x1f';

@@ -135,14 +135,15 @@ bool IsPlainColumn(const Entity& entity, const std::string& path) {
 // without duplicate rows.
 bool SelectsEachValueOnce(const schema::Catalog& catalog, const Query& sub) {
   const Entity* entity = catalog.Find(sub.entity);
-  if (entity == nullptr || sub.select.size() != 1 || !IsPlainColumn(*entity, sub.select[0]) ||
+  const std::vector<std::string>& select = sub.SelectedPaths();
+  if (entity == nullptr || select.size() != 1 || !IsPlainColumn(*entity, select[0]) ||
       !sub.joins.empty() || !sub.group_by.empty() || !sub.having.IsTrue() || sub.limit > 0 ||
       sub.offset > 0) {
     return false;
   }
   std::vector<const Condition*> parts;
   Conjuncts(sub.where, parts);
-  std::vector<std::string> fixed = {sub.select[0]};
+  std::vector<std::string> fixed = {select[0]};
   for (const Condition* c : parts) {
     if (c->kind != Condition::Kind::kLeaf || c->subquery || !c->value_path.empty() ||
         !IsPlainColumn(*entity, c->field)) {
@@ -612,7 +613,7 @@ class Builder {
   Status AddSemiJoin(const Query& sub) {
     Builder s(catalog_, dialect_, alias_counter_);
     KITH_RETURN_IF_ERROR(s.Start(sub.entity));
-    KITH_ASSIGN_OR_RETURN(Column col, s.Resolve(sub.select[0]));
+    KITH_ASSIGN_OR_RETURN(Column col, s.Resolve(sub.SelectedPaths()[0]));
     KITH_ASSIGN_OR_RETURN(std::string where, s.Where(sub.where));
     if (!s.joins_.empty()) return Internal("a semi-join needs no joins of its own");
     semi_joins_.push_back("INNER JOIN " + s.root_->table + " " + s.root_alias_ + " ON " +
@@ -867,8 +868,8 @@ class Builder {
   StatusOr<std::string> Subquery(const Query& q) {
     Builder sub(catalog_, dialect_, alias_counter_);
     KITH_RETURN_IF_ERROR(sub.Start(q.entity));
-    if (q.select.size() != 1) return InvalidArgument("a subquery selects exactly one field");
-    KITH_ASSIGN_OR_RETURN(Column col, sub.Resolve(q.select[0]));
+    if (q.SelectedPaths().size() != 1) return InvalidArgument("a subquery selects exactly one field");
+    KITH_ASSIGN_OR_RETURN(Column col, sub.Resolve(q.SelectedPaths()[0]));
     KITH_ASSIGN_OR_RETURN(std::string where, sub.Where(q.where));
     std::string sql = "SELECT " + col.expr + " FROM " + sub.From() + " WHERE " + where;
     for (Value& b : sub.from_binds()) where_binds_.push_back(std::move(b));
@@ -969,8 +970,8 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
   std::vector<std::string> cols;
   std::vector<Value> select_binds, order_binds;
   if (!count) {
-    if (query.select.empty()) return InvalidArgument("a query selects at least one field");
-    for (const std::string& path : query.select) {
+    if (query.SelectedPaths().empty()) return InvalidArgument("a query selects at least one field");
+    for (const std::string& path : query.SelectedPaths()) {
       KITH_ASSIGN_OR_RETURN(Column c, b.ResolveItem(path, select_binds, /*top=*/true));
       if (std::optional<ListColumn> list = b.TakeList()) {
         list->column = cols.size();
@@ -979,7 +980,7 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
       cols.push_back(c.expr);
       st.column_types.push_back(c.type);
     }
-    st.distinct_columns = NoRepeats(query.select);
+    st.distinct_columns = NoRepeats(query.SelectedPaths());
   }
   if (count && dialect == Dialect::kPostgres && !rewritten && query.joins.empty() &&
       query.group_by.empty()) {

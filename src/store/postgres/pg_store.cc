@@ -671,8 +671,9 @@ StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
   int columns = -1;
   KITH_ASSIGN_OR_RETURN(PgResult read, Read(st.sql, shaped.binds, &columns));
   std::vector<Value> rows;
-  PgConnection::ReadRows(read.get(), &query.select, &st.column_types, &rows, st.distinct_columns, columns);
-  if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
+  PgConnection::ReadRows(read.get(), &query.SelectedPaths(), &st.column_types, &rows, st.distinct_columns,
+                         columns);
+  if (!st.list_columns.empty()) internal::FinishRows(st, query.SelectedPaths(), rows);
   return rows;
 }
 
@@ -682,9 +683,9 @@ Status PgTransaction::SelectEach(const Query& query, CellRows& rows) {
   const internal::SqlStatement& st = *shaped.statement;
   // Lists made of aggregated columns are finished on whole rows.
   if (!st.list_columns.empty()) return Transaction::SelectEach(query, rows);
-  int columns = -1;  // (the first query.select.size() are read)
+  int columns = -1;  // (the first query.SelectedPaths().size() are read)
   KITH_ASSIGN_OR_RETURN(PgResult read, Read(st.sql, shaped.binds, &columns));
-  return PgConnection::EachRow(read.get(), &st.column_types, query.select.size(), rows);
+  return PgConnection::EachRow(read.get(), &st.column_types, query.SelectedPaths().size(), rows);
 }
 
 StatusOr<int64_t> PgTransaction::Count(const Query& query) {

@@ -549,9 +549,9 @@ StatusOr<std::vector<Value>> SqliteTransaction::Select(const Query& query) {
   std::vector<Value> rows;
   KITH_RETURN_IF_ERROR(ReadWith(query, [&](const internal::SqlStatement& st,
                                            const std::vector<Value>& binds) {
-    KITH_RETURN_IF_ERROR(conn_->Run(st.sql, binds, &query.select, &st.column_types, &rows,
+    KITH_RETURN_IF_ERROR(conn_->Run(st.sql, binds, &query.SelectedPaths(), &st.column_types, &rows,
                                     st.distinct_columns));
-    if (!st.list_columns.empty()) internal::FinishRows(st, query.select, rows);
+    if (!st.list_columns.empty()) internal::FinishRows(st, query.SelectedPaths(), rows);
     return Status();
   }));
   return rows;
@@ -561,7 +561,7 @@ Status SqliteTransaction::SelectEach(const Query& query, CellRows& rows) {
   return ReadWith(query, [&](const internal::SqlStatement& st, const std::vector<Value>& binds) {
     // Lists made of GROUP_CONCAT columns are finished on whole rows.
     if (!st.list_columns.empty()) return Transaction::SelectEach(query, rows);
-    return conn_->Each(st.sql, binds, &st.column_types, query.select.size(), rows);
+    return conn_->Each(st.sql, binds, &st.column_types, query.SelectedPaths().size(), rows);
   });
 }
 

@@ -142,6 +142,34 @@ TEST_F(SqliteStoreTest, SelectsOfOneShapeAnswerWithTheirOwnValues) {
   }
 }
 
+// A kept select list (KeptSelect) is known by its number, not its paths:
+// two lists of one shape answer each with their own columns, again from
+// the kept statements, and like a plain list of the same paths.
+TEST_F(SqliteStoreTest, KeptSelectListsAnswerWithTheirOwnColumns) {
+  auto txn = store_->Begin(true).value();
+  auto id = txn->Insert("Contact", {{"contact_type", "Individual"}, {"first_name", "Ann"},
+                                    {"last_name", "Lee"}});
+  ASSERT_TRUE(id.ok()) << id.status();
+  auto names = std::make_shared<const KeptSelect>(std::vector<std::string>{"id", "last_name"});
+  auto firsts = std::make_shared<const KeptSelect>(std::vector<std::string>{"id", "first_name"});
+  EXPECT_NE(names->number(), firsts->number());
+  auto second = [&](std::shared_ptr<const KeptSelect> kept, std::vector<std::string> plain) {
+    Query q;
+    q.entity = "Contact";
+    q.kept_select = std::move(kept);
+    q.select = std::move(plain);
+    q.where = Condition::Leaf("id", Op::kEq, *id);
+    auto rows = txn->Select(q);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return rows.ok() && rows->size() == 1 ? SelectedColumn((*rows)[0], q, 1) : Value();
+  };
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(second(names, {}), "Lee");
+    EXPECT_EQ(second(firsts, {}), "Ann");
+    EXPECT_EQ(second(nullptr, {"id", "last_name"}), "Lee");
+  }
+}
+
 // The same through joined paths, whose joins carry parameters of their own
 // (the primary email's is_primary = 1, the gender option group's name).
 TEST_F(SqliteStoreTest, SelectsOfOneShapeThroughJoinsAnswerWithTheirOwnValues) {
