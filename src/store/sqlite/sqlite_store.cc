@@ -33,8 +33,6 @@ using internal::Dialect;
 
 constexpr Dialect kDialect = Dialect::kSqlite;
 
-// A counter of custom data schema changes, one row (see Begin()).
-
 using internal::kCountedEntities;
 using internal::ReadVersionsSql;
 
