@@ -253,8 +253,92 @@ class SearchCells final : public CellRows {
   int64_t rows_ = 0;
 };
 
+// The id of a search whose only criterion is contact_id, a number or
+// digits (with envelope parameters alone, which change neither query nor
+// rows); nullptr otherwise.
+const Value* ContactIdAlone(const Value& params) {
+  const Value* id = nullptr;
+  for (const auto& [key, value] : params.items()) {
+    if (key == "contact_id") {
+      id = &value;
+    } else if (!IsV2EnvelopeParam(key)) {
+      return nullptr;
+    }
+  }
+  if (id == nullptr || id->is_number_integer()) return id;
+  if (!id->is_string()) return nullptr;
+  const std::string& text = id->get_ref<const std::string&>();
+  bool digits = !text.empty() && text.size() < 19 && text[0] != '0' &&
+                std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  return digits ? id : nullptr;
+}
+
+// The leaf of `c` that compares the id with `id`, when there is exactly one.
+Condition* IdLeaf(Condition& c, const Value& id, int& found) {
+  if (c.kind == Condition::Kind::kLeaf) {
+    bool match = c.field == "id" && c.op == Op::kEq && c.value_path.empty() && !c.subquery &&
+                 c.value == id && c.value.type() == id.type();
+    found += match;
+    return match ? &c : nullptr;
+  }
+  Condition* leaf = nullptr;
+  for (Condition& child : c.children) {
+    if (Condition* l = IdLeaf(child, id, found)) leaf = l;
+  }
+  return leaf;
+}
+
+// The search of a get by contact_id alone, the commonest call (a client
+// reading one contact): kept per thread and reused with the next id, so
+// that it is built once per catalog and kept options, not per request.
+struct ByIdSearch {
+  std::shared_ptr<const schema::Catalog> catalog;
+  Value::value_t id_type = Value::value_t::null;
+  V2Search search;
+  Condition* id_leaf = nullptr;  // in search.query.where: the one leaf comparing the id
+  bool in_use = false;
+};
+
 StatusOr<Value> V2Get(ActionContext& ctx) {
-  KITH_ASSIGN_OR_RETURN(V2Search search, V2SearchQuery(ctx, false));
+  thread_local ByIdSearch by_id;
+  V2Search built;
+  const V2Search* kept = nullptr;
+  struct Release {
+    ByIdSearch* held = nullptr;
+    ~Release() {
+      if (held != nullptr) held->in_use = false;
+    }
+  } release;
+  if (const Value* id = by_id.in_use ? nullptr : ContactIdAlone(ctx.params)) {
+    std::shared_ptr<const schema::Catalog> catalog = ctx.txn.catalog();
+    KITH_ASSIGN_OR_RETURN(std::shared_ptr<const api::OptionTable> options,
+                          api::OptionTableFor(ctx.txn));
+    if (by_id.id_leaf != nullptr && by_id.catalog == catalog && &*catalog == &ctx.catalog &&
+        by_id.search.plan->options == options && by_id.id_type == id->type()) {
+      by_id.id_leaf->value = *id;
+    } else {
+      by_id.id_leaf = nullptr;
+      KITH_ASSIGN_OR_RETURN(by_id.search, V2SearchQuery(ctx, false));
+      int found = 0;
+      Condition* leaf = IdLeaf(by_id.search.query.where, *id, found);
+      if (found == 1 && by_id.search.plan->options == options && &*catalog == &ctx.catalog &&
+          by_id.search.query.kept_select != nullptr) {
+        by_id.id_leaf = leaf;
+        by_id.catalog = std::move(catalog);
+        by_id.id_type = id->type();
+      }
+    }
+    if (by_id.id_leaf != nullptr) {
+      kept = &by_id.search;
+      by_id.in_use = true;
+      release.held = &by_id;
+    } else {
+      built = std::move(by_id.search);
+    }
+  } else {
+    KITH_ASSIGN_OR_RETURN(built, V2SearchQuery(ctx, false));
+  }
+  const V2Search& search = kept != nullptr ? *kept : built;
   const Query& q = search.query;
   if (ctx.call.rows_out != nullptr) {
     // Written as they are read (the route asked for it): the result is
