@@ -145,7 +145,7 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
     return render(Value{{"is_error", 0}, {"result", 1}}, 200);
   }
 
-  api::ApiCall call{req.entity, req.action, req.params, 2};
+  api::ApiCall call{req.entity, req.action, std::move(req.params), 2};
   const api::ActionRegistry& registry = dispatcher_.registry();
   const api::ActionSpec* spec = registry.Find(2, req.entity, req.action);
   NoteCall(spec != nullptr ? spec->entity : req.entity, spec != nullptr ? spec->action : req.action,
@@ -168,7 +168,7 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
   if (spec->entity == "Contact" && (spec->action == "get" || spec->action == "search")) {
     // A get of more than a page: streamed as it is read (paged_get.h).
     StreamedGet streamed =
-        StreamV2ContactGet(dispatcher_, *caller, req.entity, req.action, req.params, json,
+        StreamV2ContactGet(dispatcher_, *caller, req.entity, req.action, call.params, json,
                            json ? kJsonType : kXmlType, auth_txn);
     if (!streamed.ok()) return fail(streamed.status(), false);
     if (*streamed) return **std::move(streamed);
