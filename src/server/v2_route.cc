@@ -34,11 +34,16 @@ constexpr char kXmlType[] = "text/xml; charset=UTF-8";
 HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path,
                                    const Value* given_params) const {
   NoteProtocol("3.2");
-  // json=1 may also come in a form body (3.2 read $_REQUEST).
-  bool json = browser_path || RawParamsWantJson(request.query) ||
-              (AsciiLower(request.Header("content-type"))
-                       .rfind("application/x-www-form-urlencoded", 0) == 0 &&
-               RawParamsWantJson(request.body));
+  // json=1 may also come in a form body (3.2 read $_REQUEST). Read from
+  // the parameters once they are parsed; from their raw text when they
+  // cannot be.
+  auto raw_json = [&] {
+    return browser_path || RawParamsWantJson(request.query) ||
+           (AsciiLower(request.Header("content-type"))
+                    .rfind("application/x-www-form-urlencoded", 0) == 0 &&
+            RawParamsWantJson(request.body));
+  };
+  bool json = browser_path;
   int error_status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   auto respond = [&](std::string body, int status) {
@@ -71,7 +76,10 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
   if (given_params == nullptr) {
     own_params = wire::ParseRequestParams(request.query, request.Header("content-type"), request.body,
                                           options_.limits);
-    if (!own_params.ok()) return fail(own_params.status(), true);
+    if (!own_params.ok()) {
+      json = raw_json();
+      return fail(own_params.status(), true);
+    }
     given_params = &*own_params;
   }
   const Value& params = *given_params;
@@ -82,7 +90,10 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
                              : "";
   std::string cookie = wire::CookieValue(request.Header("cookie"), "PHPSESSID");
   auto parsed = wire::v2::ParseV2Request(params, function, cookie);
-  if (!parsed.ok()) return fail(parsed.status(), true);
+  if (!parsed.ok()) {
+    json = raw_json();
+    return fail(parsed.status(), true);
+  }
   wire::v2::V2Request& req = *parsed;
   json = browser_path || req.json;
 

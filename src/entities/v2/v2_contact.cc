@@ -74,12 +74,23 @@ struct ReturnPlan {
   // The options the labels are looked up in (null: none are, the store
   // joins them).
   std::shared_ptr<const api::OptionTable> options;
+  // The answer's keys: contact_id, then `returned`'s (views of them).
+  std::vector<std::string_view> answer_keys;
 };
 
 struct V2Search {
   Query query;
   std::shared_ptr<const ReturnPlan> plan;
 };
+
+// `plan`, shared, with its answer keys viewing its own returned keys.
+std::shared_ptr<const ReturnPlan> SharedPlan(ReturnPlan plan) {
+  auto shared = std::make_shared<ReturnPlan>(std::move(plan));
+  shared->answer_keys.reserve(shared->returned.size() + 1);
+  shared->answer_keys.push_back("contact_id");
+  for (const ReturnedKey& r : shared->returned) shared->answer_keys.push_back(r.key);
+  return shared;
+}
 
 // Whether one of `keys` shows an option's label.
 bool AsksForLabel(const std::vector<std::string>& keys) {
@@ -123,13 +134,12 @@ StatusOr<std::shared_ptr<const ReturnPlan>> DefaultReturnPlan(ActionContext& ctx
   KITH_ASSIGN_OR_RETURN(std::shared_ptr<const api::OptionTable> options, api::OptionTableFor(ctx.txn));
   std::shared_ptr<const schema::Catalog> current = ctx.txn.catalog();
   if (current.get() != &ctx.catalog) {
-    return std::make_shared<const ReturnPlan>(
-        MakeReturnPlan(ctx.catalog, V2DefaultReturn(), std::move(options)));
+    return SharedPlan(MakeReturnPlan(ctx.catalog, V2DefaultReturn(), std::move(options)));
   }
   if (kept.plan == nullptr || kept.catalog.lock() != current || kept.plan->options != options) {
     ReturnPlan plan = MakeReturnPlan(ctx.catalog, V2DefaultReturn(), std::move(options));
     plan.kept_select = std::make_shared<const store::KeptSelect>(plan.select);
-    kept = {current, std::make_shared<const ReturnPlan>(std::move(plan))};
+    kept = {current, SharedPlan(std::move(plan))};
   }
   return kept.plan;
 }
@@ -189,8 +199,7 @@ StatusOr<V2Search> V2SearchQuery(ActionContext& ctx, bool for_count) {
     if (AsksForLabel(keys)) {
       KITH_ASSIGN_OR_RETURN(options, api::OptionTableFor(ctx.txn));
     }
-    search.plan = std::make_shared<const ReturnPlan>(
-        MakeReturnPlan(ctx.catalog, std::move(keys), std::move(options)));
+    search.plan = SharedPlan(MakeReturnPlan(ctx.catalog, std::move(keys), std::move(options)));
   }
   if (search.plan->kept_select != nullptr) {
     q.kept_select = search.plan->kept_select;
@@ -212,9 +221,7 @@ class SearchCells final : public CellRows {
  public:
   SearchCells(store::Transaction& txn, const V2Search& search, AnswerRows& out)
       : txn_(txn), search_(search), out_(out) {
-    std::vector<std::string_view> keys = {"contact_id"};
-    for (const ReturnedKey& r : search.plan->returned) keys.push_back(r.key);
-    out_.Keys(keys);
+    out_.Keys(search.plan->answer_keys);
   }
 
   Status Row(std::span<const Cell> cells) override {
