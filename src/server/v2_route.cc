@@ -136,13 +136,11 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
                   200);
   }
 
-  StatusOr<auth::Caller> caller = Unauthenticated("Valid session, or user api_key required");
   std::unique_ptr<store::Transaction> auth_txn;  // the key's read transaction, for the call
-  if (!req.api_key.empty()) {
-    caller = auth_.ByApiKey(req.api_key, &auth_txn, request.remote_address);
-  } else if (!req.session_id.empty()) {
-    caller = auth_.BySession(req.session_id);
-  }
+  StatusOr<auth::Caller> caller =
+      !req.api_key.empty()    ? auth_.ByApiKey(req.api_key, &auth_txn, request.remote_address)
+      : !req.session_id.empty() ? auth_.BySession(req.session_id)
+                                : Unauthenticated("Valid session, or user api_key required");
   if (!caller.ok() && IsUncheckedCredential(caller.status())) return fail(caller.status(), true);
   if (!caller.ok()) return fail(Unauthenticated("Valid session, or user api_key required"), true);
   NoteCaller(caller->user_id, caller->contact_id);

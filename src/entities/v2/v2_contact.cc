@@ -308,7 +308,7 @@ struct ByIdSearch {
 
 StatusOr<Value> V2Get(ActionContext& ctx) {
   thread_local ByIdSearch by_id;
-  V2Search built;
+  std::optional<V2Search> built;
   const V2Search* kept = nullptr;
   struct Release {
     ByIdSearch* held = nullptr;
@@ -340,12 +340,12 @@ StatusOr<Value> V2Get(ActionContext& ctx) {
       by_id.in_use = true;
       release.held = &by_id;
     } else {
-      built = std::move(by_id.search);
+      built.emplace(std::move(by_id.search));
     }
   } else {
     KITH_ASSIGN_OR_RETURN(built, V2SearchQuery(ctx, false));
   }
-  const V2Search& search = kept != nullptr ? *kept : built;
+  const V2Search& search = kept != nullptr ? *kept : *built;
   const Query& q = search.query;
   if (ctx.call.rows_out != nullptr) {
     // Written as they are read (the route asked for it): the result is
