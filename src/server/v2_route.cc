@@ -34,11 +34,16 @@ constexpr char kXmlType[] = "text/xml; charset=UTF-8";
 HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path,
                                    const Value* given_params) const {
   NoteProtocol("3.2");
-  // json=1 may also come in a form body (3.2 read $_REQUEST).
-  bool json = browser_path || RawParamsWantJson(request.query) ||
-              (AsciiLower(request.Header("content-type"))
-                       .rfind("application/x-www-form-urlencoded", 0) == 0 &&
-               RawParamsWantJson(request.body));
+  // json=1 may also come in a form body (3.2 read $_REQUEST). Read from
+  // the parameters once they are parsed; from their raw text when they
+  // cannot be.
+  auto raw_json = [&] {
+    return browser_path || RawParamsWantJson(request.query) ||
+           (AsciiLower(request.Header("content-type"))
+                    .rfind("application/x-www-form-urlencoded", 0) == 0 &&
+            RawParamsWantJson(request.body));
+  };
+  bool json = browser_path;
   int error_status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   auto respond = [&](std::string body, int status) {
@@ -71,7 +76,10 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
   if (given_params == nullptr) {
     own_params = wire::ParseRequestParams(request.query, request.Header("content-type"), request.body,
                                           options_.limits);
-    if (!own_params.ok()) return fail(own_params.status(), true);
+    if (!own_params.ok()) {
+      json = raw_json();
+      return fail(own_params.status(), true);
+    }
     given_params = &*own_params;
   }
   const Value& params = *given_params;
@@ -82,7 +90,10 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
                              : "";
   std::string cookie = wire::CookieValue(request.Header("cookie"), "PHPSESSID");
   auto parsed = wire::v2::ParseV2Request(params, function, cookie);
-  if (!parsed.ok()) return fail(parsed.status(), true);
+  if (!parsed.ok()) {
+    json = raw_json();
+    return fail(parsed.status(), true);
+  }
   wire::v2::V2Request& req = *parsed;
   json = browser_path || req.json;
 
@@ -125,13 +136,11 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
                   200);
   }
 
-  StatusOr<auth::Caller> caller = Unauthenticated("Valid session, or user api_key required");
   std::unique_ptr<store::Transaction> auth_txn;  // the key's read transaction, for the call
-  if (!req.api_key.empty()) {
-    caller = auth_.ByApiKey(req.api_key, &auth_txn, request.remote_address);
-  } else if (!req.session_id.empty()) {
-    caller = auth_.BySession(req.session_id);
-  }
+  StatusOr<auth::Caller> caller =
+      !req.api_key.empty()    ? auth_.ByApiKey(req.api_key, &auth_txn, request.remote_address)
+      : !req.session_id.empty() ? auth_.BySession(req.session_id)
+                                : Unauthenticated("Valid session, or user api_key required");
   if (!caller.ok() && IsUncheckedCredential(caller.status())) return fail(caller.status(), true);
   if (!caller.ok()) return fail(Unauthenticated("Valid session, or user api_key required"), true);
   NoteCaller(caller->user_id, caller->contact_id);
@@ -145,7 +154,7 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
     return render(Value{{"is_error", 0}, {"result", 1}}, 200);
   }
 
-  api::ApiCall call{req.entity, req.action, req.params, 2};
+  api::ApiCall call{req.entity, req.action, std::move(req.params), 2};
   const api::ActionRegistry& registry = dispatcher_.registry();
   const api::ActionSpec* spec = registry.Find(2, req.entity, req.action);
   NoteCall(spec != nullptr ? spec->entity : req.entity, spec != nullptr ? spec->action : req.action,
@@ -168,7 +177,7 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
   if (spec->entity == "Contact" && (spec->action == "get" || spec->action == "search")) {
     // A get of more than a page: streamed as it is read (paged_get.h).
     StreamedGet streamed =
-        StreamV2ContactGet(dispatcher_, *caller, req.entity, req.action, req.params, json,
+        StreamV2ContactGet(dispatcher_, *caller, req.entity, req.action, call.params, json,
                            json ? kJsonType : kXmlType, auth_txn);
     if (!streamed.ok()) return fail(streamed.status(), false);
     if (*streamed) return **std::move(streamed);

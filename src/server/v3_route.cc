@@ -69,16 +69,18 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
     r.body = json ? wire::v3::RenderV3Json(body) : wire::v3::RenderV3Xml(body);
     return r;
   }
-  auto text = [&](const char* key) {
-    const Value& v = params->value(key, Value());
-    return v.is_string() ? v.get<std::string>() : std::string();
+  // A parameter's text, "" unless it is a string (viewed, not copied).
+  auto text = [&](const char* key) -> std::string_view {
+    auto it = params->find(key);
+    if (it == params->end() || !it->is_string()) return {};
+    return it->get_ref<const std::string&>();
   };
   if (ajax) {
     if (!text("fnName").empty()) return HandleV2(request, true, &*params);
     return HandleV3(request, *params, true, "");
   }
   if (!text("entity").empty()) return HandleV3(request, *params, false, "");
-  std::string q = text("q");
+  std::string q(text("q"));
   // q= is the 3.2 dialect unless version=3 (or the site says q= is APIv3),
   // except login, logout and ping, which only 3.2 has.
   bool session_call = q == "civicrm/login" || q == "civicrm/logout" || q == "civicrm/ping";

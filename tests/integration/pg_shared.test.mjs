@@ -75,9 +75,18 @@ test('an option label changed through one server is answered by the other at onc
   const option = await v3(a, 'OptionValue', 'create', { option_group_id: 'individual_suffix', label: 'Shared I', value: '96', name: 'shared_i' });
   const contact = await v3(a, 'Contact', 'create', { contact_type: 'Individual', last_name: 'Labelled', suffix_id: '96' });
   const suffixOn = async (server) => (await v3(server, 'Contact', 'get', { id: contact.id })).values[contact.id].individual_suffix;
+  // 3.2's contact search, JSON and XML.
+  const search32 = (server, json) => server.call({ q: 'civicrm/contact/search', key: server.siteKey,
+    api_key: server.users.admin.apiKey, contact_id: contact.id, ...(json ? { json: 1 } : {}) });
+  const suffix32 = async (server) => (await search32(server, true)).json()[0].individual_suffix;
+  const suffix32Xml = async (server) => /<individual_suffix>([^<]*)<\/individual_suffix>/.exec((await search32(server, false)).text)?.[1];
   assert.equal(await suffixOn(b), 'Shared I');
+  assert.equal(await suffix32(b), 'Shared I');
+  assert.equal(await suffix32Xml(b), 'Shared I');
   await v3(a, 'OptionValue', 'create', { id: option.id, label: 'Shared II' });
   assert.equal(await suffixOn(b), 'Shared II');
+  assert.equal(await suffix32(b), 'Shared II');
+  assert.equal(await suffix32Xml(b), 'Shared II');
 });
 
 test('a key disabled through one server is refused by the other on its very next get', async () => {

@@ -494,6 +494,39 @@ describe('contact/add', () => {
     assert.equal((await getOne(id)).birth_date, '1992-02-29');
   });
 
+  test('a label changed, added or deleted is answered by the next search, JSON and XML', async () => {
+    // Option labels are kept in memory between requests: a change must show at once.
+    const v3 = async (action, params) => {
+      const r = await kith.call({ entity: 'OptionValue', action, json: JSON.stringify(params), ...creds() },
+        { method: 'POST', path: AJAX_PATH });
+      const body = r.json();
+      assert.equal(body.is_error, 0, r.text);
+      return body;
+    };
+    const label = `Rev32 ${Date.now()}`;
+    const id = await addContact({ contact_type: 'Individual', first_name: 'Opal', last_name: 'Relabel', gender: 'Female' });
+    // No option has value 95 yet: no label, the key is left out.
+    await addContact({ contact_id: id, contact_type: 'Individual', prefix_id: '95' });
+    assert.ok(!('individual_prefix' in (await getOne(id))));
+    const option = await v3('create', { option_group_id: 'individual_prefix', label, value: '95', name: `rev32_${Date.now()}` });
+    const prefixOf = async () => (await getOne(id)).individual_prefix;
+    const asked = async () => (await getOne(id, { return: { individual_prefix: 1, gender: 1 } }));
+    const xmlPrefix = async () => {
+      const root = await apiXml('contact/search', { contact_id: id });
+      return leafMap(root.children[0]).individual_prefix;
+    };
+    assert.equal(await prefixOf(), label);
+    assert.equal(await xmlPrefix(), label);
+    await v3('create', { id: option.id, label: `${label} II` });
+    assert.equal(await prefixOf(), `${label} II`);
+    assert.equal(await xmlPrefix(), `${label} II`);
+    assert.deepEqual(await asked(), { contact_id: String(id), individual_prefix: `${label} II`, gender: 'Female' });
+    await v3('delete', { id: option.id });
+    assert.equal(await prefixOf(), undefined);
+    assert.equal(await xmlPrefix(), undefined);
+    assert.deepEqual(await asked(), { contact_id: String(id), gender: 'Female' });
+  });
+
   test('an unknown option label is an error; known labels resolve', async () => {
     const body = await api('contact/add', { contact_type: 'Individual', first_name: 'Gen', last_name: 'Robotic', gender: 'Robot' });
     assert.equal(body.is_error, 1);

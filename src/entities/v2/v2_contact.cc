@@ -2,16 +2,20 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
+#include <string_view>
 
 #include "api/field_values.h"
+#include "api/option_table.h"
 #include "api/records.h"
 #include "api/request_budget.h"
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/contact_fields.h"
 #include "entities/contact_filters.h"
+#include "entities/contact_labels.h"
 #include "entities/contact_rules.h"
 #include "entities/custom_contact_values.h"
 #include "entities/v2/v2_params.h"
@@ -51,11 +55,13 @@ std::vector<std::string> ReturnKeys(const Value& params) {
 
 // A key a search answers with: where its value sits in the selected row,
 // and the custom field it shows, if it is one (3.2 shows custom Money with
-// two decimals, ...).
+// two decimals, ...), or the option label it shows, when that is looked up
+// in memory (the value is then its option field's).
 struct ReturnedKey {
   std::string key;
   size_t column;
   const schema::CustomFieldInfo* custom;
+  std::optional<ContactLabel> label;
 };
 
 // What a search selects and answers: the query's select list and the keys
@@ -65,6 +71,11 @@ struct ReturnPlan {
   // The same, named, when the plan is kept across calls (DefaultReturnPlan).
   std::shared_ptr<const store::KeptSelect> kept_select;
   std::vector<ReturnedKey> returned;
+  // The options the labels are looked up in (null: none are, the store
+  // joins them).
+  std::shared_ptr<const api::OptionTable> options;
+  // The answer's keys: contact_id, then `returned`'s (views of them).
+  std::vector<std::string_view> answer_keys;
 };
 
 struct V2Search {
@@ -72,8 +83,28 @@ struct V2Search {
   std::shared_ptr<const ReturnPlan> plan;
 };
 
-ReturnPlan MakeReturnPlan(const schema::Catalog& catalog, std::vector<std::string> keys) {
+// `plan`, shared, with its answer keys viewing its own returned keys.
+std::shared_ptr<const ReturnPlan> SharedPlan(ReturnPlan plan) {
+  auto shared = std::make_shared<ReturnPlan>(std::move(plan));
+  shared->answer_keys.reserve(shared->returned.size() + 1);
+  shared->answer_keys.push_back("contact_id");
+  for (const ReturnedKey& r : shared->returned) shared->answer_keys.push_back(r.key);
+  return shared;
+}
+
+// Whether one of `keys` shows an option's label.
+bool AsksForLabel(const std::vector<std::string>& keys) {
+  return std::any_of(keys.begin(), keys.end(), [](const std::string& k) {
+    const char* path = ContactReturnPath(k);
+    return path != nullptr && std::string_view(path).ends_with(":label");
+  });
+}
+
+// The plan for `keys`; labels from `options` where it can answer them.
+ReturnPlan MakeReturnPlan(const schema::Catalog& catalog, std::vector<std::string> keys,
+                          std::shared_ptr<const api::OptionTable> options) {
   ReturnPlan plan;
+  plan.options = std::move(options);
   plan.select.push_back("id");
   for (std::string& k : keys) {
     if (k == "contact_id") continue;
@@ -83,29 +114,32 @@ ReturnPlan MakeReturnPlan(const schema::Catalog& catalog, std::vector<std::strin
     const schema::CustomFieldInfo* custom = path == nullptr ? ContactCustomField(catalog, k) : nullptr;
     if (custom != nullptr) path = custom->path.c_str();
     if (path == nullptr || *path == '\0') continue;
-    plan.returned.push_back({std::move(k), plan.select.size(), custom});
-    plan.select.emplace_back(path);
+    std::optional<ContactLabel> label;
+    if (plan.options != nullptr && custom == nullptr) label = ContactLabelOf(catalog, path, *plan.options);
+    plan.returned.push_back({std::move(k), plan.select.size(), custom, label});
+    plan.select.emplace_back(label ? label->source.c_str() : path);
   }
   return plan;
 }
 
 // The plan of a search that names no keys (3.2's default return, nearly
-// every call): the same for every call on one catalog, so worked out once
-// per catalog and thread.
-std::shared_ptr<const ReturnPlan> DefaultReturnPlan(ActionContext& ctx) {
+// every call): the same for every call on one catalog and kept options, so
+// worked out once per catalog, options and thread.
+StatusOr<std::shared_ptr<const ReturnPlan>> DefaultReturnPlan(ActionContext& ctx) {
   struct Kept {
     std::weak_ptr<const schema::Catalog> catalog;
     std::shared_ptr<const ReturnPlan> plan;
   };
   thread_local Kept kept;
+  KITH_ASSIGN_OR_RETURN(std::shared_ptr<const api::OptionTable> options, api::OptionTableFor(ctx.txn));
   std::shared_ptr<const schema::Catalog> current = ctx.txn.catalog();
   if (current.get() != &ctx.catalog) {
-    return std::make_shared<const ReturnPlan>(MakeReturnPlan(ctx.catalog, V2DefaultReturn()));
+    return SharedPlan(MakeReturnPlan(ctx.catalog, V2DefaultReturn(), std::move(options)));
   }
-  if (kept.plan == nullptr || kept.catalog.lock() != current) {
-    ReturnPlan plan = MakeReturnPlan(ctx.catalog, V2DefaultReturn());
+  if (kept.plan == nullptr || kept.catalog.lock() != current || kept.plan->options != options) {
+    ReturnPlan plan = MakeReturnPlan(ctx.catalog, V2DefaultReturn(), std::move(options));
     plan.kept_select = std::make_shared<const store::KeptSelect>(plan.select);
-    kept = {current, std::make_shared<const ReturnPlan>(std::move(plan))};
+    kept = {current, SharedPlan(std::move(plan))};
   }
   return kept.plan;
 }
@@ -158,8 +192,15 @@ StatusOr<V2Search> V2SearchQuery(ActionContext& ctx, bool for_count) {
   }
   if (for_count) return search;
   std::vector<std::string> keys = ReturnKeys(ctx.params);
-  search.plan = keys.empty() ? DefaultReturnPlan(ctx)
-                             : std::make_shared<const ReturnPlan>(MakeReturnPlan(ctx.catalog, std::move(keys)));
+  if (keys.empty()) {
+    KITH_ASSIGN_OR_RETURN(search.plan, DefaultReturnPlan(ctx));
+  } else {
+    std::shared_ptr<const api::OptionTable> options;
+    if (AsksForLabel(keys)) {
+      KITH_ASSIGN_OR_RETURN(options, api::OptionTableFor(ctx.txn));
+    }
+    search.plan = SharedPlan(MakeReturnPlan(ctx.catalog, std::move(keys), std::move(options)));
+  }
   if (search.plan->kept_select != nullptr) {
     q.kept_select = search.plan->kept_select;
   } else {
@@ -178,10 +219,9 @@ StatusOr<V2Search> V2SearchQuery(ActionContext& ctx, bool for_count) {
 // V2Get builds for each row, NULL columns left out.
 class SearchCells final : public CellRows {
  public:
-  SearchCells(const V2Search& search, AnswerRows& out) : search_(search), out_(out) {
-    std::vector<std::string_view> keys = {"contact_id"};
-    for (const ReturnedKey& r : search.plan->returned) keys.push_back(r.key);
-    out_.Keys(keys);
+  SearchCells(store::Transaction& txn, const V2Search& search, AnswerRows& out)
+      : txn_(txn), search_(search), out_(out) {
+    out_.Keys(search.plan->answer_keys);
   }
 
   Status Row(std::span<const Cell> cells) override {
@@ -194,6 +234,11 @@ class SearchCells final : public CellRows {
       if (c.kind == Cell::Kind::kNull) continue;  // 3.2 leaves out NULL columns
       if (r.custom != nullptr) {
         out_.Text(i + 1, api::CustomValueText(*r.custom, c.ToValue()));
+      } else if (r.label) {
+        const std::string* label = nullptr;
+        KITH_ASSIGN_OR_RETURN(label, ContactLabelText(txn_, *r.label, api::CellAsText(c, scratch_),
+                                                      lower_, fetched_));
+        if (label != nullptr) out_.Text(i + 1, *label);  // none: NULL, left out
       } else {
         out_.Text(i + 1, api::CellAsText(c, scratch_));
       }
@@ -206,19 +251,106 @@ class SearchCells final : public CellRows {
   int64_t rows() const { return rows_; }
 
  private:
+  store::Transaction& txn_;
   const V2Search& search_;
   AnswerRows& out_;
   std::string scratch_;
+  std::string lower_;    // ContactLabelText's
+  std::string fetched_;  // ContactLabelText's
   int64_t rows_ = 0;
 };
 
+// The id of a search whose only criterion is contact_id, a number or
+// digits (with envelope parameters alone, which change neither query nor
+// rows); nullptr otherwise.
+const Value* ContactIdAlone(const Value& params) {
+  const Value* id = nullptr;
+  for (const auto& [key, value] : params.items()) {
+    if (key == "contact_id") {
+      id = &value;
+    } else if (!IsV2EnvelopeParam(key)) {
+      return nullptr;
+    }
+  }
+  if (id == nullptr || id->is_number_integer()) return id;
+  if (!id->is_string()) return nullptr;
+  const std::string& text = id->get_ref<const std::string&>();
+  bool digits = !text.empty() && text.size() < 19 && text[0] != '0' &&
+                std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  return digits ? id : nullptr;
+}
+
+// The leaf of `c` that compares the id with `id`, when there is exactly one.
+Condition* IdLeaf(Condition& c, const Value& id, int& found) {
+  if (c.kind == Condition::Kind::kLeaf) {
+    bool match = c.field == "id" && c.op == Op::kEq && c.value_path.empty() && !c.subquery &&
+                 c.value == id && c.value.type() == id.type();
+    found += match;
+    return match ? &c : nullptr;
+  }
+  Condition* leaf = nullptr;
+  for (Condition& child : c.children) {
+    if (Condition* l = IdLeaf(child, id, found)) leaf = l;
+  }
+  return leaf;
+}
+
+// The search of a get by contact_id alone, the commonest call (a client
+// reading one contact): kept per thread and reused with the next id, so
+// that it is built once per catalog and kept options, not per request.
+struct ByIdSearch {
+  std::shared_ptr<const schema::Catalog> catalog;
+  Value::value_t id_type = Value::value_t::null;
+  V2Search search;
+  Condition* id_leaf = nullptr;  // in search.query.where: the one leaf comparing the id
+  bool in_use = false;
+};
+
 StatusOr<Value> V2Get(ActionContext& ctx) {
-  KITH_ASSIGN_OR_RETURN(V2Search search, V2SearchQuery(ctx, false));
+  thread_local ByIdSearch by_id;
+  std::optional<V2Search> built;
+  const V2Search* kept = nullptr;
+  struct Release {
+    ByIdSearch* held = nullptr;
+    ~Release() {
+      if (held != nullptr) held->in_use = false;
+    }
+  } release;
+  if (const Value* id = by_id.in_use ? nullptr : ContactIdAlone(ctx.params)) {
+    std::shared_ptr<const schema::Catalog> catalog = ctx.txn.catalog();
+    KITH_ASSIGN_OR_RETURN(std::shared_ptr<const api::OptionTable> options,
+                          api::OptionTableFor(ctx.txn));
+    if (by_id.id_leaf != nullptr && by_id.catalog == catalog && &*catalog == &ctx.catalog &&
+        by_id.search.plan->options == options && by_id.id_type == id->type()) {
+      by_id.id_leaf->value = *id;
+    } else {
+      by_id.id_leaf = nullptr;
+      KITH_ASSIGN_OR_RETURN(by_id.search, V2SearchQuery(ctx, false));
+      int found = 0;
+      Condition* leaf = IdLeaf(by_id.search.query.where, *id, found);
+      if (found == 1 && by_id.search.plan->options == options && &*catalog == &ctx.catalog &&
+          by_id.search.query.kept_select != nullptr) {
+        by_id.id_leaf = leaf;
+        by_id.catalog = std::move(catalog);
+        by_id.id_type = id->type();
+      }
+    }
+    if (by_id.id_leaf != nullptr) {
+      kept = &by_id.search;
+      by_id.in_use = true;
+      release.held = &by_id;
+    } else {
+      built.emplace(std::move(by_id.search));
+    }
+  } else {
+    KITH_ASSIGN_OR_RETURN(built, V2SearchQuery(ctx, false));
+  }
+  const V2Search& search = kept != nullptr ? *kept : *built;
   const Query& q = search.query;
   if (ctx.call.rows_out != nullptr) {
     // Written as they are read (the route asked for it): the result is
     // empty, the rows are in ApiCall::rows_out.
-    SearchCells written(search, *ctx.call.rows_out);
+    SearchCells written(ctx.txn, search, *ctx.call.rows_out);
     KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(q, written));
     if (api::RequestBudget* budget = api::RequestBudget::Current()) {
       KITH_RETURN_IF_ERROR(budget->AddRowCount(written.rows()));
@@ -227,6 +359,7 @@ StatusOr<Value> V2Get(ActionContext& ctx) {
   }
   KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(q));
   Value result = Value::object();
+  std::string lower, fetched;  // ContactLabelText's
   for (const Value& row : rows) {
     Value out = Value::object();
     // The returned keys are distinct and never contact_id: appended
@@ -238,6 +371,13 @@ StatusOr<Value> V2Get(ActionContext& ctx) {
     for (const ReturnedKey& r : search.plan->returned) {
       const Value& v = store::SelectedColumn(row, q, r.column);
       if (v.is_null()) continue;  // 3.2 leaves out NULL columns
+      if (r.label) {
+        const std::string* label = nullptr;
+        KITH_ASSIGN_OR_RETURN(label,
+                              ContactLabelText(ctx.txn, *r.label, api::ValueAsText(v), lower, fetched));
+        if (label != nullptr) fields.Container::emplace_back(r.key, *label);
+        continue;
+      }
       fields.Container::emplace_back(
           r.key, r.custom != nullptr ? api::CustomValueText(*r.custom, v) : api::ValueAsText(v));
     }

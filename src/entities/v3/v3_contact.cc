@@ -19,6 +19,7 @@
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "entities/contact_filters.h"
+#include "entities/contact_labels.h"
 #include "entities/contact_rules.h"
 #include "entities/contact_tags_notes.h"
 #include "entities/custom_contact_values.h"
@@ -232,13 +233,9 @@ bool MentionsTrash(const Value& params) {
 }
 
 // A label column answered from the options kept in memory (OptionTable)
-// rather than by joining the option tables: the label of the option whose
-// key is the text of the option field `source` (selected too).
-struct MemoryLabel {
+// rather than by joining the option tables (contact_labels.h).
+struct MemoryLabel : ContactLabel {
   const Column* column;
-  std::string source;
-  const schema::Field* field;
-  const api::OptionTable::Keyed* options;
 };
 
 struct ContactQuery {
@@ -248,53 +245,6 @@ struct ContactQuery {
   std::vector<MemoryLabel> labels;
   std::shared_ptr<const api::OptionTable> options;  // holds `labels`' options
 };
-
-// `c`'s MemoryLabel when its path is a label that `options` can answer (the
-// join the store would make: an option group of a plain field, no fixed
-// list, no linked entity); nullopt otherwise.
-std::optional<MemoryLabel> MemoryLabelOf(const schema::Catalog& catalog, const Column& c,
-                                         const api::OptionTable& options) {
-  std::string_view path = c.path;
-  constexpr std::string_view kLabel = ":label";
-  if (path.size() <= kLabel.size() || path.substr(path.size() - kLabel.size()) != kLabel) {
-    return std::nullopt;
-  }
-  std::string source(path.substr(0, path.size() - kLabel.size()));
-  const schema::Entity* contact = catalog.Find("Contact");
-  const schema::Field* f = contact == nullptr ? nullptr : contact->FindField(source);
-  if (f == nullptr || f->option_group.empty() || !f->choices.empty() || !f->fk_entity.empty()) {
-    return std::nullopt;
-  }
-  const api::OptionTable::Keyed* keyed = options.Find(f->option_group, f->option_key);
-  if (keyed == nullptr) return std::nullopt;
-  return MemoryLabel{&c, std::move(source), f, keyed};
-}
-
-// The label of the option whose key is `text`: a pointer into the kept
-// options, or to `fetched` (read from the store when `text` is not for
-// the kept options to compare); nullptr for none (or a NULL label), as the
-// store's join answers NULL.
-StatusOr<const std::string*> LabelOf(store::Transaction& txn, const MemoryLabel& label,
-                                     std::string_view text, std::string& scratch,
-                                     std::string& fetched) {
-  bool ascii = std::all_of(text.begin(), text.end(),
-                           [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
-  if (ascii) {
-    const api::OptionTable::Option* o = label.options->Find(text, scratch);
-    return o != nullptr && o->label ? &*o->label : nullptr;
-  }
-  Query q;
-  q.entity = "OptionValue";
-  q.select = {"label"};
-  q.where = Condition::And({Condition::Leaf("option_group_id.name", Op::kEq, label.field->option_group),
-                            Condition::Leaf(label.field->option_key, Op::kEq, std::string(text))});
-  q.order_by = {{"id", false}};
-  q.limit = 1;
-  KITH_ASSIGN_OR_RETURN(auto rows, txn.Select(q));
-  if (rows.empty() || rows[0]["label"].is_null()) return nullptr;
-  fetched = api::ValueAsText(rows[0]["label"]);
-  return &fetched;
-}
 
 StatusOr<ContactQuery> BuildQuery(ActionContext& ctx, const Value& params, const V3Options& options,
                                   bool for_count) {
@@ -379,8 +329,8 @@ StatusOr<ContactQuery> BuildQuery(ActionContext& ctx, const Value& params, const
           options_read = true;
         }
         if (out.options != nullptr) {
-          if (std::optional<MemoryLabel> label = MemoryLabelOf(ctx.catalog, c, *out.options)) {
-            out.labels.push_back(std::move(*label));
+          if (std::optional<ContactLabel> label = ContactLabelOf(ctx.catalog, c.path, *out.options)) {
+            out.labels.push_back(MemoryLabel{std::move(*label), &c});
             continue;
           }
         }
@@ -475,7 +425,7 @@ class ContactCells final : public CellRows {
         const std::string* label = nullptr;
         if (key.kind != Cell::Kind::kNull) {
           std::string_view text = api::CellAsText(key, scratch_);
-          KITH_ASSIGN_OR_RETURN(label, LabelOf(txn_, *m.label, text, lower_, fetched_));
+          KITH_ASSIGN_OR_RETURN(label, ContactLabelText(txn_, *m.label, text, lower_, fetched_));
         }
         out_.Text(i, label != nullptr ? std::string_view(*label) : std::string_view(""));
       } else {
@@ -495,8 +445,8 @@ class ContactCells final : public CellRows {
   const std::vector<Member>& members_;
   AnswerRows& out_;
   std::string scratch_;
-  std::string lower_;    // LabelOf's
-  std::string fetched_;  // LabelOf's
+  std::string lower_;    // ContactLabelText's
+  std::string fetched_;  // ContactLabelText's
   std::string first_key_;
   int64_t rows_ = 0;
 };
@@ -721,7 +671,7 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
     return out;
   }
   KITH_ASSIGN_OR_RETURN(auto rows, ctx.txn.Select(cq.query));
-  std::string lower, fetched;  // LabelOf's
+  std::string lower, fetched;  // ContactLabelText's
   for (const Value& row : rows) {
     std::string id = api::ValueAsText(row["id"]);
     Value r = Value::object();
@@ -743,7 +693,7 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
         const Value& key_value = at ? store::SelectedColumn(row, cq.query, *at) : row[label->source];
         const std::string* text = nullptr;
         if (!key_value.is_null()) {
-          KITH_ASSIGN_OR_RETURN(text, LabelOf(ctx.txn, *label, api::ValueAsText(key_value), lower, fetched));
+          KITH_ASSIGN_OR_RETURN(text, ContactLabelText(ctx.txn, *label, api::ValueAsText(key_value), lower, fetched));
         }
         fields.Container::emplace_back(c->key, text != nullptr ? Value(*text) : Value(""));
       } else {

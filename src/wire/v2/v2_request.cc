@@ -7,12 +7,11 @@
 namespace kith::wire::v2 {
 namespace {
 
-std::string Text(const Value& params, const char* key) {
-  if (!params.contains(key)) return "";
-  const Value& v = params[key];
+// A parameter's text: a string as it is, another scalar as JSON, a list
+// or bracket object as "".
+std::string Text(const Value& v) {
   return v.is_string() ? v.get<std::string>() : (v.is_object() || v.is_array() ? "" : v.dump());
 }
-
 
 }  // namespace
 
@@ -33,19 +32,33 @@ StatusOr<V2Request> ParseV2Request(const Value& params, const std::string& funct
   } else {
     return InvalidArgument("Unknown function invocation.");
   }
-  std::string json = Text(params, "json");
-  req.json = !json.empty() && json != "0";
-  req.site_key = Text(params, "key");
-  req.api_key = Text(params, "api_key");
-  req.session_id = Text(params, "PHPSESSID");
-  if (req.session_id.empty()) req.session_id = cookie_session;
-  req.name = Text(params, "name");
-  req.pass = Text(params, "pass");
-  req.wants_v3 = Text(params, "version") == "3";
+  // One pass over the parameters (their keys are distinct): the envelope's
+  // own and, in their order, those the API gets.
+  std::string json, version;
+  auto& passed = req.params.get_ref<Value::object_t&>();
   for (const auto& [k, v] : params.items()) {
-    if (k == "q" || k == "fnName" || k == "json" || k == "key") continue;
-    req.params[k] = v;
+    if (k == "json") {
+      json = Text(v);
+    } else if (k == "key") {
+      req.site_key = Text(v);
+    } else {
+      if (k == "api_key") {
+        req.api_key = Text(v);
+      } else if (k == "PHPSESSID") {
+        req.session_id = Text(v);
+      } else if (k == "name") {
+        req.name = Text(v);
+      } else if (k == "pass") {
+        req.pass = Text(v);
+      } else if (k == "version") {
+        version = Text(v);
+      }
+      if (k != "q" && k != "fnName") passed.Container::emplace_back(k, v);
+    }
   }
+  req.json = !json.empty() && json != "0";
+  if (req.session_id.empty()) req.session_id = cookie_session;
+  req.wants_v3 = version == "3";
   return req;
 }
 
