@@ -1050,6 +1050,8 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
     sql += query.distinct ? "COUNT(DISTINCT " + b.root_alias() + ".id)" : "COUNT(*)";
   } else {
     sql += (query.distinct ? "DISTINCT " : "") + Join(cols, ", ");
+    // (Placeholders leaves it where it is: no placeholder comes before it.)
+    if (!query.distinct && groups.empty() && select_binds.empty()) st.select_end = sql.size();
   }
   sql += " FROM " + b.From();
   if (where != "1=1") sql += " WHERE " + where;

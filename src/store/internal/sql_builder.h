@@ -36,6 +36,10 @@ struct SqlStatement {
   // appended without a search for an existing key.
   bool distinct_columns = false;
   std::vector<ListColumn> list_columns;
+  // For plain selects (no DISTINCT, GROUP BY or bound value in the select
+  // list): where the select list ends in `sql`, so that a column can be
+  // added to it; 0 otherwise.
+  size_t select_end = 0;
 };
 
 // Finishes the GROUP_CONCAT columns of rows a select of `st` returned for

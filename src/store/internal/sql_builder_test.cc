@@ -89,6 +89,32 @@ TEST(SqlBuilderTest, PostgresPlaceholdersAreNumbered) {
   EXPECT_NE(st->sql.find("IN ($1,$2)"), std::string::npos) << st->sql;
 }
 
+// A plain select tells where its select list ends (a pipelined read adds
+// the versions there); one with DISTINCT or GROUP BY does not.
+TEST(SqlBuilderTest, APlainSelectTellsWhereItsSelectListEnds) {
+  auto catalog = schema::BuiltinCatalog();
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id", "last_name"};
+  q.where = Condition::Leaf("id", Op::kEq, 5);
+  q.order_by = {{"id", false}};
+  for (Dialect dialect : {Dialect::kPostgres, Dialect::kSqlite}) {
+    auto st = BuildSelect(*catalog, q, dialect);
+    ASSERT_TRUE(st.ok()) << st.status();
+    ASSERT_GT(st->select_end, 0u) << st->sql;
+    EXPECT_EQ(st->sql.substr(0, st->select_end), "SELECT t0.id, t0.last_name");
+    EXPECT_EQ(st->sql.compare(st->select_end, 6, " FROM "), 0) << st->sql;
+  }
+  Query distinct = q;
+  distinct.distinct = true;
+  EXPECT_EQ(BuildSelect(*catalog, distinct, Dialect::kPostgres)->select_end, 0u);
+  Query grouped = q;
+  grouped.order_by.clear();
+  grouped.group_by = {"last_name"};
+  EXPECT_EQ(BuildSelect(*catalog, grouped, Dialect::kPostgres)->select_end, 0u);
+  EXPECT_EQ(BuildCount(*catalog, q, Dialect::kPostgres)->select_end, 0u);
+}
+
 TEST(SqlBuilderTest, EmptyInIsFalseNotASyntaxError) {
   auto catalog = schema::BuiltinCatalog();
   Query q;

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -274,7 +275,26 @@ void PgConnection::ReadIntegersAt(const pg_result* r, int first, std::span<std::
   }
 }
 
+void PgConnection::ReadIntegerArrayAt(const pg_result* r, int col,
+                                      std::span<std::optional<int64_t>> row) {
+  std::fill(row.begin(), row.end(), std::nullopt);
+  if (PQntuples(r) == 0 || col < 0 || col >= PQnfields(r) || PQgetisnull(r, 0, col)) return;
+  std::string_view text(PQgetvalue(r, 0, col), static_cast<size_t>(PQgetlength(r, 0, col)));
+  if (text.size() < 2 || text.front() != '{' || text.back() != '}') return;
+  text = text.substr(1, text.size() - 2);
+  for (size_t i = 0; i < row.size() && !text.empty(); ++i) {
+    const size_t comma = std::min(text.find(','), text.size());
+    int64_t x = 0;
+    const char* end = text.data() + comma;
+    auto [at, error] = std::from_chars(text.data(), end, x);
+    if (error == std::errc() && at == end) row[i] = x;  // (NULL: no number)
+    text.remove_prefix(std::min(comma + 1, text.size()));
+  }
+}
+
 int PgConnection::ColumnCount(const pg_result* r) { return PQnfields(r); }
+
+int PgConnection::RowCount(const pg_result* r) { return PQntuples(r); }
 
 bool PgConnection::SendPrepared(const std::string& sql, int count, const char* const* values,
                                 std::string* new_name) {

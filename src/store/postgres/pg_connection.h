@@ -56,8 +56,13 @@ class PgConnection {
   // Row 0's columns from `first` on as integers, one per element of `row`
   // (nullopt for NULL, a column past the last, or no row).
   static void ReadIntegersAt(const pg_result* r, int first, std::span<std::optional<int64_t>> row);
-  // The number of columns of `r`.
+  // Row 0's column `col`, an integer array in text form ("{1,2,3}"), one
+  // element per element of `row` (nullopt for NULL, an element past the
+  // last, no row, or a text not of that form).
+  static void ReadIntegerArrayAt(const pg_result* r, int col, std::span<std::optional<int64_t>> row);
+  // The number of columns of `r`, and of rows.
   static int ColumnCount(const pg_result* r);
+  static int RowCount(const pg_result* r);
 
   // Sends a statement without parameters whose outcome no one waits for (a
   // read-only transaction's COMMIT or ROLLBACK: nothing it read can change),

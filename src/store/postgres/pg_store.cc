@@ -156,13 +156,13 @@ class PgTransaction final : public internal::SqlTransaction {
   // own, -1: all); a
   // pipelined read's first statement runs alone (ReadAlone), or with its
   // BEGIN (one round trip) when work that began with it read again.
-  StatusOr<PgResult> Read(const std::string& sql, const std::vector<Value>& binds,
+  StatusOr<PgResult> Read(const internal::SqlStatement& st, const std::vector<Value>& binds,
                           int* columns);
   // A pipelined read's first statement (its work reads once): run
   // outside a transaction (no BEGIN, no COMMIT), the versions joined to it,
   // so that they and its rows come from its one snapshot; checked as
   // BeginNow checks them. Any statement after it refuses (BeginNow).
-  StatusOr<PgResult> ReadAlone(const std::string& sql, const std::vector<Value>& binds,
+  StatusOr<PgResult> ReadAlone(const internal::SqlStatement& st, const std::vector<Value>& binds,
                                int* columns);
   // Whether `versions` (the catalog's, then the change counters') are the
   // ones this pipelined read assumed.
@@ -512,44 +512,56 @@ Status PgTransaction::BeginNow(const std::string* then, const std::vector<Value>
   return Status();
 }
 
-StatusOr<PgResult> PgTransaction::Read(const std::string& sql, const std::vector<Value>& binds,
-                                       int* columns) {
+StatusOr<PgResult> PgTransaction::Read(const internal::SqlStatement& st,
+                                       const std::vector<Value>& binds, int* columns) {
+  const std::string& sql = st.sql;
   if (begun_) return conn_->Query(sql, binds);
   if (assumptions_ != nullptr) {
     alone_sql_ = std::hash<std::string>{}(sql);
-    if (!store_->ReadAgainAfter(alone_sql_)) return ReadAlone(sql, binds, columns);
+    if (!store_->ReadAgainAfter(alone_sql_)) return ReadAlone(st, binds, columns);
   }
   PgResult result;
   KITH_RETURN_IF_ERROR(BeginNow(&sql, &binds, &result));
   return result;
 }
 
-StatusOr<PgResult> PgTransaction::ReadAlone(const std::string& sql, const std::vector<Value>& binds,
-                                            int* columns) {
+StatusOr<PgResult> PgTransaction::ReadAlone(const internal::SqlStatement& st,
+                                            const std::vector<Value>& binds, int* columns) {
+  const std::string& sql = st.sql;
   // Checked once, whatever the outcome: unchecked, it counts as changed.
   std::shared_ptr<ReadAssumptions> assumed = std::move(assumptions_);
   assumed->changed = true;
   if (conn_ == nullptr) return absl::UnavailableError("database unavailable");
-  // The versions as the statement's last columns (each read once, for the
-  // whole statement). Cheaper for the server than a join to the versions
-  // row, which would keep the statement's rows in a Materialize.
+  // The versions as the statement's last column: one array read once, for
+  // the whole statement (one subquery: each costs the server a plan node
+  // to start at every call). Cheaper for the server than a join to the
+  // versions row, which would keep the statement's rows in a Materialize.
+  // Added to the statement's own select list when it tells where that
+  // ends: around it, as "SELECT q.*, versions FROM (statement) q", the
+  // server would copy each row once more (a subquery with ORDER BY is
+  // not merged into its outer query).
   static const std::string kVersions = [] {
-    const std::string from = std::string(" FROM ") + internal::kVersionsTable + ")";
-    std::string columns = std::string(", (SELECT ") + internal::kVersionsCatalog + from;
-    for (const char* column : internal::kChangeCounterColumns) {
-      columns += std::string(", (SELECT ") + column + from;
-    }
-    return columns;
+    std::string columns = std::string(", (SELECT ARRAY[") + internal::kVersionsCatalog;
+    for (const char* column : internal::kChangeCounterColumns) columns += std::string(", ") + column;
+    return columns + "] FROM " + internal::kVersionsTable + ")";
   }();
   std::string alone;
   alone.reserve(sql.size() + kVersions.size() + 32);
-  alone.append("SELECT q.*").append(kVersions).append(" FROM (").append(sql).append(") q");
+  if (st.select_end > 0 && st.select_end < sql.size()) {
+    alone.append(sql, 0, st.select_end).append(kVersions).append(sql, st.select_end);
+  } else {
+    alone.append("SELECT q.*").append(kVersions).append(" FROM (").append(sql).append(") q");
+  }
   KITH_ASSIGN_OR_RETURN(PgResult result, conn_->QueryAlone(alone, binds));
   std::optional<int64_t> versions[1 + internal::kChangeCounterCount];
-  const int own = PgConnection::ColumnCount(result.get()) - static_cast<int>(std::size(versions));
+  const int own = PgConnection::ColumnCount(result.get()) - 1;
   if (own < 0) return Internal("a read alone without its versions");
-  PgConnection::ReadIntegersAt(result.get(), own, versions);
-  if (!versions[0].has_value()) {
+  if (PgConnection::RowCount(result.get()) > 0) {
+    PgConnection::ReadIntegerArrayAt(result.get(), own, versions);
+    if (!std::all_of(std::begin(versions), std::end(versions), [](auto& v) { return v.has_value(); })) {
+      return absl::AbortedError("a read alone's versions unreadable: done again");
+    }
+  } else {
     // No row, so no versions: read after it. They only count up, so when
     // they are still the ones assumed (seen before the statement), they
     // were those of its snapshot too.
@@ -669,7 +681,7 @@ StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
   KITH_ASSIGN_OR_RETURN(internal::ShapedSelect shaped, store_->shapes().Select(catalog_, query, kDialect));
   const internal::SqlStatement& st = *shaped.statement;
   int columns = -1;
-  KITH_ASSIGN_OR_RETURN(PgResult read, Read(st.sql, shaped.binds, &columns));
+  KITH_ASSIGN_OR_RETURN(PgResult read, Read(st, shaped.binds, &columns));
   std::vector<Value> rows;
   PgConnection::ReadRows(read.get(), &query.SelectedPaths(), &st.column_types, &rows, st.distinct_columns,
                          columns);
@@ -684,7 +696,7 @@ Status PgTransaction::SelectEach(const Query& query, CellRows& rows) {
   // Lists made of aggregated columns are finished on whole rows.
   if (!st.list_columns.empty()) return Transaction::SelectEach(query, rows);
   int columns = -1;  // (the first query.SelectedPaths().size() are read)
-  KITH_ASSIGN_OR_RETURN(PgResult read, Read(st.sql, shaped.binds, &columns));
+  KITH_ASSIGN_OR_RETURN(PgResult read, Read(st, shaped.binds, &columns));
   return PgConnection::EachRow(read.get(), &st.column_types, query.SelectedPaths().size(), rows);
 }
 

@@ -578,6 +578,19 @@ TEST_F(SqliteStoreTest, PipelinedReadOfOneStatementChecksWhatItAssumed) {
     EXPECT_FALSE(found->changed);
     EXPECT_TRUE(txn->Commit().ok());
   }
+  // A select whose list cannot take the versions (DISTINCT) reads them
+  // around it: the same rows.
+  {
+    Query distinct = q;
+    distinct.distinct = true;
+    const std::vector<Value> distinct_rows = store_->Begin(false).value()->Select(distinct).value();
+    auto [txn, found] = pipelined();
+    auto rows = txn->Select(distinct);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    EXPECT_EQ(*rows, distinct_rows);
+    EXPECT_EQ(rows->size(), 3u);
+    EXPECT_FALSE(found->changed);
+  }
   {
     auto [txn, found] = pipelined();
     Query none = q;
