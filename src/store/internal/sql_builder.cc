@@ -1367,6 +1367,33 @@ const Entity* ReferenceTarget(const schema::Catalog& catalog, const Field& f) {
   return target != nullptr && target->reference_data ? target : nullptr;
 }
 
+const Entity* OwnerCheckedByStore(const schema::Catalog& catalog, const Entity& entity, const Field& f) {
+  if (f.fk_entity.empty() || !f.required || !entity.derived.empty()) return nullptr;
+  const Entity* owner = catalog.Find(f.fk_entity);
+  if (owner == nullptr) return nullptr;
+  for (const schema::ReverseJoin& join : owner->joins) {
+    if (join.entity == entity.name && join.remote_field == f.name) return owner;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> BuildDropOwnerForeignKeys(const schema::Catalog& catalog, const Entity& entity,
+                                                   Dialect dialect) {
+  std::vector<std::string> statements;
+  if (dialect != Dialect::kPostgres) return statements;
+  for (const Field& f : entity.fields) {
+    if (OwnerCheckedByStore(catalog, entity, f) == nullptr) continue;
+    // The names come from the schema, never from input.
+    statements.push_back(
+        "DO $$ DECLARE r record; BEGIN FOR r IN SELECT k.conname FROM pg_constraint k JOIN "
+        "pg_attribute a ON a.attrelid = k.conrelid AND k.conkey = ARRAY[a.attnum] WHERE "
+        "k.conrelid = CAST('" + entity.table + "' AS regclass) AND k.contype = 'f' AND a.attname = '" +
+        f.name + "' LOOP EXECUTE format('ALTER TABLE " + entity.table +
+        " DROP CONSTRAINT %I', r.conname); END LOOP; END $$");
+  }
+  return statements;
+}
+
 std::vector<std::string> UnsampledColumns(const Entity& entity, Dialect dialect) {
   std::vector<std::string> columns;
   if (!entity.derived.empty()) return columns;
@@ -1401,11 +1428,14 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const 
     if (f.type == FieldType::kBool && !f.nullable) def += " NOT NULL";
     if (!f.default_value.is_null()) def += " DEFAULT " + SqlLiteral(f.default_value);
     if (f.unique && !UniqueWhereSet(f, dialect)) def += " UNIQUE";
-    const bool checked_by_kith = dialect == Dialect::kPostgres && ReferenceTarget(catalog, f) != nullptr;
+    const bool checked_by_kith =
+        dialect == Dialect::kPostgres &&
+        (ReferenceTarget(catalog, f) != nullptr || OwnerCheckedByStore(catalog, entity, f) != nullptr);
     if (!f.fk_entity.empty() && !checked_by_kith) {
       if (const Entity* target = catalog.Find(f.fk_entity)) {
-        // A required link dies with its target (an email with its contact);
-        // an optional one is cleared (a contact's employer).
+        // A required link dies with its target (a note with its contact;
+        // on PostgreSQL an email's is kith's, OwnerCheckedByStore); an
+        // optional one is cleared (a contact's employer).
         def += " REFERENCES " + target->table + "(id) ON DELETE " +
                (f.required ? "CASCADE" : "SET NULL");
       }

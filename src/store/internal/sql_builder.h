@@ -124,6 +124,25 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog,
 // NULL would. SQLite keeps its foreign key (an index probe a row).
 const schema::Entity* ReferenceTarget(const schema::Catalog& catalog, const schema::Field& f);
 
+// The entity `f` (a field of `entity`) links to when the link is required
+// and `entity`'s rows belong to the row linked to: its target reaches them
+// by a reverse join (schema::ReverseJoin: a contact's emails, phones and
+// addresses); else nullptr. On PostgreSQL the table gets no foreign key for
+// it (its trigger, an SPI query with an executor started and ended per row,
+// was about a tenth of an import's server time): kith's store checks the
+// link on every insert and update (SqlTransaction::CheckOwnerLinks: in the
+// transaction's snapshot, and writes are serializable, so that a
+// transaction deleting the owner meanwhile conflicts with this one), and
+// deletes the rows with their owner, as ON DELETE CASCADE would. SQLite
+// keeps its foreign key (an index probe a row).
+const schema::Entity* OwnerCheckedByStore(const schema::Catalog& catalog, const schema::Entity& entity,
+                                          const schema::Field& f);
+
+// PostgreSQL: drops the foreign keys of `entity`'s links OwnerCheckedByStore
+// names (a database made before), whatever their names. Nothing on SQLite.
+std::vector<std::string> BuildDropOwnerForeignKeys(const schema::Catalog& catalog,
+                                                   const schema::Entity& entity, Dialect dialect);
+
 // PostgreSQL: the columns of `entity` that get no planner statistics of
 // their own: keyed text columns (not unique: compared, ordered and indexed
 // by their lowered text), which no plan estimates from (an index of keys

@@ -100,6 +100,35 @@ Status SqlTransaction::CheckReferenceLinks(const schema::Entity& e, const Value&
   return Status();
 }
 
+Status SqlTransaction::CheckOwnerLinks(const schema::Entity& e, const Value& row) {
+  for (const schema::Field& f : e.fields) {
+    if (f.fk_entity.empty() || !f.required) continue;  // most fields, before any lookup
+    const schema::Entity* owner = OwnerCheckedByStore(*catalog(), e, f);
+    if (owner == nullptr) continue;
+    auto v = row.find(f.name);
+    if (v == row.end() || v->is_null()) continue;
+    std::optional<int64_t> id;
+    if (v->is_number_integer()) {
+      id = v->get<int64_t>();
+    } else if (v->is_string()) {
+      int64_t parsed = 0;
+      const std::string& text = v->get_ref<const std::string&>();
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+      if (ec == std::errc() && end == text.data() + text.size()) id = parsed;
+    }
+    if (!id) continue;  // not a number: the column's type refuses it
+    if (memo_.exists[owner->name].contains(*id)) continue;
+    Query q;
+    q.entity = owner->name;
+    q.select = {"id"};
+    q.where = Condition::Leaf("id", Op::kEq, *id);
+    KITH_ASSIGN_OR_RETURN(int64_t found, Count(q));
+    if (found == 0) return InvalidArgument("a linked record does not exist");
+    memo_.exists[owner->name].insert(*id);
+  }
+  return Status();
+}
+
 Status SqlTransaction::CreateTable(std::string_view entity) {
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   return RunDdl(BuildCreateTable(*catalog(), *e, dialect()));

@@ -137,6 +137,15 @@ class SqlTransaction : public Transaction {
   // once a transaction (the memo), in its snapshot, so that a serializable
   // transaction deleting the row conflicts with this one.
   Status CheckReferenceLinks(const schema::Entity& e, const Value& row);
+  // PostgreSQL, before an insert of `row` into `e` (or an update setting
+  // `row`): each link to the row that owns it (sql_builder.h
+  // OwnerCheckedByStore: an email's contact) names a row, else
+  // kInvalidArgument as a foreign key's violation is worded. Known from the
+  // memo (the owner inserted or looked up in this transaction) or looked up
+  // in its snapshot, so that a serializable transaction deleting the owner
+  // conflicts with this one. A value that is not an integer is left to the
+  // database to refuse.
+  Status CheckOwnerLinks(const schema::Entity& e, const Value& row);
 
   // --- The change log (store/internal/change_log.cc) ---
   // Whether this transaction logs writes to `e` (EnableChangeLog, a logged entity).

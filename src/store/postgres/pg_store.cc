@@ -597,6 +597,7 @@ StatusOr<int64_t> PgTransaction::Insert(std::string_view entity, const Value& ro
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   if (batches_ != nullptr) KITH_RETURN_IF_ERROR(batches_->failure());
   KITH_RETURN_IF_ERROR(CheckReferenceLinks(*e, row));
+  KITH_RETURN_IF_ERROR(CheckOwnerLinks(*e, row));
   if (row.contains("id")) {
     explicit_ids_.insert(e->table);
   } else if (explicit_ids_.count(e->table) > 0) {
@@ -638,6 +639,7 @@ Status PgTransaction::Update(std::string_view entity, int64_t id, const Value& c
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
   KITH_RETURN_IF_ERROR(CheckReferenceLinks(*e, changes));
+  KITH_RETURN_IF_ERROR(CheckOwnerLinks(*e, changes));
   KITH_ASSIGN_OR_RETURN(Value old, OldValues(*e, id, changes));
   change_counts_.Wrote(e->name);
   memo_.Updated(*e, changes);
@@ -668,8 +670,19 @@ Status PgTransaction::Delete(std::string_view entity, int64_t id) {
       }
     }
   }
+  // The rows it owns that no foreign key removes (internal::OwnerCheckedByStore:
+  // a contact's emails) go in the same statement, as ON DELETE CASCADE
+  // would take them; DeleteChanges logged them.
+  std::string owned;
+  for (const auto& other : catalog_->entities()) {
+    for (const schema::Field& f : other->fields) {
+      if (internal::OwnerCheckedByStore(*catalog_, *other, f) != e) continue;
+      owned += (owned.empty() ? "WITH " : ", ") + other->table + "_owned AS (DELETE FROM " +
+               other->table + " WHERE " + f.name + " = $1) ";
+    }
+  }
   int64_t affected = 0;
-  KITH_RETURN_IF_ERROR(conn_->Run("DELETE FROM " + e->table + " WHERE id = $1", {id}, nullptr,
+  KITH_RETURN_IF_ERROR(conn_->Run(owned + "DELETE FROM " + e->table + " WHERE id = $1", {id}, nullptr,
                                   nullptr, nullptr, &affected));
   if (affected == 0) return NotFound(std::string(entity) + " id " + std::to_string(id) + " not found");
   for (internal::ChangeRecord& change : logged) pending_changes_.push_back(std::move(change));
