@@ -33,6 +33,13 @@ const std::string& ReadVersionsSql() {
   return sql;
 }
 
+const std::string& BumpCatalogVersionSql() {
+  static const std::string sql = std::string("UPDATE ") + kVersionsTable + " SET " +
+                                 kVersionsCatalog + " = " + kVersionsCatalog + " + 1 RETURNING " +
+                                 kVersionsCatalog;
+  return sql;
+}
+
 std::vector<std::string> CreateVersionsSql(std::string_view integer) {
   std::string columns = std::string(kVersionsCatalog) + " " + std::string(integer) + " NOT NULL";
   std::string zeros = "0";

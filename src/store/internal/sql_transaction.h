@@ -51,6 +51,11 @@ std::string_view ChangeCounterColumn(std::string_view counter);
 // in one row.
 const std::string& ReadVersionsSql();
 
+// The statement that counts the catalog version up in a transaction that
+// changed the custom data schema, answering the new version (both backends:
+// SQLite has RETURNING since 3.35).
+const std::string& BumpCatalogVersionSql();
+
 // kVersionsTable's definition and its one row when missing, for both
 // backends (`integer`: the dialect's 64-bit integer type).
 std::vector<std::string> CreateVersionsSql(std::string_view integer);

@@ -320,12 +320,7 @@ class PgStoreImpl final : public Store {
   // version is counted up in it, so that every server (this one included)
   // learns that its catalog is old; this one takes `catalog` at once.
   Status CommitAndPublish(PgConnection& conn, std::shared_ptr<const schema::Catalog> catalog) {
-    KITH_ASSIGN_OR_RETURN(
-        int64_t version,
-        conn.RunScalar(std::string("UPDATE ") + internal::kVersionsTable + " SET " +
-                           internal::kVersionsCatalog + " = " + internal::kVersionsCatalog +
-                           " + 1 RETURNING " + internal::kVersionsCatalog,
-                       {}));
+    KITH_ASSIGN_OR_RETURN(int64_t version, conn.RunScalar(internal::BumpCatalogVersionSql(), {}));
     KITH_RETURN_IF_ERROR(conn.Exec("COMMIT"));
     Publish(version, std::move(catalog));
     return Status();

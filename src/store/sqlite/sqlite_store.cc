@@ -249,13 +249,7 @@ class SqliteStoreImpl final : public Store {
   // The catalog's version is counted up in the same commit, so that other
   // processes serving this database reload theirs.
   Status CommitAndPublish(SqliteConnection& conn, std::shared_ptr<const schema::Catalog> catalog) {
-    static const std::string bump = std::string("UPDATE ") + internal::kVersionsTable + " SET " +
-                                    internal::kVersionsCatalog + " = " + internal::kVersionsCatalog +
-                                    " + 1";
-    static const std::string read = std::string("SELECT ") + internal::kVersionsCatalog + " FROM " +
-                                    internal::kVersionsTable;
-    KITH_RETURN_IF_ERROR(conn.Exec(bump));
-    KITH_ASSIGN_OR_RETURN(int64_t version, conn.RunScalar(read, {}));
+    KITH_ASSIGN_OR_RETURN(int64_t version, conn.RunScalar(internal::BumpCatalogVersionSql(), {}));
     std::lock_guard<std::mutex> lock(catalog_mutex_);
     Status s = conn.Command("COMMIT");
     if (s.ok()) {
