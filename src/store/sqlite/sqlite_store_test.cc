@@ -38,6 +38,26 @@ TEST_F(SqliteStoreTest, CommitsAreSyncedToDiskUnlessAskedOtherwise) {
   EXPECT_TRUE(StoreOptions{}.durable_commits);
 }
 
+// A cached statement run again with fewer values than it has parameters
+// reads NULL for the others, never a value bound by its last run (its
+// bindings are not cleared after each run).
+TEST_F(SqliteStoreTest, AStatementRunWithFewerValuesReadsNullForTheRest) {
+  KITH_SQLITE_ONLY();
+  auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+  const std::string sql = "SELECT COALESCE(?, -1) + COALESCE(?, -1) * 100";
+  EXPECT_EQ(conn->RunScalar(sql, {Value(2), Value(3)}).value(), 302);
+  EXPECT_EQ(conn->RunScalar(sql, {Value(4)}).value(), -96);
+  EXPECT_EQ(conn->RunScalar(sql, {Value(5), Value(6)}).value(), 605);
+  std::vector<Value> rows;
+  const std::vector<std::string> keys = {"t"};
+  ASSERT_TRUE(conn->Run("SELECT ? || '/' || COALESCE(?, 'none')", {Value("a"), Value("b")}, &keys,
+                        nullptr, &rows).ok());
+  ASSERT_TRUE(conn->Run("SELECT ? || '/' || COALESCE(?, 'none')", {Value("c")}, &keys, nullptr, &rows).ok());
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["t"], "a/b");
+  EXPECT_EQ(rows[1]["t"], "c/none");
+}
+
 // Backup: a copy of what was committed before it, while a writer goes on;
 // the copy passes its integrity check and opens as a store.
 TEST_F(SqliteStoreTest, BackupCopiesWhatWasCommittedWhileWritesGoOn) {
