@@ -58,6 +58,37 @@ TEST_F(SqliteStoreTest, AStatementRunWithFewerValuesReadsNullForTheRest) {
   EXPECT_EQ(rows[1]["t"], "c/none");
 }
 
+// Rows of one entity with as many columns but other names, in turn: each
+// is written with its own insert plan (a plan is found again by its
+// columns' names, not their count), pipelined or not.
+TEST_F(SqliteStoreTest, RowsOfOneEntityWithOtherColumnsEachKeepTheirOwn) {
+  for (bool pipelined : {false, true}) {
+    auto txn = store_->Begin(true).value();
+    if (pipelined) {
+      ASSERT_TRUE(txn->PipelineInserts().ok());
+    }
+    std::vector<int64_t> ids;
+    for (int i = 0; i < 3; ++i) {
+      ids.push_back(txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", "L"}}).value());
+      ids.push_back(txn->Insert("Contact", {{"contact_type", "Individual"}, {"first_name", "F"}}).value());
+      ids.push_back(txn->Insert("Contact", {{"first_name", "F"}, {"contact_type", "Individual"}}).value());
+    }
+    Query q;
+    q.entity = "Contact";
+    q.select = {"id", "first_name", "last_name"};
+    q.where = Condition::Leaf("id", Op::kIn, Value(ids));
+    q.order_by = {{"id", false}};
+    auto rows = txn->Select(q).value();
+    ASSERT_EQ(rows.size(), ids.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const bool last = i % 3 == 0;
+      EXPECT_EQ(rows[i]["last_name"], last ? Value("L") : Value()) << i << (pipelined ? " pipelined" : "");
+      EXPECT_EQ(rows[i]["first_name"], last ? Value() : Value("F")) << i << (pipelined ? " pipelined" : "");
+    }
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+}
+
 // Backup: a copy of what was committed before it, while a writer goes on;
 // the copy passes its integrity check and opens as a store.
 TEST_F(SqliteStoreTest, BackupCopiesWhatWasCommittedWhileWritesGoOn) {
