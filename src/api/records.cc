@@ -1,6 +1,7 @@
 #include "api/records.h"
 
 #include <array>
+#include <memory>
 #include <map>
 #include <optional>
 #include <vector>
@@ -49,12 +50,21 @@ namespace {
 // create inside a create's rules (or of another entity) gets a row of its own.
 class RowScratch {
  public:
-  explicit RowScratch(const schema::Entity& e) {
+  // `catalog`, when given, holds `e`: a slot filled for `e` under it (and
+  // holding it, so that no other entity can take e's address) is known to
+  // match without comparing its keys.
+  RowScratch(const schema::Entity& e, std::shared_ptr<const schema::Catalog> catalog) {
     Slots& slots = ThreadSlots();
     Slot* free = nullptr;  // an unused slot before one holding another entity's row
     for (Slot& slot : slots.slots) {
       if (slot.busy) continue;
+      if (catalog != nullptr && slot.entity == &e && slot.catalog == catalog) {
+        Take(slot);
+        return;
+      }
       if (Matches(slot.row, e)) {
+        slot.entity = &e;
+        slot.catalog = std::move(catalog);
         Take(slot);
         return;
       }
@@ -66,6 +76,8 @@ class RowScratch {
       return;
     }
     Fill(free->row, e);
+    free->entity = &e;
+    free->catalog = std::move(catalog);
     Take(*free);
   }
   ~RowScratch() {
@@ -80,6 +92,8 @@ class RowScratch {
   struct Slot {
     Value row = Value::object();
     bool busy = false;
+    const schema::Entity* entity = nullptr;  // whose row, when `catalog` holds it
+    std::shared_ptr<const schema::Catalog> catalog;
   };
   // A contact's create writes its email's: a slot each, and a spare.
   struct Slots {
@@ -216,7 +230,9 @@ StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Va
     const schema::Field* f = e->FindField(name);
     if (f != nullptr && f->name == name) given[static_cast<size_t>(f - e->fields.data())] = &value;
   }
-  RowScratch scratch(*e);
+  std::shared_ptr<const schema::Catalog> catalog = ctx.txn.catalog();
+  if (catalog.get() != &ctx.catalog) catalog.reset();  // e is not known to be held by it
+  RowScratch scratch(*e, std::move(catalog));
   auto& fields = scratch.row().get_ref<Value::object_t&>();
   for (size_t i = 0; i < e->fields.size(); ++i) {
     Value& cell = fields.begin()[i].second;

@@ -27,7 +27,8 @@ std::string Text(const Value& record, std::string_view key) {
 
 // The time as written to created_date and modified_date, formatted once per
 // second rather than for every contact of a bulk write.
-std::string NowText() {
+// The thread's text: valid until its next call.
+const std::string& NowText() {
   thread_local int64_t formatted_at = -1;
   thread_local std::string text;
   int64_t now = Clock::Real().NowSeconds();
@@ -93,12 +94,12 @@ Status ContactBeforeWrite(api::ActionContext& ctx, const Value& record, Value& c
   SetColumn(changes, "display_name", std::move(display));
   SetColumn(changes, "sort_name", std::move(sort));
   KITH_RETURN_IF_ERROR(ApplyContactGreetings(ctx, record, changes, creating, prefix, suffix));
-  std::string now = NowText();
+  const std::string& now = NowText();
   if (creating) {
     SetColumn(changes, "hash", AsciiLower(auth::GenerateToken(32)));
     SetColumn(changes, "created_date", now);
   }
-  SetColumn(changes, "modified_date", std::move(now));
+  SetColumn(changes, "modified_date", now);
   return Status();
 }
 

@@ -119,8 +119,9 @@ WriteKeys::Plans* PlansFor(ActionContext& ctx, const schema::Entity& entity, Wri
   return &plans;
 }
 
+// `answered`: the write's answer is made (WriteParts::extras are kept for it).
 StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity, const Value& values,
-                                WriteKeys::Plans* plans = nullptr) {
+                                WriteKeys::Plans* plans = nullptr, bool answered = true) {
   if (!values.is_object()) return InvalidArgument("values must be an object", {{"error_field", "values"}});
   WriteParts parts;
   parts.own.get_ref<Value::object_t&>().reserve(values.size());
@@ -149,7 +150,7 @@ StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity
         continue;
       case KeyPlan::Kind::kRelated:
         parts.related[key] = given;
-        parts.extras.emplace_back(key, Value());  // CiviCRM echoes them as null
+        if (answered) parts.extras.emplace_back(key, Value());  // CiviCRM echoes them as null
         continue;
       case KeyPlan::Kind::kOwn: {
         KITH_ASSIGN_OR_RETURN(Value stored, WriteValue(ctx, *ref, given));
@@ -159,7 +160,7 @@ StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity
       case KeyPlan::Kind::kCustom: {
         KITH_ASSIGN_OR_RETURN(Value stored, WriteValue(ctx, *ref, given));
         parts.custom.push_back({ref->custom, std::nullopt, key, std::move(stored)});
-        parts.extras.emplace_back(plan->base, Value());  // CiviCRM echoes custom values as null
+        if (answered) parts.extras.emplace_back(plan->base, Value());  // CiviCRM echoes custom values as null
         continue;
       }
       case KeyPlan::Kind::kJoined: {
@@ -169,8 +170,8 @@ StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity
         if (!ref->suffix.empty()) {
           KITH_ASSIGN_OR_RETURN(v, WriteValue(ctx, *ref, given));
         }
-        parts.joined[plan->segs[0]][plan->segs[1]] = v;
-        parts.extras.emplace_back(plan->base, TypedColumn(*ref->field, v));
+        if (answered) parts.extras.emplace_back(plan->base, TypedColumn(*ref->field, v));
+        parts.joined[plan->segs[0]][plan->segs[1]] = std::move(v);
         continue;
       }
       case KeyPlan::Kind::kOther:
@@ -450,7 +451,7 @@ StatusOr<Created> CreateRow(ActionContext& ctx, const schema::Entity& entity, Va
     out.values = std::move(values);
     return out;
   }
-  KITH_ASSIGN_OR_RETURN(out.parts, SplitWrite(ctx, entity, values, PlansFor(ctx, entity, keys)));
+  KITH_ASSIGN_OR_RETURN(out.parts, SplitWrite(ctx, entity, values, PlansFor(ctx, entity, keys), answered));
   KITH_RETURN_IF_ERROR(CheckRequired(entity, out.parts.own));
   // Without an answer, nothing reads the split columns again: moved, not copied.
   KITH_ASSIGN_OR_RETURN(out.id, api::CreateRecord(ctx, entity.name,

@@ -79,6 +79,16 @@ class ChangesText {
     PutJson(after, true);
     Put(']');
   }
+  // A created row's field: `head` is its text up to the new value,
+  // "field":[null,  (InsertPlan::created_heads), the same bytes Add writes.
+  void AddCreated(std::string_view head, const Value& after) {
+    const bool first = n_ == 0;
+    char* at = Room(head.size() + 1);
+    at[0] = first ? '{' : ',';
+    std::memcpy(at + 1, head.data(), head.size());
+    PutJson(after, true);
+    Put(']');
+  }
   bool empty() const { return n_ == 0; }
   std::string Take() {
     if (n_ == 0) return "{}";
@@ -209,17 +219,18 @@ Status SqlTransaction::LogInsert(const schema::Entity& e, int64_t id, const Valu
   static const Value kNull;
   ChangesText changes;
   // The plan's columns are the row's: what each shows was decided once.
-  const bool planned = plan != nullptr && plan->logged.size() == row.size();
+  const bool planned = plan != nullptr && plan->logged.size() == row.size() &&
+                       plan->created_heads.size() == row.size();
   size_t i = 0;
   for (const auto& [name, value] : row.items()) {
     const size_t column = i++;
     if (value.is_null()) continue;
     if (planned) {
-      if (!plan->logged[column]) continue;
-    } else {
-      const schema::Field* f = e.FindField(name);
-      if (f == nullptr || !ChangeLogShows(*f)) continue;
+      if (plan->logged[column]) changes.AddCreated(plan->created_heads[column], value);
+      continue;
     }
+    const schema::Field* f = e.FindField(name);
+    if (f == nullptr || !ChangeLogShows(*f)) continue;
     changes.Add(name, kNull, value);
   }
   return StoreChange(ChangeRow(e, id, "create", changes.Take()));

@@ -39,9 +39,12 @@ struct LookupMemo {
   void Wrote(std::string_view entity) {
     if (keys_by_tag.empty()) return;
     auto it = keys_by_tag.find(std::string(entity));
-    if (it == keys_by_tag.end()) return;
+    if (it == keys_by_tag.end() || it->second.empty()) return;
     for (const std::string& key : it->second) values.erase(key);
-    keys_by_tag.erase(it);
+    // Emptied, not erased: a bulk write remembers a value under the same
+    // entity after each row it writes (a contact's settled names), and the
+    // entry's node and room are then used again.
+    it->second.clear();
   }
   // A row of `entity` was written with `row`'s columns: notes the links.
   void Linked(const schema::Entity& entity, const Value& row) {

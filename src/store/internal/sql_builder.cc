@@ -1218,6 +1218,7 @@ StatusOr<InsertPlan> PlanInsert(const Entity& entity, const Value& row, Dialect 
     marks.push_back("?");
     plan.fields.push_back(f);
     plan.logged.push_back(ChangeLogShows(*f));
+    plan.created_heads.push_back("\"" + name + "\":[null,");
   }
   if (cols.empty()) {
     plan.sql = "INSERT INTO " + entity.table + " DEFAULT VALUES";

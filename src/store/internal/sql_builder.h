@@ -90,6 +90,9 @@ struct InsertPlan {
   std::string sql;
   std::vector<const schema::Field*> fields;  // one per column of the row, in order
   std::vector<bool> logged;  // per column: whether a change row shows it (ChangeLogShows)
+  // Per column: a create's change text for it up to its new value,
+  // "name":[null,  (made once here, not per row logged).
+  std::vector<std::string> created_heads;
   bool with_id = false;
 };
 // Whether a change log row may show `f`'s values: never a secret's, whatever

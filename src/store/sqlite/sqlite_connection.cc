@@ -40,8 +40,8 @@ Status Bind(sqlite3_stmt* stmt, int index, const Value& v) {
     rc = sqlite3_bind_double(stmt, index, v.get<double>());
   } else if (v.is_string()) {
     // Not copied: `v` outlives the statement's steps (Run and RunScalar
-    // reset the statement before they return, and its bindings are cleared
-    // before it is bound again).
+    // reset the statement before they return, and BindAll replaces or
+    // clears every binding before it steps again).
     const std::string& s = v.get_ref<const std::string&>();
     rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
   } else {
@@ -49,6 +49,20 @@ Status Bind(sqlite3_stmt* stmt, int index, const Value& v) {
     rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
   }
   return rc == SQLITE_OK ? Status() : Internal("bind failed");
+}
+
+// Binds `binds` to the statement's first parameters. The bindings of the
+// last use are left in a statement (clearing them is a pass over every
+// parameter, thousands in a multi-row INSERT): any parameter not bound
+// here is cleared first, so that none reads a value of an earlier use.
+Status BindAll(sqlite3_stmt* stmt, const std::vector<Value>& binds) {
+  if (binds.size() != static_cast<size_t>(sqlite3_bind_parameter_count(stmt))) {
+    sqlite3_clear_bindings(stmt);
+  }
+  for (size_t i = 0; i < binds.size(); ++i) {
+    KITH_RETURN_IF_ERROR(Bind(stmt, static_cast<int>(i + 1), binds[i]));
+  }
+  return Status();
 }
 
 Value ColumnValue(sqlite3_stmt* stmt, int i, const schema::FieldType* type) {
@@ -187,8 +201,8 @@ Status SqliteConnection::Exec(const std::string& sql) {
 StatusOr<sqlite3_stmt*> SqliteConnection::Prepare(const std::string& sql) {
   auto it = statements_.find(sql);
   if (it != statements_.end()) {
+    // Every use ends with a reset; its bindings are replaced by BindAll.
     sqlite3_reset(it->second);
-    sqlite3_clear_bindings(it->second);
     return it->second;
   }
   sqlite3_stmt* stmt = nullptr;
@@ -208,9 +222,7 @@ Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& b
                              const std::vector<schema::FieldType>* types,
                              std::vector<Value>* rows, bool keys_distinct) {
   KITH_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
-  for (size_t i = 0; i < binds.size(); ++i) {
-    KITH_RETURN_IF_ERROR(Bind(stmt, static_cast<int>(i + 1), binds[i]));
-  }
+  KITH_RETURN_IF_ERROR(BindAll(stmt, binds));
   // Distinct keys (the usual case) are appended to each row without the
   // ordered object's linear search per key, which made a 50-column row cost
   // over a thousand string comparisons.
@@ -223,7 +235,6 @@ Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& b
     if (rc != SQLITE_ROW) {
       Status s = Error(rc, "step");
       sqlite3_reset(stmt);
-      sqlite3_clear_bindings(stmt);
       return s;
     }
     if (rows == nullptr) continue;
@@ -251,7 +262,6 @@ Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& b
     rows->push_back(std::move(row));
   }
   sqlite3_reset(stmt);
-  sqlite3_clear_bindings(stmt);
   return Status();
 }
 
@@ -259,9 +269,7 @@ Status SqliteConnection::Each(const std::string& sql, const std::vector<Value>& 
                               const std::vector<schema::FieldType>* types, size_t columns,
                               CellRows& rows) {
   KITH_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
-  for (size_t i = 0; i < binds.size(); ++i) {
-    KITH_RETURN_IF_ERROR(Bind(stmt, static_cast<int>(i + 1), binds[i]));
-  }
+  KITH_RETURN_IF_ERROR(BindAll(stmt, binds));
   std::vector<Cell> cells(columns);
   const size_t n = std::min(columns, static_cast<size_t>(sqlite3_column_count(stmt)));
   Status s;
@@ -279,7 +287,6 @@ Status SqliteConnection::Each(const std::string& sql, const std::vector<Value>& 
     s = rows.Row(cells);
   }
   sqlite3_reset(stmt);
-  sqlite3_clear_bindings(stmt);
   return s;
 }
 
@@ -294,14 +301,11 @@ Status SqliteConnection::RunIntegers(const std::string& sql, const std::vector<V
                                      std::span<std::optional<int64_t>> out) {
   // Read straight from the statement: every transaction starts with one.
   KITH_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
-  for (size_t i = 0; i < binds.size(); ++i) {
-    KITH_RETURN_IF_ERROR(Bind(stmt, static_cast<int>(i + 1), binds[i]));
-  }
+  KITH_RETURN_IF_ERROR(BindAll(stmt, binds));
   int rc = sqlite3_step(stmt);
   if (rc != SQLITE_ROW) {
     Status s = rc == SQLITE_DONE ? Internal("no scalar result") : Error(rc, "step");
     sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
     return s;
   }
   for (size_t i = 0; i < out.size(); ++i) {
@@ -311,7 +315,6 @@ Status SqliteConnection::RunIntegers(const std::string& sql, const std::vector<V
                  : std::nullopt;
   }
   sqlite3_reset(stmt);
-  sqlite3_clear_bindings(stmt);
   return Status();
 }
 

@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -140,6 +141,21 @@ class SqliteTransaction final : public internal::SqlTransaction {
   // Key: entity, whether the id is set, the columns in order. Their fields
   // belong to catalog_: forgotten when it changes.
   std::unordered_map<std::string, internal::InsertPlan> insert_plans_;
+  // The plans found last, with their columns: a bulk write's next row of
+  // the same kind finds its plan by comparing its column names with these,
+  // without building and hashing insert_plans_' key.
+  struct RecentPlan {
+    const schema::Entity* entity = nullptr;
+    bool with_id = false;
+    const internal::InsertPlan* plan = nullptr;  // one of insert_plans_
+    std::vector<std::string> columns;
+  };
+  std::array<RecentPlan, 4> recent_plans_;
+  size_t next_recent_plan_ = 0;
+  void ForgetPlans() {
+    insert_plans_.clear();
+    recent_plans_ = {};
+  }
   // Change rows kept for one INSERT (StoreChange): their binds, id first.
   std::vector<Value> change_binds_;
   size_t changes_kept_ = 0;
@@ -583,7 +599,7 @@ Status SqliteTransaction::Commit() {
 Status SqliteTransaction::ReloadCatalog() {
   KITH_RETURN_IF_ERROR(Settle());
   row_batches_.clear();
-  insert_plans_.clear();
+  ForgetPlans();
   KITH_ASSIGN_OR_RETURN(catalog_, LoadCustomCatalog(*this, store_->base()));
   catalog_changed_ = true;
   return Status();
@@ -595,7 +611,7 @@ Status SqliteTransaction::RunDdl(const std::vector<std::string>& statements) {
   memo_.Clear();
   next_ids_.clear();
   row_batches_.clear();
-  insert_plans_.clear();
+  ForgetPlans();
   for (const std::string& sql : statements) KITH_RETURN_IF_ERROR(conn_->Exec(sql));
   return Status();
 }
@@ -635,6 +651,21 @@ Status SqliteTransaction::PipelineInserts() {
 
 StatusOr<const internal::InsertPlan*> SqliteTransaction::PlanFor(const schema::Entity& entity,
                                                                 const Value& row, bool with_id) {
+  for (const RecentPlan& recent : recent_plans_) {
+    if (recent.plan == nullptr || recent.entity != &entity || recent.with_id != with_id ||
+        recent.columns.size() != row.size()) {
+      continue;
+    }
+    size_t i = 0;
+    bool same = true;
+    for (const auto& [name, value] : row.items()) {
+      if (name != recent.columns[i++]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return recent.plan;
+  }
   std::string key;
   key.reserve(256);
   key += entity.name;
@@ -649,6 +680,12 @@ StatusOr<const internal::InsertPlan*> SqliteTransaction::PlanFor(const schema::E
                           internal::PlanInsert(entity, row, kDialect, with_id));
     it = insert_plans_.emplace(std::move(key), std::move(plan)).first;
   }
+  RecentPlan& recent = recent_plans_[next_recent_plan_++ % recent_plans_.size()];
+  recent.entity = &entity;
+  recent.with_id = with_id;
+  recent.plan = &it->second;
+  recent.columns.clear();
+  for (const auto& [name, value] : row.items()) recent.columns.push_back(name);
   return &it->second;
 }
 

@@ -38,6 +38,57 @@ TEST_F(SqliteStoreTest, CommitsAreSyncedToDiskUnlessAskedOtherwise) {
   EXPECT_TRUE(StoreOptions{}.durable_commits);
 }
 
+// A cached statement run again with fewer values than it has parameters
+// reads NULL for the others, never a value bound by its last run (its
+// bindings are not cleared after each run).
+TEST_F(SqliteStoreTest, AStatementRunWithFewerValuesReadsNullForTheRest) {
+  KITH_SQLITE_ONLY();
+  auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+  const std::string sql = "SELECT COALESCE(?, -1) + COALESCE(?, -1) * 100";
+  EXPECT_EQ(conn->RunScalar(sql, {Value(2), Value(3)}).value(), 302);
+  EXPECT_EQ(conn->RunScalar(sql, {Value(4)}).value(), -96);
+  EXPECT_EQ(conn->RunScalar(sql, {Value(5), Value(6)}).value(), 605);
+  std::vector<Value> rows;
+  const std::vector<std::string> keys = {"t"};
+  ASSERT_TRUE(conn->Run("SELECT ? || '/' || COALESCE(?, 'none')", {Value("a"), Value("b")}, &keys,
+                        nullptr, &rows).ok());
+  ASSERT_TRUE(conn->Run("SELECT ? || '/' || COALESCE(?, 'none')", {Value("c")}, &keys, nullptr, &rows).ok());
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["t"], "a/b");
+  EXPECT_EQ(rows[1]["t"], "c/none");
+}
+
+// Rows of one entity with as many columns but other names, in turn: each
+// is written with its own insert plan (a plan is found again by its
+// columns' names, not their count), pipelined or not.
+TEST_F(SqliteStoreTest, RowsOfOneEntityWithOtherColumnsEachKeepTheirOwn) {
+  for (bool pipelined : {false, true}) {
+    auto txn = store_->Begin(true).value();
+    if (pipelined) {
+      ASSERT_TRUE(txn->PipelineInserts().ok());
+    }
+    std::vector<int64_t> ids;
+    for (int i = 0; i < 3; ++i) {
+      ids.push_back(txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", "L"}}).value());
+      ids.push_back(txn->Insert("Contact", {{"contact_type", "Individual"}, {"first_name", "F"}}).value());
+      ids.push_back(txn->Insert("Contact", {{"first_name", "F"}, {"contact_type", "Individual"}}).value());
+    }
+    Query q;
+    q.entity = "Contact";
+    q.select = {"id", "first_name", "last_name"};
+    q.where = Condition::Leaf("id", Op::kIn, Value(ids));
+    q.order_by = {{"id", false}};
+    auto rows = txn->Select(q).value();
+    ASSERT_EQ(rows.size(), ids.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const bool last = i % 3 == 0;
+      EXPECT_EQ(rows[i]["last_name"], last ? Value("L") : Value()) << i << (pipelined ? " pipelined" : "");
+      EXPECT_EQ(rows[i]["first_name"], last ? Value() : Value("F")) << i << (pipelined ? " pipelined" : "");
+    }
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+}
+
 // Backup: a copy of what was committed before it, while a writer goes on;
 // the copy passes its integrity check and opens as a store.
 TEST_F(SqliteStoreTest, BackupCopiesWhatWasCommittedWhileWritesGoOn) {
