@@ -305,7 +305,9 @@ void MergeMembers(Value& dest, const Value& src, std::initializer_list<std::stri
   members.reserve(members.size() + src.size());
   if (members.size() + src.size() <= 16) {
     // A few members (a request's json= params and form fields): looked for one by one.
-    for (const auto& [key, value] : src.items()) {
+    for (const auto& item : src.items()) {
+      const std::string& key = item.key();
+      const Value& value = item.value();
       if (std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
       auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.first == key; });
       if (it != members.end()) {
