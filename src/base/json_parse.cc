@@ -303,6 +303,21 @@ void MergeMembers(Value& dest, const Value& src, std::initializer_list<std::stri
   auto& members = static_cast<Builder::Members&>(dest.get_ref<Value::object_t&>());
   // Reserved first: the index holds views of the keys, which must not move.
   members.reserve(members.size() + src.size());
+  if (members.size() + src.size() <= 16) {
+    // A few members (a request's json= params and form fields): looked for one by one.
+    for (const auto& item : src.items()) {
+      const std::string& key = item.key();
+      const Value& value = item.value();
+      if (std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
+      auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.first == key; });
+      if (it != members.end()) {
+        it->second = value;
+      } else {
+        members.emplace_back(key, value);
+      }
+    }
+    return;
+  }
   std::unordered_map<std::string_view, size_t> index;
   index.reserve(members.size());
   for (size_t i = 0; i < members.size(); ++i) index.emplace(members[i].first, i);

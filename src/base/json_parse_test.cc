@@ -119,6 +119,18 @@ TEST(MergeMembersTest, OverwritesInPlaceAppendsAndSkips) {
   Value dest = {{"a", 1}, {"b", 2}};
   MergeMembers(dest, Value{{"b", 3}, {"json", 1}, {"c", 4}}, {"json"});
   EXPECT_EQ(dest.dump(), R"({"a":1,"b":3,"c":4})");
+  // Larger objects (an index of the keys rather than a search per key): the same.
+  Value many = Value::object();
+  Value more = Value::object();
+  for (int i = 0; i < 12; ++i) many["k" + std::to_string(i)] = i;
+  for (int i = 6; i < 18; ++i) more["k" + std::to_string(i)] = -i;
+  more["json"] = 1;
+  MergeMembers(many, more, {"json"});
+  ASSERT_EQ(many.size(), 18u);
+  EXPECT_EQ(many["k5"], 5);
+  EXPECT_EQ(many["k6"], -6);
+  EXPECT_EQ(many.items().begin().key(), "k0");
+  EXPECT_EQ((--many.end()).key(), "k17");
   Value none;
   MergeMembers(none, Value{{"x", "y"}});
   EXPECT_EQ(none.dump(), R"({"x":"y"})");

@@ -204,15 +204,17 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   };
   // One call in a transaction of its own; its answer or error body, and the
   // HTTP status an error takes when statuses are honest.
+  // (`found`: the registry's answer for entity and action, when looked up already)
   auto run = [&](const std::string& entity, const std::string& action, const Value& call_params,
-                 int& status, wire::TextRows* rows_out) -> Value {
+                 int& status, wire::TextRows* rows_out,
+                 std::optional<const api::ActionSpec*> found = std::nullopt) -> Value {
     if (auto refused = destructive_get(action)) {
       NoteError(PermissionDenied("Destructive HTTP GET"));
       status = honest ? 405 : 200;
       return *refused;
     }
     const api::ActionRegistry& registry = dispatcher_.registry();
-    const api::ActionSpec* spec = registry.Find(3, entity, action);
+    const api::ActionSpec* spec = found ? *found : registry.Find(3, entity, action);
     bool known = spec != nullptr && spec->entity == entity;
     NoteCall(known ? spec->entity : entity, known ? spec->action : action, known);
     Status error;
@@ -291,7 +293,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
     rows.emplace(wire::v3::RowsOptions(json, *sequential));
   }
   int status = 200;
-  Value body = run(req.entity, req.action, req.params, status, rows ? &*rows : nullptr);
+  Value body = run(req.entity, req.action, req.params, status, rows ? &*rows : nullptr, get_spec);
   HttpResponse answer;
   std::string head, tail;
   if (rows && rows->used() && rows->rows() > 0 && status == 200 && !wire::v3::IsV3Error(body) &&

@@ -130,6 +130,13 @@ void AppendJson(std::string& out, const Value& v, StringValueWriter strings) {
 
 void AppendJsonString(std::string& out, std::string_view s) { AppendString(out, s); }
 
+bool IsPlainJsonText(std::string_view s) {
+  for (unsigned char c : s) {
+    if (!kPlain[c]) return false;
+  }
+  return true;
+}
+
 std::string ToJsonPretty(const Value& v) { return Dump(v, 4); }
 
 namespace {

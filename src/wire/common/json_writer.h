@@ -27,6 +27,10 @@ void AppendJson(std::string& out, const Value& v);
 // a string Value holding `s`.
 void AppendJsonString(std::string& out, std::string_view s);
 
+// Whether AppendJsonString writes `s` as it is between two quotes (printable
+// ASCII without '"' or '\\'; CiviCRM's multi-value separator is not).
+bool IsPlainJsonText(std::string_view s);
+
 // A writer of some string values of its own: writes `s` to `out` and
 // answers true, or answers false to have it written as any string.
 using StringValueWriter = bool (*)(std::string& out, const std::string& s);

@@ -17,31 +17,33 @@ std::string_view TrimSeparators(std::string_view s) {
   return s;
 }
 
-// `"key":` for each of `keys`, as Open writes a JSON member's start. A get
-// writes the same keys call after call: the last list a thread rendered is
-// kept (compared by its text).
-std::shared_ptr<const std::vector<std::string>> JsonMemberStarts(
-    const std::vector<std::string_view>& keys) {
+// `,"key":` and `,"key":""` for each of `keys`: a JSON member's start after
+// another member (the first member's is without its comma), and the whole
+// member of an empty text. A get writes the same keys call after call: the
+// last list a thread rendered is kept (compared by its text).
+std::shared_ptr<const TextRows::JsonKeyTexts> JsonKeyTextsOf(const std::vector<std::string_view>& keys) {
   struct Last {
     std::vector<std::string> keys;
-    std::shared_ptr<const std::vector<std::string>> starts;
+    std::shared_ptr<const TextRows::JsonKeyTexts> texts;
   };
   thread_local Last last;
-  if (last.starts != nullptr &&
+  if (last.texts != nullptr &&
       std::equal(last.keys.begin(), last.keys.end(), keys.begin(), keys.end())) {
-    return last.starts;
+    return last.texts;
   }
-  auto starts = std::make_shared<std::vector<std::string>>();
-  starts->reserve(keys.size());
+  auto texts = std::make_shared<TextRows::JsonKeyTexts>();
+  texts->starts.reserve(keys.size());
+  texts->empties.reserve(keys.size());
   for (std::string_view key : keys) {
-    std::string start;
+    std::string start = ",";
     AppendJsonString(start, key);
     start += ':';
-    starts->push_back(std::move(start));
+    texts->empties.push_back(start + "\"\"");
+    texts->starts.push_back(std::move(start));
   }
   last.keys.assign(keys.begin(), keys.end());
-  last.starts = starts;
-  return starts;
+  last.texts = texts;
+  return texts;
 }
 
 }  // namespace
@@ -58,7 +60,7 @@ void TextRows::Keys(const std::vector<std::string_view>& keys) {
   used_ = true;
   keys_ = keys;
   xml_names_.clear();
-  if (options_.format == Format::kJson) member_starts_ = JsonMemberStarts(keys);
+  if (options_.format == Format::kJson) json_keys_ = JsonKeyTextsOf(keys);
   id_key_ = keys.size();
   for (size_t i = 0; i < keys.size(); ++i) {
     if (options_.format == Format::kXml) xml_names_.push_back(IsXmlName(keys[i]));
@@ -86,8 +88,9 @@ void TextRows::BeginRow() {
 void TextRows::Open(size_t key) {
   std::string& out = Target();
   if (options_.format == Format::kJson) {
-    if (!first_member_) out += ',';
-    out += (*member_starts_)[key];
+    const std::string& start = json_keys_->starts[key];
+    const size_t skip = first_member_ ? 1 : 0;  // the comma
+    out.append(start.data() + skip, start.size() - skip);
   } else if (xml_names_[key]) {
     out += "    <";
     out += keys_[key];
@@ -141,6 +144,24 @@ void TextRows::Int(size_t key, int64_t n) {
 
 void TextRows::Text(size_t key, std::string_view s) {
   NoteId(key, s);
+  if (options_.format == Format::kJson && IsPlainJsonText(s)) {
+    // The commonest member, a text with nothing to escape (nor a
+    // multi-value: its separator is a control character): written whole.
+    std::string& out = Target();
+    const size_t skip = first_member_ ? 1 : 0;  // the comma
+    first_member_ = false;
+    if (s.empty()) {
+      const std::string& member = json_keys_->empties[key];
+      out.append(member.data() + skip, member.size() - skip);
+      return;
+    }
+    const std::string& start = json_keys_->starts[key];
+    out.append(start.data() + skip, start.size() - skip);
+    out += '"';
+    out.append(s);
+    out += '"';
+    return;
+  }
   Open(key);
   std::string& out = Target();
   const bool multi = options_.multi_values != MultiValues::kAsText &&

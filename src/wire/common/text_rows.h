@@ -36,6 +36,13 @@ class TextRows final : public AnswerRows {
     std::string id_key = "id";    // the member whose text is a row's id
   };
 
+  // JSON: each key's member start after another member, `,"key":`, and
+  // its member holding an empty text, `,"key":""`.
+  struct JsonKeyTexts {
+    std::vector<std::string> starts;
+    std::vector<std::string> empties;
+  };
+
   explicit TextRows(Options options) : options_(std::move(options)) {}
 
   // The rows written so far (appended to by every row).
@@ -72,8 +79,7 @@ class TextRows final : public AnswerRows {
   std::string row_;
   std::vector<std::string_view> keys_;
   std::vector<bool> xml_names_;  // XML: whether a key is an element's name
-  // JSON: each key's member start, `"key":`.
-  std::shared_ptr<const std::vector<std::string>> member_starts_;
+  std::shared_ptr<const JsonKeyTexts> json_keys_;
   size_t id_key_ = 0;
   std::string row_id_;
   std::string first_id_;

@@ -43,6 +43,21 @@ TEST(TextRowsTest, JsonListIsTheRowsJoined) {
   EXPECT_EQ(out.last_id(), "7");
 }
 
+// Plain texts (written whole, the empty one as its key's rendered member)
+// come out as the general writer writes them: first member empty or not,
+// keyed by id or listed, beside texts that need escapes.
+TEST(TextRowsTest, JsonPlainAndEmptyTextsAsTheValuesWriterWrites) {
+  const std::vector<Value> rows = {
+      Value{{"a", ""}, {"b", "plain text"}, {"c", ""}, {"d", "q\"uote"}, {"id", "1"}},
+      Value{{"a", "x"}, {"b", ""}, {"c", "\x01m\x01"}, {"d", ""}, {"id", "2"}}};
+  TextRows listed({TextRows::Format::kJson, TextRows::MultiValues::kAsText, false, ","});
+  WriteRows(rows, listed);
+  EXPECT_EQ(listed.text(), ToJson(rows[0]) + "," + ToJson(rows[1]));
+  TextRows keyed({TextRows::Format::kJson, TextRows::MultiValues::kAsText, true, ","});
+  WriteRows(rows, keyed);
+  EXPECT_EQ("{" + keyed.text() + "}", ToJson(Value{{"1", rows[0]}, {"2", rows[1]}}));
+}
+
 TEST(TextRowsTest, JsonKeyedByIdWithMultiValuesAsLists) {
   TextRows out({TextRows::Format::kJson, TextRows::MultiValues::kList, true, ","});
   WriteRows(Rows(), out);

@@ -123,9 +123,18 @@ Value V3RestError(const std::string& message) {
 }
 
 bool IsV3Error(const Value& body) {
-  if (!body.is_object() || !body.contains("is_error")) return false;
-  const Value& e = body["is_error"];
-  return e == 1 || e == true || e == "1";
+  if (!body.is_object()) return false;
+  auto it = body.find("is_error");
+  if (it == body.end()) return false;
+  // is_error == 1, true or "1", as the JSON comparisons read them (a
+  // number compared as a number), without a Value made for each.
+  const Value& e = *it;
+  if (e.is_boolean()) return e.get<bool>();
+  if (e.is_string()) return e.get_ref<const std::string&>() == "1";
+  if (e.is_number_float()) return e.get<double>() == 1.0;
+  if (e.is_number_unsigned()) return e.get<uint64_t>() == 1;
+  if (e.is_number_integer()) return e.get<int64_t>() == 1;
+  return false;
 }
 
 std::string RenderV3Json(const Value& body, bool pretty) {

@@ -129,6 +129,18 @@ TEST(V3XmlTest, MultiValuesNumericKeysAndScalarEntries) {
 TEST(V3ErrorTest, IsV3Error) {
   EXPECT_TRUE(IsV3Error(Value{{"is_error", 1}}));
   EXPECT_TRUE(IsV3Error(Value{{"is_error", true}}));
+  // As the JSON comparisons with 1, true and "1" read them.
+  EXPECT_TRUE(IsV3Error(Value{{"is_error", "1"}}));
+  EXPECT_TRUE(IsV3Error(Value{{"is_error", 1.0}}));
+  EXPECT_TRUE(IsV3Error(Value{{"is_error", 1u}}));
+  EXPECT_FALSE(IsV3Error(Value{{"is_error", "0"}}));
+  EXPECT_FALSE(IsV3Error(Value{{"is_error", " 1"}}));
+  EXPECT_FALSE(IsV3Error(Value{{"is_error", 2}}));
+  EXPECT_FALSE(IsV3Error(Value{{"is_error", 1.5}}));
+  EXPECT_FALSE(IsV3Error(Value{{"is_error", false}}));
+  EXPECT_FALSE(IsV3Error(Value{{"is_error", nullptr}}));
+  EXPECT_FALSE(IsV3Error(Value{{"is_error", Value::array({1})}}));
+  EXPECT_FALSE(IsV3Error(Value{{"other", 1}}));
   EXPECT_FALSE(IsV3Error(Value{{"is_error", 0}}));
   EXPECT_FALSE(IsV3Error(Value(3)));
 }

@@ -9,13 +9,25 @@ namespace kith::wire::v3 {
 namespace {
 
 std::string Text(const Value& params, const char* key) {
-  if (!params.contains(key)) return "";
-  const Value& v = params[key];
+  auto it = params.find(key);
+  if (it == params.end()) return "";
+  const Value& v = *it;
   if (v.is_string()) return v.get<std::string>();
   if (v.is_object() || v.is_array() || v.is_null()) return "";
   return v.dump();
 }
 
+// Whether the text Text() reads of `key` is neither empty nor "0".
+bool Set(const Value& params, const char* key) {
+  auto it = params.find(key);
+  if (it == params.end()) return false;
+  if (it->is_string()) {
+    const std::string& text = it->get_ref<const std::string&>();
+    return !text.empty() && text != "0";
+  }
+  std::string text = Text(params, key);
+  return !text.empty() && text != "0";
+}
 
 // json= is a payload only when it starts with `open` (CiviCRM looks at the
 // first character).
@@ -80,18 +92,17 @@ std::string V3EntityName(std::string_view raw) {
 std::string V3ActionName(std::string_view raw) { return AsciiLower(Munge(raw)); }
 
 bool WantsJson(const Value& form) {
-  if (!form.contains("json")) return false;
-  const Value& v = form["json"];
-  if (v.is_object() || v.is_array()) return !v.empty();
-  std::string text = Text(form, "json");
-  return !text.empty() && text != "0";
+  auto it = form.find("json");
+  if (it == form.end()) return false;
+  if (it->is_object() || it->is_array()) return !it->empty();
+  return Set(form, "json");
 }
 
 StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_function,
                                    const RequestLimits& limits) {
   V3Request req;
   req.json = WantsJson(form);
-  req.pretty = !Text(form, "prettyprint").empty() && Text(form, "prettyprint") != "0";
+  req.pretty = Set(form, "prettyprint");
   req.site_key = Text(form, "key");
   req.api_key = Text(form, "api_key");
   std::string entity = Text(form, "entity");
