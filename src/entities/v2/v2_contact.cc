@@ -16,6 +16,7 @@
 #include "entities/contact_fields.h"
 #include "entities/contact_filters.h"
 #include "entities/contact_labels.h"
+#include "entities/kept_id_search.h"
 #include "entities/contact_rules.h"
 #include "entities/custom_contact_values.h"
 #include "entities/v2/v2_params.h"
@@ -272,27 +273,7 @@ const Value* ContactIdAlone(const Value& params) {
       return nullptr;
     }
   }
-  if (id == nullptr || id->is_number_integer()) return id;
-  if (!id->is_string()) return nullptr;
-  const std::string& text = id->get_ref<const std::string&>();
-  bool digits = !text.empty() && text.size() < 19 && text[0] != '0' &&
-                std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-  return digits ? id : nullptr;
-}
-
-// The leaf of `c` that compares the id with `id`, when there is exactly one.
-Condition* IdLeaf(Condition& c, const Value& id, int& found) {
-  if (c.kind == Condition::Kind::kLeaf) {
-    bool match = c.field == "id" && c.op == Op::kEq && c.value_path.empty() && !c.subquery &&
-                 c.value == id && c.value.type() == id.type();
-    found += match;
-    return match ? &c : nullptr;
-  }
-  Condition* leaf = nullptr;
-  for (Condition& child : c.children) {
-    if (Condition* l = IdLeaf(child, id, found)) leaf = l;
-  }
-  return leaf;
+  return KeptSearchId(id);
 }
 
 // The search of a get by contact_id alone, the commonest call (a client
