@@ -73,6 +73,30 @@ StatusOr<const schema::Field*> SqlTransaction::FindField(const schema::Entity& e
   return f;
 }
 
+namespace {
+
+// The id a link field's value names: an integer, or a text of one; nullopt
+// for anything else.
+std::optional<int64_t> LinkedId(const Value& v) {
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (!v.is_string()) return std::nullopt;
+  int64_t parsed = 0;
+  const std::string& text = v.get_ref<const std::string&>();
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+  if (ec == std::errc() && end == text.data() + text.size()) return parsed;
+  return std::nullopt;
+}
+
+}  // namespace
+
+StatusOr<int64_t> SqlTransaction::CountById(const std::string& entity, int64_t id) {
+  Query q;
+  q.entity = entity;
+  q.select = {"id"};
+  q.where = Condition::Leaf("id", Op::kEq, id);
+  return Count(q);
+}
+
 Status SqlTransaction::CheckReferenceLinks(const schema::Entity& e, const Value& row) {
   for (const schema::Field& f : e.fields) {
     if (f.fk_entity.empty() || f.required) continue;  // most fields, before any lookup
@@ -80,23 +104,11 @@ Status SqlTransaction::CheckReferenceLinks(const schema::Entity& e, const Value&
     if (target == nullptr) continue;
     auto v = row.find(f.name);  // a row's fields are searched in order: last
     if (v == row.end() || v->is_null()) continue;
-    std::optional<int64_t> id;
-    if (v->is_number_integer()) {
-      id = v->get<int64_t>();
-    } else if (v->is_string()) {
-      int64_t parsed = 0;
-      const std::string& text = v->get_ref<const std::string&>();
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-      if (ec == std::errc() && end == text.data() + text.size()) id = parsed;
-    }
+    std::optional<int64_t> id = LinkedId(*v);
     if (id && memo_.exists[target->name].contains(*id)) continue;
     int64_t found = 0;
     if (id) {
-      Query q;
-      q.entity = target->name;
-      q.select = {"id"};
-      q.where = Condition::Leaf("id", Op::kEq, *id);
-      KITH_ASSIGN_OR_RETURN(found, Count(q));
+      KITH_ASSIGN_OR_RETURN(found, CountById(target->name, *id));
     }
     if (found == 0) {
       return InvalidArgument(f.name + " is not valid: " + v->dump(),
@@ -114,22 +126,10 @@ Status SqlTransaction::CheckOwnerLinks(const schema::Entity& e, const Value& row
     if (owner == nullptr) continue;
     auto v = row.find(f.name);
     if (v == row.end() || v->is_null()) continue;
-    std::optional<int64_t> id;
-    if (v->is_number_integer()) {
-      id = v->get<int64_t>();
-    } else if (v->is_string()) {
-      int64_t parsed = 0;
-      const std::string& text = v->get_ref<const std::string&>();
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-      if (ec == std::errc() && end == text.data() + text.size()) id = parsed;
-    }
+    std::optional<int64_t> id = LinkedId(*v);
     if (!id) continue;  // not a number: the column's type refuses it
     if (memo_.exists[owner->name].contains(*id)) continue;
-    Query q;
-    q.entity = owner->name;
-    q.select = {"id"};
-    q.where = Condition::Leaf("id", Op::kEq, *id);
-    KITH_ASSIGN_OR_RETURN(int64_t found, Count(q));
+    KITH_ASSIGN_OR_RETURN(int64_t found, CountById(owner->name, *id));
     if (found == 0) return InvalidArgument("a linked record does not exist");
     memo_.exists[owner->name].insert(*id);
   }

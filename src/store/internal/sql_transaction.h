@@ -151,6 +151,8 @@ class SqlTransaction : public Transaction {
   // conflicts with this one. A value that is not an integer is left to the
   // database to refuse.
   Status CheckOwnerLinks(const schema::Entity& e, const Value& row);
+  // How many rows of `entity` have `id` (0 or 1), in this transaction's snapshot.
+  StatusOr<int64_t> CountById(const std::string& entity, int64_t id);
 
   // --- The change log (store/internal/change_log.cc) ---
   // Whether this transaction logs writes to `e` (EnableChangeLog, a logged entity).
