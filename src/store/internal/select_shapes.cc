@@ -118,7 +118,7 @@ StatusOr<ShapedSelect> SelectShapes::Select(const std::shared_ptr<const schema::
   std::vector<Value> binds = kept->binds;  // the joins' parameters
   binds.insert(binds.end(), std::make_move_iterator(shape.binds.begin()),
                std::make_move_iterator(shape.binds.end()));
-  return ShapedSelect{std::move(kept), std::move(binds)};
+  return ShapedSelect{std::move(kept), std::move(binds), true};
 }
 
 }  // namespace kith::store::internal

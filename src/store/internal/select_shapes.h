@@ -24,6 +24,7 @@ namespace kith::store::internal {
 struct ShapedSelect {
   std::shared_ptr<const SqlStatement> statement;
   std::vector<Value> binds;
+  bool kept = false;  // `statement` is kept for its shape: it comes again
 };
 
 class SelectShapes {

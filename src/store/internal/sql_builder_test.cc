@@ -102,7 +102,9 @@ TEST(SqlBuilderTest, APlainSelectTellsWhereItsSelectListEnds) {
     auto st = BuildSelect(*catalog, q, dialect);
     ASSERT_TRUE(st.ok()) << st.status();
     ASSERT_GT(st->select_end, 0u) << st->sql;
-    EXPECT_EQ(st->sql.substr(0, st->select_end), "SELECT t0.id, t0.last_name");
+    EXPECT_EQ(st->sql.substr(0, st->select_end), dialect == Dialect::kPostgres
+                                                     ? "SELECT t0.id, CAST(t0.last_name AS TEXT)"
+                                                     : "SELECT t0.id, t0.last_name");
     EXPECT_EQ(st->sql.compare(st->select_end, 6, " FROM "), 0) << st->sql;
   }
   Query distinct = q;
@@ -113,6 +115,36 @@ TEST(SqlBuilderTest, APlainSelectTellsWhereItsSelectListEnds) {
   grouped.group_by = {"last_name"};
   EXPECT_EQ(BuildSelect(*catalog, grouped, Dialect::kPostgres)->select_end, 0u);
   EXPECT_EQ(BuildCount(*catalog, q, Dialect::kPostgres)->select_end, 0u);
+}
+
+// PostgreSQL: the text columns a select returns are read as text (citext's
+// output function costs the server a catalog look-up per column and
+// execution), joined ones too; where the select list itself is compared
+// (DISTINCT, GROUP BY) they stay citext, and the order is the column's own.
+TEST(SqlBuilderTest, PostgresReturnsTextColumnsAsText) {
+  auto catalog = schema::BuiltinCatalog();
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id", "last_name", "email_primary.email", "is_deleted"};
+  q.where = Condition::Leaf("last_name", Op::kEq, "Smith");
+  q.order_by = {{"last_name", false}};
+  auto st = BuildSelect(*catalog, q, Dialect::kPostgres);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->sql.rfind("SELECT t0.id, CAST(t0.last_name AS TEXT), CAST(t1.email AS TEXT), t0.is_deleted FROM ", 0),
+            0u) << st->sql;
+  EXPECT_NE(st->sql.find("ORDER BY (lower(CAST(t0.last_name AS TEXT)"), std::string::npos) << st->sql;
+  auto sqlite = BuildSelect(*catalog, q, Dialect::kSqlite);
+  ASSERT_TRUE(sqlite.ok()) << sqlite.status();
+  EXPECT_EQ(sqlite->sql.find("CAST("), std::string::npos) << sqlite->sql;
+  Query distinct = q;
+  distinct.distinct = true;
+  distinct.order_by.clear();
+  EXPECT_EQ(BuildSelect(*catalog, distinct, Dialect::kPostgres)->sql.rfind("SELECT DISTINCT t0.id, t0.last_name, t1.email, ", 0), 0u);
+  Query grouped = q;
+  grouped.select = {"last_name"};
+  grouped.order_by.clear();
+  grouped.group_by = {"last_name"};
+  EXPECT_EQ(BuildSelect(*catalog, grouped, Dialect::kPostgres)->sql.rfind("SELECT t0.last_name FROM ", 0), 0u);
 }
 
 TEST(SqlBuilderTest, EmptyInIsFalseNotASyntaxError) {

@@ -208,7 +208,8 @@ Status PgConnection::Exec(const std::string& sql, std::span<std::optional<int64_
 
 Status PgConnection::Begin(const std::string& begin, const std::string& first,
                            std::span<std::optional<int64_t>> first_row, const std::string* then,
-                           const std::vector<Value>* then_binds, PgResult* then_result) {
+                           const std::vector<Value>* then_binds, PgResult* then_result,
+                           std::string* then_name) {
   // (Settle would read an unawaited outcome first: a round trip more.)
   if (in_flight_ > 0) KITH_RETURN_IF_ERROR(Settle());
   if (unawaited_ == 0 && PQenterPipelineMode(conn_) != 1) return ResultError(nullptr, conn_, "pipeline");
@@ -220,7 +221,7 @@ Status PgConnection::Begin(const std::string& begin, const std::string& first,
                PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1) &&
               (first.empty() || SendPrepared(first, 0, nullptr, &first_new)) &&
               (then == nullptr || SendPrepared(*then, static_cast<int>(params->values.size()),
-                                               params->values.data(), &then_new)) &&
+                                               params->values.data(), &then_new, then_name)) &&
               PQpipelineSync(conn_) == 1;
   bool read = sent;
   for (; read && unawaited_ > 0; --unawaited_) read = ReadGroup(conn_, nullptr, 0);
@@ -236,13 +237,15 @@ Status PgConnection::Begin(const std::string& begin, const std::string& first,
     at = 1;
   }
   // The result of a statement sent by SendPrepared; its new name kept when parsed.
-  auto outcome = [&](const std::string& sql, std::string& new_name) -> Result {
+  auto outcome = [&](const std::string& sql, std::string& new_name,
+                     std::string* kept_name = nullptr) -> Result {
     if (!new_name.empty()) {
       Result parsed = std::move(results[at++]);
       if (!Succeeded(parsed)) {  // (the statement itself then did not run)
         ++at;
         return parsed;
       }
+      if (kept_name != nullptr) *kept_name = new_name;
       statements_.emplace(sql, std::move(new_name));
     }
     return std::move(results[at++]);
@@ -253,7 +256,7 @@ Status PgConnection::Begin(const std::string& begin, const std::string& first,
     ReadIntegersAt(first_result.get(), 0, first_row);
   }
   if (then != nullptr) {
-    Result then_read = outcome(*then, then_new);
+    Result then_read = outcome(*then, then_new, then_name);
     if (!Succeeded(then_read)) return ResultError(then_read.get(), conn_, "run");
     *then_result = PgResult(then_read.release());
   }
@@ -263,6 +266,21 @@ Status PgConnection::Begin(const std::string& begin, const std::string& first,
 StatusOr<PgResult> PgConnection::QueryAlone(const std::string& sql, const std::vector<Value>& binds) {
   PgResult result;
   KITH_RETURN_IF_ERROR(Begin("", "", {}, &sql, &binds, &result));
+  return result;
+}
+
+PgConnection::KeptStatement& PgConnection::Keep(std::shared_ptr<const void> owner, std::string sql,
+                                               size_t hash) {
+  if (kept_.size() >= kMaxKept) kept_.clear();  // shapes repeat
+  const void* key = owner.get();
+  KeptStatement& kept = kept_[key];
+  kept = KeptStatement{std::move(owner), std::move(sql), hash, ""};
+  return kept;
+}
+
+StatusOr<PgResult> PgConnection::QueryAlone(KeptStatement& kept, const std::vector<Value>& binds) {
+  PgResult result;
+  KITH_RETURN_IF_ERROR(Begin("", "", {}, &kept.sql, &binds, &result, &kept.name));
   return result;
 }
 
@@ -297,10 +315,13 @@ int PgConnection::ColumnCount(const pg_result* r) { return PQnfields(r); }
 int PgConnection::RowCount(const pg_result* r) { return PQntuples(r); }
 
 bool PgConnection::SendPrepared(const std::string& sql, int count, const char* const* values,
-                                std::string* new_name) {
+                                std::string* new_name, std::string* known) {
   const std::string* name = nullptr;
-  if (auto known = statements_.find(sql); known != statements_.end()) {
-    name = &known->second;
+  if (known != nullptr && !known->empty()) {
+    name = known;
+  } else if (auto found = statements_.find(sql); found != statements_.end()) {
+    name = &found->second;
+    if (known != nullptr) *known = found->second;
   } else if (statements_.size() <= kMaxPrepared) {  // (past it: unnamed this once)
     *new_name = "kith_" + std::to_string(++prepared_);
     if (PQsendPrepare(conn_, new_name->c_str(), sql.c_str(), 0, nullptr) != 1) return false;
@@ -339,6 +360,7 @@ StatusOr<const std::string*> PgConnection::Prepare(const std::string& sql) {
   if (statements_.size() > kMaxPrepared) {  // bound the server's memory; shapes repeat
     KITH_RETURN_IF_ERROR(Exec("DEALLOCATE ALL"));
     statements_.clear();
+    kept_.clear();  // their names are gone too
   }
   std::string name = "kith_" + std::to_string(++prepared_);
   Result r(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr));

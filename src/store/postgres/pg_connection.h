@@ -45,14 +45,35 @@ class PgConnection {
   // When `then` is given, that statement ($n placeholders, `then_binds`)
   // follows in the same round trip, after `first`, and its result is put
   // in `then_result` (a pipelined read's first read).
+  // `then_name`: `then`'s prepared name when known (kept by the caller), set
+  // here when it becomes known.
   Status Begin(const std::string& begin, const std::string& first,
                std::span<std::optional<int64_t>> first_row, const std::string* then = nullptr,
-               const std::vector<Value>* then_binds = nullptr, PgResult* then_result = nullptr);
+               const std::vector<Value>* then_binds = nullptr, PgResult* then_result = nullptr,
+               std::string* then_name = nullptr);
 
   // Runs `sql` ($n placeholders) with `binds` as one statement outside any
   // transaction (autocommit: one snapshot of its own), in one round trip
   // with the outcome of what SendUnawaited sent: its result.
   StatusOr<PgResult> QueryAlone(const std::string& sql, const std::vector<Value>& binds);
+
+  // A statement made for something its caller keeps (a select's shape):
+  // its text and, once prepared, its name on this connection, so that
+  // running it again neither builds, hashes nor compares its text.
+  struct KeptStatement {
+    std::shared_ptr<const void> owner;  // held, so that its address is not reused
+    std::string sql;
+    size_t hash = 0;   // of the text it was made from (the caller's)
+    std::string name;  // "" until prepared here
+  };
+  // The statement kept for `owner`, or null.
+  KeptStatement* FindKept(const void* owner) {
+    auto it = kept_.find(owner);
+    return it == kept_.end() ? nullptr : &it->second;
+  }
+  KeptStatement& Keep(std::shared_ptr<const void> owner, std::string sql, size_t hash);
+  // QueryAlone of a kept statement.
+  StatusOr<PgResult> QueryAlone(KeptStatement& kept, const std::vector<Value>& binds);
   // Row 0's columns from `first` on as integers, one per element of `row`
   // (nullopt for NULL, a column past the last, or no row).
   static void ReadIntegersAt(const pg_result* r, int first, std::span<std::optional<int64_t>> row);
@@ -140,8 +161,10 @@ class PgConnection {
   // Sends `sql` in pipeline mode by its prepared name; when it has none
   // yet, its Parse goes first under `new_name` (a result of its own), kept
   // by the caller once that succeeded. False when sending failed.
+  // `known`: its name when the caller keeps it (none when empty; set when
+  // found here).
   bool SendPrepared(const std::string& sql, int count, const char* const* values,
-                    std::string* new_name);
+                    std::string* new_name, std::string* known = nullptr);
   static constexpr size_t kMaxPrepared = 512;
   // Reads the outcome of what SendUnawaited sent: an error only when the
   // connection broke.
@@ -152,6 +175,8 @@ class PgConnection {
   int in_flight_ = 0;     // SendAtomically groups whose outcome is not read yet
   int unawaited_ = 0;     // SendUnawaited groups whose outcome is not read yet
   std::unordered_map<std::string, std::string> statements_;  // SQL -> name
+  static constexpr size_t kMaxKept = 256;
+  std::unordered_map<const void*, KeptStatement> kept_;  // by owner (Keep)
 };
 
 }  // namespace kith::store::postgres

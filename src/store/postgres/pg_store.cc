@@ -156,14 +156,15 @@ class PgTransaction final : public internal::SqlTransaction {
   // own, -1: all); a
   // pipelined read's first statement runs alone (ReadAlone), or with its
   // BEGIN (one round trip) when work that began with it read again.
-  StatusOr<PgResult> Read(const internal::SqlStatement& st, const std::vector<Value>& binds,
-                          int* columns);
+  StatusOr<PgResult> Read(const internal::ShapedSelect& shaped, int* columns);
   // A pipelined read's first statement (its work reads once): run
   // outside a transaction (no BEGIN, no COMMIT), the versions joined to it,
   // so that they and its rows come from its one snapshot; checked as
   // BeginNow checks them. Any statement after it refuses (BeginNow).
-  StatusOr<PgResult> ReadAlone(const internal::SqlStatement& st, const std::vector<Value>& binds,
-                               int* columns);
+  // `kept`: that statement as this connection keeps it for a kept shape
+  // (made here when null).
+  StatusOr<PgResult> ReadAlone(const internal::ShapedSelect& shaped,
+                               PgConnection::KeptStatement* kept, int* columns);
   // Whether `versions` (the catalog's, then the change counters') are the
   // ones this pipelined read assumed.
   bool AsAssumed(std::span<const std::optional<int64_t>> versions) const {
@@ -507,21 +508,23 @@ Status PgTransaction::BeginNow(const std::string* then, const std::vector<Value>
   return Status();
 }
 
-StatusOr<PgResult> PgTransaction::Read(const internal::SqlStatement& st,
-                                       const std::vector<Value>& binds, int* columns) {
-  const std::string& sql = st.sql;
-  if (begun_) return conn_->Query(sql, binds);
+StatusOr<PgResult> PgTransaction::Read(const internal::ShapedSelect& shaped, int* columns) {
+  const std::string& sql = shaped.statement->sql;
+  if (begun_) return conn_->Query(sql, shaped.binds);
   if (assumptions_ != nullptr) {
-    alone_sql_ = std::hash<std::string>{}(sql);
-    if (!store_->ReadAgainAfter(alone_sql_)) return ReadAlone(st, binds, columns);
+    PgConnection::KeptStatement* kept =
+        shaped.kept && conn_ != nullptr ? conn_->FindKept(shaped.statement.get()) : nullptr;
+    alone_sql_ = kept != nullptr ? kept->hash : std::hash<std::string>{}(sql);
+    if (!store_->ReadAgainAfter(alone_sql_)) return ReadAlone(shaped, kept, columns);
   }
   PgResult result;
-  KITH_RETURN_IF_ERROR(BeginNow(&sql, &binds, &result));
+  KITH_RETURN_IF_ERROR(BeginNow(&sql, &shaped.binds, &result));
   return result;
 }
 
-StatusOr<PgResult> PgTransaction::ReadAlone(const internal::SqlStatement& st,
-                                            const std::vector<Value>& binds, int* columns) {
+StatusOr<PgResult> PgTransaction::ReadAlone(const internal::ShapedSelect& shaped,
+                                            PgConnection::KeptStatement* kept, int* columns) {
+  const internal::SqlStatement& st = *shaped.statement;
   const std::string& sql = st.sql;
   // Checked once, whatever the outcome: unchecked, it counts as changed.
   std::shared_ptr<ReadAssumptions> assumed = std::move(assumptions_);
@@ -540,14 +543,25 @@ StatusOr<PgResult> PgTransaction::ReadAlone(const internal::SqlStatement& st,
     for (const char* column : internal::kChangeCounterColumns) columns += std::string(", ") + column;
     return columns + "] FROM " + internal::kVersionsTable + ")";
   }();
-  std::string alone;
-  alone.reserve(sql.size() + kVersions.size() + 32);
-  if (st.select_end > 0 && st.select_end < sql.size()) {
-    alone.append(sql, 0, st.select_end).append(kVersions).append(sql, st.select_end);
-  } else {
-    alone.append("SELECT q.*").append(kVersions).append(" FROM (").append(sql).append(") q");
+  PgResult result;
+  if (kept == nullptr) {
+    std::string alone;
+    alone.reserve(sql.size() + kVersions.size() + 32);
+    if (st.select_end > 0 && st.select_end < sql.size()) {
+      alone.append(sql, 0, st.select_end).append(kVersions).append(sql, st.select_end);
+    } else {
+      alone.append("SELECT q.*").append(kVersions).append(" FROM (").append(sql).append(") q");
+    }
+    // A kept shape's comes again: this connection keeps it, with its name.
+    if (shaped.kept) {
+      kept = &conn_->Keep(shaped.statement, std::move(alone), alone_sql_);
+    } else {
+      KITH_ASSIGN_OR_RETURN(result, conn_->QueryAlone(alone, shaped.binds));
+    }
   }
-  KITH_ASSIGN_OR_RETURN(PgResult result, conn_->QueryAlone(alone, binds));
+  if (kept != nullptr) {
+    KITH_ASSIGN_OR_RETURN(result, conn_->QueryAlone(*kept, shaped.binds));
+  }
   std::optional<int64_t> versions[1 + internal::kChangeCounterCount];
   const int own = PgConnection::ColumnCount(result.get()) - 1;
   if (own < 0) return Internal("a read alone without its versions");
@@ -689,7 +703,7 @@ StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
   KITH_ASSIGN_OR_RETURN(internal::ShapedSelect shaped, store_->shapes().Select(catalog_, query, kDialect));
   const internal::SqlStatement& st = *shaped.statement;
   int columns = -1;
-  KITH_ASSIGN_OR_RETURN(PgResult read, Read(st, shaped.binds, &columns));
+  KITH_ASSIGN_OR_RETURN(PgResult read, Read(shaped, &columns));
   std::vector<Value> rows;
   PgConnection::ReadRows(read.get(), &query.SelectedPaths(), &st.column_types, &rows, st.distinct_columns,
                          columns);
@@ -704,7 +718,7 @@ Status PgTransaction::SelectEach(const Query& query, CellRows& rows) {
   // Lists made of aggregated columns are finished on whole rows.
   if (!st.list_columns.empty()) return Transaction::SelectEach(query, rows);
   int columns = -1;  // (the first query.SelectedPaths().size() are read)
-  KITH_ASSIGN_OR_RETURN(PgResult read, Read(st, shaped.binds, &columns));
+  KITH_ASSIGN_OR_RETURN(PgResult read, Read(shaped, &columns));
   return PgConnection::EachRow(read.get(), &st.column_types, query.SelectedPaths().size(), rows);
 }
 
