@@ -45,5 +45,38 @@ TEST(AccessLogTest, ALineIsJsonWithTheRequestsFactsOnly) {
   EXPECT_NE(rounded.find("\"duration_ms\":12.346,"), std::string::npos) << rounded;
 }
 
+// The line's bytes after its time, with every kind of escape, a path cut at
+// 200 bytes, and the optional members in their places.
+TEST(AccessLogTest, ALinesBytesAreExact) {
+  http::HttpRequest request;
+  request.method = "GET";
+  request.path = std::string("/a\"b\\c\td\re\nf\x01g\x7f\xc3\xa9/") + std::string(300, 'x');
+  request.remote_address = "::1";
+  RequestRecord record;
+  record.protocol = "v3";
+  std::string line = AccessLog::FormatLine(request, record, 200, std::chrono::nanoseconds(999));
+  ASSERT_EQ(line.substr(0, 9), "{\"time\":\"") << line;
+  ASSERT_GT(line.size(), 33u);
+  EXPECT_EQ(line.substr(33),
+            "\",\"protocol\":\"v3\",\"method\":\"GET\",\"path\":\"/a\\\"b\\\\c\\td\\re\\nf\\u0001g\\u007f"
+            "\\u00c3\\u00a9/" + std::string(182, 'x') +
+                "\",\"status\":200,\"duration_ms\":0.001,\"db_ms\":0.000,\"remote\":\"::1\"}");
+
+  record.entity = "Con\"tact";
+  record.action = "get";
+  record.call_noted = true;
+  record.user_id = 12;
+  record.contact_id = 345;
+  record.error = absl::StatusCode::kPermissionDenied;
+  record.database_nanos = 1'234'567'890;
+  request.path = "/p";
+  line = AccessLog::FormatLine(request, record, 403, std::chrono::seconds(2));
+  ASSERT_GT(line.size(), 33u);
+  EXPECT_EQ(line.substr(33),
+            "\",\"protocol\":\"v3\",\"method\":\"GET\",\"path\":\"/p\",\"entity\":\"Con\\\"tact\","
+            "\"action\":\"get\",\"status\":403,\"duration_ms\":2000.000,\"db_ms\":1234.568,"
+            "\"user_id\":12,\"contact_id\":345,\"remote\":\"::1\",\"error\":\"permission_denied\"}");
+}
+
 }  // namespace
 }  // namespace kith::server

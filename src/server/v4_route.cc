@@ -111,6 +111,12 @@ HttpResponse KithService::AnswerApi4(const HttpRequest& request,
   }
   wire::v4::V4Request& req = *parsed;
 
+  // The action of a single call, looked up once.
+  const api::ActionSpec* single_spec =
+      req.multi || req.openapi || req.calls.empty()
+          ? nullptr
+          : dispatcher_.registry().Find(4, req.calls[0].second.entity, req.calls[0].second.action);
+
   // The credential, as authx checks it before anything else.
   StatusOr<auth::Caller> caller = auth::Caller::Anonymous();
   std::unique_ptr<store::Transaction> auth_txn;  // the key's read transaction, for the first call
@@ -136,10 +142,7 @@ HttpResponse KithService::AnswerApi4(const HttpRequest& request,
     // A single get (rows written as read) only: any other call may write.
     // And one answered whole: the pages of a streamed one are read after
     // its first piece went out, too late to answer again.
-    const api::ActionSpec* spec =
-        req.multi || req.openapi || req.calls.empty()
-            ? nullptr
-            : dispatcher_.registry().Find(4, req.calls[0].second.entity, req.calls[0].second.action);
+    const api::ActionSpec* spec = single_spec;
     pipelined_get = !basic && pipelined != nullptr && spec != nullptr &&
                     WritesRowsAsRead(*spec, req.calls[0].second) &&
                     !ReadsInIdPages(*spec, *dispatcher_.store().catalog(), req.calls[0].second);
@@ -219,7 +222,7 @@ HttpResponse KithService::AnswerApi4(const HttpRequest& request,
 
   if (!req.multi) {
     const wire::v4::V4Call& call = req.calls[0].second;
-    const api::ActionSpec* spec = registry.Find(4, call.entity, call.action);
+    const api::ActionSpec* spec = single_spec;
     if (spec != nullptr && WritesRowsAsRead(*spec, call)) {
       NoteCall(spec->entity, spec->action, true);
       // Rows written as they are read, in one read transaction; a large get

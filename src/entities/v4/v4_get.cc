@@ -432,6 +432,10 @@ Status FillRelated(ActionContext& ctx, const V4Hooks& hooks, const Selection& se
 
 // `any_of` tells CONTAINS ONE OF from CONTAINS (a list operand: any vs all).
 std::optional<Op> ParseOp(const std::string& text, bool* any_of) {
+  if (text == "=") {  // the usual one, without the upper-cased copy
+    *any_of = false;
+    return Op::kEq;
+  }
   static const std::map<std::string, Op> kOps = {
       {"=", Op::kEq}, {"!=", Op::kNe}, {"<>", Op::kNe}, {"<", Op::kLt}, {">", Op::kGt},
       {"<=", Op::kLe}, {">=", Op::kGe}, {"LIKE", Op::kLike}, {"NOT LIKE", Op::kNotLike},
@@ -556,13 +560,13 @@ struct WhereBuilder {
 
   // [field, op, value...]: one comparison.
   StatusOr<Condition> Leaf(const Value& c) {
-    std::string head = c[0].get<std::string>();
+    const std::string& head = c[0].get_ref<const std::string&>();
     if (c.size() < 2 || !c[1].is_string()) return IllegalOperator(head);
     if (c.size() > 4) return InvalidArgument("Invalid where clause: " + c.dump());
-    std::string op_text = c[1].get<std::string>();
-    Value value = c.size() > 2 ? c[2] : Value();
-    std::string base = head.substr(0, head.find(':'));
-    if (base == "is_deleted") mentions_deleted = true;
+    const std::string& op_text = c[1].get_ref<const std::string&>();
+    static const Value kNone;
+    const Value& value = c.size() > 2 ? c[2] : kNone;
+    if (std::string_view(head).substr(0, head.find(':')) == "is_deleted") mentions_deleted = true;
     bool any_of = false;
     std::optional<Op> op = ParseOp(op_text, &any_of);
     if (!op) return IllegalOperator(head);
@@ -834,17 +838,40 @@ bool WritableAsRead(const Selection& sel) {
   });
 }
 
+// How ItemRows writes an item, worked out from the item alone (once per plan):
+// the order of TypedValue's cases for the usual fields, without a Value.
+enum class ItemWrite : uint8_t {
+  kVirtual,     // its fixed value
+  kExpression,  // ExpressionValue of the cell (null included)
+  kStored,      // no field: the cell as stored
+  kTyped,       // a serialized or JSON field: TypedValue
+  kStoredRef,   // a field answered as stored (a suffix, an Integer override, most types)
+  kBool,        // a boolean field
+  kInt,         // an integer field (a text cell read as a number)
+};
+
+ItemWrite WriteOf(const SelectItem& item) {
+  if (item.is_virtual) return ItemWrite::kVirtual;
+  if (item.result_field) return ItemWrite::kExpression;
+  if (!item.ref) return ItemWrite::kStored;
+  const schema::Field& f = *item.ref->field;
+  if (f.serialized || f.json) return ItemWrite::kTyped;
+  if (!item.ref->suffix.empty() || item.integer_override) return ItemWrite::kStoredRef;
+  if (f.type == schema::FieldType::kBool) return ItemWrite::kBool;
+  if (f.type == schema::FieldType::kInt) return ItemWrite::kInt;
+  return ItemWrite::kStoredRef;
+}
+
 // A get's stored rows written to an AnswerRows as they are read, each item
 // typed as TypedValue types it (the common kinds of field without a Value;
 // the rest through one), so that the bytes are those of the rows built whole.
+// `keys` and `writes` are the plan's, one per item.
 class ItemRows final : public CellRows {
  public:
   ItemRows(const Selection& sel, const std::vector<size_t>& item_columns,
-           std::optional<size_t> kind_item, AnswerRows& out)
-      : sel_(sel), item_columns_(item_columns), kind_item_(kind_item), out_(out) {
-    std::vector<std::string_view> keys;
-    keys.reserve(sel.items.size());
-    for (const SelectItem* item : sel.items) keys.push_back(item->key);
+           std::optional<size_t> kind_item, const std::vector<std::string_view>& keys,
+           const std::vector<ItemWrite>& writes, AnswerRows& out)
+      : sel_(sel), item_columns_(item_columns), kind_item_(kind_item), writes_(writes), out_(out) {
     out_.Keys(keys);
   }
 
@@ -857,14 +884,11 @@ class ItemRows final : public CellRows {
       kind = k.text;
     }
     out_.BeginRow();
-    for (size_t i = 0; i < sel_.items.size(); ++i) {
+    const size_t n = sel_.items.size();
+    for (size_t i = 0; i < n; ++i) {
       const SelectItem& item = *sel_.items[i];
       if (kinded && !item.only_for_kind.empty() && item.only_for_kind != kind) continue;
-      if (item.is_virtual) {
-        out_.Any(i, item.virtual_value);
-        continue;
-      }
-      Write(i, item, cells[item_columns_[i]]);
+      Write(i, item, writes_[i], cells[item_columns_[i]]);
     }
     out_.EndRow();
     ++rows_;
@@ -883,27 +907,29 @@ class ItemRows final : public CellRows {
     }
   }
 
-  // TypedValue's answer for the usual fields, without a Value.
-  void Write(size_t key, const SelectItem& item, const Cell& c) {
-    if (c.kind == Cell::Kind::kNull && !item.result_field) return out_.Null(key);
-    if (item.result_field) return out_.Any(key, ExpressionValue(item, c.ToValue()));
-    if (!item.ref) return AsStored(key, c);
-    const FieldRef& ref = *item.ref;
-    const schema::Field& f = *ref.field;
-    if (f.serialized || f.json || c.kind == Cell::Kind::kValue) {
-      return out_.Any(key, TypedValue(ref, c.ToValue(), item.type_override));
+  void Typed(size_t key, const SelectItem& item, const Cell& c) {
+    out_.Any(key, TypedValue(*item.ref, c.ToValue(), item.type_override));
+  }
+
+  void Write(size_t key, const SelectItem& item, ItemWrite how, const Cell& c) {
+    switch (how) {
+      case ItemWrite::kVirtual: return out_.Any(key, item.virtual_value);
+      case ItemWrite::kExpression: return out_.Any(key, ExpressionValue(item, c.ToValue()));
+      case ItemWrite::kStored: return AsStored(key, c);
+      default: break;
     }
-    if (!ref.suffix.empty() || item.integer_override) return AsStored(key, c);
-    switch (f.type) {
-      case schema::FieldType::kBool:
+    if (c.kind == Cell::Kind::kNull) return out_.Null(key);
+    if (how == ItemWrite::kTyped || c.kind == Cell::Kind::kValue) return Typed(key, item, c);
+    switch (how) {
+      case ItemWrite::kBool:
         if (c.kind == Cell::Kind::kInt) return out_.Bool(key, static_cast<double>(c.integer) != 0);
         if (c.kind == Cell::Kind::kDouble) return out_.Bool(key, c.real != 0);
         return out_.Bool(key, c.text == "1");
-      case schema::FieldType::kInt:
+      case ItemWrite::kInt:
         if (c.kind == Cell::Kind::kText) {
           if (auto n = ParseInt64(c.text)) return out_.Int(key, *n);
         }
-        if (c.kind == Cell::Kind::kDouble) return out_.Any(key, TypedValue(ref, c.ToValue(), item.type_override));
+        if (c.kind == Cell::Kind::kDouble) return Typed(key, item, c);
         return AsStored(key, c);
       default:
         return AsStored(key, c);
@@ -913,6 +939,7 @@ class ItemRows final : public CellRows {
   const Selection& sel_;
   const std::vector<size_t>& item_columns_;
   const std::optional<size_t> kind_item_;
+  const std::vector<ItemWrite>& writes_;
   AnswerRows& out_;
   int64_t rows_ = 0;
 };
@@ -929,6 +956,9 @@ struct ReadPlan {
   // A whole row leaves out the columns of other kinds of row: the item that
   // says a row's kind, when the selection holds it.
   std::optional<size_t> kind_item;
+  // Each item's key and how it is written (ItemRows).
+  std::vector<std::string_view> keys;
+  std::vector<ItemWrite> writes;
 };
 
 StatusOr<std::shared_ptr<const ReadPlan>> MakePlan(ActionContext& ctx, const schema::Entity& entity,
@@ -966,6 +996,12 @@ StatusOr<std::shared_ptr<const ReadPlan>> MakePlan(ActionContext& ctx, const sch
     for (size_t i = 0; i < sel.items.size() && !plan->kind_item; ++i) {
       if (sel.items[i]->key == hooks.row_kind_column && !sel.items[i]->is_virtual) plan->kind_item = i;
     }
+  }
+  plan->keys.reserve(sel.items.size());
+  plan->writes.reserve(sel.items.size());
+  for (const SelectItem* item : sel.items) {
+    plan->keys.push_back(item->key);
+    plan->writes.push_back(WriteOf(*item));
   }
   if (kept) plan->kept_columns = std::make_shared<const store::KeptSelect>(plan->columns);
   return std::shared_ptr<const ReadPlan>(std::move(plan));
@@ -1134,7 +1170,7 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
   }
   if (!sel.rows) return out;
   if (rows_out != nullptr && WritableAsRead(sel)) {
-    ItemRows written(sel, item_columns, kind_item, *rows_out);
+    ItemRows written(sel, item_columns, kind_item, plan->keys, plan->writes, *rows_out);
     KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(q, written));
     if (api::RequestBudget* budget = api::RequestBudget::Current()) {
       KITH_RETURN_IF_ERROR(budget->AddRowCount(written.rows()));

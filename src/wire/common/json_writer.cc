@@ -26,15 +26,34 @@ constexpr std::array<bool, 256> kPlain = [] {
   return plain;
 }();
 
+// Whether every byte of `s` is kPlain: eight bytes at a time (a byte under
+// 0x20 or over 0x7f, a quote or a backslash found by word arithmetic; each
+// test is exact for the word as a whole), the tail through the table.
+bool AllPlain(std::string_view s) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    uint64_t special = (w & kHigh) | ((w - kOnes * 0x20) & ~w & kHigh) |
+                       has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\'));
+    if (special != 0) return false;
+  }
+  for (; i < s.size(); ++i) {
+    if (!kPlain[static_cast<unsigned char>(s[i])]) return false;
+  }
+  return true;
+}
+
 void AppendString(std::string& out, std::string_view s) {
   // The usual case, printable ASCII with nothing to escape, as it is (one
-  // table lookup a byte, one append); the rest (escapes, UTF-8 checked and
+  // check a word, one append); the rest (escapes, UTF-8 checked and
   // repaired) by nlohmann's serializer.
-  for (unsigned char c : s) {
-    if (!kPlain[c]) {
-      out += Dump(Value(std::string(s)), -1);
-      return;
-    }
+  if (!AllPlain(s)) {
+    out += Dump(Value(std::string(s)), -1);
+    return;
   }
   const size_t at = out.size();
   out.resize(at + s.size() + 2);
@@ -130,12 +149,7 @@ void AppendJson(std::string& out, const Value& v, StringValueWriter strings) {
 
 void AppendJsonString(std::string& out, std::string_view s) { AppendString(out, s); }
 
-bool IsPlainJsonText(std::string_view s) {
-  for (unsigned char c : s) {
-    if (!kPlain[c]) return false;
-  }
-  return true;
-}
+bool IsPlainJsonText(std::string_view s) { return AllPlain(s); }
 
 std::string ToJsonPretty(const Value& v) { return Dump(v, 4); }
 
@@ -143,39 +157,58 @@ namespace {
 constexpr size_t kFirstRowBytes = 4096;
 }  // namespace
 
-void JsonRows::Keys(const std::vector<std::string_view>& keys) {
-  // A get answers the same keys call after call: their rendering is kept
-  // for the last few key lists a thread has seen (compared by their text).
-  struct Rendered {
-    std::vector<std::string> keys;  // as given
-    std::shared_ptr<const std::vector<std::string>> json;
-    size_t id_key = 0;
-  };
-  thread_local std::array<Rendered, 4> recent;
-  thread_local size_t next = 0;
+struct JsonRows::RenderedKeys {
+  std::vector<std::string> keys;  // as given
+  std::shared_ptr<const std::vector<KeyTexts>> texts;
+  size_t id_key = 0;
+};
+
+void JsonRows::Use(const RenderedKeys& rendered) {
   used_ = true;
-  for (const Rendered& r : recent) {
-    if (r.json != nullptr && std::equal(r.keys.begin(), r.keys.end(), keys.begin(), keys.end())) {
-      keys_ = r.json;
-      id_key_ = r.id_key;
-      return;
+  keys_ = rendered.texts;
+  id_key_ = rendered.id_key;
+}
+
+void JsonRows::Put(const std::string& text) {
+  const size_t skip = first_member_ ? 1 : 0;
+  first_member_ = false;
+  out_.append(text.data() + skip, text.size() - skip);
+}
+
+std::shared_ptr<JsonRows::RenderedKeys> JsonRows::Render(const std::vector<std::string_view>& keys) {
+  auto rendered = std::make_shared<RenderedKeys>();
+  auto texts = std::make_shared<std::vector<KeyTexts>>();
+  texts->reserve(keys.size());
+  rendered->id_key = keys.size();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    KeyTexts t;
+    t.member = ",";
+    AppendString(t.member, keys[i]);
+    t.member += ':';
+    t.null_member = t.member + "null";
+    t.true_member = t.member + "true";
+    t.false_member = t.member + "false";
+    texts->push_back(std::move(t));
+    if (keys[i] == "id") rendered->id_key = i;
+  }
+  rendered->texts = std::move(texts);
+  return rendered;
+}
+
+void JsonRows::Keys(const std::vector<std::string_view>& keys) {
+  // A get answers the same keys call after call: the last few key lists a
+  // thread has seen are kept rendered (compared by their text).
+  thread_local std::array<std::shared_ptr<const RenderedKeys>, 4> recent;
+  thread_local size_t next = 0;
+  for (const auto& r : recent) {
+    if (r != nullptr && std::equal(r->keys.begin(), r->keys.end(), keys.begin(), keys.end())) {
+      return Use(*r);
     }
   }
-  auto json = std::make_shared<std::vector<std::string>>();
-  json->reserve(keys.size());
-  id_key_ = keys.size();
-  for (size_t i = 0; i < keys.size(); ++i) {
-    std::string key;
-    AppendString(key, keys[i]);
-    key += ':';
-    json->push_back(std::move(key));
-    if (keys[i] == "id") id_key_ = i;
-  }
-  keys_ = std::move(json);
-  Rendered& r = recent[next++ % recent.size()];
-  r.keys.assign(keys.begin(), keys.end());
-  r.json = keys_;
-  r.id_key = id_key_;
+  auto rendered = Render(keys);
+  rendered->keys.assign(keys.begin(), keys.end());
+  Use(*rendered);
+  recent[next++ % recent.size()] = std::move(rendered);
 }
 
 void JsonRows::BeginRow() {
@@ -187,20 +220,11 @@ void JsonRows::BeginRow() {
   last_id_.reset();
 }
 
-void JsonRows::Member(size_t key) {
-  if (!first_member_) out_ += ',';
-  first_member_ = false;
-  out_ += (*keys_)[key];
-}
-
-void JsonRows::Null(size_t key) {
-  Member(key);
-  out_ += "null";
-}
+void JsonRows::Null(size_t key) { Put((*keys_)[key].null_member); }
 
 void JsonRows::Bool(size_t key, bool b) {
-  Member(key);
-  out_ += b ? "true" : "false";
+  const KeyTexts& t = (*keys_)[key];
+  Put(b ? t.true_member : t.false_member);
 }
 
 void JsonRows::Int(size_t key, int64_t n) {

@@ -64,12 +64,25 @@ class JsonRows final : public AnswerRows {
   void EndRow() override;
 
  private:
-  void Member(size_t key);
+  // A key's member texts, each after the comma that parts it from the one
+  // before: ",\"id\":", and whole members of the key with a constant value.
+  struct KeyTexts {
+    std::string member;  // ,"key":
+    std::string null_member;
+    std::string true_member;
+    std::string false_member;
+  };
+  struct RenderedKeys;
+  static std::shared_ptr<RenderedKeys> Render(const std::vector<std::string_view>& keys);
+  void Use(const RenderedKeys& rendered);
+  // Appends `text`, the comma it starts with left out at a row's first member.
+  void Put(const std::string& text);
+  void Member(size_t key) { Put((*keys_)[key].member); }
 
   std::string out_;
-  // Each key rendered with its colon ("\"id\":"), shared by the gets that
-  // answer the same keys (a thread's recent key lists are kept rendered).
-  std::shared_ptr<const std::vector<std::string>> keys_;
+  // Each key's texts, shared by the gets that answer the same keys (a
+  // thread's recent key lists are kept rendered).
+  std::shared_ptr<const std::vector<KeyTexts>> keys_;
   size_t id_key_ = 0;
   int64_t rows_ = 0;
   std::optional<int64_t> last_id_;

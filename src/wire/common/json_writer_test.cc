@@ -146,5 +146,55 @@ TEST(JsonWriterTest, RowsWrittenAsReadMatchRowsBuiltWhole) {
   EXPECT_FALSE(JsonRows().used());
 }
 
+// A null or boolean member is written whole from its key's rendering: at a
+// row's start without the comma that parts it from a member before it. The
+// rendering of a key list is kept and used again by a writer with the same keys.
+TEST(JsonWriterTest, ConstantMembersStartARowWithoutAComma) {
+  JsonRows rows;
+  rows.Keys({"x", "y"});
+  rows.BeginRow();
+  rows.Null(0);
+  rows.Bool(1, true);
+  rows.EndRow();
+  rows.BeginRow();
+  rows.Bool(1, false);
+  rows.Null(0);
+  rows.EndRow();
+  EXPECT_EQ(rows.text(), R"({"x":null,"y":true},{"y":false,"x":null})");
+  JsonRows again;
+  again.Keys({"x", "y"});
+  again.BeginRow();
+  again.Null(1);
+  again.Int(0, 3);
+  again.EndRow();
+  EXPECT_EQ(again.text(), R"({"y":null,"x":3})");
+  JsonRows other;
+  other.Keys({"x", "z"});
+  other.BeginRow();
+  other.Bool(1, true);
+  other.Text(0, "t");
+  other.EndRow();
+  EXPECT_EQ(other.text(), R"({"z":true,"x":"t"})");
+}
+
+// Text is written as it is only when every byte is printable ASCII other
+// than a quote or a backslash, wherever the one other byte stands (the check
+// goes a word at a time), and is then escaped as nlohmann's serializer does.
+TEST(JsonWriterTest, ABytesToEscapeIsFoundAtEveryPlace) {
+  const std::string plain = "abcdefghijklmnopq/ ~\x7f";  // 21 bytes: two words and a tail
+  EXPECT_TRUE(IsPlainJsonText(plain));
+  EXPECT_EQ(ToJson(Value(plain)), "\"" + plain + "\"");
+  for (int b = 0; b < 256; ++b) {
+    bool expected_plain = b >= 0x20 && b < 0x80 && b != '"' && b != '\\';
+    for (size_t at = 0; at < plain.size(); ++at) {
+      std::string text = plain;
+      text[at] = static_cast<char>(b);
+      ASSERT_EQ(IsPlainJsonText(text), expected_plain) << b << " at " << at;
+      Value v(text);
+      ASSERT_EQ(ToJson(v), v.dump(-1, ' ', false, Value::error_handler_t::replace)) << b << " at " << at;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kith::wire

@@ -87,17 +87,17 @@ StatusOr<Value> IndexField(const Value& fields) {
 // (?limit=10): a known name not already in params is added, JSON-decoded when
 // it is JSON.
 void MergeLooseParams(const Value& fields, Value& params, const RequestLimits& limits) {
-  static const char* kNames[] = {"select", "where", "orderBy", "limit", "offset", "values",
-                                 "records", "defaults", "match", "join", "groupBy", "having",
-                                 "chain", "language", "useTrash", "reload", "loadOptions",
-                                 "action", "debug"};
+  static constexpr std::string_view kNames[] = {
+      "select", "where", "orderBy", "limit", "offset", "values", "records", "defaults", "match", "join",
+      "groupBy", "having", "chain", "language", "useTrash", "reload", "loadOptions", "action", "debug"};
   // Usually there is none (only "params"): a look at each field first.
   bool any = false;
-  for (const auto& [key, value] : fields.items()) {
-    any = any || std::find(std::begin(kNames), std::end(kNames), std::string_view(key)) != std::end(kNames);
+  for (auto it = fields.begin(); it != fields.end() && !any; ++it) {
+    any = std::find(std::begin(kNames), std::end(kNames), std::string_view(it.key())) != std::end(kNames);
   }
   if (!any) return;
-  for (const char* name : kNames) {
+  for (std::string_view view : kNames) {
+    const std::string name(view);
     if (!fields.contains(name) || params.contains(name)) continue;
     const Value& v = fields[name];
     if (v.is_string()) {
