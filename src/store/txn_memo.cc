@@ -38,7 +38,7 @@ bool KnownWithoutLinks(Transaction& txn, std::string_view entity, std::string_vi
   if (memo == nullptr) return false;
   const schema::Entity* e = txn.catalog()->Find(entity);
   const schema::Field* f = e == nullptr ? nullptr : e->FindField(field);
-  if (f == nullptr || f->fk_entity.empty() || memo->links_unknown.count(f->fk_entity) > 0) {
+  if (f == nullptr || f->fk_entity.empty() || (!memo->links_unknown.empty() && memo->links_unknown.count(f->fk_entity) > 0)) {
     return false;
   }
   auto inserted = memo->inserted.find(f->fk_entity);
@@ -54,7 +54,7 @@ bool KnownWithoutLinks(Transaction& txn, std::string_view entity, std::string_vi
 bool KnownToExist(Transaction& txn, std::string_view entity, int64_t id) {
   internal::LookupMemo* memo = MemoOf(txn);
   if (memo == nullptr) return false;
-  auto it = memo->exists.find(std::string(entity));
+  auto it = memo->exists.find(entity);
   return it != memo->exists.end() && it->second.contains(id);
 }
 

@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/name_hash.h"
 #include "base/value.h"
 #include "schema/schema.h"
 #include "store/id_set.h"
@@ -21,24 +22,27 @@ struct LookupMemo {
   LookupMemo(const LookupMemo&) = delete;  // it points into its own maps
   LookupMemo& operator=(const LookupMemo&) = delete;
 
-  std::unordered_map<std::string, Value> values;
+  // Keyed by name with NameHash (found without making a std::string).
+  template <typename V>
+  using ByName = std::unordered_map<std::string, V, NameHash, std::equal_to<>>;
+  ByName<Value> values;
   // Entity -> the keys of `values` derived from it: a write forgets only
   // those (a contact's insert keeps the option labels every contact needs).
   // A key may linger here after it was forgotten; erasing it again is harmless.
-  std::unordered_map<std::string, std::vector<std::string>> keys_by_tag;
-  std::unordered_map<std::string, IdSet> exists;
+  ByName<std::vector<std::string>> keys_by_tag;
+  ByName<IdSet> exists;
   // Rows this transaction inserted (entity -> ids), and the ids each linking
   // column (entity, field) was written with since: an inserted row that no
   // written link names has no linked rows (it is new; a row naming it needed
   // a write that named it). `links_unknown`: a link was written in a form not
   // understood here, so nothing is known about that target entity.
-  std::unordered_map<std::string, IdSet> inserted;
-  std::unordered_map<std::string, IdSet> linked;  // key: entity + '.' + field
-  std::unordered_set<std::string> links_unknown;
+  ByName<IdSet> inserted;
+  ByName<IdSet> linked;  // key: entity + '.' + field
+  std::unordered_set<std::string, NameHash, std::equal_to<>> links_unknown;
 
   void Wrote(std::string_view entity) {
     if (keys_by_tag.empty()) return;
-    auto it = keys_by_tag.find(std::string(entity));
+    auto it = keys_by_tag.find(entity);
     if (it == keys_by_tag.end() || it->second.empty()) return;
     for (const std::string& key : it->second) values.erase(key);
     // Emptied, not erased: a bulk write remembers a value under the same
