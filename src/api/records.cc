@@ -243,6 +243,9 @@ StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Va
       if (!cell.is_null()) cell = nullptr;
       continue;
     }
+    // Nor is a default the cell holds already from the last row (assigning
+    // copies the value and frees the old one).
+    if (cell.type() == value.type() && cell == value) continue;
     cell = value;
   }
   KITH_RETURN_IF_ERROR(RunRules(ctx, entity, scratch.row(), values, /*creating=*/true));

@@ -261,8 +261,12 @@ bool BlankColumn(const Value& record, std::string_view key) {
 }  // namespace
 
 bool NamesNeedPrimaryEmail(const Value& record) {
+  // Compared as text: a Value compared with a C string is made a Value first.
   const Value* type = FindColumn(record, "contact_type");
-  if (type != nullptr && (*type == "Household" || *type == "Organization")) return false;
+  if (type != nullptr && type->is_string()) {
+    const std::string& t = type->get_ref<const std::string&>();
+    if (t == "Household" || t == "Organization") return false;
+  }
   return BlankColumn(record, "first_name") && BlankColumn(record, "middle_name") &&
          BlankColumn(record, "last_name");
 }
@@ -288,15 +292,17 @@ std::pair<std::string, std::string> BuildContactNames(const Value& record,
   std::string first = TrimmedText(record, "first_name");
   std::string last = TrimmedText(record, "last_name");
   std::string display;
+  display.reserve(prefix_label.size() + first.size() + last.size() + suffix_label.size() + 3);
   AppendToken(display, " ", prefix_label);
   AppendToken(display, " ", first);
   AppendToken(display, " ", last);
   AppendToken(display, " ", suffix_label);
   std::string sort;
+  sort.reserve(last.size() + first.size() + suffix_label.size() + 3);
   AppendToken(sort, ", ", last);
   AppendToken(sort, ", ", first);
   AppendToken(sort, " ", suffix_label);
-  return {display, sort};
+  return {std::move(display), std::move(sort)};
 }
 
 StatusOr<std::vector<Value>> PrimaryBlocks(api::ActionContext& ctx, const std::string& entity,
@@ -379,9 +385,9 @@ StatusOr<int64_t> SaveLocationBlock(api::ActionContext& ctx, const std::string& 
   int64_t id;
   if (existing) {
     id = *existing;
-    KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, entity, id, values));
+    KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, entity, id, std::move(values)));
   } else {
-    KITH_ASSIGN_OR_RETURN(id, api::CreateRecord(ctx, entity, values));
+    KITH_ASSIGN_OR_RETURN(id, api::CreateRecord(ctx, entity, std::move(values)));
   }
   if (entity == "Email") KITH_RETURN_IF_ERROR(RefreshContactNames(ctx, contact_id));
   return id;
