@@ -4,6 +4,8 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,6 +41,21 @@ struct LookupMemo {
   ByName<IdSet> inserted;
   ByName<IdSet> linked;  // key: entity + '.' + field
   std::unordered_set<std::string, NameHash, std::equal_to<>> links_unknown;
+  // Counts the changes to `inserted`, `linked` and `links_unknown`: an
+  // answer worked out from them holds while it stays the same.
+  uint64_t links_version = 0;
+  // The last KnownWithoutLinks answer (a contact's email asks three times
+  // over before it is written), with what it was asked about.
+  struct KnownAnswer {
+    bool valid = false;
+    bool known = false;
+    uint64_t version = 0;
+    std::shared_ptr<const schema::Catalog> catalog;  // held: its address is not reused
+    std::string entity;
+    std::string field;
+    int64_t id = 0;
+  };
+  KnownAnswer last_known;
 
   void Wrote(std::string_view entity) {
     if (keys_by_tag.empty()) return;
@@ -52,6 +69,7 @@ struct LookupMemo {
   }
   // A row of `entity` was written with `row`'s columns: notes the links.
   void Linked(const schema::Entity& entity, const Value& row) {
+    ++links_version;
     for (const auto& [name, v] : row.items()) {
       if (v.is_null()) continue;
       const schema::Field* f = entity.FindField(name);
@@ -68,6 +86,7 @@ struct LookupMemo {
   void Inserted(const schema::Entity& entity, int64_t id, const Value& row,
                 const std::vector<const schema::Field*>* fields = nullptr) {
     Wrote(entity.name);
+    ++links_version;
     if (fields == nullptr || fields->size() != row.size()) {
       exists[entity.name].insert(id);
       inserted[entity.name].insert(id);
@@ -100,6 +119,8 @@ struct LookupMemo {
     inserted.clear();
     linked.clear();
     links_unknown.clear();
+    ++links_version;
+    last_known = {};
     recent_ = {};
   }
 
