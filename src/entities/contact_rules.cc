@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "entities/contact_greetings.h"
 #include "store/txn_memo.h"
+#include "base/value_members.h"
 
 namespace kith::entities {
 namespace {
@@ -40,7 +41,7 @@ const std::string& NowText() {
 }
 
 // CiviCRM's token templates drop an empty token together with its separator.
-void AppendToken(std::string& out, const std::string& separator, const std::string& token) {
+void AppendToken(std::string& out, std::string_view separator, const std::string& token) {
   if (token.empty()) return;
   if (!out.empty()) out += separator;
   out += token;
@@ -264,8 +265,8 @@ bool NamesNeedPrimaryEmail(const Value& record) {
   // Compared as text: a Value compared with a C string is made a Value first.
   const Value* type = FindColumn(record, "contact_type");
   if (type != nullptr && type->is_string()) {
-    const std::string& t = type->get_ref<const std::string&>();
-    if (t == "Household" || t == "Organization") return false;
+    std::string_view t = type->get_ref<const std::string&>();
+    if (t == std::string_view("Household") || t == std::string_view("Organization")) return false;
   }
   return BlankColumn(record, "first_name") && BlankColumn(record, "middle_name") &&
          BlankColumn(record, "last_name");
@@ -353,7 +354,7 @@ StatusOr<int64_t> SaveLocationBlock(api::ActionContext& ctx, const std::string& 
   Value input = Value::object();
   auto& items = input.get_ref<Value::object_t&>();
   items.reserve(block.size() + 2);
-  for (const auto& [key, v] : block.items()) {
+  for (const auto& [key, v] : Members(block)) {
     if (key != "id") items.Container::emplace_back(key, v);
   }
   if (entity == "Address") KITH_RETURN_IF_ERROR(ResolvePlaceNames(ctx.txn, input));

@@ -13,6 +13,7 @@
 #include "schema/sync_entities.h"
 #include "store/internal/sql_builder.h"
 #include "store/internal/sql_transaction.h"
+#include "base/value_members.h"
 
 namespace kith::store::internal {
 namespace {
@@ -224,7 +225,7 @@ Status SqlTransaction::LogInsert(const schema::Entity& e, int64_t id, const Valu
   const bool planned = plan != nullptr && plan->logged.size() == row.size() &&
                        plan->created_heads.size() == row.size();
   size_t i = 0;
-  for (const auto& [name, value] : row.items()) {
+  for (const auto& [name, value] : Members(row)) {
     const size_t column = i++;
     if (value.is_null()) continue;
     if (planned) {

@@ -16,6 +16,7 @@
 #include "base/value.h"
 #include "schema/schema.h"
 #include "store/id_set.h"
+#include "base/value_members.h"
 
 namespace kith::store::internal {
 
@@ -97,7 +98,7 @@ struct LookupMemo {
     sets.exists->insert(id);
     sets.inserted->insert(id);
     size_t i = 0;
-    for (const auto& [name, v] : row.items()) {
+    for (const auto& [name, v] : Members(row)) {
       const schema::Field* f = (*fields)[i++];
       if (f->fk_entity.empty() || v.is_null()) continue;
       if (v.is_number_integer()) {
