@@ -47,10 +47,11 @@ void AppendToken(std::string& out, std::string_view separator, const std::string
   out += token;
 }
 
-StatusOr<std::string> OptionLabel(store::Transaction& txn, const std::string& group,
-                                  const Value& value) {
+// `group` a C string: made a std::string only when there is a value to label
+// (most contacts have no prefix or suffix).
+StatusOr<std::string> OptionLabel(store::Transaction& txn, const char* group, const Value& value) {
   if (value.is_null()) return std::string();
-  std::string key = "option-label\x1f" + group + "\x1f" + api::ValueAsText(value);
+  std::string key = std::string("option-label\x1f") + group + "\x1f" + api::ValueAsText(value);
   if (const Value* known = store::Recall(txn, key)) return known->get<std::string>();
   Query q;
   q.entity = "OptionValue";

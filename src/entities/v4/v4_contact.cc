@@ -13,6 +13,7 @@
 #include "entities/group_membership.h"
 #include "entities/v4/v4_common.h"
 #include "store/txn_memo.h"
+#include "base/value_members.h"
 
 namespace kith::entities::v4 {
 
@@ -47,7 +48,7 @@ const std::map<std::string, std::string>& PrimaryJoins() {
 // primary record of that kind is updated, or created (with the default
 // location type, and primary as the contact's first one).
 Status WritePrimaryBlocks(ActionContext& ctx, int64_t contact_id, const Value& joined) {
-  for (const auto& [join, block] : joined.items()) {
+  for (const auto& [join, block] : Members(joined)) {
     auto it = PrimaryJoins().find(join);
     if (it == PrimaryJoins().end()) return InvalidField(join + "." + block.begin().key());
     const std::string& entity = it->second;

@@ -399,7 +399,7 @@ Status WriteRelated(ActionContext& ctx, const V4Hooks& hooks, int64_t id, const 
     if (!hooks.write_joined) return InvalidField(parts.joined.begin().key());
     KITH_RETURN_IF_ERROR(hooks.write_joined(ctx, id, parts.joined));
   }
-  for (const auto& [key, given] : parts.related.items()) {
+  for (const auto& [key, given] : Members(parts.related)) {
     KITH_RETURN_IF_ERROR(hooks.related_columns.at(key).write(ctx, id, given));
   }
   return Status();
