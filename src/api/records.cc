@@ -10,6 +10,7 @@
 #include "base/error_details.h"
 #include "store/bulk_writes.h"
 #include "store/txn_memo.h"
+#include "base/value_members.h"
 
 namespace kith::api {
 
@@ -131,7 +132,7 @@ class RowScratch {
 };
 
 Status CheckLinks(ActionContext& ctx, const schema::Entity& entity, const Value& changes) {
-  for (const auto& [name, v] : changes.items()) {
+  for (const auto& [name, v] : Members(changes)) {
     // Only an integer can name a linked row: most columns written (names,
     // dates) are not looked up at all.
     if (!v.is_number_integer()) continue;
@@ -226,7 +227,7 @@ StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Va
   // before `given` points into it: growing an ordered object copies every key.
   if (values.is_object()) values.get_ref<Value::object_t&>().reserve(values.size() + 16);
   std::vector<const Value*> given(e->fields.size(), nullptr);
-  for (const auto& [name, value] : values.items()) {
+  for (const auto& [name, value] : Members(values)) {
     const schema::Field* f = e->FindField(name);
     if (f != nullptr && f->name == name) given[static_cast<size_t>(f - e->fields.data())] = &value;
   }
@@ -243,6 +244,9 @@ StatusOr<int64_t> CreateRecord(ActionContext& ctx, const std::string& entity, Va
       if (!cell.is_null()) cell = nullptr;
       continue;
     }
+    // Nor is a default the cell holds already from the last row (assigning
+    // copies the value and frees the old one).
+    if (cell.type() == value.type() && cell == value) continue;
     cell = value;
   }
   KITH_RETURN_IF_ERROR(RunRules(ctx, entity, scratch.row(), values, /*creating=*/true));

@@ -4,6 +4,14 @@
 
 namespace kith::cli {
 
+bool CsvReader::Fill() {
+  if (buf_.empty()) buf_.resize(64 * 1024);
+  std::streamsize n = in_.rdbuf()->sgetn(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+  pos_ = 0;
+  end_ = n > 0 ? static_cast<size_t>(n) : 0;
+  return end_ > 0;
+}
+
 StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
   if (!started_) {
     started_ = true;
@@ -17,18 +25,15 @@ StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
       }
     }
   }
-  // Read from the stream's buffer: istream::get() builds a sentry per
-  // character, which was most of the reading.
-  std::streambuf& buf = *in_.rdbuf();
-  int c = buf.sbumpc();
-  if (c == std::char_traits<char>::eof()) return false;
+  int c = Get();
+  if (c == kEnd) return false;
   record_line_ = line_;
   fields.clear();
   std::string field;
   bool quoted = false;     // inside a quoted field
   bool was_quoted = false;  // the current field had quotes (then only , or EOL may follow)
-  for (;; c = buf.sbumpc()) {
-    if (c == std::char_traits<char>::eof()) {
+  for (;; c = Get()) {
+    if (c == kEnd) {
       if (quoted) {
         return InvalidArgument("line " + std::to_string(record_line_) +
                                ": a quoted field is not closed");
@@ -38,16 +43,20 @@ StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
     char ch = static_cast<char>(c);
     if (quoted) {
       if (ch == '"') {
-        if (buf.sgetc() == '"') {
-          buf.sbumpc();
+        if (Peek() == '"') {
+          ++pos_;
           field += '"';
         } else {
           quoted = false;
         }
-      } else {
-        if (ch == '\n') ++line_;
-        field += ch;
+        continue;
       }
+      // The quoted text up to the next quote (or the buffer's end), at once.
+      size_t run = pos_;
+      while (run < end_ && buf_[run] != '"') ++run;
+      for (size_t i = pos_ - 1; i < run; ++i) line_ += buf_[i] == '\n';
+      field.append(buf_.data() + pos_ - 1, run - pos_ + 1);
+      pos_ = run;
       continue;
     }
     if (ch == ',') {
@@ -57,7 +66,7 @@ StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
       continue;
     }
     if (ch == '\n' || ch == '\r') {
-      if (ch == '\r' && buf.sgetc() == '\n') buf.sbumpc();
+      if (ch == '\r' && Peek() == '\n') ++pos_;
       ++line_;
       break;
     }
@@ -70,7 +79,12 @@ StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
       was_quoted = true;
       continue;
     }
-    field += ch;
+    // The plain text up to the field's end (or the buffer's end), at once: a
+    // quote inside it is text.
+    size_t run = pos_;
+    while (run < end_ && buf_[run] != ',' && buf_[run] != '\n' && buf_[run] != '\r') ++run;
+    field.append(buf_.data() + pos_ - 1, run - pos_ + 1);
+    pos_ = run;
   }
   fields.push_back(std::move(field));
   return true;

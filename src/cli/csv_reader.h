@@ -27,8 +27,29 @@ class CsvReader {
   // The line the last record returned by Next() started on (1-based).
   int64_t record_line() const { return record_line_; }
 
+  // Bytes read from the stream ahead of the records returned (the stream's
+  // position less these is where the next record starts).
+  int64_t buffered() const { return static_cast<int64_t>(end_ - pos_); }
+
  private:
+  static constexpr int kEnd = -1;
+  // The next byte (kEnd at the end of input), taken or only looked at.
+  int Get() {
+    if (pos_ == end_ && !Fill()) return kEnd;
+    return static_cast<unsigned char>(buf_[pos_++]);
+  }
+  int Peek() {
+    if (pos_ == end_ && !Fill()) return kEnd;
+    return static_cast<unsigned char>(buf_[pos_]);
+  }
+  bool Fill();
+
   std::istream& in_;
+  // Read from the stream in blocks, so that a field's plain bytes are found
+  // and copied as one run rather than a byte at a time.
+  std::vector<char> buf_;
+  size_t pos_ = 0;
+  size_t end_ = 0;
   int64_t line_ = 1;
   int64_t record_line_ = 0;
   bool started_ = false;

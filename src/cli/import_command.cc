@@ -1,5 +1,6 @@
 #include "cli/import_command.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -374,6 +375,7 @@ class Import {
   // or nothing).
   StatusOr<std::optional<PendingRow>> NextRow() {
     PendingRow row;
+    row.cells.reserve(header_.size());
     while (true) {
       KITH_ASSIGN_OR_RETURN(bool more, reader_.Next(row.cells));
       if (!more) return std::optional<PendingRow>();
@@ -399,7 +401,8 @@ class Import {
 
   int64_t Position() {
     std::streampos p = in_.tellg();
-    return p < 0 ? 0 : static_cast<int64_t>(p);
+    if (p < 0) return 0;
+    return std::max<int64_t>(0, static_cast<int64_t>(p) - reader_.buffered());
   }
 
   // --all-or-nothing: one transaction, as kith import always did.

@@ -154,8 +154,9 @@ std::string FillGreetingIn(const std::string& templ, const RowView& record,
   const std::vector<TemplatePiece>& pieces = TemplatePieces(templ);
   // Each piece's text in the filled template (a separator's own text).
   std::list<std::string> owned;
-  std::vector<std::string_view> texts;
-  texts.reserve(pieces.size());
+  // Kept per thread: three greetings a contact each made room for anew.
+  thread_local std::vector<std::string_view> texts;
+  texts.clear();
   for (const TemplatePiece& p : pieces) {
     if (p.kind != TemplatePiece::kToken) {
       texts.push_back(p.text);
@@ -241,6 +242,7 @@ Status ApplyContactGreetings(api::ActionContext& ctx, const Value& record, Value
   // made below do not (they are written once all three are made).
   RowView row{record, changes};
   std::vector<std::pair<const char*, Value>> displays;
+  displays.reserve(Greetings().size());
   int filter = TypeFilter(api::ValueAsText(row.Get("contact_type")));
   const Value* defaults = nullptr;
   if (creating) {
@@ -263,7 +265,7 @@ Status ApplyContactGreetings(api::ActionContext& ctx, const Value& record, Value
       KITH_ASSIGN_OR_RETURN(std::string templ, Template(ctx.txn, g.option_group, *id));
       display = fill(g, templ);
     }
-    displays.emplace_back(g.display_field, display.empty() ? Value() : Value(display));
+    displays.emplace_back(g.display_field, display.empty() ? Value() : Value(std::move(display)));
   }
   for (auto& [field, display] : displays) SetColumn(changes, field, std::move(display));
   return Status();

@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "entities/contact_greetings.h"
 #include "store/txn_memo.h"
+#include "base/value_members.h"
 
 namespace kith::entities {
 namespace {
@@ -40,16 +41,17 @@ const std::string& NowText() {
 }
 
 // CiviCRM's token templates drop an empty token together with its separator.
-void AppendToken(std::string& out, const std::string& separator, const std::string& token) {
+void AppendToken(std::string& out, std::string_view separator, const std::string& token) {
   if (token.empty()) return;
   if (!out.empty()) out += separator;
   out += token;
 }
 
-StatusOr<std::string> OptionLabel(store::Transaction& txn, const std::string& group,
-                                  const Value& value) {
+// `group` a C string: made a std::string only when there is a value to label
+// (most contacts have no prefix or suffix).
+StatusOr<std::string> OptionLabel(store::Transaction& txn, const char* group, const Value& value) {
   if (value.is_null()) return std::string();
-  std::string key = "option-label\x1f" + group + "\x1f" + api::ValueAsText(value);
+  std::string key = std::string("option-label\x1f") + group + "\x1f" + api::ValueAsText(value);
   if (const Value* known = store::Recall(txn, key)) return known->get<std::string>();
   Query q;
   q.entity = "OptionValue";
@@ -261,8 +263,12 @@ bool BlankColumn(const Value& record, std::string_view key) {
 }  // namespace
 
 bool NamesNeedPrimaryEmail(const Value& record) {
+  // Compared as text: a Value compared with a C string is made a Value first.
   const Value* type = FindColumn(record, "contact_type");
-  if (type != nullptr && (*type == "Household" || *type == "Organization")) return false;
+  if (type != nullptr && type->is_string()) {
+    std::string_view t = type->get_ref<const std::string&>();
+    if (t == std::string_view("Household") || t == std::string_view("Organization")) return false;
+  }
   return BlankColumn(record, "first_name") && BlankColumn(record, "middle_name") &&
          BlankColumn(record, "last_name");
 }
@@ -288,15 +294,17 @@ std::pair<std::string, std::string> BuildContactNames(const Value& record,
   std::string first = TrimmedText(record, "first_name");
   std::string last = TrimmedText(record, "last_name");
   std::string display;
+  display.reserve(prefix_label.size() + first.size() + last.size() + suffix_label.size() + 3);
   AppendToken(display, " ", prefix_label);
   AppendToken(display, " ", first);
   AppendToken(display, " ", last);
   AppendToken(display, " ", suffix_label);
   std::string sort;
+  sort.reserve(last.size() + first.size() + suffix_label.size() + 3);
   AppendToken(sort, ", ", last);
   AppendToken(sort, ", ", first);
   AppendToken(sort, " ", suffix_label);
-  return {display, sort};
+  return {std::move(display), std::move(sort)};
 }
 
 StatusOr<std::vector<Value>> PrimaryBlocks(api::ActionContext& ctx, const std::string& entity,
@@ -347,7 +355,7 @@ StatusOr<int64_t> SaveLocationBlock(api::ActionContext& ctx, const std::string& 
   Value input = Value::object();
   auto& items = input.get_ref<Value::object_t&>();
   items.reserve(block.size() + 2);
-  for (const auto& [key, v] : block.items()) {
+  for (const auto& [key, v] : Members(block)) {
     if (key != "id") items.Container::emplace_back(key, v);
   }
   if (entity == "Address") KITH_RETURN_IF_ERROR(ResolvePlaceNames(ctx.txn, input));
@@ -379,9 +387,9 @@ StatusOr<int64_t> SaveLocationBlock(api::ActionContext& ctx, const std::string& 
   int64_t id;
   if (existing) {
     id = *existing;
-    KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, entity, id, values));
+    KITH_RETURN_IF_ERROR(api::UpdateRecord(ctx, entity, id, std::move(values)));
   } else {
-    KITH_ASSIGN_OR_RETURN(id, api::CreateRecord(ctx, entity, values));
+    KITH_ASSIGN_OR_RETURN(id, api::CreateRecord(ctx, entity, std::move(values)));
   }
   if (entity == "Email") KITH_RETURN_IF_ERROR(RefreshContactNames(ctx, contact_id));
   return id;

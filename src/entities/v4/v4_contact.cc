@@ -13,6 +13,7 @@
 #include "entities/group_membership.h"
 #include "entities/v4/v4_common.h"
 #include "store/txn_memo.h"
+#include "base/value_members.h"
 
 namespace kith::entities::v4 {
 
@@ -47,16 +48,23 @@ const std::map<std::string, std::string>& PrimaryJoins() {
 // primary record of that kind is updated, or created (with the default
 // location type, and primary as the contact's first one).
 Status WritePrimaryBlocks(ActionContext& ctx, int64_t contact_id, const Value& joined) {
-  for (const auto& [join, block] : joined.items()) {
+  for (const auto& [join, block] : Members(joined)) {
     auto it = PrimaryJoins().find(join);
     if (it == PrimaryJoins().end()) return InvalidField(join + "." + block.begin().key());
     const std::string& entity = it->second;
-    Value input = block;
-    if (!input.contains("location_type_id")) {
+    // Copied only to add the primary block's location type (a new
+    // contact, say an imported one, has no primary block yet).
+    const Value* input = &block;
+    Value typed;
+    if (!block.contains("location_type_id")) {
       KITH_ASSIGN_OR_RETURN(auto primary, PrimaryBlocks(ctx, entity, contact_id, {"location_type_id"}));
-      if (!primary.empty()) input["location_type_id"] = primary[0]["location_type_id"];
+      if (!primary.empty()) {
+        typed = block;
+        typed["location_type_id"] = primary[0]["location_type_id"];
+        input = &typed;
+      }
     }
-    KITH_RETURN_IF_ERROR(SaveLocationBlock(ctx, entity, contact_id, input).status());
+    KITH_RETURN_IF_ERROR(SaveLocationBlock(ctx, entity, contact_id, *input).status());
   }
   return Status();
 }

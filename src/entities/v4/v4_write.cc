@@ -14,6 +14,7 @@
 #include "base/strings.h"
 #include "entities/v4/v4_common.h"
 #include "store/bulk_writes.h"
+#include "base/value_members.h"
 
 namespace kith::entities::v4 {
 
@@ -127,7 +128,7 @@ StatusOr<WriteParts> SplitWrite(ActionContext& ctx, const schema::Entity& entity
   parts.own.get_ref<Value::object_t&>().reserve(values.size());
   const V4Hooks& hooks = HooksOf(entity.name);
   KeyPlan unkept;
-  for (const auto& [key, given] : values.items()) {
+  for (const auto& [key, given] : Members(values)) {
     const KeyPlan* plan = nullptr;
     if (plans != nullptr) {
       auto it = plans->keys.find(key);
@@ -398,7 +399,7 @@ Status WriteRelated(ActionContext& ctx, const V4Hooks& hooks, int64_t id, const 
     if (!hooks.write_joined) return InvalidField(parts.joined.begin().key());
     KITH_RETURN_IF_ERROR(hooks.write_joined(ctx, id, parts.joined));
   }
-  for (const auto& [key, given] : parts.related.items()) {
+  for (const auto& [key, given] : Members(parts.related)) {
     KITH_RETURN_IF_ERROR(hooks.related_columns.at(key).write(ctx, id, given));
   }
   return Status();

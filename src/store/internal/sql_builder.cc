@@ -11,6 +11,7 @@
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "store/sql_expr.h"
+#include "base/value_members.h"
 
 namespace kith::store::internal {
 
@@ -1262,7 +1263,7 @@ std::vector<Value> InsertBinds(const InsertPlan& plan, const Value& row, int64_t
   binds.reserve(plan.fields.size() + 1);
   if (plan.with_id) binds.push_back(id);
   size_t i = 0;
-  for (const auto& [name, value] : row.items()) {
+  for (const auto& [name, value] : Members(row)) {
     binds.push_back(BindValue(InsertedValue(*plan.fields[i++], value)));
   }
   return binds;

@@ -26,6 +26,7 @@
 #include "store/sqlite/insert_pipeline.h"
 #include "store/sqlite/planner_statistics.h"
 #include "store/sqlite/sqlite_connection.h"
+#include "base/value_members.h"
 
 namespace kith::store::sqlite {
 namespace {
@@ -468,7 +469,7 @@ Status SqliteTransaction::KeepRow(const schema::Entity& entity, const internal::
     // Does the row link to a table kept in a later batch?
     bool links_later = false;
     size_t column = 0;
-    for (const auto& [name, value] : row.items()) {
+    for (const auto& [name, value] : Members(row)) {
       const schema::Field* f = plan.fields[column++];
       if (f->fk_entity.empty() || value.is_null()) continue;
       for (size_t j = at + 1; j < row_batches_.size() && !links_later; ++j) {
@@ -658,7 +659,7 @@ StatusOr<const internal::InsertPlan*> SqliteTransaction::PlanFor(const schema::E
     }
     size_t i = 0;
     bool same = true;
-    for (const auto& [name, value] : row.items()) {
+    for (const auto& [name, value] : Members(row)) {
       if (name != recent.columns[i++]) {
         same = false;
         break;
