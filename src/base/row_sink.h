@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +42,31 @@ class CellRows {
   virtual Status Row(std::span<const Cell> cells) = 0;
 };
 
+// The member keys of an answer's rows, made once for a shape of row (a get
+// kept across calls) and shared: a writer may keep what it derives from
+// them (their rendered texts) for as long as it holds the list, and know
+// the same list again by its address.
+class RowKeys {
+ public:
+  explicit RowKeys(std::vector<std::string> names) : names_(std::move(names)) {
+    views_.assign(names_.begin(), names_.end());
+  }
+  RowKeys(const RowKeys&) = delete;
+  RowKeys& operator=(const RowKeys&) = delete;
+  const std::vector<std::string_view>& views() const { return views_; }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<std::string_view> views_;  // of names_
+};
+
+// A member of a row written whole (AnswerRows::TextRow): the index of its
+// key and its text.
+struct KeyedText {
+  size_t key;
+  std::string_view text;
+};
+
 // Where an answer's rows go when they are written as they are read: each
 // row's members in order, keyed by the index of their key in Keys().
 class AnswerRows {
@@ -48,6 +74,8 @@ class AnswerRows {
   virtual ~AnswerRows() = default;
   // The members' keys, before the first row.
   virtual void Keys(const std::vector<std::string_view>& keys) = 0;
+  // The same, as a shared list (RowKeys): by default as its views.
+  virtual void SharedKeys(const std::shared_ptr<const RowKeys>& keys) { Keys(keys->views()); }
   virtual void BeginRow() = 0;
   virtual void Null(size_t key) = 0;
   virtual void Bool(size_t key, bool b) = 0;
@@ -55,6 +83,14 @@ class AnswerRows {
   virtual void Text(size_t key, std::string_view s) = 0;
   virtual void Any(size_t key, const Value& v) = 0;
   virtual void EndRow() = 0;
+  // A row whose members are all texts, in order: by default BeginRow(),
+  // Text() for each member, EndRow(); a writer may write it in one go,
+  // with the same bytes (one call per row, not one per member).
+  virtual void TextRow(std::span<const KeyedText> members) {
+    BeginRow();
+    for (const KeyedText& m : members) Text(m.key, m.text);
+    EndRow();
+  }
 };
 
 inline Value Cell::ToValue() const {

@@ -75,8 +75,8 @@ struct ReturnPlan {
   // The options the labels are looked up in (null: none are, the store
   // joins them).
   std::shared_ptr<const api::OptionTable> options;
-  // The answer's keys: contact_id, then `returned`'s (views of them).
-  std::vector<std::string_view> answer_keys;
+  // The answer's keys: contact_id, then `returned`'s.
+  std::shared_ptr<const RowKeys> answer_keys;
 };
 
 struct V2Search {
@@ -84,12 +84,14 @@ struct V2Search {
   std::shared_ptr<const ReturnPlan> plan;
 };
 
-// `plan`, shared, with its answer keys viewing its own returned keys.
+// `plan`, shared, with its answer keys.
 std::shared_ptr<const ReturnPlan> SharedPlan(ReturnPlan plan) {
   auto shared = std::make_shared<ReturnPlan>(std::move(plan));
-  shared->answer_keys.reserve(shared->returned.size() + 1);
-  shared->answer_keys.push_back("contact_id");
-  for (const ReturnedKey& r : shared->returned) shared->answer_keys.push_back(r.key);
+  std::vector<std::string> keys;
+  keys.reserve(shared->returned.size() + 1);
+  keys.push_back("contact_id");
+  for (const ReturnedKey& r : shared->returned) keys.push_back(r.key);
+  shared->answer_keys = std::make_shared<const RowKeys>(std::move(keys));
   return shared;
 }
 
@@ -221,30 +223,40 @@ StatusOr<V2Search> V2SearchQuery(ActionContext& ctx, bool for_count) {
 class SearchCells final : public CellRows {
  public:
   SearchCells(store::Transaction& txn, const V2Search& search, AnswerRows& out)
-      : txn_(txn), search_(search), out_(out) {
-    out_.Keys(search.plan->answer_keys);
+      : txn_(txn), search_(search), out_(out), texts_(search.plan->returned.size() + 1) {
+    out_.SharedKeys(search.plan->answer_keys);
+    row_.reserve(texts_.size());
   }
 
   Status Row(std::span<const Cell> cells) override {
-    out_.BeginRow();
-    out_.Text(0, api::CellAsText(cells[0], scratch_));
+    // Each member's text, the row written in one call: a view of a cell,
+    // of a kept label, or of its own text (a number's, a custom value's).
+    row_.clear();
+    row_.push_back({0, api::CellAsText(cells[0], texts_[0])});
     const std::vector<ReturnedKey>& returned = search_.plan->returned;
     for (size_t i = 0; i < returned.size(); ++i) {
       const ReturnedKey& r = returned[i];
       const Cell& c = cells[r.column];
       if (c.kind == Cell::Kind::kNull) continue;  // 3.2 leaves out NULL columns
+      std::string& own = texts_[i + 1];
       if (r.custom != nullptr) {
-        out_.Text(i + 1, api::CustomValueText(*r.custom, c.ToValue()));
+        own = api::CustomValueText(*r.custom, c.ToValue());
+        row_.push_back({i + 1, own});
       } else if (r.label) {
         const std::string* label = nullptr;
         KITH_ASSIGN_OR_RETURN(label, ContactLabelText(txn_, *r.label, api::CellAsText(c, scratch_),
                                                       lower_, fetched_));
-        if (label != nullptr) out_.Text(i + 1, *label);  // none: NULL, left out
+        if (label == nullptr) continue;  // none: NULL, left out
+        if (label == &fetched_) {
+          own = fetched_;  // fetched_ is the next label's too
+          label = &own;
+        }
+        row_.push_back({i + 1, *label});
       } else {
-        out_.Text(i + 1, api::CellAsText(c, scratch_));
+        row_.push_back({i + 1, api::CellAsText(c, own)});
       }
     }
-    out_.EndRow();
+    out_.TextRow(row_);
     ++rows_;
     return Status();
   }
@@ -255,6 +267,8 @@ class SearchCells final : public CellRows {
   store::Transaction& txn_;
   const V2Search& search_;
   AnswerRows& out_;
+  std::vector<std::string> texts_;  // a member's own text, by member
+  std::vector<KeyedText> row_;
   std::string scratch_;
   std::string lower_;    // ContactLabelText's
   std::string fetched_;  // ContactLabelText's

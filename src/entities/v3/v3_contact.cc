@@ -7,6 +7,7 @@
 // (skip_undelete) or restores (restore).
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -405,35 +406,43 @@ class ContactCells final : public CellRows {
     const MemoryLabel* label = nullptr;
   };
 
-  ContactCells(store::Transaction& txn, const std::vector<Member>& members, AnswerRows& out)
-      : txn_(txn), members_(members), out_(out) {
-    std::vector<std::string_view> keys;
-    keys.reserve(members_.size());
-    for (const Member& m : members_) keys.push_back(m.key);
-    out_.Keys(keys);
+  ContactCells(store::Transaction& txn, const std::vector<Member>& members,
+               const std::shared_ptr<const RowKeys>& keys, AnswerRows& out)
+      : txn_(txn), members_(members), out_(out), texts_(members.size()) {
+    out_.SharedKeys(keys);
+    row_.reserve(members.size());
   }
 
   Status Row(std::span<const Cell> cells) override {
-    out_.BeginRow();
+    // Each member's text, the row written in one call: a view of a cell,
+    // of a kept label, or of its own text (a number's, a custom value's).
+    row_.clear();
     for (size_t i = 0; i < members_.size(); ++i) {
       const Member& m = members_[i];
+      std::string_view text;
       if (!m.cell) {
-        out_.Text(i, "");
+        text = "";
       } else if (m.custom != nullptr) {
-        out_.Text(i, api::CustomValueText(*m.custom, cells[*m.cell].ToValue()));
+        texts_[i] = api::CustomValueText(*m.custom, cells[*m.cell].ToValue());
+        text = texts_[i];
       } else if (m.label != nullptr) {
         const Cell& key = cells[*m.cell];
         const std::string* label = nullptr;
         if (key.kind != Cell::Kind::kNull) {
-          std::string_view text = api::CellAsText(key, scratch_);
-          KITH_ASSIGN_OR_RETURN(label, ContactLabelText(txn_, *m.label, text, lower_, fetched_));
+          KITH_ASSIGN_OR_RETURN(label, ContactLabelText(txn_, *m.label, api::CellAsText(key, scratch_),
+                                                        lower_, fetched_));
         }
-        out_.Text(i, label != nullptr ? std::string_view(*label) : std::string_view(""));
+        if (label == &fetched_) {
+          texts_[i] = fetched_;  // fetched_ is the next label's too
+          label = &texts_[i];
+        }
+        text = label != nullptr ? std::string_view(*label) : std::string_view("");
       } else {
-        out_.Text(i, api::CellAsText(cells[*m.cell], scratch_));
+        text = api::CellAsText(cells[*m.cell], texts_[i]);
       }
+      row_.push_back({i, text});
     }
-    out_.EndRow();
+    out_.TextRow(row_);
     if (rows_++ == 0) first_key_ = api::CellAsText(cells[0], scratch_);
     return Status();
   }
@@ -445,6 +454,8 @@ class ContactCells final : public CellRows {
   store::Transaction& txn_;
   const std::vector<Member>& members_;
   AnswerRows& out_;
+  std::vector<std::string> texts_;  // a member's own text, by member
+  std::vector<KeyedText> row_;
   std::string scratch_;
   std::string lower_;    // ContactLabelText's
   std::string fetched_;  // ContactLabelText's
@@ -518,6 +529,7 @@ struct RowPlan {
   std::vector<Wanted> wanted;
   std::vector<std::string> custom_keys;  // viewed by `members`
   std::optional<std::vector<ContactCells::Member>> members;
+  std::shared_ptr<const RowKeys> keys;  // the members' keys, with `members`
 };
 
 void PlanRows(const schema::Catalog& catalog, const ContactQuery& cq, RowPlan& plan) {
@@ -545,6 +557,12 @@ void PlanRows(const schema::Catalog& catalog, const ContactQuery& cq, RowPlan& p
     plan.wanted.push_back({&c, at, label});
   }
   if (select.front() == "id") plan.members = CellMembers(catalog, cq, plan.wanted, plan.custom_keys);
+  if (plan.members) {
+    std::vector<std::string> keys;
+    keys.reserve(plan.members->size());
+    for (const ContactCells::Member& m : *plan.members) keys.emplace_back(m.key);
+    plan.keys = std::make_shared<const RowKeys>(std::move(keys));
+  }
 }
 
 // The query and row plan of a get by id alone, the commonest call (a
@@ -641,7 +659,7 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
   const ContactSelection& sel = cq.selection;
   const std::vector<Wanted>& wanted = plan->wanted;
   if (options.rows_out != nullptr && plan->members) {
-    ContactCells written(ctx.txn, *plan->members, *options.rows_out);
+    ContactCells written(ctx.txn, *plan->members, plan->keys, *options.rows_out);
     KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(cq.query, written));
     if (api::RequestBudget* budget = api::RequestBudget::Current()) {
       KITH_RETURN_IF_ERROR(budget->AddRowCount(written.rows()));

@@ -46,15 +46,18 @@ int HexDigit(char c) {
   return -1;
 }
 
-// php_url_decode, except that a malformed escape is an error.
-std::optional<std::string> UrlDecode(std::string_view in) {
-  std::string out;
+// php_url_decode into `out`, except that a malformed escape is an error
+// (false). `ascii` says whether every byte decoded is below 0x80 (then the
+// text is valid UTF-8 without a check).
+bool UrlDecodeInto(std::string_view in, std::string& out, bool& ascii) {
+  out.clear();
   out.reserve(in.size());
+  unsigned char high = 0;  // the decoded bytes or'ed together
   size_t i = 0;
   while (i < in.size()) {
     // The bytes that stand for themselves, copied a run at a time.
     size_t run = i;
-    while (run < in.size() && in[run] != '+' && in[run] != '%') ++run;
+    while (run < in.size() && in[run] != '+' && in[run] != '%') high |= static_cast<unsigned char>(in[run++]);
     out.append(in.data() + i, run - i);
     i = run;
     if (i == in.size()) break;
@@ -63,14 +66,16 @@ std::optional<std::string> UrlDecode(std::string_view in) {
       ++i;
       continue;
     }
-    if (in.size() - i < 3) return std::nullopt;
+    if (in.size() - i < 3) return false;
     int hi = HexDigit(in[i + 1]);
     int lo = HexDigit(in[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
+    if (hi < 0 || lo < 0) return false;
+    high |= static_cast<unsigned char>((hi << 4) | lo);
     out.push_back(static_cast<char>((hi << 4) | lo));
     i += 3;
   }
-  return out;
+  ascii = high < 0x80;
+  return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -481,8 +486,9 @@ size_t CountPieces(std::string_view s) {
 // (the common request: a few name=value pairs): a later pair with the same
 // name replaces the earlier one in its place, as the tree below would do it.
 // nullopt when a name needs PHP's bracket or mangling rules, or when there
-// are too many pairs for a search of the object per pair.
-std::optional<Value> PlainObject(std::initializer_list<const Pairs*> lists) {
+// are too many pairs for a search of the object per pair. The texts are
+// moved into the object (left alone when nullopt).
+std::optional<Value> PlainObject(std::initializer_list<Pairs*> lists) {
   constexpr size_t kMaxPlain = 16;
   size_t n = 0;
   for (const Pairs* pairs : lists) {
@@ -496,16 +502,16 @@ std::optional<Value> PlainObject(std::initializer_list<const Pairs*> lists) {
   Value out = Value::object();
   auto& items = static_cast<Value::object_t::Container&>(out.get_ref<Value::object_t&>());
   items.reserve(n);
-  for (const Pairs* pairs : lists) {
+  for (Pairs* pairs : lists) {
     if (pairs == nullptr) continue;
-    for (const auto& pair : *pairs) {
+    for (auto& pair : *pairs) {
       // A named reference, not a structured binding: clang before 16 cannot capture those.
       const std::string& name = pair.first;
       auto same = std::find_if(items.begin(), items.end(), [&](const auto& item) { return item.first == name; });
       if (same != items.end()) {
-        same->second = pair.second;
+        same->second = std::move(pair.second);
       } else {
-        items.emplace_back(name, pair.second);
+        items.emplace_back(std::move(pair.first), std::move(pair.second));
       }
     }
   }
@@ -530,17 +536,19 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> DecodeUrlEncoded(
     std::string_view raw_value =
         eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1);
 
-    std::optional<std::string> name = UrlDecode(raw_name);
-    if (!name) {
+    // Decoded in place (no text made and moved per name and value).
+    auto& [name, value] = out.emplace_back();
+    bool ascii = true;
+    if (!UrlDecodeInto(raw_name, name, ascii)) {
       return InvalidArgument("Malformed %-escape in parameter name " + NameForMessage(raw_name));
     }
-    if (!IsValidUtf8(*name)) {
+    if (!ascii && !IsValidUtf8(name)) {
       return InvalidArgument("Invalid UTF-8 in parameter " + NameForMessage(raw_name));
     }
-    std::optional<std::string> value = UrlDecode(raw_value);
-    if (!value) return InvalidArgument("Malformed %-escape in parameter " + *name);
-    if (!IsValidUtf8(*value)) return InvalidArgument("Invalid UTF-8 in parameter " + *name);
-    out.emplace_back(std::move(*name), std::move(*value));
+    if (!UrlDecodeInto(raw_value, value, ascii)) {
+      return InvalidArgument("Malformed %-escape in parameter " + name);
+    }
+    if (!ascii && !IsValidUtf8(value)) return InvalidArgument("Invalid UTF-8 in parameter " + name);
   }
   return out;
 }

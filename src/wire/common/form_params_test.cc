@@ -78,6 +78,21 @@ TEST(DecodeUrlEncodedTest, RejectsInvalidUtf8) {
   EXPECT_EQ(pairs.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Each text is checked on its own: an ASCII name does not vouch for its
+// value, nor a valid one for the next.
+TEST(DecodeUrlEncodedTest, ChecksEachTextThatIsNotAscii) {
+  auto pairs = DecodeUrlEncoded("n=%C3%A9&m=%C3");
+  ASSERT_FALSE(pairs.ok());
+  EXPECT_EQ(pairs.status().message(), "Invalid UTF-8 in parameter m");
+  pairs = DecodeUrlEncoded("%C3%A9=a+b&c=%E6%97%A5");
+  ASSERT_TRUE(pairs.ok());
+  EXPECT_EQ((*pairs)[0], (std::pair<std::string, std::string>{"\xC3\xA9", "a b"}));
+  EXPECT_EQ((*pairs)[1].second, "\xE6\x97\xA5");
+  auto params = ParseRequestParams("a=1&b=x+y&a=%C3%A9", "", "");
+  ASSERT_TRUE(params.ok());
+  EXPECT_EQ(*params, (Value{{"a", "\xC3\xA9"}, {"b", "x y"}}));
+}
+
 TEST(MergePhpParamsTest, BracketNesting) {
   EXPECT_EQ(Q("email[1][email]=a&email[1][location_type_id]=1"),
             R"({"email":{"1":{"email":"a","location_type_id":"1"}}})");

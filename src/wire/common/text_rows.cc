@@ -1,6 +1,8 @@
 #include "wire/common/text_rows.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 
 #include "base/strings.h"
 #include "wire/common/json_writer.h"
@@ -17,32 +19,52 @@ std::string_view TrimSeparators(std::string_view s) {
   return s;
 }
 
-// `,"key":` and `,"key":""` for each of `keys`: a JSON member's start after
-// another member (the first member's is without its comma), and the whole
-// member of an empty text. A get writes the same keys call after call: the
-// last list a thread rendered is kept (compared by its text).
-std::shared_ptr<const TextRows::JsonKeyTexts> JsonKeyTextsOf(const std::vector<std::string_view>& keys) {
-  struct Last {
+// The KeyTexts of `keys` with `id_name` as the id member's name. A get
+// writes the same keys call after call: the last few lists a thread saw
+// are kept, known by their RowKeys' address when shared (`shared`), else
+// compared by their text.
+std::shared_ptr<const TextRows::KeyTexts> KeyTextsOf(std::span<const std::string_view> keys,
+                                                     const std::shared_ptr<const RowKeys>* shared,
+                                                     std::string_view id_name) {
+  struct Seen {
+    std::shared_ptr<const RowKeys> shared;  // held: its address stays its own
     std::vector<std::string> keys;
-    std::shared_ptr<const TextRows::JsonKeyTexts> texts;
+    std::shared_ptr<const TextRows::KeyTexts> texts;
   };
-  thread_local Last last;
-  if (last.texts != nullptr &&
-      std::equal(last.keys.begin(), last.keys.end(), keys.begin(), keys.end())) {
-    return last.texts;
+  thread_local std::array<Seen, 4> seen;
+  thread_local size_t next = 0;
+  if (shared != nullptr) {
+    for (const Seen& s : seen) {
+      if (s.shared == *shared && s.texts->id_name == id_name) return s.texts;
+    }
   }
-  auto texts = std::make_shared<TextRows::JsonKeyTexts>();
+  for (Seen& s : seen) {
+    if (s.texts != nullptr && s.texts->id_name == id_name &&
+        std::equal(s.keys.begin(), s.keys.end(), keys.begin(), keys.end())) {
+      if (shared != nullptr) s.shared = *shared;
+      return s.texts;
+    }
+  }
+  auto texts = std::make_shared<TextRows::KeyTexts>();
   texts->starts.reserve(keys.size());
   texts->empties.reserve(keys.size());
-  for (std::string_view key : keys) {
+  texts->xml_names.reserve(keys.size());
+  texts->id_name = id_name;
+  texts->id_index = keys.size();
+  for (size_t i = 0; i < keys.size(); ++i) {
     std::string start = ",";
-    AppendJsonString(start, key);
+    AppendJsonString(start, keys[i]);
     start += ':';
     texts->empties.push_back(start + "\"\"");
     texts->starts.push_back(std::move(start));
+    texts->xml_names.push_back(IsXmlName(keys[i]));
+    if (keys[i] == id_name) texts->id_index = i;
   }
-  last.keys.assign(keys.begin(), keys.end());
-  last.texts = texts;
+  Seen& s = seen[next];
+  next = (next + 1) % seen.size();
+  s.shared = shared != nullptr ? *shared : nullptr;
+  s.keys.assign(keys.begin(), keys.end());
+  s.texts = texts;
   return texts;
 }
 
@@ -57,15 +79,23 @@ void TextRows::Reset() {
 }
 
 void TextRows::Keys(const std::vector<std::string_view>& keys) {
+  own_keys_ = keys;
+  shared_keys_ = nullptr;
+  UseKeys(own_keys_, nullptr);
+}
+
+void TextRows::SharedKeys(const std::shared_ptr<const RowKeys>& keys) {
+  own_keys_.clear();
+  shared_keys_ = keys;
+  UseKeys(keys->views(), &keys);
+}
+
+void TextRows::UseKeys(std::span<const std::string_view> keys,
+                       const std::shared_ptr<const RowKeys>* shared) {
   used_ = true;
   keys_ = keys;
-  xml_names_.clear();
-  if (options_.format == Format::kJson) json_keys_ = JsonKeyTextsOf(keys);
-  id_key_ = keys.size();
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (options_.format == Format::kXml) xml_names_.push_back(IsXmlName(keys[i]));
-    if (keys[i] == options_.id_key) id_key_ = i;
-  }
+  key_texts_ = KeyTextsOf(keys, shared, options_.id_key);
+  id_key_ = key_texts_->id_index;
 }
 
 void TextRows::BeginRow() {
@@ -88,10 +118,10 @@ void TextRows::BeginRow() {
 void TextRows::Open(size_t key) {
   std::string& out = Target();
   if (options_.format == Format::kJson) {
-    const std::string& start = json_keys_->starts[key];
+    const std::string& start = key_texts_->starts[key];
     const size_t skip = first_member_ ? 1 : 0;  // the comma
     out.append(start.data() + skip, start.size() - skip);
-  } else if (xml_names_[key]) {
+  } else if (key_texts_->xml_names[key]) {
     out += "    <";
     out += keys_[key];
     out += '>';
@@ -105,7 +135,7 @@ void TextRows::Open(size_t key) {
 
 void TextRows::Close(size_t key) {
   if (options_.format == Format::kJson) return;
-  if (xml_names_[key]) {
+  if (key_texts_->xml_names[key]) {
     out_ += "</";
     out_ += keys_[key];
     out_ += ">\n";
@@ -151,11 +181,11 @@ void TextRows::Text(size_t key, std::string_view s) {
     const size_t skip = first_member_ ? 1 : 0;  // the comma
     first_member_ = false;
     if (s.empty()) {
-      const std::string& member = json_keys_->empties[key];
+      const std::string& member = key_texts_->empties[key];
       out.append(member.data() + skip, member.size() - skip);
       return;
     }
-    const std::string& start = json_keys_->starts[key];
+    const std::string& start = key_texts_->starts[key];
     out.append(start.data() + skip, start.size() - skip);
     out += '"';
     out.append(s);
@@ -211,9 +241,67 @@ void TextRows::EndRow() {
   } else {
     out_ += '}';
   }
+  CountRow();
+}
+
+void TextRows::CountRow() {
   if (rows_ == 0) first_id_ = row_id_;
   last_id_ = row_id_;
   ++rows_;
+}
+
+void TextRows::TextRow(std::span<const KeyedText> members) {
+  // The bytes BeginRow, Text and EndRow write, in one piece: each member's
+  // start (its rendered key) and text between quotes, or its whole empty
+  // member, the first without its comma.
+  size_t size = 0;
+  bool whole = options_.format == Format::kJson;
+  for (size_t i = 0; i < members.size() && whole; ++i) {
+    const KeyedText& m = members[i];
+    if (!IsPlainJsonText(m.text)) {
+      whole = false;
+    } else if (m.text.empty()) {
+      size += key_texts_->empties[m.key].size();
+    } else {
+      size += key_texts_->starts[m.key].size() + m.text.size() + 2;
+    }
+  }
+  if (!whole) return AnswerRows::TextRow(members);
+  row_id_.clear();
+  for (const KeyedText& m : members) {
+    if (m.key == id_key_) row_id_.assign(m.text);
+  }
+  if (rows_ > 0) out_ += options_.separator;
+  if (options_.keyed_by_id) {
+    AppendJsonString(out_, row_id_);
+    out_ += ':';
+  }
+  out_ += '{';
+  if (!members.empty()) {
+    size_t at = out_.size();
+    out_.resize(at + size - 1);  // the first member's comma left out
+    char* p = out_.data() + at;
+    bool first = true;
+    auto put = [&p, &first](const std::string& text) {
+      const size_t skip = first ? 1 : 0;
+      first = false;
+      std::memcpy(p, text.data() + skip, text.size() - skip);
+      p += text.size() - skip;
+    };
+    for (const KeyedText& m : members) {
+      if (m.text.empty()) {
+        put(key_texts_->empties[m.key]);
+        continue;
+      }
+      put(key_texts_->starts[m.key]);
+      *p++ = '"';
+      std::memcpy(p, m.text.data(), m.text.size());
+      p += m.text.size();
+      *p++ = '"';
+    }
+  }
+  out_ += '}';
+  CountRow();
 }
 
 }  // namespace kith::wire

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,11 +37,17 @@ class TextRows final : public AnswerRows {
     std::string id_key = "id";    // the member whose text is a row's id
   };
 
-  // JSON: each key's member start after another member, `,"key":`, and
-  // its member holding an empty text, `,"key":""`.
-  struct JsonKeyTexts {
+  // What is derived from a list of keys, once per list (a thread keeps
+  // the last few lists' own): JSON: each key's member start after another
+  // member, `,"key":`, and its member holding an empty text, `,"key":""`;
+  // XML: whether each key is an element's name; the index of the member
+  // named `id_name` (the keys' count when none is).
+  struct KeyTexts {
     std::vector<std::string> starts;
     std::vector<std::string> empties;
+    std::vector<bool> xml_names;
+    std::string id_name;
+    size_t id_index = 0;
   };
 
   explicit TextRows(Options options) : options_(std::move(options)) {}
@@ -58,6 +65,9 @@ class TextRows final : public AnswerRows {
 
   // Keeps views of `keys`: what they view must outlive the rows written.
   void Keys(const std::vector<std::string_view>& keys) override;
+  // Holds `keys` while rows are written; knows a list it saw lately by its
+  // address, without comparing its keys.
+  void SharedKeys(const std::shared_ptr<const RowKeys>& keys) override;
   void BeginRow() override;
   void Null(size_t key) override;
   void Bool(size_t key, bool b) override;
@@ -65,6 +75,9 @@ class TextRows final : public AnswerRows {
   void Text(size_t key, std::string_view s) override;
   void Any(size_t key, const Value& v) override;
   void EndRow() override;
+  // JSON: the row written whole when its texts need no escapes (nor are
+  // multi-values), else member by member.
+  void TextRow(std::span<const KeyedText> members) override;
 
  private:
   // Where a member goes: the row's own buffer when keyed (its key is known
@@ -73,13 +86,17 @@ class TextRows final : public AnswerRows {
   void Open(size_t key);
   void Close(size_t key);
   void NoteId(size_t key, std::string_view text);
+  void UseKeys(std::span<const std::string_view> keys, const std::shared_ptr<const RowKeys>* shared);
+  // Ends a row whose id member's text is in row_id_.
+  void CountRow();
 
   const Options options_;
   std::string out_;
   std::string row_;
-  std::vector<std::string_view> keys_;
-  std::vector<bool> xml_names_;  // XML: whether a key is an element's name
-  std::shared_ptr<const JsonKeyTexts> json_keys_;
+  std::span<const std::string_view> keys_;  // own_keys_, or shared_keys_'s views
+  std::vector<std::string_view> own_keys_;
+  std::shared_ptr<const RowKeys> shared_keys_;
+  std::shared_ptr<const KeyTexts> key_texts_;
   size_t id_key_ = 0;
   std::string row_id_;
   std::string first_id_;

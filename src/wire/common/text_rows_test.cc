@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,87 @@ TEST(TextRowsTest, XmlResultsWithTrimmedMultiValues) {
   out.Reset();
   EXPECT_FALSE(out.used());
   EXPECT_EQ(out.text(), "");
+}
+
+// Writes `rows` (flat objects of texts with the same keys; a null member
+// left out) to `out` a row at a time, its keys shared.
+void WriteTextRows(const std::vector<Value>& rows, AnswerRows& out) {
+  std::vector<std::string> names;
+  for (const auto& [k, v] : rows.front().items()) names.push_back(k);
+  out.SharedKeys(std::make_shared<const RowKeys>(names));
+  for (const Value& row : rows) {
+    std::vector<KeyedText> members;
+    size_t i = 0;
+    for (const auto& [k, v] : row.items()) {
+      if (v.is_string()) members.push_back({i, v.get_ref<const std::string&>()});
+      ++i;
+    }
+    out.TextRow(members);
+  }
+}
+
+// A row written whole has the bytes of the same row written member by
+// member, in each form: first member empty or not, members left out, texts
+// that need escapes or are multi-values beside plain ones.
+TEST(TextRowsTest, TextRowIsTheRowWrittenMemberByMember) {
+  const std::vector<Value> rows = {
+      Value{{"a", ""}, {"b", "plain text"}, {"c", ""}, {"id", "1"}},
+      Value{{"a", "x"}, {"b", ""}, {"c", nullptr}, {"id", "2"}},
+      Value{{"a", nullptr}, {"b", "q\"uote"}, {"c", "\x01m\x01n\x01"}, {"id", "3"}},
+      Value{{"a", "é"}, {"b", "<b>&"}, {"c", "tab\there"}, {"id", "4"}}};
+  const std::vector<TextRows::Options> forms = {
+      {TextRows::Format::kJson, TextRows::MultiValues::kAsText, false, "\n,", "id"},
+      {TextRows::Format::kJson, TextRows::MultiValues::kList, true, ",", "id"},
+      {TextRows::Format::kJson, TextRows::MultiValues::kAsText, true, ",", "a"},
+      {TextRows::Format::kXml, TextRows::MultiValues::kTrimmed, false, "", "id"}};
+  for (const TextRows::Options& form : forms) {
+    TextRows whole(form);
+    WriteTextRows(rows, whole);
+    TextRows by_member(form);
+    std::vector<std::string> names;
+    for (const auto& [k, v] : rows.front().items()) names.push_back(k);
+    by_member.Keys(std::vector<std::string_view>(names.begin(), names.end()));
+    for (const Value& row : rows) {
+      by_member.BeginRow();
+      size_t i = 0;
+      for (const auto& [k, v] : row.items()) {
+        if (v.is_string()) by_member.Text(i, v.get_ref<const std::string&>());
+        ++i;
+      }
+      by_member.EndRow();
+    }
+    EXPECT_EQ(whole.text(), by_member.text());
+    EXPECT_EQ(whole.rows(), 4);
+    EXPECT_EQ(whole.first_id(), by_member.first_id());
+    EXPECT_EQ(whole.last_id(), by_member.last_id());
+  }
+  // And as the values writer writes them: listed, and keyed by id.
+  const std::vector<Value> plain = {Value{{"a", ""}, {"b", "x y"}, {"id", "7"}},
+                                    Value{{"a", "z"}, {"b", ""}, {"id", "9"}}};
+  TextRows listed({TextRows::Format::kJson, TextRows::MultiValues::kAsText, false, ","});
+  WriteTextRows(plain, listed);
+  EXPECT_EQ(listed.text(), ToJson(plain[0]) + "," + ToJson(plain[1]));
+  TextRows keyed({TextRows::Format::kJson, TextRows::MultiValues::kList, true, ","});
+  WriteTextRows(plain, keyed);
+  EXPECT_EQ("{" + keyed.text() + "}", ToJson(Value{{"7", plain[0]}, {"9", plain[1]}}));
+}
+
+// Shared key lists are known by their address: two lists of other keys in
+// turn each get their own keys' texts.
+TEST(TextRowsTest, SharedKeysOfEachListAreItsOwn) {
+  auto ab = std::make_shared<const RowKeys>(std::vector<std::string>{"a", "b"});
+  auto cd = std::make_shared<const RowKeys>(std::vector<std::string>{"c", "d"});
+  std::vector<KeyedText> row = {{0, "1"}, {1, ""}};
+  for (int round = 0; round < 2; ++round) {
+    TextRows first({TextRows::Format::kJson, TextRows::MultiValues::kAsText, false, ","});
+    first.SharedKeys(ab);
+    first.TextRow(row);
+    EXPECT_EQ(first.text(), R"({"a":"1","b":""})");
+    TextRows second({TextRows::Format::kJson, TextRows::MultiValues::kAsText, false, ","});
+    second.SharedKeys(cd);
+    second.TextRow(row);
+    EXPECT_EQ(second.text(), R"({"c":"1","d":""})");
+  }
 }
 
 }  // namespace
