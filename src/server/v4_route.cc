@@ -196,7 +196,10 @@ HttpResponse KithService::AnswerApi4(const HttpRequest& request,
     }
     NoteError(result.status());
     wire::v4::V4Error e = wire::v4::ErrorEnvelope(result.status());
-    if (!e.log_line.empty()) std::fprintf(stderr, "kith: %s\n", e.log_line.c_str());
+    // A pipelined read found changed is answered again (HandleApi4): its
+    // first answer, dropped, is no fault to log.
+    const bool dropped = pipelined != nullptr && pipelined->changed;
+    if (!e.log_line.empty() && !dropped) std::fprintf(stderr, "kith: %s\n", e.log_line.c_str());
     *status = e.http_status;
     return e.body;
   };

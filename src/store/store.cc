@@ -13,6 +13,8 @@ namespace {
 
 constexpr char kRetryPayload[] = "kith.store/retryable";
 constexpr int kMaxAttempts = 12;
+// This thread's unit of work is an attempt after a conflict (RunWithRetries).
+thread_local bool retrying_after_conflict = false;
 
 }  // namespace
 
@@ -43,9 +45,17 @@ Status RetryableConflict(std::string_view message) {
   return s;
 }
 
+bool RetryingAfterConflict() { return retrying_after_conflict; }
+
 Status RunWithRetries(const std::function<Status()>& attempt) {
   thread_local std::minstd_rand jitter(std::random_device{}());
+  // Restored on the way out: a unit of work run inside another keeps the outer one's turn.
+  struct Restore {
+    bool outer = retrying_after_conflict;
+    ~Restore() { retrying_after_conflict = outer; }
+  } restore;
   for (int i = 1;; ++i) {
+    retrying_after_conflict = restore.outer || i > 1;
     Status s = attempt();
     if (i >= kMaxAttempts || !IsRetryable(s)) return s;
     // Apart, and further apart each time (up to some 64 ms), so that

@@ -236,7 +236,15 @@ Status RetryableConflict(std::string_view message);
 // Runs `attempt` (a whole unit of work: Begin, the work, Commit) and runs it
 // again while it fails with a retryable conflict, a few times at most,
 // waiting a little longer each time. The last attempt's status.
+// An attempt after a conflict takes its turn: its write transactions begin
+// one at a time with every other such attempt, on every server of the
+// database (PostgreSQL), so that writers contending for one row commit one
+// after the other instead of meeting again until their attempts run out.
 Status RunWithRetries(const std::function<Status()>& attempt);
+
+// Whether the unit of work running on this thread under RunWithRetries is an
+// attempt after a conflict (one that takes its turn: see above).
+bool RetryingAfterConflict();
 
 // A write transaction of `store` doing `work`, committed; run again whole
 // (RunWithRetries) when refused for a conflict with a concurrent one.

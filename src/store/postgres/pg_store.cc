@@ -51,6 +51,19 @@ constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(1802073192)
 // transactions that log nothing never take it.
 constexpr const char* kChangeLogLock = "SELECT pg_advisory_xact_lock(1802073193)";
 
+// The turn of a write attempt after a conflict (store::RunWithRetries;
+// "kith" + 2): a lock of the connection's session, taken before BEGIN (so
+// that the snapshot is taken once the turn came) and given back after the
+// transaction ends. Such attempts then run one at a time across every server,
+// and each only meets first attempts, instead of all of them meeting each
+// other again until their attempts run out. Waited for as long as a
+// connection from the pool is (StoreOptions::pool_wait_ms), then "database busy".
+constexpr int64_t kWritersTurnLock = 1802073194;
+
+// Whether this thread holds the turn through one of its transactions: a
+// second write transaction it begins meanwhile does not wait for it.
+thread_local bool thread_holds_turn = false;
+
 enum class Kind {
   kRead,     // REPEATABLE READ READ ONLY: one snapshot
   kWrite,    // SERIALIZABLE: as if alone
@@ -178,12 +191,17 @@ class PgTransaction final : public internal::SqlTransaction {
   }
   // Inserts the kept change rows under kChangeLogLock (just before COMMIT).
   Status WriteChanges();
+  // Takes the writers' turn (kWritersTurnLock) for a write attempt after a
+  // conflict; GiveBackTurn ends it, once the transaction ended.
+  Status TakeTurn();
+  void GiveBackTurn();
 
   PgStoreImpl* store_;
   std::unique_ptr<PgConnection> conn_;  // null after a failed reconnect
   bool fresh_;  // conn_ was opened for this transaction (not a pooled one)
   Kind kind_;
   bool begun_ = false;  // BEGIN ran on the server (else nothing to roll back)
+  bool holds_turn_ = false;  // TakeTurn took the writers' turn on conn_
   std::shared_ptr<const schema::Catalog> catalog_;
   int64_t catalog_version_;  // the catalog version catalog_ reflects
   bool catalog_changed_ = false;  // ReloadCatalog() ran: publish on commit
@@ -315,6 +333,7 @@ class PgStoreImpl final : public Store {
     return catalog_;
   }
   const schema::Catalog& base() const { return *base_; }
+  int pool_wait_ms() const { return options_.pool_wait_ms; }
   internal::SelectShapes& shapes() { return shapes_; }
 
   // Commits a transaction that changed the custom data schema: the catalog
@@ -456,6 +475,7 @@ PgTransaction::~PgTransaction() {
     (void)conn_->Settle();  // rows still in flight: their outcome no longer matters
     (void)(writes() ? conn_->Exec("ROLLBACK") : conn_->SendUnawaited("ROLLBACK"));
   }
+  GiveBackTurn();
   if (conn_ != nullptr) store_->ReturnConnection(std::move(conn_));
   NoteEnded();
 }
@@ -475,13 +495,17 @@ Status PgTransaction::BeginNow(const std::string* then, const std::vector<Value>
   // The catalog's, then the change counters'.
   std::optional<int64_t> versions[1 + internal::kChangeCounterCount];
   for (int attempt = 0;; ++attempt) {
-    Status s = kind_ == Kind::kMigrate
-                   ? conn_->Begin(BeginSql(kind_), kNone, {})
-                   : conn_->Begin(BeginSql(kind_), internal::ReadVersionsSql(), versions, then,
-                                  binds, result);
+    Status s = TakeTurn();
+    if (s.ok()) {
+      s = kind_ == Kind::kMigrate
+              ? conn_->Begin(BeginSql(kind_), kNone, {})
+              : conn_->Begin(BeginSql(kind_), internal::ReadVersionsSql(), versions, then, binds,
+                             result);
+    }
     if (s.ok()) break;
     bool broken = !conn_->healthy() && s.code() == absl::StatusCode::kUnavailable;
     if (!broken || fresh_ || attempt > 0) return s;
+    GiveBackTurn();  // the session that held it is gone
     auto reopened = store_->Reconnect(std::move(conn_));
     if (!reopened.ok()) return reopened.status();
     conn_ = std::move(*reopened);
@@ -751,12 +775,40 @@ Status PgTransaction::Commit() {
     (void)conn_->Settle();
     (void)conn_->Exec("ROLLBACK");
   }
+  GiveBackTurn();
   // A bulk load leaves the planner without statistics for what it loaded
   // (pg_planner_statistics.h). Committed already: a failure here costs only
   // plans, until autovacuum gathers them.
-  if (s.ok() && !bulk_inserted_.empty()) (void)GatherDueStatistics(*conn_, bulk_inserted_);
+  if (s.ok() && !bulk_inserted_.empty() && conn_ != nullptr) {
+    (void)GatherDueStatistics(*conn_, bulk_inserted_);
+  }
   NoteEnded();
   return s;
+}
+
+Status PgTransaction::TakeTurn() {
+  if (kind_ != Kind::kWrite || holds_turn_ || thread_holds_turn || !RetryingAfterConflict()) {
+    return Status();
+  }
+  // A failed wait rolls back the SETs with it (one implicit transaction);
+  // the session's lock, once taken, outlives that transaction.
+  KITH_RETURN_IF_ERROR(conn_->Exec("SET lock_timeout = " + std::to_string(store_->pool_wait_ms()) +
+                                   "; SELECT pg_advisory_lock(" + std::to_string(kWritersTurnLock) +
+                                   "); RESET lock_timeout"));
+  holds_turn_ = thread_holds_turn = true;
+  return Status();
+}
+
+void PgTransaction::GiveBackTurn() {
+  if (!holds_turn_) return;
+  holds_turn_ = thread_holds_turn = false;
+  if (conn_ == nullptr) return;
+  if (!conn_->healthy()) (void)conn_->Exec("ROLLBACK");
+  // A connection that cannot give it back is closed, and the lock goes with
+  // its session: pooled, it would keep every later attempt waiting.
+  static const std::string kUnlock =
+      "SELECT pg_advisory_unlock(" + std::to_string(kWritersTurnLock) + ")";
+  if (!conn_->Exec(kUnlock).ok()) conn_.reset();
 }
 
 Status PgTransaction::WriteChanges() {
