@@ -34,6 +34,15 @@ inline const Value* FindColumn(const Value& row, std::string_view key) {
   return nullptr;
 }
 
+// Empties `row` (an object's members, an array's items) in place: cheaper
+// than its destructor, which first moves every member to a vector of its
+// own (so that deep trees are freed without recursion) and is, for the flat
+// rows each created contact leaves behind, a few percent of an import.
+inline void EmptyInPlace(Value& row) {
+  if (row.is_object()) row.get_ref<Value::object_t&>().clear();
+  if (row.is_array()) row.get_ref<Value::array_t&>().clear();
+}
+
 // The value at `key` in `row`, or null.
 inline const Value& ColumnOr(const Value& row, std::string_view key) {
   static const Value kNull;

@@ -392,6 +392,7 @@ StatusOr<int64_t> SaveLocationBlock(api::ActionContext& ctx, const std::string& 
     KITH_ASSIGN_OR_RETURN(id, api::CreateRecord(ctx, entity, std::move(values)));
   }
   if (entity == "Email") KITH_RETURN_IF_ERROR(RefreshContactNames(ctx, contact_id));
+  EmptyInPlace(input);
   return id;
 }
 

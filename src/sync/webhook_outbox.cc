@@ -271,31 +271,41 @@ StatusOr<int64_t> WebhookOutbox::Purge(int64_t batch) {
   KITH_RETURN_IF_ERROR(InWriteTransaction(store_, [&](store::Transaction& txn) -> Status {
     dropped = 0;
     KITH_ASSIGN_OR_RETURN(std::vector<Hook> hooks, ActiveWebhooks(txn));
+    // The oldest changes, in id order up to the first one not older than
+    // the cut-off: ids grow with time, and the change log has no index of
+    // created_date (it cost every logged write more than the purge saves).
+    // A change dated before one with a lower id (a clock set back) goes
+    // with the first purge after that one's.
     Query changes;
     changes.entity = kChangeLogEntity;
-    changes.select = {"id"};
-    std::vector<Condition> where = {Condition::Leaf("created_date", Op::kLt, cutoff)};
+    changes.select = {"id", "created_date"};
     // Not a change an active webhook has still to queue.
     if (!hooks.empty()) {
       int64_t lowest = hooks[0].cursor;
       for (const Hook& h : hooks) lowest = std::min(lowest, h.cursor);
-      where.push_back(Condition::Leaf("id", Op::kLe, lowest));
+      changes.where = Condition::Leaf("id", Op::kLe, lowest);
     }
-    changes.where = Condition::And(std::move(where));
     changes.order_by = {{"id", false}};
     changes.limit = batch;
+    KITH_ASSIGN_OR_RETURN(std::vector<Value> old_changes, txn.Select(changes));
+    for (const Value& r : old_changes) {
+      // "YYYY-MM-DD HH:MM:SS" text: in time order as bytes.
+      const Value& date = r["created_date"];
+      if (!date.is_string()) continue;  // undated: kept, as "created_date < cutoff" kept it
+      if (date.get_ref<const std::string&>() >= cutoff) break;
+      KITH_RETURN_IF_ERROR(txn.Delete(kChangeLogEntity, r["id"].get<int64_t>()));
+      ++dropped;
+    }
     Query deliveries;
     deliveries.entity = kWebhookDeliveryEntity;
     deliveries.select = {"id"};
     deliveries.where = Condition::And({Condition::Leaf("status", Op::kNe, "pending"),
                                        Condition::Leaf("created_date", Op::kLt, cutoff)});
     deliveries.limit = batch;
-    for (const Query* q : {&changes, &deliveries}) {
-      KITH_ASSIGN_OR_RETURN(std::vector<Value> rows, txn.Select(*q));
-      for (const Value& r : rows) {
-        KITH_RETURN_IF_ERROR(txn.Delete(q->entity, r["id"].get<int64_t>()));
-        ++dropped;
-      }
+    KITH_ASSIGN_OR_RETURN(std::vector<Value> old_deliveries, txn.Select(deliveries));
+    for (const Value& r : old_deliveries) {
+      KITH_RETURN_IF_ERROR(txn.Delete(kWebhookDeliveryEntity, r["id"].get<int64_t>()));
+      ++dropped;
     }
     return Status();
   }));

@@ -164,6 +164,49 @@ TEST_F(WebhookOutboxTest, RetentionDropsOldChangesOnceQueuedAndOldFinishedDelive
   EXPECT_EQ(CountRows(*store_, "WebhookDelivery"), 0u);
 }
 
+// The purge reads the change log in id order (it has no index of
+// created_date): the changes older than the cut-off go up to the first one
+// that is not, a batch at a time, the lowest ids first.
+TEST_F(WebhookOutboxTest, RetentionDropsTheOldestChangesInIdOrderUpToTheFirstYoungerOne) {
+  Write([&](store::Transaction& txn) {  // no webhook holds the purge back
+    EXPECT_TRUE(txn.Update("Webhook", webhook_, {{"is_active", 0}}).ok());
+    return int64_t{0};
+  });
+  auto change_ids = [&] {
+    auto txn = store_->Begin(false).value();
+    store::Query q;
+    q.entity = "ChangeLog";
+    q.select = {"id"};
+    q.order_by = {{"id", false}};
+    std::vector<int64_t> ids;
+    std::vector<Value> rows = txn->Select(q).value();
+    for (const Value& r : rows) ids.push_back(r["id"].get<int64_t>());
+    return ids;
+  };
+  NewContact("Al");
+  NewContact("Bo");
+  // A change dated after the fake clock's cut-off (2027), then an old one.
+  int64_t young = Write([&](store::Transaction& txn) {
+    return txn.Insert("ChangeLog", {{"entity", "Note"}, {"entity_id", 1}, {"action", "create"},
+                                    {"created_date", "2099-01-01 00:00:00"}})
+        .value();
+  });
+  NewContact("Cy");  // an old change after the young one
+  std::vector<int64_t> ids = change_ids();
+  ASSERT_EQ(ids.size(), 4u);  // Al, Bo, the young change, Cy
+  ASSERT_EQ(ids[2], young);
+
+  WebhookOutbox outbox(*store_, {.retention_days = 1}, clock_);
+  EXPECT_EQ(outbox.Purge(1).value(), 1);
+  EXPECT_EQ(change_ids(), std::vector<int64_t>(ids.begin() + 1, ids.end()));
+  EXPECT_EQ(outbox.Purge().value(), 1);
+  EXPECT_EQ(change_ids(), std::vector<int64_t>(ids.begin() + 2, ids.end()));
+  EXPECT_EQ(outbox.Purge().value(), 0);  // the young change holds Cy's back
+  clock_.now = 4'200'000'000;            // 2103
+  EXPECT_EQ(outbox.Purge().value(), 2);
+  EXPECT_TRUE(change_ids().empty());
+}
+
 TEST(WebhookSignatureTest, IsTheHexHmacOfTimestampDotBody) {
   // RFC 4231 test case 2: HMAC-SHA256("Jefe", "what do ya want for nothing?").
   EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),

@@ -693,6 +693,9 @@ StatusOr<int64_t> CreateWithoutAnswer(ActionContext& ctx, const std::string& nam
   }
   KITH_ASSIGN_OR_RETURN(values, CheckedCreateValues(std::move(values)));
   KITH_ASSIGN_OR_RETURN(Created c, CreateRow(ctx, *entity, std::move(values), /*answered=*/false, keys));
+  for (Value* row : {&c.written, &c.values, &c.parts.own, &c.parts.joined, &c.parts.related}) {
+    EmptyInPlace(*row);
+  }
   return c.id;
 }
 

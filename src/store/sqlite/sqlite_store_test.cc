@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "base/strings.h"
 #include "store/bulk_writes.h"
 #include "store/internal/sql_builder.h"
+#include "store/migrations.h"
 #include "store/postgres/pg_connection.h"
 #include "store/sqlite/planner_statistics.h"
 #include "store/sqlite/sqlite_connection.h"
@@ -56,6 +58,36 @@ TEST_F(SqliteStoreTest, AStatementRunWithFewerValuesReadsNullForTheRest) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0]["t"], "a/b");
   EXPECT_EQ(rows[1]["t"], "c/none");
+}
+
+// A statement's journal (the pages it changed, kept to undo it alone) stays
+// in memory up to megabytes: an insert into an index that changes about a
+// megabyte of its pages, in a transaction, opens no temporary file (SQLite
+// spilled one over 64 KiB by default: a write() per page).
+TEST_F(SqliteStoreTest, AStatementJournalOfAMegabyteStaysInMemory) {
+  KITH_SQLITE_ONLY();
+  if (!std::filesystem::exists("/proc/self/fd")) GTEST_SKIP() << "no /proc/self/fd";
+  auto temp_files = [] {
+    int n = 0;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+      std::error_code ec;
+      std::string target = std::filesystem::read_symlink(fd.path(), ec).string();
+      if (!ec && target.find("etilqs_") != std::string::npos) ++n;  // SQLite's temporary files
+    }
+    return n;
+  };
+  auto conn = sqlite::SqliteConnection::Open(dir_ + "/journal.db", 1000).value();
+  const std::string rows =
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+      "INSERT INTO j (v) SELECT hex(randomblob(16)) FROM n";
+  ASSERT_TRUE(conn->Exec("CREATE TABLE j (id INTEGER PRIMARY KEY, v TEXT UNIQUE)").ok());
+  ASSERT_TRUE(conn->Run(rows, {Value(20000)}, nullptr, nullptr, nullptr).ok());
+  ASSERT_TRUE(conn->Exec("BEGIN").ok());
+  // 2,000 keys spread over the unique index's ~250 leaf pages: most change.
+  ASSERT_TRUE(conn->Run(rows, {Value(2000)}, nullptr, nullptr, nullptr).ok());
+  EXPECT_EQ(temp_files(), 0);
+  ASSERT_TRUE(conn->Exec("COMMIT").ok());
+  EXPECT_EQ(conn->RunScalar("SELECT COUNT(*) FROM j", {}).value(), 22000);
 }
 
 // Rows of one entity with as many columns but other names, in turn: each
@@ -617,7 +649,53 @@ TEST_F(SqliteStoreTest, Migration17DropsTheForeignKeysOfRowsOwnedByAContact) {
   ASSERT_NE(foreign_keys(), made_new);
   ReopenStore();
   EXPECT_EQ(foreign_keys(), made_new);
-  EXPECT_EQ(conn()->RunScalar("SELECT MAX(version) FROM kith_schema_version", {}).value(), 17);
+  EXPECT_EQ(conn()->RunScalar("SELECT MAX(version) FROM kith_schema_version", {}).value(),
+            AllMigrations().back().version);
+}
+
+// Migration 19 on a database of version 18: the change log's index of
+// created_date, as each backend made it, goes (a new database has none);
+// its index of (entity_id, entity) stays.
+TEST_F(SqliteStoreTest, Migration19DropsTheChangeLogIndexOfCreatedDate) {
+  // The definitions of kith_change_log's indexes, one a line.
+  auto indexes = [&] {
+    const std::string sql =
+        OnPostgres() ? "SELECT indexdef AS def FROM pg_indexes WHERE schemaname = current_schema() "
+                       "AND tablename = 'kith_change_log' ORDER BY indexname"
+                     : "SELECT sql AS def FROM sqlite_master WHERE type = 'index' AND "
+                       "tbl_name = 'kith_change_log' AND sql IS NOT NULL ORDER BY name";
+    std::vector<Value> rows;
+    const std::vector<std::string> keys = {"def"};
+    if (OnPostgres()) {
+      auto conn = postgres::PgConnection::Open(options_.database_url).value();
+      EXPECT_TRUE(conn->Run(sql, {}, &keys, nullptr, &rows).ok());
+    } else {
+      auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+      EXPECT_TRUE(conn->Run(sql, {}, &keys, nullptr, &rows).ok());
+    }
+    std::string out;
+    for (const Value& r : rows) out += r["def"].get<std::string>() + "\n";
+    return out;
+  };
+  const std::string made_new = indexes();
+  EXPECT_EQ(made_new.find("created_date"), std::string::npos) << made_new;
+  EXPECT_NE(made_new.find("entity_id"), std::string::npos) << made_new;
+  store_.reset();
+  // The index as versions 10 to 18 made it (PostgreSQL: by key since 13).
+  const std::vector<std::string> ddl = {
+      OnPostgres() ? "CREATE INDEX idx_kith_change_log_lower_created_date ON kith_change_log "
+                     "((lower(CAST(created_date AS TEXT) COLLATE \"default\") COLLATE \"C\"))"
+                   : "CREATE INDEX idx_kith_change_log_created_date ON kith_change_log (created_date)",
+      "DELETE FROM kith_schema_version WHERE version >= 19"};
+  for (const std::string& s : ddl) {
+    Status done = OnPostgres()
+                      ? postgres::PgConnection::Open(options_.database_url).value()->Exec(s)
+                      : sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value()->Exec(s);
+    ASSERT_TRUE(done.ok()) << s << ": " << done;
+  }
+  ASSERT_NE(indexes().find("created_date"), std::string::npos);
+  ReopenStore();
+  EXPECT_EQ(indexes(), made_new);
 }
 
 // A link to reference data (a location type) is checked by the store on
