@@ -7,11 +7,15 @@
 namespace kith::api {
 namespace {
 
-// "4/contact/get": the entity as CanonicalEntityName spells it, both names
-// lower-cased, built in one pass (Find runs several times per request).
-std::string Key(int version, std::string_view entity, std::string_view action) {
-  std::string key = std::to_string(version);
-  key.reserve(key.size() + entity.size() + action.size() + 2);
+// Writes "4/contact/get" into `key`: the entity as CanonicalEntityName
+// spells it, both names lower-cased, in one pass.
+void KeyInto(std::string& key, int version, std::string_view entity, std::string_view action) {
+  key.clear();
+  if (version >= 0 && version <= 9) {
+    key += static_cast<char>('0' + version);
+  } else {
+    key += std::to_string(version);
+  }
   key += '/';
   for (char c : entity) {
     if (c == '_' || c == '-' || c == ' ') continue;
@@ -19,7 +23,6 @@ std::string Key(int version, std::string_view entity, std::string_view action) {
   }
   key += '/';
   for (char c : action) key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  return key;
 }
 
 }  // namespace
@@ -40,14 +43,20 @@ std::string CanonicalEntityName(std::string_view name) {
 }
 
 void ActionRegistry::Register(ActionSpec spec) {
-  std::string key = Key(spec.version, spec.entity, spec.action);
+  std::string key;
+  KeyInto(key, spec.version, spec.entity, spec.action);
   assert(specs_.count(key) == 0 && "action registered twice");
   specs_.emplace(std::move(key), std::move(spec));
 }
 
 const ActionSpec* ActionRegistry::Find(int version, std::string_view entity,
                                        std::string_view action) const {
-  auto it = specs_.find(Key(version, entity, action));
+  // Find runs several times per request: the key is written into this
+  // thread's buffer, where a key made anew ("2/contact/search" is past
+  // std::string's inline size) cost an allocation and a free each time.
+  thread_local std::string key;
+  KeyInto(key, version, entity, action);
+  auto it = specs_.find(key);
   return it == specs_.end() ? nullptr : &it->second;
 }
 

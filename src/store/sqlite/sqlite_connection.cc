@@ -68,14 +68,16 @@ Status BindAll(sqlite3_stmt* stmt, const std::vector<Value>& binds) {
   return Status();
 }
 
+// (Read through the column's sqlite3_value, as ColumnCell explains.)
 Value ColumnValue(sqlite3_stmt* stmt, int i, const schema::FieldType* type) {
-  switch (sqlite3_column_type(stmt, i)) {
+  sqlite3_value* value = sqlite3_column_value(stmt, i);
+  switch (sqlite3_value_type(value)) {
     case SQLITE_NULL: return nullptr;
-    case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(stmt, i));
-    case SQLITE_FLOAT: return sqlite3_column_double(stmt, i);
+    case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_value_int64(value));
+    case SQLITE_FLOAT: return sqlite3_value_double(value);
     default: {
-      const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-      int n = sqlite3_column_bytes(stmt, i);
+      const char* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
+      int n = sqlite3_value_bytes(value);
       std::string s(text ? text : "", static_cast<size_t>(n));
       // Integer-typed columns hold integers even if a text slipped in.
       if (type && *type == schema::FieldType::kInt) {
@@ -89,22 +91,29 @@ Value ColumnValue(sqlite3_stmt* stmt, int i, const schema::FieldType* type) {
 }
 
 // Column `i` of the current row as a cell: what ColumnValue reads, without
-// a copy of its text.
+// a copy of its text. The column is looked up once and read through its
+// sqlite3_value: each sqlite3_column_* call looks it up anew and passes the
+// connection's mutex and error check, which cost more than the read itself
+// (a get by id reads some fifty columns, most of them NULL). Reading that
+// value outside sqlite3_column_* is safe here because a connection is used
+// by one thread at a time (opened NOMUTEX) and the value is read before the
+// next step.
 Cell ColumnCell(sqlite3_stmt* stmt, int i, const schema::FieldType* type) {
   Cell c;
-  switch (sqlite3_column_type(stmt, i)) {
+  sqlite3_value* value = sqlite3_column_value(stmt, i);
+  switch (sqlite3_value_type(value)) {
     case SQLITE_NULL: return c;
     case SQLITE_INTEGER:
       c.kind = Cell::Kind::kInt;
-      c.integer = sqlite3_column_int64(stmt, i);
+      c.integer = sqlite3_value_int64(value);
       return c;
     case SQLITE_FLOAT:
       c.kind = Cell::Kind::kDouble;
-      c.real = sqlite3_column_double(stmt, i);
+      c.real = sqlite3_value_double(value);
       return c;
     default: {
-      const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-      int n = sqlite3_column_bytes(stmt, i);
+      const char* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
+      int n = sqlite3_value_bytes(value);
       if (text == nullptr) text = "";
       if (type && *type == schema::FieldType::kInt && n > 0) {
         char* end = nullptr;
@@ -166,6 +175,7 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::st
 
 SqliteConnection::~SqliteConnection() {
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  for (auto& [sql, stmt] : commands_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
 }
 
@@ -226,6 +236,35 @@ StatusOr<sqlite3_stmt*> SqliteConnection::Prepare(const std::string& sql) {
   }
   statements_.emplace(sql, stmt);
   return stmt;
+}
+
+Status SqliteConnection::Command(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  for (const auto& [text, kept] : commands_) {
+    if (text == sql) {
+      stmt = kept;
+      break;
+    }
+  }
+  if (stmt == nullptr) {
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return Error(rc, "prepare");
+    commands_.emplace_back(std::string(sql), stmt);
+  }
+  // Stepped to its end, as Run steps a statement without rows; each use
+  // ends with a reset, so the next starts afresh.
+  Status s;
+  while (true) {
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) {
+      s = Error(rc, "step");
+      break;
+    }
+  }
+  sqlite3_reset(stmt);
+  return s;
 }
 
 Status SqliteConnection::Run(const std::string& sql, const std::vector<Value>& binds,

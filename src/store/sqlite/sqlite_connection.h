@@ -8,6 +8,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
@@ -35,8 +37,11 @@ class SqliteConnection {
   Status Exec(const std::string& sql);
 
   // Runs one statement without parameters that is run again and again
-  // (BEGIN, COMMIT): prepared once and kept, like Run's statements.
-  Status Command(const std::string& sql) { return Run(sql, {}, nullptr, nullptr, nullptr); }
+  // (BEGIN, COMMIT, ROLLBACK): prepared once and kept apart from Run's
+  // statements, found by comparing its text with the few kept (every
+  // transaction runs two: a hash of the text and a std::string made for
+  // the look-up cost more than the step of BEGIN itself).
+  Status Command(std::string_view sql);
 
   // Runs `sql` with `binds`; each result row is appended to `rows` as an
   // object keyed by `keys` (typed by `types` when given). `rows` may be null
@@ -74,6 +79,7 @@ class SqliteConnection {
 
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::vector<std::pair<std::string, sqlite3_stmt*>> commands_;  // Command's
 };
 
 }  // namespace kith::store::sqlite

@@ -40,6 +40,60 @@ TEST_F(SqliteStoreTest, CommitsAreSyncedToDiskUnlessAskedOtherwise) {
   EXPECT_TRUE(StoreOptions{}.durable_commits);
 }
 
+// Command's kept statements: each text runs its own statement (BEGIN
+// IMMEDIATE is not the BEGIN kept before it), run again and again, and a
+// failed step is reported, leaving the statement ready for its next use.
+TEST_F(SqliteStoreTest, CommandsRunTheirOwnKeptStatementsAndReportFailures) {
+  KITH_SQLITE_ONLY();
+  auto a = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+  auto b = sqlite::SqliteConnection::Open(options_.sqlite_path, 0).value();
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(a->Command("BEGIN").ok());
+    ASSERT_TRUE(a->Command("COMMIT").ok());
+  }
+  EXPECT_FALSE(a->Command("COMMIT").ok());  // no transaction is open
+  ASSERT_TRUE(a->Command("BEGIN IMMEDIATE").ok());  // takes the write lock at once
+  EXPECT_EQ(b->Command("BEGIN IMMEDIATE").code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(a->Command("BEGIN").ok());  // already in a transaction
+  ASSERT_TRUE(a->Command("ROLLBACK").ok());
+  ASSERT_TRUE(b->Command("BEGIN IMMEDIATE").ok());
+  ASSERT_TRUE(b->Command("ROLLBACK").ok());
+  EXPECT_FALSE(a->Command("NOT SQL").ok());
+}
+
+// Each hands a row's columns as cells of their own kind, read straight
+// from the statement: integers, reals, texts (an integer-typed column's
+// digits as an integer) and NULLs, again on the statement's next run.
+TEST_F(SqliteStoreTest, EachReadsEveryKindOfColumnAsItsCell) {
+  KITH_SQLITE_ONLY();
+  auto conn = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+  struct Kept final : CellRows {
+    std::vector<std::vector<Value>> rows;
+    std::vector<std::vector<Cell::Kind>> kinds;
+    Status Row(std::span<const Cell> cells) override {
+      rows.emplace_back();
+      kinds.emplace_back();
+      for (const Cell& c : cells) {
+        rows.back().push_back(c.ToValue());
+        kinds.back().push_back(c.kind);
+      }
+      return Status();
+    }
+  } kept;
+  const std::vector<schema::FieldType> types = {schema::FieldType::kInt, schema::FieldType::kString,
+                                                schema::FieldType::kInt, schema::FieldType::kString,
+                                                schema::FieldType::kInt, schema::FieldType::kInt};
+  const std::string sql = "SELECT ?, ?, '42', 2.5, NULL, 'x7'";
+  ASSERT_TRUE(conn->Each(sql, {Value(-7), Value("caf\xc3\xa9")}, &types, 6, kept).ok());
+  ASSERT_TRUE(conn->Each(sql, {Value(8), Value("")}, &types, 6, kept).ok());
+  using K = Cell::Kind;
+  ASSERT_EQ(kept.rows.size(), 2u);
+  EXPECT_EQ(kept.rows[0], (std::vector<Value>{-7, "caf\xc3\xa9", 42, 2.5, nullptr, "x7"}));
+  EXPECT_EQ(kept.kinds[0], (std::vector<K>{K::kInt, K::kText, K::kInt, K::kDouble, K::kNull, K::kText}));
+  EXPECT_EQ(kept.rows[1], (std::vector<Value>{8, "", 42, 2.5, nullptr, "x7"}));
+  EXPECT_EQ(kept.kinds[1][1], K::kText);
+}
+
 // A cached statement run again with fewer values than it has parameters
 // reads NULL for the others, never a value bound by its last run (its
 // bindings are not cleared after each run).
