@@ -132,7 +132,8 @@ StatusOr<Caller> Authenticator::FindApiKeyCaller(
     last.hash = HashToken(api_key);
     last.key.assign(api_key);
   }
-  std::string hash = last.hash;
+  // (viewed, not copied: nothing below runs this function again on this thread)
+  const std::string& hash = last.hash;
   KITH_ASSIGN_OR_RETURN(auto txn, pipelined != nullptr && read_txn != nullptr
                                       ? store_.BeginPipelinedRead(std::move(pipelined))
                                       : store_.Begin(false));
@@ -157,7 +158,7 @@ StatusOr<Caller> Authenticator::FindApiKeyCaller(
     if (caller.ok() && user_changes) {
       std::lock_guard<std::mutex> lock(known_keys_mutex_);
       if (known_keys_.size() >= kMaxKnownKeys) known_keys_.clear();
-      known_keys_.insert_or_assign(std::move(hash), KnownKey{*caller, *user_changes});
+      known_keys_.insert_or_assign(hash, KnownKey{*caller, *user_changes});
     }
     if (caller.ok() && read_txn != nullptr) *read_txn = std::move(txn);
     return caller;

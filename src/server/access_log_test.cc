@@ -78,5 +78,44 @@ TEST(AccessLogTest, ALinesBytesAreExact) {
             "\"user_id\":12,\"contact_id\":345,\"remote\":\"::1\",\"error\":\"permission_denied\"}");
 }
 
+// Text to escape is found wherever it stands (plain text goes a word at a
+// time): every byte at every place of a path of two words and a tail.
+TEST(AccessLogTest, EveryByteIsEscapedWhereverItStands) {
+  auto escaped = [](std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : s) {
+      if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+        out += static_cast<char>(c);
+      } else if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c == '\n' || c == '\r' || c == '\t') {
+        out += c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t";
+      } else {
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+    return out;
+  };
+  http::HttpRequest request;
+  request.method = "GET";
+  request.remote_address = "::1";
+  RequestRecord record;
+  record.protocol = "v4";
+  const std::string plain = "/abcdefghijklmnopq/~ ";  // 21 bytes
+  for (int b = 0; b < 256; ++b) {
+    for (size_t at = 0; at < plain.size(); ++at) {
+      request.path = plain;
+      request.path[at] = static_cast<char>(b);
+      std::string line = AccessLog::FormatLine(request, record, 200, std::chrono::nanoseconds(0));
+      std::string expected = ",\"path\":\"" + escaped(request.path) + "\",";
+      ASSERT_NE(line.find(expected), std::string::npos) << b << " at " << at << ": " << line;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kith::server

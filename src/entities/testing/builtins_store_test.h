@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "api/action_registry.h"
 #include "api/api.h"
@@ -25,6 +26,26 @@ class BuiltinsStoreTest : public store::FreshStoreTest {
   void TearDown() override {
     dispatcher_.reset();
     FreshStoreTest::TearDown();
+  }
+
+  // A custom group `group` on Contact with one Int field `field`, made
+  // through APIv4 (the catalog changes).
+  void AddContactIntField(const std::string& group, const std::string& field) {
+    auto made = dispatcher_->Run(
+        api::ApiCall{"CustomGroup", "create",
+                     Value{{"values", {{"name", group}, {"title", group}, {"extends", "Contact"}}}}, 4},
+        caller_);
+    ASSERT_TRUE(made.ok()) << made.status();
+    auto added = dispatcher_->Run(
+        api::ApiCall{"CustomField", "create",
+                     Value{{"values", {{"custom_group_id", (*made)["values"][0]["id"]},
+                                       {"name", field},
+                                       {"label", field},
+                                       {"data_type", "Int"},
+                                       {"html_type", "Text"}}}},
+                     4},
+        caller_);
+    ASSERT_TRUE(added.ok()) << added.status();
   }
 
   api::ActionRegistry registry_;

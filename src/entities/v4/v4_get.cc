@@ -868,11 +868,17 @@ ItemWrite WriteOf(const SelectItem& item) {
 // `keys` and `writes` are the plan's, one per item.
 class ItemRows final : public CellRows {
  public:
+  // `shared_keys`: the same keys as a list kept with the plan, or null.
   ItemRows(const Selection& sel, const std::vector<size_t>& item_columns,
            std::optional<size_t> kind_item, const std::vector<std::string_view>& keys,
+           const std::shared_ptr<const RowKeys>& shared_keys,
            const std::vector<ItemWrite>& writes, AnswerRows& out)
       : sel_(sel), item_columns_(item_columns), kind_item_(kind_item), writes_(writes), out_(out) {
-    out_.Keys(keys);
+    if (shared_keys != nullptr) {
+      out_.SharedKeys(shared_keys);
+    } else {
+      out_.Keys(keys);
+    }
   }
 
   Status Row(std::span<const Cell> cells) override {
@@ -959,6 +965,9 @@ struct ReadPlan {
   // Each item's key and how it is written (ItemRows).
   std::vector<std::string_view> keys;
   std::vector<ItemWrite> writes;
+  // The same keys as one shared list, when the plan is kept: a writer knows
+  // it again by its address (some fifty keys compared per call otherwise).
+  std::shared_ptr<const RowKeys> shared_keys;
 };
 
 StatusOr<std::shared_ptr<const ReadPlan>> MakePlan(ActionContext& ctx, const schema::Entity& entity,
@@ -1003,7 +1012,11 @@ StatusOr<std::shared_ptr<const ReadPlan>> MakePlan(ActionContext& ctx, const sch
     plan->keys.push_back(item->key);
     plan->writes.push_back(WriteOf(*item));
   }
-  if (kept) plan->kept_columns = std::make_shared<const store::KeptSelect>(plan->columns);
+  if (kept) {
+    plan->kept_columns = std::make_shared<const store::KeptSelect>(plan->columns);
+    plan->shared_keys = std::make_shared<const RowKeys>(
+        std::vector<std::string>(plan->keys.begin(), plan->keys.end()));
+  }
   return std::shared_ptr<const ReadPlan>(std::move(plan));
 }
 
@@ -1061,6 +1074,94 @@ StatusOr<std::shared_ptr<const ReadPlan>> PlanOf(ActionContext& ctx, const schem
   return plan;
 }
 
+// The operand of a get by id alone, {"where": [["id", "=", <integer>]]}
+// and no other param (the commonest APIv4 call: a client reading one
+// record); nullptr for any other params.
+const Value* IdAlone(const Value& params) {
+  if (!params.is_object() || params.size() != 1) return nullptr;
+  auto where = params.find("where");
+  if (where == params.end() || !where->is_array() || where->size() != 1) return nullptr;
+  const Value& c = (*where)[0];
+  if (!c.is_array() || c.size() != 3 || !c[0].is_string() || !c[1].is_string() ||
+      !c[2].is_number_integer() || c[0].get_ref<const std::string&>() != "id" ||
+      c[1].get_ref<const std::string&>() != "=") {
+    return nullptr;
+  }
+  return &c[2];
+}
+
+// Whether the where clause ["id", "=", id] is the plain comparison of the
+// entity's id: no virtual filter of the entity takes it, the caller reaches
+// the field.
+bool PlainIdClause(ActionContext& ctx, const V4Hooks& hooks, const FieldRef& id_ref,
+                   const Value& id) {
+  static const std::string kId = "id";
+  static const std::string kEq = "=";
+  if (hooks.virtual_filter) {
+    StatusOr<std::optional<Condition>> virt = hooks.virtual_filter(ctx, kId, kEq, id);
+    if (!virt.ok() || virt->has_value()) return false;
+  }
+  return MayReach(ctx, id_ref);
+}
+
+// The query of a get by id alone, kept per thread with the kept plan it was
+// built on (one per catalog, entity and role) and used again with the next
+// id in its one leaf: for every such get the where list, the trash filter
+// (left out: the where names an id), the order and the columns are the
+// same; only the operand differs. Built by the general path the first time.
+struct ByIdQuery {
+  std::shared_ptr<const ReadPlan> plan;  // held: its address names it only while it lives
+  Query query;                           // where: AND of the one id leaf
+  std::optional<FieldRef> id_ref;        // "id", resolved on the plan's catalog
+  bool in_use = false;                   // (a get within the read, if one ever ran, builds its own)
+};
+
+ByIdQuery& KeptByIdQuery() {
+  thread_local ByIdQuery kept;
+  return kept;
+}
+
+// Whether the where of one clause is within the request's limit of
+// conditions (ParseConditions refuses it otherwise).
+bool OneConditionAllowed() {
+  const api::RequestBudget* budget = api::RequestBudget::Current();
+  int64_t limit = budget != nullptr ? budget->limits().max_where_conditions
+                                    : RequestLimits().max_where_conditions;
+  return limit >= 1;
+}
+
+// Reads the rows of `q` into `rows_out` as they are read (a plan whose rows
+// are WritableAsRead).
+StatusOr<GetResult> ReadAsWritten(ActionContext& ctx, const ReadPlan& plan, const Query& q,
+                                  AnswerRows& rows_out) {
+  ItemRows written(plan.sel, plan.item_columns, plan.kind_item, plan.keys, plan.shared_keys,
+                   plan.writes, rows_out);
+  KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(q, written));
+  if (api::RequestBudget* budget = api::RequestBudget::Current()) {
+    KITH_RETURN_IF_ERROR(budget->AddRowCount(written.rows()));
+  }
+  return GetResult();
+}
+
+// Keeps `q`, the query the general path built for a get by id alone
+// (`id`) on the kept `plan`, when it has the shape ByIdQuery reuses.
+void KeepByIdQuery(ActionContext& ctx, const schema::Entity& entity, const V4Hooks& hooks,
+                   const std::shared_ptr<const ReadPlan>& plan, const Query& q, const Value& id) {
+  ByIdQuery& kept = KeptByIdQuery();
+  if (kept.in_use || plan->kept_columns == nullptr || q.kept_select != plan->kept_columns) return;
+  if (q.where.kind != Condition::Kind::kAnd || q.where.children.size() != 1) return;
+  const Condition& leaf = q.where.children[0];
+  std::optional<FieldRef> id_ref = ResolveField(ctx.catalog, entity, JoinAliases(), "id");
+  if (!id_ref || leaf.kind != Condition::Kind::kLeaf || leaf.op != Op::kEq ||
+      leaf.field != id_ref->path || !leaf.value_path.empty() || leaf.subquery != nullptr ||
+      !PlainIdClause(ctx, hooks, *id_ref, id) || leaf.value != WhereValue(ctx, entity, *id_ref, id)) {
+    return;
+  }
+  kept.plan = plan;
+  kept.query = q;
+  kept.id_ref = std::move(id_ref);
+}
+
 }  // namespace
 
 std::vector<std::string> RowColumns(const schema::Entity& entity, const V4Hooks& hooks) {
@@ -1076,6 +1177,21 @@ std::vector<std::string> RowColumns(const schema::Entity& entity, const V4Hooks&
 StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, const Value& params,
                            AnswerRows* rows_out) {
   const V4Hooks& hooks = HooksOf(entity.name);
+  // A get by id alone reuses the query kept for its plan (ByIdQuery).
+  const Value* id_alone = rows_out != nullptr ? IdAlone(params) : nullptr;
+  if (id_alone != nullptr && KeptByIdQuery().plan != nullptr && !KeptByIdQuery().in_use &&
+      OneConditionAllowed()) {
+    ByIdQuery& kept = KeptByIdQuery();
+    KITH_ASSIGN_OR_RETURN(std::shared_ptr<const ReadPlan> plan,
+                          PlanOf(ctx, entity, hooks, JoinAliases(), params, {}));
+    if (plan == kept.plan && PlainIdClause(ctx, hooks, *kept.id_ref, *id_alone)) {
+      kept.query.where.children[0].value = WhereValue(ctx, entity, *kept.id_ref, *id_alone);
+      kept.in_use = true;
+      StatusOr<GetResult> got = ReadAsWritten(ctx, *plan, kept.query, *rows_out);
+      kept.in_use = false;
+      return got;
+    }
+  }
   Query q;
   q.entity = entity.name;
   JoinAliases aliases;
@@ -1170,12 +1286,8 @@ StatusOr<GetResult> RunGet(ActionContext& ctx, const schema::Entity& entity, con
   }
   if (!sel.rows) return out;
   if (rows_out != nullptr && WritableAsRead(sel)) {
-    ItemRows written(sel, item_columns, kind_item, plan->keys, plan->writes, *rows_out);
-    KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(q, written));
-    if (api::RequestBudget* budget = api::RequestBudget::Current()) {
-      KITH_RETURN_IF_ERROR(budget->AddRowCount(written.rows()));
-    }
-    return out;
+    if (id_alone != nullptr && !sel.row_count) KeepByIdQuery(ctx, entity, hooks, plan, q, *id_alone);
+    return ReadAsWritten(ctx, *plan, q, *rows_out);
   }
   KITH_ASSIGN_OR_RETURN(auto stored, ctx.txn.Select(q));
   // Selection keys are distinct (AddItem): each is appended without the

@@ -39,18 +39,7 @@ class WriteKeysTest : public BuiltinsStoreTest {
     return got.ok() && (*got)["values"].size() == 1 ? (*got)["values"][0] : Value();
   }
 
-  void MakeShoeSize() {
-    auto group = Call("CustomGroup", "create",
-                      Value{{"values", {{"name", "Extra"}, {"title", "Extra"}, {"extends", "Contact"}}}});
-    ASSERT_TRUE(group.ok()) << group.status();
-    auto field = Call("CustomField", "create",
-                      Value{{"values", {{"custom_group_id", (*group)["values"][0]["id"]},
-                                        {"name", "shoe_size"},
-                                        {"label", "Shoe size"},
-                                        {"data_type", "Int"},
-                                        {"html_type", "Text"}}}});
-    ASSERT_TRUE(field.ok()) << field.status();
-  }
+  void MakeShoeSize() { AddContactIntField("Extra", "shoe_size"); }
 };
 
 TEST_F(WriteKeysTest, SameRecordsAndErrorsAsKeysResolvedEachTime) {

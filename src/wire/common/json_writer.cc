@@ -159,6 +159,7 @@ constexpr size_t kFirstRowBytes = 4096;
 
 struct JsonRows::RenderedKeys {
   std::vector<std::string> keys;  // as given
+  std::shared_ptr<const RowKeys> shared;  // held: its address stays its own
   std::shared_ptr<const std::vector<KeyTexts>> texts;
   size_t id_key = 0;
 };
@@ -195,18 +196,33 @@ std::shared_ptr<JsonRows::RenderedKeys> JsonRows::Render(const std::vector<std::
   return rendered;
 }
 
-void JsonRows::Keys(const std::vector<std::string_view>& keys) {
+void JsonRows::Keys(const std::vector<std::string_view>& keys) { UseKeys(keys, nullptr); }
+
+void JsonRows::SharedKeys(const std::shared_ptr<const RowKeys>& keys) {
+  UseKeys(keys->views(), &keys);
+}
+
+void JsonRows::UseKeys(const std::vector<std::string_view>& keys,
+                       const std::shared_ptr<const RowKeys>* shared) {
   // A get answers the same keys call after call: the last few key lists a
-  // thread has seen are kept rendered (compared by their text).
-  thread_local std::array<std::shared_ptr<const RenderedKeys>, 4> recent;
+  // thread has seen are kept rendered, known by their RowKeys' address when
+  // shared, else compared by their text.
+  thread_local std::array<std::shared_ptr<RenderedKeys>, 4> recent;
   thread_local size_t next = 0;
+  if (shared != nullptr) {
+    for (const auto& r : recent) {
+      if (r != nullptr && r->shared == *shared) return Use(*r);
+    }
+  }
   for (const auto& r : recent) {
     if (r != nullptr && std::equal(r->keys.begin(), r->keys.end(), keys.begin(), keys.end())) {
+      if (shared != nullptr) r->shared = *shared;
       return Use(*r);
     }
   }
   auto rendered = Render(keys);
   rendered->keys.assign(keys.begin(), keys.end());
+  if (shared != nullptr) rendered->shared = *shared;
   Use(*rendered);
   recent[next++ % recent.size()] = std::move(rendered);
 }

@@ -55,6 +55,8 @@ class JsonRows final : public AnswerRows {
   bool used() const { return used_; }
 
   void Keys(const std::vector<std::string_view>& keys) override;
+  // Known by the list's address when seen before, not by its fifty texts.
+  void SharedKeys(const std::shared_ptr<const RowKeys>& keys) override;
   void BeginRow() override;
   void Null(size_t key) override;
   void Bool(size_t key, bool b) override;
@@ -74,6 +76,9 @@ class JsonRows final : public AnswerRows {
   };
   struct RenderedKeys;
   static std::shared_ptr<RenderedKeys> Render(const std::vector<std::string_view>& keys);
+  // The rendered texts of `keys` (`shared`: their shared list, or null).
+  void UseKeys(const std::vector<std::string_view>& keys,
+               const std::shared_ptr<const RowKeys>* shared);
   void Use(const RenderedKeys& rendered);
   // Appends `text`, the comma it starts with left out at a row's first member.
   void Put(const std::string& text);

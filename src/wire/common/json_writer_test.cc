@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <random>
 #include <vector>
 #include <string>
@@ -175,6 +176,44 @@ TEST(JsonWriterTest, ConstantMembersStartARowWithoutAComma) {
   other.Text(0, "t");
   other.EndRow();
   EXPECT_EQ(other.text(), R"({"z":true,"x":"t"})");
+}
+
+// A shared key list is known again by its address: each list's rows get
+// their own keys, whichever was seen last, and a list first seen by its
+// texts (Keys) is found for a shared one with the same texts.
+TEST(JsonWriterTest, SharedKeyListsKeepTheirOwnKeys) {
+  auto first = std::make_shared<const RowKeys>(std::vector<std::string>{"id", "first"});
+  auto second = std::make_shared<const RowKeys>(std::vector<std::string>{"id", "second"});
+  auto write = [](const std::shared_ptr<const RowKeys>& keys) {
+    JsonRows rows;
+    rows.SharedKeys(keys);
+    rows.BeginRow();
+    rows.Int(0, 4);
+    rows.Null(1);
+    rows.EndRow();
+    EXPECT_EQ(rows.last_id(), 4);
+    return rows.text();
+  };
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(write(first), R"({"id":4,"first":null})");
+    EXPECT_EQ(write(second), R"({"id":4,"second":null})");
+  }
+  JsonRows by_text;
+  by_text.Keys({"id", "third"});
+  auto third = std::make_shared<const RowKeys>(std::vector<std::string>{"id", "third"});
+  EXPECT_EQ(write(third), R"({"id":4,"third":null})");
+  // More lists than are kept rendered: each is rendered again when it
+  // comes back.
+  std::vector<std::shared_ptr<const RowKeys>> many;
+  for (int i = 0; i < 6; ++i) {
+    many.push_back(std::make_shared<const RowKeys>(
+        std::vector<std::string>{"id", "k" + std::to_string(i)}));
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 6; ++i) {
+      EXPECT_EQ(write(many[i]), "{\"id\":4,\"k" + std::to_string(i) + "\":null}");
+    }
+  }
 }
 
 // Text is written as it is only when every byte is printable ASCII other

@@ -54,8 +54,10 @@ StatusOr<Value> JsonField(const Value& fields, const char* key, bool allow_list,
   const Value& v = fields[key];
   Value parsed;
   if (v.is_string()) {
-    if (TrimAscii(v.get<std::string>()).empty()) return Value::object();
-    KITH_ASSIGN_OR_RETURN(parsed, ParseJsonParam(v.get<std::string>(), key, limits));
+    // (the text viewed, not copied: a where's JSON is most of a request)
+    const std::string& text = v.get_ref<const std::string&>();
+    if (TrimAscii(text).empty()) return Value::object();
+    KITH_ASSIGN_OR_RETURN(parsed, ParseJsonParam(text, key, limits));
   } else {
     parsed = v;
   }
@@ -184,8 +186,17 @@ StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw, const RequestLimits&
   V4Request req;
   KITH_ASSIGN_OR_RETURN(Value fields, RequestFields(raw, limits));
 
-  std::vector<std::string_view> parts = Split(raw.path_tail, '/', /*skip_empty=*/true);
-  if (parts.empty()) {
+  // The path's parts, empty ones skipped; at most three are told apart
+  // (a third means a path of more than two).
+  std::string_view parts[3];
+  size_t part_count = 0;
+  for (std::string_view rest = raw.path_tail; !rest.empty() && part_count < 3;) {
+    size_t slash = rest.find('/');
+    std::string_view part = rest.substr(0, slash);
+    if (!part.empty()) parts[part_count++] = part;
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  }
+  if (part_count == 0) {
     req.multi = true;
     if (!fields.contains("calls")) {
       return InvalidArgument("calls is required: {\"name\": [entity, action, params]}",
@@ -217,9 +228,9 @@ StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw, const RequestLimits&
       KITH_ASSIGN_OR_RETURN(V4Call call, CallFromList(name, entry));
       req.calls.emplace_back(name, std::move(call));
     }
-  } else if (parts.size() == 1 && parts[0] == kOpenApiName) {
+  } else if (part_count == 1 && parts[0] == kOpenApiName) {
     req.openapi = true;  // no call: the API's description
-  } else if (parts.size() == 2) {
+  } else if (part_count == 2) {
     V4Call call;
     call.entity = std::string(parts[0]);
     call.action = std::string(parts[1]);
@@ -232,12 +243,12 @@ StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw, const RequestLimits&
   }
 
   // Credentials, in authx's order.
-  std::string authx = FieldText(fields, "_authx");
+  std::string authx;
   if (!raw.x_civi_auth.empty()) {
     req.credential = ParseCredential(TrimAscii(raw.x_civi_auth), "xheader");
   } else if (!raw.authorization.empty()) {
     req.credential = ParseCredential(TrimAscii(raw.authorization), "header");
-  } else if (!authx.empty()) {
+  } else if (authx = FieldText(fields, "_authx"); !authx.empty()) {
     req.credential = ParseCredential(TrimAscii(authx), "param");
   } else if (!FieldText(fields, "api_key").empty()) {
     req.credential.kind = V4Credential::Kind::kBearer;

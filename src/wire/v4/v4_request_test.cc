@@ -113,6 +113,15 @@ TEST(V4RequestTest, MultiCallsOverTheLimit) {
 TEST(V4RequestTest, PathMustNameEntityAndAction) {
   EXPECT_FALSE(ParseV4Request(Form("/Contact", "")).ok());
   EXPECT_FALSE(ParseV4Request(Form("/Contact/get/x", "")).ok());
+  EXPECT_FALSE(ParseV4Request(Form("/Contact/get/x/y", "")).ok());
+  // Empty parts are skipped.
+  auto spaced = ParseV4Request(Form("//Contact//get/", ""));
+  ASSERT_TRUE(spaced.ok()) << spaced.status();
+  EXPECT_EQ(spaced->calls[0].second.entity, "Contact");
+  EXPECT_EQ(spaced->calls[0].second.action, "get");
+  EXPECT_TRUE(ParseV4Request(Form("/openapi.json/", ""))->openapi);
+  EXPECT_FALSE(ParseV4Request(Form("/openapi.json/x", ""))->openapi);
+  EXPECT_EQ(ParseV4Request(Form("//", "calls=%7B%7D"))->multi, true);
 }
 
 TEST(V4RequestTest, CredentialsInAuthxOrder) {

@@ -1,0 +1,106 @@
+// APIv4 get by id alone written as it is read, whose query is kept per
+// thread and used again with the next id (ByIdQuery in v4_get.cc): the same
+// rows as the get answered whole, for every id in turn, a trashed record,
+// an id that names nothing, and after the catalog changes.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "base/row_sink.h"
+#include "entities/testing/builtins_store_test.h"
+
+namespace kith::entities {
+namespace {
+
+// The rows an AnswerRows is given, as Values.
+class CollectedRows final : public AnswerRows {
+ public:
+  void Keys(const std::vector<std::string_view>& keys) override {
+    keys_.assign(keys.begin(), keys.end());
+  }
+  void BeginRow() override { row_ = Value::object(); }
+  void Null(size_t key) override { row_[keys_[key]] = nullptr; }
+  void Bool(size_t key, bool b) override { row_[keys_[key]] = b; }
+  void Int(size_t key, int64_t n) override { row_[keys_[key]] = n; }
+  void Text(size_t key, std::string_view s) override { row_[keys_[key]] = std::string(s); }
+  void Any(size_t key, const Value& v) override { row_[keys_[key]] = v; }
+  void EndRow() override { rows_.push_back(std::move(row_)); }
+
+  const Value& rows() const { return rows_; }
+
+ private:
+  std::vector<std::string> keys_;
+  Value row_;
+  Value rows_ = Value::array();
+};
+
+class V4GetByIdTest : public BuiltinsStoreTest {
+ protected:
+  StatusOr<Value> Call(const std::string& entity, const std::string& action, Value params,
+                       AnswerRows* rows_out = nullptr) {
+    return dispatcher_->Run(api::ApiCall{entity, action, std::move(params), 4, rows_out}, caller_);
+  }
+
+  int64_t CreateContact(Value values) {
+    auto created = Call("Contact", "create", Value{{"values", std::move(values)}});
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? (*created)["values"][0]["id"].get<int64_t>() : 0;
+  }
+
+  // The rows of a get by `id` written as read, and as answered whole.
+  void ExpectSameRows(const Value& id, size_t expected_rows) {
+    const Value params{{"where", Value::array({Value::array({"id", "=", id})})}};
+    CollectedRows written;
+    auto streamed = Call("Contact", "get", params, &written);
+    ASSERT_TRUE(streamed.ok()) << streamed.status();
+    auto whole = Call("Contact", "get", params);
+    ASSERT_TRUE(whole.ok()) << whole.status();
+    EXPECT_EQ(written.rows(), (*whole)["values"]) << id.dump();
+    EXPECT_EQ(written.rows().size(), expected_rows) << id.dump();
+    if (expected_rows == 1 && id.is_number_integer()) {
+      EXPECT_EQ(written.rows()[0]["id"], id);
+    }
+  }
+};
+
+TEST_F(V4GetByIdTest, EachIdInTurnGetsItsOwnRow) {
+  const int64_t ann = CreateContact(
+      Value{{"contact_type", "Individual"}, {"first_name", "Ann"}, {"last_name", "Kept"}});
+  const int64_t bob = CreateContact(
+      Value{{"contact_type", "Individual"}, {"first_name", "Bob"}, {"last_name", "Kept"}});
+  const int64_t org = CreateContact(Value{{"contact_type", "Organization"}, {"organization_name", "Kept Ltd"}});
+  // In the trash: a get naming its id still finds it.
+  auto trashed = Call("Contact", "update",
+                      Value{{"values", {{"is_deleted", true}}},
+                            {"where", Value::array({Value::array({"id", "=", bob})})}});
+  ASSERT_TRUE(trashed.ok()) << trashed.status();
+  for (int round = 0; round < 2; ++round) {
+    ExpectSameRows(ann, 1);
+    ExpectSameRows(bob, 1);
+    ExpectSameRows(org, 1);
+    ExpectSameRows(org + 1000, 0);
+    ExpectSameRows(std::to_string(ann), 1);  // not an integer: the general path
+    ExpectSameRows(ann, 1);
+  }
+  // A new catalog (a custom field): a new plan, and a query built for it.
+  AddContactIntField("Extra", "shoe_size");
+  ASSERT_FALSE(HasFatalFailure());
+  auto renamed = Call("Contact", "update",
+                      Value{{"values", {{"first_name", "Anne"}}},
+                            {"where", Value::array({Value::array({"id", "=", ann})})}});
+  ASSERT_TRUE(renamed.ok()) << renamed.status();
+  for (int round = 0; round < 2; ++round) {
+    ExpectSameRows(bob, 1);
+    ExpectSameRows(ann, 1);
+  }
+  CollectedRows written;
+  auto got = Call("Contact", "get", Value{{"where", Value::array({Value::array({"id", "=", ann})})}},
+                  &written);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(written.rows().size(), 1u);
+  EXPECT_EQ(written.rows()[0]["first_name"], "Anne");
+}
+
+}  // namespace
+}  // namespace kith::entities
