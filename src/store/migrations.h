@@ -38,10 +38,11 @@ struct Migration {
   // PostgreSQL, UNIQUE constraints: now unique indexes of only the rows
   // that have a value (internal::BuildUniqueWhereSetIndexes).
   std::vector<std::string> unique_where_set = {};
-  // Entities of existing tables whose links to the row owning them are, on
-  // PostgreSQL, checked and followed by kith's store instead of a foreign
-  // key (internal::OwnerCheckedByStore): the foreign key is dropped.
-  std::vector<std::string> owner_links = {};
+  // Entities of existing tables whose links to the row owning them or to
+  // another of their rows are, on PostgreSQL, checked and followed by kith's
+  // store instead of a foreign key (internal::OwnerCheckedByStore,
+  // internal::SelfLinkCheckedByStore): the foreign key is dropped.
+  std::vector<std::string> store_checked_links = {};
 };
 
 // Every migration, in version order.

@@ -62,9 +62,9 @@ Status ApplyMigrations(Transaction& txn, MigrationSql& sql, const schema::Catalo
       KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Known(base, entity));
       KITH_RETURN_IF_ERROR(ExecAll(sql, BuildUniqueWhereSetIndexes(base, *e, dialect)));
     }
-    for (const std::string& entity : m.owner_links) {
+    for (const std::string& entity : m.store_checked_links) {
       KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Known(base, entity));
-      KITH_RETURN_IF_ERROR(ExecAll(sql, BuildDropOwnerForeignKeys(base, *e, dialect)));
+      KITH_RETURN_IF_ERROR(ExecAll(sql, BuildDropStoreCheckedForeignKeys(base, *e, dialect)));
     }
     if (m.seed) KITH_RETURN_IF_ERROR(m.seed(txn));
     KITH_RETURN_IF_ERROR(sql.Exec("INSERT INTO kith_schema_version (version) VALUES (" +

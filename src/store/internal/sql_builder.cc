@@ -1396,12 +1396,20 @@ const Entity* OwnerCheckedByStore(const schema::Catalog& catalog, const Entity& 
   return nullptr;
 }
 
-std::vector<std::string> BuildDropOwnerForeignKeys(const schema::Catalog& catalog, const Entity& entity,
-                                                   Dialect dialect) {
+bool SelfLinkCheckedByStore(const Entity& entity, const Field& f) {
+  if (f.fk_entity != entity.name || f.required || !entity.derived.empty()) return false;
+  for (const Field& other : entity.fields) {
+    if (!other.fk_entity.empty() && other.required) return false;  // may go in a cascade
+  }
+  return true;
+}
+
+std::vector<std::string> BuildDropStoreCheckedForeignKeys(const schema::Catalog& catalog,
+                                                          const Entity& entity, Dialect dialect) {
   std::vector<std::string> statements;
   if (dialect != Dialect::kPostgres) return statements;
   for (const Field& f : entity.fields) {
-    if (OwnerCheckedByStore(catalog, entity, f) == nullptr) continue;
+    if (OwnerCheckedByStore(catalog, entity, f) == nullptr && !SelfLinkCheckedByStore(entity, f)) continue;
     // The names come from the schema, never from input.
     statements.push_back(
         "DO $$ DECLARE r record; BEGIN FOR r IN SELECT k.conname FROM pg_constraint k JOIN "
@@ -1449,12 +1457,14 @@ std::vector<std::string> BuildCreateTable(const schema::Catalog& catalog, const 
     if (f.unique && !UniqueWhereSet(f, dialect)) def += " UNIQUE";
     const bool checked_by_kith =
         dialect == Dialect::kPostgres &&
-        (ReferenceTarget(catalog, f) != nullptr || OwnerCheckedByStore(catalog, entity, f) != nullptr);
+        (ReferenceTarget(catalog, f) != nullptr || OwnerCheckedByStore(catalog, entity, f) != nullptr ||
+         SelfLinkCheckedByStore(entity, f));
     if (!f.fk_entity.empty() && !checked_by_kith) {
       if (const Entity* target = catalog.Find(f.fk_entity)) {
         // A required link dies with its target (a note with its contact;
         // on PostgreSQL an email's is kith's, OwnerCheckedByStore); an
-        // optional one is cleared (a contact's employer).
+        // optional one is cleared (a group's creator; on PostgreSQL a
+        // contact's employer is kith's, SelfLinkCheckedByStore).
         def += " REFERENCES " + target->table + "(id) ON DELETE " +
                (f.required ? "CASCADE" : "SET NULL");
       }

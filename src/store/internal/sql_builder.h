@@ -133,7 +133,7 @@ const schema::Entity* ReferenceTarget(const schema::Catalog& catalog, const sche
 // addresses); else nullptr. On PostgreSQL the table gets no foreign key for
 // it (its trigger, an SPI query with an executor started and ended per row,
 // was about a tenth of an import's server time): kith's store checks the
-// link on every insert and update (SqlTransaction::CheckOwnerLinks: in the
+// link on every insert and update (SqlTransaction::CheckStoreCheckedLinks: in the
 // transaction's snapshot, and writes are serializable, so that a
 // transaction deleting the owner meanwhile conflicts with this one), and
 // deletes the rows with their owner, as ON DELETE CASCADE would. SQLite
@@ -141,10 +141,23 @@ const schema::Entity* ReferenceTarget(const schema::Catalog& catalog, const sche
 const schema::Entity* OwnerCheckedByStore(const schema::Catalog& catalog, const schema::Entity& entity,
                                           const schema::Field& f);
 
+// Whether `f` is an optional link of `entity`'s rows to another of its rows
+// (a contact's employer and household head, a tag's parent) and `entity`
+// has no required link, so that its rows go only by a delete of their own,
+// never in a cascade. On PostgreSQL the table gets no foreign key for it
+// (its trigger fired for every contact imported, NULL as the link was, ~3%
+// of an import's server time): kith's store checks the link on every insert
+// and update (SqlTransaction::CheckStoreCheckedLinks, as for an email's
+// contact) and clears the links to a deleted row in its delete's statement
+// (PgTransaction::Delete), as ON DELETE SET NULL did. SQLite keeps its
+// foreign key.
+bool SelfLinkCheckedByStore(const schema::Entity& entity, const schema::Field& f);
+
 // PostgreSQL: drops the foreign keys of `entity`'s links OwnerCheckedByStore
-// names (a database made before), whatever their names. Nothing on SQLite.
-std::vector<std::string> BuildDropOwnerForeignKeys(const schema::Catalog& catalog,
-                                                   const schema::Entity& entity, Dialect dialect);
+// or SelfLinkCheckedByStore names (a database made before), whatever their
+// names. Nothing on SQLite.
+std::vector<std::string> BuildDropStoreCheckedForeignKeys(const schema::Catalog& catalog,
+                                                          const schema::Entity& entity, Dialect dialect);
 
 // PostgreSQL: the columns of `entity` that get no planner statistics of
 // their own: keyed text columns (not unique: compared, ordered and indexed

@@ -119,15 +119,26 @@ Status SqlTransaction::CheckReferenceLinks(const schema::Entity& e, const Value&
   return Status();
 }
 
-Status SqlTransaction::CheckOwnerLinks(const schema::Entity& e, const Value& row) {
+Status SqlTransaction::CheckStoreCheckedLinks(const schema::Entity& e, const Value& row) {
   for (const schema::Field& f : e.fields) {
-    if (f.fk_entity.empty() || !f.required) continue;  // most fields, before any lookup
-    const schema::Entity* owner = OwnerCheckedByStore(*catalog(), e, f);
+    if (f.fk_entity.empty()) continue;  // most fields, before any lookup
+    const schema::Entity* owner = nullptr;
+    if (f.required) {
+      owner = OwnerCheckedByStore(*catalog(), e, f);
+    } else if (f.fk_entity == e.name && SelfLinkCheckedByStore(e, f)) {
+      owner = &e;
+    }
     if (owner == nullptr) continue;
     auto v = row.find(f.name);
     if (v == row.end() || v->is_null()) continue;
     std::optional<int64_t> id = LinkedId(*v);
     if (!id) continue;  // not a number: the column's type refuses it
+    // A row inserted with its own id linking to itself: the foreign key,
+    // checked after the insert, found it.
+    if (owner == &e) {
+      auto own = row.find("id");
+      if (own != row.end() && own->is_number_integer() && own->get<int64_t>() == *id) continue;
+    }
     if (memo_.exists[owner->name].contains(*id)) continue;
     KITH_ASSIGN_OR_RETURN(int64_t found, CountById(owner->name, *id));
     if (found == 0) return InvalidArgument("a linked record does not exist");

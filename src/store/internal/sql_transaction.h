@@ -144,13 +144,14 @@ class SqlTransaction : public Transaction {
   Status CheckReferenceLinks(const schema::Entity& e, const Value& row);
   // PostgreSQL, before an insert of `row` into `e` (or an update setting
   // `row`): each link to the row that owns it (sql_builder.h
-  // OwnerCheckedByStore: an email's contact) names a row, else
+  // OwnerCheckedByStore: an email's contact) or to another row of `e`
+  // (SelfLinkCheckedByStore: a contact's employer) names a row, else
   // kInvalidArgument as a foreign key's violation is worded. Known from the
   // memo (the owner inserted or looked up in this transaction) or looked up
   // in its snapshot, so that a serializable transaction deleting the owner
   // conflicts with this one. A value that is not an integer is left to the
   // database to refuse.
-  Status CheckOwnerLinks(const schema::Entity& e, const Value& row);
+  Status CheckStoreCheckedLinks(const schema::Entity& e, const Value& row);
   // How many rows of `entity` have `id` (0 or 1), in this transaction's snapshot.
   StatusOr<int64_t> CountById(const std::string& entity, int64_t id);
 

@@ -630,7 +630,7 @@ StatusOr<int64_t> PgTransaction::Insert(std::string_view entity, const Value& ro
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   if (batches_ != nullptr) KITH_RETURN_IF_ERROR(batches_->failure());
   KITH_RETURN_IF_ERROR(CheckReferenceLinks(*e, row));
-  KITH_RETURN_IF_ERROR(CheckOwnerLinks(*e, row));
+  KITH_RETURN_IF_ERROR(CheckStoreCheckedLinks(*e, row));
   if (row.contains("id")) {
     explicit_ids_.insert(e->table);
   } else if (explicit_ids_.count(e->table) > 0) {
@@ -672,7 +672,7 @@ Status PgTransaction::Update(std::string_view entity, int64_t id, const Value& c
   KITH_ASSIGN_OR_RETURN(const schema::Entity* e, Find(entity));
   KITH_ASSIGN_OR_RETURN(auto st, internal::BuildUpdate(*e, id, changes, kDialect));
   KITH_RETURN_IF_ERROR(CheckReferenceLinks(*e, changes));
-  KITH_RETURN_IF_ERROR(CheckOwnerLinks(*e, changes));
+  KITH_RETURN_IF_ERROR(CheckStoreCheckedLinks(*e, changes));
   KITH_ASSIGN_OR_RETURN(Value old, OldValues(*e, id, changes));
   change_counts_.Wrote(e->name);
   memo_.Updated(*e, changes);
@@ -713,6 +713,20 @@ Status PgTransaction::Delete(std::string_view entity, int64_t id) {
       owned += (owned.empty() ? "WITH " : ", ") + other->table + "_owned AS (DELETE FROM " +
                other->table + " WHERE " + f.name + " = $1) ";
     }
+  }
+  // The links to it from other rows of its table that no foreign key clears
+  // (internal::SelfLinkCheckedByStore: a contact's employer) are cleared in
+  // the same statement, as ON DELETE SET NULL did; DeleteChanges logged
+  // them. Its own row is left to the delete: a statement changes a row once.
+  std::vector<std::string> cleared, linked;
+  for (const schema::Field& f : e->fields) {
+    if (!internal::SelfLinkCheckedByStore(*e, f)) continue;
+    cleared.push_back(f.name + " = CASE WHEN " + f.name + " = $1 THEN NULL ELSE " + f.name + " END");
+    linked.push_back(f.name + " = $1");
+  }
+  if (!cleared.empty()) {
+    owned += (owned.empty() ? "WITH " : ", ") + e->table + "_unlinked AS (UPDATE " + e->table + " SET " +
+             Join(cleared, ", ") + " WHERE (" + Join(linked, " OR ") + ") AND id <> $1) ";
   }
   int64_t affected = 0;
   KITH_RETURN_IF_ERROR(conn_->Run(owned + "DELETE FROM " + e->table + " WHERE id = $1", {id}, nullptr,

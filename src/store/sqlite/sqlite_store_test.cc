@@ -28,6 +28,29 @@ class SqliteStoreTest : public FreshStoreTest {
     EXPECT_TRUE(id.ok()) << id.status();
     return id.value_or(0);
   }
+  // PostgreSQL: every foreign key of the schema, "table definition" a line.
+  std::string ForeignKeys(postgres::PgConnection& conn) {
+    std::vector<Value> rows;
+    const std::vector<std::string> keys = {"def"};
+    EXPECT_TRUE(conn.Run("SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) FROM "
+                         "pg_constraint WHERE contype = 'f' AND connamespace = "
+                         "CAST(current_schema() AS regnamespace) ORDER BY 1", {}, &keys, nullptr, &rows).ok());
+    std::string out;
+    for (const Value& r : rows) out += r["def"].get<std::string>() + "\n";
+    return out;
+  }
+  // Ends `adder` and `deleter` (whose delete answered `deleted`), the one
+  // `adder_first` names first: exactly one of the two commits, the other
+  // fails as retryable.
+  void ExpectOneOfTwoCommits(Transaction& adder, Transaction& deleter, const Status& deleted,
+                             bool adder_first) {
+    auto end = [&](Transaction& txn) { return &txn == &deleter && !deleted.ok() ? deleted : txn.Commit(); };
+    Status first = end(adder_first ? adder : deleter);
+    Status second = end(adder_first ? deleter : adder);
+    EXPECT_NE(first.ok(), second.ok()) << first << " / " << second;
+    EXPECT_TRUE(first.ok() || IsRetryable(first)) << first;
+    EXPECT_TRUE(second.ok() || IsRetryable(second)) << second;
+  }
 };
 
 // An acknowledged commit is on disk (synchronous=FULL) unless the store is
@@ -656,12 +679,7 @@ TEST_F(SqliteStoreTest, AnEmailAddedWhileItsContactIsDeletedConflicts) {
     ASSERT_TRUE(added.ok()) << added.status();
     Status deleted = deleter->Delete("Contact", contact);
     ASSERT_TRUE(deleted.ok() || IsRetryable(deleted)) << deleted;
-    auto end = [&](Transaction& txn) { return &txn == deleter.get() && !deleted.ok() ? deleted : txn.Commit(); };
-    Status first = end(adder_first ? *adder : *deleter);
-    Status second = end(adder_first ? *deleter : *adder);
-    EXPECT_NE(first.ok(), second.ok()) << first << " / " << second;
-    EXPECT_TRUE(first.ok() || IsRetryable(first)) << first;
-    EXPECT_TRUE(second.ok() || IsRetryable(second)) << second;
+    ExpectOneOfTwoCommits(*adder, *deleter, deleted, adder_first);
     auto conn = postgres::PgConnection::Open(options_.database_url).value();
     EXPECT_EQ(conn->RunScalar("SELECT COUNT(*) FROM civicrm_email e WHERE NOT EXISTS (SELECT 1 FROM "
                               "civicrm_contact c WHERE c.id = e.contact_id)", {}).value(), 0);
@@ -674,17 +692,7 @@ TEST_F(SqliteStoreTest, AnEmailAddedWhileItsContactIsDeletedConflicts) {
 TEST_F(SqliteStoreTest, Migration17DropsTheForeignKeysOfRowsOwnedByAContact) {
   if (!OnPostgres()) GTEST_SKIP() << "SQLite keeps its foreign keys";
   auto conn = [&] { return postgres::PgConnection::Open(options_.database_url).value(); };
-  auto foreign_keys = [&] {
-    std::vector<Value> rows;
-    const std::vector<std::string> keys = {"def"};
-    EXPECT_TRUE(conn()->Run("SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) FROM "
-                            "pg_constraint WHERE contype = 'f' AND connamespace = "
-                            "CAST(current_schema() AS regnamespace) ORDER BY 1", {}, &keys, nullptr,
-                            &rows).ok());
-    std::string out;
-    for (const Value& r : rows) out += r["def"].get<std::string>() + "\n";
-    return out;
-  };
+  auto foreign_keys = [&] { return ForeignKeys(*conn()); };
   const std::string made_new = foreign_keys();
   for (const char* table : {"civicrm_email", "civicrm_phone", "civicrm_address"}) {
     EXPECT_EQ(made_new.find(std::string(table) + " FOREIGN KEY (contact_id)"), std::string::npos) << made_new;
@@ -750,6 +758,137 @@ TEST_F(SqliteStoreTest, Migration19DropsTheChangeLogIndexOfCreatedDate) {
   ASSERT_NE(indexes().find("created_date"), std::string::npos);
   ReopenStore();
   EXPECT_EQ(indexes(), made_new);
+}
+
+// A link of a row to another of its entity (a contact's employer and
+// household head, a tag's parent; PostgreSQL: checked by kith's store,
+// SQLite: its foreign key) names a row that exists, or the row itself, on
+// insert and update; deleting the row linked to clears the links to it, and
+// only them.
+TEST_F(SqliteStoreTest, LinksOfARowToAnotherOfItsEntityAreCheckedAndClearedAsByAForeignKey) {
+  auto txn = store_->Begin(true).value();
+  int64_t org = InsertContact(*txn, "Org");
+  int64_t other_org = InsertContact(*txn, "Other org");
+  const int64_t missing = other_org + 1000;
+  for (const char* link : {"employer_id", "primary_contact_id"}) {
+    auto refused = txn->Insert("Contact", {{"contact_type", "Individual"}, {link, missing}});
+    ASSERT_FALSE(refused.ok()) << link;
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << link;
+    EXPECT_EQ(refused.status().message(), "a linked record does not exist") << link;
+    Status moved = txn->Update("Contact", org, {{link, std::to_string(missing)}});
+    EXPECT_EQ(moved.code(), absl::StatusCode::kInvalidArgument) << link;
+    EXPECT_EQ(moved.message(), "a linked record does not exist") << link;
+  }
+  auto employee = txn->Insert("Contact", {{"contact_type", "Individual"}, {"employer_id", org},
+                                          {"primary_contact_id", org}});
+  ASSERT_TRUE(employee.ok()) << employee.status();
+  auto elsewhere = txn->Insert("Contact", {{"contact_type", "Individual"}, {"employer_id", other_org},
+                                           {"primary_contact_id", org}});
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.status();
+  const int64_t own_id = missing + 1;
+  auto itself =
+      txn->Insert("Contact", {{"id", own_id}, {"contact_type", "Organization"}, {"employer_id", own_id}});
+  ASSERT_TRUE(itself.ok()) << itself.status();
+  ASSERT_TRUE(txn->Update("Contact", org, {{"employer_id", org}}).ok());
+  auto tag = txn->Insert("Tag", {{"name", "Parent"}});
+  ASSERT_TRUE(tag.ok()) << tag.status();
+  auto orphan = txn->Insert("Tag", {{"name", "Orphan"}, {"parent_id", *tag + 1000}});
+  EXPECT_EQ(orphan.status().code(), absl::StatusCode::kInvalidArgument);
+  auto child = txn->Insert("Tag", {{"name", "Child"}, {"parent_id", *tag}});
+  ASSERT_TRUE(child.ok()) << child.status();
+  ASSERT_TRUE(txn->Commit().ok());
+
+  txn = store_->Begin(true).value();
+  ASSERT_TRUE(txn->Delete("Contact", org).ok());
+  ASSERT_TRUE(txn->Delete("Contact", *itself).ok());
+  ASSERT_TRUE(txn->Delete("Tag", *tag).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  txn = store_->Begin(false).value();
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id", "employer_id", "primary_contact_id"};
+  q.order_by = {{"id", false}};
+  auto rows = txn->Select(q);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 3u);  // the other organization and the two individuals
+  EXPECT_EQ((*rows)[0]["id"], other_org);
+  EXPECT_EQ((*rows)[1]["id"], *employee);
+  EXPECT_TRUE((*rows)[1]["employer_id"].is_null());
+  EXPECT_TRUE((*rows)[1]["primary_contact_id"].is_null());
+  EXPECT_EQ((*rows)[2]["employer_id"], other_org);
+  EXPECT_TRUE((*rows)[2]["primary_contact_id"].is_null());
+  q.entity = "Tag";
+  q.select = {"parent_id"};
+  q.where = Condition::Leaf("id", Op::kEq, *child);
+  rows = txn->Select(q);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_TRUE((*rows)[0]["parent_id"].is_null());
+}
+
+// PostgreSQL: with no foreign key, a transaction making a contact the
+// employer of a new contact while another deletes it conflicts with it
+// (both are serializable): one of the two commits, and no link outlives
+// the contact it names.
+TEST_F(SqliteStoreTest, AnEmployeeAddedWhileItsEmployerIsDeletedConflicts) {
+  if (!OnPostgres()) GTEST_SKIP() << "SQLite writes one transaction at a time";
+  for (bool adder_first : {true, false}) {
+    int64_t employer = 0;
+    {
+      auto txn = store_->Begin(true).value();
+      employer = InsertContact(*txn, "Contested");
+      ASSERT_TRUE(txn->Commit().ok());
+    }
+    auto adder = store_->Begin(true).value();
+    auto deleter = store_->Begin(true).value();
+    auto added = adder->Insert("Contact", {{"contact_type", "Individual"}, {"employer_id", employer}});
+    ASSERT_TRUE(added.ok()) << added.status();
+    Status deleted = deleter->Delete("Contact", employer);
+    ASSERT_TRUE(deleted.ok() || IsRetryable(deleted)) << deleted;
+    ExpectOneOfTwoCommits(*adder, *deleter, deleted, adder_first);
+    auto conn = postgres::PgConnection::Open(options_.database_url).value();
+    EXPECT_EQ(conn->RunScalar("SELECT COUNT(*) FROM civicrm_contact e WHERE employer_id IS NOT NULL AND "
+                              "NOT EXISTS (SELECT 1 FROM civicrm_contact c WHERE c.id = e.employer_id)",
+                              {}).value(), 0);
+  }
+}
+
+// Migration 18 on a PostgreSQL database of version 17: the foreign keys of
+// a contact's employer and household head, a tag's parent, an activity's
+// parent and original go (whatever their names), as a new database has none; the other links
+// to contacts keep theirs.
+TEST_F(SqliteStoreTest, Migration18DropsTheForeignKeysOfLinksToTheSameEntity) {
+  if (!OnPostgres()) GTEST_SKIP() << "SQLite keeps its foreign keys";
+  auto conn = [&] { return postgres::PgConnection::Open(options_.database_url).value(); };
+  auto foreign_keys = [&] { return ForeignKeys(*conn()); };
+  const std::string made_new = foreign_keys();
+  for (const char* link :
+       {"civicrm_contact FOREIGN KEY (employer_id)", "civicrm_contact FOREIGN KEY (primary_contact_id)",
+        "civicrm_tag FOREIGN KEY (parent_id)", "civicrm_activity FOREIGN KEY (parent_id)",
+        "civicrm_activity FOREIGN KEY (original_id)"}) {
+    EXPECT_EQ(made_new.find(link), std::string::npos) << made_new;
+  }
+  EXPECT_NE(made_new.find("civicrm_group FOREIGN KEY (created_id) REFERENCES civicrm_contact(id) "
+                          "ON DELETE SET NULL"),
+            std::string::npos) << made_new;
+  store_.reset();
+  for (const char* ddl :
+       {"ALTER TABLE civicrm_contact ADD FOREIGN KEY (employer_id) REFERENCES civicrm_contact(id) "
+        "ON DELETE SET NULL",
+        "ALTER TABLE civicrm_contact ADD CONSTRAINT some_name FOREIGN KEY (primary_contact_id) REFERENCES "
+        "civicrm_contact(id) ON DELETE SET NULL",
+        "ALTER TABLE civicrm_tag ADD FOREIGN KEY (parent_id) REFERENCES civicrm_tag(id) ON DELETE SET NULL",
+        "ALTER TABLE civicrm_activity ADD FOREIGN KEY (parent_id) REFERENCES civicrm_activity(id) "
+        "ON DELETE SET NULL",
+        "ALTER TABLE civicrm_activity ADD FOREIGN KEY (original_id) REFERENCES civicrm_activity(id) "
+        "ON DELETE SET NULL",
+        "DELETE FROM kith_schema_version WHERE version >= 18"}) {
+    ASSERT_TRUE(conn()->Exec(ddl).ok()) << ddl;
+  }
+  ASSERT_NE(foreign_keys(), made_new);
+  ReopenStore();
+  EXPECT_EQ(foreign_keys(), made_new);
+  EXPECT_GE(conn()->RunScalar("SELECT MAX(version) FROM kith_schema_version", {}).value(), 18);
 }
 
 // A link to reference data (a location type) is checked by the store on
