@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "base/byte_words.h"
 #include "base/strings.h"
 
 namespace kith::server {
@@ -137,17 +138,10 @@ class LineWriter {
     static constexpr char kHex[] = "0123456789abcdef";
     *p_++ = '"';
     // The usual text, printable ASCII with nothing to escape, a word at a
-    // time (each test exact for the word as a whole); the rest byte by byte.
-    constexpr uint64_t kOnes = 0x0101010101010101ULL;
-    constexpr uint64_t kHigh = 0x8080808080808080ULL;
-    auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+    // time (DEL too is escaped here); the rest byte by byte.
     while (s.size() >= 8) {
-      uint64_t w;
-      std::memcpy(&w, s.data(), 8);
-      uint64_t special = (w & kHigh) | ((w - kOnes * 0x20) & ~w & kHigh) |
-                         has_zero(w ^ (kOnes * 0x7f)) | has_zero(w ^ (kOnes * '"')) |
-                         has_zero(w ^ (kOnes * '\\'));
-      if (special != 0) break;
+      const uint64_t w = WordAt(s.data());
+      if ((HasJsonSpecialByte(w) | HasByte(w, 0x7f)) != 0) break;
       std::memcpy(p_, s.data(), 8);
       p_ += 8;
       s.remove_prefix(8);

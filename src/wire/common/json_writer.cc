@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "base/byte_words.h"
+
 namespace kith::wire {
 namespace {
 
@@ -30,16 +32,9 @@ constexpr std::array<bool, 256> kPlain = [] {
 // 0x20 or over 0x7f, a quote or a backslash found by word arithmetic; each
 // test is exact for the word as a whole), the tail through the table.
 bool AllPlain(std::string_view s) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHigh = 0x8080808080808080ULL;
-  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
   size_t i = 0;
   for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    uint64_t special = (w & kHigh) | ((w - kOnes * 0x20) & ~w & kHigh) |
-                       has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\'));
-    if (special != 0) return false;
+    if (HasJsonSpecialByte(WordAt(s.data() + i)) != 0) return false;
   }
   for (; i < s.size(); ++i) {
     if (!kPlain[static_cast<unsigned char>(s[i])]) return false;
