@@ -198,8 +198,6 @@ TEST_F(SqliteStoreTest, RowsOfOneEntityWithOtherColumnsEachKeepTheirOwn) {
   }
 }
 
-// Backup: a copy of what was committed before it, while a writer goes on;
-// the copy passes its integrity check and opens as a store.
 // RunWithRetries tells the work it runs whether this is an attempt after a
 // conflict (which takes its turn), and forgets it on the way out.
 TEST_F(SqliteStoreTest, AnAttemptAfterAConflictKnowsItIsOne) {
@@ -264,6 +262,8 @@ TEST_F(SqliteStoreTest, WritersContendingForOneRowAllCommit) {
   }
 }
 
+// Backup: a copy of what was committed before it, while a writer goes on;
+// the copy passes its integrity check and opens as a store.
 TEST_F(SqliteStoreTest, BackupCopiesWhatWasCommittedWhileWritesGoOn) {
   if (!options_.database_url.empty()) {
     EXPECT_EQ(store_->Backup(dir_ + "/copy.db").code(), absl::StatusCode::kUnimplemented);
