@@ -368,6 +368,26 @@ Status SqliteConnection::RunIntegers(const std::string& sql, const std::vector<V
   return Status();
 }
 
+Status SqliteConnection::RunIntegersUnlessUnchanged(const std::string& sql,
+                                                    std::span<std::optional<int64_t>> out) {
+  // The cheapest statement that reads the database: the snapshot, and with
+  // it the data version below, is fixed from here to the transaction's end.
+  KITH_RETURN_IF_ERROR(Command("PRAGMA schema_version"));
+  unsigned int data_version = 0;
+  const bool known =
+      sqlite3_file_control(db_, "main", SQLITE_FCNTL_DATA_VERSION, &data_version) == SQLITE_OK;
+  if (known && unchanged_read_.has_value() && unchanged_read_->data_version == data_version &&
+      unchanged_read_->row.size() == out.size() && unchanged_read_->sql == sql) {
+    std::copy(unchanged_read_->row.begin(), unchanged_read_->row.end(), out.begin());
+    return Status();
+  }
+  unchanged_read_.reset();
+  ++unchanged_reads_run_;
+  KITH_RETURN_IF_ERROR(RunIntegers(sql, {}, out));
+  if (known) unchanged_read_ = UnchangedRead{sql, data_version, {out.begin(), out.end()}};
+  return Status();
+}
+
 int64_t SqliteConnection::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 int SqliteConnection::Changes() const { return sqlite3_changes(db_); }
 

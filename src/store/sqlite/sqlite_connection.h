@@ -64,6 +64,19 @@ class SqliteConnection {
   Status RunIntegers(const std::string& sql, const std::vector<Value>& binds,
                      std::span<std::optional<int64_t>> out);
 
+  // In a transaction just begun: starts its read snapshot and reads `sql`'s
+  // one row of integers into `out` as RunIntegers does, unless this
+  // connection read the same statement in an earlier snapshot of the same
+  // content; then `out` is that row again. SQLite counts every commit,
+  // this connection's and any other connection's or process's, in the
+  // connection's data version, so an equal count means nothing changed.
+  // For the versions every transaction reads first (a look at the header
+  // costs a fraction of the statement).
+  Status RunIntegersUnlessUnchanged(const std::string& sql,
+                                    std::span<std::optional<int64_t>> out);
+  // How many times RunIntegersUnlessUnchanged ran its statement (tests).
+  int64_t unchanged_reads_run() const { return unchanged_reads_run_; }
+
   int64_t LastInsertId() const;
   int Changes() const;
 
@@ -80,6 +93,15 @@ class SqliteConnection {
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
   std::vector<std::pair<std::string, sqlite3_stmt*>> commands_;  // Command's
+  // RunIntegersUnlessUnchanged's last read: its statement, the data version
+  // it was read at, its row.
+  struct UnchangedRead {
+    std::string sql;
+    unsigned int data_version = 0;
+    std::vector<std::optional<int64_t>> row;
+  };
+  std::optional<UnchangedRead> unchanged_read_;
+  int64_t unchanged_reads_run_ = 0;
 };
 
 }  // namespace kith::store::sqlite

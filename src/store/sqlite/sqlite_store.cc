@@ -204,7 +204,9 @@ class SqliteStoreImpl final : public Store {
     // the catalog lock, which a committing schema change holds too.
     // The first read is the catalog version, which also starts the
     // snapshot: another process that changed the custom data schema has
-    // counted it up, and this store then reloads its catalog.
+    // counted it up, and this store then reloads its catalog. A connection
+    // reads the versions row again only when the database changed since it
+    // last did (RunIntegersUnlessUnchanged).
     std::shared_ptr<const schema::Catalog> catalog;
     int64_t known_version = 0;
     StatusOr<int64_t> version;
@@ -215,7 +217,7 @@ class SqliteStoreImpl final : public Store {
       std::unique_lock<std::mutex> lock(catalog_mutex_, std::defer_lock);
       if (!write) lock.lock();
       s = conn->Command(write ? "BEGIN IMMEDIATE" : "BEGIN");
-      if (s.ok()) s = conn->RunIntegers(ReadVersionsSql(), {}, versions);
+      if (s.ok()) s = conn->RunIntegersUnlessUnchanged(ReadVersionsSql(), versions);
       version = versions[0].value_or(0);
       if (write) lock.lock();
       catalog = catalog_;

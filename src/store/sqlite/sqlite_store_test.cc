@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "store/bulk_writes.h"
 #include "store/internal/sql_builder.h"
+#include "store/internal/sql_transaction.h"
 #include "store/migrations.h"
 #include "store/postgres/pg_connection.h"
 #include "store/sqlite/planner_statistics.h"
@@ -82,6 +83,54 @@ TEST_F(SqliteStoreTest, CommandsRunTheirOwnKeptStatementsAndReportFailures) {
   ASSERT_TRUE(b->Command("BEGIN IMMEDIATE").ok());
   ASSERT_TRUE(b->Command("ROLLBACK").ok());
   EXPECT_FALSE(a->Command("NOT SQL").ok());
+}
+
+// The versions every transaction reads first are read again only when the
+// database changed since the connection last read them: after another
+// connection's commit, after its own, not while nothing was committed.
+TEST_F(SqliteStoreTest, AConnectionReadsTheVersionsAgainOnlyAfterACommit) {
+  KITH_SQLITE_ONLY();
+  auto a = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+  auto b = sqlite::SqliteConnection::Open(options_.sqlite_path, 1000).value();
+  const std::string& sql = internal::ReadVersionsSql();
+  const std::string bump =
+      std::string("UPDATE ") + internal::kVersionsTable + " SET user_changes = user_changes + 1";
+  std::optional<int64_t> row[1 + internal::kChangeCounterCount];
+  auto read = [&](sqlite::SqliteConnection& c) {
+    EXPECT_TRUE(c.Command("BEGIN").ok());
+    EXPECT_TRUE(c.RunIntegersUnlessUnchanged(sql, row).ok());
+    EXPECT_TRUE(c.Command("COMMIT").ok());
+    return row[1].value_or(-1);
+  };
+  const int64_t start = read(*a);
+  EXPECT_EQ(a->unchanged_reads_run(), 1);
+  EXPECT_EQ(read(*a), start);
+  EXPECT_EQ(read(*a), start);
+  EXPECT_EQ(a->unchanged_reads_run(), 1);  // nothing committed meanwhile
+
+  ASSERT_TRUE(b->Exec(bump).ok());  // another connection's commit
+  EXPECT_EQ(read(*a), start + 1);
+  EXPECT_EQ(a->unchanged_reads_run(), 2);
+
+  ASSERT_TRUE(a->Command("BEGIN IMMEDIATE").ok());  // its own commit
+  ASSERT_TRUE(a->RunIntegersUnlessUnchanged(sql, row).ok());
+  ASSERT_TRUE(a->Exec(bump).ok());
+  ASSERT_TRUE(a->Command("COMMIT").ok());
+  EXPECT_EQ(read(*a), start + 2);
+
+  ASSERT_TRUE(a->Command("BEGIN IMMEDIATE").ok());  // a write rolled back
+  ASSERT_TRUE(a->Exec(bump).ok());
+  ASSERT_TRUE(a->Command("ROLLBACK").ok());
+  EXPECT_EQ(read(*a), start + 2);
+
+  // Another process's commit (a store of its own on the same file).
+  auto other = OpenStore(options_).value();
+  auto write = other->Begin(true).value();
+  ASSERT_TRUE(write->Insert("User", {{"name", "v1"}, {"role", "viewer"}, {"api_key_hash", "hv1"},
+                                     {"is_active", 1}}).ok());
+  ASSERT_TRUE(write->Commit().ok());
+  EXPECT_EQ(read(*a), start + 3);
+  EXPECT_EQ(read(*b), start + 3);
 }
 
 // Each hands a row's columns as cells of their own kind, read straight
