@@ -58,11 +58,27 @@ constexpr const char* kChangeLogLock = "SELECT pg_advisory_xact_lock(1802073193)
 // and each only meets first attempts, instead of all of them meeting each
 // other again until their attempts run out. Waited for as long as a
 // connection from the pool is (StoreOptions::pool_wait_ms), then "database busy".
+// A first attempt shares the turn for its transaction (taken in the read
+// that fixes its snapshot, WriteVersionsSql): an attempt holding the turn
+// then runs alone, and a first attempt that waited for it meets that
+// attempt's change and takes the turn itself, so that contending writers
+// each commit within two attempts however many first attempts keep coming.
 constexpr int64_t kWritersTurnLock = 1802073194;
 
-// Whether this thread holds the turn through one of its transactions: a
-// second write transaction it begins meanwhile does not wait for it.
+// Whether this thread holds the turn through one of its transactions, or
+// shares it: a second write transaction it begins meanwhile neither waits
+// for it nor shares it (it would wait for a turn its own thread keeps).
 thread_local bool thread_holds_turn = false;
+thread_local int thread_shares_turn = 0;
+
+// A first write attempt's read of the versions, sharing the writers' turn
+// until its transaction ends.
+const std::string& WriteVersionsSql() {
+  static const std::string sql = internal::ReadVersionsSql() +
+                                 " CROSS JOIN (SELECT pg_advisory_xact_lock_shared(" +
+                                 std::to_string(kWritersTurnLock) + ")) AS turn";
+  return sql;
+}
 
 enum class Kind {
   kRead,     // REPEATABLE READ READ ONLY: one snapshot
@@ -202,6 +218,7 @@ class PgTransaction final : public internal::SqlTransaction {
   Kind kind_;
   bool begun_ = false;  // BEGIN ran on the server (else nothing to roll back)
   bool holds_turn_ = false;  // TakeTurn took the writers' turn on conn_
+  bool shares_turn_ = false;  // BEGIN shared the writers' turn (WriteVersionsSql)
   std::shared_ptr<const schema::Catalog> catalog_;
   int64_t catalog_version_;  // the catalog version catalog_ reflects
   bool catalog_changed_ = false;  // ReloadCatalog() ran: publish on commit
@@ -496,11 +513,17 @@ Status PgTransaction::BeginNow(const std::string* then, const std::vector<Value>
   std::optional<int64_t> versions[1 + internal::kChangeCounterCount];
   for (int attempt = 0;; ++attempt) {
     Status s = TakeTurn();
+    if (s.ok() && kind_ == Kind::kWrite && !holds_turn_ && !shares_turn_ && !thread_holds_turn &&
+        thread_shares_turn == 0) {
+      shares_turn_ = true;
+      ++thread_shares_turn;
+    }
     if (s.ok()) {
       s = kind_ == Kind::kMigrate
               ? conn_->Begin(BeginSql(kind_), kNone, {})
-              : conn_->Begin(BeginSql(kind_), internal::ReadVersionsSql(), versions, then, binds,
-                             result);
+              : conn_->Begin(BeginSql(kind_),
+                             shares_turn_ ? WriteVersionsSql() : internal::ReadVersionsSql(),
+                             versions, then, binds, result);
     }
     if (s.ok()) break;
     bool broken = !conn_->healthy() && s.code() == absl::StatusCode::kUnavailable;
@@ -801,7 +824,8 @@ Status PgTransaction::Commit() {
 }
 
 Status PgTransaction::TakeTurn() {
-  if (kind_ != Kind::kWrite || holds_turn_ || thread_holds_turn || !RetryingAfterConflict()) {
+  if (kind_ != Kind::kWrite || holds_turn_ || thread_holds_turn || thread_shares_turn > 0 ||
+      !RetryingAfterConflict()) {
     return Status();
   }
   // A failed wait rolls back the SETs with it (one implicit transaction);
@@ -814,6 +838,10 @@ Status PgTransaction::TakeTurn() {
 }
 
 void PgTransaction::GiveBackTurn() {
+  if (shares_turn_) {  // (its lock ended with the transaction)
+    shares_turn_ = false;
+    --thread_shares_turn;
+  }
   if (!holds_turn_) return;
   holds_turn_ = thread_holds_turn = false;
   if (conn_ == nullptr) return;
