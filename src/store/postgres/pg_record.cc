@@ -1,7 +1,5 @@
 #include "store/postgres/pg_record.h"
 
-#include <cstring>
-
 namespace kith::store::postgres {
 
 bool SplitRecord(std::string_view record, std::vector<RecordField>& fields, std::string& scratch) {
@@ -20,12 +18,11 @@ bool SplitRecord(std::string_view record, std::vector<RecordField>& fields, std:
       // PostgreSQL quotes a value with a quote, a backslash, a comma, a
       // parenthesis or white space in it (or none at all): text up to the
       // next comma with neither is the value as it is.
-      const char* comma = static_cast<const char*>(std::memchr(at, ',', static_cast<size_t>(end - at)));
-      if (comma == nullptr) comma = end;
-      if (*at != '"' && std::memchr(at, '"', static_cast<size_t>(comma - at)) == nullptr &&
-          std::memchr(at, '\\', static_cast<size_t>(comma - at)) == nullptr) {
-        field.text = std::string_view(at, static_cast<size_t>(comma - at));
-        at = comma;
+      const char* stop = at;
+      while (stop != end && *stop != ',' && *stop != '"' && *stop != '\\') ++stop;
+      if (stop == end || *stop == ',') {
+        field.text = std::string_view(at, static_cast<size_t>(stop - at));
+        at = stop;
       } else {
         // Copied without its quotes; a doubled quote inside quotes, or a
         // backslash before any character, stands for that character.
