@@ -62,16 +62,16 @@ TEST(SplitRecordTest, RefusesWhatIsNoRecord) {
 class PgRecordStoreTest : public FreshStoreTest {
  protected:
   // How many of the test database's connections last ran a select of a
-  // contact's row whole (the connections stay open in the store's pool).
-  int WholeRowReads() {
+  // `table` row whole (the connections stay open in the store's pool).
+  int WholeRowReads(const std::string& table = "civicrm_contact") {
     PGconn* conn = PQconnectdb(options_.database_url.c_str());
     int n = -1;
     if (PQstatus(conn) == CONNECTION_OK) {
-      PGresult* r = PQexec(conn,
-                           "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND (query LIKE 'SELECT t0 FROM civicrm_contact t0 %' "
-                           "OR query LIKE 'SELECT t0, (SELECT ARRAY[%] FROM kith_versions) "
-                           "FROM civicrm_contact t0 %')");
+      const std::string sql =
+          "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+          "AND (query LIKE 'SELECT t0 FROM " + table + " t0 %' "
+          "OR query LIKE 'SELECT t0, (SELECT ARRAY[%] FROM kith_versions) FROM " + table + " t0 %')";
+      PGresult* r = PQexec(conn, sql.c_str());
       if (PQresultStatus(r) == PGRES_TUPLES_OK) n = std::atoi(PQgetvalue(r, 0, 0));
       PQclear(r);
     }
@@ -159,6 +159,54 @@ TEST_F(PgRecordStoreTest, AContactReadWholeGivesThePlainSelectsValues) {
   EXPECT_EQ(each.rows, expected);
 }
 
+// Another table's rows, with double precision columns (an address's
+// geocodes): the same numbers read whole as selected.
+TEST_F(PgRecordStoreTest, AnAddressReadWholeGivesThePlainSelectsNumbers) {
+  if (!OnPostgres()) GTEST_SKIP() << "a read of PostgreSQL's rows whole";
+  const std::vector<std::pair<double, double>> geocodes = {
+      {51.5074, -0.1278}, {1e-7, 123456789.125}, {0.1, -0.3}, {90, -180}, {0, 1e300}};
+  std::vector<int64_t> ids;
+  {
+    auto txn = store_->Begin(true).value();
+    auto contact = txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", "Geo"}});
+    ASSERT_TRUE(contact.ok()) << contact.status();
+    for (size_t i = 0; i < geocodes.size(); ++i) {
+      Value row = {{"contact_id", *contact}, {"location_type_id", 1},
+                   {"street_address", i % 2 == 0 ? "1 \"Main\" St, (rear)" : ""},
+                   {"geo_code_1", geocodes[i].first}, {"geo_code_2", geocodes[i].second}};
+      if (i == 0) row["geo_code_1"] = nullptr;
+      auto id = txn->Insert("Address", row);
+      ASSERT_TRUE(id.ok()) << id.status();
+      ids.push_back(*id);
+    }
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  const schema::Entity* address = store_->catalog()->Find("Address");
+  ASSERT_NE(address, nullptr);
+  Query whole;
+  whole.entity = "Address";
+  for (const schema::Field& f : address->fields) whole.select.push_back(f.name);
+  whole.where = Condition::Leaf("id", Op::kIn, Value(ids));
+  whole.order_by = {{"id", false}};
+  std::vector<Value> expected(ids.size(), Value::object());
+  for (const std::string& path : whole.select) {
+    Query one = whole;
+    one.select = {path};
+    auto rows = store_->Begin(false).value()->Select(one);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    ASSERT_EQ(rows->size(), ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) expected[i][path] = (*rows)[i][path];
+  }
+  EXPECT_EQ(expected[0]["geo_code_1"], nullptr);
+  EXPECT_EQ(expected[1]["geo_code_1"], 1e-7);
+  EXPECT_EQ(expected[4]["geo_code_2"], 1e300);
+  auto txn = store_->Begin(false).value();
+  auto read = txn->Select(whole);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, expected);
+  EXPECT_GE(WholeRowReads("civicrm_address"), 1);  // (before its ROLLBACK)
+}
+
 // A select of a few columns, or of another table's, is read as it is.
 TEST_F(PgRecordStoreTest, FewColumnsAreReadAsSelected) {
   if (!OnPostgres()) GTEST_SKIP() << "a read of PostgreSQL's rows whole";
@@ -170,12 +218,13 @@ TEST_F(PgRecordStoreTest, FewColumnsAreReadAsSelected) {
   Query q;
   q.entity = "Contact";
   q.select = {"id", "last_name", "is_deleted"};
-  auto rows = store_->Begin(false).value()->Select(q);
+  auto txn = store_->Begin(false).value();
+  auto rows = txn->Select(q);
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0]["last_name"], "x,\"y\"");
   EXPECT_EQ((*rows)[0]["is_deleted"], 0);
-  EXPECT_EQ(WholeRowReads(), 0);
+  EXPECT_EQ(WholeRowReads(), 0);  // (before its ROLLBACK)
 }
 
 }  // namespace
