@@ -57,6 +57,18 @@ TEST(RequestBudgetTest, StopsPastItsTimeAndWhenTheClientHasGone) {
   EXPECT_EQ(late.message(), "The request took longer than 1 seconds and was stopped");
 }
 
+TEST(RequestBudgetTest, AsksWhetherTheClientHasGoneOnlyForCallsInsideTheRequest) {
+  int asked = 0;
+  RequestBudget budget(RequestLimits(), [&asked] {
+    ++asked;
+    return true;
+  });
+  EXPECT_TRUE(budget.EnterCall().ok());  // the request's own
+  EXPECT_EQ(asked, 0);
+  EXPECT_EQ(budget.EnterCall().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(asked, 1);
+}
+
 TEST(RequestBudgetTest, ActiveOnlyInItsScope) {
   EXPECT_EQ(RequestBudget::Current(), nullptr);
   RequestBudget budget(RequestLimits(), nullptr);

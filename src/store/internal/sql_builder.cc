@@ -995,9 +995,13 @@ StatusOr<SqlStatement> BuildQuery(const schema::Catalog& catalog, const Query& q
         list->column = cols.size();
         st.list_columns.push_back(*list);
       }
+      const bool stored = c.field != nullptr && c.expr == b.root_alias() + "." + c.field->name;
+      st.root_columns.push_back(stored ? c.field->name : std::string());
       cols.push_back(OutputColumn(c.expr, c.field, dialect, query.distinct || !query.group_by.empty()));
       st.column_types.push_back(c.type);
     }
+    st.root_table = b.root()->table;
+    st.root_alias = b.root_alias();
     st.distinct_columns = NoRepeats(query.SelectedPaths());
   }
   if (count && dialect == Dialect::kPostgres && !rewritten && query.joins.empty() &&

@@ -40,6 +40,13 @@ struct SqlStatement {
   // list): where the select list ends in `sql`, so that a column can be
   // added to it; 0 otherwise.
   size_t select_end = 0;
+  // For plain selects: the root table, its alias, and for each result
+  // column the name of the root table's column it selects as stored (""
+  // for anything else: a joined column, an expression). PostgreSQL may read
+  // a select of many such columns as the root row whole (pg_store.cc).
+  std::string root_table;
+  std::string root_alias;
+  std::vector<std::string> root_columns;
 };
 
 // Finishes the GROUP_CONCAT columns of rows a select of `st` returned for

@@ -117,6 +117,21 @@ TEST(SqlBuilderTest, APlainSelectTellsWhereItsSelectListEnds) {
   EXPECT_EQ(BuildCount(*catalog, q, Dialect::kPostgres)->select_end, 0u);
 }
 
+// A select names the root table's stored columns it returns (PostgreSQL
+// may read many of them as the row whole), and nothing for a joined column
+// or an expression.
+TEST(SqlBuilderTest, ASelectNamesTheRootTablesColumnsItReturns) {
+  auto catalog = schema::BuiltinCatalog();
+  Query q;
+  q.entity = "Contact";
+  q.select = {"id", "last_name", "email_primary.email", "UPPER(first_name)", "image_URL"};
+  auto st = BuildSelect(*catalog, q, Dialect::kPostgres);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->root_table, "civicrm_contact");
+  EXPECT_EQ(st->root_alias, "t0");
+  EXPECT_EQ(st->root_columns, (std::vector<std::string>{"id", "last_name", "", "", "image_URL"}));
+}
+
 // PostgreSQL: the text columns a select returns are read as text (citext's
 // output function costs the server a catalog look-up per column and
 // execution), joined ones too; where the select list itself is compared

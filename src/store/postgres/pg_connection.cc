@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/error_details.h"
+#include "store/postgres/pg_record.h"
 #include "store/query.h"
 #include "store/store.h"
 
@@ -32,13 +33,40 @@ std::optional<int64_t> ParseInteger(const char* text) {
   return static_cast<int64_t>(x);
 }
 
-// One cell as the store reads it: numbers by the column's type (and the
-// schema's, for an integer field read as text), the rest as text (a view
-// into `r`).
-Cell RowCell(const PGresult* r, int row, int col, const schema::FieldType* type) {
+// `text` (`size` bytes, not necessarily NUL-terminated) as an integer, as
+// ParseInteger reads it.
+std::optional<int64_t> ParseIntegerOf(const char* text, size_t size) {
+  // Digits (after a minus), as an integer column's text is: read in place.
+  // Anything else (white space, a plus, past int64) as strtoll reads it.
+  int64_t x = 0;
+  if (auto [at, error] = std::from_chars(text, text + size, x); error == std::errc() && at == text + size) {
+    return x;
+  }
+  char small[64];
+  if (size < sizeof small) {
+    std::memcpy(small, text, size);
+    small[size] = '\0';
+    return ParseInteger(small);
+  }
+  return ParseInteger(std::string(text, size).c_str());
+}
+
+double ParseRealOf(const char* text, size_t size) {
+  char small[64];
+  if (size < sizeof small) {
+    std::memcpy(small, text, size);
+    small[size] = '\0';
+    return std::strtod(small, nullptr);
+  }
+  return std::strtod(std::string(text, size).c_str(), nullptr);
+}
+
+// One cell as the store reads it: numbers by the column's type `oid` (and
+// the schema's, for an integer field read as text), the rest as text (a
+// view of `text`).
+Cell TypedCell(Oid oid, const char* text, size_t size, bool null, const schema::FieldType* type) {
   Cell cell;
-  if (PQgetisnull(r, row, col)) return cell;
-  const char* text = PQgetvalue(r, row, col);
+  if (null) return cell;
   auto number = [&](std::optional<int64_t> n) {
     if (n) {
       cell.kind = Cell::Kind::kInt;
@@ -48,33 +76,39 @@ Cell RowCell(const PGresult* r, int row, int col, const schema::FieldType* type)
   };
   auto real = [&] {
     cell.kind = Cell::Kind::kDouble;
-    cell.real = std::strtod(text, nullptr);
+    cell.real = ParseRealOf(text, size);
     return cell;
   };
-  switch (PQftype(r, col)) {
+  switch (oid) {
     case kBool:
       cell.kind = Cell::Kind::kInt;
-      cell.integer = text[0] == 't' ? 1 : 0;
+      cell.integer = size > 0 && text[0] == 't' ? 1 : 0;
       return cell;
     case kInt2: case kInt4: case kInt8: case kOid:
-      if (number(ParseInteger(text))) return cell;
+      if (number(ParseIntegerOf(text, size))) return cell;
       break;
     case kFloat4: case kFloat8: return real();
     case kNumeric:  // SUM of integers, AVG
-      if ((type == nullptr || *type != schema::FieldType::kFloat) && number(ParseInteger(text))) {
+      if ((type == nullptr || *type != schema::FieldType::kFloat) && number(ParseIntegerOf(text, size))) {
         return cell;
       }
       return real();
     default:
       // Integer-typed columns hold integers even if a text slipped in (as on SQLite).
-      if (type != nullptr && *type == schema::FieldType::kInt && number(ParseInteger(text))) {
+      if (type != nullptr && *type == schema::FieldType::kInt && number(ParseIntegerOf(text, size))) {
         return cell;
       }
       break;
   }
   cell.kind = Cell::Kind::kText;
-  cell.text = std::string_view(text, static_cast<size_t>(PQgetlength(r, row, col)));
+  cell.text = std::string_view(text, size);
   return cell;
+}
+
+// A result's cell (row `row`, column `col`) as TypedCell reads it.
+Cell RowCell(const PGresult* r, int row, int col, const schema::FieldType* type) {
+  return TypedCell(PQftype(r, col), PQgetvalue(r, row, col),
+                   static_cast<size_t>(PQgetlength(r, row, col)), PQgetisnull(r, row, col) != 0, type);
 }
 
 Value CellValue(const PGresult* r, int row, int col, const schema::FieldType* type) {
@@ -429,6 +463,64 @@ Status PgConnection::EachRow(const PGresult* r, const std::vector<schema::FieldT
     KITH_RETURN_IF_ERROR(rows.Row(cells));
   }
   return Status();
+}
+
+Status PgConnection::EachRecordRow(const PGresult* r, const RecordColumns& record,
+                                   const std::vector<schema::FieldType>* types, CellRows& rows) {
+  const size_t n = record.field.size();
+  std::vector<Cell> cells(n);
+  std::vector<RecordField> fields;
+  fields.reserve(record.fields);
+  std::string scratch;
+  const int count = PQntuples(r);
+  for (int i = 0; i < count; ++i) {
+    const std::string_view text(PQgetvalue(r, i, record.column),
+                                static_cast<size_t>(PQgetlength(r, i, record.column)));
+    if (PQgetisnull(r, i, record.column) || !SplitRecord(text, fields, scratch) ||
+        fields.size() != record.fields) {
+      return Internal("a row read whole is not of its table's shape");
+    }
+    for (size_t c = 0; c < n; ++c) {
+      const RecordField& f = fields[static_cast<size_t>(record.field[c])];
+      cells[c] = TypedCell(record.oids[c], f.text.data(), f.text.size(), f.null,
+                           (types && c < types->size()) ? &(*types)[c] : nullptr);
+    }
+    KITH_RETURN_IF_ERROR(rows.Row(cells));
+  }
+  return Status();
+}
+
+Status PgConnection::ReadRecordRows(const PGresult* r, const RecordColumns& record,
+                                    const std::vector<std::string>& keys,
+                                    const std::vector<schema::FieldType>* types,
+                                    std::vector<Value>* rows, bool distinct_keys) {
+  // Each row an object keyed as ReadRows keys it.
+  class Objects final : public CellRows {
+   public:
+    Objects(const std::vector<std::string>& keys, bool distinct, std::vector<Value>* rows)
+        : keys_(keys), distinct_(distinct), rows_(rows) {}
+    Status Row(std::span<const Cell> cells) override {
+      Value row = Value::object();
+      for (size_t c = 0; c < cells.size(); ++c) {
+        if (distinct_) {
+          row.get_ref<Value::object_t&>().Container::emplace_back(keys_[c], cells[c].ToValue());
+        } else {
+          row[keys_[c]] = cells[c].ToValue();
+        }
+      }
+      rows_->push_back(std::move(row));
+      return Status();
+    }
+
+   private:
+    const std::vector<std::string>& keys_;
+    bool distinct_;
+    std::vector<Value>* rows_;
+  };
+  if (keys.size() < record.field.size()) return Internal("a row read whole without its keys");
+  rows->reserve(rows->size() + static_cast<size_t>(PQntuples(r)));
+  Objects objects(keys, distinct_keys, rows);
+  return EachRecordRow(r, record, types, objects);
 }
 
 Status PgConnection::RunAtomically(const std::string& sql, const std::vector<Value>& binds,

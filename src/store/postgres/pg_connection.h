@@ -119,6 +119,24 @@ class PgConnection {
   static Status EachRow(const pg_result* r, const std::vector<schema::FieldType>* types,
                         size_t width, CellRows& rows);
 
+  // How the cells of a select come from one result column holding a table's
+  // row whole (pg_record.h): for each selected column, its field in that
+  // record and its column's type (as the plain select's result had it).
+  struct RecordColumns {
+    int column = 0;              // the record's result column
+    size_t fields = 0;           // the table's columns: the record's fields
+    std::vector<int> field;      // per selected column: its field in the record
+    std::vector<unsigned> oids;  // per selected column: its column's type (pg_type)
+  };
+  // EachRow and ReadRows of a result read so: the same cells as the plain
+  // select's. kInternal for a record not of the table's shape.
+  static Status EachRecordRow(const pg_result* r, const RecordColumns& record,
+                              const std::vector<schema::FieldType>* types, CellRows& rows);
+  static Status ReadRecordRows(const pg_result* r, const RecordColumns& record,
+                               const std::vector<std::string>& keys,
+                               const std::vector<schema::FieldType>* types, std::vector<Value>* rows,
+                               bool distinct_keys);
+
   // Runs a statement that returns one integer (COUNT(*), RETURNING id).
   StatusOr<int64_t> RunScalar(const std::string& sql, const std::vector<Value>& binds);
 

@@ -95,6 +95,32 @@ const char* BeginSql(Kind kind) {
                                 : "BEGIN ISOLATION LEVEL READ COMMITTED";
 }
 
+// A table's columns in the order its row read whole lists them: by
+// lowercased name (as PostgreSQL folds the unquoted names kith's SQL uses),
+// the field's position and the column's type. Read for a catalog version:
+// columns are only added or dropped (custom fields) in a transaction that
+// counts the version up.
+struct TableLayout {
+  int64_t catalog_version = -1;
+  size_t fields = 0;
+  std::unordered_map<std::string, std::pair<int, unsigned>> columns;
+};
+
+// A select of many stored columns of its root table, read as that table's
+// row whole ("SELECT t0 FROM ...": one result column) and split into the
+// same cells (PgConnection::RecordColumns).
+struct RecordPlan {
+  std::shared_ptr<const internal::SqlStatement> statement;  // held: its address keys the plan
+  std::shared_ptr<const TableLayout> layout;
+  std::string sql;          // the statement selecting the row whole
+  size_t select_end = 0;    // where its select list ends
+  PgConnection::RecordColumns columns;
+};
+
+// Selects of fewer columns are read as they are: a row read whole costs the
+// server an output function call for each of its table's columns.
+constexpr size_t kRecordMinColumns = 12;
+
 class PgStoreImpl;
 
 class PgTransaction final : public internal::SqlTransaction {
@@ -185,14 +211,24 @@ class PgTransaction final : public internal::SqlTransaction {
   // own, -1: all); a
   // pipelined read's first statement runs alone (ReadAlone), or with its
   // BEGIN (one round trip) when work that began with it read again.
-  StatusOr<PgResult> Read(const internal::ShapedSelect& shaped, int* columns);
+  // `plan`: set when the result holds the root table's row whole
+  // (RecordPlanFor), to be split by it.
+  StatusOr<PgResult> Read(const internal::ShapedSelect& shaped, int* columns,
+                          std::shared_ptr<const RecordPlan>* plan);
+  // The plan for reading `shaped`'s select as its root table's row whole,
+  // or null where that does not pay or cannot be (an expression, a joined
+  // column, few columns).
+  StatusOr<std::shared_ptr<const RecordPlan>> RecordPlanFor(const internal::ShapedSelect& shaped);
   // A pipelined read's first statement (its work reads once): run
   // outside a transaction (no BEGIN, no COMMIT), the versions joined to it,
   // so that they and its rows come from its one snapshot; checked as
   // BeginNow checks them. Any statement after it refuses (BeginNow).
   // `kept`: that statement as this connection keeps it for a kept shape
   // (made here when null).
-  StatusOr<PgResult> ReadAlone(const internal::ShapedSelect& shaped,
+  // `sql` (its select list ending at `select_end`; 0: unknown) with
+  // `binds`; `owner`: what the connection keeps it for (null: not kept).
+  StatusOr<PgResult> ReadAlone(const std::string& sql, size_t select_end,
+                               std::shared_ptr<const void> owner, const std::vector<Value>& binds,
                                PgConnection::KeptStatement* kept, int* columns);
   // Whether `versions` (the catalog's, then the change counters') are the
   // ones this pipelined read assumed.
@@ -353,6 +389,28 @@ class PgStoreImpl final : public Store {
   int pool_wait_ms() const { return options_.pool_wait_ms; }
   internal::SelectShapes& shapes() { return shapes_; }
 
+  // The layout of `table` read for catalog version `version`, or null.
+  std::shared_ptr<const TableLayout> FindLayout(const std::string& table, int64_t version) {
+    std::lock_guard<std::mutex> lock(records_mutex_);
+    auto it = layouts_.find(table);
+    return it != layouts_.end() && it->second->catalog_version == version ? it->second : nullptr;
+  }
+  void KeepLayout(const std::string& table, std::shared_ptr<const TableLayout> layout) {
+    std::lock_guard<std::mutex> lock(records_mutex_);
+    layouts_[table] = std::move(layout);
+  }
+  // The plan kept for a kept statement, or null.
+  std::shared_ptr<const RecordPlan> FindPlan(const internal::SqlStatement* statement) {
+    std::lock_guard<std::mutex> lock(records_mutex_);
+    auto it = plans_.find(statement);
+    return it == plans_.end() ? nullptr : it->second;
+  }
+  void KeepPlan(std::shared_ptr<const RecordPlan> plan) {
+    std::lock_guard<std::mutex> lock(records_mutex_);
+    if (plans_.size() >= 256) plans_.clear();  // shapes repeat
+    plans_[plan->statement.get()] = std::move(plan);
+  }
+
   // Commits a transaction that changed the custom data schema: the catalog
   // version is counted up in it, so that every server (this one included)
   // learns that its catalog is old; this one takes `catalog` at once.
@@ -472,6 +530,9 @@ class PgStoreImpl final : public Store {
   std::atomic<int64_t> last_change_counts_[internal::kChangeCounterCount] = {
       kNoChangeCount, kNoChangeCount};  // SawChangeCounts
   static_assert(internal::kChangeCounterCount == 2);
+  std::mutex records_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const TableLayout>> layouts_;  // by table
+  std::unordered_map<const internal::SqlStatement*, std::shared_ptr<const RecordPlan>> plans_;
   std::mutex read_again_mutex_;
   std::unordered_set<size_t> read_again_after_;  // ReadsAgainAfter
   std::atomic<bool> answering_{true};  // the probe's last finding
@@ -555,24 +616,115 @@ Status PgTransaction::BeginNow(const std::string* then, const std::vector<Value>
   return Status();
 }
 
-StatusOr<PgResult> PgTransaction::Read(const internal::ShapedSelect& shaped, int* columns) {
-  const std::string& sql = shaped.statement->sql;
-  if (begun_) return conn_->Query(sql, shaped.binds);
+StatusOr<std::shared_ptr<const RecordPlan>> PgTransaction::RecordPlanFor(
+    const internal::ShapedSelect& shaped) {
+  const internal::SqlStatement& st = *shaped.statement;
+  if (st.select_end == 0 || !st.list_columns.empty() || st.root_columns.size() < kRecordMinColumns ||
+      st.root_alias.empty() || conn_ == nullptr ||
+      std::any_of(st.root_columns.begin(), st.root_columns.end(),
+                  [](const std::string& c) { return c.empty(); })) {
+    return std::shared_ptr<const RecordPlan>();
+  }
+  if (shaped.kept) {
+    std::shared_ptr<const RecordPlan> kept = store_->FindPlan(&st);
+    if (kept != nullptr && kept->layout->catalog_version == catalog_version_) return kept;
+  }
+  std::shared_ptr<const TableLayout> layout = store_->FindLayout(st.root_table, catalog_version_);
+  if (layout == nullptr) {
+    // A domain's values are sent as its base type's.
+    static const std::string kLayoutSql =
+        "SELECT a.attname, CAST(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END AS int8) "
+        "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+        "WHERE a.attrelid = CAST(CAST($1 AS text) AS regclass) AND a.attnum > 0 "
+        "AND NOT a.attisdropped ORDER BY a.attnum";
+    static const std::vector<std::string> kKeys = {"name", "type"};
+    const std::vector<Value> binds = {st.root_table};
+    PgResult read;
+    if (begun_) {
+      KITH_ASSIGN_OR_RETURN(read, conn_->Query(kLayoutSql, binds));
+    } else {
+      KITH_ASSIGN_OR_RETURN(read, conn_->QueryAlone(kLayoutSql, binds));
+    }
+    std::vector<Value> rows;
+    PgConnection::ReadRows(read.get(), &kKeys, nullptr, &rows, true);
+    auto made = std::make_shared<TableLayout>();
+    made->catalog_version = catalog_version_;
+    made->fields = rows.size();
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!rows[i]["name"].is_string() || !rows[i]["type"].is_number_integer()) {
+        return Internal("a table's columns unreadable");
+      }
+      made->columns.emplace(rows[i]["name"].get<std::string>(),
+                            std::pair<int, unsigned>(static_cast<int>(i),
+                                                     static_cast<unsigned>(rows[i]["type"].get<int64_t>())));
+    }
+    layout = std::move(made);
+    store_->KeepLayout(st.root_table, layout);
+  }
+  // Read whole only when most of the row is wanted.
+  if (st.root_columns.size() * 2 < layout->fields) return std::shared_ptr<const RecordPlan>();
+  auto plan = std::make_shared<RecordPlan>();
+  plan->statement = shaped.statement;
+  plan->layout = layout;
+  for (const std::string& column : st.root_columns) {
+    std::string name = internal::Identifier(column, kDialect);
+    for (char& c : name) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    auto found = layout->columns.find(name);
+    if (found == layout->columns.end()) return std::shared_ptr<const RecordPlan>();
+    plan->columns.field.push_back(found->second.first);
+    plan->columns.oids.push_back(found->second.second);
+  }
+  plan->columns.column = 0;
+  plan->columns.fields = layout->fields;
+  plan->sql = "SELECT " + st.root_alias;
+  plan->select_end = plan->sql.size();
+  plan->sql.append(st.sql, st.select_end);
+  if (shaped.kept) store_->KeepPlan(plan);
+  return std::shared_ptr<const RecordPlan>(std::move(plan));
+}
+
+StatusOr<PgResult> PgTransaction::Read(const internal::ShapedSelect& shaped, int* columns,
+                                       std::shared_ptr<const RecordPlan>* plan) {
+  KITH_ASSIGN_OR_RETURN(std::shared_ptr<const RecordPlan> record, RecordPlanFor(shaped));
+  const std::string& sql = record != nullptr ? record->sql : shaped.statement->sql;
+  if (begun_) {
+    *plan = std::move(record);
+    return conn_->Query(sql, shaped.binds);
+  }
   if (assumptions_ != nullptr) {
+    // A kept shape's statement is kept by the connection for its plan when
+    // read whole (a plan is made anew when the catalog changes).
+    std::shared_ptr<const void> owner;
+    if (shaped.kept) {
+      owner = record != nullptr ? std::shared_ptr<const void>(record) : std::shared_ptr<const void>(shaped.statement);
+    }
     PgConnection::KeptStatement* kept =
-        shaped.kept && conn_ != nullptr ? conn_->FindKept(shaped.statement.get()) : nullptr;
+        owner != nullptr && conn_ != nullptr ? conn_->FindKept(owner.get()) : nullptr;
     alone_sql_ = kept != nullptr ? kept->hash : std::hash<std::string>{}(sql);
-    if (!store_->ReadAgainAfter(alone_sql_)) return ReadAlone(shaped, kept, columns);
+    if (!store_->ReadAgainAfter(alone_sql_)) {
+      const size_t select_end = record != nullptr ? record->select_end : shaped.statement->select_end;
+      *plan = std::move(record);
+      return ReadAlone(sql, select_end, std::move(owner), shaped.binds, kept, columns);
+    }
   }
   PgResult result;
   KITH_RETURN_IF_ERROR(BeginNow(&sql, &shaped.binds, &result));
+  if (record != nullptr && record->layout->catalog_version != catalog_version_) {
+    // The catalog changed before this snapshot: its table may have other
+    // columns than the plan knows. Read as selected.
+    return conn_->Query(shaped.statement->sql, shaped.binds);
+  }
+  *plan = std::move(record);
   return result;
 }
 
-StatusOr<PgResult> PgTransaction::ReadAlone(const internal::ShapedSelect& shaped,
+StatusOr<PgResult> PgTransaction::ReadAlone(const std::string& sql, size_t select_end,
+                                            std::shared_ptr<const void> owner,
+                                            const std::vector<Value>& binds,
                                             PgConnection::KeptStatement* kept, int* columns) {
-  const internal::SqlStatement& st = *shaped.statement;
-  const std::string& sql = st.sql;
+
   // Checked once, whatever the outcome: unchecked, it counts as changed.
   std::shared_ptr<ReadAssumptions> assumed = std::move(assumptions_);
   assumed->changed = true;
@@ -594,20 +746,20 @@ StatusOr<PgResult> PgTransaction::ReadAlone(const internal::ShapedSelect& shaped
   if (kept == nullptr) {
     std::string alone;
     alone.reserve(sql.size() + kVersions.size() + 32);
-    if (st.select_end > 0 && st.select_end < sql.size()) {
-      alone.append(sql, 0, st.select_end).append(kVersions).append(sql, st.select_end);
+    if (select_end > 0 && select_end < sql.size()) {
+      alone.append(sql, 0, select_end).append(kVersions).append(sql, select_end);
     } else {
       alone.append("SELECT q.*").append(kVersions).append(" FROM (").append(sql).append(") q");
     }
     // A kept shape's comes again: this connection keeps it, with its name.
-    if (shaped.kept) {
-      kept = &conn_->Keep(shaped.statement, std::move(alone), alone_sql_);
+    if (owner != nullptr) {
+      kept = &conn_->Keep(std::move(owner), std::move(alone), alone_sql_);
     } else {
-      KITH_ASSIGN_OR_RETURN(result, conn_->QueryAlone(alone, shaped.binds));
+      KITH_ASSIGN_OR_RETURN(result, conn_->QueryAlone(alone, binds));
     }
   }
   if (kept != nullptr) {
-    KITH_ASSIGN_OR_RETURN(result, conn_->QueryAlone(*kept, shaped.binds));
+    KITH_ASSIGN_OR_RETURN(result, conn_->QueryAlone(*kept, binds));
   }
   std::optional<int64_t> versions[1 + internal::kChangeCounterCount];
   const int own = PgConnection::ColumnCount(result.get()) - 1;
@@ -764,10 +916,16 @@ StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
   KITH_ASSIGN_OR_RETURN(internal::ShapedSelect shaped, store_->shapes().Select(catalog_, query, kDialect));
   const internal::SqlStatement& st = *shaped.statement;
   int columns = -1;
-  KITH_ASSIGN_OR_RETURN(PgResult read, Read(shaped, &columns));
+  std::shared_ptr<const RecordPlan> plan;
+  KITH_ASSIGN_OR_RETURN(PgResult read, Read(shaped, &columns, &plan));
   std::vector<Value> rows;
-  PgConnection::ReadRows(read.get(), &query.SelectedPaths(), &st.column_types, &rows, st.distinct_columns,
-                         columns);
+  if (plan != nullptr) {
+    KITH_RETURN_IF_ERROR(PgConnection::ReadRecordRows(read.get(), plan->columns, query.SelectedPaths(),
+                                                      &st.column_types, &rows, st.distinct_columns));
+  } else {
+    PgConnection::ReadRows(read.get(), &query.SelectedPaths(), &st.column_types, &rows, st.distinct_columns,
+                           columns);
+  }
   if (!st.list_columns.empty()) internal::FinishRows(st, query.SelectedPaths(), rows);
   return rows;
 }
@@ -779,7 +937,9 @@ Status PgTransaction::SelectEach(const Query& query, CellRows& rows) {
   // Lists made of aggregated columns are finished on whole rows.
   if (!st.list_columns.empty()) return Transaction::SelectEach(query, rows);
   int columns = -1;  // (the first query.SelectedPaths().size() are read)
-  KITH_ASSIGN_OR_RETURN(PgResult read, Read(shaped, &columns));
+  std::shared_ptr<const RecordPlan> plan;
+  KITH_ASSIGN_OR_RETURN(PgResult read, Read(shaped, &columns, &plan));
+  if (plan != nullptr) return PgConnection::EachRecordRow(read.get(), plan->columns, &st.column_types, rows);
   return PgConnection::EachRow(read.get(), &st.column_types, query.SelectedPaths().size(), rows);
 }
 
