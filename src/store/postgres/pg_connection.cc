@@ -478,7 +478,7 @@ Status PgConnection::EachRecordRow(const PGresult* r, const RecordColumns& recor
                                 static_cast<size_t>(PQgetlength(r, i, record.column)));
     if (PQgetisnull(r, i, record.column) || !SplitRecord(text, fields, scratch) ||
         fields.size() != record.fields) {
-      return Internal("a row read whole is not of its table's shape");
+      return RecordShapeError();
     }
     for (size_t c = 0; c < n; ++c) {
       const RecordField& f = fields[static_cast<size_t>(record.field[c])];

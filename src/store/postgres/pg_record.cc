@@ -1,6 +1,19 @@
 #include "store/postgres/pg_record.h"
 
 namespace kith::store::postgres {
+namespace {
+constexpr char kRecordShapePayload[] = "kith.store/record-shape";
+}  // namespace
+
+Status RecordShapeError() {
+  Status s = absl::FailedPreconditionError("a row read whole is not of its table's shape");
+  s.SetPayload(kRecordShapePayload, absl::Cord("1"));
+  return s;
+}
+
+bool IsRecordShapeError(const Status& status) {
+  return !status.ok() && status.GetPayload(kRecordShapePayload).has_value();
+}
 
 bool SplitRecord(std::string_view record, std::vector<RecordField>& fields, std::string& scratch) {
   fields.clear();

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
+
 namespace kith::store::postgres {
 
 // One field of a record: its text as the column's output function wrote it
@@ -25,5 +27,10 @@ struct RecordField {
 // fields' texts may view: they stay valid until `scratch` is next used.
 // False when `record` is not of that form.
 bool SplitRecord(std::string_view record, std::vector<RecordField>& fields, std::string& scratch);
+
+// The failure of a row read whole that is not of the layout its table was
+// read with (another server changed the table meanwhile), and its test.
+Status RecordShapeError();
+bool IsRecordShapeError(const Status& status);
 
 }  // namespace kith::store::postgres

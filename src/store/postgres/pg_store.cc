@@ -25,6 +25,7 @@
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_insert_batches.h"
 #include "store/postgres/pg_planner_statistics.h"
+#include "store/postgres/pg_record.h"
 
 namespace kith::store::postgres {
 namespace {
@@ -219,6 +220,9 @@ class PgTransaction final : public internal::SqlTransaction {
   // or null where that does not pay or cannot be (an expression, a joined
   // column, few columns).
   StatusOr<std::shared_ptr<const RecordPlan>> RecordPlanFor(const internal::ShapedSelect& shaped);
+  // `read`, the outcome of splitting rows read whole; one not of its
+  // table's layout forgets the store's layouts (ForgetLayouts).
+  Status Whole(Status read);
   // A pipelined read's first statement (its work reads once): run
   // outside a transaction (no BEGIN, no COMMIT), the versions joined to it,
   // so that they and its rows come from its one snapshot; checked as
@@ -398,6 +402,13 @@ class PgStoreImpl final : public Store {
   void KeepLayout(const std::string& table, std::shared_ptr<const TableLayout> layout) {
     std::lock_guard<std::mutex> lock(records_mutex_);
     layouts_[table] = std::move(layout);
+  }
+  // Forgets every layout and plan: a row read whole was not of its table's
+  // layout (another server migrated the table meanwhile, a rolling upgrade).
+  void ForgetLayouts() {
+    std::lock_guard<std::mutex> lock(records_mutex_);
+    layouts_.clear();
+    plans_.clear();
   }
   // The plan kept for a kept statement, or null.
   std::shared_ptr<const RecordPlan> FindPlan(const internal::SqlStatement* statement) {
@@ -911,6 +922,14 @@ Status PgTransaction::Delete(std::string_view entity, int64_t id) {
   return Status();
 }
 
+Status PgTransaction::Whole(Status read) {
+  if (!IsRecordShapeError(read)) return read;
+  // Its table has other columns than the layout kept for it: read again at
+  // the next call, this one answers that the database changed under it.
+  store_->ForgetLayouts();
+  return absl::UnavailableError("the database's tables changed while this call read them; call again");
+}
+
 StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
   if (begun_) KITH_RETURN_IF_ERROR(Flush());
   KITH_ASSIGN_OR_RETURN(internal::ShapedSelect shaped, store_->shapes().Select(catalog_, query, kDialect));
@@ -920,8 +939,8 @@ StatusOr<std::vector<Value>> PgTransaction::Select(const Query& query) {
   KITH_ASSIGN_OR_RETURN(PgResult read, Read(shaped, &columns, &plan));
   std::vector<Value> rows;
   if (plan != nullptr) {
-    KITH_RETURN_IF_ERROR(PgConnection::ReadRecordRows(read.get(), plan->columns, query.SelectedPaths(),
-                                                      &st.column_types, &rows, st.distinct_columns));
+    KITH_RETURN_IF_ERROR(Whole(PgConnection::ReadRecordRows(read.get(), plan->columns, query.SelectedPaths(),
+                                                            &st.column_types, &rows, st.distinct_columns)));
   } else {
     PgConnection::ReadRows(read.get(), &query.SelectedPaths(), &st.column_types, &rows, st.distinct_columns,
                            columns);
@@ -939,7 +958,7 @@ Status PgTransaction::SelectEach(const Query& query, CellRows& rows) {
   int columns = -1;  // (the first query.SelectedPaths().size() are read)
   std::shared_ptr<const RecordPlan> plan;
   KITH_ASSIGN_OR_RETURN(PgResult read, Read(shaped, &columns, &plan));
-  if (plan != nullptr) return PgConnection::EachRecordRow(read.get(), plan->columns, &st.column_types, rows);
+  if (plan != nullptr) return Whole(PgConnection::EachRecordRow(read.get(), plan->columns, &st.column_types, rows));
   return PgConnection::EachRow(read.get(), &st.column_types, query.SelectedPaths().size(), rows);
 }
 
