@@ -57,6 +57,20 @@ TEST(RequestBudgetTest, StopsPastItsTimeAndWhenTheClientHasGone) {
   EXPECT_EQ(late.message(), "The request took longer than 1 seconds and was stopped");
 }
 
+TEST(RequestBudgetTest, AsksAfterTheClientFromTheSecondCallOn) {
+  int asked = 0;
+  RequestBudget budget(RequestLimits(), [&asked] {
+    ++asked;
+    return true;
+  });
+  // The request's own call: its client is not asked (a system call each).
+  ASSERT_TRUE(budget.EnterCall().ok());
+  EXPECT_EQ(asked, 0);
+  // A call inside it: asked, and gone.
+  EXPECT_EQ(budget.EnterCall().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(asked, 1);
+}
+
 TEST(RequestBudgetTest, ActiveOnlyInItsScope) {
   EXPECT_EQ(RequestBudget::Current(), nullptr);
   RequestBudget budget(RequestLimits(), nullptr);
