@@ -16,13 +16,20 @@ void KeyInto(std::string& key, int version, std::string_view entity, std::string
   } else {
     key += std::to_string(version);
   }
-  key += '/';
+  // The names written through a pointer into room made once (an append per
+  // character cost most of a lookup).
+  const size_t at = key.size();
+  key.resize(at + entity.size() + action.size() + 2);
+  char* p = key.data() + at;
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+  *p++ = '/';
   for (char c : entity) {
     if (c == '_' || c == '-' || c == ' ') continue;
-    key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    *p++ = lower(c);
   }
-  key += '/';
-  for (char c : action) key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  *p++ = '/';
+  for (char c : action) *p++ = lower(c);
+  key.resize(static_cast<size_t>(p - key.data()));
 }
 
 }  // namespace

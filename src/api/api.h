@@ -25,6 +25,7 @@
 namespace kith::api {
 
 class ActionRegistry;
+struct ActionSpec;
 
 struct ApiCall {
   std::string entity;  // as sent: "contact", "Contact", "group_contact", ...
@@ -35,6 +36,10 @@ struct ApiCall {
   // them (APIv4's generic get); its result's "values" are then empty. Null:
   // the rows are in the result, as for every other action.
   AnswerRows* rows_out = nullptr;
+  // The dispatcher's registry's spec for (version, entity, action), when the
+  // caller looked it up already (a route does, to choose how to answer):
+  // not looked up again. Null: the dispatcher looks it up.
+  const ActionSpec* spec = nullptr;
 };
 
 class Dispatcher {
@@ -63,6 +68,10 @@ class Dispatcher {
   const ActionRegistry& registry() const { return registry_; }
 
  private:
+  // RunIn with the call's spec found (null: none is registered).
+  StatusOr<Value> RunSpec(store::Transaction& txn, const ApiCall& call, const ActionSpec* spec,
+                          const auth::Caller& caller) const;
+
   store::Store& store_;
   const ActionRegistry& registry_;
 };

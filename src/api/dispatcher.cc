@@ -52,11 +52,12 @@ Dispatcher::Dispatcher(store::Store& store, const ActionRegistry& registry)
 
 StatusOr<Value> Dispatcher::Run(const ApiCall& call, const auth::Caller& caller,
                                 std::unique_ptr<store::Transaction> read_txn) const {
-  const ActionSpec* spec = registry_.Find(call.version, call.entity, call.action);
+  const ActionSpec* spec =
+      call.spec != nullptr ? call.spec : registry_.Find(call.version, call.entity, call.action);
   bool writes = spec == nullptr || spec->writes || ChainsAWrite(registry_, call.version, call.params);
   if (writes) read_txn.reset();  // ends before the write transaction begins
   if (read_txn != nullptr) {
-    KITH_ASSIGN_OR_RETURN(Value result, RunIn(*read_txn, call, caller));
+    KITH_ASSIGN_OR_RETURN(Value result, RunSpec(*read_txn, call, spec, caller));
     KITH_RETURN_IF_ERROR(read_txn->Commit());
     return result;
   }
@@ -65,7 +66,7 @@ StatusOr<Value> Dispatcher::Run(const ApiCall& call, const auth::Caller& caller,
   Value result;
   KITH_RETURN_IF_ERROR(store::RunWithRetries([&]() -> Status {
     KITH_ASSIGN_OR_RETURN(std::unique_ptr<store::Transaction> txn, store_.Begin(writes));
-    KITH_ASSIGN_OR_RETURN(result, RunIn(*txn, call, caller));
+    KITH_ASSIGN_OR_RETURN(result, RunSpec(*txn, call, spec, caller));
     return txn->Commit();
   }));
   return result;
@@ -73,7 +74,13 @@ StatusOr<Value> Dispatcher::Run(const ApiCall& call, const auth::Caller& caller,
 
 StatusOr<Value> Dispatcher::RunIn(store::Transaction& txn, const ApiCall& call,
                                   const auth::Caller& caller) const {
-  const ActionSpec* spec = registry_.Find(call.version, call.entity, call.action);
+  const ActionSpec* spec =
+      call.spec != nullptr ? call.spec : registry_.Find(call.version, call.entity, call.action);
+  return RunSpec(txn, call, spec, caller);
+}
+
+StatusOr<Value> Dispatcher::RunSpec(store::Transaction& txn, const ApiCall& call,
+                                    const ActionSpec* spec, const auth::Caller& caller) const {
   if (spec == nullptr) {
     return NotFound("API (" + call.entity + ", " + call.action + ") does not exist",
                     {{"error_code", "not-found"}});

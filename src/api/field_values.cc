@@ -1,5 +1,6 @@
 #include "api/field_values.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -187,7 +188,13 @@ std::string_view CellAsText(const Cell& cell, std::string& scratch) {
   switch (cell.kind) {
     case Cell::Kind::kNull: return "";  // not {}: a view with no data pointer
     case Cell::Kind::kText: return cell.text;
-    case Cell::Kind::kInt: scratch = std::to_string(cell.integer); return scratch;
+    case Cell::Kind::kInt: {
+      // Written in place (std::to_string made a text to move in).
+      char digits[24];
+      auto written = std::to_chars(digits, digits + sizeof digits, cell.integer);
+      scratch.assign(digits, written.ptr);
+      return scratch;
+    }
     default: scratch = ValueAsText(cell.ToValue()); return scratch;
   }
 }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <string>
+
 namespace kith::api {
 namespace {
 
@@ -56,6 +59,22 @@ TEST(FieldValuesTest, TextForm) {
   EXPECT_EQ(ValueAsText(true), "1");
   EXPECT_EQ(ValueAsText(12), "12");
   EXPECT_EQ(ValueAsText(1.5), "1.5");
+}
+
+TEST(FieldValuesTest, CellTextOfAnIntegerAsToStringWritesIt) {
+  std::string scratch = "left from before, longer than any number";
+  for (int64_t n : {int64_t{0}, int64_t{7}, int64_t{-42}, std::numeric_limits<int64_t>::max(),
+                    std::numeric_limits<int64_t>::min()}) {
+    Cell cell;
+    cell.kind = Cell::Kind::kInt;
+    cell.integer = n;
+    EXPECT_EQ(CellAsText(cell, scratch), std::to_string(n));
+  }
+  Cell text;
+  text.kind = Cell::Kind::kText;
+  text.text = "as it is";
+  EXPECT_EQ(CellAsText(text, scratch), "as it is");
+  EXPECT_EQ(CellAsText(Cell(), scratch), "");
 }
 
 }  // namespace

@@ -31,11 +31,12 @@ Status RequestBudget::EnterCall() {
                                        std::to_string(limits_.max_request_seconds) +
                                        " seconds and was stopped");
   }
-  // Not at the request's own call, just after its client sent it: asking
-  // costs a system call (a peek at the socket), and a request whose client
-  // went away is stopped at its first call inside (a chain), or found out
-  // when its answer is sent.
-  if (calls_ > 0 && client_gone_ && client_gone_()) return absl::CancelledError("The client has gone");
+  // The request's own call is not asked (its client was there a moment
+  // ago, and the ask is a system call on every request); the calls inside
+  // it are, so a long request stops once its client has gone.
+  if (calls_ > 0 && client_gone_ && client_gone_()) {
+    return absl::CancelledError("The client has gone");
+  }
   ++depth_;
   ++calls_;
   return Status();

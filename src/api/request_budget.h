@@ -29,8 +29,9 @@ class RequestBudget {
   const RequestLimits& limits() const { return limits_; }
 
   // Before a call: counts it and checks the chain depth (kInvalidArgument),
-  // the number of calls (TooLarge), the time (kDeadlineExceeded) and the
-  // client (kCancelled). OK means LeaveCall() must follow.
+  // the number of calls (TooLarge), the time (kDeadlineExceeded) and, from
+  // the request's second call on, the client (kCancelled). OK means
+  // LeaveCall() must follow.
   Status EnterCall();
   void LeaveCall() { --depth_; }
 

@@ -57,14 +57,16 @@ TEST(RequestBudgetTest, StopsPastItsTimeAndWhenTheClientHasGone) {
   EXPECT_EQ(late.message(), "The request took longer than 1 seconds and was stopped");
 }
 
-TEST(RequestBudgetTest, AsksWhetherTheClientHasGoneOnlyForCallsInsideTheRequest) {
+TEST(RequestBudgetTest, AsksAfterTheClientFromTheSecondCallOn) {
   int asked = 0;
   RequestBudget budget(RequestLimits(), [&asked] {
     ++asked;
     return true;
   });
-  EXPECT_TRUE(budget.EnterCall().ok());  // the request's own
+  // The request's own call: its client is not asked (a system call each).
+  ASSERT_TRUE(budget.EnterCall().ok());
   EXPECT_EQ(asked, 0);
+  // A call inside it: asked, and gone.
   EXPECT_EQ(budget.EnterCall().code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(asked, 1);
 }

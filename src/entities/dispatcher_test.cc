@@ -58,5 +58,30 @@ TEST_F(DispatcherTest, WriteGivenAReadTransactionStartsItsOwnAndCommits) {
   EXPECT_EQ(CountContacts(ReadSnapshot()), 3u);
 }
 
+// A spec the route looked up already (ApiCall::spec) is the one run: the
+// dispatcher does not look it up again, in Run nor in RunIn.
+TEST_F(DispatcherTest, RunsTheSpecTheCallerFoundWithoutLookingItUpAgain) {
+  ASSERT_TRUE(Create("Only").ok());
+  const api::ActionSpec* getcount = registry_.Find(3, "Contact", "getcount");
+  ASSERT_NE(getcount, nullptr);
+  // Named "get", carrying getcount's spec: getcount's answer (a number)
+  // shows which was run.
+  api::ApiCall call{"Contact", "get", Value::object(), 3};
+  call.spec = getcount;
+  auto run = dispatcher_->Run(call, caller_);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(*run, Value(1));
+  auto txn = store_->Begin(false);
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  auto in = dispatcher_->RunIn(**txn, call, caller_);
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(*in, Value(1));
+  // Without it, the call's own names are looked up.
+  call.spec = nullptr;
+  auto looked_up = dispatcher_->Run(call, caller_);
+  ASSERT_TRUE(looked_up.ok()) << looked_up.status();
+  EXPECT_TRUE(looked_up->is_object());
+}
+
 }  // namespace
 }  // namespace kith::entities

@@ -157,6 +157,7 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
   api::ApiCall call{req.entity, req.action, std::move(req.params), 2};
   const api::ActionRegistry& registry = dispatcher_.registry();
   const api::ActionSpec* spec = registry.Find(2, req.entity, req.action);
+  call.spec = spec;  // not looked up again by the dispatcher
   NoteCall(spec != nullptr ? spec->entity : req.entity, spec != nullptr ? spec->action : req.action,
            spec != nullptr);
   // CSRF: on the browser path a session cookie is the only credential, and
@@ -204,12 +205,16 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
   if (rows && rows->used() && rows->rows() > 0) {
     std::string head, tail;
     wire::v2::RowsFrame(json, head, tail);
-    answer = respond(head + rows->text() + tail, 200);
+    head.reserve(head.size() + rows->text().size() + tail.size());
+    head += rows->text();
+    head += tail;
+    answer = respond(std::move(head), 200);
   } else {
     answer = render(wire::v2::NormalizeV2Result(std::move(*result)), 200);
   }
   Status size = CheckAnswerSize(answer.body, options_.limits);
-  return size.ok() ? answer : fail(size, false);
+  if (!size.ok()) return fail(size, false);
+  return answer;  // (moved, where a conditional expression copied it)
 }
 
 }  // namespace kith::server

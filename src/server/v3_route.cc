@@ -70,10 +70,14 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
     return r;
   }
   // A parameter's text, "" unless it is a string (viewed, not copied).
-  auto text = [&](const char* key) -> std::string_view {
-    auto it = params->find(key);
-    if (it == params->end() || !it->is_string()) return {};
-    return it->get_ref<const std::string&>();
+  auto text = [&](std::string_view key) -> std::string_view {
+    // (looked for by view: find() made a std::string of the name per ask)
+    for (const auto& [name, value] : params->get_ref<const Value::object_t&>()) {
+      if (name != key) continue;
+      if (!value.is_string()) return {};
+      return value.get_ref<const std::string&>();
+    }
+    return {};
   };
   if (ajax) {
     if (!text("fnName").empty()) return HandleV2(request, true, &*params);
@@ -135,7 +139,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   if (!ajax) {
     // extern/rest.php: the site key, then the api key, with CiviCRM 6's texts.
     if (!auth_.CheckSiteKey(req.site_key)) return refuse(Unauthenticated("Failed to authenticate key"));
-    if (req.api_key.empty() || AsciiLower(req.api_key) == "null") {
+    if (req.api_key.empty() || EqualsIgnoreCase(req.api_key, "null")) {
       return refuse(Unauthenticated("FATAL: mandatory param 'api_key' (user key) missing"));
     }
     caller = auth_.ByApiKey(req.api_key, &auth_txn, request.remote_address);
@@ -228,6 +232,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
       // Run again whole when the store refuses the call's transaction for
       // a conflict with a concurrent one (store::RunWithRetries).
       api::ApiCall call{entity, action, call_params, 3, rows_out};
+      call.spec = spec;  // not looked up again by the dispatcher
       Value result;
       bool refused = false;  // an answer that is an error: nothing kept
       error = store::RunWithRetries([&]() -> Status {
@@ -298,6 +303,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   std::string head, tail;
   if (rows && rows->used() && rows->rows() > 0 && status == 200 && !wire::v3::IsV3Error(body) &&
       wire::v3::RowsFrame(body, json, head, tail).ok()) {
+    head.reserve(head.size() + rows->text().size() + tail.size());
     head += rows->text();
     head += tail;
     answer = respond(std::move(head), status);
@@ -305,7 +311,8 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
     answer = render(body, status);
   }
   Status size = CheckAnswerSize(answer.body, options_.limits);
-  return size.ok() ? answer : refuse(size);
+  if (!size.ok()) return refuse(size);
+  return answer;  // (moved, where a conditional expression copied it)
 }
 
 }  // namespace kith::server

@@ -17,6 +17,7 @@
 #include "entities/contact_filters.h"
 #include "entities/contact_labels.h"
 #include "entities/kept_id_search.h"
+#include "entities/row_texts.h"
 #include "entities/contact_rules.h"
 #include "entities/custom_contact_values.h"
 #include "entities/v2/v2_params.h"
@@ -225,7 +226,7 @@ class SearchCells final : public CellRows {
   SearchCells(store::Transaction& txn, const V2Search& search, AnswerRows& out)
       : txn_(txn), search_(search), out_(out), texts_(search.plan->returned.size() + 1) {
     out_.SharedKeys(search.plan->answer_keys);
-    row_.reserve(texts_.size());
+    row_.reserve(search.plan->returned.size() + 1);
   }
 
   Status Row(std::span<const Cell> cells) override {
@@ -267,7 +268,7 @@ class SearchCells final : public CellRows {
   store::Transaction& txn_;
   const V2Search& search_;
   AnswerRows& out_;
-  std::vector<std::string> texts_;  // a member's own text, by member
+  RowTexts texts_;  // a member's own text, by member
   std::vector<KeyedText> row_;
   std::string scratch_;
   std::string lower_;    // ContactLabelText's

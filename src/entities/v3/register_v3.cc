@@ -122,10 +122,11 @@ class EntityActions {
       count_ = [name](ActionContext& ctx, const Value& p) { return GenericCount(ctx, name, p); };
     }
     // Every read takes its spec's defaults and checks its integer filters
-    // first, as CiviCRM's API layer does.
-    auto check = [name, defaults = h.get_defaults](ActionContext& ctx, const Value& given) -> StatusOr<Value> {
+    // first, as CiviCRM's API layer does. nullopt: `given` stands as it is.
+    auto check = [name, defaults = h.get_defaults](
+                     ActionContext& ctx, const Value& given) -> StatusOr<std::optional<Value>> {
       const schema::Entity* e = ctx.catalog.Find(name);
-      if (e == nullptr) return given;
+      if (e == nullptr) return std::optional<Value>();
       if (defaults.empty() || !api::ValueAsText(given.value("id", Value())).empty()) {
         return CheckedFilters(ctx, *e, given);
       }
@@ -133,16 +134,17 @@ class EntityActions {
       for (const auto& [k, v] : defaults.items()) {
         if (!p.contains(k)) p[k] = v;
       }
-      return CheckedFilters(ctx, *e, p);
+      KITH_ASSIGN_OR_RETURN(std::optional<Value> checked, CheckedFilters(ctx, *e, p));
+      return checked ? std::move(checked) : std::optional<Value>(std::move(p));
     };
     rows_ = [inner = rows_, check](ActionContext& ctx, const Value& p,
                                    const V3Options& o) -> StatusOr<V3Rows> {
-      KITH_ASSIGN_OR_RETURN(Value checked, check(ctx, p));
-      return inner(ctx, checked, o);
+      KITH_ASSIGN_OR_RETURN(std::optional<Value> checked, check(ctx, p));
+      return inner(ctx, checked ? *checked : p, o);
     };
     count_ = [inner = count_, check](ActionContext& ctx, const Value& p) -> StatusOr<int64_t> {
-      KITH_ASSIGN_OR_RETURN(Value checked, check(ctx, p));
-      return inner(ctx, checked);
+      KITH_ASSIGN_OR_RETURN(std::optional<Value> checked, check(ctx, p));
+      return inner(ctx, checked ? *checked : p);
     };
     get_ = entity.get_permissions;
     create_ = entity.create_permissions;

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -139,9 +140,11 @@ Status CheckIntegerFilters(const schema::Entity& entity, const Value& params);
 // CiviCRM's API layer does for each action (api/v3/utils.php): integers as
 // above, an option given by name or label becomes its value (an unknown one
 // is error 2001 "'x' is not a valid option for field f"), and a date that is
-// no date is refused. Returns the params with the options resolved.
-StatusOr<Value> CheckedFilters(api::ActionContext& ctx, const schema::Entity& entity,
-                               const Value& params);
+// no date is refused. Returns the params with the options resolved, or
+// nullopt when no filter names an option or a date (the params stand as
+// they are: a get by id is not copied).
+StatusOr<std::optional<Value>> CheckedFilters(api::ActionContext& ctx, const schema::Entity& entity,
+                                              const Value& params);
 
 StatusOr<V3Rows> GenericRows(api::ActionContext& ctx, const std::string& entity,
                              const V3Hooks& hooks, const Value& params, const V3Options& options);

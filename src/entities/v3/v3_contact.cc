@@ -22,6 +22,7 @@
 #include "entities/contact_filters.h"
 #include "entities/contact_labels.h"
 #include "entities/kept_id_search.h"
+#include "entities/row_texts.h"
 #include "entities/contact_rules.h"
 #include "entities/contact_tags_notes.h"
 #include "entities/custom_contact_values.h"
@@ -454,7 +455,7 @@ class ContactCells final : public CellRows {
   store::Transaction& txn_;
   const std::vector<Member>& members_;
   AnswerRows& out_;
-  std::vector<std::string> texts_;  // a member's own text, by member
+  RowTexts texts_;  // a member's own text, by member
   std::vector<KeyedText> row_;
   std::string scratch_;
   std::string lower_;    // ContactLabelText's
@@ -601,10 +602,11 @@ const Value* IdAlone(const Value& params) {
 
 StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Options& options) {
   thread_local ByIdGet by_id;
-  ContactQuery built;
-  RowPlan built_plan;
-  const ContactQuery* query = &built;
-  const RowPlan* plan = &built_plan;
+  // A query built for this call only (not made, nor freed, on the kept path).
+  std::optional<ContactQuery> built;
+  std::optional<RowPlan> built_plan;
+  const ContactQuery* query = nullptr;
+  const RowPlan* plan = nullptr;
   const Value* id = by_id.in_use ? nullptr : IdAlone(params);
   struct Release {
     ByIdGet* held = nullptr;
@@ -646,12 +648,18 @@ StatusOr<V3Rows> ContactRows(ActionContext& ctx, const Value& params, const V3Op
       by_id.in_use = true;
       release.held = &by_id;
     } else {
-      built = std::move(by_id.cq);
-      PlanRows(ctx.catalog, built, built_plan);
+      built.emplace(std::move(by_id.cq));
+      built_plan.emplace();
+      PlanRows(ctx.catalog, *built, *built_plan);
     }
   } else {
     KITH_ASSIGN_OR_RETURN(built, BuildQuery(ctx, params, options, false));
-    PlanRows(ctx.catalog, built, built_plan);
+    built_plan.emplace();
+    PlanRows(ctx.catalog, *built, *built_plan);
+  }
+  if (query == nullptr) {
+    query = &*built;
+    plan = &*built_plan;
   }
   const ContactQuery& cq = *query;
   V3Rows out;

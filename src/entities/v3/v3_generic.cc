@@ -310,14 +310,20 @@ StatusOr<Value> ResolvePseudoValue(ActionContext& ctx, const schema::Field& fiel
 }
 
 Status CheckIntegerFilters(const schema::Entity& entity, const Value& params) {
-  std::string alias = SnakeCase(entity.name) + "_id";
+  // The entity's id alias ("contact_id"), made only for a key that may be it.
+  auto is_alias = [&entity](const std::string& key) {
+    return key.size() > 3 && key.ends_with("_id") && key == SnakeCase(entity.name) + "_id";
+  };
   auto whole = [](const Value& v) {
     if (v.is_number_integer()) return true;
     return ParseInt64(std::string(TrimAscii(api::ValueAsText(v)))).has_value();
   };
   for (const auto& [key, value] : params.items()) {
-    if (IsMetaParam(key, value) || IsEmptyValue(value) || value == "user_contact_id") continue;
-    const schema::Field* f = entity.FindField(key == alias ? "id" : key);
+    if (IsMetaParam(key, value) || IsEmptyValue(value) ||
+        (value.is_string() && value.get_ref<const std::string&>() == "user_contact_id")) {
+      continue;
+    }
+    const schema::Field* f = entity.FindField(is_alias(key) ? "id" : key);
     // (option fields and links to entities other than contacts take names too)
     if (f == nullptr || f->internal || f->type != schema::FieldType::kInt || !f->option_group.empty() ||
         !f->choices.empty() || (!f->fk_entity.empty() && f->fk_entity != "Contact")) {
@@ -346,17 +352,40 @@ Status CheckIntegerFilters(const schema::Entity& entity, const Value& params) {
   return Status();
 }
 
-StatusOr<Value> CheckedFilters(ActionContext& ctx, const schema::Entity& entity, const Value& params) {
+namespace {
+
+// The field of filter `key` whose values CheckedFilters checks (an option
+// or a date), or nullptr; `options`: whether it is an option.
+const schema::Field* CheckedField(const schema::Entity& entity, const std::string& key,
+                                  const Value& value, bool& options) {
+  if (IsMetaParam(key, value) || IsEmptyValue(value)) return nullptr;
+  const schema::Field* f = FieldOrIdAlias(entity, key);
+  if (f == nullptr || f->internal || f->serialized) return nullptr;
+  options = !f->option_group.empty() || !f->choices.empty() ||
+            (!f->fk_entity.empty() && f->fk_entity != "Contact");
+  bool date = f->type == schema::FieldType::kDate || f->type == schema::FieldType::kDateTime;
+  return options || date ? f : nullptr;
+}
+
+}  // namespace
+
+StatusOr<std::optional<Value>> CheckedFilters(ActionContext& ctx, const schema::Entity& entity,
+                                              const Value& params) {
   KITH_RETURN_IF_ERROR(CheckIntegerFilters(entity, params));
+  bool checks = false;
+  for (const auto& [key, value] : params.items()) {
+    bool options = false;
+    if (CheckedField(entity, key, value, options) != nullptr) {
+      checks = true;
+      break;
+    }
+  }
+  if (!checks) return std::optional<Value>();
   Value out = params;
   for (auto& [key, value] : out.items()) {
-    if (IsMetaParam(key, value) || IsEmptyValue(value)) continue;
-    const schema::Field* f = FieldOrIdAlias(entity, key);
-    if (f == nullptr || f->internal || f->serialized) continue;
-    bool options = !f->option_group.empty() || !f->choices.empty() ||
-                   (!f->fk_entity.empty() && f->fk_entity != "Contact");
-    bool date = f->type == schema::FieldType::kDate || f->type == schema::FieldType::kDateTime;
-    if (!options && !date) continue;
+    bool options = false;
+    const schema::Field* f = CheckedField(entity, key, value, options);
+    if (f == nullptr) continue;
     auto check = [&](Value& one) -> Status {
       if (one.is_object() || one.is_array() || IsEmptyValue(one)) return Status();
       if (options) {
@@ -383,7 +412,7 @@ StatusOr<Value> CheckedFilters(ActionContext& ctx, const schema::Entity& entity,
       KITH_RETURN_IF_ERROR(check_all(value));
     }
   }
-  return out;
+  return std::optional<Value>(std::move(out));
 }
 
 StatusOr<V3Rows> GenericRows(ActionContext& ctx, const std::string& entity, const V3Hooks& hooks,

@@ -1,6 +1,9 @@
 #include "entities/v3/v3_params.h"
 
+#include <initializer_list>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "api/field_values.h"
 #include "base/error_details.h"
@@ -41,7 +44,8 @@ bool Truthy(const Value& v) {
 }
 
 bool IsMetaParam(const std::string& key, const Value& value) {
-  static const std::set<std::string> kMeta = {
+  // Hashed: asked for every filter of every read, more than once.
+  static const std::unordered_set<std::string_view> kMeta = {
       "version", "sequential", "options", "return", "debug", "check_permissions", "prettyprint",
       "json", "key", "api_key", "entity", "action", "q", "fnName", "rowCount", "offset", "sort",
       "showAll", "callback", "_", "reload", "dupe_check", "skip_undelete", "restore", "values",
@@ -109,12 +113,22 @@ std::vector<std::string> ReturnFields(const Value& params) {
 
 StatusOr<V3Options> ParseOptions(const Value& params) {
   V3Options o;
-  Value options = params.contains("options") && params["options"].is_object() ? params["options"]
-                                                                              : Value::object();
-  auto pick = [&](const char* name, std::vector<const char*> aliases) -> const Value* {
-    if (options.contains(name)) return &options[name];
+  // Read where they are: no copy of options, no list of aliases made per
+  // name (every get passes here).
+  auto member = [](const Value* object, std::string_view key) -> const Value* {
+    if (object == nullptr || !object->is_object()) return nullptr;
+    // (a search by view: find() makes a std::string of the name each time)
+    for (const auto& [name, value] : object->get_ref<const Value::object_t&>()) {
+      if (name == key) return &value;
+    }
+    return nullptr;
+  };
+  const Value* options = member(&params, "options");
+  if (options != nullptr && !options->is_object()) options = nullptr;
+  auto pick = [&](const char* name, std::initializer_list<const char*> aliases) -> const Value* {
+    if (const Value* v = member(options, name)) return v;
     for (const char* a : aliases) {
-      if (params.contains(a)) return &params[a];
+      if (const Value* v = member(&params, a)) return v;
     }
     return nullptr;
   };
@@ -126,8 +140,9 @@ StatusOr<V3Options> ParseOptions(const Value& params) {
   }
   if (const Value* v = pick("sort", {"option.sort", "option_sort", "sort"})) o.sort = SortText(*v);
   for (const char* key : {"match", "match-mandatory"}) {
-    if (!options.contains(key)) continue;
-    const Value& m = options[key];
+    const Value* given = member(options, key);
+    if (given == nullptr) continue;
+    const Value& m = *given;
     if (m.is_array() || m.is_object()) {
       for (const auto& item : m.items()) o.match.push_back(api::ValueAsText(item.value()));
     } else {

@@ -23,6 +23,20 @@ TEST(SqlBuilderTest, ResolvesReverseJoinsAndForeignKeys) {
   EXPECT_EQ(st->sql.find("Doe"), std::string::npos) << "values are bound, never pasted";
 }
 
+TEST(SqlBuilderTest, TextNoNumberAsStrtodReadsIt) {
+  // Digits alone are a number (known without strtod); the rest as strtod
+  // reads it: a text that is not wholly a number is one of its own shape.
+  EXPECT_FALSE(IsTextNoNumber(Value("7")));
+  EXPECT_FALSE(IsTextNoNumber(Value("0123456789012345678901234")));
+  EXPECT_FALSE(IsTextNoNumber(Value(" 12")));
+  EXPECT_FALSE(IsTextNoNumber(Value("-3.5e2")));
+  EXPECT_FALSE(IsTextNoNumber(Value(7)));
+  EXPECT_TRUE(IsTextNoNumber(Value("")));
+  EXPECT_TRUE(IsTextNoNumber(Value("12a")));
+  EXPECT_TRUE(IsTextNoNumber(Value("1 ")));
+  EXPECT_TRUE(IsTextNoNumber(Value("abc")));
+}
+
 TEST(SqlBuilderTest, RejectsUnknownPathsByName) {
   auto catalog = schema::BuiltinCatalog();
   Query q;

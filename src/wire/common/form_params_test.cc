@@ -93,6 +93,22 @@ TEST(DecodeUrlEncodedTest, ChecksEachTextThatIsNotAscii) {
   EXPECT_EQ(*params, (Value{{"a", "\xC3\xA9"}, {"b", "x y"}}));
 }
 
+// Runs of bytes that stand for themselves are looked at eight at a time:
+// a raw byte over 0x7f, a '+' or a '%' anywhere in such a word counts.
+TEST(DecodeUrlEncodedTest, LongRunsAsByteByByte) {
+  auto pairs = DecodeUrlEncoded("api_key=abcdefgh\xFFijklmnop");
+  ASSERT_FALSE(pairs.ok());
+  EXPECT_EQ(pairs.status().message(), "Invalid UTF-8 in parameter api_key");
+  pairs = DecodeUrlEncoded("\xFF" "abcdefghijklmnop=1");
+  EXPECT_FALSE(pairs.ok());
+  pairs = DecodeUrlEncoded("t=abcdefgh\xC3\xA9ijklmnopqrstuvwx&u=abcdefg+hijklmno%41pqrstuvw+");
+  ASSERT_TRUE(pairs.ok()) << pairs.status();
+  EXPECT_EQ((*pairs)[0].second, "abcdefgh\xC3\xA9ijklmnopqrstuvwx");
+  EXPECT_EQ((*pairs)[1].second, "abcdefg hijklmnoApqrstuvw ");
+  pairs = DecodeUrlEncoded("v=abcdefghijklmnop%zz");
+  EXPECT_FALSE(pairs.ok());
+}
+
 TEST(MergePhpParamsTest, BracketNesting) {
   EXPECT_EQ(Q("email[1][email]=a&email[1][location_type_id]=1"),
             R"({"email":{"1":{"email":"a","location_type_id":"1"}}})");

@@ -254,22 +254,28 @@ void TextRows::TextRow(std::span<const KeyedText> members) {
   // The bytes BeginRow, Text and EndRow write, in one piece: each member's
   // start (its rendered key) and text between quotes, or its whole empty
   // member, the first without its comma.
+  // (Most members of a whole record are empty: known plain without a call.
+  // The id member's text is the last one keyed so, as BeginRow/Text note it.)
   size_t size = 0;
   bool whole = options_.format == Format::kJson;
+  const KeyTexts& texts = *key_texts_;
+  const std::string_view* id_text = nullptr;
   for (size_t i = 0; i < members.size() && whole; ++i) {
     const KeyedText& m = members[i];
-    if (!IsPlainJsonText(m.text)) {
+    if (m.key == id_key_) id_text = &m.text;
+    if (m.text.empty()) {
+      size += texts.empties[m.key].size();
+    } else if (!IsPlainJsonText(m.text)) {
       whole = false;
-    } else if (m.text.empty()) {
-      size += key_texts_->empties[m.key].size();
     } else {
-      size += key_texts_->starts[m.key].size() + m.text.size() + 2;
+      size += texts.starts[m.key].size() + m.text.size() + 2;
     }
   }
   if (!whole) return AnswerRows::TextRow(members);
-  row_id_.clear();
-  for (const KeyedText& m : members) {
-    if (m.key == id_key_) row_id_.assign(m.text);
+  if (id_text != nullptr) {
+    row_id_.assign(*id_text);
+  } else {
+    row_id_.clear();
   }
   if (rows_ > 0) out_ += options_.separator;
   if (options_.keyed_by_id) {

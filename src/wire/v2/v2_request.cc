@@ -18,15 +18,27 @@ std::string Text(const Value& v) {
 StatusOr<V2Request> ParseV2Request(const Value& params, const std::string& function,
                                            const std::string& cookie_session) {
   V2Request req;
-  std::vector<std::string_view> parts = Split(function, '/');
-  if (parts.empty() || parts[0] != "civicrm") return InvalidArgument("Unknown function invocation.");
-  if (parts.size() == 2 && parts[1] == "login") {
+  // The '/'-separated parts of the function, counted all, the first three
+  // kept (no list made per request).
+  std::string_view parts[3];
+  size_t count = 0;
+  for (std::string_view rest = function;; ++count) {
+    size_t slash = rest.find('/');
+    if (count < 3) parts[count] = rest.substr(0, slash);
+    if (slash == std::string_view::npos) {
+      ++count;
+      break;
+    }
+    rest.remove_prefix(slash + 1);
+  }
+  if (parts[0] != "civicrm") return InvalidArgument("Unknown function invocation.");
+  if (count == 2 && parts[1] == "login") {
     req.kind = V2Request::Kind::kLogin;
-  } else if (parts.size() == 2 && parts[1] == "ping") {
+  } else if (count == 2 && parts[1] == "ping") {
     req.kind = V2Request::Kind::kPing;
-  } else if (parts.size() == 2 && parts[1] == "logout") {
+  } else if (count == 2 && parts[1] == "logout") {
     req.kind = V2Request::Kind::kLogout;
-  } else if (parts.size() == 3 && !parts[1].empty() && !parts[2].empty()) {
+  } else if (count == 3 && !parts[1].empty() && !parts[2].empty()) {
     req.entity = Munge(parts[1]);
     req.action = Munge(parts[2]);
   } else {
@@ -36,6 +48,7 @@ StatusOr<V2Request> ParseV2Request(const Value& params, const std::string& funct
   // own and, in their order, those the API gets.
   std::string json, version;
   auto& passed = req.params.get_ref<Value::object_t&>();
+  passed.reserve(params.size());
   for (const auto& [k, v] : params.items()) {
     if (k == "json") {
       json = Text(v);

@@ -212,6 +212,7 @@ Status RowsFrame(const Value& body, bool json, std::string& head, std::string& t
       return Internal("no place for the rows in an APIv3 answer");
     }
     std::string* out = &head;
+    head.reserve(128);  // grown once, not step by step from a few bytes
     head = "{";
     tail.clear();
     bool first = true;
