@@ -61,6 +61,33 @@ TEST(SplitRecordTest, RefusesWhatIsNoRecord) {
 
 class PgRecordStoreTest : public FreshStoreTest {
  protected:
+  // A select of every field of `entity`, of the rows `where` names, by id.
+  Query WholeRows(const std::string& entity, Condition where) {
+    Query q;
+    q.entity = entity;
+    if (const schema::Entity* e = store_->catalog()->Find(entity)) {
+      for (const schema::Field& f : e->fields) q.select.push_back(f.name);
+    }
+    q.where = std::move(where);
+    q.order_by = {{"id", false}};
+    return q;
+  }
+  // The rows of `whole` as each of its columns reads selected alone (too
+  // few columns to be read whole); `count` rows are expected.
+  std::vector<Value> ColumnByColumn(const Query& whole, size_t count) {
+    std::vector<Value> rows(count, Value::object());
+    for (const std::string& path : whole.select) {
+      Query one = whole;
+      one.select = {path};
+      auto read = store_->Begin(false).value()->Select(one);
+      if (!read.ok() || read->size() != count) {
+        ADD_FAILURE() << path << ": " << read.status();
+        return {};
+      }
+      for (size_t i = 0; i < count; ++i) rows[i][path] = (*read)[i][path];
+    }
+    return rows;
+  }
   // How many of the test database's connections last ran a select of a
   // `table` row whole (the connections stay open in the store's pool).
   int WholeRowReads(const std::string& table = "civicrm_contact") {
@@ -104,24 +131,10 @@ TEST_F(PgRecordStoreTest, AContactReadWholeGivesThePlainSelectsValues) {
     }
     ASSERT_TRUE(txn->Commit().ok());
   }
-  const schema::Entity* contact = store_->catalog()->Find("Contact");
-  ASSERT_NE(contact, nullptr);
-  Query whole;
-  whole.entity = "Contact";
-  for (const schema::Field& f : contact->fields) whole.select.push_back(f.name);
+  const Query whole = WholeRows("Contact", Condition::Leaf("id", Op::kIn, Value(ids)));
   ASSERT_GE(whole.select.size(), 20u);
-  whole.where = Condition::Leaf("id", Op::kIn, Value(ids));
-  whole.order_by = {{"id", false}};
-  // The plain select of each column (too few to be read whole).
-  std::vector<Value> expected(ids.size(), Value::object());
-  for (const std::string& path : whole.select) {
-    Query one = whole;
-    one.select = {path};
-    auto rows = store_->Begin(false).value()->Select(one);
-    ASSERT_TRUE(rows.ok()) << rows.status();
-    ASSERT_EQ(rows->size(), ids.size());
-    for (size_t i = 0; i < ids.size(); ++i) expected[i][path] = (*rows)[i][path];
-  }
+  const std::vector<Value> expected = ColumnByColumn(whole, ids.size());
+  ASSERT_EQ(expected.size(), ids.size());
   EXPECT_EQ(expected[0]["first_name"], "");
   EXPECT_EQ(expected[0]["middle_name"], nullptr);
   EXPECT_EQ(expected[0]["is_deceased"], 1);  // (booleans read as 0 and 1)
@@ -181,22 +194,9 @@ TEST_F(PgRecordStoreTest, AnAddressReadWholeGivesThePlainSelectsNumbers) {
     }
     ASSERT_TRUE(txn->Commit().ok());
   }
-  const schema::Entity* address = store_->catalog()->Find("Address");
-  ASSERT_NE(address, nullptr);
-  Query whole;
-  whole.entity = "Address";
-  for (const schema::Field& f : address->fields) whole.select.push_back(f.name);
-  whole.where = Condition::Leaf("id", Op::kIn, Value(ids));
-  whole.order_by = {{"id", false}};
-  std::vector<Value> expected(ids.size(), Value::object());
-  for (const std::string& path : whole.select) {
-    Query one = whole;
-    one.select = {path};
-    auto rows = store_->Begin(false).value()->Select(one);
-    ASSERT_TRUE(rows.ok()) << rows.status();
-    ASSERT_EQ(rows->size(), ids.size());
-    for (size_t i = 0; i < ids.size(); ++i) expected[i][path] = (*rows)[i][path];
-  }
+  const Query whole = WholeRows("Address", Condition::Leaf("id", Op::kIn, Value(ids)));
+  const std::vector<Value> expected = ColumnByColumn(whole, ids.size());
+  ASSERT_EQ(expected.size(), ids.size());
   EXPECT_EQ(expected[0]["geo_code_1"], nullptr);
   EXPECT_EQ(expected[1]["geo_code_1"], 1e-7);
   EXPECT_EQ(expected[4]["geo_code_2"], 1e300);
@@ -207,7 +207,6 @@ TEST_F(PgRecordStoreTest, AnAddressReadWholeGivesThePlainSelectsNumbers) {
   EXPECT_GE(WholeRowReads("civicrm_address"), 1);  // (before its ROLLBACK)
 }
 
-// A select of a few columns, or of another table's, is read as it is.
 // Another server that migrates the table while this one reads its rows
 // whole (a rolling upgrade adds a column): the read under way answers that
 // the database changed (unavailable, not a wrong row), and the next reads
@@ -220,12 +219,7 @@ TEST_F(PgRecordStoreTest, ATableChangedByAnotherServerIsReadWithItsNewLayout) {
     id = txn->Insert("Contact", {{"contact_type", "Individual"}, {"last_name", "Layout"}}).value();
     ASSERT_TRUE(txn->Commit().ok());
   }
-  const schema::Entity* contact = store_->catalog()->Find("Contact");
-  ASSERT_NE(contact, nullptr);
-  Query whole;
-  whole.entity = "Contact";
-  for (const schema::Field& f : contact->fields) whole.select.push_back(f.name);
-  whole.where = Condition::Leaf("id", Op::kEq, id);
+  const Query whole = WholeRows("Contact", Condition::Leaf("id", Op::kEq, id));
   auto read = [&] { return store_->Begin(false).value()->Select(whole); };
   auto before = read();
   ASSERT_TRUE(before.ok()) << before.status();
@@ -248,6 +242,7 @@ TEST_F(PgRecordStoreTest, ATableChangedByAnotherServerIsReadWithItsNewLayout) {
   EXPECT_EQ((*during)[0]["last_name"], "Layout");
 }
 
+// A select of a few columns, or of another table's, is read as it is.
 TEST_F(PgRecordStoreTest, FewColumnsAreReadAsSelected) {
   if (!OnPostgres()) GTEST_SKIP() << "a read of PostgreSQL's rows whole";
   {
