@@ -40,6 +40,20 @@ class SqliteStoreTest : public FreshStoreTest {
     for (const Value& r : rows) out += r["def"].get<std::string>() + "\n";
     return out;
   }
+  // PostgreSQL: closes the store, makes its database one of an older
+  // version with `undo` (which ends by taking the later migrations out of
+  // kith_schema_version), checks that the foreign keys are no longer
+  // `made_new`, reopens the store (the migrations run again) and expects
+  // `made_new` back.
+  void ExpectReopeningRemakesForeignKeys(std::initializer_list<const char*> undo,
+                                         const std::string& made_new) {
+    store_.reset();
+    auto conn = postgres::PgConnection::Open(options_.database_url).value();
+    for (const char* ddl : undo) ASSERT_TRUE(conn->Exec(ddl).ok()) << ddl;
+    ASSERT_NE(ForeignKeys(*conn), made_new);
+    ReopenStore();
+    EXPECT_EQ(ForeignKeys(*conn), made_new);
+  }
   // Ends `adder` and `deleter` (whose delete answered `deleted`), the one
   // `adder_first` names first: exactly one of the two commits, the other
   // fails as retryable.
@@ -748,18 +762,13 @@ TEST_F(SqliteStoreTest, Migration17DropsTheForeignKeysOfRowsOwnedByAContact) {
   }
   EXPECT_NE(made_new.find("civicrm_group_contact FOREIGN KEY (contact_id) REFERENCES civicrm_contact(id)"),
             std::string::npos) << made_new;
-  store_.reset();
-  for (const char* ddl :
+  ExpectReopeningRemakesForeignKeys(
        {"ALTER TABLE civicrm_email ADD FOREIGN KEY (contact_id) REFERENCES civicrm_contact(id) ON DELETE CASCADE",
         "ALTER TABLE civicrm_phone ADD CONSTRAINT some_name FOREIGN KEY (contact_id) REFERENCES "
         "civicrm_contact(id) ON DELETE CASCADE",
         "ALTER TABLE civicrm_address ADD FOREIGN KEY (contact_id) REFERENCES civicrm_contact(id) ON DELETE CASCADE",
-        "DELETE FROM kith_schema_version WHERE version >= 17"}) {
-    ASSERT_TRUE(conn()->Exec(ddl).ok()) << ddl;
-  }
-  ASSERT_NE(foreign_keys(), made_new);
-  ReopenStore();
-  EXPECT_EQ(foreign_keys(), made_new);
+        "DELETE FROM kith_schema_version WHERE version >= 17"},
+       made_new);
   EXPECT_EQ(conn()->RunScalar("SELECT MAX(version) FROM kith_schema_version", {}).value(),
             AllMigrations().back().version);
 }
@@ -920,8 +929,7 @@ TEST_F(SqliteStoreTest, Migration18DropsTheForeignKeysOfLinksToTheSameEntity) {
   EXPECT_NE(made_new.find("civicrm_group FOREIGN KEY (created_id) REFERENCES civicrm_contact(id) "
                           "ON DELETE SET NULL"),
             std::string::npos) << made_new;
-  store_.reset();
-  for (const char* ddl :
+  ExpectReopeningRemakesForeignKeys(
        {"ALTER TABLE civicrm_contact ADD FOREIGN KEY (employer_id) REFERENCES civicrm_contact(id) "
         "ON DELETE SET NULL",
         "ALTER TABLE civicrm_contact ADD CONSTRAINT some_name FOREIGN KEY (primary_contact_id) REFERENCES "
@@ -931,12 +939,8 @@ TEST_F(SqliteStoreTest, Migration18DropsTheForeignKeysOfLinksToTheSameEntity) {
         "ON DELETE SET NULL",
         "ALTER TABLE civicrm_activity ADD FOREIGN KEY (original_id) REFERENCES civicrm_activity(id) "
         "ON DELETE SET NULL",
-        "DELETE FROM kith_schema_version WHERE version >= 18"}) {
-    ASSERT_TRUE(conn()->Exec(ddl).ok()) << ddl;
-  }
-  ASSERT_NE(foreign_keys(), made_new);
-  ReopenStore();
-  EXPECT_EQ(foreign_keys(), made_new);
+        "DELETE FROM kith_schema_version WHERE version >= 18"},
+       made_new);
   EXPECT_GE(conn()->RunScalar("SELECT MAX(version) FROM kith_schema_version", {}).value(), 18);
 }
 
