@@ -9,6 +9,7 @@
 #include "base/error_details.h"
 #include "base/request_record.h"
 #include "base/strings.h"
+#include "base/value_members.h"
 #include "server/kith_service.h"
 #include "server/paged_get.h"
 #include "server/route_helpers.h"
@@ -71,13 +72,9 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
   }
   // A parameter's text, "" unless it is a string (viewed, not copied).
   auto text = [&](std::string_view key) -> std::string_view {
-    // (looked for by view: find() made a std::string of the name per ask)
-    for (const auto& [name, value] : params->get_ref<const Value::object_t&>()) {
-      if (name != key) continue;
-      if (!value.is_string()) return {};
-      return value.get_ref<const std::string&>();
-    }
-    return {};
+    const Value* value = FindMember(*params, key);
+    if (value == nullptr || !value->is_string()) return {};
+    return value->get_ref<const std::string&>();
   };
   if (ajax) {
     if (!text("fnName").empty()) return HandleV2(request, true, &*params);

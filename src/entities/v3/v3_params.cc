@@ -8,6 +8,7 @@
 #include "api/field_values.h"
 #include "base/error_details.h"
 #include "base/strings.h"
+#include "base/value_members.h"
 
 namespace kith::entities::v3 {
 namespace {
@@ -116,12 +117,7 @@ StatusOr<V3Options> ParseOptions(const Value& params) {
   // Read where they are: no copy of options, no list of aliases made per
   // name (every get passes here).
   auto member = [](const Value* object, std::string_view key) -> const Value* {
-    if (object == nullptr || !object->is_object()) return nullptr;
-    // (a search by view: find() makes a std::string of the name each time)
-    for (const auto& [name, value] : object->get_ref<const Value::object_t&>()) {
-      if (name == key) return &value;
-    }
-    return nullptr;
+    return object == nullptr ? nullptr : FindMember(*object, key);
   };
   const Value* options = member(&params, "options");
   if (options != nullptr && !options->is_object()) options = nullptr;
