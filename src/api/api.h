@@ -68,6 +68,8 @@ class Dispatcher {
   const ActionRegistry& registry() const { return registry_; }
 
  private:
+  // The call's spec: the one it carries, else the registry's (null: none).
+  const ActionSpec* SpecOf(const ApiCall& call) const;
   // RunIn with the call's spec found (null: none is registered).
   StatusOr<Value> RunSpec(store::Transaction& txn, const ApiCall& call, const ActionSpec* spec,
                           const auth::Caller& caller) const;

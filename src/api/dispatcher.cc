@@ -52,8 +52,7 @@ Dispatcher::Dispatcher(store::Store& store, const ActionRegistry& registry)
 
 StatusOr<Value> Dispatcher::Run(const ApiCall& call, const auth::Caller& caller,
                                 std::unique_ptr<store::Transaction> read_txn) const {
-  const ActionSpec* spec =
-      call.spec != nullptr ? call.spec : registry_.Find(call.version, call.entity, call.action);
+  const ActionSpec* spec = SpecOf(call);
   bool writes = spec == nullptr || spec->writes || ChainsAWrite(registry_, call.version, call.params);
   if (writes) read_txn.reset();  // ends before the write transaction begins
   if (read_txn != nullptr) {
@@ -74,9 +73,11 @@ StatusOr<Value> Dispatcher::Run(const ApiCall& call, const auth::Caller& caller,
 
 StatusOr<Value> Dispatcher::RunIn(store::Transaction& txn, const ApiCall& call,
                                   const auth::Caller& caller) const {
-  const ActionSpec* spec =
-      call.spec != nullptr ? call.spec : registry_.Find(call.version, call.entity, call.action);
-  return RunSpec(txn, call, spec, caller);
+  return RunSpec(txn, call, SpecOf(call), caller);
+}
+
+const ActionSpec* Dispatcher::SpecOf(const ApiCall& call) const {
+  return call.spec != nullptr ? call.spec : registry_.Find(call.version, call.entity, call.action);
 }
 
 StatusOr<Value> Dispatcher::RunSpec(store::Transaction& txn, const ApiCall& call,

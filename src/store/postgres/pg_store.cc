@@ -99,8 +99,9 @@ const char* BeginSql(Kind kind) {
 // A table's columns in the order its row read whole lists them: by
 // lowercased name (as PostgreSQL folds the unquoted names kith's SQL uses),
 // the field's position and the column's type. Read for a catalog version:
-// columns are only added or dropped (custom fields) in a transaction that
-// counts the version up.
+// kith adds or drops columns (custom fields) in a transaction that counts
+// the version up; a migration by another server does not, and a row then
+// not of its layout forgets the layouts (PgTransaction::Whole).
 struct TableLayout {
   int64_t catalog_version = -1;
   size_t fields = 0;
@@ -678,11 +679,7 @@ StatusOr<std::shared_ptr<const RecordPlan>> PgTransaction::RecordPlanFor(
   plan->statement = shaped.statement;
   plan->layout = layout;
   for (const std::string& column : st.root_columns) {
-    std::string name = internal::Identifier(column, kDialect);
-    for (char& c : name) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    auto found = layout->columns.find(name);
+    auto found = layout->columns.find(AsciiLower(internal::Identifier(column, kDialect)));
     if (found == layout->columns.end()) return std::shared_ptr<const RecordPlan>();
     plan->columns.field.push_back(found->second.first);
     plan->columns.oids.push_back(found->second.second);
@@ -735,7 +732,6 @@ StatusOr<PgResult> PgTransaction::ReadAlone(const std::string& sql, size_t selec
                                             std::shared_ptr<const void> owner,
                                             const std::vector<Value>& binds,
                                             PgConnection::KeptStatement* kept, int* columns) {
-
   // Checked once, whatever the outcome: unchecked, it counts as changed.
   std::shared_ptr<ReadAssumptions> assumed = std::move(assumptions_);
   assumed->changed = true;
