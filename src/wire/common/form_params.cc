@@ -1,6 +1,7 @@
 #include "wire/common/form_params.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -97,16 +98,30 @@ size_t UrlDecodeUntil(std::string_view in, size_t at, char stop, char other_stop
   size_t i = at;
   while (i < in.size()) {
     size_t run = i;
+    bool found = false;
     while (run + 8 <= in.size()) {
       const uint64_t w = WordAt(in.data() + run);
-      if ((HasByte(w, '+') | HasByte(w, '%') | HasByte(w, static_cast<unsigned char>(stop)) |
-           HasByte(w, static_cast<unsigned char>(other_stop))) != 0) {
-        break;
+      const uint64_t special = HasByte(w, '+') | HasByte(w, '%') |
+                               HasByte(w, static_cast<unsigned char>(stop)) |
+                               HasByte(w, static_cast<unsigned char>(other_stop));
+      if (special == 0) {
+        high |= w;
+        run += 8;
+        continue;
       }
-      high |= w;
-      run += 8;
+      if constexpr (std::endian::native == std::endian::little) {
+        // The lowest flagged byte is the first special one (a flag is
+        // exact below the first match; only bytes above it may be flagged
+        // wrongly), and it is the word's lowest byte in memory: the bytes
+        // before it are taken without a look at each.
+        const size_t before = static_cast<size_t>(std::countr_zero(special)) / 8;
+        if (before > 0) high |= w & (~uint64_t{0} >> (64 - 8 * before));
+        run += before;
+        found = true;
+      }
+      break;
     }
-    while (run < in.size() && in[run] != '+' && in[run] != '%' && in[run] != stop &&
+    while (!found && run < in.size() && in[run] != '+' && in[run] != '%' && in[run] != stop &&
            in[run] != other_stop) {
       high |= static_cast<unsigned char>(in[run++]);
     }

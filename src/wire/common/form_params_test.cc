@@ -114,6 +114,7 @@ TEST(DecodeUrlEncodedTest, LongRunsAsByteByByte) {
 // type that is not a form goes the general way, so the two can be compared.
 TEST(PlainQueryTest, AnswersAsTheGeneralParse) {
   const std::string long_text = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::vector<std::string> queries;
   for (const std::string& query : std::vector<std::string>{
            "", "&", "&&&", "a", "a=", "=v", "a=1", "a=1&&b=2&", "a=b=c&d==", "a&b&c=",
            "a=1&b=2&a=3", "x=1&x=2&x=3&y=4&x=5",
@@ -126,6 +127,19 @@ TEST(PlainQueryTest, AnswersAsTheGeneralParse) {
            "a=%zz", "a=1&b=%4", "abcdefghijklmnop%zz=1", "a=%C3%28", "%FF=1",
            "a=abcdefgh\xFFijklmnop", "__Host-x=1", "a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10"
            "&k=11&l=12&m=13&n=14&o=15&p=16&q=17"}) {
+    queries.push_back(query);
+  }
+  // Each special byte ('&', '=', '+', '%'), and a byte that is not UTF-8,
+  // at each place of an eight-byte word.
+  for (size_t at = 0; at < 10; ++at) {
+    for (const std::string special : {"&", "=", "+", "%41", "\xFF", "\xC3\xA9"}) {
+      const std::string before = long_text.substr(0, at);
+      queries.push_back("v=" + before + special + long_text + "&w=1");
+      queries.push_back(before + special + "n=" + long_text);
+      queries.push_back("v=\xFF" + before + special + long_text);
+    }
+  }
+  for (const std::string& query : queries) {
     StatusOr<Value> plain = ParseRequestParams(query, "", "");
     StatusOr<Value> general = ParseRequestParams(query, "text/plain", "");
     ASSERT_EQ(plain.ok(), general.ok()) << query;
