@@ -1,5 +1,6 @@
 #include "auth/authenticator.h"
 
+#include <atomic>
 #include <optional>
 
 #include "auth/secrets.h"
@@ -46,8 +47,13 @@ StatusOr<std::optional<int64_t>> UserWithPassword(store::Transaction& txn, std::
 
 }  // namespace
 
+namespace {
+std::atomic<uint64_t> authenticators_made{0};
+}  // namespace
+
 Authenticator::Authenticator(store::Store& store, AuthOptions options, const Clock& clock)
-    : store_(store),
+    : id_(++authenticators_made),
+      store_(store),
       options_(std::move(options)),
       clock_(clock),
       throttle_(options_.throttle, clock) {}
@@ -123,28 +129,48 @@ StatusOr<Caller> Authenticator::FindApiKeyCaller(
   // A client sends its key with every request: the hash of the last key
   // this thread saw is kept (the key compared in constant time, so that
   // its bytes cannot be guessed one by one from the comparison's time).
+  // The caller it was last known as stays with it, with the authenticator
+  // and the users' change count that knew it (known_keys_' test, without
+  // its lock and hash).
   struct LastKey {
     std::string key;
     std::string hash;
+    std::optional<Caller> caller;
+    uint64_t authenticator = 0;
+    int64_t user_changes = 0;
   };
   thread_local LastKey last;
   if (last.key.empty() || !ConstantTimeEquals(last.key, api_key)) {
     last.hash = HashToken(api_key);
     last.key.assign(api_key);
+    last.caller.reset();
   }
+  auto remember = [&](const Caller& caller, int64_t user_changes) {
+    last.caller = caller;
+    last.authenticator = id_;
+    last.user_changes = user_changes;
+  };
   // (viewed, not copied: nothing below runs this function again on this thread)
   const std::string& hash = last.hash;
   KITH_ASSIGN_OR_RETURN(auto txn, pipelined != nullptr && read_txn != nullptr
                                       ? store_.BeginPipelinedRead(std::move(pipelined))
                                       : store_.Begin(false));
   std::optional<int64_t> user_changes = txn->ChangeCount("User");
+  if (user_changes && last.caller && last.authenticator == id_ && last.user_changes == *user_changes) {
+    if (read_txn != nullptr) *read_txn = std::move(txn);
+    return *last.caller;
+  }
   if (user_changes) {
-    std::lock_guard<std::mutex> lock(known_keys_mutex_);
-    auto it = known_keys_.find(hash);
-    if (it != known_keys_.end() && it->second.user_changes == *user_changes) {
-      Caller caller = it->second.caller;
+    std::optional<Caller> known;
+    {
+      std::lock_guard<std::mutex> lock(known_keys_mutex_);
+      auto it = known_keys_.find(hash);
+      if (it != known_keys_.end() && it->second.user_changes == *user_changes) known = it->second.caller;
+    }
+    if (known) {
+      remember(*known, *user_changes);
       if (read_txn != nullptr) *read_txn = std::move(txn);
-      return caller;
+      return *std::move(known);
     }
   }
   // The user and everything its Caller needs in one read.
@@ -160,6 +186,7 @@ StatusOr<Caller> Authenticator::FindApiKeyCaller(
       if (known_keys_.size() >= kMaxKnownKeys) known_keys_.clear();
       known_keys_.insert_or_assign(hash, KnownKey{*caller, *user_changes});
     }
+    if (caller.ok() && user_changes) remember(*caller, *user_changes);
     if (caller.ok() && read_txn != nullptr) *read_txn = std::move(txn);
     return caller;
   }

@@ -168,6 +168,9 @@ class Authenticator {
   mutable std::mutex known_keys_mutex_;
   mutable std::unordered_map<std::string, KnownKey> known_keys_;
 
+  // This authenticator's number, unique in the process: a thread's last
+  // known key (FindApiKeyCaller) names the authenticator that knew it.
+  const uint64_t id_;
   store::Store& store_;
   AuthOptions options_;
   const Clock& clock_;

@@ -59,6 +59,34 @@ TEST_F(AuthenticatorTest, ApiKeyIdentifiesTheUserAndIsStoredHashed) {
   EXPECT_NE(rows[0]["api_key_hash"], api_key_);
 }
 
+// A thread keeps the caller its last key was known as; an authenticator
+// over another database, where the same key is another user's (and the
+// users' change count is the same), answers with its own user.
+TEST_F(AuthenticatorTest, TheSameKeyOnAnotherDatabaseIsThatDatabasesUser) {
+  const std::string other_dir = dir_ + "-other";
+  std::filesystem::create_directories(other_dir);
+  auto other_store = store::OpenStore({.sqlite_path = other_dir + "/kith.db"}).value();
+  auto other = std::make_unique<Authenticator>(*other_store, AuthOptions{"the-site-key-0123456789", 3600},
+                                               clock_);
+  auto txn = other_store->Begin(true).value();
+  int64_t contact = txn->Insert("Contact", {{"contact_type", "Individual"}}).value();
+  ASSERT_TRUE(other->AddUser(*txn, {"bob", "pw", "viewer", contact, api_key_}).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  txn.reset();
+  for (int round = 0; round < 2; ++round) {
+    auto ada = auth_->ByApiKey(api_key_);
+    ASSERT_TRUE(ada.ok()) << ada.status();
+    EXPECT_EQ(ada->user_name, "ada");
+    auto bob = other->ByApiKey(api_key_);
+    ASSERT_TRUE(bob.ok()) << bob.status();
+    EXPECT_EQ(bob->user_name, "bob");
+    EXPECT_EQ(bob->role->name(), "viewer");
+  }
+  other.reset();
+  other_store.reset();
+  std::filesystem::remove_all(other_dir);
+}
+
 TEST_F(AuthenticatorTest, FailuresPastTheLimitAreRefusedUncheckedAndCounted) {
   Authenticator strict(*store_,
                        AuthOptions{"the-site-key-0123456789", 3600,

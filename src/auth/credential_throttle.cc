@@ -51,7 +51,9 @@ int64_t CredentialThrottle::LoginWait(std::string_view name, std::string_view ad
 }
 
 int64_t CredentialThrottle::AddressWait(std::string_view address) const {
-  if (address.empty()) return 0;
+  // Asked before every credential is checked: while no address has a
+  // failure kept (the usual case), known without the lock.
+  if (address.empty() || address_entries_.load(std::memory_order_acquire) == 0) return 0;
   std::lock_guard<std::mutex> lock(mu_);
   return Wait(by_address_, std::string(address), options_.failed_credentials_per_address);
 }
@@ -61,6 +63,7 @@ void CredentialThrottle::LoginFailed(std::string_view name, std::string_view add
   Count(by_name_, std::string(name), options_.failed_logins_per_name);
   if (!address.empty()) {
     Count(by_address_, std::string(address), options_.failed_credentials_per_address);
+    address_entries_.store(by_address_.size(), std::memory_order_release);
   }
 }
 
@@ -68,6 +71,7 @@ void CredentialThrottle::KeyFailed(std::string_view address) {
   if (address.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
   Count(by_address_, std::string(address), options_.failed_credentials_per_address);
+  address_entries_.store(by_address_.size(), std::memory_order_release);
 }
 
 void CredentialThrottle::LoginSucceeded(std::string_view name, std::string_view address) {

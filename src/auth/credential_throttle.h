@@ -15,6 +15,7 @@
 // are dropped first, then all. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -64,6 +65,9 @@ class CredentialThrottle {
   mutable std::mutex mu_;
   Failures by_name_;     // guarded by mu_
   Failures by_address_;  // guarded by mu_
+  // by_address_.size(), stored under mu_ whenever it changes: AddressWait
+  // reads it without the lock.
+  std::atomic<size_t> address_entries_{0};
   std::unordered_map<std::string, int64_t> trusted_;  // name\0address -> last good login; mu_
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace kith::auth {
 namespace {
 
@@ -55,6 +57,21 @@ TEST_F(CredentialThrottleTest, AnAddressCountsWrongPasswordsAndKeysTogether) {
   // Even an address trusted for a name is held back by its own failures.
   throttle_.LoginSucceeded("carol", "203.0.113.5");
   EXPECT_EQ(throttle_.LoginWait("carol", "203.0.113.5"), 60);
+}
+
+// Before any failure no address waits (known without the lock); failures
+// counted on another thread hold their address back on this one.
+TEST_F(CredentialThrottleTest, FailuresCountedOnAnotherThreadHoldTheAddressBackHere) {
+  EXPECT_EQ(throttle_.AddressWait("198.51.100.2"), 0);
+  std::thread other([&] {
+    for (int i = 0; i < 4; ++i) throttle_.KeyFailed("198.51.100.2");
+  });
+  other.join();
+  EXPECT_EQ(throttle_.AddressWait("198.51.100.2"), 0);  // under the limit
+  std::thread fifth([&] { throttle_.LoginFailed("dave", "198.51.100.2"); });
+  fifth.join();
+  EXPECT_EQ(throttle_.AddressWait("198.51.100.2"), 60);
+  EXPECT_EQ(throttle_.AddressWait("198.51.100.3"), 0);
 }
 
 TEST_F(CredentialThrottleTest, AnEmptyAddressIsNotCounted) {

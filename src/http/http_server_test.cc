@@ -368,6 +368,41 @@ TEST(HttpServerTest, Http10ClosesByDefaultAndKeepsAliveOnRequest) {
   EXPECT_TRUE(c.AtEof());
 }
 
+// The head of a usual answer, byte for byte as Beast's fields wrote it:
+// Server, Content-Type (trimmed), Content-Length, then the Connection field
+// keep-alive asks for (close on HTTP/1.1, keep-alive on HTTP/1.0).
+TEST(HttpServerTest, HeadBytesOfUsualAnswers) {
+  auto server = StartServer({}, [](const HttpRequest& req) {
+    HttpResponse res;
+    res.body = "hi";
+    if (req.path == "/odd") res.status = 299;
+    if (req.path == "/spaced") res.content_type = " text/x\t ";
+    if (req.path == "/cookie") res.headers.emplace_back("Set-Cookie", "a=1");
+    return res;
+  });
+  ASSERT_NE(server, nullptr);
+  const std::string type = "Content-Type: text/plain; charset=UTF-8\r\n";
+  {
+    Client c(server->port());
+    ASSERT_TRUE(c.Send("GET /a HTTP/1.1\r\nHost: h\r\n\r\nHEAD /h HTTP/1.1\r\nHost: h\r\n\r\n"
+                       "GET /odd HTTP/1.1\r\nHost: h\r\n\r\nGET /spaced HTTP/1.1\r\nHost: h\r\n\r\n"
+                       "GET /cookie HTTP/1.1\r\nHost: h\r\n\r\n"
+                       "GET /z HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
+    EXPECT_EQ(c.ReadToEof(),
+              "HTTP/1.1 200 OK\r\nServer: kith\r\n" + type + "Content-Length: 2\r\n\r\nhi"
+              "HTTP/1.1 200 OK\r\nServer: kith\r\n" + type + "Content-Length: 2\r\n\r\n"
+              "HTTP/1.1 299 <unknown-status>\r\nServer: kith\r\n" + type + "Content-Length: 2\r\n\r\nhi"
+              "HTTP/1.1 200 OK\r\nServer: kith\r\nContent-Type: text/x\r\nContent-Length: 2\r\n\r\nhi"
+              "HTTP/1.1 200 OK\r\nServer: kith\r\n" + type + "Set-Cookie: a=1\r\nContent-Length: 2\r\n\r\nhi"
+              "HTTP/1.1 200 OK\r\nServer: kith\r\n" + type + "Content-Length: 2\r\nConnection: close\r\n\r\nhi");
+  }
+  Client c(server->port());
+  ASSERT_TRUE(c.Send("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.0\r\n\r\n"));
+  EXPECT_EQ(c.ReadToEof(),
+            "HTTP/1.0 200 OK\r\nServer: kith\r\n" + type + "Content-Length: 2\r\nConnection: keep-alive\r\n\r\nhi"
+            "HTTP/1.0 200 OK\r\nServer: kith\r\n" + type + "Content-Length: 2\r\n\r\nhi");
+}
+
 TEST(HttpServerTest, HeadGetsLengthButNoBody) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);

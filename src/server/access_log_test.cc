@@ -1,6 +1,12 @@
 #include "server/access_log.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include "base/json_parse.h"
 
@@ -43,6 +49,36 @@ TEST(AccessLogTest, ALineIsJsonWithTheRequestsFactsOnly) {
   // Rounded to the microsecond.
   std::string rounded = AccessLog::FormatLine(request, record, 404, std::chrono::nanoseconds(12'345'678));
   EXPECT_NE(rounded.find("\"duration_ms\":12.346,"), std::string::npos) << rounded;
+}
+
+// Log writes each line into room its thread keeps: a short line after a
+// long one is its own bytes alone, each line whole on the file.
+TEST(AccessLogTest, LinesWrittenOneAfterAnotherAreEachWhole) {
+  char tmpl[] = "/tmp/kith-access-log-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string path = dir + "/access.log";
+  {
+    auto log = AccessLog::Open(path);
+    ASSERT_TRUE(log.ok()) << log.status();
+    RequestRecord record;
+    record.protocol = "3.2";
+    for (const std::string& p : {"/" + std::string(190, 'l'), std::string("/s"), "/" + std::string(150, '\x01')}) {
+      http::HttpRequest request;
+      request.method = "GET";
+      request.path = p;
+      request.remote_address = "127.0.0.1";
+      (*log)->Log(request, record, 200, std::chrono::microseconds(10));
+    }
+  }
+  std::ifstream in(path);
+  std::vector<std::string> paths;
+  for (std::string line; std::getline(in, line);) {
+    auto json = ParseJson(line, "line", 8, 100);
+    ASSERT_TRUE(json.ok()) << json.status() << ": " << line;
+    paths.push_back((*json)["path"].get<std::string>());
+  }
+  EXPECT_EQ(paths, (std::vector<std::string>{"/" + std::string(190, 'l'), "/s", "/" + std::string(150, '\x01')}));
+  std::filesystem::remove_all(dir);
 }
 
 // The line's bytes after its time, with every kind of escape, a path cut at

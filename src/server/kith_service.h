@@ -76,9 +76,9 @@ class KithService {
   bool RefusesCredentials(const http::HttpRequest& request) const;
   // The 3.2 dialect (API v2) on extern/rest.php and civicrm/<entity>/<action>;
   // v2_route.cc. `params`: the request's parameters when already parsed
-  // (HandleRest), else parsed here.
+  // (HandleRest; those the API gets are moved out of them), else parsed here.
   http::HttpResponse HandleV2(const http::HttpRequest& request, bool browser_path,
-                              const Value* params = nullptr) const;
+                              Value* params = nullptr) const;
   // /civicrm/ajax/api4[/<Entity>/<action>]: APIv4; v4_route.cc.
   http::HttpResponse HandleApi4(const http::HttpRequest& request) const;
   // HandleApi4 once. With `pipelined`, a get with an api key reads through

@@ -6,6 +6,7 @@
 #include "base/error_details.h"
 #include "base/request_record.h"
 #include "base/strings.h"
+#include "base/value_members.h"
 #include "server/kith_service.h"
 #include "server/paged_get.h"
 #include "server/route_helpers.h"
@@ -32,7 +33,7 @@ constexpr char kXmlType[] = "text/xml; charset=UTF-8";
 }  // namespace
 
 HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path,
-                                   const Value* given_params) const {
+                                   Value* given_params) const {
   NoteProtocol("3.2");
   // json=1 may also come in a form body (3.2 read $_REQUEST). Read from
   // the parameters once they are parsed; from their raw text when they
@@ -82,14 +83,15 @@ HttpResponse KithService::HandleV2(const HttpRequest& request, bool browser_path
     }
     given_params = &*own_params;
   }
-  const Value& params = *given_params;
-  const char* function_key = browser_path ? "fnName" : "q";
-  auto function_given = params.find(function_key);
-  std::string function = function_given != params.end() && function_given->is_string()
-                             ? function_given->get<std::string>()
-                             : "";
+  Value& params = *given_params;
+  // Viewed: ParseV2Request moves the parameters the API gets out of
+  // `params`, never the function's.
+  const Value* function_given = FindMember(params, browser_path ? "fnName" : "q");
+  std::string_view function = function_given != nullptr && function_given->is_string()
+                                  ? std::string_view(function_given->get_ref<const std::string&>())
+                                  : std::string_view();
   std::string cookie = wire::CookieValue(request.Header("cookie"), "PHPSESSID");
-  auto parsed = wire::v2::ParseV2Request(params, function, cookie);
+  auto parsed = wire::v2::ParseV2Request(std::move(params), function, cookie);
   if (!parsed.ok()) {
     json = raw_json();
     return fail(parsed.status(), true);

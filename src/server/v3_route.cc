@@ -81,7 +81,7 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
     return HandleV3(request, *params, true, "");
   }
   if (!text("entity").empty()) return HandleV3(request, *params, false, "");
-  std::string q(text("q"));
+  std::string_view q = text("q");
   // q= is the 3.2 dialect unless version=3 (or the site says q= is APIv3),
   // except login, logout and ping, which only 3.2 has.
   bool session_call = q == "civicrm/login" || q == "civicrm/logout" || q == "civicrm/ping";

@@ -91,15 +91,32 @@ StatusOr<ShapedSelect> SelectShapes::Select(const std::shared_ptr<const schema::
   // The key is written into this thread's buffer: every get by id makes one
   // (some hundred bytes), and nothing below makes another.
   thread_local std::string key;
+  // The statement this thread ran last, with what it follows from (a
+  // statement follows from its catalog, dialect and shape alone): a thread
+  // answering the same get again finds it without the lock and the hash.
+  // The catalog is held, so that its address is not reused meanwhile.
+  struct LastShape {
+    std::shared_ptr<const schema::Catalog> catalog;
+    Dialect dialect = Dialect::kSqlite;
+    std::string key;
+    std::shared_ptr<const SqlStatement> statement;
+  };
+  thread_local LastShape last;
   std::vector<Value> shape_binds;
   const bool shaped = ShapeOf(query, dialect, key, shape_binds);
   std::shared_ptr<const SqlStatement> kept;
-  if (shaped) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (catalog == catalog_) {
-      auto it = shapes_.find(key);
-      if (it != shapes_.end()) kept = it->second;
+  if (shaped && last.statement != nullptr && last.catalog == catalog && last.dialect == dialect &&
+      last.key == key) {
+    kept = last.statement;
+  } else if (shaped) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (catalog == catalog_) {
+        auto it = shapes_.find(key);
+        if (it != shapes_.end()) kept = it->second;
+      }
     }
+    if (kept != nullptr) last = LastShape{catalog, dialect, key, kept};
   }
   if (kept == nullptr) {
     KITH_ASSIGN_OR_RETURN(SqlStatement built, BuildSelect(*catalog, query, dialect));
@@ -119,6 +136,7 @@ StatusOr<ShapedSelect> SelectShapes::Select(const std::shared_ptr<const schema::
       catalog_ = catalog;
     }
     shapes_[key] = kept;
+    last = LastShape{catalog, dialect, key, kept};
   }
   std::vector<Value> binds;
   binds.reserve(kept->binds.size() + shape_binds.size());

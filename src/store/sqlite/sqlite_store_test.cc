@@ -386,6 +386,39 @@ TEST_F(SqliteStoreTest, SeedsReferenceDataWithCiviCrmIds) {
 
 // Selects of one shape reuse one built statement (QueryShape): each must
 // still answer with its own values, limit and offset.
+// Readers on many threads at once each take a connection (the one given
+// back last, or one of the pool's) and give it back: every read answers,
+// and the store closes with every connection it opened.
+TEST_F(SqliteStoreTest, ReadersOnManyThreadsShareTheConnections) {
+  auto txn = store_->Begin(true).value();
+  const int64_t ann = InsertContact(*txn, "Ann");
+  ASSERT_TRUE(txn->Commit().ok());
+  txn.reset();
+  std::atomic<int> answered{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 6; ++t) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        auto read = store_->Begin(false);
+        if (!read.ok()) continue;
+        Query q;
+        q.entity = "Contact";
+        q.select = {"id", "last_name"};
+        q.where = Condition::Leaf("id", Op::kEq, ann);
+        auto rows = (*read)->Select(q);
+        if (rows.ok() && rows->size() == 1 && (*rows)[0]["last_name"] == "Ann" && (*read)->Commit().ok()) {
+          ++answered;
+        }
+      }
+    });
+  }
+  for (std::thread& r : readers) r.join();
+  EXPECT_EQ(answered.load(), 300);
+  ReopenStore();
+  auto after = store_->Begin(false);
+  ASSERT_TRUE(after.ok()) << after.status();
+}
+
 TEST_F(SqliteStoreTest, SelectsOfOneShapeAnswerWithTheirOwnValues) {
   auto txn = store_->Begin(true).value();
   int64_t ann = InsertContact(*txn, "Ann");

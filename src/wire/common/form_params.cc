@@ -1,6 +1,7 @@
 #include "wire/common/form_params.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -85,6 +86,62 @@ bool UrlDecodeInto(std::string_view in, std::string& out, bool& ascii) {
   }
   ascii = high < 0x80 && (high_words & kEachHighBit) == 0;
   return true;
+}
+
+// Decodes `in` from `at` up to its first `stop` or `other_stop` byte (or its
+// end) into `out` as UrlDecodeInto does, or'ing each byte decoded into
+// `high`; where it stopped, or npos on a malformed escape. The run up to a
+// stop, '+' or '%' is found a word at a time.
+size_t UrlDecodeUntil(std::string_view in, size_t at, char stop, char other_stop, std::string& out,
+                      uint64_t& high) {
+  out.clear();
+  size_t i = at;
+  while (i < in.size()) {
+    size_t run = i;
+    bool found = false;
+    while (run + 8 <= in.size()) {
+      const uint64_t w = WordAt(in.data() + run);
+      const uint64_t special = HasByte(w, '+') | HasByte(w, '%') |
+                               HasByte(w, static_cast<unsigned char>(stop)) |
+                               HasByte(w, static_cast<unsigned char>(other_stop));
+      if (special == 0) {
+        high |= w;
+        run += 8;
+        continue;
+      }
+      if constexpr (std::endian::native == std::endian::little) {
+        // The lowest flagged byte is the first special one (a flag is
+        // exact below the first match; only bytes above it may be flagged
+        // wrongly), and it is the word's lowest byte in memory: the bytes
+        // before it are taken without a look at each.
+        const size_t before = static_cast<size_t>(std::countr_zero(special)) / 8;
+        if (before > 0) high |= w & (~uint64_t{0} >> (64 - 8 * before));
+        run += before;
+        found = true;
+      }
+      break;
+    }
+    while (!found && run < in.size() && in[run] != '+' && in[run] != '%' && in[run] != stop &&
+           in[run] != other_stop) {
+      high |= static_cast<unsigned char>(in[run++]);
+    }
+    out.append(in.data() + i, run - i);
+    i = run;
+    if (i == in.size() || in[i] == stop || in[i] == other_stop) return i;
+    if (in[i] == '+') {
+      out.push_back(' ');
+      ++i;
+      continue;
+    }
+    if (in.size() - i < 3) return std::string_view::npos;
+    int hi = HexDigit(in[i + 1]);
+    int lo = HexDigit(in[i + 2]);
+    if (hi < 0 || lo < 0) return std::string_view::npos;
+    high |= static_cast<unsigned char>((hi << 4) | lo);
+    out.push_back(static_cast<char>((hi << 4) | lo));
+    i += 3;
+  }
+  return i;
 }
 
 // ---------------------------------------------------------------------------
@@ -475,7 +532,11 @@ StatusOr<Pairs> ParseMultipart(const MediaType& mt, std::string_view body) {
 // Whether PHP keeps `name` as it is, a plain top-level name: not empty, no
 // leading space, nothing mangled ('.', ' ') and no bracket or NUL.
 bool IsPlainName(std::string_view name) {
-  return !name.empty() && name.find_first_of(std::string_view(" .[\0", 4)) == std::string_view::npos;
+  // A loop: find_first_of searches its set with a call per byte of the name.
+  for (char c : name) {
+    if (c == ' ' || c == '.' || c == '[' || c == '\0') return false;
+  }
+  return !name.empty();
 }
 
 // How many '&'-separated non-empty pieces `s` holds.
@@ -522,6 +583,48 @@ std::optional<Value> PlainObject(std::initializer_list<Pairs*> lists) {
       } else {
         items.emplace_back(std::move(pair.first), std::move(pair.second));
       }
+    }
+  }
+  return out;
+}
+
+// The parameters of a query string alone, decoded straight into their
+// object in one pass, when every name is plain and there are at most
+// kMaxPlain pieces (and no more than `max_parameters`): the common request,
+// without the pairs, the count and the searches for '&' and '=' of the
+// general path. nullopt for anything else, a malformed escape or text that
+// is not UTF-8 included: the general path then parses the query again and
+// answers as it always has.
+std::optional<Value> PlainQueryObject(std::string_view query, int64_t max_parameters) {
+  constexpr size_t kMaxPlain = 16;
+  const size_t most = std::min<size_t>(kMaxPlain, static_cast<size_t>(std::max<int64_t>(max_parameters, 0)));
+  Value out = Value::object();
+  auto& items = static_cast<Value::object_t::Container&>(out.get_ref<Value::object_t&>());
+  items.reserve(8);
+  std::string name;
+  size_t pieces = 0;
+  size_t at = 0;
+  while (at < query.size()) {
+    if (query[at] == '&') {  // an empty piece
+      ++at;
+      continue;
+    }
+    if (++pieces > most) return std::nullopt;
+    uint64_t high = 0;
+    at = UrlDecodeUntil(query, at, '=', '&', name, high);
+    if (at == std::string_view::npos || !IsPlainName(name)) return std::nullopt;
+    if ((high & kEachHighBit) != 0 && !IsValidUtf8(name)) return std::nullopt;
+    // A later pair with the same name replaces the earlier one in its place.
+    auto same = std::find_if(items.begin(), items.end(), [&](const auto& item) { return item.first == name; });
+    Value& slot = same != items.end() ? same->second
+                                      : items.emplace_back(name, Value::value_t::string).second;
+    if (same != items.end()) slot = Value::value_t::string;
+    std::string& text = slot.get_ref<std::string&>();
+    if (at < query.size() && query[at] == '=') {
+      high = 0;
+      at = UrlDecodeUntil(query, at + 1, '&', '&', text, high);
+      if (at == std::string_view::npos) return std::nullopt;
+      if ((high & kEachHighBit) != 0 && !IsValidUtf8(text)) return std::nullopt;
     }
   }
   return out;
@@ -575,6 +678,12 @@ Status MergePhpParams(const std::vector<std::pair<std::string, std::string>>& pa
 
 StatusOr<Value> ParseRequestParams(std::string_view query, std::string_view content_type,
                                    std::string_view body, const RequestLimits& limits) {
+  // No body to parse (a GET): the query alone, in one pass when it is plain.
+  if (content_type.empty()) {
+    if (std::optional<Value> plain = PlainQueryObject(query, limits.max_parameters)) {
+      return *std::move(plain);
+    }
+  }
   MediaType mt = ParseMediaType(content_type);
   bool form_body = mt.type == "application/x-www-form-urlencoded";
   bool multipart = mt.type == "multipart/form-data";

@@ -109,6 +109,57 @@ TEST(DecodeUrlEncodedTest, LongRunsAsByteByByte) {
   EXPECT_FALSE(pairs.ok());
 }
 
+// A query string alone with plain names is decoded in one pass (no pairs
+// made first); anything it does not take is parsed the general way. A body
+// type that is not a form goes the general way, so the two can be compared.
+TEST(PlainQueryTest, AnswersAsTheGeneralParse) {
+  const std::string long_text = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::vector<std::string> queries;
+  for (const std::string& query : std::vector<std::string>{
+           "", "&", "&&&", "a", "a=", "=v", "a=1", "a=1&&b=2&", "a=b=c&d==", "a&b&c=",
+           "a=1&b=2&a=3", "x=1&x=2&x=3&y=4&x=5",
+           "q=civicrm/contact/search&json=1&key=bench-site-key-0123456789"
+           "&api_key=bench-admin-key-0123456789&contact_id=2",
+           long_text + "=" + long_text + "&" + long_text + "2=" + long_text + "=" + long_text,
+           "abcdefg=hijklmn&opqrstu=vwxyz&abcdefgh=ijklmnop&qrstuvwx=yz012345",
+           "n%61me=v%61l+ue+&first+name=x", "%C3%A9=%E6%97%A5&a=%C3%A9", "a[b]=1&c=2",
+           "c=2&a[]=1&a[]=2", "a.b=1", "+a=1", "a%00b=1", "a%5Bb%5D=1", "%20=1",
+           "a=%zz", "a=1&b=%4", "abcdefghijklmnop%zz=1", "a=%C3%28", "%FF=1",
+           "a=abcdefgh\xFFijklmnop", "__Host-x=1", "a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10"
+           "&k=11&l=12&m=13&n=14&o=15&p=16&q=17"}) {
+    queries.push_back(query);
+  }
+  // Each special byte ('&', '=', '+', '%'), and a byte that is not UTF-8,
+  // at each place of an eight-byte word.
+  for (size_t at = 0; at < 10; ++at) {
+    for (const std::string special : {"&", "=", "+", "%41", "\xFF", "\xC3\xA9"}) {
+      const std::string before = long_text.substr(0, at);
+      queries.push_back("v=" + before + special + long_text + "&w=1");
+      queries.push_back(before + special + "n=" + long_text);
+      queries.push_back("v=\xFF" + before + special + long_text);
+    }
+  }
+  for (const std::string& query : queries) {
+    StatusOr<Value> plain = ParseRequestParams(query, "", "");
+    StatusOr<Value> general = ParseRequestParams(query, "text/plain", "");
+    ASSERT_EQ(plain.ok(), general.ok()) << query;
+    if (plain.ok()) {
+      EXPECT_EQ(plain->dump(), general->dump()) << query;
+    } else {
+      EXPECT_EQ(plain.status(), general.status()) << query;
+    }
+  }
+  // A later pair with the same name replaces the earlier one in its place.
+  EXPECT_EQ(Q("a=1&b=2&a=3"), R"({"a":"3","b":"2"})");
+  EXPECT_EQ(Q("a=b=c&d"), R"({"a":"b=c","d":""})");
+  // The parameter count limit holds for it too.
+  RequestLimits limits;
+  limits.max_parameters = 2;
+  EXPECT_TRUE(ParseRequestParams("a=1&&b=2&", "", "", limits).ok());
+  StatusOr<Value> v = ParseRequestParams("a=1&b=2&c=3", "", "", limits);
+  EXPECT_TRUE(IsTooLarge(v.status())) << v.status();
+}
+
 TEST(MergePhpParamsTest, BracketNesting) {
   EXPECT_EQ(Q("email[1][email]=a&email[1][location_type_id]=1"),
             R"({"email":{"1":{"email":"a","location_type_id":"1"}}})");

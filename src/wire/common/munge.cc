@@ -3,18 +3,22 @@
 namespace kith::wire {
 
 std::string Munge(std::string_view s) {
-  std::string out;
+  // Written into room for every byte, then cut: an append per byte checked
+  // the capacity each time.
+  std::string out(s.size(), '\0');
+  char* p = out.data();
   bool last_sep = false;
   for (char c : s) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (ok) {
-      out += c;
+      *p++ = c;
       last_sep = false;
     } else if (!last_sep) {
-      out += '_';
+      *p++ = '_';
       last_sep = true;
     }
   }
+  out.resize(static_cast<size_t>(p - out.data()));
   return out;
 }
 

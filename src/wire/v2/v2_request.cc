@@ -15,8 +15,13 @@ std::string Text(const Value& v) {
 
 }  // namespace
 
-StatusOr<V2Request> ParseV2Request(const Value& params, const std::string& function,
-                                           const std::string& cookie_session) {
+StatusOr<V2Request> ParseV2Request(const Value& params, std::string_view function,
+                                   std::string_view cookie_session) {
+  return ParseV2Request(Value(params), function, cookie_session);
+}
+
+StatusOr<V2Request> ParseV2Request(Value&& params, std::string_view function,
+                                   std::string_view cookie_session) {
   V2Request req;
   // The '/'-separated parts of the function, counted all, the first three
   // kept (no list made per request).
@@ -45,28 +50,35 @@ StatusOr<V2Request> ParseV2Request(const Value& params, const std::string& funct
     return InvalidArgument("Unknown function invocation.");
   }
   // One pass over the parameters (their keys are distinct): the envelope's
-  // own and, in their order, those the API gets.
+  // own and, in their order, those the API gets, moved there. The members
+  // are walked as the object's own pairs and their names compared as views
+  // (a length first): items() made texts per member, and comparing a text
+  // with a C string measures the C string first.
   std::string json, version;
-  auto& passed = req.params.get_ref<Value::object_t&>();
+  auto& passed = static_cast<Value::object_t::Container&>(req.params.get_ref<Value::object_t&>());
   passed.reserve(params.size());
-  for (const auto& [k, v] : params.items()) {
-    if (k == "json") {
-      json = Text(v);
-    } else if (k == "key") {
-      req.site_key = Text(v);
-    } else {
-      if (k == "api_key") {
-        req.api_key = Text(v);
-      } else if (k == "PHPSESSID") {
-        req.session_id = Text(v);
-      } else if (k == "name") {
-        req.name = Text(v);
-      } else if (k == "pass") {
-        req.pass = Text(v);
-      } else if (k == "version") {
-        version = Text(v);
+  if (params.is_object()) {
+    for (auto& member : static_cast<Value::object_t::Container&>(params.get_ref<Value::object_t&>())) {
+      const std::string_view k = member.first;
+      Value& v = member.second;
+      if (k == "json") {
+        json = Text(v);
+      } else if (k == "key") {
+        req.site_key = Text(v);
+      } else if (k != "q" && k != "fnName") {
+        if (k == "api_key") {
+          req.api_key = Text(v);
+        } else if (k == "PHPSESSID") {
+          req.session_id = Text(v);
+        } else if (k == "name") {
+          req.name = Text(v);
+        } else if (k == "pass") {
+          req.pass = Text(v);
+        } else if (k == "version") {
+          version = Text(v);
+        }
+        passed.emplace_back(member.first, std::move(v));
       }
-      if (k != "q" && k != "fnName") passed.Container::emplace_back(k, v);
     }
   }
   req.json = !json.empty() && json != "0";

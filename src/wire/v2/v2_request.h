@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "base/value.h"
@@ -29,7 +30,11 @@ struct V2Request {
 // `function` is the value of q= (or fnName=); `cookie_session` the PHPSESSID
 // cookie. kInvalidArgument "Unknown function invocation." for a malformed
 // function path.
-StatusOr<V2Request> ParseV2Request(const Value& params, const std::string& function,
-                                           const std::string& cookie_session);
+StatusOr<V2Request> ParseV2Request(const Value& params, std::string_view function,
+                                   std::string_view cookie_session);
+// The same, the parameters the API gets moved out of `params` (left
+// behind as null members), not copied.
+StatusOr<V2Request> ParseV2Request(Value&& params, std::string_view function,
+                                   std::string_view cookie_session);
 
 }  // namespace kith::wire::v2

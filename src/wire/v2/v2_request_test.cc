@@ -53,5 +53,20 @@ TEST(V2RequestTest, EnvelopeParametersApartFromTheCallsInTheirOrder) {
             R"({"api_key":"user","contact_id":"7","version":"3","PHPSESSID":"s1"})");
 }
 
+// Given the parameters to keep, ParseV2Request moves those the API gets
+// out of them rather than copying them; the function's stays.
+TEST(V2RequestTest, MovesTheCallsParametersOut) {
+  Value params{{"q", "civicrm/contact/search"}, {"key", "site"}, {"api_key", "user"},
+               {"contact_id", "a text longer than a short string's room"}};
+  auto req = ParseV2Request(std::move(params), "civicrm/contact/search", "");
+  ASSERT_TRUE(req.ok()) << req.status();
+  EXPECT_EQ(req->api_key, "user");
+  EXPECT_EQ(req->params.dump(),
+            R"({"api_key":"user","contact_id":"a text longer than a short string's room"})");
+  EXPECT_EQ(params["q"], "civicrm/contact/search");
+  EXPECT_TRUE(params["contact_id"].is_null());
+  EXPECT_TRUE(params["api_key"].is_null());
+}
+
 }  // namespace
 }  // namespace kith::wire::v2
