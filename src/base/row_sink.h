@@ -91,6 +91,15 @@ class AnswerRows {
     for (const KeyedText& m : members) Text(m.key, m.text);
     EndRow();
   }
+  // A row of a text for every key, `texts[i]` the member of key i (a whole
+  // record's): by default TextRow of the same members; a writer may write
+  // it from what it derived of the keys in their order.
+  virtual void KeyOrderTextRow(std::span<const std::string_view> texts) {
+    std::vector<KeyedText> members;
+    members.reserve(texts.size());
+    for (size_t i = 0; i < texts.size(); ++i) members.push_back({i, texts[i]});
+    TextRow(members);
+  }
 };
 
 inline Value Cell::ToValue() const {

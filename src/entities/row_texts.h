@@ -6,9 +6,13 @@
 // a writer made while the list is lent (none is today) gets a list of its own.
 #pragma once
 
+#include <array>
+#include <charconv>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kith::entities {
@@ -18,7 +22,7 @@ class RowTexts {
   // Room for `n` texts, each holding whatever it held before: a writer
   // assigns a text before it views it.
   explicit RowTexts(size_t n) {
-    thread_local std::vector<std::string> kept;
+    thread_local Texts kept;
     thread_local bool lent = false;
     if (!lent) {
       lent = true;
@@ -28,7 +32,8 @@ class RowTexts {
       own_.emplace();
       texts_ = &*own_;
     }
-    if (texts_->size() < n) texts_->resize(n);
+    if (texts_->strings.size() < n) texts_->strings.resize(n);
+    if (texts_->digits.size() < n) texts_->digits.resize(n);
   }
   ~RowTexts() {
     if (lent_ != nullptr) *lent_ = false;
@@ -36,12 +41,24 @@ class RowTexts {
   RowTexts(const RowTexts&) = delete;
   RowTexts& operator=(const RowTexts&) = delete;
 
-  std::string& operator[](size_t i) { return (*texts_)[i]; }
+  std::string& operator[](size_t i) { return texts_->strings[i]; }
+
+  // The decimal text of `n` as text `i`, in room of its own beside the
+  // string (a whole number's text, written with no string assigned).
+  std::string_view Number(size_t i, int64_t n) {
+    std::array<char, 20>& room = texts_->digits[i];  // "-9223372036854775808" fits
+    const auto written = std::to_chars(room.data(), room.data() + room.size(), n);
+    return std::string_view(room.data(), static_cast<size_t>(written.ptr - room.data()));
+  }
 
  private:
+  struct Texts {
+    std::vector<std::string> strings;
+    std::vector<std::array<char, 20>> digits;
+  };
   bool* lent_ = nullptr;  // the thread's flag, when its list is lent here
-  std::optional<std::vector<std::string>> own_;
-  std::vector<std::string>* texts_ = nullptr;
+  std::optional<Texts> own_;
+  Texts* texts_ = nullptr;
 };
 
 }  // namespace kith::entities

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string_view>
+
 namespace kith::entities {
 namespace {
 
@@ -21,6 +24,20 @@ TEST(RowTextsTest, OneListPerThreadLentToOneWriterAtATime) {
   EXPECT_EQ(again[2], "kept");
   again[4] = "grown";
   EXPECT_EQ(again[4], "grown");
+}
+
+// A number's text is kept in its own room, apart from the other numbers'
+// and from the string of the same index.
+TEST(RowTextsTest, NumbersAreWrittenInRoomsOfTheirOwn) {
+  RowTexts texts(3);
+  texts[0] = "a string";
+  std::string_view smallest = texts.Number(0, INT64_MIN);
+  std::string_view zero = texts.Number(1, 0);
+  std::string_view largest = texts.Number(2, INT64_MAX);
+  EXPECT_EQ(smallest, "-9223372036854775808");
+  EXPECT_EQ(zero, "0");
+  EXPECT_EQ(largest, "9223372036854775807");
+  EXPECT_EQ(texts[0], "a string");
 }
 
 }  // namespace

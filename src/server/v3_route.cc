@@ -94,7 +94,7 @@ HttpResponse KithService::HandleRest(const HttpRequest& request, bool ajax) cons
 HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& params, bool ajax,
                                    std::string_view q_function) const {
   NoteProtocol("v3");
-  bool json = wire::v3::WantsJson(params);
+  bool json = false;  // the request's choice, once read (ParseV3Request reads it too)
   bool pretty = false;
   bool honest = options_.honest_http_status || request.Header("x-kith-honest-status") == "1";
   auto respond = [&](std::string body, int status) {
@@ -119,12 +119,17 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   if (!q_function.empty()) {
     std::vector<std::string_view> parts = Split(q_function, '/');
     if (parts.size() != 3 || parts[0] != "civicrm" || parts[1].empty() || parts[2].empty()) {
+      json = wire::v3::WantsJson(params);
       return refuse(InvalidArgument("ERROR: Malformed REST path"));
     }
   }
   auto parsed = wire::v3::ParseV3Request(params, q_function, options_.limits);
-  if (!parsed.ok()) return refuse(parsed.status());
+  if (!parsed.ok()) {
+    json = wire::v3::WantsJson(params);
+    return refuse(parsed.status());
+  }
   wire::v3::V3Request& req = *parsed;
+  json = req.json;
   pretty = req.pretty;
 
   bool credentials = !req.api_key.empty() ||

@@ -411,18 +411,28 @@ class ContactCells final : public CellRows {
                const std::shared_ptr<const RowKeys>& keys, AnswerRows& out)
       : txn_(txn), members_(members), out_(out), texts_(members.size()) {
     out_.SharedKeys(keys);
-    row_.reserve(members.size());
+    row_.resize(members.size());
   }
 
   Status Row(std::span<const Cell> cells) override {
     // Each member's text, the row written in one call: a view of a cell,
     // of a kept label, or of its own text (a number's, a custom value's).
-    row_.clear();
-    for (size_t i = 0; i < members_.size(); ++i) {
+    // (A cell's text or a number's is made here, the commonest members,
+    // not by CellAsText: as it makes them.)
+    const size_t count = members_.size();  // (read once: the row's texts are written between)
+    for (size_t i = 0; i < count; ++i) {
       const Member& m = members_[i];
       std::string_view text;
       if (!m.cell) {
         text = "";
+      } else if (m.custom == nullptr && m.label == nullptr) {
+        const Cell& cell = cells[*m.cell];
+        switch (cell.kind) {
+          case Cell::Kind::kNull: text = ""; break;
+          case Cell::Kind::kText: text = cell.text; break;
+          case Cell::Kind::kInt: text = texts_.Number(i, cell.integer); break;
+          default: text = api::CellAsText(cell, texts_[i]); break;
+        }
       } else if (m.custom != nullptr) {
         texts_[i] = api::CustomValueText(*m.custom, cells[*m.cell].ToValue());
         text = texts_[i];
@@ -438,12 +448,10 @@ class ContactCells final : public CellRows {
           label = &texts_[i];
         }
         text = label != nullptr ? std::string_view(*label) : std::string_view("");
-      } else {
-        text = api::CellAsText(cells[*m.cell], texts_[i]);
       }
-      row_.push_back({i, text});
+      row_[i] = text;
     }
-    out_.TextRow(row_);
+    out_.KeyOrderTextRow(row_);
     if (rows_++ == 0) first_key_ = api::CellAsText(cells[0], scratch_);
     return Status();
   }
@@ -456,7 +464,7 @@ class ContactCells final : public CellRows {
   const std::vector<Member>& members_;
   AnswerRows& out_;
   RowTexts texts_;  // a member's own text, by member
-  std::vector<KeyedText> row_;
+  std::vector<std::string_view> row_;  // each member's text, its key's index its own
   std::string scratch_;
   std::string lower_;    // ContactLabelText's
   std::string fetched_;  // ContactLabelText's

@@ -49,6 +49,7 @@ std::shared_ptr<const TextRows::KeyTexts> KeyTextsOf(std::span<const std::string
   texts->starts.reserve(keys.size());
   texts->empties.reserve(keys.size());
   texts->xml_names.reserve(keys.size());
+  texts->text_at.reserve(keys.size());
   texts->id_name = id_name;
   texts->id_index = keys.size();
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -56,6 +57,8 @@ std::shared_ptr<const TextRows::KeyTexts> KeyTextsOf(std::span<const std::string
     AppendJsonString(start, keys[i]);
     start += ':';
     texts->empties.push_back(start + "\"\"");
+    texts->empty_row += texts->empties.back();
+    texts->text_at.push_back(texts->empty_row.size() - 1);
     texts->starts.push_back(std::move(start));
     texts->xml_names.push_back(IsXmlName(keys[i]));
     if (keys[i] == id_name) texts->id_index = i;
@@ -250,30 +253,9 @@ void TextRows::CountRow() {
   ++rows_;
 }
 
-void TextRows::TextRow(std::span<const KeyedText> members) {
-  // The bytes BeginRow, Text and EndRow write, in one piece: each member's
-  // start (its rendered key) and text between quotes, or its whole empty
-  // member, the first without its comma.
-  // (Most members of a whole record are empty: known plain without a call.
-  // The id member's text is the last one keyed so, as BeginRow/Text note it.)
-  size_t size = 0;
-  bool whole = options_.format == Format::kJson;
-  const KeyTexts& texts = *key_texts_;
-  const std::string_view* id_text = nullptr;
-  for (size_t i = 0; i < members.size() && whole; ++i) {
-    const KeyedText& m = members[i];
-    if (m.key == id_key_) id_text = &m.text;
-    if (m.text.empty()) {
-      size += texts.empties[m.key].size();
-    } else if (!IsPlainJsonText(m.text)) {
-      whole = false;
-    } else {
-      size += texts.starts[m.key].size() + m.text.size() + 2;
-    }
-  }
-  if (!whole) return AnswerRows::TextRow(members);
-  if (id_text != nullptr) {
-    row_id_.assign(*id_text);
+void TextRows::OpenJsonRow(const std::string_view* id) {
+  if (id != nullptr) {
+    row_id_.assign(*id);
   } else {
     row_id_.clear();
   }
@@ -283,7 +265,76 @@ void TextRows::TextRow(std::span<const KeyedText> members) {
     out_ += ':';
   }
   out_ += '{';
-  if (!members.empty()) {
+}
+
+template <typename TextOfKey>
+void TextRows::PutKeyOrderRow(TextOfKey text, size_t text_size) {
+  // Two copies per text, none per empty member (most of a whole record's).
+  const KeyTexts& texts = *key_texts_;
+  const std::string& empty_row = texts.empty_row;
+  const size_t at = out_.size();
+  out_.resize(at + empty_row.size() - 1 + text_size);  // the first member's comma left out
+  char* p = out_.data() + at;
+  size_t from = 1;
+  for (size_t i = 0; i < texts.text_at.size(); ++i) {
+    const std::string_view t = text(i);
+    if (t.empty()) continue;
+    const size_t to = texts.text_at[i];
+    std::memcpy(p, empty_row.data() + from, to - from);
+    p += to - from;
+    std::memcpy(p, t.data(), t.size());
+    p += t.size();
+    from = to;
+  }
+  std::memcpy(p, empty_row.data() + from, empty_row.size() - from);
+}
+
+void TextRows::KeyOrderTextRow(std::span<const std::string_view> texts) {
+  if (options_.format != Format::kJson || texts.size() != key_texts_->text_at.size() ||
+      texts.empty()) {
+    return AnswerRows::KeyOrderTextRow(texts);
+  }
+  size_t text_size = 0;
+  for (std::string_view t : texts) {
+    if (t.empty()) continue;
+    if (!IsPlainJsonText(t)) return AnswerRows::KeyOrderTextRow(texts);
+    text_size += t.size();
+  }
+  OpenJsonRow(id_key_ < texts.size() ? &texts[id_key_] : nullptr);
+  PutKeyOrderRow([texts](size_t i) { return texts[i]; }, text_size);
+  out_ += '}';
+  CountRow();
+}
+
+void TextRows::TextRow(std::span<const KeyedText> members) {
+  // The bytes BeginRow, Text and EndRow write, in one piece: a row of
+  // every key in order (a whole record's) as KeyOrderTextRow writes it;
+  // any other, each member's start (its rendered key) and text between
+  // quotes, or its whole empty member, the first without its comma.
+  // The id member's text is the last one keyed so, as BeginRow/Text note it.
+  if (options_.format != Format::kJson) return AnswerRows::TextRow(members);
+  const KeyTexts& texts = *key_texts_;
+  bool in_order = members.size() == texts.text_at.size() && !members.empty();  // every key, so far
+  size_t size = 0;       // of a row written member by member
+  size_t text_size = 0;  // of the texts alone
+  const std::string_view* id_text = nullptr;
+  for (size_t i = 0; i < members.size(); ++i) {
+    const KeyedText& m = members[i];
+    if (m.key == id_key_) id_text = &m.text;
+    in_order = in_order && m.key == i;
+    if (m.text.empty()) {
+      size += texts.empties[m.key].size();
+    } else if (!IsPlainJsonText(m.text)) {
+      return AnswerRows::TextRow(members);
+    } else {
+      size += texts.starts[m.key].size() + m.text.size() + 2;
+      text_size += m.text.size();
+    }
+  }
+  OpenJsonRow(id_text);
+  if (in_order) {
+    PutKeyOrderRow([members](size_t i) { return members[i].text; }, text_size);
+  } else if (!members.empty()) {
     size_t at = out_.size();
     out_.resize(at + size - 1);  // the first member's comma left out
     char* p = out_.data() + at;
@@ -296,10 +347,10 @@ void TextRows::TextRow(std::span<const KeyedText> members) {
     };
     for (const KeyedText& m : members) {
       if (m.text.empty()) {
-        put(key_texts_->empties[m.key]);
+        put(texts.empties[m.key]);
         continue;
       }
-      put(key_texts_->starts[m.key]);
+      put(texts.starts[m.key]);
       *p++ = '"';
       std::memcpy(p, m.text.data(), m.text.size());
       p += m.text.size();

@@ -42,9 +42,15 @@ class TextRows final : public AnswerRows {
   // member, `,"key":`, and its member holding an empty text, `,"key":""`;
   // XML: whether each key is an element's name; the index of the member
   // named `id_name` (the keys' count when none is).
+  // JSON also: the row of every key in order, each holding an empty text
+  // (the empties joined, the first with its comma), and where each key's
+  // text goes in it (between its quotes): a row of every member in key
+  // order is this row with its texts put in.
   struct KeyTexts {
     std::vector<std::string> starts;
     std::vector<std::string> empties;
+    std::string empty_row;
+    std::vector<size_t> text_at;
     std::vector<bool> xml_names;
     std::string id_name;
     size_t id_index = 0;
@@ -78,6 +84,10 @@ class TextRows final : public AnswerRows {
   // JSON: the row written whole when its texts need no escapes (nor are
   // multi-values), else member by member.
   void TextRow(std::span<const KeyedText> members) override;
+  // JSON: the keys' empty row with the texts put in, when they need no
+  // escapes (nor are multi-values) and there is one for every key; else as
+  // TextRow.
+  void KeyOrderTextRow(std::span<const std::string_view> texts) override;
 
  private:
   // Where a member goes: the row's own buffer when keyed (its key is known
@@ -89,6 +99,13 @@ class TextRows final : public AnswerRows {
   void UseKeys(std::span<const std::string_view> keys, const std::shared_ptr<const RowKeys>* shared);
   // Ends a row whose id member's text is in row_id_.
   void CountRow();
+  // Opens a JSON row (its separator, its id's key when keyed) whose id
+  // member's text is `id` (nullptr: none).
+  void OpenJsonRow(const std::string_view* id);
+  // Writes the keys' empty row with the text of key i, text(i), put in
+  // for each key (every text plain; `text_size` their sizes' sum).
+  template <typename TextOfKey>
+  void PutKeyOrderRow(TextOfKey text, size_t text_size);
 
   const Options options_;
   std::string out_;

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wire/common/json_writer.h"
@@ -164,6 +166,57 @@ TEST(TextRowsTest, SharedKeysOfEachListAreItsOwn) {
     second.TextRow(row);
     EXPECT_EQ(second.text(), R"({"c":"1","d":""})");
   }
+}
+
+// A row of every key's text in key order has the bytes of the same row
+// written member by member, in each form: empty members first, last or
+// alone, texts that need escapes or are multi-values, no id key.
+TEST(TextRowsTest, KeyOrderTextRowIsTheRowWrittenMemberByMember) {
+  const std::vector<std::vector<std::string_view>> rows = {
+      {"", "plain text", "", "1"}, {"x", "", "", "2"},       {"", "", "", ""},
+      {"a", "b", "c", "3"},        {"q\"uote", "", "", "4"}, {"", "\x01m\x01n\x01", "tab\there", "5"}};
+  const std::vector<TextRows::Options> forms = {
+      {TextRows::Format::kJson, TextRows::MultiValues::kAsText, false, "\n,", "id"},
+      {TextRows::Format::kJson, TextRows::MultiValues::kList, true, ",", "id"},
+      {TextRows::Format::kJson, TextRows::MultiValues::kAsText, true, ",", "none"},
+      {TextRows::Format::kXml, TextRows::MultiValues::kTrimmed, false, "", "id"}};
+  auto keys = std::make_shared<const RowKeys>(std::vector<std::string>{"a", "b b", "c", "id"});
+  for (const TextRows::Options& form : forms) {
+    TextRows whole(form);
+    whole.SharedKeys(keys);
+    TextRows by_member(form);
+    by_member.Keys(keys->views());
+    for (const std::vector<std::string_view>& row : rows) {
+      whole.KeyOrderTextRow(row);
+      by_member.BeginRow();
+      for (size_t i = 0; i < row.size(); ++i) by_member.Text(i, row[i]);
+      by_member.EndRow();
+    }
+    EXPECT_EQ(whole.text(), by_member.text());
+    EXPECT_EQ(whole.rows(), static_cast<int64_t>(rows.size()));
+    EXPECT_EQ(whole.first_id(), by_member.first_id());
+    EXPECT_EQ(whole.last_id(), by_member.last_id());
+  }
+  // And as the values writer writes them.
+  TextRows listed({TextRows::Format::kJson, TextRows::MultiValues::kAsText, false, ","});
+  listed.SharedKeys(keys);
+  listed.KeyOrderTextRow(rows[0]);
+  listed.KeyOrderTextRow(rows[2]);
+  EXPECT_EQ(listed.text(), ToJson(Value{{"a", ""}, {"b b", "plain text"}, {"c", ""}, {"id", "1"}}) + "," +
+                               ToJson(Value{{"a", ""}, {"b b", ""}, {"c", ""}, {"id", ""}}));
+  EXPECT_EQ(listed.first_id(), "1");
+  EXPECT_EQ(listed.last_id(), "");
+}
+
+// A row with fewer texts than keys is no row of every key: written as its
+// members are, the keys' own.
+TEST(TextRowsTest, KeyOrderTextRowOfFewerTextsWritesThoseMembers) {
+  auto keys = std::make_shared<const RowKeys>(std::vector<std::string>{"a", "b", "id"});
+  TextRows out({TextRows::Format::kJson, TextRows::MultiValues::kAsText, false, ","});
+  out.SharedKeys(keys);
+  const std::vector<std::string_view> texts = {"1", ""};
+  out.KeyOrderTextRow(texts);
+  EXPECT_EQ(out.text(), R"({"a":"1","b":""})");
 }
 
 }  // namespace

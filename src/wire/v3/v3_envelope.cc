@@ -1,5 +1,8 @@
 #include "wire/v3/v3_envelope.h"
 
+#include <charconv>
+#include <cstdint>
+
 #include "base/error_details.h"
 #include "base/strings.h"
 #include "wire/common/json_writer.h"
@@ -216,7 +219,9 @@ Status RowsFrame(const Value& body, bool json, std::string& head, std::string& t
     head = "{";
     tail.clear();
     bool first = true;
-    for (const auto& [key, member] : body.items()) {
+    // (the members themselves, not items(): no key texts made per member;
+    // a whole number, the envelope's usual member, written here)
+    for (const auto& [key, member] : body.get_ref<const Value::object_t&>()) {
       if (!first) *out += ',';
       first = false;
       AppendJsonString(*out, key);
@@ -226,6 +231,10 @@ Status RowsFrame(const Value& body, bool json, std::string& head, std::string& t
         *out += list ? '[' : '{';
         out = &tail;
         *out += list ? ']' : '}';
+      } else if (member.is_number_integer() && !member.is_number_unsigned()) {
+        char digits[24];
+        const auto written = std::to_chars(digits, digits + sizeof digits, member.get<int64_t>());
+        out->append(digits, written.ptr);
       } else {
         AppendJson(*out, member, SeparatedList);
       }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "base/error_details.h"
 
 namespace kith::wire::v3 {
@@ -77,6 +79,24 @@ TEST(V3JsonTest, RowsFrameIsTheAnswerAroundItsRows) {
   ASSERT_TRUE(RowsFrame(list, /*json=*/true, head, tail).ok());
   EXPECT_EQ(head + "{}" + tail, R"({"is_error":0,"version":3,"count":1,"values":[{}]})");
   EXPECT_FALSE(RowsFrame(Value{{"is_error", 0}}, /*json=*/true, head, tail).ok());
+}
+
+// Whole numbers of every size and sign, and numbers that are not, are
+// framed as the whole answer renders them.
+TEST(V3JsonTest, RowsFrameNumbersAsTheAnswerHasThem) {
+  Value whole{{"is_error", 0},
+              {"min", INT64_MIN},
+              {"max", INT64_MAX},
+              {"unsigned", UINT64_MAX},
+              {"real", 2.5},
+              {"id", -7},
+              {"values", Value::array({"r"})},
+              {"after", 12}};
+  Value framed = whole;
+  framed["values"] = Value::array();
+  std::string head, tail;
+  ASSERT_TRUE(RowsFrame(framed, /*json=*/true, head, tail).ok());
+  EXPECT_EQ(head + R"("r")" + tail, RenderV3Json(whole));
 }
 
 TEST(V3XmlTest, OneResultPerValueWithCiviCrmsOpeningText) {

@@ -1,5 +1,4 @@
 #include "wire/v3/v3_request.h"
-#include "wire/common/munge.h"
 
 #include "base/error_details.h"
 #include "base/json_parse.h"
@@ -29,12 +28,21 @@ bool Set(const Value& params, const char* key) {
   return !text.empty() && text != "0";
 }
 
+// The text Text() reads of a member (nullptr: none): a view of its string,
+// or of `storage` holding a scalar's JSON text.
+std::string_view TextOf(const Value* v, std::string& storage) {
+  if (v == nullptr || v->is_object() || v->is_array() || v->is_null()) return {};
+  if (v->is_string()) return v->get_ref<const std::string&>();
+  storage = v->dump();
+  return storage;
+}
+
 // json= is a payload only when it starts with `open` (CiviCRM looks at the
 // first character).
-bool LooksLike(const std::string& text, char open) { return !text.empty() && text[0] == open; }
+bool LooksLike(std::string_view text, char open) { return !text.empty() && text[0] == open; }
 
 // Text that is not JSON gets CiviCRM's message; JSON over a limit, kith's.
-StatusOr<Value> DecodeJson(const std::string& text, const RequestLimits& limits) {
+StatusOr<Value> DecodeJson(std::string_view text, const RequestLimits& limits) {
   StatusOr<Value> decoded = ParseJson(text, "json", limits.max_nesting_depth, limits.max_parameters);
   if (decoded.ok() || IsTooLarge(decoded.status()) ||
       decoded.status().message().find("nests deeper") != std::string_view::npos) {
@@ -73,12 +81,25 @@ StatusOr<std::vector<V3SubCall>> ParseCalls(const Value& calls, int64_t max_call
 
 }  // namespace
 
+namespace {
+
+// A character Munge (wire/common/munge.h) keeps. The names below are made
+// in one pass over the raw name, as munging it and then applying the case
+// rules makes them, with no munged copy between.
+bool MungeKeeps(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+}  // namespace
+
 std::string V3EntityName(std::string_view raw) {
-  std::string munged = Munge(raw);
+  // Munged, a run of other characters is one '_'; the '_'s go and the
+  // letter after each (and the first) is upper-cased.
   std::string out;
+  out.reserve(raw.size());
   bool upper_next = true;
-  for (char c : munged) {
-    if (c == '_') {
+  for (char c : raw) {
+    if (c == '_' || !MungeKeeps(c)) {
       upper_next = true;
       continue;
     }
@@ -89,7 +110,21 @@ std::string V3EntityName(std::string_view raw) {
   return out;
 }
 
-std::string V3ActionName(std::string_view raw) { return AsciiLower(Munge(raw)); }
+std::string V3ActionName(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  bool last_sep = false;
+  for (char c : raw) {
+    if (MungeKeeps(c)) {
+      out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      last_sep = false;
+    } else if (!last_sep) {
+      out += '_';
+      last_sep = true;
+    }
+  }
+  return out;
+}
 
 bool WantsJson(const Value& form) {
   auto it = form.find("json");
@@ -100,24 +135,61 @@ bool WantsJson(const Value& form) {
 
 StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_function,
                                    const RequestLimits& limits) {
+  // The transport's members found in one pass over the form (each the
+  // first of its key, as find() finds it), and whether any member is left
+  // to become a parameter.
+  const Value* json_member = nullptr;
+  const Value* pretty_member = nullptr;
+  const Value* key_member = nullptr;
+  const Value* api_key_member = nullptr;
+  const Value* entity_member = nullptr;
+  const Value* action_member = nullptr;
+  bool params_in_form = !form.is_object();  // (then merged as MergeMembers merges it)
+  if (form.is_object()) {
+    for (const auto& [key, value] : form.get_ref<const Value::object_t&>()) {
+      const Value** slot = nullptr;
+      if (key == "json") {
+        slot = &json_member;
+      } else if (key == "key") {
+        slot = &key_member;
+      } else if (key == "api_key") {
+        slot = &api_key_member;
+      } else if (key == "entity") {
+        slot = &entity_member;
+      } else if (key == "action") {
+        slot = &action_member;
+      } else {
+        if (key == "prettyprint") slot = &pretty_member;
+        if (key != "q") params_in_form = true;
+      }
+      if (slot != nullptr && *slot == nullptr) *slot = &value;
+    }
+  }
+  auto is_set = [](std::string_view text) { return !text.empty() && text != "0"; };
+  std::string storage;
   V3Request req;
-  req.json = WantsJson(form);
-  req.pretty = Set(form, "prettyprint");
-  req.site_key = Text(form, "key");
-  req.api_key = Text(form, "api_key");
-  std::string entity = Text(form, "entity");
-  std::string action = Text(form, "action");
+  if (json_member != nullptr && (json_member->is_object() || json_member->is_array())) {
+    req.json = !json_member->empty();
+  } else {
+    req.json = is_set(TextOf(json_member, storage));
+  }
+  req.pretty = is_set(TextOf(pretty_member, storage));
+  req.site_key = TextOf(key_member, storage);
+  req.api_key = TextOf(api_key_member, storage);
+  std::string entity_storage, action_storage;
+  std::string_view entity = TextOf(entity_member, entity_storage);
+  std::string_view action = TextOf(action_member, action_storage);
   if (entity.empty() && !q_function.empty()) {
     std::vector<std::string_view> parts = Split(q_function, '/');
     if (parts.size() == 3) {
-      entity = std::string(parts[1]);
-      action = std::string(parts[2]);
+      entity = parts[1];
+      action = parts[2];
     }
   }
   req.entity = entity.empty() ? "" : V3EntityName(entity);
   req.action = action.empty() ? "" : V3ActionName(action);
 
-  std::string json = Text(form, "json");
+  std::string_view json = TextOf(json_member, storage);
   if (entity == "api3") {
     req.multi = true;
     if (!LooksLike(json, '{') && !LooksLike(json, '[')) {
@@ -132,7 +204,7 @@ StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_functio
     if (!decoded.is_object()) return InvalidArgument("Unable to decode supplied JSON.");
     req.params = std::move(decoded);
   }
-  MergeMembers(req.params, form, {"q", "json", "key", "api_key", "entity", "action"});
+  if (params_in_form) MergeMembers(req.params, form, {"q", "json", "key", "api_key", "entity", "action"});
   return req;
 }
 

@@ -149,5 +149,37 @@ TEST(V3RequestTest, MalformedApi3CallsAreErrors) {
   EXPECT_FALSE(ParseV3Request(Value{{"entity", "api3"}, {"json", R"({"x":["C","get",7]})"}}, "").ok());
 }
 
+// The transport's members are read as texts whatever their JSON type, and
+// the parameters are what is left: none when only transport members came.
+TEST(V3RequestTest, TransportMembersOfEveryTypeAndNoParamsBesideThem) {
+  Value form{{"entity", "Contact"}, {"action", "get"}, {"json", R"({"id":2})"},
+             {"key", "SK"},         {"api_key", 12},   {"q", "civicrm/x/y"}};
+  auto req = ParseV3Request(form, "");
+  ASSERT_TRUE(req.ok()) << req.status();
+  EXPECT_EQ(req->params, (Value{{"id", 2}}));
+  EXPECT_EQ(req->api_key, "12");
+  EXPECT_EQ(req->site_key, "SK");
+  EXPECT_FALSE(req->pretty);
+  // prettyprint is read and stays a parameter; a number as json= asks for JSON.
+  auto pretty = ParseV3Request(
+      Value{{"entity", "C"}, {"action", "get"}, {"json", 1}, {"prettyprint", "1"}}, "");
+  ASSERT_TRUE(pretty.ok());
+  EXPECT_TRUE(pretty->json);
+  EXPECT_TRUE(pretty->pretty);
+  EXPECT_EQ(pretty->params, (Value{{"prettyprint", "1"}}));
+  EXPECT_FALSE(ParseV3Request(Value{{"entity", "C"}, {"json", 0}}, "")->json);
+  EXPECT_TRUE(ParseV3Request(Value{{"entity", "C"}, {"json", Value::array({1})}}, "")->json);
+  EXPECT_FALSE(ParseV3Request(Value{{"entity", "C"}, {"json", Value::object()}}, "")->json);
+  // A structure or null is no text: no entity, no key.
+  auto structured = ParseV3Request(Value{{"entity", Value::array({"C"})}, {"key", nullptr}}, "");
+  ASSERT_TRUE(structured.ok());
+  EXPECT_EQ(structured->entity, "");
+  EXPECT_EQ(structured->site_key, "");
+  // Each name munged as CiviCRM does, in one pass.
+  auto munged = ParseV3Request(Value{{"entity", "_group__contact-"}, {"action", "Get--One"}}, "");
+  EXPECT_EQ(munged->entity, "GroupContact");
+  EXPECT_EQ(munged->action, "get_one");
+}
+
 }  // namespace
 }  // namespace kith::wire::v3
