@@ -1,7 +1,9 @@
 // The form/bracket parameter parser (wire/common/form_params.h): a query
 // string, or a urlencoded body on top of one. Properties: no crash, no
-// exception, linear time (libFuzzer's -timeout); a parse that succeeds gives
-// an object nested no deeper than the limit, with string leaves only.
+// exception, linear time (libFuzzer's -timeout); a query parses as the same
+// text sent as a form body does (the one-pass path against the general
+// one); a parse that succeeds gives an object nested no deeper than the
+// limit, with string leaves only.
 #include <cstdint>
 #include <string_view>
 
@@ -30,6 +32,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   StatusOr<Value> params =
       body ? wire::ParseRequestParams("a[b]=1&c=2", "application/x-www-form-urlencoded", text, limits)
            : wire::ParseRequestParams(text, "", "", limits);
+  if (!body) {
+    // A query of plain names takes a one-pass path of its own; the same text
+    // as a form body takes the general one, which must agree with it.
+    StatusOr<Value> general =
+        wire::ParseRequestParams("", "application/x-www-form-urlencoded", text, limits);
+    if (params.ok() != general.ok()) {
+      fuzz::Fail("a query and the same text as a body are both accepted or both refused",
+                 params.ok() ? params->dump() : general->dump());
+    }
+    if (params.ok() && *params != *general) {
+      fuzz::Fail("a query and the same text as a body give the same parameters",
+                 params->dump() + " / " + general->dump());
+    }
+  }
   if (!params.ok()) return 0;
   if (!params->is_object()) fuzz::Fail("parameters are an object", params->dump());
   // The root object counts as no level; each bracket adds one.
