@@ -9,8 +9,7 @@ std::string Munge(std::string_view s) {
   char* p = out.data();
   bool last_sep = false;
   for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    if (ok) {
+    if (MungeKeeps(c)) {
       *p++ = c;
       last_sep = false;
     } else if (!last_sep) {

@@ -8,6 +8,11 @@
 
 namespace kith::wire {
 
+// Whether Munge keeps `c` as it is: an ASCII letter, digit or '_'.
+inline bool MungeKeeps(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
 std::string Munge(std::string_view s);
 
 }  // namespace kith::wire

@@ -3,38 +3,29 @@
 #include "base/error_details.h"
 #include "base/json_parse.h"
 #include "base/strings.h"
+#include "wire/common/munge.h"
 
 namespace kith::wire::v3 {
 namespace {
 
-std::string Text(const Value& params, const char* key) {
-  auto it = params.find(key);
-  if (it == params.end()) return "";
-  const Value& v = *it;
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_object() || v.is_array() || v.is_null()) return "";
-  return v.dump();
-}
-
-// Whether the text Text() reads of `key` is neither empty nor "0".
-bool Set(const Value& params, const char* key) {
-  auto it = params.find(key);
-  if (it == params.end()) return false;
-  if (it->is_string()) {
-    const std::string& text = it->get_ref<const std::string&>();
-    return !text.empty() && text != "0";
-  }
-  std::string text = Text(params, key);
-  return !text.empty() && text != "0";
-}
-
-// The text Text() reads of a member (nullptr: none): a view of its string,
-// or of `storage` holding a scalar's JSON text.
+// The text of a form member (nullptr: none): a view of its string, or of
+// `storage` holding a scalar's JSON text; none for an object, list or null.
 std::string_view TextOf(const Value* v, std::string& storage) {
   if (v == nullptr || v->is_object() || v->is_array() || v->is_null()) return {};
   if (v->is_string()) return v->get_ref<const std::string&>();
   storage = v->dump();
   return storage;
+}
+
+// A flag's text set: neither empty nor "0".
+bool IsSet(std::string_view text) { return !text.empty() && text != "0"; }
+
+// Whether json= (nullptr: none) asks for JSON: a non-empty object or list,
+// or a set text.
+bool JsonWanted(const Value* json) {
+  if (json != nullptr && (json->is_object() || json->is_array())) return !json->empty();
+  std::string storage;
+  return IsSet(TextOf(json, storage));
 }
 
 // json= is a payload only when it starts with `open` (CiviCRM looks at the
@@ -81,17 +72,6 @@ StatusOr<std::vector<V3SubCall>> ParseCalls(const Value& calls, int64_t max_call
 
 }  // namespace
 
-namespace {
-
-// A character Munge (wire/common/munge.h) keeps. The names below are made
-// in one pass over the raw name, as munging it and then applying the case
-// rules makes them, with no munged copy between.
-bool MungeKeeps(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-}  // namespace
-
 std::string V3EntityName(std::string_view raw) {
   // Munged, a run of other characters is one '_'; the '_'s go and the
   // letter after each (and the first) is upper-cased.
@@ -111,26 +91,16 @@ std::string V3EntityName(std::string_view raw) {
 }
 
 std::string V3ActionName(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
-  bool last_sep = false;
-  for (char c : raw) {
-    if (MungeKeeps(c)) {
-      out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-      last_sep = false;
-    } else if (!last_sep) {
-      out += '_';
-      last_sep = true;
-    }
+  std::string out = Munge(raw);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
 }
 
 bool WantsJson(const Value& form) {
   auto it = form.find("json");
-  if (it == form.end()) return false;
-  if (it->is_object() || it->is_array()) return !it->empty();
-  return Set(form, "json");
+  return JsonWanted(it == form.end() ? nullptr : &*it);
 }
 
 StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_function,
@@ -165,15 +135,10 @@ StatusOr<V3Request> ParseV3Request(const Value& form, std::string_view q_functio
       if (slot != nullptr && *slot == nullptr) *slot = &value;
     }
   }
-  auto is_set = [](std::string_view text) { return !text.empty() && text != "0"; };
   std::string storage;
   V3Request req;
-  if (json_member != nullptr && (json_member->is_object() || json_member->is_array())) {
-    req.json = !json_member->empty();
-  } else {
-    req.json = is_set(TextOf(json_member, storage));
-  }
-  req.pretty = is_set(TextOf(pretty_member, storage));
+  req.json = JsonWanted(json_member);
+  req.pretty = IsSet(TextOf(pretty_member, storage));
   req.site_key = TextOf(key_member, storage);
   req.api_key = TextOf(api_key_member, storage);
   std::string entity_storage, action_storage;
