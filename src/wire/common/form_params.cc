@@ -552,14 +552,25 @@ size_t CountPieces(std::string_view s) {
   return n;
 }
 
+// The most pairs of plain names put into an object by a search of the
+// object per pair (PlainObject, PlainQueryObject); more take the tree.
+constexpr size_t kMaxPlain = 16;
+
+// The member of `items` named `name`, added (null) at the end when there is
+// none: a later pair with the same name replaces the earlier one in its
+// place, as the tree below would do it.
+Value& PlainMember(Value::object_t::Container& items, std::string&& name) {
+  auto same = std::find_if(items.begin(), items.end(), [&](const auto& item) { return item.first == name; });
+  if (same != items.end()) return same->second;
+  return items.emplace_back(std::move(name), Value()).second;
+}
+
 // The pairs of `lists`, in order, as an object when every name is plain
-// (the common request: a few name=value pairs): a later pair with the same
-// name replaces the earlier one in its place, as the tree below would do it.
-// nullopt when a name needs PHP's bracket or mangling rules, or when there
-// are too many pairs for a search of the object per pair. The texts are
-// moved into the object (left alone when nullopt).
+// (the common request: a few name=value pairs), as PlainMember places
+// them. nullopt when a name needs PHP's bracket or mangling rules, or when
+// there are too many pairs for a search of the object per pair. The texts
+// are moved into the object (left alone when nullopt).
 std::optional<Value> PlainObject(std::initializer_list<Pairs*> lists) {
-  constexpr size_t kMaxPlain = 16;
   size_t n = 0;
   for (const Pairs* pairs : lists) {
     if (pairs == nullptr) continue;
@@ -574,16 +585,7 @@ std::optional<Value> PlainObject(std::initializer_list<Pairs*> lists) {
   items.reserve(n);
   for (Pairs* pairs : lists) {
     if (pairs == nullptr) continue;
-    for (auto& pair : *pairs) {
-      // A named reference, not a structured binding: clang before 16 cannot capture those.
-      const std::string& name = pair.first;
-      auto same = std::find_if(items.begin(), items.end(), [&](const auto& item) { return item.first == name; });
-      if (same != items.end()) {
-        same->second = std::move(pair.second);
-      } else {
-        items.emplace_back(std::move(pair.first), std::move(pair.second));
-      }
-    }
+    for (auto& [name, text] : *pairs) PlainMember(items, std::move(name)) = std::move(text);
   }
   return out;
 }
@@ -596,7 +598,6 @@ std::optional<Value> PlainObject(std::initializer_list<Pairs*> lists) {
 // is not UTF-8 included: the general path then parses the query again and
 // answers as it always has.
 std::optional<Value> PlainQueryObject(std::string_view query, int64_t max_parameters) {
-  constexpr size_t kMaxPlain = 16;
   const size_t most = std::min<size_t>(kMaxPlain, static_cast<size_t>(std::max<int64_t>(max_parameters, 0)));
   Value out = Value::object();
   auto& items = static_cast<Value::object_t::Container&>(out.get_ref<Value::object_t&>());
@@ -614,11 +615,8 @@ std::optional<Value> PlainQueryObject(std::string_view query, int64_t max_parame
     at = UrlDecodeUntil(query, at, '=', '&', name, high);
     if (at == std::string_view::npos || !IsPlainName(name)) return std::nullopt;
     if ((high & kEachHighBit) != 0 && !IsValidUtf8(name)) return std::nullopt;
-    // A later pair with the same name replaces the earlier one in its place.
-    auto same = std::find_if(items.begin(), items.end(), [&](const auto& item) { return item.first == name; });
-    Value& slot = same != items.end() ? same->second
-                                      : items.emplace_back(name, Value::value_t::string).second;
-    if (same != items.end()) slot = Value::value_t::string;
+    Value& slot = PlainMember(items, std::move(name));  // (name is decoded into again next)
+    slot = Value::value_t::string;
     std::string& text = slot.get_ref<std::string&>();
     if (at < query.size() && query[at] == '=') {
       high = 0;
