@@ -388,6 +388,18 @@ Status SqliteConnection::RunIntegersUnlessUnchanged(const std::string& sql,
   return Status();
 }
 
+bool SqliteConnection::InWalMode() {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA journal_mode", -1, &stmt, nullptr) != SQLITE_OK) return false;
+  bool wal = false;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    const unsigned char* mode = sqlite3_column_text(stmt, 0);
+    wal = mode != nullptr && std::string_view(reinterpret_cast<const char*>(mode)) == "wal";
+  }
+  sqlite3_finalize(stmt);
+  return wal;
+}
+
 int64_t SqliteConnection::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 int SqliteConnection::Changes() const { return sqlite3_changes(db_); }
 

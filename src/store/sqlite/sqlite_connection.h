@@ -77,6 +77,9 @@ class SqliteConnection {
   // How many times RunIntegersUnlessUnchanged ran its statement (tests).
   int64_t unchanged_reads_run() const { return unchanged_reads_run_; }
 
+  // Whether the database is in WAL mode (PRAGMA journal_mode).
+  bool InWalMode();
+
   int64_t LastInsertId() const;
   int Changes() const;
 
