@@ -235,7 +235,7 @@ class SqliteStoreImpl final : public Store {
     const auto began = std::chrono::steady_clock::now();
     WriteTurn write_lock;
     if (write) write_lock = WriteTurn(write_mutex_, read_pin_);
-    else read_pin_.BeforeRead(began);
+    else read_pin_.BeforeRead();
     KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
     // The catalog must describe exactly the database snapshot the
     // transaction reads. A writer holds the write lock, so no schema change
@@ -252,11 +252,12 @@ class SqliteStoreImpl final : public Store {
     // The catalog's, then the change counters'.
     std::optional<int64_t> versions[1 + internal::kChangeCounterCount];
     Status s;
+    bool changed = false;  // since this connection's last transaction
     {
       std::unique_lock<std::mutex> lock(catalog_mutex_, std::defer_lock);
       if (!write) lock.lock();
       s = conn->Command(write ? "BEGIN IMMEDIATE" : "BEGIN");
-      if (s.ok()) s = conn->RunIntegersUnlessUnchanged(ReadVersionsSql(), versions);
+      if (s.ok()) s = conn->RunIntegersUnlessUnchanged(ReadVersionsSql(), versions, &changed);
       version = versions[0].value_or(0);
       if (write) lock.lock();
       catalog = catalog_;
@@ -266,6 +267,15 @@ class SqliteStoreImpl final : public Store {
       (void)conn->Command("ROLLBACK");
       ReturnConnection(std::move(conn));
       return s;
+    }
+    if (!write) {
+      // Someone committed since this connection last read: the pin may
+      // hold an older snapshot. Counted after the read, a write of this
+      // store's that ends meanwhile is taken for one before it, which
+      // errs towards keeping the pin.
+      const uint64_t writes = read_pin_.writes();
+      if (changed) read_pin_.AfterChangeSeen(writes != conn->own_writes_seen());
+      conn->set_own_writes_seen(writes);
     }
     auto txn = std::unique_ptr<SqliteTransaction>(new SqliteTransaction(
         this, std::move(conn), write, std::move(write_lock), std::move(catalog)));

@@ -4,8 +4,8 @@
 
 namespace kith::store::sqlite {
 
-WalReadPin::WalReadPin(Opener open, Clock::duration renew_after, Clock::duration idle_after)
-    : open_(std::move(open)), renew_after_(renew_after), idle_after_(idle_after) {}
+WalReadPin::WalReadPin(Opener open, Clock::duration idle_after)
+    : open_(std::move(open)), idle_after_(idle_after) {}
 
 WalReadPin::~WalReadPin() {
   {
@@ -17,19 +17,18 @@ WalReadPin::~WalReadPin() {
   if (watch_.joinable()) watch_.join();
 }
 
-void WalReadPin::Renew(Clock::time_point now) {
+void WalReadPin::Renew(bool only_if_wanted) {
   std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock() || writing_ || off_ || stop_) return;
-  // Another reader may have renewed it since this one looked.
-  if (now.time_since_epoch().count() < renew_at_.load(std::memory_order_relaxed)) return;
-  renew_at_.store((now + renew_after_).time_since_epoch().count(), std::memory_order_relaxed);
+  // Another reader may have taken it since this one looked.
+  if (only_if_wanted && held_) return;
   if (conn_ == nullptr) {
     auto conn = open_();
-    if (!conn.ok()) return;  // tried again after renew_after
+    if (!conn.ok()) return;  // tried again by the next reader
     // Outside WAL mode a held read lock would keep every writer out.
     if (!(*conn)->InWalMode()) {
       off_ = true;
-      renew_at_.store(kNever, std::memory_order_relaxed);
+      wanted_.store(false, std::memory_order_relaxed);
       return;
     }
     conn_ = std::move(*conn);
@@ -42,28 +41,47 @@ void WalReadPin::Renew(Clock::time_point now) {
   if (s.ok()) s = conn_->Command("PRAGMA schema_version");
   if (!s.ok()) {
     (void)conn_->Command("ROLLBACK");
-    return;  // tried again after renew_after
+    return;  // tried again by the next reader
   }
   held_ = true;
-  renewed_ = now;
+  wanted_.store(false, std::memory_order_relaxed);
+  renewed_ = Clock::now();
+  if (!was_held) WakeWatch();
+}
+
+void WalReadPin::WakeWatch() {
   if (!watch_.joinable()) {
     watch_ = std::thread([this] { KeepWatch(); });
-  } else if (!was_held) {
-    wake_.notify_one();  // the watch sleeps while nothing is held
+  } else {
+    wake_.notify_one();  // the watch sleeps while nothing is held or resting
   }
+}
+
+void WalReadPin::AfterChangeSeen(bool own_writes_since) {
+  if (own_writes_since) {
+    Renew(/*only_if_wanted=*/false);
+    return;
+  }
+  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || off_ || stop_) return;
+  resting_until_ = Clock::now() + idle_after_;
+  wanted_.store(false, std::memory_order_relaxed);
+  ReleaseLocked();
+  WakeWatch();  // it ends the rest
 }
 
 void WalReadPin::PauseForWrite() {
   std::lock_guard<std::mutex> lock(mutex_);
   writing_ = true;
-  renew_at_.store(kNever, std::memory_order_relaxed);
+  wanted_.store(false, std::memory_order_relaxed);
   ReleaseLocked();
 }
 
 void WalReadPin::ResumeAfterWrite() {
   std::lock_guard<std::mutex> lock(mutex_);
   writing_ = false;
-  if (!off_) renew_at_.store(0, std::memory_order_relaxed);
+  writes_.fetch_add(1, std::memory_order_release);
+  if (!off_ && !Resting()) wanted_.store(true, std::memory_order_relaxed);
 }
 
 bool WalReadPin::held() const {
@@ -75,17 +93,20 @@ void WalReadPin::ReleaseLocked() {
   if (!held_) return;
   (void)conn_->Command("COMMIT");
   held_ = false;
+  if (!writing_ && !off_ && !Resting()) wanted_.store(true, std::memory_order_relaxed);
 }
 
 void WalReadPin::KeepWatch() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stop_) {
-    if (held_) {
+    if (held_ || Resting()) {
       wake_.wait_for(lock, idle_after_);
     } else {
-      wake_.wait(lock);  // until a reader pins again, or the end
+      wake_.wait(lock);  // until a reader pins again, or a rest begins, or the end
     }
-    if (!stop_ && held_ && Clock::now() - renewed_ >= idle_after_) ReleaseLocked();
+    if (stop_) break;
+    if (held_ && Clock::now() - renewed_ >= idle_after_) ReleaseLocked();
+    if (!held_ && !writing_ && !off_ && !Resting()) wanted_.store(true, std::memory_order_relaxed);
   }
 }
 

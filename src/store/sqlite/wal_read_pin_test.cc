@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -17,7 +18,6 @@ namespace kith::store::sqlite {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = WalReadPin::Clock;
 
 class WalReadPinTest : public ::testing::Test {
  protected:
@@ -63,8 +63,8 @@ class WalReadPinTest : public ::testing::Test {
 };
 
 TEST_F(WalReadPinTest, HoldsAReadTransactionThatHoldsBackCheckpointsUntilIdle) {
-  WalReadPin pin(Opener(), 50ms, 100ms);
-  pin.BeforeRead(Clock::now());
+  WalReadPin pin(Opener(), 100ms);
+  pin.BeforeRead();
   ASSERT_TRUE(pin.held());
   ASSERT_TRUE(writer_->Exec("INSERT INTO t VALUES ('after the pin')").ok());
   EXPECT_FALSE(TruncatingCheckpointCompletes());
@@ -73,42 +73,62 @@ TEST_F(WalReadPinTest, HoldsAReadTransactionThatHoldsBackCheckpointsUntilIdle) {
   EXPECT_FALSE(pin.held());
   EXPECT_TRUE(TruncatingCheckpointCompletes());
   // A reader takes it up again.
-  pin.BeforeRead(Clock::now());
+  pin.BeforeRead();
   EXPECT_TRUE(pin.held());
 }
 
 TEST_F(WalReadPinTest, IsLetGoForAWriteAndNotTakenUntilItEnds) {
-  WalReadPin pin(Opener(), 50ms, 10s);
-  pin.BeforeRead(Clock::now());
+  WalReadPin pin(Opener(), 10s);
+  pin.BeforeRead();
   ASSERT_TRUE(pin.held());
   pin.PauseForWrite();
   EXPECT_FALSE(pin.held());
-  pin.BeforeRead(Clock::now() + 1h);
+  pin.BeforeRead();
+  pin.AfterChangeSeen(/*own_writes_since=*/true);
   EXPECT_FALSE(pin.held());
   ASSERT_TRUE(writer_->Exec("INSERT INTO t VALUES ('written')").ok());
   EXPECT_TRUE(TruncatingCheckpointCompletes());
   pin.ResumeAfterWrite();
-  pin.BeforeRead(Clock::now());
+  pin.BeforeRead();
   EXPECT_TRUE(pin.held());
 }
 
-TEST_F(WalReadPinTest, IsRenewedOnlyWhenDue) {
-  WalReadPin pin(Opener(), 1h, 10s);
-  const auto start = Clock::now();
-  pin.BeforeRead(start);
+TEST_F(WalReadPinTest, IsRenewedWhenAReaderSeesAChange) {
+  WalReadPin pin(Opener(), 10s);
+  pin.BeforeRead();
   ASSERT_TRUE(pin.held());
   ASSERT_TRUE(writer_->Exec("INSERT INTO t VALUES ('after the pin')").ok());
-  // Not yet due: the pin keeps its snapshot, so the frame stays in the WAL.
-  pin.BeforeRead(start + 1min);
+  // Held: a reader does not take it again, so the frame stays in the WAL.
+  pin.BeforeRead();
   EXPECT_FALSE(TruncatingCheckpointCompletes());
-  // Due: renewed on the newest snapshot; a checkpoint copies every frame
-  // (the WAL cannot start over while it is held).
-  pin.BeforeRead(start + 2h);
+  // Renewed on the newest snapshot: a checkpoint copies every frame (the
+  // WAL cannot start over while it is held).
+  pin.AfterChangeSeen(/*own_writes_since=*/true);
   EXPECT_TRUE(pin.held());
   int log = -1, copied = -1;
   EXPECT_EQ(Checkpoint(SQLITE_CHECKPOINT_PASSIVE, &log, &copied), SQLITE_OK);
   EXPECT_GT(log, 0);
   EXPECT_EQ(copied, log);
+}
+
+TEST_F(WalReadPinTest, RestsAfterAnotherProcesssCommit) {
+  WalReadPin pin(Opener(), 200ms);
+  pin.BeforeRead();
+  ASSERT_TRUE(pin.held());
+  ASSERT_TRUE(writer_->Exec("INSERT INTO t VALUES ('from elsewhere')").ok());
+  pin.AfterChangeSeen(/*own_writes_since=*/false);
+  EXPECT_FALSE(pin.held());
+  pin.BeforeRead();
+  EXPECT_FALSE(pin.held());
+  EXPECT_TRUE(TruncatingCheckpointCompletes());
+  // The rest over, a reader takes it again.
+  bool taken = false;
+  for (int i = 0; i < 100 && !taken; ++i) {
+    std::this_thread::sleep_for(10ms);
+    pin.BeforeRead();
+    taken = pin.held();
+  }
+  EXPECT_TRUE(taken);
 }
 
 TEST_F(WalReadPinTest, StaysOffOutsideWalMode) {
@@ -120,8 +140,8 @@ TEST_F(WalReadPinTest, StaysOffOutsideWalMode) {
         if (conn.ok()) KITH_RETURN_IF_ERROR((*conn)->Exec("PRAGMA journal_mode=DELETE"));
         return conn;
       },
-                 50ms, 10s);
-  pin.BeforeRead(Clock::now());
+      10s);
+  pin.BeforeRead();
   EXPECT_FALSE(pin.held());
   // A held read lock in rollback mode would make this write fail (busy).
   sqlite3* db = nullptr;
@@ -175,6 +195,68 @@ TEST(SqliteStoreReadPinTest, TheWalStartsOverWhileTheStoreReadsBetweenWrites) {
     const auto wal = std::filesystem::file_size(options.sqlite_path + "-wal", ec);
     ASSERT_FALSE(ec);
     EXPECT_LT(wal, 6u << 20) << "the WAL did not start over";
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Another process writing while this store reads without pause: the store's
+// pin moves on with its renewals, so that process's checkpoints still copy
+// the WAL back and it starts over.
+TEST(SqliteStoreReadPinTest, AnotherWritersWalStartsOverWhileTheStoreReadsWithoutPause) {
+  char tmpl[] = "/tmp/kith-pinwriter-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  StoreOptions options;
+  options.sqlite_path = dir + "/kith.db";
+  options.durable_commits = false;
+  {
+    auto store = OpenSqliteStore(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    std::atomic<bool> done{false};
+    std::atomic<int> reads{0};
+    std::thread reader([&] {
+      while (!done.load()) {
+        auto read = (*store)->Begin(/*write=*/false);
+        ASSERT_TRUE(read.ok()) << read.status();
+        Query q;
+        q.entity = "Contact";
+        q.select = {"id"};
+        q.where = Condition::Leaf("id", Op::kEq, 1);
+        ASSERT_TRUE((*read)->Select(q).ok());
+        ++reads;
+      }
+    });
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(options.sqlite_path.c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA synchronous=OFF; CREATE TABLE other (x TEXT)", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* insert = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO other VALUES (?)", -1, &insert, nullptr),
+              SQLITE_OK);
+    const std::string filler(3000, 'y');
+    // ~24 MB in 200 commits, each a few milliseconds apart.
+    for (int batch = 0; batch < 200; ++batch) {
+      ASSERT_EQ(sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
+      for (int i = 0; i < 40; ++i) {
+        sqlite3_bind_text(insert, 1, filler.data(), static_cast<int>(filler.size()),
+                          SQLITE_STATIC);
+        ASSERT_EQ(sqlite3_step(insert), SQLITE_DONE);
+        sqlite3_reset(insert);
+      }
+      ASSERT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+      std::this_thread::sleep_for(2ms);
+    }
+    sqlite3_finalize(insert);
+    sqlite3_close(db);
+    done = true;
+    reader.join();
+    EXPECT_GT(reads.load(), 100);
+    std::error_code ec;
+    const auto wal = std::filesystem::file_size(options.sqlite_path + "-wal", ec);
+    ASSERT_FALSE(ec);
+    EXPECT_LT(wal, 12u << 20) << "the WAL did not start over";
   }
   std::filesystem::remove_all(dir);
 }
