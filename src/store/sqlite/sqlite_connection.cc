@@ -369,7 +369,9 @@ Status SqliteConnection::RunIntegers(const std::string& sql, const std::vector<V
 }
 
 Status SqliteConnection::RunIntegersUnlessUnchanged(const std::string& sql,
-                                                    std::span<std::optional<int64_t>> out) {
+                                                    std::span<std::optional<int64_t>> out,
+                                                    bool* ran) {
+  if (ran != nullptr) *ran = false;
   // The cheapest statement that reads the database: the snapshot, and with
   // it the data version below, is fixed from here to the transaction's end.
   KITH_RETURN_IF_ERROR(Command("PRAGMA schema_version"));
@@ -383,9 +385,22 @@ Status SqliteConnection::RunIntegersUnlessUnchanged(const std::string& sql,
   }
   unchanged_read_.reset();
   ++unchanged_reads_run_;
+  if (ran != nullptr) *ran = true;
   KITH_RETURN_IF_ERROR(RunIntegers(sql, {}, out));
   if (known) unchanged_read_ = UnchangedRead{sql, data_version, {out.begin(), out.end()}};
   return Status();
+}
+
+bool SqliteConnection::InWalMode() {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA journal_mode", -1, &stmt, nullptr) != SQLITE_OK) return false;
+  bool wal = false;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    const unsigned char* mode = sqlite3_column_text(stmt, 0);
+    wal = mode != nullptr && std::string_view(reinterpret_cast<const char*>(mode)) == "wal";
+  }
+  sqlite3_finalize(stmt);
+  return wal;
 }
 
 int64_t SqliteConnection::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }

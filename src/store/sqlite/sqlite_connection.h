@@ -71,11 +71,20 @@ class SqliteConnection {
   // this connection's and any other connection's or process's, in the
   // connection's data version, so an equal count means nothing changed.
   // For the versions every transaction reads first (a look at the header
-  // costs a fraction of the statement).
+  // costs a fraction of the statement). `*ran` (when given): whether the
+  // statement was read anew (the database changed, or this is the first).
   Status RunIntegersUnlessUnchanged(const std::string& sql,
-                                    std::span<std::optional<int64_t>> out);
+                                    std::span<std::optional<int64_t>> out, bool* ran = nullptr);
   // How many times RunIntegersUnlessUnchanged ran its statement (tests).
   int64_t unchanged_reads_run() const { return unchanged_reads_run_; }
+
+  // The store's count of its own writes when this connection last began a
+  // read (the store's to keep: WalReadPin tells its writes from others').
+  uint64_t own_writes_seen() const { return own_writes_seen_; }
+  void set_own_writes_seen(uint64_t writes) { own_writes_seen_ = writes; }
+
+  // Whether the database is in WAL mode (PRAGMA journal_mode).
+  bool InWalMode();
 
   int64_t LastInsertId() const;
   int Changes() const;
@@ -102,6 +111,7 @@ class SqliteConnection {
   };
   std::optional<UnchangedRead> unchanged_read_;
   int64_t unchanged_reads_run_ = 0;
+  uint64_t own_writes_seen_ = 0;
 };
 
 }  // namespace kith::store::sqlite

@@ -27,6 +27,7 @@
 #include "store/sqlite/insert_pipeline.h"
 #include "store/sqlite/planner_statistics.h"
 #include "store/sqlite/sqlite_connection.h"
+#include "store/sqlite/wal_read_pin.h"
 #include "base/value_members.h"
 
 namespace kith::store::sqlite {
@@ -41,10 +42,37 @@ using internal::ReadVersionsSql;
 
 class SqliteStoreImpl;
 
+// A write transaction's turn: the store's write lock, with the read pin let
+// go until the lock is (so that the commit's checkpoint is not held back).
+class WriteTurn {
+ public:
+  WriteTurn() = default;
+  WriteTurn(std::mutex& write_mutex, WalReadPin& pin) : lock_(write_mutex), pin_(&pin) {
+    pin.PauseForWrite();
+  }
+  WriteTurn(WriteTurn&& other) noexcept = default;
+  WriteTurn& operator=(WriteTurn&& other) noexcept {
+    End();
+    lock_ = std::move(other.lock_);
+    pin_ = other.pin_;
+    return *this;
+  }
+  ~WriteTurn() { End(); }
+  void End() {
+    if (!lock_.owns_lock()) return;
+    pin_->ResumeAfterWrite();
+    lock_.unlock();
+  }
+
+ private:
+  std::unique_lock<std::mutex> lock_;
+  WalReadPin* pin_ = nullptr;
+};
+
 class SqliteTransaction final : public internal::SqlTransaction {
  public:
   SqliteTransaction(SqliteStoreImpl* store, std::unique_ptr<SqliteConnection> conn, bool write,
-                    std::unique_lock<std::mutex> write_lock,
+                    WriteTurn write_lock,
                     std::shared_ptr<const schema::Catalog> catalog)
       : store_(store),
         conn_(std::move(conn)),
@@ -128,7 +156,7 @@ class SqliteTransaction final : public internal::SqlTransaction {
   SqliteStoreImpl* store_;
   std::unique_ptr<SqliteConnection> conn_;
   bool write_;
-  std::unique_lock<std::mutex> write_lock_;
+  WriteTurn write_lock_;
   std::shared_ptr<const schema::Catalog> catalog_;
   bool catalog_changed_ = false;  // ReloadCatalog() ran: publish on commit
   bool done_ = false;
@@ -183,7 +211,15 @@ class SqliteTransaction final : public internal::SqlTransaction {
 class SqliteStoreImpl final : public Store {
  public:
   explicit SqliteStoreImpl(StoreOptions options)
-      : options_(std::move(options)), base_(schema::BuiltinCatalog()), catalog_(base_) {}
+      : options_(std::move(options)),
+        base_(schema::BuiltinCatalog()),
+        catalog_(base_),
+        // Its own connection fails at once rather than wait for a lock:
+        // readers renew it in passing.
+        read_pin_([this] {
+          return SqliteConnection::Open(options_.sqlite_path, /*busy_timeout_ms=*/0,
+                                        options_.durable_commits);
+        }) {}
   ~SqliteStoreImpl() override { delete spare_.load(std::memory_order_acquire); }
 
   StatusOr<std::unique_ptr<Transaction>> Begin(bool write) override {
@@ -197,8 +233,9 @@ class SqliteStoreImpl final : public Store {
   // custom data tables may exist).
   StatusOr<std::unique_ptr<Transaction>> BeginTransaction(bool write, bool check_version) {
     const auto began = std::chrono::steady_clock::now();
-    std::unique_lock<std::mutex> write_lock;
-    if (write) write_lock = std::unique_lock<std::mutex>(write_mutex_);
+    WriteTurn write_lock;
+    if (write) write_lock = WriteTurn(write_mutex_, read_pin_);
+    else read_pin_.BeforeRead();
     KITH_ASSIGN_OR_RETURN(auto conn, TakeConnection());
     // The catalog must describe exactly the database snapshot the
     // transaction reads. A writer holds the write lock, so no schema change
@@ -215,11 +252,12 @@ class SqliteStoreImpl final : public Store {
     // The catalog's, then the change counters'.
     std::optional<int64_t> versions[1 + internal::kChangeCounterCount];
     Status s;
+    bool changed = false;  // since this connection's last transaction
     {
       std::unique_lock<std::mutex> lock(catalog_mutex_, std::defer_lock);
       if (!write) lock.lock();
       s = conn->Command(write ? "BEGIN IMMEDIATE" : "BEGIN");
-      if (s.ok()) s = conn->RunIntegersUnlessUnchanged(ReadVersionsSql(), versions);
+      if (s.ok()) s = conn->RunIntegersUnlessUnchanged(ReadVersionsSql(), versions, &changed);
       version = versions[0].value_or(0);
       if (write) lock.lock();
       catalog = catalog_;
@@ -229,6 +267,15 @@ class SqliteStoreImpl final : public Store {
       (void)conn->Command("ROLLBACK");
       ReturnConnection(std::move(conn));
       return s;
+    }
+    if (!write) {
+      // Someone committed since this connection last read: the pin may
+      // hold an older snapshot. Counted after the read, a write of this
+      // store's that ends meanwhile is taken for one before it, which
+      // errs towards keeping the pin.
+      const uint64_t writes = read_pin_.writes();
+      if (changed) read_pin_.AfterChangeSeen(writes != conn->own_writes_seen());
+      conn->set_own_writes_seen(writes);
     }
     auto txn = std::unique_ptr<SqliteTransaction>(new SqliteTransaction(
         this, std::move(conn), write, std::move(write_lock), std::move(catalog)));
@@ -367,6 +414,8 @@ class SqliteStoreImpl final : public Store {
   // One more idle connection, outside pool_ (owned; freed by the destructor).
   std::atomic<SqliteConnection*> spare_{nullptr};
   internal::SelectShapes shapes_;
+  // Holds this process's lock on the newest WAL read mark (wal_read_pin.h).
+  WalReadPin read_pin_;
 };
 
 SqliteTransaction::~SqliteTransaction() {
@@ -610,7 +659,7 @@ Status SqliteTransaction::Commit() {
   }
   done_ = true;
   if (s.ok() && write_) store_->KeepStatistics(*conn_, growth_rows_inserted_);
-  if (write_lock_.owns_lock()) write_lock_.unlock();
+  write_lock_.End();
   NoteEnded();
   return s;
 }
