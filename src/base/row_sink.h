@@ -93,8 +93,12 @@ class AnswerRows {
   }
   // A row of a text for every key, `texts[i]` the member of key i (a whole
   // record's): by default TextRow of the same members; a writer may write
-  // it from what it derived of the keys in their order.
-  virtual void KeyOrderTextRow(std::span<const std::string_view> texts) {
+  // it from what it derived of the keys in their order. `may_escape` lists
+  // the indexes of the texts that may hold a byte a writer escapes or
+  // renders apart; every other text must be empty or a number's digits (a
+  // writer may copy those as they are, unlooked at).
+  virtual void KeyOrderTextRow(std::span<const std::string_view> texts,
+                               [[maybe_unused]] std::span<const size_t> may_escape) {
     std::vector<KeyedText> members;
     members.reserve(texts.size());
     for (size_t i = 0; i < texts.size(); ++i) members.push_back({i, texts[i]});

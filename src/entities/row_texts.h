@@ -43,6 +43,20 @@ class RowTexts {
 
   std::string& operator[](size_t i) { return texts_->strings[i]; }
 
+  // Room for `n` views, a row as it is handed on (a view for each member,
+  // of a text here, of a cell, of a kept label), and for `n` indexes the
+  // writer marks (AnswerRows::KeyOrderTextRow's texts that may need
+  // escapes), kept as the texts are: no list made per call. Each holds
+  // whatever it held before; valid while this list is.
+  std::string_view* Views(size_t n) {
+    if (texts_->views.size() < n) texts_->views.resize(n);
+    return texts_->views.data();
+  }
+  size_t* Marks(size_t n) {
+    if (texts_->marked.size() < n) texts_->marked.resize(n);
+    return texts_->marked.data();
+  }
+
   // The decimal text of `n` as text `i`, in room of its own beside the
   // string (a whole number's text, written with no string assigned).
   std::string_view Number(size_t i, int64_t n) {
@@ -55,6 +69,8 @@ class RowTexts {
   struct Texts {
     std::vector<std::string> strings;
     std::vector<std::array<char, 20>> digits;
+    std::vector<std::string_view> views;
+    std::vector<size_t> marked;
   };
   bool* lent_ = nullptr;  // the thread's flag, when its list is lent here
   std::optional<Texts> own_;

@@ -40,5 +40,28 @@ TEST(RowTextsTest, NumbersAreWrittenInRoomsOfTheirOwn) {
   EXPECT_EQ(texts[0], "a string");
 }
 
+// A row's views and marks are kept with the thread's texts (no list made
+// per writer), and a writer made while they are lent has its own.
+TEST(RowTextsTest, ViewsAndMarksAreKeptWithTheTexts) {
+  const std::string_view* kept = nullptr;
+  {
+    RowTexts first(2);
+    std::string_view* views = first.Views(2);
+    views[1] = "kept";
+    first.Marks(2)[1] = 7;
+    kept = views;
+    RowTexts second(2);
+    EXPECT_NE(second.Views(2), views);
+    EXPECT_NE(second.Marks(2), first.Marks(2));
+  }
+  RowTexts again(2);
+  EXPECT_EQ(again.Views(2), kept);
+  EXPECT_EQ(again.Views(2)[1], "kept");
+  EXPECT_EQ(again.Marks(2)[1], 7u);
+  std::string_view* grown = again.Views(50);
+  grown[49] = "last";
+  EXPECT_EQ(grown[1], "kept");
+}
+
 }  // namespace
 }  // namespace kith::entities

@@ -35,7 +35,7 @@ bool ReadOnlyAction(const std::string& action) {
 }
 
 bool HasChains(const Value& params) {
-  for (const auto& [k, v] : params.items()) {
+  for (const auto& [k, v] : Members(params)) {
     if (k.size() > 4 && k.rfind("api", 0) == 0 && (k[3] == '.' || k[3] == '_') &&
         (v.is_object() || v.is_array() || v == 1)) {
       return true;
@@ -210,8 +210,9 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
   };
   // One call in a transaction of its own; its answer or error body, and the
   // HTTP status an error takes when statuses are honest.
-  // (`found`: the registry's answer for entity and action, when looked up already)
-  auto run = [&](const std::string& entity, const std::string& action, const Value& call_params,
+  // (`found`: the registry's answer for entity and action, when looked up
+  // already; `call_params` is moved into the call, not copied)
+  auto run = [&](const std::string& entity, const std::string& action, Value call_params,
                  int& status, wire::TextRows* rows_out,
                  std::optional<const api::ActionSpec*> found = std::nullopt) -> Value {
     if (auto refused = destructive_get(action)) {
@@ -233,7 +234,7 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
       if (writes) auth_txn.reset();  // ends before the write transaction begins
       // Run again whole when the store refuses the call's transaction for
       // a conflict with a concurrent one (store::RunWithRetries).
-      api::ApiCall call{entity, action, call_params, 3, rows_out};
+      api::ApiCall call{entity, action, std::move(call_params), 3, rows_out};
       call.spec = spec;  // not looked up again by the dispatcher
       Value result;
       bool refused = false;  // an answer that is an error: nothing kept
@@ -265,9 +266,9 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
     // entity=api3: several calls, each on its own, answers by name.
     Value out = Value::object();
     int worst = 200;
-    for (const wire::v3::V3SubCall& c : req.calls) {
+    for (wire::v3::V3SubCall& c : req.calls) {
       int status = 200;
-      out[c.name] = run(c.entity, c.action, c.params, status, nullptr);
+      out[c.name] = run(c.entity, c.action, std::move(c.params), status, nullptr);
       if (status != 200) worst = status;
     }
     HttpResponse answer = render(out, worst);
@@ -300,15 +301,13 @@ HttpResponse KithService::HandleV3(const HttpRequest& request, const Value& para
     rows.emplace(wire::v3::RowsOptions(json, *sequential));
   }
   int status = 200;
-  Value body = run(req.entity, req.action, req.params, status, rows ? &*rows : nullptr, get_spec);
+  Value body = run(req.entity, req.action, std::move(req.params), status, rows ? &*rows : nullptr, get_spec);
   HttpResponse answer;
-  std::string head, tail;
   if (rows && rows->used() && rows->rows() > 0 && status == 200 && !wire::v3::IsV3Error(body) &&
-      wire::v3::RowsFrame(body, json, head, tail).ok()) {
-    head.reserve(head.size() + rows->text().size() + tail.size());
-    head += rows->text();
-    head += tail;
-    answer = respond(std::move(head), status);
+      wire::v3::FrameRows(body, json, rows->text()).ok()) {
+    // (the frame put around the rows' own text, which keeps room for it:
+    // not the rows copied into a text of their own)
+    answer = respond(std::move(rows->text()), status);
   } else {
     answer = render(body, status);
   }

@@ -5,6 +5,7 @@
 #include "api/field_values.h"
 #include "base/error_details.h"
 #include "base/strings.h"
+#include "base/value_members.h"
 #include "entities/v3/v3_actions.h"
 
 namespace kith::entities::v3 {
@@ -131,7 +132,7 @@ StatusOr<Value> RunChild(ActionContext& ctx, const std::string& parent, const st
 api::ActionHandler WithChains(std::string entity, std::string action, api::ActionHandler handler) {
   return [entity, action, handler](ActionContext& ctx) -> StatusOr<Value> {
     std::vector<std::pair<std::string, ChainKey>> chains;
-    for (const auto& [key, value] : ctx.params.items()) {
+    for (const auto& [key, value] : Members(ctx.params)) {
       if (auto chain = ParseChainKey(key, value)) chains.emplace_back(key, *chain);
     }
     KITH_ASSIGN_OR_RETURN(Value result, handler(ctx));

@@ -19,6 +19,7 @@
 #include "api/request_budget.h"
 #include "base/error_details.h"
 #include "base/strings.h"
+#include "base/value_members.h"
 #include "entities/contact_filters.h"
 #include "entities/contact_labels.h"
 #include "entities/kept_id_search.h"
@@ -397,62 +398,95 @@ struct Wanted {
 // members ContactRows builds for each row, in its order, as text.
 class ContactCells final : public CellRows {
  public:
-  // One member of a row: the text of a cell, a custom field's text of a
-  // cell, the label of the option a cell names, or "" (a column kith does
-  // not keep).
+  // Where a member's text comes from.
+  enum class Source : uint8_t {
+    kNone,    // "": a column kith does not keep
+    kCell,    // the text of a cell
+    kCustom,  // a custom field's text of a cell
+    kLabel,   // the label of the option a cell names
+  };
+  // One member of a row (`source` is set from the others by CellMembers).
   struct Member {
     std::string_view key;  // a Column's, or a custom field's (CustomKey)
     std::optional<size_t> cell;
     const schema::CustomFieldInfo* custom = nullptr;
     const MemoryLabel* label = nullptr;
+    Source source = Source::kNone;
   };
 
   ContactCells(store::Transaction& txn, const std::vector<Member>& members,
                const std::shared_ptr<const RowKeys>& keys, AnswerRows& out)
-      : txn_(txn), members_(members), out_(out), texts_(members.size()) {
+      : txn_(txn),
+        members_(members),
+        out_(out),
+        texts_(members.size()),
+        row_(texts_.Views(members.size())),
+        marks_(texts_.Marks(members.size())) {
     out_.SharedKeys(keys);
-    row_.resize(members.size());
+    // CellMembers ends the members with the id, the text of cell 0: the
+    // first row's key is its text.
+    const Member& last = members.back();
+    id_member_ = last.source == Source::kCell && last.cell == 0 ? members.size() - 1 : members.size();
   }
 
   Status Row(std::span<const Cell> cells) override {
     // Each member's text, the row written in one call: a view of a cell,
     // of a kept label, or of its own text (a number's, a custom value's).
     // (A cell's text or a number's is made here, the commonest members,
-    // not by CellAsText: as it makes them.)
+    // not by CellAsText: as it makes them.) The texts that are neither
+    // empty nor a number's are marked for the writer to look at.
     const size_t count = members_.size();  // (read once: the row's texts are written between)
+    std::string_view* row = row_;
+    size_t* marks = marks_;
+    size_t marked = 0;
     for (size_t i = 0; i < count; ++i) {
       const Member& m = members_[i];
-      std::string_view text;
-      if (!m.cell) {
-        text = "";
-      } else if (m.custom == nullptr && m.label == nullptr) {
-        const Cell& cell = cells[*m.cell];
-        switch (cell.kind) {
-          case Cell::Kind::kNull: text = ""; break;
-          case Cell::Kind::kText: text = cell.text; break;
-          case Cell::Kind::kInt: text = texts_.Number(i, cell.integer); break;
-          default: text = api::CellAsText(cell, texts_[i]); break;
+      std::string_view text = "";
+      switch (m.source) {
+        case Source::kNone:
+          break;
+        case Source::kCell: {
+          const Cell& cell = cells[*m.cell];
+          if (cell.kind == Cell::Kind::kText) {
+            text = cell.text;
+            if (!text.empty()) marks[marked++] = i;
+          } else if (cell.kind == Cell::Kind::kInt) {
+            text = texts_.Number(i, cell.integer);
+          } else if (cell.kind != Cell::Kind::kNull) {
+            text = api::CellAsText(cell, texts_[i]);
+            marks[marked++] = i;
+          }
+          break;
         }
-      } else if (m.custom != nullptr) {
-        texts_[i] = api::CustomValueText(*m.custom, cells[*m.cell].ToValue());
-        text = texts_[i];
-      } else if (m.label != nullptr) {
-        const Cell& key = cells[*m.cell];
-        const std::string* label = nullptr;
-        if (key.kind != Cell::Kind::kNull) {
-          KITH_ASSIGN_OR_RETURN(label, ContactLabelText(txn_, *m.label, api::CellAsText(key, scratch_),
-                                                        lower_, fetched_));
+        case Source::kCustom:
+          texts_[i] = api::CustomValueText(*m.custom, cells[*m.cell].ToValue());
+          text = texts_[i];
+          marks[marked++] = i;
+          break;
+        case Source::kLabel: {
+          const Cell& key = cells[*m.cell];
+          const std::string* label = nullptr;
+          if (key.kind != Cell::Kind::kNull) {
+            KITH_ASSIGN_OR_RETURN(label, ContactLabelText(txn_, *m.label, api::CellAsText(key, scratch_),
+                                                          lower_, fetched_));
+          }
+          if (label == &fetched_) {
+            texts_[i] = fetched_;  // fetched_ is the next label's too
+            label = &texts_[i];
+          }
+          if (label != nullptr) {
+            text = *label;
+            marks[marked++] = i;
+          }
+          break;
         }
-        if (label == &fetched_) {
-          texts_[i] = fetched_;  // fetched_ is the next label's too
-          label = &texts_[i];
-        }
-        text = label != nullptr ? std::string_view(*label) : std::string_view("");
       }
-      row_[i] = text;
+      row[i] = text;
     }
-    out_.KeyOrderTextRow(row_);
-    if (rows_++ == 0) first_key_ = api::CellAsText(cells[0], scratch_);
+    out_.KeyOrderTextRow(std::span(row, count), std::span(marks, marked));
+    if (rows_++ == 0) {
+      first_key_ = id_member_ < count ? row[id_member_] : api::CellAsText(cells[0], scratch_);
+    }
     return Status();
   }
 
@@ -464,7 +498,9 @@ class ContactCells final : public CellRows {
   const std::vector<Member>& members_;
   AnswerRows& out_;
   RowTexts texts_;  // a member's own text, by member
-  std::vector<std::string_view> row_;  // each member's text, its key's index its own
+  std::string_view* const row_;  // in texts_: each member's text, its key's index its own
+  size_t* const marks_;          // in texts_: the indexes of the texts to look at
+  size_t id_member_ = 0;  // the member holding cell 0's text (members_.size(): none)
   std::string scratch_;
   std::string lower_;    // ContactLabelText's
   std::string fetched_;  // ContactLabelText's
@@ -520,6 +556,11 @@ std::optional<std::vector<ContactCells::Member>> CellMembers(
     members.push_back({custom_keys.back(), at, cf});
   }
   members.push_back({"id", 0, nullptr});
+  for (ContactCells::Member& m : members) {
+    using Source = ContactCells::Source;
+    m.source = !m.cell ? Source::kNone : m.custom != nullptr ? Source::kCustom
+               : m.label != nullptr ? Source::kLabel : Source::kCell;
+  }
   // Columns() keys are distinct, and none is "id"; a custom key that is
   // set twice in a row built whole keeps its first place and last value:
   // left to that path.
@@ -598,7 +639,7 @@ const Value* IdAlone(const Value& params) {
       "version", "json", "key", "api_key", "entity", "action", "q", "sequential",
       "prettyprint", "check_permissions", "debug", "_", "callback"};
   const Value* id = nullptr;
-  for (const auto& [key, value] : params.items()) {
+  for (const auto& [key, value] : Members(params)) {
     if (key == "id") {
       id = &value;
     } else if (kInert.find(key) == kInert.end()) {

@@ -6,6 +6,7 @@
 #include "api/records.h"
 #include "base/error_details.h"
 #include "base/strings.h"
+#include "base/value_members.h"
 #include "entities/field_conditions.h"
 #include "entities/v3/v3_actions.h"
 
@@ -318,7 +319,8 @@ Status CheckIntegerFilters(const schema::Entity& entity, const Value& params) {
     if (v.is_number_integer()) return true;
     return ParseInt64(std::string(TrimAscii(api::ValueAsText(v)))).has_value();
   };
-  for (const auto& [key, value] : params.items()) {
+  // (an object's members as stored: params.items() made two strings per member)
+  for (const auto& [key, value] : Members(params)) {
     if (IsMetaParam(key, value) || IsEmptyValue(value) ||
         (value.is_string() && value.get_ref<const std::string&>() == "user_contact_id")) {
       continue;
@@ -373,7 +375,7 @@ StatusOr<std::optional<Value>> CheckedFilters(ActionContext& ctx, const schema::
                                               const Value& params) {
   KITH_RETURN_IF_ERROR(CheckIntegerFilters(entity, params));
   bool checks = false;
-  for (const auto& [key, value] : params.items()) {
+  for (const auto& [key, value] : Members(params)) {
     bool options = false;
     if (CheckedField(entity, key, value, options) != nullptr) {
       checks = true;

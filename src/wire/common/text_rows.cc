@@ -13,6 +13,28 @@ namespace {
 
 constexpr char kSeparator = '\x01';
 
+// Bytes kept free in the rows' text beyond its first row written whole:
+// room for the answer's frame around the rows (wire/v3 FrameRows puts it
+// in place), so that neither the row nor the frame makes it grow.
+constexpr size_t kRoomAround = 256;
+
+// Bytes XmlEscape keeps as they are: printable ASCII (and DEL) but the
+// five it writes as entities.
+constexpr std::array<bool, 256> kPlainXml = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) {
+    plain[c] = c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
+  }
+  return plain;
+}();
+
+bool IsPlainXmlText(std::string_view s) {
+  for (char c : s) {
+    if (!kPlainXml[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
+}
+
 std::string_view TrimSeparators(std::string_view s) {
   while (!s.empty() && s.front() == kSeparator) s.remove_prefix(1);
   while (!s.empty() && s.back() == kSeparator) s.remove_suffix(1);
@@ -52,6 +74,8 @@ std::shared_ptr<const TextRows::KeyTexts> KeyTextsOf(std::span<const std::string
   texts->text_at.reserve(keys.size());
   texts->id_name = id_name;
   texts->id_index = keys.size();
+  texts->xml_text_at.reserve(keys.size());
+  texts->xml_empty_row = "<Result>\n";
   for (size_t i = 0; i < keys.size(); ++i) {
     std::string start = ",";
     AppendJsonString(start, keys[i]);
@@ -62,7 +86,19 @@ std::shared_ptr<const TextRows::KeyTexts> KeyTextsOf(std::span<const std::string
     texts->starts.push_back(std::move(start));
     texts->xml_names.push_back(IsXmlName(keys[i]));
     if (keys[i] == id_name) texts->id_index = i;
+    // (the element as TextRows::Open and Close write it)
+    std::string& xml = texts->xml_empty_row;
+    if (texts->xml_names.back()) {
+      xml.append("    <").append(keys[i]).append(">");
+      texts->xml_text_at.push_back(xml.size());
+      xml.append("</").append(keys[i]).append(">\n");
+    } else {
+      xml.append("    <item key=\"").append(XmlEscape(keys[i])).append("\">");
+      texts->xml_text_at.push_back(xml.size());
+      xml.append("</item>\n");
+    }
   }
+  texts->xml_empty_row += "</Result>\n";
   Seen& s = seen[next];
   next = (next + 1) % seen.size();
   s.shared = shared != nullptr ? *shared : nullptr;
@@ -268,37 +304,81 @@ void TextRows::OpenJsonRow(const std::string_view* id) {
 }
 
 template <typename TextOfKey>
-void TextRows::PutKeyOrderRow(TextOfKey text, size_t text_size) {
+void TextRows::PutRow(const std::string& row, const std::vector<size_t>& text_at, size_t skip,
+                      TextOfKey text, size_t text_size) {
   // Two copies per text, none per empty member (most of a whole record's).
-  const KeyTexts& texts = *key_texts_;
-  const std::string& empty_row = texts.empty_row;
   const size_t at = out_.size();
-  out_.resize(at + empty_row.size() - 1 + text_size);  // the first member's comma left out
+  out_.resize(at + row.size() - skip + text_size);
   char* p = out_.data() + at;
-  size_t from = 1;
-  for (size_t i = 0; i < texts.text_at.size(); ++i) {
+  size_t from = skip;
+  for (size_t i = 0; i < text_at.size(); ++i) {
     const std::string_view t = text(i);
     if (t.empty()) continue;
-    const size_t to = texts.text_at[i];
-    std::memcpy(p, empty_row.data() + from, to - from);
+    const size_t to = text_at[i];
+    std::memcpy(p, row.data() + from, to - from);
     p += to - from;
     std::memcpy(p, t.data(), t.size());
     p += t.size();
     from = to;
   }
-  std::memcpy(p, empty_row.data() + from, empty_row.size() - from);
+  std::memcpy(p, row.data() + from, row.size() - from);
 }
 
-void TextRows::KeyOrderTextRow(std::span<const std::string_view> texts) {
-  if (options_.format != Format::kJson || texts.size() != key_texts_->text_at.size() ||
-      texts.empty()) {
-    return AnswerRows::KeyOrderTextRow(texts);
+template <typename TextOfKey>
+void TextRows::PutKeyOrderRow(TextOfKey text, size_t text_size) {
+  // (the first member's comma left out)
+  PutRow(key_texts_->empty_row, key_texts_->text_at, 1, text, text_size);
+}
+
+void TextRows::XmlKeyOrderTextRow(std::span<const std::string_view> texts,
+                                  std::span<const size_t> may_escape) {
+  // The texts as Text writes them: those that XmlEscape would change (or
+  // that are multi-values to trim) escaped first, here, the rest as they
+  // are (printable ASCII but & < > " ').
+  std::span<const std::string_view> put = texts;
+  for (size_t i : may_escape) {
+    const std::string_view t = texts[i];
+    if (IsPlainXmlText(t)) continue;
+    if (put.data() == texts.data()) {
+      xml_texts_.assign(texts.begin(), texts.end());
+      if (xml_escaped_.size() < texts.size()) xml_escaped_.resize(texts.size());
+      put = xml_texts_;
+    }
+    const bool multi = options_.multi_values != MultiValues::kAsText &&
+                       t.find(kSeparator) != std::string_view::npos;
+    xml_escaped_[i] = XmlEscape(multi ? TrimSeparators(t) : t);
+    xml_texts_[i] = xml_escaped_[i];
   }
   size_t text_size = 0;
-  for (std::string_view t : texts) {
-    if (t.empty()) continue;
-    if (!IsPlainJsonText(t)) return AnswerRows::KeyOrderTextRow(texts);
-    text_size += t.size();
+  for (std::string_view t : put) text_size += t.size();
+  if (rows_ == 0) out_.reserve(out_.size() + key_texts_->xml_empty_row.size() + text_size + kRoomAround);
+  if (id_key_ < texts.size()) {
+    row_id_.assign(texts[id_key_]);
+  } else {
+    row_id_.clear();
+  }
+  PutRow(key_texts_->xml_empty_row, key_texts_->xml_text_at, 0, [put](size_t i) { return put[i]; },
+         text_size);
+  CountRow();
+}
+
+void TextRows::KeyOrderTextRow(std::span<const std::string_view> texts,
+                               std::span<const size_t> may_escape) {
+  if (texts.size() != key_texts_->text_at.size() || texts.empty()) {
+    return AnswerRows::KeyOrderTextRow(texts, may_escape);
+  }
+  if (options_.format == Format::kXml) return XmlKeyOrderTextRow(texts, may_escape);
+  // Only the texts that may need it are looked at (most are empty or a
+  // number's digits).
+  for (size_t i : may_escape) {
+    if (!IsPlainJsonText(texts[i])) return AnswerRows::KeyOrderTextRow(texts, may_escape);
+  }
+  size_t text_size = 0;
+  for (std::string_view t : texts) text_size += t.size();
+  if (rows_ == 0) {
+    // The first row's room at once, and some for the envelope around the
+    // rows (grown step by step it was two or three copies of the row).
+    out_.reserve(out_.size() + key_texts_->empty_row.size() + text_size + kRoomAround);
   }
   OpenJsonRow(id_key_ < texts.size() ? &texts[id_key_] : nullptr);
   PutKeyOrderRow([texts](size_t i) { return texts[i]; }, text_size);

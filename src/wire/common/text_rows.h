@@ -45,12 +45,15 @@ class TextRows final : public AnswerRows {
   // JSON also: the row of every key in order, each holding an empty text
   // (the empties joined, the first with its comma), and where each key's
   // text goes in it (between its quotes): a row of every member in key
-  // order is this row with its texts put in.
+  // order is this row with its texts put in. XML likewise: the <Result>
+  // of every key's element holding no text, and where each text goes.
   struct KeyTexts {
     std::vector<std::string> starts;
     std::vector<std::string> empties;
     std::string empty_row;
     std::vector<size_t> text_at;
+    std::string xml_empty_row;
+    std::vector<size_t> xml_text_at;
     std::vector<bool> xml_names;
     std::string id_name;
     size_t id_index = 0;
@@ -84,10 +87,12 @@ class TextRows final : public AnswerRows {
   // JSON: the row written whole when its texts need no escapes (nor are
   // multi-values), else member by member.
   void TextRow(std::span<const KeyedText> members) override;
-  // JSON: the keys' empty row with the texts put in, when they need no
-  // escapes (nor are multi-values) and there is one for every key; else as
-  // TextRow.
-  void KeyOrderTextRow(std::span<const std::string_view> texts) override;
+  // The keys' empty row with the texts put in, when there is one for every
+  // key: JSON when those of `may_escape` need no escapes (nor are
+  // multi-values), else as TextRow; XML with those of `may_escape` that
+  // need it escaped (or trimmed) first.
+  void KeyOrderTextRow(std::span<const std::string_view> texts,
+                       std::span<const size_t> may_escape) override;
 
  private:
   // Where a member goes: the row's own buffer when keyed (its key is known
@@ -106,6 +111,12 @@ class TextRows final : public AnswerRows {
   // for each key (every text plain; `text_size` their sizes' sum).
   template <typename TextOfKey>
   void PutKeyOrderRow(TextOfKey text, size_t text_size);
+  // The same into `row` (an empty row, `text_at` where its texts go), its
+  // first `skip` bytes left out.
+  template <typename TextOfKey>
+  void PutRow(const std::string& row, const std::vector<size_t>& text_at, size_t skip,
+              TextOfKey text, size_t text_size);
+  void XmlKeyOrderTextRow(std::span<const std::string_view> texts, std::span<const size_t> may_escape);
 
   const Options options_;
   std::string out_;
@@ -115,6 +126,8 @@ class TextRows final : public AnswerRows {
   std::shared_ptr<const RowKeys> shared_keys_;
   std::shared_ptr<const KeyTexts> key_texts_;
   size_t id_key_ = 0;
+  std::vector<std::string_view> xml_texts_;  // an XML row's texts, some of them escaped ones
+  std::vector<std::string> xml_escaped_;     // those escaped, by key
   std::string row_id_;
   std::string first_id_;
   std::string last_id_;

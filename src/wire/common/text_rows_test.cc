@@ -14,6 +14,13 @@
 namespace kith::wire {
 namespace {
 
+// Every index of a row of `n` texts: each text looked at for escapes.
+std::vector<size_t> AllIndexes(size_t n) {
+  std::vector<size_t> all(n);
+  for (size_t i = 0; i < n; ++i) all[i] = i;
+  return all;
+}
+
 // Writes `rows` (flat objects with the same keys) to `out` member by member.
 void WriteRows(const std::vector<Value>& rows, AnswerRows& out) {
   std::vector<std::string> names;
@@ -187,7 +194,7 @@ TEST(TextRowsTest, KeyOrderTextRowIsTheRowWrittenMemberByMember) {
     TextRows by_member(form);
     by_member.Keys(keys->views());
     for (const std::vector<std::string_view>& row : rows) {
-      whole.KeyOrderTextRow(row);
+      whole.KeyOrderTextRow(row, AllIndexes(row.size()));
       by_member.BeginRow();
       for (size_t i = 0; i < row.size(); ++i) by_member.Text(i, row[i]);
       by_member.EndRow();
@@ -200,8 +207,8 @@ TEST(TextRowsTest, KeyOrderTextRowIsTheRowWrittenMemberByMember) {
   // And as the values writer writes them.
   TextRows listed({TextRows::Format::kJson, TextRows::MultiValues::kAsText, false, ","});
   listed.SharedKeys(keys);
-  listed.KeyOrderTextRow(rows[0]);
-  listed.KeyOrderTextRow(rows[2]);
+  listed.KeyOrderTextRow(rows[0], AllIndexes(4));
+  listed.KeyOrderTextRow(rows[2], AllIndexes(4));
   EXPECT_EQ(listed.text(), ToJson(Value{{"a", ""}, {"b b", "plain text"}, {"c", ""}, {"id", "1"}}) + "," +
                                ToJson(Value{{"a", ""}, {"b b", ""}, {"c", ""}, {"id", ""}}));
   EXPECT_EQ(listed.first_id(), "1");
@@ -215,8 +222,59 @@ TEST(TextRowsTest, KeyOrderTextRowOfFewerTextsWritesThoseMembers) {
   TextRows out({TextRows::Format::kJson, TextRows::MultiValues::kAsText, false, ","});
   out.SharedKeys(keys);
   const std::vector<std::string_view> texts = {"1", ""};
-  out.KeyOrderTextRow(texts);
+  out.KeyOrderTextRow(texts, AllIndexes(2));
   EXPECT_EQ(out.text(), R"({"a":"1","b":""})");
+}
+
+// Only the texts marked as such are looked at for escapes: one that needs
+// them is escaped wherever it is; the unmarked ones (numbers) go as they
+// are, and a text marked that needs none is written whole too.
+TEST(TextRowsTest, KeyOrderTextRowLooksAtTheMarkedTextsOnly) {
+  auto keys = std::make_shared<const RowKeys>(std::vector<std::string>{"a", "b", "c c", "d", "id"});
+  const std::vector<std::vector<std::string_view>> rows = {
+      {"12", "q\"uote", "", "a<b & 'c'", "7"},
+      {"-1", "plain", "x\x01y", "Zo\xc3\xab", "8"},
+      {"", "", "", "", ""}};
+  const std::vector<size_t> marked_texts = {1, 2, 3};
+  const std::vector<TextRows::Options> forms = {
+      {TextRows::Format::kJson, TextRows::MultiValues::kList, false, ","},
+      {TextRows::Format::kJson, TextRows::MultiValues::kList, true, ","},
+      {TextRows::Format::kXml, TextRows::MultiValues::kTrimmed, false, ""},
+      {TextRows::Format::kXml, TextRows::MultiValues::kAsText, false, ""}};
+  for (const TextRows::Options& form : forms) {
+    TextRows marked(form);
+    marked.SharedKeys(keys);
+    TextRows by_member(form);
+    by_member.Keys(keys->views());
+    for (const std::vector<std::string_view>& texts : rows) {
+      marked.KeyOrderTextRow(texts, marked_texts);
+      by_member.BeginRow();
+      for (size_t i = 0; i < texts.size(); ++i) by_member.Text(i, texts[i]);
+      by_member.EndRow();
+    }
+    EXPECT_EQ(marked.text(), by_member.text());
+    EXPECT_EQ(marked.rows(), 3);
+    EXPECT_EQ(marked.first_id(), "7");
+    EXPECT_EQ(marked.last_id(), "");
+  }
+  TextRows quoted({TextRows::Format::kJson, TextRows::MultiValues::kList, false, ","});
+  quoted.SharedKeys(keys);
+  quoted.KeyOrderTextRow(rows[0], marked_texts);
+  EXPECT_NE(quoted.text().find(R"("b":"q\"uote")"), std::string::npos) << quoted.text();
+  // Unmarked texts are written as they are, looked at or not.
+  TextRows plain({TextRows::Format::kJson, TextRows::MultiValues::kList, false, ","});
+  plain.SharedKeys(keys);
+  const std::vector<std::string_view> numbers = {"-3", "plain", "", "4", "8"};
+  const std::vector<size_t> none;
+  plain.KeyOrderTextRow(numbers, none);
+  EXPECT_EQ(plain.text(), R"({"a":"-3","b":"plain","c c":"","d":"4","id":"8"})");
+  EXPECT_EQ(plain.first_id(), "8");
+  TextRows xml({TextRows::Format::kXml, TextRows::MultiValues::kTrimmed, false, ""});
+  xml.SharedKeys(keys);
+  xml.KeyOrderTextRow(numbers, none);
+  EXPECT_EQ(xml.text(),
+            "<Result>\n    <a>-3</a>\n    <b>plain</b>\n    <item key=\"c c\"></item>\n"
+            "    <d>4</d>\n    <id>8</id>\n</Result>\n");
 }
 
 }  // namespace

@@ -2,9 +2,11 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 
 #include "base/error_details.h"
 #include "base/strings.h"
+#include "base/value_members.h"
 #include "wire/common/json_writer.h"
 #include "wire/common/xml_writer.h"
 
@@ -14,9 +16,16 @@ namespace {
 constexpr char kSeparator = '\x01';
 
 bool IsHierarchical(const Value& v) {
-  if (!v.is_object() && !v.is_array()) return false;
-  for (const auto& item : v.items()) {
-    if (item.value().is_object() || item.value().is_array()) return true;
+  // (the members or elements as stored: items() made two strings for each)
+  auto structured = [](const Value& x) { return x.is_object() || x.is_array(); };
+  if (v.is_object()) {
+    for (const auto& [key, member] : v.get_ref<const Value::object_t&>()) {
+      if (structured(member)) return true;
+    }
+  } else if (v.is_array()) {
+    for (const Value& element : v) {
+      if (structured(element)) return true;
+    }
   }
   return false;
 }
@@ -99,7 +108,7 @@ Value NormalizeV3Result(Value result) {
   } else {
     flat = std::move(result);
   }
-  if (!flat.contains("is_error")) flat["is_error"] = 0;
+  if (FindMember(flat, "is_error") == nullptr) flat["is_error"] = 0;
   return flat;
 }
 
@@ -206,8 +215,87 @@ TextRows::Options RowsOptions(bool json, bool sequential) {
   return o;
 }
 
+namespace {
+
+// A get's envelope as it usually is (V3SuccessWritten's):
+// {"is_error":0,"version":3,"count":N,["id":N,]"values":...}, whole
+// numbers all. Its frame is written into `head` (room enough for any such
+// envelope's), its size returned, and its tail is `tail`; 0 for any other
+// envelope (left to RowsFrame's general path, whose bytes these are).
+constexpr size_t kUsualHeadRoom = 192;
+size_t UsualFrame(const Value& body, bool json, char (&head)[kUsualHeadRoom], std::string_view& tail) {
+  if (!body.is_object()) return 0;
+  const auto& members = static_cast<const Value::object_t::Container&>(
+      body.get_ref<const Value::object_t&>());  // (by index)
+  const size_t n = members.size();
+  if (n != 4 && n != 5) return 0;
+  // The member's whole number, when it has key `key` (null otherwise).
+  auto whole = [&members](size_t i, std::string_view key) -> const int64_t* {
+    return members[i].first == key ? members[i].second.get_ptr<const int64_t*>() : nullptr;
+  };
+  const int64_t* is_error = whole(0, "is_error");
+  const int64_t* version = whole(1, "version");
+  const int64_t* count = whole(2, "count");
+  const int64_t* id = n == 5 ? whole(3, "id") : nullptr;
+  if (is_error == nullptr || *is_error != 0 || version == nullptr || *version != 3 || count == nullptr ||
+      (n == 5 && id == nullptr) || members[n - 1].first != "values") {
+    return 0;
+  }
+  char* p = head;
+  auto put = [&p](std::string_view text) {
+    std::memcpy(p, text.data(), text.size());
+    p += text.size();
+  };
+  auto put_number = [&p, &head](int64_t number) {
+    p = std::to_chars(p, head + kUsualHeadRoom, number).ptr;  // (20 digits and a sign fit)
+  };
+  if (!json) {
+    // RenderV3Xml's opening, its count an attribute, and no <Result> yet.
+    put(R"(<?xml version="1.0"?>)" "\n      "
+        R"(<ResultSet xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"  count=")");
+    put_number(*count);
+    put("\" >\n      ");
+    tail = "</ResultSet>\n";
+    return static_cast<size_t>(p - head);
+  }
+  put(R"({"is_error":0,"version":3,"count":)");
+  put_number(*count);
+  if (id != nullptr) {
+    put(R"(,"id":)");
+    put_number(*id);
+  }
+  const bool list = members[n - 1].second.is_array();
+  put(list ? R"(,"values":[)" : R"(,"values":{)");
+  tail = list ? "]}" : "}}";
+  return static_cast<size_t>(p - head);
+}
+
+}  // namespace
+
+Status FrameRows(const Value& body, bool json, std::string& rows) {
+  char usual[kUsualHeadRoom];
+  std::string_view usual_tail;
+  if (const size_t size = UsualFrame(body, json, usual, usual_tail)) {
+    rows.insert(0, usual, size);
+    rows += usual_tail;
+    return Status();
+  }
+  std::string head, tail;
+  KITH_RETURN_IF_ERROR(RowsFrame(body, json, head, tail));
+  rows.insert(0, head);
+  rows += tail;
+  return Status();
+}
+
 Status RowsFrame(const Value& body, bool json, std::string& head, std::string& tail) {
   static constexpr std::string_view kXmlTail = "</ResultSet>\n";
+  char usual[kUsualHeadRoom];
+  std::string_view usual_tail;
+  if (const size_t size = UsualFrame(body, json, usual, usual_tail)) {
+    head.assign(usual, size);
+    tail.assign(usual_tail);
+    return Status();
+  }
   if (json) {
     // The envelope's members as RenderV3Json writes them, the rows' list
     // or object opened where `values` is.

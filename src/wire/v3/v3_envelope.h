@@ -54,6 +54,10 @@ TextRows::Options RowsOptions(bool json, bool sequential);
 // (RowsOptions): head + rows + tail is the answer with them in.
 Status RowsFrame(const Value& body, bool json, std::string& head, std::string& tail);
 
+// The same frame put around `rows` (the rows' text) in place: `rows`
+// becomes the whole answer; unchanged on an error.
+Status FrameRows(const Value& body, bool json, std::string& rows);
+
 // True when `body` says is_error (1 or true).
 bool IsV3Error(const Value& body);
 

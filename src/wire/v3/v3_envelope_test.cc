@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "base/error_details.h"
+#include "wire/common/json_writer.h"
 
 namespace kith::wire::v3 {
 namespace {
@@ -97,6 +100,62 @@ TEST(V3JsonTest, RowsFrameNumbersAsTheAnswerHasThem) {
   std::string head, tail;
   ASSERT_TRUE(RowsFrame(framed, /*json=*/true, head, tail).ok());
   EXPECT_EQ(head + R"("r")" + tail, RenderV3Json(whole));
+}
+
+// A get's usual envelope (framed by its own shortcut) and ones a member
+// off it (framed member by member) alike: the frame is the rest of the
+// whole answer's text.
+TEST(V3JsonTest, RowsFrameOfUsualAndNearlyUsualEnvelopes) {
+  const Value row{{"id", "2"}, {"q", "\"x\""}};
+  const std::vector<Value> envelopes = {
+      Value{{"is_error", 0}, {"version", 3}, {"count", 1}, {"id", 2}, {"values", Value::object()}},
+      Value{{"is_error", 0}, {"version", 3}, {"count", 1}, {"id", INT64_MIN}, {"values", Value::object()}},
+      Value{{"is_error", 0}, {"version", 3}, {"count", 2}, {"values", Value::object()}},
+      Value{{"is_error", 0}, {"version", 3}, {"count", INT64_MAX}, {"values", Value::array()}},
+      Value{{"is_error", 0}, {"version", 3}, {"count", 1}, {"id", "x\"y"}, {"values", Value::object()}},
+      Value{{"is_error", 0}, {"version", 3}, {"count", 1}, {"id", 2.5}, {"values", Value::object()}},
+      Value{{"is_error", 0}, {"version", "3"}, {"count", 1}, {"values", Value::object()}},
+      Value{{"is_error", 0}, {"version", 4}, {"count", 1}, {"values", Value::object()}},
+      Value{{"is_error", false}, {"version", 3}, {"count", 1}, {"values", Value::object()}},
+      Value{{"is_error", 0}, {"version", 3}, {"count", 1U}, {"values", Value::array()}},
+      Value{{"is_error", 0}, {"version", 3}, {"values", Value::array()}, {"count", 1}},
+      Value{{"is_error", 0}, {"version", 3}, {"count", 1}, {"ids", 2}, {"values", Value::object()}},
+      Value{{"is_error", 0}, {"version", 3}, {"count", 1}, {"id", 2}, {"values", Value::object()},
+            {"undefined_fields", Value::array({"a"})}},
+  };
+  for (const Value& framed : envelopes) {
+    Value whole = framed;
+    const bool list = framed["values"].is_array();
+    whole["values"] = list ? Value::array({row}) : Value{{"2", row}};
+    std::string head, tail;
+    ASSERT_TRUE(RowsFrame(framed, /*json=*/true, head, tail).ok()) << framed.dump();
+    const std::string rows = (list ? "" : R"("2":)") + ToJson(row);
+    EXPECT_EQ(head + rows + tail, RenderV3Json(whole)) << framed.dump();
+    // Put around the rows in place: the same answer.
+    std::string in_place = rows;
+    ASSERT_TRUE(FrameRows(framed, /*json=*/true, in_place).ok()) << framed.dump();
+    EXPECT_EQ(in_place, RenderV3Json(whole)) << framed.dump();
+    // XML: the answer with no <Result>, its rows going before its end.
+    Value no_rows = framed;
+    no_rows["values"] = Value::object();
+    ASSERT_TRUE(RowsFrame(framed, /*json=*/false, head, tail).ok()) << framed.dump();
+    EXPECT_EQ(tail, "</ResultSet>\n");
+    EXPECT_EQ(head + tail, RenderV3Xml(no_rows)) << framed.dump();
+    std::string xml_in_place = "<Result/>";
+    ASSERT_TRUE(FrameRows(framed, /*json=*/false, xml_in_place).ok()) << framed.dump();
+    EXPECT_EQ(xml_in_place, head + "<Result/>" + tail) << framed.dump();
+  }
+  // XML, and an envelope with no place for the rows (left as they were).
+  Value xml_framed = envelopes[0];
+  std::string head, tail;
+  ASSERT_TRUE(RowsFrame(xml_framed, /*json=*/false, head, tail).ok());
+  std::string xml_rows = "<Result>\n    <id>2</id>\n</Result>\n";
+  std::string in_place = xml_rows;
+  ASSERT_TRUE(FrameRows(xml_framed, /*json=*/false, in_place).ok());
+  EXPECT_EQ(in_place, head + xml_rows + tail);
+  std::string untouched = "{}";
+  EXPECT_FALSE(FrameRows(Value{{"is_error", 0}}, /*json=*/true, untouched).ok());
+  EXPECT_EQ(untouched, "{}");
 }
 
 TEST(V3XmlTest, OneResultPerValueWithCiviCrmsOpeningText) {
