@@ -1,6 +1,7 @@
 #include "wire/common/form_params.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <initializer_list>
@@ -41,7 +42,7 @@ std::string NameForMessage(std::string_view name) {
   return out;
 }
 
-int HexDigit(char c) {
+constexpr int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -88,60 +89,91 @@ bool UrlDecodeInto(std::string_view in, std::string& out, bool& ascii) {
   return true;
 }
 
+// The value of each byte that is a hex digit; kNotHex for any other.
+constexpr uint8_t kNotHex = 0xFF;
+constexpr std::array<uint8_t, 256> kHexValue = [] {
+  std::array<uint8_t, 256> value{};
+  for (int c = 0; c < 256; ++c) {
+    const int digit = HexDigit(static_cast<char>(c));
+    value[c] = digit < 0 ? kNotHex : static_cast<uint8_t>(digit);
+  }
+  return value;
+}();
+
 // Decodes `in` from `at` up to its first `stop` or `other_stop` byte (or its
 // end) into `out` as UrlDecodeInto does, or'ing each byte decoded into
-// `high`; where it stopped, or npos on a malformed escape. The run up to a
-// stop, '+' or '%' is found a word at a time.
+// `high`; where it stopped, or npos on a malformed escape. The piece's end,
+// and whether a '+' or '%' is in it, are found a word at a time; a piece
+// with neither is copied whole, one with them copied and decoded in place a
+// byte at a time (a JSON value is mostly escapes: a look at a word, a
+// search and an append per escape cost more than its bytes one by one).
 size_t UrlDecodeUntil(std::string_view in, size_t at, char stop, char other_stop, std::string& out,
                       uint64_t& high) {
-  out.clear();
-  size_t i = at;
-  while (i < in.size()) {
-    size_t run = i;
-    bool found = false;
-    while (run + 8 <= in.size()) {
-      const uint64_t w = WordAt(in.data() + run);
-      const uint64_t special = HasByte(w, '+') | HasByte(w, '%') |
-                               HasByte(w, static_cast<unsigned char>(stop)) |
-                               HasByte(w, static_cast<unsigned char>(other_stop));
-      if (special == 0) {
-        high |= w;
-        run += 8;
-        continue;
-      }
-      if constexpr (std::endian::native == std::endian::little) {
-        // The lowest flagged byte is the first special one (a flag is
-        // exact below the first match; only bytes above it may be flagged
-        // wrongly), and it is the word's lowest byte in memory: the bytes
-        // before it are taken without a look at each.
-        const size_t before = static_cast<size_t>(std::countr_zero(special)) / 8;
-        if (before > 0) high |= w & (~uint64_t{0} >> (64 - 8 * before));
-        run += before;
-        found = true;
-      }
-      break;
-    }
-    while (!found && run < in.size() && in[run] != '+' && in[run] != '%' && in[run] != stop &&
-           in[run] != other_stop) {
-      high |= static_cast<unsigned char>(in[run++]);
-    }
-    out.append(in.data() + i, run - i);
-    i = run;
-    if (i == in.size() || in[i] == stop || in[i] == other_stop) return i;
-    if (in[i] == '+') {
-      out.push_back(' ');
-      ++i;
+  const char* const data = in.data();
+  size_t end = at;
+  uint64_t coded = 0;  // nonzero when a '+' or '%' is before `end`
+  uint64_t bytes = 0;  // the bytes before `end`, or'ed together a word at a time
+  bool ended = false;
+  while (end + 8 <= in.size()) {
+    const uint64_t w = WordAt(data + end);
+    const uint64_t stops =
+        HasByte(w, static_cast<unsigned char>(stop)) | HasByte(w, static_cast<unsigned char>(other_stop));
+    const uint64_t codes = HasByte(w, '+') | HasByte(w, '%');
+    if (stops == 0) {
+      coded |= codes;
+      bytes |= w;
+      end += 8;
       continue;
     }
-    if (in.size() - i < 3) return std::string_view::npos;
-    int hi = HexDigit(in[i + 1]);
-    int lo = HexDigit(in[i + 2]);
-    if (hi < 0 || lo < 0) return std::string_view::npos;
-    high |= static_cast<unsigned char>((hi << 4) | lo);
-    out.push_back(static_cast<char>((hi << 4) | lo));
-    i += 3;
+    if constexpr (std::endian::native == std::endian::little) {
+      // The lowest flagged stop is the first stop (a flag is exact below
+      // the first match; only bytes above it may be flagged wrongly), the
+      // word's lowest byte in memory; a '+' or '%' flagged below it is
+      // there for the same reason.
+      const size_t before = static_cast<size_t>(std::countr_zero(stops)) / 8;
+      const uint64_t below = before == 0 ? 0 : ~uint64_t{0} >> (64 - 8 * before);
+      coded |= codes & below;
+      bytes |= w & below;
+      end += before;
+      ended = true;
+    }
+    break;
   }
-  return i;
+  while (!ended && end < in.size() && data[end] != stop && data[end] != other_stop) {
+    const char c = data[end++];
+    coded |= static_cast<uint64_t>(c == '+' || c == '%');
+    bytes |= static_cast<unsigned char>(c);
+  }
+  out.assign(data + at, end - at);
+  if (coded == 0) {
+    high |= bytes;
+    return end;
+  }
+  char* const text = out.data();
+  const size_t n = out.size();
+  size_t from = 0;
+  size_t to = 0;
+  unsigned char decoded = 0;  // every byte decoded, or'ed together
+  while (from < n) {
+    unsigned char c = static_cast<unsigned char>(text[from]);
+    if (c == '%') {
+      // (A stop is no hex digit: an escape cut by one is malformed either way.)
+      if (n - from < 3) return std::string_view::npos;
+      const uint8_t hi = kHexValue[static_cast<unsigned char>(text[from + 1])];
+      const uint8_t lo = kHexValue[static_cast<unsigned char>(text[from + 2])];
+      if ((hi | lo) > 0xF) return std::string_view::npos;
+      c = static_cast<unsigned char>((hi << 4) | lo);
+      from += 3;
+    } else {
+      if (c == '+') c = ' ';
+      ++from;
+    }
+    decoded |= c;
+    text[to++] = static_cast<char>(c);
+  }
+  out.resize(to);
+  high |= decoded;
+  return end;
 }
 
 // ---------------------------------------------------------------------------
