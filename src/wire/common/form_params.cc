@@ -100,15 +100,47 @@ constexpr std::array<uint8_t, 256> kHexValue = [] {
   return value;
 }();
 
-// Decodes `in` from `at` up to its first `stop` or `other_stop` byte (or its
-// end) into `out` as UrlDecodeInto does, or'ing each byte decoded into
+// Decodes `text` in place as UrlDecodeInto does (a '+' is a space, %XX its
+// byte; the text only shrinks), or'ing each byte decoded into `high`; false
+// on a malformed escape. A byte at a time through a table: a JSON value is
+// mostly escapes (a look at a word, a search and an append per escape cost
+// more than its bytes one by one).
+bool DecodeInPlace(std::string& text, uint64_t& high) {
+  char* const bytes = text.data();
+  const size_t n = text.size();
+  size_t from = 0;
+  size_t to = 0;
+  unsigned char decoded = 0;  // every byte decoded, or'ed together
+  while (from < n) {
+    unsigned char c = static_cast<unsigned char>(bytes[from]);
+    if (c == '%') {
+      // (A stop is no hex digit: an escape cut by one is malformed either way.)
+      if (n - from < 3) return false;
+      const uint8_t hi = kHexValue[static_cast<unsigned char>(bytes[from + 1])];
+      const uint8_t lo = kHexValue[static_cast<unsigned char>(bytes[from + 2])];
+      if ((hi | lo) > 0xF) return false;
+      c = static_cast<unsigned char>((hi << 4) | lo);
+      from += 3;
+    } else {
+      if (c == '+') c = ' ';
+      ++from;
+    }
+    decoded |= c;
+    bytes[to++] = static_cast<char>(c);
+  }
+  text.resize(to);
+  high |= decoded;
+  return true;
+}
+
+// Decodes `in` from `at` up to its first `kStop` or `kOtherStop` byte (or
+// its end) into `out` as UrlDecodeInto does, or'ing each byte decoded into
 // `high`; where it stopped, or npos on a malformed escape. The piece's end,
 // and whether a '+' or '%' is in it, are found a word at a time; a piece
-// with neither is copied whole, one with them copied and decoded in place a
-// byte at a time (a JSON value is mostly escapes: a look at a word, a
-// search and an append per escape cost more than its bytes one by one).
-size_t UrlDecodeUntil(std::string_view in, size_t at, char stop, char other_stop, std::string& out,
-                      uint64_t& high) {
+// with neither is copied whole, one with them copied and decoded in place
+// (DecodeInPlace). (The stops are constants: the same one twice is one test.)
+template <char kStop, char kOtherStop>
+size_t UrlDecodeUntil(std::string_view in, size_t at, std::string& out, uint64_t& high) {
   const char* const data = in.data();
   size_t end = at;
   uint64_t coded = 0;  // nonzero when a '+' or '%' is before `end`
@@ -116,8 +148,8 @@ size_t UrlDecodeUntil(std::string_view in, size_t at, char stop, char other_stop
   bool ended = false;
   while (end + 8 <= in.size()) {
     const uint64_t w = WordAt(data + end);
-    const uint64_t stops =
-        HasByte(w, static_cast<unsigned char>(stop)) | HasByte(w, static_cast<unsigned char>(other_stop));
+    const uint64_t stops = HasByte(w, static_cast<unsigned char>(kStop)) |
+                           HasByte(w, static_cast<unsigned char>(kOtherStop));
     const uint64_t codes = HasByte(w, '+') | HasByte(w, '%');
     if (stops == 0) {
       coded |= codes;
@@ -139,7 +171,7 @@ size_t UrlDecodeUntil(std::string_view in, size_t at, char stop, char other_stop
     }
     break;
   }
-  while (!ended && end < in.size() && data[end] != stop && data[end] != other_stop) {
+  while (!ended && end < in.size() && data[end] != kStop && data[end] != kOtherStop) {
     const char c = data[end++];
     coded |= static_cast<uint64_t>(c == '+' || c == '%');
     bytes |= static_cast<unsigned char>(c);
@@ -149,31 +181,7 @@ size_t UrlDecodeUntil(std::string_view in, size_t at, char stop, char other_stop
     high |= bytes;
     return end;
   }
-  char* const text = out.data();
-  const size_t n = out.size();
-  size_t from = 0;
-  size_t to = 0;
-  unsigned char decoded = 0;  // every byte decoded, or'ed together
-  while (from < n) {
-    unsigned char c = static_cast<unsigned char>(text[from]);
-    if (c == '%') {
-      // (A stop is no hex digit: an escape cut by one is malformed either way.)
-      if (n - from < 3) return std::string_view::npos;
-      const uint8_t hi = kHexValue[static_cast<unsigned char>(text[from + 1])];
-      const uint8_t lo = kHexValue[static_cast<unsigned char>(text[from + 2])];
-      if ((hi | lo) > 0xF) return std::string_view::npos;
-      c = static_cast<unsigned char>((hi << 4) | lo);
-      from += 3;
-    } else {
-      if (c == '+') c = ' ';
-      ++from;
-    }
-    decoded |= c;
-    text[to++] = static_cast<char>(c);
-  }
-  out.resize(to);
-  high |= decoded;
-  return end;
+  return DecodeInPlace(out, high) ? end : std::string_view::npos;
 }
 
 // ---------------------------------------------------------------------------
@@ -644,7 +652,7 @@ std::optional<Value> PlainQueryObject(std::string_view query, int64_t max_parame
     }
     if (++pieces > most) return std::nullopt;
     uint64_t high = 0;
-    at = UrlDecodeUntil(query, at, '=', '&', name, high);
+    at = UrlDecodeUntil<'=', '&'>(query, at, name, high);
     if (at == std::string_view::npos || !IsPlainName(name)) return std::nullopt;
     if ((high & kEachHighBit) != 0 && !IsValidUtf8(name)) return std::nullopt;
     Value& slot = PlainMember(items, std::move(name));  // (name is decoded into again next)
@@ -652,7 +660,7 @@ std::optional<Value> PlainQueryObject(std::string_view query, int64_t max_parame
     std::string& text = slot.get_ref<std::string&>();
     if (at < query.size() && query[at] == '=') {
       high = 0;
-      at = UrlDecodeUntil(query, at + 1, '&', '&', text, high);
+      at = UrlDecodeUntil<'&', '&'>(query, at + 1, text, high);
       if (at == std::string_view::npos) return std::nullopt;
       if ((high & kEachHighBit) != 0 && !IsValidUtf8(text)) return std::nullopt;
     }
