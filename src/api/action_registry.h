@@ -4,6 +4,7 @@
 // initialisers); read-only and thread-safe afterwards.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -74,6 +75,9 @@ class ActionRegistry {
 
  private:
   std::map<std::string, ActionSpec> specs_;  // key: version/entity_lower/action
+  // Which registration this registry has seen last, unique across
+  // registries (a thread's last Find is kept for the same state).
+  uint64_t state_ = 0;
 };
 
 // CiviCRM's entity-name normalisation: "group_contact", "GroupContact" and

@@ -31,6 +31,27 @@ TEST(StringsTest, CaseHelpers) {
   EXPECT_EQ(TrimAscii("  x y \n"), "x y");
 }
 
+// Lowered eight bytes at a time: every byte at every place of texts of up
+// to twenty bytes is lowered as byte-by-byte lowering does ('A'..'Z' only;
+// '@', '[', bytes over 0x7f and the rest kept).
+TEST(StringsTest, AsciiLowerLowersEveryByteAtEveryPlace) {
+  for (size_t size = 1; size <= 20; ++size) {
+    for (size_t at = 0; at < size; ++at) {
+      for (int b = 0; b < 256; ++b) {
+        std::string text(size, 'Q');
+        text[at] = static_cast<char>(b);
+        std::string expected = text;
+        for (char& c : expected) {
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+        }
+        ASSERT_EQ(AsciiLower(text), expected) << size << " " << at << " " << b;
+      }
+    }
+  }
+  EXPECT_EQ(AsciiLower(""), "");
+  EXPECT_EQ(AsciiLower("X-Civi-Auth: Bearer"), "x-civi-auth: bearer");
+}
+
 TEST(StringsTest, SplitAndJoin) {
   EXPECT_EQ(Split("a,,b", ','), (std::vector<std::string_view>{"a", "", "b"}));
   EXPECT_EQ(Split("a,,b,", ',', true), (std::vector<std::string_view>{"a", "b"}));

@@ -32,6 +32,9 @@ TEST(TrustedProxiesTest, AddressesAndRanges) {
 
 TEST(ForwardedTest, LoopbackAddresses) {
   EXPECT_TRUE(IsLoopback("127.0.0.1"));
+  // (Told without a parse: only these two exact texts.)
+  EXPECT_FALSE(IsLoopback("127.0.0.1 "));
+  EXPECT_FALSE(IsLoopback("::2"));
   EXPECT_TRUE(IsLoopback("127.8.0.3"));
   EXPECT_TRUE(IsLoopback("::1"));
   EXPECT_TRUE(IsLoopback("::ffff:127.0.0.1"));

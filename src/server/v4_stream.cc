@@ -9,6 +9,7 @@
 #include "base/error_details.h"
 #include "base/request_limits.h"
 #include "base/strings.h"
+#include "base/value_members.h"
 #include "wire/common/json_writer.h"
 #include "wire/v4/v4_envelope.h"
 
@@ -17,9 +18,11 @@ namespace {
 
 // A limit or offset as the get reads it (an integer, or one in a string);
 // nullopt for anything else (the get itself then refuses it).
+// (Params are found by view, FindMember: Value::find makes a string of the
+// name each time.)
 std::optional<int64_t> Count(const Value& params, const char* key) {
-  auto it = params.find(key);
-  if (it == params.end() || it->is_null()) return 0;
+  const Value* it = FindMember(params, key);
+  if (it == nullptr || it->is_null()) return 0;
   std::optional<int64_t> n;
   if (it->is_number_integer()) n = it->get<int64_t>();
   if (it->is_string()) n = ParseInt64(TrimAscii(it->get_ref<const std::string&>()));
@@ -30,10 +33,14 @@ std::optional<int64_t> Count(const Value& params, const char* key) {
 // A where that names at most a page of ids (id =, IN a short list): the
 // answer is small, and its get keeps its own plan (no page limit added).
 bool NamesFewIds(const Value& params) {
-  auto where = params.find("where");
-  if (where == params.end() || !where->is_array()) return false;
+  const Value* where = FindMember(params, "where");
+  if (where == nullptr || !where->is_array()) return false;
   for (const Value& c : *where) {
-    if (!c.is_array() || c.size() < 3 || c[0] != "id" || !c[1].is_string()) continue;
+    // (Compared as text: a Value compared with "id" is made a Value first.)
+    if (!c.is_array() || c.size() < 3 || !c[0].is_string() ||
+        c[0].get_ref<const std::string&>() != "id" || !c[1].is_string()) {
+      continue;
+    }
     const std::string& op = c[1].get_ref<const std::string&>();
     if (op == "=" || (op == "IN" && c[2].is_array() &&
                       static_cast<int64_t>(c[2].size()) <= kStreamPageRows)) {
@@ -44,8 +51,8 @@ bool NamesFewIds(const Value& params) {
 }
 
 bool OrderedById(const Value& params) {
-  auto it = params.find("orderBy");
-  if (it == params.end() || it->is_null() || (it->is_array() && it->empty())) return true;
+  const Value* it = FindMember(params, "orderBy");
+  if (it == nullptr || it->is_null() || (it->is_array() && it->empty())) return true;
   if (!it->is_object() || it->size() != 1 || it->begin().key() != "id") return false;
   const Value& dir = it->begin().value();
   return dir.is_string() && EqualsIgnoreCase(dir.get_ref<const std::string&>(), "asc");
@@ -58,10 +65,12 @@ bool OrderedById(const Value& params) {
 class PagedGet {
  public:
   // `paged`: read in pages of ids; otherwise in one read of the call as asked.
-  PagedGet(const api::Dispatcher& dispatcher, const auth::Caller& caller,
+  // `spec`: the dispatcher's for the call (not looked up again per page).
+  PagedGet(const api::Dispatcher& dispatcher, const api::ActionSpec& spec, const auth::Caller& caller,
            const wire::v4::V4Call& call, Value params, std::unique_ptr<store::Transaction> txn,
            const api::RequestBudget& budget, int64_t limit, bool paged)
       : dispatcher_(dispatcher),
+        spec_(spec),
         caller_(caller),
         entity_(call.entity),
         action_(call.action),
@@ -92,10 +101,10 @@ class PagedGet {
     }
     api::ScopedRequestBudget active(budget_);
     const int64_t written_before = rows_.rows();
-    api::ApiCall call{entity_, action_, std::move(params), 4, &rows_};
+    api::ApiCall call{entity_, action_, std::move(params), 4, &rows_, &spec_};
     KITH_ASSIGN_OR_RETURN(Value result, dispatcher_.RunIn(*txn_, call, caller_));
-    auto values = result.find("values");
-    if (values == result.end() || !values->is_array()) return Internal("a get answered no rows");
+    const Value* values = FindMember(result, "values");
+    if (values == nullptr || !values->is_array()) return Internal("a get answered no rows");
     int64_t n = 0;
     if (rows_.used()) {
       n = rows_.rows() - written_before;
@@ -105,7 +114,7 @@ class PagedGet {
         return Internal("a paged get's row has no id");
       }
       out.append(rows_.text());
-      rows_.text().clear();
+      rows_.ClearText();
     } else {
       n = static_cast<int64_t>(values->size());
       if (n > 0) {
@@ -158,6 +167,7 @@ class PagedGet {
   }
 
   const api::Dispatcher& dispatcher_;
+  const api::ActionSpec& spec_;
   const auth::Caller caller_;
   const std::string entity_;
   const std::string action_;
@@ -187,7 +197,7 @@ class V4GetBody final : public http::BodySource {
                    action_.c_str(), s.ToString().c_str());
       return Piece::kFailed;
     }
-    out += wire::v4::StreamedEnvelopeTail(entity_, action_, get_->fetched());
+    wire::v4::AppendStreamedEnvelopeTail(out, entity_, action_, get_->fetched());
     return Piece::kLast;
   }
 
@@ -204,8 +214,8 @@ class V4GetBody final : public http::BodySource {
 bool WritesRowsAsRead(const api::ActionSpec& spec, const wire::v4::V4Call& call) {
   if (spec.version != 4 || spec.action != "get" || spec.writes) return false;
   if (!call.index.is_null() || !call.params.is_object()) return false;
-  auto chain = call.params.find("chain");
-  return chain == call.params.end() || chain->is_null() || chain->empty();
+  const Value* chain = FindMember(call.params, "chain");
+  return chain == nullptr || chain->is_null() || chain->empty();
 }
 
 bool ReadsInIdPages(const api::ActionSpec& spec, const schema::Catalog& catalog,
@@ -224,10 +234,10 @@ bool ReadsInIdPages(const api::ActionSpec& spec, const schema::Catalog& catalog,
     return false;
   }
   for (const char* key : {"chain", "join", "groupBy", "having"}) {
-    auto it = params.find(key);
-    if (it != params.end() && !it->is_null() && !it->empty()) return false;
+    const Value* it = FindMember(params, key);
+    if (it != nullptr && !it->is_null() && !it->empty()) return false;
   }
-  if (auto select = params.find("select"); select != params.end()) {
+  if (const Value* select = FindMember(params, "select"); select != nullptr) {
     if (!select->is_array()) return false;
     for (const Value& s : *select) {
       if (!s.is_string()) return false;
@@ -249,11 +259,15 @@ StatusOr<V4GetAnswer> AnswerV4Get(const api::Dispatcher& dispatcher, const api::
   api::RequestBudget own(RequestLimits(), nullptr);
   const int64_t limit = Count(params, "limit").value_or(0);
   const int64_t offset = Count(params, "offset").value_or(0);
-  auto get = std::make_unique<PagedGet>(dispatcher, caller, call, std::move(params), std::move(txn),
+  auto get = std::make_unique<PagedGet>(dispatcher, spec, caller, call, std::move(params), std::move(txn),
                                         budget != nullptr ? *budget : own, limit, paged);
   V4GetAnswer answer;
-  std::string rows;
-  KITH_ASSIGN_OR_RETURN(Value result, get->Next(rows));
+  // The rows go after the envelope's head, in the text answered: no copy of them.
+  // (A whole record's answer fits in the room made at once.)
+  std::string text;
+  text.reserve(4096);
+  text = wire::v4::kStreamedEnvelopeHead;
+  KITH_ASSIGN_OR_RETURN(Value result, get->Next(text));
   if (get->done()) {
     KITH_RETURN_IF_ERROR(get->Finish());
     if (!get->written_as_read() && !paged) {
@@ -266,15 +280,12 @@ StatusOr<V4GetAnswer> AnswerV4Get(const api::Dispatcher& dispatcher, const api::
       return answer;
     }
     // The bytes of the same rows answered whole (StreamedEnvelopeTail).
-    answer.whole_json.reserve(rows.size() + 128);
-    answer.whole_json = wire::v4::kStreamedEnvelopeHead;
-    answer.whole_json += rows;
-    answer.whole_json += wire::v4::StreamedEnvelopeTail(spec.entity, spec.action, get->fetched());
+    wire::v4::AppendStreamedEnvelopeTail(text, spec.entity, spec.action, get->fetched());
+    answer.whole_json = std::move(text);
     return answer;
   }
   KITH_RETURN_IF_ERROR(get->CheckRowsLeft(offset));
-  answer.first_piece = wire::v4::kStreamedEnvelopeHead;
-  answer.first_piece += rows;
+  answer.first_piece = std::move(text);
   answer.rest = std::make_shared<V4GetBody>(std::move(get), spec.entity, spec.action);
   return answer;
 }

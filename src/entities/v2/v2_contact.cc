@@ -233,7 +233,8 @@ class SearchCells final : public CellRows {
     // Each member's text, the row written in one call: a view of a cell,
     // of a kept label, or of its own text (a number's, a custom value's).
     row_.clear();
-    row_.push_back({0, api::CellAsText(cells[0], texts_[0])});
+    row_.push_back({0, cells[0].kind == Cell::Kind::kInt ? texts_.Number(0, cells[0].integer)
+                                                          : api::CellAsText(cells[0], texts_[0])});
     const std::vector<ReturnedKey>& returned = search_.plan->returned;
     for (size_t i = 0; i < returned.size(); ++i) {
       const ReturnedKey& r = returned[i];
@@ -253,6 +254,8 @@ class SearchCells final : public CellRows {
           label = &own;
         }
         row_.push_back({i + 1, *label});
+      } else if (c.kind == Cell::Kind::kInt) {
+        row_.push_back({i + 1, texts_.Number(i + 1, c.integer)});  // (no string assigned)
       } else {
         row_.push_back({i + 1, api::CellAsText(c, own)});
       }

@@ -869,11 +869,19 @@ ItemWrite WriteOf(const SelectItem& item) {
 class ItemRows final : public CellRows {
  public:
   // `shared_keys`: the same keys as a list kept with the plan, or null.
+  // `kinds` and `item_kinds`: the plan's (ReadPlan), when `kind_item` is set.
   ItemRows(const Selection& sel, const std::vector<size_t>& item_columns,
-           std::optional<size_t> kind_item, const std::vector<std::string_view>& keys,
+           std::optional<size_t> kind_item, const std::vector<std::string>& kinds,
+           const std::vector<uint32_t>& item_kinds, const std::vector<std::string_view>& keys,
            const std::shared_ptr<const RowKeys>& shared_keys,
            const std::vector<ItemWrite>& writes, AnswerRows& out)
-      : sel_(sel), item_columns_(item_columns), kind_item_(kind_item), writes_(writes), out_(out) {
+      : sel_(sel),
+        item_columns_(item_columns),
+        kind_item_(kind_item),
+        kinds_(kinds),
+        item_kinds_(item_kinds),
+        writes_(writes),
+        out_(out) {
     if (shared_keys != nullptr) {
       out_.SharedKeys(shared_keys);
     } else {
@@ -882,19 +890,25 @@ class ItemRows final : public CellRows {
   }
 
   Status Row(std::span<const Cell> cells) override {
-    std::string_view kind;
+    // The row's kind as the index ReadPlan::item_kinds names it (its text
+    // compared once, not once per item only for a kind).
     bool kinded = false;
+    uint32_t row_kind = kNoKind;
     if (kind_item_) {
       const Cell& k = cells[item_columns_[*kind_item_]];
       kinded = k.kind == Cell::Kind::kText;
-      kind = k.text;
+      for (size_t j = 0; kinded && j < kinds_.size(); ++j) {
+        if (kinds_[j] == k.text) {
+          row_kind = static_cast<uint32_t>(j + 1);
+          break;
+        }
+      }
     }
     out_.BeginRow();
     const size_t n = sel_.items.size();
     for (size_t i = 0; i < n; ++i) {
-      const SelectItem& item = *sel_.items[i];
-      if (kinded && !item.only_for_kind.empty() && item.only_for_kind != kind) continue;
-      Write(i, item, writes_[i], cells[item_columns_[i]]);
+      if (kinded && item_kinds_[i] != 0 && item_kinds_[i] != row_kind) continue;
+      Write(i, *sel_.items[i], writes_[i], cells[item_columns_[i]]);
     }
     out_.EndRow();
     ++rows_;
@@ -942,9 +956,14 @@ class ItemRows final : public CellRows {
     }
   }
 
+  // A row of a kind no item is only for.
+  static constexpr uint32_t kNoKind = UINT32_MAX;
+
   const Selection& sel_;
   const std::vector<size_t>& item_columns_;
   const std::optional<size_t> kind_item_;
+  const std::vector<std::string>& kinds_;
+  const std::vector<uint32_t>& item_kinds_;
   const std::vector<ItemWrite>& writes_;
   AnswerRows& out_;
   int64_t rows_ = 0;
@@ -962,6 +981,11 @@ struct ReadPlan {
   // A whole row leaves out the columns of other kinds of row: the item that
   // says a row's kind, when the selection holds it.
   std::optional<size_t> kind_item;
+  // With it, the kinds some items are only for (SelectItem::only_for_kind),
+  // each once, and each item's: 0 when it is for every kind, else one more
+  // than its kind's index in `kinds`.
+  std::vector<std::string> kinds;
+  std::vector<uint32_t> item_kinds;
   // Each item's key and how it is written (ItemRows).
   std::vector<std::string_view> keys;
   std::vector<ItemWrite> writes;
@@ -1004,6 +1028,18 @@ StatusOr<std::shared_ptr<const ReadPlan>> MakePlan(ActionContext& ctx, const sch
   if (sel.wildcard && !hooks.row_kind_column.empty()) {
     for (size_t i = 0; i < sel.items.size() && !plan->kind_item; ++i) {
       if (sel.items[i]->key == hooks.row_kind_column && !sel.items[i]->is_virtual) plan->kind_item = i;
+    }
+  }
+  if (plan->kind_item) {
+    plan->item_kinds.reserve(sel.items.size());
+    for (const SelectItem* item : sel.items) {
+      if (item->only_for_kind.empty()) {
+        plan->item_kinds.push_back(0);
+        continue;
+      }
+      auto kind = std::find(plan->kinds.begin(), plan->kinds.end(), item->only_for_kind);
+      if (kind == plan->kinds.end()) kind = plan->kinds.insert(kind, item->only_for_kind);
+      plan->item_kinds.push_back(static_cast<uint32_t>(kind - plan->kinds.begin()) + 1);
     }
   }
   plan->keys.reserve(sel.items.size());
@@ -1134,8 +1170,8 @@ bool OneConditionAllowed() {
 // are WritableAsRead).
 StatusOr<GetResult> ReadAsWritten(ActionContext& ctx, const ReadPlan& plan, const Query& q,
                                   AnswerRows& rows_out) {
-  ItemRows written(plan.sel, plan.item_columns, plan.kind_item, plan.keys, plan.shared_keys,
-                   plan.writes, rows_out);
+  ItemRows written(plan.sel, plan.item_columns, plan.kind_item, plan.kinds, plan.item_kinds,
+                   plan.keys, plan.shared_keys, plan.writes, rows_out);
   KITH_RETURN_IF_ERROR(ctx.txn.SelectEach(q, written));
   if (api::RequestBudget* budget = api::RequestBudget::Current()) {
     KITH_RETURN_IF_ERROR(budget->AddRowCount(written.rows()));

@@ -102,5 +102,36 @@ TEST_F(V4GetByIdTest, EachIdInTurnGetsItsOwnRow) {
   EXPECT_EQ(written.rows()[0]["first_name"], "Anne");
 }
 
+// Rows of each kind read together: each leaves out the columns of the
+// other kinds (told by the row's kind, as an index into the plan's kinds)
+// as the rows answered whole do, whatever kind came before it.
+TEST_F(V4GetByIdTest, RowsOfEveryKindLeaveOutTheOtherKindsColumns) {
+  std::vector<int64_t> ids;
+  for (int round = 0; round < 2; ++round) {
+    ids.push_back(CreateContact(Value{{"contact_type", "Organization"}, {"organization_name", "Ltd"}}));
+    ids.push_back(CreateContact(Value{{"contact_type", "Individual"}, {"first_name", "Ann"}}));
+    ids.push_back(CreateContact(Value{{"contact_type", "Household"}, {"household_name", "Home"}}));
+  }
+  for (const Value& params :
+       {Value::object(), Value{{"where", Value::array({Value::array({"id", "IN", ids})})}}}) {
+    CollectedRows written;
+    auto streamed = Call("Contact", "get", params, &written);
+    ASSERT_TRUE(streamed.ok()) << streamed.status();
+    auto whole = Call("Contact", "get", params);
+    ASSERT_TRUE(whole.ok()) << whole.status();
+    EXPECT_EQ(written.rows(), (*whole)["values"]) << params.dump();
+    ASSERT_GE(written.rows().size(), ids.size());
+    size_t with_first_name = 0;
+    size_t with_organization_name = 0;
+    for (const Value& row : written.rows()) {
+      with_first_name += row.contains("first_name") ? 1 : 0;
+      with_organization_name += row.contains("organization_name") ? 1 : 0;
+      EXPECT_FALSE(row.contains("first_name") && row.contains("organization_name")) << row.dump();
+    }
+    EXPECT_GE(with_first_name, 2u);
+    EXPECT_GE(with_organization_name, 2u);
+  }
+}
+
 }  // namespace
 }  // namespace kith::entities

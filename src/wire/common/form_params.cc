@@ -1,6 +1,7 @@
 #include "wire/common/form_params.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <initializer_list>
@@ -41,7 +42,7 @@ std::string NameForMessage(std::string_view name) {
   return out;
 }
 
-int HexDigit(char c) {
+constexpr int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -88,60 +89,99 @@ bool UrlDecodeInto(std::string_view in, std::string& out, bool& ascii) {
   return true;
 }
 
-// Decodes `in` from `at` up to its first `stop` or `other_stop` byte (or its
-// end) into `out` as UrlDecodeInto does, or'ing each byte decoded into
-// `high`; where it stopped, or npos on a malformed escape. The run up to a
-// stop, '+' or '%' is found a word at a time.
-size_t UrlDecodeUntil(std::string_view in, size_t at, char stop, char other_stop, std::string& out,
-                      uint64_t& high) {
-  out.clear();
-  size_t i = at;
-  while (i < in.size()) {
-    size_t run = i;
-    bool found = false;
-    while (run + 8 <= in.size()) {
-      const uint64_t w = WordAt(in.data() + run);
-      const uint64_t special = HasByte(w, '+') | HasByte(w, '%') |
-                               HasByte(w, static_cast<unsigned char>(stop)) |
-                               HasByte(w, static_cast<unsigned char>(other_stop));
-      if (special == 0) {
-        high |= w;
-        run += 8;
-        continue;
-      }
-      if constexpr (std::endian::native == std::endian::little) {
-        // The lowest flagged byte is the first special one (a flag is
-        // exact below the first match; only bytes above it may be flagged
-        // wrongly), and it is the word's lowest byte in memory: the bytes
-        // before it are taken without a look at each.
-        const size_t before = static_cast<size_t>(std::countr_zero(special)) / 8;
-        if (before > 0) high |= w & (~uint64_t{0} >> (64 - 8 * before));
-        run += before;
-        found = true;
-      }
-      break;
+// The value of each byte that is a hex digit; kNotHex for any other.
+constexpr uint8_t kNotHex = 0xFF;
+constexpr std::array<uint8_t, 256> kHexValue = [] {
+  std::array<uint8_t, 256> value{};
+  for (int c = 0; c < 256; ++c) {
+    const int digit = HexDigit(static_cast<char>(c));
+    value[c] = digit < 0 ? kNotHex : static_cast<uint8_t>(digit);
+  }
+  return value;
+}();
+
+// Decodes `text` in place as UrlDecodeInto does (a '+' is a space, %XX its
+// byte; the text only shrinks), or'ing each byte decoded into `high`; false
+// on a malformed escape. A byte at a time through a table: a JSON value is
+// mostly escapes (a look at a word, a search and an append per escape cost
+// more than its bytes one by one).
+bool DecodeInPlace(std::string& text, uint64_t& high) {
+  char* const bytes = text.data();
+  const size_t n = text.size();
+  size_t from = 0;
+  size_t to = 0;
+  unsigned char decoded = 0;  // every byte decoded, or'ed together
+  while (from < n) {
+    unsigned char c = static_cast<unsigned char>(bytes[from]);
+    if (c == '%') {
+      // (A stop is no hex digit: an escape cut by one is malformed either way.)
+      if (n - from < 3) return false;
+      const uint8_t hi = kHexValue[static_cast<unsigned char>(bytes[from + 1])];
+      const uint8_t lo = kHexValue[static_cast<unsigned char>(bytes[from + 2])];
+      if ((hi | lo) > 0xF) return false;
+      c = static_cast<unsigned char>((hi << 4) | lo);
+      from += 3;
+    } else {
+      if (c == '+') c = ' ';
+      ++from;
     }
-    while (!found && run < in.size() && in[run] != '+' && in[run] != '%' && in[run] != stop &&
-           in[run] != other_stop) {
-      high |= static_cast<unsigned char>(in[run++]);
-    }
-    out.append(in.data() + i, run - i);
-    i = run;
-    if (i == in.size() || in[i] == stop || in[i] == other_stop) return i;
-    if (in[i] == '+') {
-      out.push_back(' ');
-      ++i;
+    decoded |= c;
+    bytes[to++] = static_cast<char>(c);
+  }
+  text.resize(to);
+  high |= decoded;
+  return true;
+}
+
+// Decodes `in` from `at` up to its first `kStop` or `kOtherStop` byte (or
+// its end) into `out` as UrlDecodeInto does, or'ing each byte decoded into
+// `high`; where it stopped, or npos on a malformed escape. The piece's end,
+// and whether a '+' or '%' is in it, are found a word at a time; a piece
+// with neither is copied whole, one with them copied and decoded in place
+// (DecodeInPlace). (The stops are constants: the same one twice is one test.)
+template <char kStop, char kOtherStop>
+size_t UrlDecodeUntil(std::string_view in, size_t at, std::string& out, uint64_t& high) {
+  const char* const data = in.data();
+  size_t end = at;
+  uint64_t coded = 0;  // nonzero when a '+' or '%' is before `end`
+  uint64_t bytes = 0;  // the bytes before `end`, or'ed together a word at a time
+  bool ended = false;
+  while (end + 8 <= in.size()) {
+    const uint64_t w = WordAt(data + end);
+    const uint64_t stops = HasByte(w, static_cast<unsigned char>(kStop)) |
+                           HasByte(w, static_cast<unsigned char>(kOtherStop));
+    const uint64_t codes = HasByte(w, '+') | HasByte(w, '%');
+    if (stops == 0) {
+      coded |= codes;
+      bytes |= w;
+      end += 8;
       continue;
     }
-    if (in.size() - i < 3) return std::string_view::npos;
-    int hi = HexDigit(in[i + 1]);
-    int lo = HexDigit(in[i + 2]);
-    if (hi < 0 || lo < 0) return std::string_view::npos;
-    high |= static_cast<unsigned char>((hi << 4) | lo);
-    out.push_back(static_cast<char>((hi << 4) | lo));
-    i += 3;
+    if constexpr (std::endian::native == std::endian::little) {
+      // The lowest flagged stop is the first stop (a flag is exact below
+      // the first match; only bytes above it may be flagged wrongly), the
+      // word's lowest byte in memory; a '+' or '%' flagged below it is
+      // there for the same reason.
+      const size_t before = static_cast<size_t>(std::countr_zero(stops)) / 8;
+      const uint64_t below = before == 0 ? 0 : ~uint64_t{0} >> (64 - 8 * before);
+      coded |= codes & below;
+      bytes |= w & below;
+      end += before;
+      ended = true;
+    }
+    break;
   }
-  return i;
+  while (!ended && end < in.size() && data[end] != kStop && data[end] != kOtherStop) {
+    const char c = data[end++];
+    coded |= static_cast<uint64_t>(c == '+' || c == '%');
+    bytes |= static_cast<unsigned char>(c);
+  }
+  out.assign(data + at, end - at);
+  if (coded == 0) {
+    high |= bytes;
+    return end;
+  }
+  return DecodeInPlace(out, high) ? end : std::string_view::npos;
 }
 
 // ---------------------------------------------------------------------------
@@ -612,7 +652,7 @@ std::optional<Value> PlainQueryObject(std::string_view query, int64_t max_parame
     }
     if (++pieces > most) return std::nullopt;
     uint64_t high = 0;
-    at = UrlDecodeUntil(query, at, '=', '&', name, high);
+    at = UrlDecodeUntil<'=', '&'>(query, at, name, high);
     if (at == std::string_view::npos || !IsPlainName(name)) return std::nullopt;
     if ((high & kEachHighBit) != 0 && !IsValidUtf8(name)) return std::nullopt;
     Value& slot = PlainMember(items, std::move(name));  // (name is decoded into again next)
@@ -620,7 +660,7 @@ std::optional<Value> PlainQueryObject(std::string_view query, int64_t max_parame
     std::string& text = slot.get_ref<std::string&>();
     if (at < query.size() && query[at] == '=') {
       high = 0;
-      at = UrlDecodeUntil(query, at + 1, '&', '&', text, high);
+      at = UrlDecodeUntil<'&', '&'>(query, at + 1, text, high);
       if (at == std::string_view::npos) return std::nullopt;
       if ((high & kEachHighBit) != 0 && !IsValidUtf8(text)) return std::nullopt;
     }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -138,6 +139,27 @@ TEST(PlainQueryTest, AnswersAsTheGeneralParse) {
       queries.push_back(before + special + "n=" + long_text);
       queries.push_back("v=\xFF" + before + special + long_text);
     }
+  }
+  // Escapes one after another (a JSON value's), cut off, malformed, or
+  // decoding to a stop, a bracket or a byte that is not UTF-8.
+  for (const std::string query :
+       {"params=%7B%22where%22%3A%5B%5B%22id%22%2C%22%3D%22%2C2%5D%5D%7D",
+        "params=%7B%22where%22%3A%5B%5B%22id%22%2C%22%3D%22%2C2%5D%5D%7D&x=1", "a=%%41", "a=%4",
+        "a=%", "a=%4g", "a=%g4", "a%=1", "%41%42%43%44%45%46%47%48%49=%4A%4b%4C%4d",
+        "a=+%2B+%2b++", "%26=%3D&%3D=%26", "a%5B=1", "a%2Eb=1", "a%20b=1", "a=%C3%A9%C3",
+        "abcdefgh%41=ijklmnop%41&qrstuvwx=%41yz012345%41"}) {
+    queries.push_back(query);
+  }
+  // And at random: bytes of a query (stops, escapes whole and broken, '+',
+  // bytes that are not UTF-8) in any order, some forty of them.
+  std::mt19937_64 random(20);
+  const std::vector<std::string> bits = {"a", "b", "z", "0", "9", "=", "&", "+", "%", "%4", "%41",
+                                         "%2b", "%3D", "%26", "%5B", "%2E", "%FF", "%C3%A9", "%g1",
+                                         "\xFF", "\xC3\xA9", ".", "[", "]", " "};
+  for (int i = 0; i < 3000; ++i) {
+    std::string query;
+    for (int n = static_cast<int>(random() % 40); n > 0; --n) query += bits[random() % bits.size()];
+    queries.push_back(query);
   }
   for (const std::string& query : queries) {
     StatusOr<Value> plain = ParseRequestParams(query, "", "");

@@ -28,16 +28,29 @@ constexpr std::array<bool, 256> kPlain = [] {
   return plain;
 }();
 
-// Whether every byte of `s` is kPlain: eight bytes at a time (a byte under
-// 0x20 or over 0x7f, a quote or a backslash found by word arithmetic; each
-// test is exact for the word as a whole), the tail through the table.
+// Whether every byte of `s` is kPlain, each looked at once: eight bytes at
+// a time (a byte under 0x20 or over 0x7f, a quote or a backslash found by
+// word arithmetic; each test is exact for the word as a whole), the last
+// word overlapping the one before it; under eight bytes, four and four
+// (overlapping); under four, through the table. (A tail looked up byte by
+// byte cost more than the words before it in a short text.)
 bool AllPlain(std::string_view s) {
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    if (HasJsonSpecialByte(WordAt(s.data() + i)) != 0) return false;
+  const char* p = s.data();
+  const size_t n = s.size();
+  if (n >= 8) {
+    uint64_t special = 0;
+    for (size_t i = 0; i + 8 < n; i += 8) special |= HasJsonSpecialByte(WordAt(p + i));
+    return (special | HasJsonSpecialByte(WordAt(p + n - 8))) == 0;
   }
-  for (; i < s.size(); ++i) {
-    if (!kPlain[static_cast<unsigned char>(s[i])]) return false;
+  if (n >= 4) {
+    uint32_t head;
+    uint32_t tail;
+    std::memcpy(&head, p, 4);
+    std::memcpy(&tail, p + n - 4, 4);
+    return HasJsonSpecialByte(head | (static_cast<uint64_t>(tail) << 32)) == 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!kPlain[static_cast<unsigned char>(p[i])]) return false;
   }
   return true;
 }
@@ -149,45 +162,121 @@ bool IsPlainJsonText(std::string_view s) { return AllPlain(s); }
 std::string ToJsonPretty(const Value& v) { return Dump(v, 4); }
 
 namespace {
+
 constexpr size_t kFirstRowBytes = 4096;
+
+// Copies `n` bytes in whole 16-byte blocks: reads and writes up to 15
+// bytes past them (JsonRows::kSlack), the blocks' copies inlined where a
+// call to memcpy would cost more than a short member's copy.
+inline void CopyBlocks(char* to, const char* from, size_t n) {
+  static_assert(JsonRows::kSlack >= 16);
+  size_t i = 0;
+  do {
+    std::memcpy(to + i, from + i, 16);
+    i += 16;
+  } while (i < n);
+}
+
+// Copies `s` to `to` (exactly its bytes) and answers whether every byte is
+// kPlain, looking at each once: words, the last overlapping the one
+// before; four bytes and four (overlapping) under eight; a byte at a time
+// under four.
+inline bool CopyIfPlain(char* to, std::string_view s) {
+  const char* from = s.data();
+  const size_t n = s.size();
+  if (n >= 8) {
+    uint64_t special = 0;
+    size_t i = 0;
+    for (; i + 8 < n; i += 8) {
+      const uint64_t w = WordAt(from + i);
+      special |= HasJsonSpecialByte(w);
+      std::memcpy(to + i, &w, 8);
+    }
+    const uint64_t last = WordAt(from + n - 8);
+    special |= HasJsonSpecialByte(last);
+    std::memcpy(to + n - 8, &last, 8);
+    return special == 0;
+  }
+  if (n >= 4) {
+    uint32_t head;
+    uint32_t tail;
+    std::memcpy(&head, from, 4);
+    std::memcpy(&tail, from + n - 4, 4);
+    std::memcpy(to, &head, 4);
+    std::memcpy(to + n - 4, &tail, 4);
+    return HasJsonSpecialByte(head | (static_cast<uint64_t>(tail) << 32)) == 0;
+  }
+  bool plain = true;
+  for (size_t i = 0; i < n; ++i) {
+    plain = plain && kPlain[static_cast<unsigned char>(from[i])];
+    to[i] = from[i];
+  }
+  return plain;
+}
+
 }  // namespace
 
 struct JsonRows::RenderedKeys {
   std::vector<std::string> keys;  // as given
   std::shared_ptr<const RowKeys> shared;  // held: its address stays its own
-  std::shared_ptr<const std::vector<KeyTexts>> texts;
+  std::string arena;  // every key's texts, then kSlack bytes
+  std::vector<KeyTexts> texts;
   size_t id_key = 0;
 };
 
-void JsonRows::Use(const RenderedKeys& rendered) {
+JsonRows::JsonRows() = default;
+JsonRows::~JsonRows() = default;
+
+void JsonRows::Use(const std::shared_ptr<RenderedKeys>& rendered) {
   used_ = true;
-  keys_ = rendered.texts;
-  id_key_ = rendered.id_key;
+  rendered_ = rendered;
+  keys_ = rendered->texts.data();
+  arena_ = rendered->arena.data();
+  id_key_ = rendered->id_key;
 }
 
-void JsonRows::Put(const std::string& text) {
-  const size_t skip = first_member_ ? 1 : 0;
-  first_member_ = false;
-  out_.append(text.data() + skip, text.size() - skip);
+void JsonRows::Grow(size_t n) {
+  const size_t cap = std::max({cap_ * 2, size_ + n + kSlack, kFirstRowBytes});
+  std::unique_ptr<char[]> grown(new char[cap]);
+  if (size_ > 0) std::memcpy(grown.get(), buf_.get(), size_);
+  buf_ = std::move(grown);
+  cap_ = cap;
+}
+
+void JsonRows::Put(Piece piece) {
+  CopyBlocks(Room(piece.size), arena_ + piece.at, piece.size);
+  size_ += piece.size;
+}
+
+void JsonRows::Append(std::string_view s) {
+  char* to = Room(s.size());
+  if (!s.empty()) std::memcpy(to, s.data(), s.size());
+  size_ += s.size();
 }
 
 std::shared_ptr<JsonRows::RenderedKeys> JsonRows::Render(const std::vector<std::string_view>& keys) {
   auto rendered = std::make_shared<RenderedKeys>();
-  auto texts = std::make_shared<std::vector<KeyTexts>>();
-  texts->reserve(keys.size());
+  rendered->texts.reserve(keys.size());
   rendered->id_key = keys.size();
+  std::string& arena = rendered->arena;
+  auto add = [&arena](std::string_view text) {
+    Piece piece{static_cast<uint32_t>(arena.size()), static_cast<uint32_t>(text.size())};
+    arena += text;
+    return piece;
+  };
   for (size_t i = 0; i < keys.size(); ++i) {
+    std::string member = ",";
+    AppendString(member, keys[i]);
+    member += ':';
     KeyTexts t;
-    t.member = ",";
-    AppendString(t.member, keys[i]);
-    t.member += ':';
-    t.null_member = t.member + "null";
-    t.true_member = t.member + "true";
-    t.false_member = t.member + "false";
-    texts->push_back(std::move(t));
+    t.member = add(member);
+    t.null_member = add(member + "null");
+    t.true_member = add(member + "true");
+    t.false_member = add(member + "false");
+    rendered->texts.push_back(t);
     if (keys[i] == "id") rendered->id_key = i;
   }
-  rendered->texts = std::move(texts);
+  arena.append(kSlack, ' ');
   return rendered;
 }
 
@@ -206,55 +295,85 @@ void JsonRows::UseKeys(const std::vector<std::string_view>& keys,
   thread_local size_t next = 0;
   if (shared != nullptr) {
     for (const auto& r : recent) {
-      if (r != nullptr && r->shared == *shared) return Use(*r);
+      if (r != nullptr && r->shared == *shared) return Use(r);
     }
   }
   for (const auto& r : recent) {
     if (r != nullptr && std::equal(r->keys.begin(), r->keys.end(), keys.begin(), keys.end())) {
       if (shared != nullptr) r->shared = *shared;
-      return Use(*r);
+      return Use(r);
     }
   }
   auto rendered = Render(keys);
   rendered->keys.assign(keys.begin(), keys.end());
   if (shared != nullptr) rendered->shared = *shared;
-  Use(*rendered);
+  Use(rendered);
   recent[next++ % recent.size()] = std::move(rendered);
 }
 
 void JsonRows::BeginRow() {
-  // A whole record's row fits without growing the text step by step.
-  if (out_.capacity() < kFirstRowBytes) out_.reserve(kFirstRowBytes);
-  if (rows_++ > 0) out_ += ',';
-  out_ += '{';
-  first_member_ = true;
+  // Members are written each with its comma; the first one's becomes the
+  // row's '{' at its end (a check a member less).
+  if (rows_++ > 0) {
+    *Room(1) = ',';
+    ++size_;
+  }
+  row_start_ = size_;
   last_id_.reset();
 }
 
-void JsonRows::Null(size_t key) { Put((*keys_)[key].null_member); }
+void JsonRows::Null(size_t key) { Put(keys_[key].null_member); }
 
 void JsonRows::Bool(size_t key, bool b) {
-  const KeyTexts& t = (*keys_)[key];
+  const KeyTexts& t = keys_[key];
   Put(b ? t.true_member : t.false_member);
 }
 
 void JsonRows::Int(size_t key, int64_t n) {
-  Member(key);
-  AppendNumber(out_, n);
+  const Piece member = keys_[key].member;
+  char* to = Room(member.size + 20);
+  CopyBlocks(to, arena_ + member.at, member.size);
+  to += member.size;
+  char* end = std::to_chars(to, to + 20, n).ptr;
+  size_ = static_cast<size_t>(end - buf_.get());
   if (key == id_key_) last_id_ = n;
 }
 
 void JsonRows::Text(size_t key, std::string_view s) {
-  Member(key);
-  AppendString(out_, s);
+  const Piece member = keys_[key].member;
+  char* to = Room(member.size + s.size() + 2);
+  CopyBlocks(to, arena_ + member.at, member.size);
+  to += member.size;
+  *to = '"';
+  if (CopyIfPlain(to + 1, s)) {
+    to[1 + s.size()] = '"';
+    size_ += member.size + s.size() + 2;
+    return;
+  }
+  // Escapes, or UTF-8 to check: as any string is written.
+  size_ += member.size;
+  std::string escaped;
+  AppendString(escaped, s);
+  Append(escaped);
 }
 
 void JsonRows::Any(size_t key, const Value& v) {
-  Member(key);
-  AppendJson(out_, v);
+  std::string text;
+  AppendJson(text, v);
+  Put(keys_[key].member);
+  Append(text);
   if (key == id_key_ && v.is_number_integer()) last_id_ = v.get<int64_t>();
 }
 
-void JsonRows::EndRow() { out_ += '}'; }
+void JsonRows::EndRow() {
+  if (size_ == row_start_) {
+    std::memcpy(Room(2), "{}", 2);
+    size_ += 2;
+    return;
+  }
+  buf_[row_start_] = '{';
+  *Room(1) = '}';
+  ++size_;
+}
 
 }  // namespace kith::wire

@@ -46,8 +46,15 @@ std::string ToJsonPretty(const Value& v);
 // bytes AppendJson writes for the same rows as objects, joined by commas.
 class JsonRows final : public AnswerRows {
  public:
-  // The rows written so far (appended to by every row).
-  std::string& text() { return out_; }
+  JsonRows();
+  ~JsonRows() override;
+  JsonRows(const JsonRows&) = delete;
+  JsonRows& operator=(const JsonRows&) = delete;
+
+  // The rows written so far (and not cleared).
+  std::string_view text() const { return {buf_.get(), size_}; }
+  // Forgets the text written so far (taken away), not the rows' count.
+  void ClearText() { size_ = 0; }
   int64_t rows() const { return rows_; }
   // The integer written under the key "id" in the last row, if one was.
   std::optional<int64_t> last_id() const { return last_id_; }
@@ -65,33 +72,57 @@ class JsonRows final : public AnswerRows {
   void Any(size_t key, const Value& v) override;
   void EndRow() override;
 
+  // How many bytes past what it copies a padded copy may read and write:
+  // the rendered keys' texts are followed by as many, and the text always
+  // has that room after what is written.
+  static constexpr size_t kSlack = 16;
+
  private:
-  // A key's member texts, each after the comma that parts it from the one
-  // before: ",\"id\":", and whole members of the key with a constant value.
+  // A text in the rendered keys' arena: where it starts and its size.
+  struct Piece {
+    uint32_t at = 0;
+    uint32_t size = 0;
+  };
+  // A key's member texts, each with the comma that parts it from the member
+  // before it: ",\"id\":", and whole members of the key with a constant value.
   struct KeyTexts {
-    std::string member;  // ,"key":
-    std::string null_member;
-    std::string true_member;
-    std::string false_member;
+    Piece member;  // ,"key":
+    Piece null_member;
+    Piece true_member;
+    Piece false_member;
   };
   struct RenderedKeys;
   static std::shared_ptr<RenderedKeys> Render(const std::vector<std::string_view>& keys);
   // The rendered texts of `keys` (`shared`: their shared list, or null).
   void UseKeys(const std::vector<std::string_view>& keys,
                const std::shared_ptr<const RowKeys>* shared);
-  void Use(const RenderedKeys& rendered);
-  // Appends `text`, the comma it starts with left out at a row's first member.
-  void Put(const std::string& text);
-  void Member(size_t key) { Put((*keys_)[key].member); }
+  void Use(const std::shared_ptr<RenderedKeys>& rendered);
+  // Room for `n` more bytes, and kSlack after them: where they go.
+  char* Room(size_t n) {
+    if (cap_ - size_ < n + kSlack) Grow(n);
+    return buf_.get() + size_;
+  }
+  // (Kept out of line: inlined, it made every member's write save and
+  // restore six registers.)
+  [[gnu::noinline]] void Grow(size_t n);
+  // Appends a piece of the arena (a copy of whole 16-byte blocks).
+  void Put(Piece piece);
+  void Append(std::string_view s);
 
-  std::string out_;
+  // The text: size_ bytes written of cap_. Every member starts with its
+  // comma; a row's first member's comma is overwritten by the row's '{'.
+  std::unique_ptr<char[]> buf_;
+  size_t size_ = 0;
+  size_t cap_ = 0;
+  size_t row_start_ = 0;  // where the row being written starts
   // Each key's texts, shared by the gets that answer the same keys (a
-  // thread's recent key lists are kept rendered).
-  std::shared_ptr<const std::vector<KeyTexts>> keys_;
+  // thread's recent key lists are kept rendered), and their arena.
+  std::shared_ptr<const RenderedKeys> rendered_;
+  const KeyTexts* keys_ = nullptr;
+  const char* arena_ = nullptr;
   size_t id_key_ = 0;
   int64_t rows_ = 0;
   std::optional<int64_t> last_id_;
-  bool first_member_ = true;
   bool used_ = false;
 };
 

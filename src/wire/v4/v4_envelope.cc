@@ -1,5 +1,6 @@
 #include "wire/v4/v4_envelope.h"
 
+#include <charconv>
 #include <random>
 
 #include "base/error_details.h"
@@ -122,23 +123,31 @@ Value SuccessEnvelope(const std::string& entity, const std::string& action, Valu
   return out;
 }
 
-std::string StreamedEnvelopeTail(const std::string& entity, const std::string& action,
-                                 int64_t fetched) {
+std::string StreamedEnvelopeTail(std::string_view entity, std::string_view action, int64_t fetched) {
+  std::string tail;
+  AppendStreamedEnvelopeTail(tail, entity, action, fetched);
+  return tail;
+}
+
+void AppendStreamedEnvelopeTail(std::string& out, std::string_view entity, std::string_view action,
+                                int64_t fetched) {
   // SuccessEnvelope's members after "values", written without building it
   // (every get by id ends with this).
-  const std::string count = std::to_string(fetched);
-  std::string tail;
-  tail.reserve(96 + entity.size() + action.size() + 2 * count.size());
-  tail += "],\"entity\":";
-  AppendJsonString(tail, entity);
-  tail += ",\"action\":";
-  AppendJsonString(tail, action);
-  tail += ",\"debug\":null,\"version\":4,\"count\":";
-  tail += count;
-  tail += ",\"countFetched\":";
-  tail += count;
-  tail += '}';
-  return tail;
+  char count_text[24];
+  const std::string_view count(count_text,
+                               static_cast<size_t>(std::to_chars(count_text, count_text + sizeof count_text,
+                                                                 fetched).ptr - count_text));
+  using namespace std::string_view_literals;
+  out.reserve(out.size() + 96 + entity.size() + action.size() + 2 * count.size());
+  out += "],\"entity\":"sv;
+  AppendJsonString(out, entity);
+  out += ",\"action\":"sv;
+  AppendJsonString(out, action);
+  out += ",\"debug\":null,\"version\":4,\"count\":"sv;
+  out += count;
+  out += ",\"countFetched\":"sv;
+  out += count;
+  out += '}';
 }
 
 V4Error ErrorEnvelope(const Status& status) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "base/value.h"
@@ -27,8 +28,10 @@ Value SuccessEnvelope(const std::string& entity, const std::string& action, Valu
 // wire::ToJson are kStreamedEnvelopeHead, each row's ToJson joined by
 // commas, then StreamedEnvelopeTail(entity, action, rows.size()).
 inline constexpr char kStreamedEnvelopeHead[] = "{\"values\":[";
-std::string StreamedEnvelopeTail(const std::string& entity, const std::string& action,
-                                 int64_t fetched);
+std::string StreamedEnvelopeTail(std::string_view entity, std::string_view action, int64_t fetched);
+// The same tail appended to `out` (the answer's text, with no text of its own).
+void AppendStreamedEnvelopeTail(std::string& out, std::string_view entity, std::string_view action,
+                                int64_t fetched);
 
 // `values` reshaped by `index` (see V4Call::index).
 Value ApplyIndex(Value values, const Value& index);

@@ -6,6 +6,7 @@
 #include "base/error_details.h"
 #include "base/json_parse.h"
 #include "base/strings.h"
+#include "base/value_members.h"
 #include "wire/common/form_params.h"
 
 namespace kith::wire::v4 {
@@ -38,11 +39,13 @@ std::optional<std::string> DecodeBase64(std::string_view in) {
 }
 
 // A form or JSON-body field as text; objects/arrays as "" (not a field value).
-std::string FieldText(const Value& fields, const char* key) {
-  if (!fields.contains(key)) return "";
-  const Value& v = fields[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number()) return v.dump();
+// (Fields are found by view, FindMember: Value's own lookups make a string
+// of the name each time.)
+std::string FieldText(const Value& fields, std::string_view key) {
+  const Value* v = FindMember(fields, key);
+  if (v == nullptr) return "";
+  if (v->is_string()) return v->get<std::string>();
+  if (v->is_number()) return v->dump();
   return "";
 }
 
@@ -50,8 +53,9 @@ std::string FieldText(const Value& fields, const char* key) {
 // already as an object.
 StatusOr<Value> JsonField(const Value& fields, const char* key, bool allow_list,
                           const RequestLimits& limits) {
-  if (!fields.contains(key)) return Value::object();
-  const Value& v = fields[key];
+  const Value* found = FindMember(fields, key);
+  if (found == nullptr) return Value::object();
+  const Value& v = *found;
   Value parsed;
   if (v.is_string()) {
     // (the text viewed, not copied: a where's JSON is most of a request)
@@ -70,8 +74,9 @@ StatusOr<Value> JsonField(const Value& fields, const char* key, bool allow_list,
 
 // index: "0" -> 0, "id" -> "id", index[id]=name -> {"id":"name"}.
 StatusOr<Value> IndexField(const Value& fields) {
-  if (!fields.contains("index")) return Value();
-  const Value& v = fields["index"];
+  const Value* found = FindMember(fields, "index");
+  if (found == nullptr) return Value();
+  const Value& v = *found;
   if (v.is_null()) return Value();
   if (v.is_number_integer()) return v;
   if (v.is_string()) {
@@ -94,8 +99,8 @@ void MergeLooseParams(const Value& fields, Value& params, const RequestLimits& l
       "groupBy", "having", "chain", "language", "useTrash", "reload", "loadOptions", "action", "debug"};
   // Usually there is none (only "params"): a look at each field first.
   bool any = false;
-  for (auto it = fields.begin(); it != fields.end() && !any; ++it) {
-    any = std::find(std::begin(kNames), std::end(kNames), std::string_view(it.key())) != std::end(kNames);
+  for (const auto& [name, value] : Members(fields)) {
+    any = any || std::find(std::begin(kNames), std::end(kNames), std::string_view(name)) != std::end(kNames);
   }
   if (!any) return;
   for (std::string_view view : kNames) {
@@ -198,14 +203,15 @@ StatusOr<V4Request> ParseV4Request(const V4RawRequest& raw, const RequestLimits&
   }
   if (part_count == 0) {
     req.multi = true;
-    if (!fields.contains("calls")) {
+    const Value* calls_given = FindMember(fields, "calls");
+    if (calls_given == nullptr) {
       return InvalidArgument("calls is required: {\"name\": [entity, action, params]}",
                              {{"error_field", "calls"}});
     }
     // calls: {"name": [entity, action, params, index]} or a list of those
     // (then the answer is a list, in the same order).
     Value calls;
-    const Value& given = fields["calls"];
+    const Value& given = *calls_given;
     if (given.is_string()) {
       KITH_ASSIGN_OR_RETURN(calls, ParseJsonParam(given.get<std::string>(), "calls", limits));
     } else {
