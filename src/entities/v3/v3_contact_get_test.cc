@@ -11,6 +11,7 @@
 
 #include "base/row_sink.h"
 #include "entities/testing/builtins_store_test.h"
+#include "entities/testing/collected_rows.h"
 
 namespace kith::entities {
 namespace {
@@ -27,37 +28,23 @@ bool IsNumberText(std::string_view s) {
 
 // The rows an AnswerRows is given, as Values, and the texts it was handed
 // unmarked that are neither empty nor a number's.
-class CollectedRows final : public AnswerRows {
+class MarkCheckedRows final : public CollectedRows {
  public:
-  void Keys(const std::vector<std::string_view>& keys) override {
-    keys_.assign(keys.begin(), keys.end());
-  }
-  void BeginRow() override { row_ = Value::object(); }
-  void Null(size_t key) override { row_[keys_[key]] = nullptr; }
-  void Bool(size_t key, bool b) override { row_[keys_[key]] = b; }
-  void Int(size_t key, int64_t n) override { row_[keys_[key]] = n; }
-  void Text(size_t key, std::string_view s) override { row_[keys_[key]] = std::string(s); }
-  void Any(size_t key, const Value& v) override { row_[keys_[key]] = v; }
-  void EndRow() override { rows_.push_back(std::move(row_)); }
   void KeyOrderTextRow(std::span<const std::string_view> texts,
                        std::span<const size_t> may_escape) override {
     std::vector<bool> marked(texts.size());
     for (size_t i : may_escape) marked.at(i) = true;
     for (size_t i = 0; i < texts.size(); ++i) {
       if (!marked[i] && !texts[i].empty() && !IsNumberText(texts[i])) {
-        unmarked_.push_back(keys_.at(i) + "=" + std::string(texts[i]));
+        unmarked_.push_back(key(i) + "=" + std::string(texts[i]));
       }
     }
     AnswerRows::KeyOrderTextRow(texts, may_escape);
   }
 
-  const Value& rows() const { return rows_; }
   const std::vector<std::string>& unmarked() const { return unmarked_; }
 
  private:
-  std::vector<std::string> keys_;
-  Value row_;
-  Value rows_ = Value::array();
   std::vector<std::string> unmarked_;
 };
 
@@ -78,7 +65,7 @@ class V3ContactGetTest : public BuiltinsStoreTest {
   // The rows of an APIv3 get with `params` written as read, and as answered
   // whole (an object keyed by id).
   void ExpectSameRows(const Value& params, size_t expected_rows) {
-    CollectedRows written;
+    MarkCheckedRows written;
     auto streamed = Call("Contact", "get", params, 3, &written);
     ASSERT_TRUE(streamed.ok()) << streamed.status();
     auto whole = Call("Contact", "get", params, 3);
