@@ -17,11 +17,11 @@ WalReadPin::~WalReadPin() {
   if (watch_.joinable()) watch_.join();
 }
 
-void WalReadPin::Renew(bool only_if_wanted) {
+void WalReadPin::Take() {
   std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock() || writing_ || off_ || stop_) return;
   // Another reader may have taken it since this one looked.
-  if (only_if_wanted && held_) return;
+  if (held_) return;
   if (conn_ == nullptr) {
     auto conn = open_();
     if (!conn.ok()) return;  // tried again by the next reader
@@ -33,8 +33,6 @@ void WalReadPin::Renew(bool only_if_wanted) {
     }
     conn_ = std::move(*conn);
   }
-  const bool was_held = held_;
-  ReleaseLocked();
   // The first read of the transaction takes the read mark of the newest
   // snapshot, which the readers that follow take too.
   Status s = conn_->Command("BEGIN");
@@ -45,29 +43,26 @@ void WalReadPin::Renew(bool only_if_wanted) {
   }
   held_ = true;
   wanted_.store(false, std::memory_order_relaxed);
-  renewed_ = Clock::now();
-  if (!was_held) WakeWatch();
+  taken_ = Clock::now();
+  StartWatch();
 }
 
-void WalReadPin::WakeWatch() {
-  if (!watch_.joinable()) {
-    watch_ = std::thread([this] { KeepWatch(); });
-  } else {
-    wake_.notify_one();  // the watch sleeps while nothing is held or resting
-  }
+void WalReadPin::StartWatch() {
+  if (!watch_.joinable()) watch_ = std::thread([this] { KeepWatch(); });
 }
 
 void WalReadPin::AfterChangeSeen(bool own_writes_since) {
-  if (own_writes_since) {
-    Renew(/*only_if_wanted=*/false);
-    return;
-  }
+  // The pin was let go for the store's write and taken after it (by the
+  // first reader), so it has that write; each of the pool's connections
+  // sees it once. When another process committed too, the pin may lag
+  // behind that commit until the watch lets it go.
+  if (own_writes_since) return;
   std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock() || off_ || stop_) return;
   resting_until_ = Clock::now() + idle_after_;
   wanted_.store(false, std::memory_order_relaxed);
   ReleaseLocked();
-  WakeWatch();  // it ends the rest
+  StartWatch();  // it ends the rest
 }
 
 void WalReadPin::PauseForWrite() {
@@ -98,14 +93,12 @@ void WalReadPin::ReleaseLocked() {
 
 void WalReadPin::KeepWatch() {
   std::unique_lock<std::mutex> lock(mutex_);
+  // It looks every idle_after rather than being woken: a wake-up for each
+  // time the pin is taken (after every write) costs more than these.
   while (!stop_) {
-    if (held_ || Resting()) {
-      wake_.wait_for(lock, idle_after_);
-    } else {
-      wake_.wait(lock);  // until a reader pins again, or a rest begins, or the end
-    }
+    wake_.wait_for(lock, idle_after_);
     if (stop_) break;
-    if (held_ && Clock::now() - renewed_ >= idle_after_) ReleaseLocked();
+    if (held_ && Clock::now() - taken_ >= idle_after_) ReleaseLocked();
     if (!held_ && !writing_ && !off_ && !Resting()) wanted_.store(true, std::memory_order_relaxed);
   }
 }

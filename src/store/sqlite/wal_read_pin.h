@@ -12,22 +12,24 @@
 // - let go for each of this store's writes (PauseForWrite until
 //   ResumeAfterWrite), so that the commit's checkpoint runs as it would
 //   without it, and not taken up again meanwhile;
-// - taken afresh by the next reader after that, and by a reader that finds
-//   the database changed since its connection last read;
-// - let go for `idle_after` when that change was not this store's: another
-//   process commits, and a pin that is always there but always behind its
-//   last commit would keep its checkpoints from ever copying the whole WAL
-//   back, so its WAL could never start over;
-// - let go by its own thread `idle_after` after it was taken; the next
-//   reader takes it again, so an idle server holds back nobody's checkpoint.
+// - taken afresh by the next reader after that;
+// - let go for `idle_after` or a little more when a reader finds the
+//   database changed by another process since its connection last read
+//   (RunIntegersUnlessUnchanged tells it): a pin that is always
+//   there but always behind that process's last commit would keep its
+//   checkpoints from ever copying the whole WAL back, so its WAL could
+//   never start over;
+// - let go by its own thread, which looks every `idle_after`, once it was
+//   taken at least `idle_after` before; the next reader takes it again, so
+//   an idle server holds back nobody's checkpoint for long.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <functional>
 #include <memory>
-#include <cstdint>
 #include <mutex>
 #include <thread>
 
@@ -52,7 +54,7 @@ class WalReadPin {
   // Before a reader begins: takes the pin when it is not held (nor paused).
   // Never waits: when another thread is at the pin, the reader goes on.
   void BeforeRead() {
-    if (wanted_.load(std::memory_order_relaxed)) Renew(/*only_if_wanted=*/true);
+    if (wanted_.load(std::memory_order_relaxed)) Take();
   }
   // A reader found the database changed since its connection last read;
   // `own_writes_since`: whether this store wrote since then (else another
@@ -68,10 +70,10 @@ class WalReadPin {
   bool held() const;
 
  private:
-  void Renew(bool only_if_wanted);
+  void Take();
   void ReleaseLocked();  // with mutex_ held
   void KeepWatch();      // the idle thread's loop
-  void WakeWatch();      // with mutex_ held: starts the watch, or wakes it
+  void StartWatch();     // with mutex_ held: once
   bool Resting() const { return Clock::now() < resting_until_; }  // with mutex_ held
 
   const Opener open_;
@@ -87,7 +89,7 @@ class WalReadPin {
   bool held_ = false;     // conn_ is in a read transaction
   bool writing_ = false;  // between PauseForWrite and ResumeAfterWrite
   Clock::time_point resting_until_ = {};  // after another process's commit
-  Clock::time_point renewed_ = {};
+  Clock::time_point taken_ = {};
   bool stop_ = false;
   std::condition_variable wake_;
   std::thread watch_;  // started with the first pin

@@ -93,22 +93,28 @@ TEST_F(WalReadPinTest, IsLetGoForAWriteAndNotTakenUntilItEnds) {
   EXPECT_TRUE(pin.held());
 }
 
-TEST_F(WalReadPinTest, IsRenewedWhenAReaderSeesAChange) {
+TEST_F(WalReadPinTest, IsTakenOnTheNewestSnapshotByTheFirstReaderAfterAWrite) {
   WalReadPin pin(Opener(), 10s);
   pin.BeforeRead();
   ASSERT_TRUE(pin.held());
-  ASSERT_TRUE(writer_->Exec("INSERT INTO t VALUES ('after the pin')").ok());
-  // Held: a reader does not take it again, so the frame stays in the WAL.
-  pin.BeforeRead();
-  EXPECT_FALSE(TruncatingCheckpointCompletes());
-  // Renewed on the newest snapshot: a checkpoint copies every frame (the
-  // WAL cannot start over while it is held).
+  pin.PauseForWrite();
+  ASSERT_TRUE(writer_->Exec("INSERT INTO t VALUES ('written by the store')").ok());
+  pin.ResumeAfterWrite();
+  // Readers that see the store's own write leave the pin be.
   pin.AfterChangeSeen(/*own_writes_since=*/true);
+  EXPECT_FALSE(pin.held());
+  pin.BeforeRead();
   EXPECT_TRUE(pin.held());
+  // Its snapshot has the write: a checkpoint copies every frame (the WAL
+  // cannot start over while it is held).
   int log = -1, copied = -1;
   EXPECT_EQ(Checkpoint(SQLITE_CHECKPOINT_PASSIVE, &log, &copied), SQLITE_OK);
   EXPECT_GT(log, 0);
   EXPECT_EQ(copied, log);
+  // Held, a reader does not take it again: a later commit stays uncopied.
+  ASSERT_TRUE(writer_->Exec("INSERT INTO t VALUES ('from elsewhere')").ok());
+  pin.BeforeRead();
+  EXPECT_FALSE(TruncatingCheckpointCompletes());
 }
 
 TEST_F(WalReadPinTest, RestsAfterAnotherProcesssCommit) {
