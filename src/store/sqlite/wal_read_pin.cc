@@ -57,8 +57,10 @@ void WalReadPin::AfterChangeSeen(bool own_writes_since) {
   // sees it once. When another process committed too, the pin may lag
   // behind that commit until the watch lets it go.
   if (own_writes_since) return;
-  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
-  if (!lock.owns_lock() || off_ || stop_) return;
+  // Waited for (briefly: a take or a release): each connection sees another
+  // process's commit once, so the sign must not be dropped.
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (off_ || stop_) return;
   resting_until_ = Clock::now() + idle_after_;
   wanted_.store(false, std::memory_order_relaxed);
   ReleaseLocked();

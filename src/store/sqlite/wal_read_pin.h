@@ -58,7 +58,7 @@ class WalReadPin {
   }
   // A reader found the database changed since its connection last read;
   // `own_writes_since`: whether this store wrote since then (else another
-  // process did). Never waits.
+  // process did, and the pin rests).
   void AfterChangeSeen(bool own_writes_since);
   // The store's writes so far (ResumeAfterWrite counts them).
   uint64_t writes() const { return writes_.load(std::memory_order_acquire); }
@@ -85,7 +85,7 @@ class WalReadPin {
 
   mutable std::mutex mutex_;  // guards everything below
   std::unique_ptr<SqliteConnection> conn_;
-  bool off_ = false;      // no connection to be had, or not WAL
+  bool off_ = false;      // the database is not in WAL mode
   bool held_ = false;     // conn_ is in a read transaction
   bool writing_ = false;  // between PauseForWrite and ResumeAfterWrite
   Clock::time_point resting_until_ = {};  // after another process's commit
