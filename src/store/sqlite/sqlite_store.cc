@@ -215,7 +215,7 @@ class SqliteStoreImpl final : public Store {
         base_(schema::BuiltinCatalog()),
         catalog_(base_),
         // Its own connection fails at once rather than wait for a lock:
-        // readers renew it in passing.
+        // readers take it in passing.
         read_pin_([this] {
           return SqliteConnection::Open(options_.sqlite_path, /*busy_timeout_ms=*/0,
                                         options_.durable_commits);

@@ -159,9 +159,14 @@ std::string RenderV3Json(const Value& body, bool pretty) {
   return out;
 }
 
+// APIv3's XML answer up to its ResultSet's attributes (RenderV3Xml's, and
+// the usual get's frame).
+constexpr std::string_view kXmlOpening =
+    "<?xml version=\"1.0\"?>\n      <ResultSet xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" ";
+
 std::string RenderV3Xml(const Value& input) {
   Value body = SeparateValues(input, /*as_arrays=*/false);
-  std::string out = "<?xml version=\"1.0\"?>\n      <ResultSet xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" ";
+  std::string out(kXmlOpening);
   if (body.is_object() && body.contains("count")) {
     const Value& c = body["count"];
     out += " count=\"" + XmlEscape(c.is_string() ? c.get<std::string>() : c.dump()) + "\" ";
@@ -251,8 +256,8 @@ size_t UsualFrame(const Value& body, bool json, char (&head)[kUsualHeadRoom], st
   };
   if (!json) {
     // RenderV3Xml's opening, its count an attribute, and no <Result> yet.
-    put(R"(<?xml version="1.0"?>)" "\n      "
-        R"(<ResultSet xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"  count=")");
+    put(kXmlOpening);
+    put(R"( count=")");
     put_number(*count);
     put("\" >\n      ");
     tail = "</ResultSet>\n";
